@@ -1,0 +1,30 @@
+/* cli.h: the command-line front end: subcommands in the style of git. */
+#ifndef PLANTDECK_CLI_H
+#define PLANTDECK_CLI_H
+
+/* Exit statuses shared by every subcommand. */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAIL = 1,   /* the command ran and the outcome is bad */
+	CLI_EXIT_USAGE = 2,  /* bad command line or bad input file */
+};
+
+/* Options that come before the subcommand. */
+struct cli_global {
+	const char *log_path;
+	int ascii;
+	int kiosk;
+};
+
+/* One subcommand. */
+struct cli_command {
+	const char *name;
+	int (*run)(const struct cli_global *g, int argc, char **argv);
+	const char *summary;
+};
+
+/* Print "plantdeck: MESSAGE" and the --help hint to stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
