@@ -1,8 +1,26 @@
-/* backend.c: the backend's entry points that the front ends call. */
+/* backend.c: the backend's entry points that the front ends call.
+ *
+ * It turns a configuration into an inventory (file, Docker contexts or the
+ * environment), narrows it with the node selector, and owns the fleet. */
 #include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
 
 #include "backend.h"
 #include "capture.h"
+#include "fleet.h"
+#include "inventory.h"
+
+struct backend {
+	struct backend_config cfg;
+	struct inventory *inv;
+	struct fleet *fleet;
+};
 
 const char *
 backend_version(void)
@@ -14,4 +32,141 @@ int
 backend_capture_available(char *reason, size_t reasonlen)
 {
 	return capture_available(reason, reasonlen);
+}
+
+const char *
+pd_reach_name(enum pd_reach r)
+{
+	switch (r) {
+	case PD_REACH_CONNECTING: return "connecting";
+	case PD_REACH_UP: return "up";
+	case PD_REACH_STALE: return "stale";
+	case PD_REACH_DOWN: return "down";
+	}
+	return "unknown";
+}
+
+const char *
+pd_health_name(enum pd_health h)
+{
+	switch (h) {
+	case PD_HEALTH_NONE: return "none";
+	case PD_HEALTH_STARTING: return "starting";
+	case PD_HEALTH_HEALTHY: return "healthy";
+	case PD_HEALTH_UNHEALTHY: return "unhealthy";
+	}
+	return "unknown";
+}
+
+void
+pd_snapshot_free(struct pd_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->nodes);
+	free(s->containers);
+	free(s->events);
+	free(s);
+}
+
+/* Keep only the nodes TEXT selects; -1 with ERR when none is left. */
+static int
+backend_select(struct inventory *inv, const char *text, char *err, size_t errlen)
+{
+	struct inv_selector *sel;
+	size_t kept;
+
+	if (inventory_selector_parse(text, &sel, err, errlen) != 0)
+		return -1;
+	kept = inventory_filter(inv, sel);
+	inventory_selector_free(sel);
+	if (kept == 0) {
+		snprintf(err, errlen, "--nodes '%s': no node of %s matches", text, inv->source);
+		return -1;
+	}
+	return 0;
+}
+
+int
+backend_open(const struct backend_config *cfg, struct backend **out, char *err, size_t errlen)
+{
+	struct backend *b;
+	int rc;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b->cfg = *cfg;
+	if (cfg->inventory_path != NULL)
+		rc = inventory_load(cfg->inventory_path, &b->inv, err, errlen);
+	else if (cfg->context != NULL)
+		rc = inventory_from_contexts(NULL, strcmp(cfg->context, "*") == 0 ? NULL :
+		    cfg->context, &b->inv, err, errlen);
+	else
+		rc = inventory_from_env(&b->inv, err, errlen);
+	if (rc == 0 && cfg->selector != NULL)
+		rc = backend_select(b->inv, cfg->selector, err, errlen);
+	if (rc != 0) {
+		backend_close(b);
+		return -1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	struct fleet_config fc = {
+		.ping_interval = cfg->ping_interval,
+		.reconcile_interval = cfg->reconcile_interval,
+		.stats_interval = cfg->stats_interval,
+		.stats_budget = cfg->stats_budget,
+		.event_history = cfg->event_history,
+	};
+	b->fleet = fleet_new(b->inv, &fc);
+	if (b->fleet == NULL) {
+		snprintf(err, errlen, "cannot set up the fleet: %s", strerror(errno ? errno : ENOMEM));
+		backend_close(b);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+size_t
+backend_node_count(const struct backend *b)
+{
+	return b->inv->nnodes;
+}
+
+int
+backend_start(struct backend *b)
+{
+	return fleet_start(b->fleet);
+}
+
+int
+backend_wakeup_fd(const struct backend *b)
+{
+	return fleet_wakeup_fd(b->fleet);
+}
+
+void
+backend_wakeup_ack(struct backend *b)
+{
+	fleet_wakeup_ack(b->fleet);
+}
+
+struct pd_snapshot *
+backend_snapshot(struct backend *b)
+{
+	return fleet_snapshot(b->fleet);
+}
+
+void
+backend_close(struct backend *b)
+{
+	if (b == NULL)
+		return;
+	fleet_free(b->fleet);
+	inventory_free(b->inv);
+	free(b);
 }

@@ -2,17 +2,255 @@
  * cli/ include.
  *
  * The backend owns every thread, socket, file and database handle.  Readers
- * take snapshots; commands that change anything are checked here, so that a
- * read-only (kiosk) front end cannot be talked into changing a node. */
+ * take snapshots: consistent copies of the fleet model that they own and
+ * free; a wakeup fd becomes readable when the model changed.  Commands that
+ * change anything are checked here, so that a read-only (kiosk) front end
+ * cannot be talked into changing a node.
+ *
+ * Every string in a snapshot came from a node, or from a file a user wrote:
+ * it is untrusted, and must be sanitised before it reaches a terminal. */
 #ifndef PLANTDECK_BACKEND_H
 #define PLANTDECK_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 /* The program's version string, e.g. "0.1.0". */
 const char *backend_version(void);
 
 /* Whether node-local eBPF capture can run here; if not, REASON says why. */
 int backend_capture_available(char *reason, size_t reasonlen);
+
+/* Copy untrusted SRC into DST (DSTLEN bytes, always terminated) with
+ * control characters, escape sequences and invalid UTF-8 made visible
+ * ("\e", "\x07", "\xff"); with ASCII, non-ASCII characters become "\uXXXX"
+ * too.  Returns the length written. */
+size_t pd_sanitize(char *dst, size_t dstlen, const char *src, int ascii);
+
+/* ------------------------------------------------------------ the model */
+
+enum pd_reach {
+	PD_REACH_CONNECTING,   /* never answered yet */
+	PD_REACH_UP,           /* answering */
+	PD_REACH_STALE,        /* was answering; no answer for a while (hung?) */
+	PD_REACH_DOWN,         /* refused, failed or timed out */
+};
+
+enum pd_health {
+	PD_HEALTH_NONE,        /* no healthcheck */
+	PD_HEALTH_STARTING,
+	PD_HEALTH_HEALTHY,
+	PD_HEALTH_UNHEALTHY,
+};
+
+#define PD_ID_LEN 65
+#define PD_NAME_LEN 128
+#define PD_IMAGE_LEN 256
+#define PD_STATE_LEN 16
+#define PD_LABEL_LEN 64
+#define PD_ERROR_LEN 256
+#define PD_EVENT_TEXT_LEN 160
+#define PD_MAX_LABELS 16
+
+struct pd_label {
+	char key[PD_LABEL_LEN];
+	char value[PD_LABEL_LEN];
+};
+
+struct pd_container {
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];          /* without the leading '/' */
+	char image[PD_IMAGE_LEN];
+	char state[PD_STATE_LEN];        /* created running paused restarting exited dead */
+	enum pd_health health;
+	int restart_count;
+	int exit_code;
+	int oom_killed;                  /* the engine said OOMKilled, or sent an oom event */
+	time_t created, started_at, finished_at;  /* 0 when unknown */
+	double cpu_pct;                  /* of one CPU; < 0 when not sampled yet */
+	uint64_t mem_usage, mem_limit;   /* bytes; 0 when not sampled yet */
+	time_t sampled_at;               /* when cpu/mem were sampled; 0 never */
+	int inspected;                   /* details above come from an inspect */
+};
+
+struct pd_node {
+	char name[PD_NAME_LEN];
+	char endpoint[PD_IMAGE_LEN];
+	enum pd_reach reach;
+	char error[PD_ERROR_LEN];        /* the last failure, or "" */
+	time_t last_seen;                /* last answer; 0 never */
+	double rtt_ms;                   /* round trip of the last /_ping; < 0 unknown */
+	char engine_version[32];
+	char api_version[16];
+	char os[64];
+	int ncpu;
+	uint64_t mem_total;
+	int events_connected;            /* the /events stream is open */
+	struct pd_label labels[PD_MAX_LABELS];
+	int nlabels;
+	int running, total;              /* container counts */
+	size_t first_container;          /* index into the snapshot's containers */
+	size_t ncontainers;
+};
+
+enum pd_event_kind {
+	PD_EV_CONTAINER,                 /* an engine's container event */
+	PD_EV_NODE,                      /* a node went up, down, stale */
+};
+
+struct pd_event {
+	time_t time;
+	enum pd_event_kind kind;
+	char node[PD_NAME_LEN];
+	char container[PD_NAME_LEN];     /* name, or "" */
+	char action[32];                 /* start, die, oom, health_status, up, down… */
+	char text[PD_EVENT_TEXT_LEN];    /* details, e.g. "exit code 137" */
+};
+
+struct pd_snapshot {
+	uint64_t generation;             /* grows with every change */
+	time_t taken;
+	char site[PD_NAME_LEN];
+	struct pd_node *nodes;
+	size_t nnodes;
+	struct pd_container *containers; /* grouped by node, see pd_node */
+	size_t ncontainers;
+	struct pd_event *events;         /* fleet-wide, newest first, bounded */
+	size_t nevents;
+	int complete;                    /* every node answered or failed once */
+};
+
+void pd_snapshot_free(struct pd_snapshot *s);
+
+/* Names of the enums, for display and JSON. */
+const char *pd_reach_name(enum pd_reach r);
+const char *pd_health_name(enum pd_health h);
+
+/* ------------------------------------------------------------ the backend */
+
+struct backend;
+
+struct backend_config {
+	const char *inventory_path;   /* NULL: contexts, or the environment */
+	const char *context;          /* a Docker context name, "*" for all, or NULL */
+	const char *selector;         /* --nodes: "line=A,cell=3" or names; NULL all */
+	int read_only;                /* refuse every changing command */
+	double ping_interval;         /* seconds between liveness pings (0: default) */
+	double reconcile_interval;    /* seconds between full container lists */
+	double stats_interval;        /* seconds between resource samples per container */
+	unsigned stats_budget;        /* stats calls in flight, fleet-wide */
+	unsigned event_history;       /* events kept per node */
+};
+
+/* Load the inventory and prepare the nodes; nothing is started.  On a bad
+ * inventory returns -1 with ERR ("FILE:LINE:COL: message"). */
+int backend_open(const struct backend_config *cfg, struct backend **out,
+    char *err, size_t errlen);
+
+/* How many nodes the inventory (after the selector) has. */
+size_t backend_node_count(const struct backend *b);
+
+/* Start the io thread; 0 or -errno. */
+int backend_start(struct backend *b);
+
+/* A file descriptor that becomes readable when the model changed. */
+int backend_wakeup_fd(const struct backend *b);
+
+/* Consume pending wakeups (call after poll() said the fd is readable). */
+void backend_wakeup_ack(struct backend *b);
+
+/* A consistent copy of the model; NULL on allocation failure. */
+struct pd_snapshot *backend_snapshot(struct backend *b);
+
+/* Stop the threads and free everything. */
+void backend_close(struct backend *b);
+
+/* ---- node-local: capture and cgroup tuning */
+/* Implemented in backend/tune.c and backend/agent.c (doc/agent.md). */
+
+#define PD_TUNE_ITEMS 8
+#define PD_TUNE_VALUE_LEN 48
+
+/* One key of a tune or a drift check. */
+struct pd_tune_item {
+	char key[24];                    /* memory, memory.high, memory.low, cpus, cpu.max, cpu.weight */
+	char want[PD_TUNE_VALUE_LEN];    /* asked for (tune), desired (check) */
+	char engine[PD_TUNE_VALUE_LEN];  /* the engine's view afterwards; "" when it has no field */
+	char cgroup[PD_TUNE_VALUE_LEN];  /* the cgroup file's value; "" when not read */
+	char file[96];                   /* the cgroup file read, or "" */
+	char via[24];                    /* tune: "engine", "cgroupfs", "engine+cgroupfs";
+	                                    check: where the desired value came from,
+	                                    "plantdeck" (remembered) or "engine" */
+	int ok;                          /* tune: read back as asked; check: no drift */
+	char note[160];                  /* why not ok, or what --fix did */
+};
+
+/* What a tune or a drift check did and saw. */
+struct pd_tune_result {
+	char node[PD_NAME_LEN];
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];
+	int local;                       /* its cgroup files are on this machine */
+	int cgroup_version;              /* 1 or 2 when local, else 0 */
+	char warnings[PD_ERROR_LEN];     /* the engine's warnings, if any */
+	struct pd_tune_item items[PD_TUNE_ITEMS];
+	size_t nitems;
+	int drifted;                     /* check: items that drifted */
+	int fixed;                       /* check --fix: items re-applied and now ok */
+};
+
+/* Check one KEY=VALUE without applying it; 0, or -1 with ERR. */
+int backend_tune_parse(const char *kv, char *err, size_t errlen);
+
+/* Set KV[0..NKV) (KEY=VALUE) on CONTAINER (name or id) of the node named
+ * NODE (NULL: the one node of CFG that has it), through the Engine API where
+ * it has the field and the cgroup files where it has not, then read it back.
+ * Refused under CFG->read_only.  0 when everything reads back as asked, 1
+ * when something does not (see RES), -1 with ERR when it could not be done. */
+int backend_tune(const struct backend_config *cfg, const char *node, const char *container,
+    char *const *kv, size_t nkv, struct pd_tune_result *res, char *err, size_t errlen);
+
+/* Compare CONTAINER's cgroup files (and engine) with its desired values;
+ * with FIX (refused under CFG->read_only) re-apply what drifted.  0 when no
+ * drift remains, 1 when some does, -1 with ERR. */
+int backend_tune_check(const struct backend_config *cfg, const char *node,
+    const char *container, int fix, struct pd_tune_result *res, char *err, size_t errlen);
+
+/* The headless node agent: eBPF capture and the drift checker; its output
+ * is JSON lines (doc/agent.md). */
+struct agent;
+
+struct agent_options {
+	double drift_interval;           /* seconds between drift checks (0: 10) */
+	double stats_interval;           /* seconds between "stats" lines (0: 60) */
+	const char *const *allow;        /* exec allow list: paths or program names */
+	size_t nallow;
+	int all_signals;                 /* every signal, not only those that terminate */
+	int no_capture;                  /* run the drift checker only */
+	int no_drift;                    /* run the capture only */
+};
+
+/* Prepare an agent for the local nodes of CFG's inventory; 0 or -1 with ERR. */
+int agent_open(const struct backend_config *cfg, const struct agent_options *opt,
+    struct agent **out, char *err, size_t errlen);
+
+/* Start the capture and drift threads; the first lines say how capture
+ * went ("unavailable: REASON" included).  0 or -errno. */
+int agent_start(struct agent *a);
+
+/* A file descriptor that becomes readable when output lines are pending. */
+int agent_wakeup_fd(const struct agent *a);
+
+/* The next output line (one JSON object, no newline), or NULL when none is
+ * pending; the caller frees it. */
+char *agent_next(struct agent *a);
+
+/* Run one request line ("tune CONTAINER KEY=VALUE...", "check CONTAINER",
+ * "fix CONTAINER"); its result is queued as an output line. */
+void agent_command(struct agent *a, const char *line);
+
+/* Stop the threads (stop flag, wake, join), unload the probes, free. */
+void agent_close(struct agent *a);
 
 #endif

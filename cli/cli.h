@@ -12,9 +12,24 @@ enum {
 /* Options that come before the subcommand. */
 struct cli_global {
 	const char *log_path;
+	const char *inventory;  /* --inventory, else $PLANTDECK_INVENTORY */
+	const char *context;    /* --context */
+	const char *selector;   /* --nodes */
 	int ascii;
 	int kiosk;
+	int read_only;          /* --read-only, implied by --kiosk */
 };
+
+struct backend_config;
+
+/* Fill a backend configuration from the global options. */
+void cli_backend_config(const struct cli_global *g, struct backend_config *cfg);
+
+/* Parse seconds, 0 < s <= 3600; 0 or -1. */
+int cli_parse_seconds(const char *text, double *out);
+
+/* The subcommands. */
+int cli_status(const struct cli_global *g, int argc, char **argv);
 
 /* One subcommand. */
 struct cli_command {

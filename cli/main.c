@@ -2,6 +2,7 @@
  * the full-screen cockpit when there is none. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,8 +14,37 @@
 #include "cli.h"
 
 static const struct cli_command cli_commands[] = {
+	{ "status", cli_status, "print the fleet's nodes and containers (text or JSON)" },
 	{ NULL, NULL, NULL },
 };
+
+int
+cli_parse_seconds(const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !(v > 0 && v <= 3600))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void
+cli_backend_config(const struct cli_global *g, struct backend_config *cfg)
+{
+	const char *env = getenv("PLANTDECK_INVENTORY");
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->inventory_path = g->inventory;
+	cfg->context = g->context;
+	if (cfg->inventory_path == NULL && cfg->context == NULL && env != NULL && env[0] != '\0')
+		cfg->inventory_path = env;
+	cfg->selector = g->selector;
+	cfg->read_only = g->read_only || g->kiosk;
+}
 
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -43,11 +73,16 @@ cli_help(void)
 	    "With no COMMAND, open the full-screen cockpit.\n"
 	    "\n"
 	    "Options:\n"
-	    "  -a, --ascii       draw with ASCII characters only\n"
-	    "  -k, --kiosk       read-only kiosk screen: nothing can be changed\n"
-	    "  -l, --log FILE    write diagnostics to FILE while the screen is up\n"
-	    "  -h, --help        show this help and exit\n"
-	    "  -V, --version     show the version and exit\n");
+	    "  -i, --inventory FILE  the plant's inventory (default: $PLANTDECK_INVENTORY,\n"
+	    "                        else DOCKER_HOST or the local Docker socket)\n"
+	    "  -c, --context NAME    nodes from a Docker context ('*' for all of them)\n"
+	    "  -n, --nodes SELECTOR  only these nodes: line=A,cell=3 or press-01,press-0*\n"
+	    "  -a, --ascii           draw with ASCII characters only\n"
+	    "  -k, --kiosk           read-only kiosk screen: nothing can be changed\n"
+	    "  -r, --read-only       refuse every command that would change a node\n"
+	    "  -l, --log FILE        write diagnostics to FILE while the screen is up\n"
+	    "  -h, --help            show this help and exit\n"
+	    "  -V, --version         show the version and exit\n");
 	if (cli_commands[0].name != NULL) {
 		printf("\nCommands:\n");
 		for (c = cli_commands; c->name != NULL; c++)
@@ -60,6 +95,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "context", required_argument, NULL, 'c' },
+		{ "nodes", required_argument, NULL, 'n' },
+		{ "read-only", no_argument, NULL, 'r' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "kiosk", no_argument, NULL, 'k' },
 		{ "log", required_argument, NULL, 'l' },
@@ -73,8 +112,20 @@ main(int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:akl:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:i:c:n:rakl:hV", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'i':
+			g.inventory = optarg;
+			break;
+		case 'c':
+			g.context = optarg;
+			break;
+		case 'n':
+			g.selector = optarg;
+			break;
+		case 'r':
+			g.read_only = 1;
+			break;
 		case 'a':
 			g.ascii = 1;
 			break;

@@ -44,6 +44,14 @@ need_lab() {
 	[ "$(id -u)" = 0 ] || skip "the lab needs root"
 	[ -n "${PLANTDECK_LAB:-}" ] || skip "no lab: run lab/plantdeck-lab up and export its env"
 	eval "$("$top_srcdir/lab/plantdeck-lab" env --dir "$PLANTDECK_LAB")"
+	lab_lock
+}
+
+# Take the lab for this test alone (released at exit): lab tests compare
+# whole container lists and take nodes away, so they must not overlap.
+lab_lock() {
+	exec 9>"$PLANTDECK_LAB/.test-lock"
+	flock 9
 }
 
 # Start COMMAND... in a private tmux server of WIDTHxHEIGHT ($1 $2).
@@ -71,4 +79,52 @@ tmux_wait_for() {
 	echo "--- screen ---" >&2
 	tmux_screen >&2
 	fail "screen never showed '$want' within ${limit}s"
+}
+
+# --- the lab's engines -------------------------------------------------------
+
+# The TCP endpoint of lab node $1 (1-based).
+lab_host() { echo "tcp://127.0.0.$((10 + $1)):2375"; }
+# The lab node name of node $1.
+lab_name() { printf 'lab-%02d' "$1"; }
+# docker CLI against lab node $1.
+ldocker() {
+	local n=$1
+	shift
+	docker -H "$(lab_host "$n")" "$@"
+}
+REG=127.0.0.1:5000
+
+# Remove, on every lab node, the containers whose names start with $1.
+lab_rm_prefix() {
+	local i ids
+	for i in $(seq 1 "${PLANTDECK_LAB_NODES:-5}"); do
+		ids=$(ldocker "$i" ps -aq --filter "name=^$1" 2>/dev/null || true)
+		[ -z "$ids" ] || ldocker "$i" rm -f $ids >/dev/null 2>&1 || true
+	done
+}
+
+# Seconds since the epoch, with fractions.
+now_s() { date +%s.%N; }
+# $1 - $2 in milliseconds, as an integer.
+ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
+
+# Poll until the jq filter $2 is true on the newest document of NDJSON file
+# $1, for at most $3 seconds; prints the milliseconds waited.  Fails after.
+wait_json() {
+	local file=$1 filter=$2 limit=$3 t0 t
+	t0=$(now_s)
+	while :; do
+		if [ -s "$file" ] && tail -n 1 "$file" | jq -e "$filter" >/dev/null 2>&1; then
+			ms_between "$t0" "$(now_s)"
+			return 0
+		fi
+		t=$(ms_between "$t0" "$(now_s)")
+		if [ "$t" -gt $((limit * 1000)) ]; then
+			echo "--- last document:" >&2
+			tail -n 1 "$file" | jq -c '[.nodes[] | {name, reach, error}]' >&2 || true
+			fail "not true within ${limit}s: $filter"
+		fi
+		sleep 0.02
+	done
 }

@@ -1,0 +1,333 @@
+/* engine.c: builds and finishes Docker Engine API calls with libcurl.
+ *
+ * Nothing here owns a thread: the io thread drives the handles built here
+ * in its multi loop, and worker threads use engine_call().  The API version
+ * is whatever the engine says it speaks in its Api-Version header; it is
+ * never pinned, so Docker 20.10 (1.41) and Docker 29 (1.52, which refuses
+ * 1.41) both work. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine.h"
+#include "inventory.h"
+
+#define ENGINE_CONNECT_TIMEOUT_MS 2000
+#define ENGINE_TIMEOUT_MS 10000
+
+/* strdup that tolerates NULL. */
+static char *
+engine_strdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+struct engine *
+engine_new(const struct inv_node *node)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	char url[512];
+
+	if (e == NULL)
+		return NULL;
+	e->name = strdup(node->name);
+	e->endpoint = strdup(node->endpoint);
+	e->tls = node->tls;
+	e->tls_verify = node->tls_verify;
+	e->tls_ca = engine_strdup(node->tls_ca);
+	e->tls_cert = engine_strdup(node->tls_cert);
+	e->tls_key = engine_strdup(node->tls_key);
+	e->connect_timeout_ms = ENGINE_CONNECT_TIMEOUT_MS;
+	e->timeout_ms = ENGINE_TIMEOUT_MS;
+	e->max_body = ENGINE_MAX_BODY_DEFAULT;
+	if (strncmp(node->endpoint, "unix://", 7) == 0) {
+		e->unix_path = strdup(node->endpoint + 7);
+		e->base_url = strdup("http://localhost");
+	} else if (strncmp(node->endpoint, "tcp://", 6) == 0) {
+		snprintf(url, sizeof(url), "%s://%s", node->tls ? "https" : "http",
+		    node->endpoint + 6);
+		e->base_url = strdup(url);
+	}
+	if (e->name == NULL || e->endpoint == NULL || e->base_url == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	free(e->name);
+	free(e->endpoint);
+	free(e->base_url);
+	free(e->unix_path);
+	free(e->tls_ca);
+	free(e->tls_cert);
+	free(e->tls_key);
+	free(e);
+}
+
+char *
+engine_url(const struct engine *e, const char *path, int versioned)
+{
+	size_t len = strlen(e->base_url) + strlen(path) + 24;
+	char *url = malloc(len);
+
+	if (url == NULL)
+		return NULL;
+	if (versioned && e->api_version[0] != '\0')
+		snprintf(url, len, "%s/v%s%s", e->base_url, e->api_version, path);
+	else
+		snprintf(url, len, "%s%s", e->base_url, path);
+	return url;
+}
+
+size_t
+engine_buf_append(struct engine_buf *b, const char *data, size_t len)
+{
+	size_t max = b->max ? b->max : ENGINE_MAX_BODY_DEFAULT;
+	size_t want;
+	char *p;
+
+	if (b->len + len > max) {
+		b->overflow = 1;
+		return 0;
+	}
+	want = b->len + len + 1;
+	if (want > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		while (cap < want)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (p == NULL) {
+			b->overflow = 1;
+			return 0;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return len;
+}
+
+void
+engine_buf_free(struct engine_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* curl write callback: append to the reply's capped buffer.  Returning
+ * less than given aborts the transfer (CURLE_WRITE_ERROR). */
+static size_t
+engine_on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct engine_reply *r = arg;
+
+	return engine_buf_append(&r->body, data, size * nmemb);
+}
+
+/* curl header callback: remember the Api-Version header. */
+static size_t
+engine_on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct engine_reply *r = arg;
+	size_t len = size * nmemb, n;
+	const char *v;
+
+	if (len > 12 && strncasecmp(data, "Api-Version:", 12) == 0) {
+		v = data + 12;
+		while (v < data + len && (*v == ' ' || *v == '\t'))
+			v++;
+		for (n = 0; v + n < data + len && n + 1 < sizeof(r->api_version) &&
+		    (isdigit((unsigned char)v[n]) || v[n] == '.'); n++)
+			r->api_version[n] = v[n];
+		r->api_version[n] = '\0';
+	}
+	return len;
+}
+
+CURL *
+engine_easy(struct engine *e, const char *method, const char *path, int versioned,
+    const char *body, long timeout_ms, struct engine_reply *reply)
+{
+	CURL *h = curl_easy_init();
+	char *url;
+
+	if (h == NULL)
+		return NULL;
+	url = engine_url(e, path, versioned);
+	if (url == NULL) {
+		curl_easy_cleanup(h);
+		return NULL;
+	}
+	reply->body.max = e->max_body;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, e->connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, engine_on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, reply);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, engine_on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, reply);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "plantdeck/" PACKAGE_VERSION);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (e->unix_path != NULL)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->unix_path);
+	if (e->tls) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, e->tls_verify ? 1L : 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, e->tls_verify ? 2L : 0L);
+		if (e->tls_ca != NULL)
+			curl_easy_setopt(h, CURLOPT_CAINFO, e->tls_ca);
+		if (e->tls_cert != NULL)
+			curl_easy_setopt(h, CURLOPT_SSLCERT, e->tls_cert);
+		if (e->tls_key != NULL)
+			curl_easy_setopt(h, CURLOPT_SSLKEY, e->tls_key);
+	}
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, body);
+	} else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+	}
+	return h;
+}
+
+void
+engine_error_message(const char *body, char *out, size_t outlen)
+{
+	cJSON *j, *m;
+
+	out[0] = '\0';
+	if (body == NULL)
+		return;
+	j = cJSON_Parse(body);
+	m = cJSON_GetObjectItemCaseSensitive(j, "message");
+	if (cJSON_IsString(m))
+		snprintf(out, outlen, "%s", m->valuestring);
+	else
+		snprintf(out, outlen, "%.200s", body);
+	cJSON_Delete(j);
+	/* The message came from the node: strip line breaks so it stays one line. */
+	for (char *p = out; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+int
+engine_finish(struct engine *e, const char *method, const char *path, CURLcode code,
+    struct engine_reply *r)
+{
+	char msg[300];
+
+	r->error[0] = '\0';
+	if (code == CURLE_WRITE_ERROR && r->body.overflow) {
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: response larger than %zu bytes",
+		    e->name, method, path, r->body.max);
+		return -1;
+	}
+	if (code == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: no answer (timed out)",
+		    e->name, method, path);
+		return -1;
+	}
+	if (code != CURLE_OK) {
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: %s", e->name, method, path,
+		    curl_easy_strerror(code));
+		return -1;
+	}
+	if (r->status < 200 || r->status > 299) {
+		engine_error_message(r->body.data, msg, sizeof(msg));
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: HTTP %ld%s%s", e->name, method,
+		    path, r->status, msg[0] ? ": " : "", msg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+engine_reply_reset(struct engine_reply *r)
+{
+	engine_buf_free(&r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+engine_reply_free(struct engine_reply *r)
+{
+	engine_reply_reset(r);
+}
+
+int
+engine_call(struct engine *e, const char *method, const char *path, const char *body,
+    struct engine_reply *r)
+{
+	CURL *h;
+	CURLcode code;
+
+	memset(r, 0, sizeof(*r));
+	h = engine_easy(e, method, path, strcmp(path, "/_ping") != 0, body, e->timeout_ms, r);
+	if (h == NULL) {
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: out of memory", e->name,
+		    method, path);
+		return -1;
+	}
+	if (body != NULL) {
+		struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+		code = curl_easy_perform(h);
+		curl_slist_free_all(hdr);
+	} else {
+		code = curl_easy_perform(h);
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(h);
+	return engine_finish(e, method, path, code, r);
+}
+
+int
+engine_set_version(struct engine *e, const char *v)
+{
+	unsigned major, minor;
+	int n = 0;
+
+	if (v == NULL || sscanf(v, "%u.%u%n", &major, &minor, &n) != 2 || v[n] != '\0' ||
+	    major < 1 || major > 9 || minor > 999)
+		return -1;
+	snprintf(e->api_version, sizeof(e->api_version), "%u.%u", major, minor);
+	return 0;
+}
+
+int
+engine_negotiate(struct engine *e, struct engine_reply *r)
+{
+	if (engine_call(e, "GET", "/_ping", NULL, r) != 0)
+		return -1;
+	if (engine_set_version(e, r->api_version) != 0) {
+		snprintf(r->error, sizeof(r->error),
+		    "%s: GET /_ping: no usable Api-Version header (is this a Docker Engine?)",
+		    e->name);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,1151 @@
+/* fleet.c: the live fleet model and the io thread that keeps it.
+ *
+ * Per node, a small state machine:
+ *
+ *   (connect) GET /_ping ──ok──> GET /info, GET /containers/json?all=1,
+ *        ^        │               GET /events (a stream that stays open)
+ *        │      fail                   │
+ *        └─ backoff with jitter <──────┘ ping fails / stream ends
+ *
+ * While a node is up it is pinged every ping_interval (a hung engine keeps
+ * its TCP socket open, so only an answer proves it alive), its container
+ * list is reconciled every reconcile_interval as a safety net, containers
+ * are inspected when an event or the list says they changed, and running
+ * containers are sampled with one-shot stats, at most stats_budget calls in
+ * flight for the whole fleet.  Everything runs in one thread on one curl
+ * multi handle; the model is guarded by one mutex that is never held
+ * across I/O. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+
+#include "engine.h"
+#include "fleet.h"
+#include "inventory.h"
+#include "log.h"
+
+#ifdef UNITTEST
+#define FLEET_STATIC
+#else
+#define FLEET_STATIC static
+#endif
+
+#define FLEET_INSPECTS_PER_NODE 2
+
+enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS };
+
+struct fl_node;
+
+/* One request in flight. */
+struct fl_req {
+	struct fl_node *node;
+	enum fl_kind kind;
+	char id[PD_ID_LEN];
+	char method[8];
+	char path[256];
+	double started;
+	CURL *h;
+	struct engine_reply reply;
+	struct fl_req *next;
+};
+
+struct fl_container {
+	struct pd_container pub;
+	double prev_cpu, prev_system;    /* last stats sample, for CPU % */
+	int have_prev;
+	double next_stats;
+	int want_inspect, inspecting;
+	int seen;                        /* mark for reconcile */
+};
+
+struct fl_node {
+	struct fleet *fleet;
+	struct engine *engine;
+	struct pd_node pub;
+	struct fl_container *c;
+	size_t nc, capc;
+	int connected;                   /* negotiated and answering */
+	int ever_answered;
+	int first_done;                  /* first list and inspects finished, or failed */
+	int listed, info_done;
+	double next_ping, next_reconcile, next_connect, last_ok;
+	int backoff_step;
+	int ping_inflight, info_inflight, list_inflight, inspect_inflight, stats_inflight;
+	struct fl_req *events;           /* the open /events stream, or NULL */
+	struct engine_buf evline;        /* partial event line */
+	struct pd_event *ring;           /* event history */
+	size_t ring_head, ring_len;
+};
+
+struct fleet {
+	struct fleet_config cfg;
+	char site[PD_NAME_LEN];
+	struct fl_node *nodes;
+	size_t nnodes;
+	pthread_mutex_t lock;            /* guards the model: nodes' pub, c, ring */
+	pthread_t thread;
+	int running;
+	volatile int stop;
+	int wakefd;                      /* readers' wakeup (eventfd) */
+	CURLM *multi;
+	struct fl_req *inflight;
+	unsigned stats_inflight;
+	size_t stats_cursor;
+	uint64_t generation;
+	int dirty;
+	unsigned rand_state;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+/* Seconds on the monotonic clock. */
+static double
+fl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Copy a JSON string member into a fixed buffer ("" when absent). */
+static void
+fl_copy_str(char *dst, size_t len, const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	snprintf(dst, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+/* A JSON number member, or DEF. */
+static double
+fl_num(const cJSON *obj, const char *key, double def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+/* Mark the model changed; the io loop wakes readers once per turn. */
+static void
+fl_touch(struct fleet *f)
+{
+	f->generation++;
+	f->dirty = 1;
+}
+
+FLEET_STATIC time_t
+fleet_parse_time(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	time_t t;
+
+	if (s == NULL || strncmp(s, "0001-", 5) == 0)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return 0;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return 0;
+	/* Skip fractional seconds, then apply a numeric zone offset. */
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if ((*p == '+' || *p == '-') && strlen(p) >= 6) {
+		int hh = (p[1] - '0') * 10 + (p[2] - '0');
+		int mm = (p[4] - '0') * 10 + (p[5] - '0');
+		long off = (long)hh * 3600 + (long)mm * 60;
+
+		t += (*p == '+') ? -off : off;
+	}
+	return t;
+}
+
+FLEET_STATIC enum pd_health
+fleet_parse_health_status(const char *s)
+{
+	if (s == NULL)
+		return PD_HEALTH_NONE;
+	if (strcmp(s, "healthy") == 0)
+		return PD_HEALTH_HEALTHY;
+	if (strcmp(s, "unhealthy") == 0)
+		return PD_HEALTH_UNHEALTHY;
+	if (strcmp(s, "starting") == 0)
+		return PD_HEALTH_STARTING;
+	return PD_HEALTH_NONE;
+}
+
+/* Health from the list's Status text: "Up 3 minutes (healthy)". */
+static enum pd_health
+fl_health_from_status_text(const char *s)
+{
+	if (strstr(s, "(healthy)") != NULL)
+		return PD_HEALTH_HEALTHY;
+	if (strstr(s, "(unhealthy)") != NULL)
+		return PD_HEALTH_UNHEALTHY;
+	if (strstr(s, "(health: starting)") != NULL)
+		return PD_HEALTH_STARTING;
+	return PD_HEALTH_NONE;
+}
+
+FLEET_STATIC double
+fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu)
+{
+	if (cpu_delta < 0 || system_delta <= 0 || ncpu <= 0)
+		return 0.0;
+	return cpu_delta / system_delta * (double)ncpu * 100.0;
+}
+
+FLEET_STATIC uint64_t
+fleet_mem_usage(const cJSON *ms)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(ms, "stats");
+	double usage = fl_num(ms, "usage", 0), cache;
+
+	/* As the docker CLI does: cgroup v1 total_inactive_file, v2 inactive_file. */
+	cache = fl_num(st, "total_inactive_file", -1);
+	if (cache < 0)
+		cache = fl_num(st, "inactive_file", 0);
+	if (cache > usage)
+		cache = 0;
+	return (uint64_t)(usage - cache);
+}
+
+/* ------------------------------------------------------------ the model */
+
+/* The container with ID on node N, or NULL. */
+static struct fl_container *
+fl_find(struct fl_node *n, const char *id)
+{
+	for (size_t i = 0; i < n->nc; i++)
+		if (strcmp(n->c[i].pub.id, id) == 0)
+			return &n->c[i];
+	return NULL;
+}
+
+/* The container with ID, added if new. */
+static struct fl_container *
+fl_get(struct fl_node *n, const char *id)
+{
+	struct fl_container *c = fl_find(n, id), *p;
+
+	if (c != NULL)
+		return c;
+	if (strlen(id) >= PD_ID_LEN || id[0] == '\0')
+		return NULL;
+	if (n->nc == n->capc) {
+		size_t cap = n->capc ? n->capc * 2 : 16;
+
+		p = realloc(n->c, cap * sizeof(*p));
+		if (p == NULL)
+			return NULL;
+		n->c = p;
+		n->capc = cap;
+	}
+	c = &n->c[n->nc++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->pub.id, sizeof(c->pub.id), "%s", id);
+	c->pub.cpu_pct = -1;
+	c->want_inspect = 1;
+	c->next_stats = 0;
+	return c;
+}
+
+/* Forget container C of node N. */
+static void
+fl_remove(struct fl_node *n, struct fl_container *c)
+{
+	size_t i = (size_t)(c - n->c);
+
+	memmove(&n->c[i], &n->c[i + 1], (n->nc - i - 1) * sizeof(*c));
+	n->nc--;
+}
+
+/* Recount running/total. */
+static void
+fl_count(struct fl_node *n)
+{
+	int running = 0;
+
+	for (size_t i = 0; i < n->nc; i++)
+		if (strcmp(n->c[i].pub.state, "running") == 0)
+			running++;
+	n->pub.running = running;
+	n->pub.total = (int)n->nc;
+}
+
+/* Append an event to the node's bounded history. */
+static void
+fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
+    const char *action, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
+    const char *action, const char *fmt, ...)
+{
+	size_t cap = n->fleet->cfg.event_history;
+	struct pd_event *e;
+	va_list ap;
+
+	if (cap == 0 || n->ring == NULL)
+		return;
+	e = &n->ring[(n->ring_head + n->ring_len) % cap];
+	if (n->ring_len == cap)
+		n->ring_head = (n->ring_head + 1) % cap;
+	else
+		n->ring_len++;
+	memset(e, 0, sizeof(*e));
+	e->time = time(NULL);
+	e->kind = kind;
+	snprintf(e->node, sizeof(e->node), "%s", n->pub.name);
+	snprintf(e->container, sizeof(e->container), "%s", container ? container : "");
+	snprintf(e->action, sizeof(e->action), "%s", action);
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+}
+
+/* Set the node's reachability, recording a change as an event. */
+static void
+fl_set_reach(struct fl_node *n, enum pd_reach r, const char *error)
+{
+	if (error != NULL)
+		snprintf(n->pub.error, sizeof(n->pub.error), "%s", error);
+	else if (r == PD_REACH_UP)
+		n->pub.error[0] = '\0';
+	if (n->pub.reach == r)
+		return;
+	if (r == PD_REACH_UP)
+		fl_event(n, PD_EV_NODE, NULL, "up", "engine %s, API %s",
+		    n->pub.engine_version, n->pub.api_version);
+	else if (r == PD_REACH_DOWN)
+		fl_event(n, PD_EV_NODE, NULL, "down", "%s", n->pub.error);
+	n->pub.reach = r;
+	fl_touch(n->fleet);
+}
+
+/* ------------------------------------------------------------ requests */
+
+static void fl_events_line(struct fl_node *n, const char *line);
+
+/* Write callback of the /events stream: split into lines, apply each. */
+static size_t
+fl_on_events(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fl_req *r = arg;
+	struct fl_node *n = r->node;
+	size_t len = size * nmemb;
+	char *nl;
+
+	if (engine_buf_append(&n->evline, data, len) != len) {
+		log_msg(LOG_WARN, "%s: event line longer than %zu bytes, dropped",
+		    n->pub.name, n->evline.max);
+		engine_buf_free(&n->evline);
+		n->evline.max = 1u << 20;
+		return len;
+	}
+	pthread_mutex_lock(&n->fleet->lock);
+	while (n->evline.data != NULL && (nl = memchr(n->evline.data, '\n', n->evline.len)) != NULL) {
+		size_t used = (size_t)(nl - n->evline.data) + 1;
+
+		*nl = '\0';
+		fl_events_line(n, n->evline.data);
+		memmove(n->evline.data, n->evline.data + used, n->evline.len - used + 1);
+		n->evline.len -= used;
+	}
+	pthread_mutex_unlock(&n->fleet->lock);
+	return len;
+}
+
+/* Start METHOD PATH of KIND on node N.  Returns the request or NULL. */
+static struct fl_req *
+fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout)
+{
+	struct fleet *f = n->fleet;
+	struct fl_req *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->node = n;
+	r->kind = kind;
+	snprintf(r->method, sizeof(r->method), "GET");
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	if (id != NULL)
+		snprintf(r->id, sizeof(r->id), "%s", id);
+	r->started = fl_now();
+	r->h = engine_easy(n->engine, "GET", path, kind != FL_PING, NULL,
+	    (long)(timeout * 1000), &r->reply);
+	if (r->h == NULL) {
+		free(r);
+		return NULL;
+	}
+	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
+	if (kind == FL_EVENTS) {
+		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_events);
+		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
+	}
+	if (curl_multi_add_handle(f->multi, r->h) != CURLM_OK) {
+		curl_easy_cleanup(r->h);
+		free(r);
+		return NULL;
+	}
+	r->next = f->inflight;
+	f->inflight = r;
+	switch (kind) {
+	case FL_PING: n->ping_inflight++; break;
+	case FL_INFO: n->info_inflight++; break;
+	case FL_LIST: n->list_inflight++; break;
+	case FL_INSPECT: n->inspect_inflight++; break;
+	case FL_STATS: n->stats_inflight++; f->stats_inflight++; break;
+	case FL_EVENTS: n->events = r; break;
+	}
+	return r;
+}
+
+/* Take R off the multi handle and the in-flight list, and free it. */
+static void
+fl_release(struct fleet *f, struct fl_req *r)
+{
+	struct fl_req **pp;
+	struct fl_node *n = r->node;
+
+	for (pp = &f->inflight; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	switch (r->kind) {
+	case FL_PING: n->ping_inflight--; break;
+	case FL_INFO: n->info_inflight--; break;
+	case FL_LIST: n->list_inflight--; break;
+	case FL_INSPECT: n->inspect_inflight--; break;
+	case FL_STATS: n->stats_inflight--; f->stats_inflight--; break;
+	case FL_EVENTS: n->events = NULL; break;
+	}
+	curl_multi_remove_handle(f->multi, r->h);
+	curl_easy_cleanup(r->h);
+	engine_reply_free(&r->reply);
+	free(r);
+}
+
+/* Drop every request of node N (it went down): a hung engine must not keep
+ * sockets and budget forever. */
+static void
+fl_cancel_node(struct fl_node *n)
+{
+	struct fleet *f = n->fleet;
+	struct fl_req *r = f->inflight, *next;
+
+	for (; r != NULL; r = next) {
+		next = r->next;
+		if (r->node == n)
+			fl_release(f, r);
+	}
+	engine_buf_free(&n->evline);
+	n->evline.max = 1u << 20;
+	for (size_t i = 0; i < n->nc; i++)
+		n->c[i].inspecting = 0;
+}
+
+/* The node failed: record it, cancel its requests, plan a reconnect.
+ * ERROR may live in a request that is cancelled here: it is copied first. */
+static void
+fl_node_failed(struct fl_node *n, const char *why, double now)
+{
+	struct fleet *f = n->fleet;
+	double delay = 0.5 * pow(2.0, n->backoff_step);
+	double jitter;
+	char error[PD_ERROR_LEN];
+
+	snprintf(error, sizeof(error), "%s", why);
+
+	if (delay > f->cfg.backoff_max)
+		delay = f->cfg.backoff_max;
+	else
+		n->backoff_step++;
+	f->rand_state = f->rand_state * 1103515245u + 12345u;
+	jitter = delay * 0.25 * ((double)((f->rand_state >> 8) % 1000) / 1000.0);
+	n->next_connect = now + delay + jitter;
+	if (n->connected || !n->first_done)
+		log_msg(LOG_WARN, "%s", error);
+	n->connected = 0;
+	n->first_done = 1;
+	n->pub.events_connected = 0;
+	fl_cancel_node(n);
+	fl_set_reach(n, PD_REACH_DOWN, error);
+}
+
+/* ------------------------------------------------------------ replies */
+
+/* Apply a /containers/json list: add, update, remove. */
+static void
+fl_apply_list(struct fl_node *n, const cJSON *list)
+{
+	const cJSON *it;
+	struct fl_container *c;
+	char state[PD_STATE_LEN];
+
+	for (size_t i = 0; i < n->nc; i++)
+		n->c[i].seen = 0;
+	cJSON_ArrayForEach(it, list) {
+		const cJSON *names = cJSON_GetObjectItemCaseSensitive(it, "Names");
+		const cJSON *first = cJSON_GetArrayItem(names, 0);
+		char id[PD_ID_LEN], status[128];
+
+		fl_copy_str(id, sizeof(id), it, "Id");
+		c = fl_get(n, id);
+		if (c == NULL)
+			continue;
+		c->seen = 1;
+		if (cJSON_IsString(first))
+			snprintf(c->pub.name, sizeof(c->pub.name), "%s",
+			    first->valuestring + (first->valuestring[0] == '/'));
+		fl_copy_str(c->pub.image, sizeof(c->pub.image), it, "Image");
+		fl_copy_str(state, sizeof(state), it, "State");
+		fl_copy_str(status, sizeof(status), it, "Status");
+		if (strcmp(state, c->pub.state) != 0 ||
+		    fl_health_from_status_text(status) != c->pub.health)
+			c->want_inspect = 1;
+		snprintf(c->pub.state, sizeof(c->pub.state), "%s", state);
+		c->pub.health = fl_health_from_status_text(status);
+		c->pub.created = (time_t)fl_num(it, "Created", 0);
+	}
+	for (size_t i = n->nc; i-- > 0;)
+		if (!n->c[i].seen)
+			fl_remove(n, &n->c[i]);
+	fl_count(n);
+	n->listed = 1;
+	fl_touch(n->fleet);
+}
+
+/* Apply a /containers/{id}/json inspect. */
+static void
+fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
+{
+	struct fl_container *c = fl_find(n, id);
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(j, "State");
+	const cJSON *config = cJSON_GetObjectItemCaseSensitive(j, "Config");
+	const cJSON *health = cJSON_GetObjectItemCaseSensitive(state, "Health");
+	const cJSON *hs = cJSON_GetObjectItemCaseSensitive(health, "Status");
+	const cJSON *oom = cJSON_GetObjectItemCaseSensitive(state, "OOMKilled");
+	char name[PD_NAME_LEN], buf[64];
+
+	if (c == NULL)
+		return;
+	fl_copy_str(name, sizeof(name), j, "Name");
+	if (name[0] != '\0')
+		snprintf(c->pub.name, sizeof(c->pub.name), "%s", name + (name[0] == '/'));
+	fl_copy_str(c->pub.image, sizeof(c->pub.image), config, "Image");
+	fl_copy_str(c->pub.state, sizeof(c->pub.state), state, "Status");
+	c->pub.health = cJSON_IsString(hs) ? fleet_parse_health_status(hs->valuestring)
+	    : PD_HEALTH_NONE;
+	c->pub.restart_count = (int)fl_num(j, "RestartCount", 0);
+	c->pub.exit_code = (int)fl_num(state, "ExitCode", 0);
+	/* OOMKilled is cleared on restart; an oom event seen earlier stays. */
+	if (cJSON_IsTrue(oom))
+		c->pub.oom_killed = 1;
+	fl_copy_str(buf, sizeof(buf), state, "StartedAt");
+	c->pub.started_at = fleet_parse_time(buf);
+	fl_copy_str(buf, sizeof(buf), state, "FinishedAt");
+	c->pub.finished_at = fleet_parse_time(buf);
+	fl_copy_str(buf, sizeof(buf), j, "Created");
+	if (fleet_parse_time(buf) != 0)
+		c->pub.created = fleet_parse_time(buf);
+	c->pub.inspected = 1;
+	fl_count(n);
+	fl_touch(n->fleet);
+}
+
+/* Apply a one-shot stats sample. */
+static void
+fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
+{
+	struct fl_container *c = fl_find(n, id);
+	const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(j, "cpu_stats");
+	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(cpu, "cpu_usage");
+	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(j, "memory_stats");
+	double total = fl_num(usage, "total_usage", -1);
+	double system = fl_num(cpu, "system_cpu_usage", -1);
+	int ncpu = (int)fl_num(cpu, "online_cpus", 0);
+
+	if (c == NULL)
+		return;
+	if (ncpu <= 0)
+		ncpu = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(usage, "percpu_usage"));
+	if (ncpu <= 0)
+		ncpu = n->pub.ncpu > 0 ? n->pub.ncpu : 1;
+	if (total >= 0 && system > 0) {
+		if (c->have_prev)
+			c->pub.cpu_pct = fleet_cpu_percent(total - c->prev_cpu,
+			    system - c->prev_system, ncpu);
+		c->prev_cpu = total;
+		c->prev_system = system;
+		c->have_prev = 1;
+	}
+	if (cJSON_IsObject(mem)) {
+		c->pub.mem_usage = fleet_mem_usage(mem);
+		c->pub.mem_limit = (uint64_t)fl_num(mem, "limit", 0);
+	}
+	c->pub.sampled_at = time(NULL);
+	fl_touch(n->fleet);
+}
+
+/* Apply /info. */
+static void
+fl_apply_info(struct fl_node *n, const cJSON *j)
+{
+	fl_copy_str(n->pub.engine_version, sizeof(n->pub.engine_version), j, "ServerVersion");
+	fl_copy_str(n->pub.os, sizeof(n->pub.os), j, "OperatingSystem");
+	n->pub.ncpu = (int)fl_num(j, "NCPU", 0);
+	n->pub.mem_total = (uint64_t)fl_num(j, "MemTotal", 0);
+	fl_touch(n->fleet);
+}
+
+/* Apply one line of the /events stream. */
+static void
+fl_events_line(struct fl_node *n, const char *line)
+{
+	cJSON *j = cJSON_Parse(line);
+	const cJSON *actor, *attrs;
+	char type[32], action[64], id[PD_ID_LEN], name[PD_NAME_LEN], image[PD_IMAGE_LEN];
+	char exitcode[16];
+	struct fl_container *c;
+
+	if (j == NULL) {
+		if (line[0] != '\0')
+			log_msg(LOG_DEBUG, "%s: unparsable event line", n->pub.name);
+		return;
+	}
+	actor = cJSON_GetObjectItemCaseSensitive(j, "Actor");
+	attrs = cJSON_GetObjectItemCaseSensitive(actor, "Attributes");
+	fl_copy_str(type, sizeof(type), j, "Type");
+	fl_copy_str(action, sizeof(action), j, "Action");
+	fl_copy_str(id, sizeof(id), actor, "ID");
+	fl_copy_str(name, sizeof(name), attrs, "name");
+	fl_copy_str(image, sizeof(image), attrs, "image");
+	fl_copy_str(exitcode, sizeof(exitcode), attrs, "exitCode");
+	if (strcmp(type, "container") != 0 || id[0] == '\0' ||
+	    strncmp(action, "exec_", 5) == 0) {
+		cJSON_Delete(j);
+		return;
+	}
+
+	if (strcmp(action, "destroy") == 0) {
+		c = fl_find(n, id);
+		if (c != NULL)
+			fl_remove(n, c);
+		fl_event(n, PD_EV_CONTAINER, name, "destroy", "removed");
+		goto done;
+	}
+	c = fl_get(n, id);
+	if (c == NULL)
+		goto done;
+	if (name[0] != '\0')
+		snprintf(c->pub.name, sizeof(c->pub.name), "%s", name);
+	if (image[0] != '\0' && c->pub.image[0] == '\0')
+		snprintf(c->pub.image, sizeof(c->pub.image), "%s", image);
+	c->want_inspect = 1;
+
+	if (strcmp(action, "create") == 0) {
+		snprintf(c->pub.state, sizeof(c->pub.state), "created");
+		fl_event(n, PD_EV_CONTAINER, name, action, "image %s", image);
+	} else if (strcmp(action, "start") == 0 || strcmp(action, "unpause") == 0) {
+		snprintf(c->pub.state, sizeof(c->pub.state), "running");
+		c->pub.started_at = time(NULL);
+		fl_event(n, PD_EV_CONTAINER, name, action, "running");
+	} else if (strcmp(action, "die") == 0) {
+		char *end;
+		long code = strtol(exitcode, &end, 10);
+
+		snprintf(c->pub.state, sizeof(c->pub.state), "exited");
+		if (exitcode[0] != '\0' && *end == '\0')
+			c->pub.exit_code = (int)code;
+		c->pub.finished_at = time(NULL);
+		c->pub.cpu_pct = -1;
+		c->have_prev = 0;
+		fl_event(n, PD_EV_CONTAINER, name, action, "exit code %s", exitcode);
+	} else if (strcmp(action, "pause") == 0) {
+		snprintf(c->pub.state, sizeof(c->pub.state), "paused");
+		fl_event(n, PD_EV_CONTAINER, name, action, "paused");
+	} else if (strcmp(action, "oom") == 0) {
+		c->pub.oom_killed = 1;
+		fl_event(n, PD_EV_CONTAINER, name, action, "out of memory: killed by the kernel");
+	} else if (strncmp(action, "health_status", 13) == 0) {
+		const char *st = strchr(action, ':');
+
+		st = st != NULL ? st + 1 : "";
+		while (*st == ' ')
+			st++;
+		c->pub.health = fleet_parse_health_status(st);
+		fl_event(n, PD_EV_CONTAINER, name, "health", "%s", st);
+	} else {
+		fl_event(n, PD_EV_CONTAINER, name, action, "%s", "");
+	}
+done:
+	fl_count(n);
+	fl_touch(n->fleet);
+	cJSON_Delete(j);
+}
+
+/* A request finished: apply its result to the model. */
+static void
+fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
+{
+	struct fl_node *n = r->node;
+	cJSON *j = NULL;
+	int rc;
+
+	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->reply.status);
+	rc = engine_finish(n->engine, r->method, r->path, code, &r->reply);
+
+	pthread_mutex_lock(&f->lock);
+	if (r->kind == FL_EVENTS) {
+		/* The stream ended: an engine restart, a crash, or a cut link.
+		 * Ping at once to learn which. */
+		n->pub.events_connected = 0;
+		n->next_ping = now;
+		log_msg(LOG_INFO, "%s: event stream ended: %s", n->pub.name,
+		    rc != 0 ? r->reply.error : "closed by the engine");
+		fl_touch(f);
+		goto out;
+	}
+	if (rc != 0) {
+		if (r->kind == FL_PING || !n->connected) {
+			fl_node_failed(n, r->reply.error, now);
+			r = NULL;  /* released with the node's requests */
+			goto out;
+		}
+		if (r->kind == FL_INSPECT && r->reply.status == 404) {
+			struct fl_container *c = fl_find(n, r->id);
+
+			if (c != NULL)
+				fl_remove(n, c);
+			fl_count(n);
+			fl_touch(f);
+		} else {
+			log_msg(LOG_WARN, "%s", r->reply.error);
+			if (r->kind == FL_INFO)
+				n->info_done = 1;  /* facts stay unknown; not worth waiting */
+		}
+		goto out;
+	}
+	n->last_ok = now;
+	n->pub.last_seen = time(NULL);
+	if (r->kind != FL_PING) {
+		j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
+		    r->reply.body.len);
+		if (j == NULL) {
+			/* Stats of a container that just stopped come back empty. */
+			log_msg(r->kind == FL_STATS ? LOG_DEBUG : LOG_WARN,
+			    "%s: %s %s: the engine sent something that is not JSON",
+			    n->pub.name, r->method, r->path);
+			goto out;
+		}
+	}
+	switch (r->kind) {
+	case FL_PING:
+		n->pub.rtt_ms = (now - r->started) * 1000.0;
+		if (!n->connected) {
+			if (engine_set_version(n->engine, r->reply.api_version) != 0) {
+				char err[PD_ERROR_LEN];
+
+				snprintf(err, sizeof(err),
+				    "%s: GET /_ping: no usable Api-Version header (is this a Docker Engine?)",
+				    n->pub.name);
+				fl_node_failed(n, err, now);
+				r = NULL;
+				goto out;
+			}
+			snprintf(n->pub.api_version, sizeof(n->pub.api_version), "%s",
+			    n->engine->api_version);
+			n->connected = 1;
+			n->ever_answered = 1;
+			n->backoff_step = 0;
+			n->next_reconcile = now;  /* list at once */
+			fl_send(n, FL_INFO, "/info", NULL, 10.0);
+		}
+		fl_set_reach(n, PD_REACH_UP, NULL);
+		n->next_ping = now + f->cfg.ping_interval;
+		fl_touch(f);
+		break;
+	case FL_INFO:
+		n->info_done = 1;
+		fl_apply_info(n, j);
+		fl_set_reach(n, PD_REACH_UP, NULL);
+		break;
+	case FL_LIST:
+		if (cJSON_IsArray(j))
+			fl_apply_list(n, j);
+		break;
+	case FL_INSPECT: {
+		struct fl_container *c = fl_find(n, r->id);
+
+		if (c != NULL)
+			c->inspecting = 0;
+		fl_apply_inspect(n, r->id, j);
+		break;
+	}
+	case FL_STATS:
+		fl_apply_stats(n, r->id, j);
+		break;
+	case FL_EVENTS:
+		break;
+	}
+out:
+	if (r != NULL && r->kind == FL_INSPECT) {
+		struct fl_container *c = fl_find(n, r->id);
+
+		if (c != NULL)
+			c->inspecting = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	cJSON_Delete(j);
+	if (r != NULL)
+		fl_release(f, r);
+}
+
+/* ------------------------------------------------------------ scheduling */
+
+/* The /events path with its filters (container events that change state). */
+static const char fl_events_path[] =
+	"/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B"
+	"%22create%22%2C%22start%22%2C%22die%22%2C%22destroy%22%2C%22stop%22%2C"
+	"%22kill%22%2C%22oom%22%2C%22pause%22%2C%22unpause%22%2C%22rename%22%2C"
+	"%22restart%22%2C%22update%22%2C%22health_status%22%5D%7D";
+
+/* Start what is due on node N; returns the seconds until it next needs a
+ * turn. */
+static double
+fl_node_tick(struct fl_node *n, double now)
+{
+	struct fleet *f = n->fleet;
+	double next = 1.0;
+	char path[160];
+
+	if (!n->connected) {
+		if (n->ping_inflight == 0 && now >= n->next_connect)
+			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
+		return n->next_connect > now ? n->next_connect - now : f->cfg.ping_timeout;
+	}
+	if (n->ping_inflight == 0 && now >= n->next_ping)
+		fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
+	if (n->events == NULL && n->ping_inflight == 0) {
+		/* (Re)open the stream, then list: events may have been missed. */
+		if (fl_send(n, FL_EVENTS, fl_events_path, NULL, 0) != NULL) {
+			n->pub.events_connected = 1;
+			n->next_reconcile = now;
+		}
+	}
+	if (n->list_inflight == 0 && now >= n->next_reconcile) {
+		fl_send(n, FL_LIST, "/containers/json?all=1", NULL, 10.0);
+		n->next_reconcile = now + f->cfg.reconcile_interval;
+	}
+	for (size_t i = 0; i < n->nc && n->inspect_inflight < FLEET_INSPECTS_PER_NODE; i++) {
+		struct fl_container *c = &n->c[i];
+
+		if (!c->want_inspect || c->inspecting)
+			continue;
+		snprintf(path, sizeof(path), "/containers/%s/json", c->pub.id);
+		if (fl_send(n, FL_INSPECT, path, c->pub.id, 10.0) != NULL) {
+			c->want_inspect = 0;
+			c->inspecting = 1;
+		}
+	}
+	if (!n->first_done && n->listed && n->info_done && n->inspect_inflight == 0) {
+		int pending = 0;
+
+		for (size_t i = 0; i < n->nc; i++)
+			pending |= n->c[i].want_inspect;
+		if (!pending) {
+			n->first_done = 1;
+			fl_touch(f);
+		}
+	}
+	if (n->next_ping - now < next)
+		next = n->next_ping - now;
+	return next;
+}
+
+/* Hand out stats calls to running containers, round robin over the nodes,
+ * never more than the fleet-wide budget in flight, one per node. */
+static void
+fl_stats_tick(struct fleet *f, double now)
+{
+	char path[160];
+
+	for (size_t k = 0; k < f->nnodes && f->stats_inflight < f->cfg.stats_budget; k++) {
+		struct fl_node *n = &f->nodes[(f->stats_cursor + k) % f->nnodes];
+
+		if (!n->connected || n->stats_inflight > 0)
+			continue;
+		for (size_t i = 0; i < n->nc; i++) {
+			struct fl_container *c = &n->c[i];
+
+			if (strcmp(c->pub.state, "running") != 0 || now < c->next_stats)
+				continue;
+			snprintf(path, sizeof(path),
+			    "/containers/%s/stats?stream=false&one-shot=true", c->pub.id);
+			if (fl_send(n, FL_STATS, path, c->pub.id, 10.0) != NULL)
+				c->next_stats = now + f->cfg.stats_interval;
+			break;
+		}
+	}
+	f->stats_cursor = f->nnodes ? (f->stats_cursor + 1) % f->nnodes : 0;
+}
+
+/* Wake readers if the model changed this turn. */
+static void
+fl_wake(struct fleet *f)
+{
+	uint64_t one = 1;
+
+	if (!f->dirty)
+		return;
+	f->dirty = 0;
+	if (write(f->wakefd, &one, sizeof(one)) < 0) {
+		/* The counter is already non-zero: readers are awake. */
+	}
+}
+
+/* The io thread. */
+static void *
+fl_thread(void *arg)
+{
+	struct fleet *f = arg;
+	CURLMsg *msg;
+	int running, left;
+	double now, wait, w;
+
+	while (!f->stop) {
+		now = fl_now();
+		wait = 1.0;
+		pthread_mutex_lock(&f->lock);
+		for (size_t i = 0; i < f->nnodes; i++) {
+			w = fl_node_tick(&f->nodes[i], now);
+			if (w < wait)
+				wait = w;
+		}
+		fl_stats_tick(f, now);
+		fl_wake(f);
+		pthread_mutex_unlock(&f->lock);
+
+		if (wait < 0.01)
+			wait = 0.01;
+		curl_multi_poll(f->multi, NULL, 0, (int)(wait * 1000), NULL);
+		curl_multi_perform(f->multi, &running);
+		now = fl_now();
+		while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
+			struct fl_req *r;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+			fl_done(f, r, msg->data.result, now);
+		}
+		/* A hung node: its ping timed out inside curl and failed it above.
+		 * Mark nodes stale when they have not answered for a while. */
+		pthread_mutex_lock(&f->lock);
+		for (size_t i = 0; i < f->nnodes; i++) {
+			struct fl_node *n = &f->nodes[i];
+
+			if (n->connected && n->pub.reach == PD_REACH_UP &&
+			    now - n->last_ok > f->cfg.ping_interval + f->cfg.ping_timeout) {
+				n->pub.reach = PD_REACH_STALE;
+				fl_event(n, PD_EV_NODE, NULL, "stale", "no answer for %.0f s",
+				    now - n->last_ok);
+				fl_touch(f);
+			}
+		}
+		fl_wake(f);
+		pthread_mutex_unlock(&f->lock);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ public */
+
+struct fleet *
+fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
+{
+	struct fleet *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->cfg = *cfg;
+	if (f->cfg.ping_interval <= 0)
+		f->cfg.ping_interval = 2.0;
+	if (f->cfg.ping_timeout <= 0)
+		f->cfg.ping_timeout = 2.0;
+	if (f->cfg.reconcile_interval <= 0)
+		f->cfg.reconcile_interval = 10.0;
+	if (f->cfg.stats_interval <= 0)
+		f->cfg.stats_interval = 10.0;
+	if (f->cfg.stats_budget == 0)
+		f->cfg.stats_budget = 8;
+	if (f->cfg.event_history == 0)
+		f->cfg.event_history = 64;
+	if (f->cfg.backoff_max <= 0)
+		f->cfg.backoff_max = 30.0;
+	snprintf(f->site, sizeof(f->site), "%s", inv->site ? inv->site : "");
+	pthread_mutex_init(&f->lock, NULL);
+	f->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->multi = curl_multi_init();
+	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
+	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
+	if (f->wakefd < 0 || f->multi == NULL || f->nodes == NULL) {
+		fleet_free(f);
+		return NULL;
+	}
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	for (size_t i = 0; i < inv->nnodes; i++) {
+		struct fl_node *n = &f->nodes[i];
+		const struct inv_node *in = &inv->nodes[i];
+
+		n->fleet = f;
+		n->engine = engine_new(in);
+		n->ring = calloc(f->cfg.event_history, sizeof(*n->ring));
+		if (n->engine == NULL || n->ring == NULL) {
+			f->nnodes = i + 1;
+			fleet_free(f);
+			return NULL;
+		}
+		n->engine->connect_timeout_ms = (long)(f->cfg.ping_timeout * 1000);
+		n->evline.max = 1u << 20;
+		n->pub.rtt_ms = -1;
+		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
+		snprintf(n->pub.endpoint, sizeof(n->pub.endpoint), "%s", in->endpoint);
+		for (size_t k = 0; k < in->nlabels && k < PD_MAX_LABELS; k++) {
+			snprintf(n->pub.labels[k].key, PD_LABEL_LEN, "%s", in->labels[k].key);
+			snprintf(n->pub.labels[k].value, PD_LABEL_LEN, "%s", in->labels[k].value);
+			n->pub.nlabels++;
+		}
+	}
+	f->nnodes = inv->nnodes;
+	return f;
+}
+
+int
+fleet_start(struct fleet *f)
+{
+	int rc = pthread_create(&f->thread, NULL, fl_thread, f);
+
+	if (rc != 0)
+		return -rc;
+	f->running = 1;
+	return 0;
+}
+
+void
+fleet_free(struct fleet *f)
+{
+	if (f == NULL)
+		return;
+	if (f->running) {
+		f->stop = 1;
+		curl_multi_wakeup(f->multi);
+		pthread_join(f->thread, NULL);
+	}
+	while (f->inflight != NULL)
+		fl_release(f, f->inflight);
+	for (size_t i = 0; i < f->nnodes; i++) {
+		engine_free(f->nodes[i].engine);
+		engine_buf_free(&f->nodes[i].evline);
+		free(f->nodes[i].c);
+		free(f->nodes[i].ring);
+	}
+	free(f->nodes);
+	if (f->multi != NULL)
+		curl_multi_cleanup(f->multi);
+	if (f->wakefd >= 0)
+		close(f->wakefd);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+int
+fleet_wakeup_fd(const struct fleet *f)
+{
+	return f->wakefd;
+}
+
+void
+fleet_wakeup_ack(struct fleet *f)
+{
+	uint64_t v;
+
+	if (read(f->wakefd, &v, sizeof(v)) < 0) {
+		/* Nothing pending. */
+	}
+}
+
+/* Order events newest first. */
+static int
+fl_event_cmp(const void *a, const void *b)
+{
+	const struct pd_event *x = a, *y = b;
+
+	return (x->time < y->time) - (x->time > y->time);
+}
+
+struct pd_snapshot *
+fleet_snapshot(struct fleet *f)
+{
+	struct pd_snapshot *s = calloc(1, sizeof(*s));
+	size_t nc = 0, ne = 0, ci = 0, ei = 0;
+	int complete = 1;
+
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->nnodes; i++) {
+		nc += f->nodes[i].nc;
+		ne += f->nodes[i].ring_len;
+	}
+	s->nodes = calloc(f->nnodes ? f->nnodes : 1, sizeof(*s->nodes));
+	s->containers = calloc(nc ? nc : 1, sizeof(*s->containers));
+	s->events = calloc(ne ? ne : 1, sizeof(*s->events));
+	if (s->nodes == NULL || s->containers == NULL || s->events == NULL) {
+		pthread_mutex_unlock(&f->lock);
+		pd_snapshot_free(s);
+		return NULL;
+	}
+	s->generation = f->generation;
+	s->taken = time(NULL);
+	snprintf(s->site, sizeof(s->site), "%s", f->site);
+	for (size_t i = 0; i < f->nnodes; i++) {
+		struct fl_node *n = &f->nodes[i];
+
+		s->nodes[i] = n->pub;
+		s->nodes[i].first_container = ci;
+		s->nodes[i].ncontainers = n->nc;
+		for (size_t k = 0; k < n->nc; k++)
+			s->containers[ci++] = n->c[k].pub;
+		for (size_t k = 0; k < n->ring_len; k++)
+			s->events[ei++] = n->ring[(n->ring_head + k) % f->cfg.event_history];
+		if (!n->first_done)
+			complete = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	s->nnodes = f->nnodes;
+	s->ncontainers = ci;
+	s->nevents = ei;
+	s->complete = complete;
+	qsort(s->events, s->nevents, sizeof(*s->events), fl_event_cmp);
+	return s;
+}

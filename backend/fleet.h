@@ -1,0 +1,45 @@
+/* fleet.h: the live fleet model and the io thread that keeps it.
+ *
+ * One io thread drives every node's connections with the curl multi
+ * interface: a /_ping liveness check, an /events stream, a container list
+ * on connect and every few seconds, inspects when something changed, and
+ * one-shot stats under a fleet-wide budget.  A node that hangs never blocks
+ * another.  Readers take snapshots under the model lock and are woken
+ * through an eventfd. */
+#ifndef PLANTDECK_FLEET_H
+#define PLANTDECK_FLEET_H
+
+#include <cjson/cJSON.h>
+
+#include "backend.h"
+
+struct inventory;
+struct fleet;
+
+struct fleet_config {
+	double ping_interval;       /* s, default 2 */
+	double ping_timeout;        /* s, default 2 */
+	double reconcile_interval;  /* s, default 10 */
+	double stats_interval;      /* s, default 10 */
+	unsigned stats_budget;      /* default 8 */
+	unsigned event_history;     /* per node, default 64 */
+	double backoff_max;         /* s, default 30 */
+};
+
+/* A fleet for every node of INV (which it copies what it needs from). */
+struct fleet *fleet_new(const struct inventory *inv, const struct fleet_config *cfg);
+int fleet_start(struct fleet *f);
+void fleet_free(struct fleet *f);     /* stops the thread first */
+int fleet_wakeup_fd(const struct fleet *f);
+void fleet_wakeup_ack(struct fleet *f);
+struct pd_snapshot *fleet_snapshot(struct fleet *f);
+
+#ifdef UNITTEST
+/* Parsers the io thread uses, exposed for unit tests. */
+time_t fleet_parse_time(const char *rfc3339);
+enum pd_health fleet_parse_health_status(const char *status);
+double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);
+uint64_t fleet_mem_usage(const cJSON *memory_stats);
+#endif
+
+#endif

@@ -1,0 +1,1832 @@
+/* inventory.c: the nodes of the plant, from a YAML file, the environment or
+ * the user's Docker contexts, and the selectors that pick some of them.
+ *
+ * A YAML inventory is read whole (at most INV_MAX_FILE bytes) and loaded
+ * with libyaml's document API, then walked against a small schema.  Each
+ * mapping is checked against a table of the keys it may hold (inv_top_keys,
+ * inv_node_keys, ...): inv_mapping() rejects unknown and repeated keys and
+ * hands back the values by table index, so a new key is a new table row and
+ * the code that reads its value.  The walk only ever goes as deep as the
+ * schema, so aliases (even cyclic ones) are never expanded.  libyaml's
+ * scanner slows down with the square of the nesting depth, so a first pass
+ * over the events (inv_check_depth) refuses deep nesting before the loader
+ * runs; limits on nodes, labels and text bound the rest.
+ *
+ * Every error is one line.  In a file it is "FILE:LINE:COLUMN: message",
+ * 1-based (libyaml's marks are 0-based); elsewhere it is prefixed by what
+ * was wrong (DOCKER_HOST, a meta.json path).  Text quoted in a message may
+ * be junk from the file, so inv_quote() escapes and shortens it.
+ *
+ * The constructors return 0, or -1 with *out NULL; whatever they built on
+ * the way is freed.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <yaml.h>
+
+#include "inventory.h"
+
+#define INV_MAX_FILE (16 * 1024 * 1024)	/* bytes of YAML */
+#define INV_MAX_JSON (1024 * 1024)	/* bytes of one meta.json */
+#define INV_MAX_NODES 4096
+#define INV_MAX_DEPTH 64		/* nested collections */
+#define INV_MAX_LABELS 64		/* per node, defaults included */
+#define INV_MAX_NAME 63			/* node names and label keys */
+#define INV_MAX_TEXT 1024		/* site, label values, endpoints */
+#define INV_MAX_PATH 4096		/* TLS file names */
+#define INV_MAX_SELECTOR 4096
+#define INV_QUOTE 64			/* bytes of junk shown in a message */
+#define INV_QUOTE_PATH 256		/* bytes of a path shown in a message */
+
+#define INV_DEFAULT_HOST "unix:///var/run/docker.sock"
+#define INV_PORT_PLAIN 2375
+#define INV_PORT_TLS 2376
+
+/* Untrusted text made printable for a message. */
+struct inv_q {
+	char s[4 * INV_QUOTE_PATH + 8];
+};
+
+/* A YAML inventory being read. */
+struct inv_file {
+	const char *path;	/* as the caller gave it, for messages */
+	char *dir;		/* absolute directory of the file */
+	yaml_document_t doc;
+	char *err;
+	size_t errlen;
+};
+
+/* A tls value: a mapping, or true/false. */
+struct inv_tls {
+	int set;		/* the key was given */
+	int enabled;
+	int verify;
+	char *ca, *cert, *key;	/* absolute, or NULL */
+	yaml_mark_t mark;	/* of the key, for "tls needs tcp" */
+};
+
+/* What "defaults:" gives every node. */
+struct inv_defaults {
+	struct inv_tls tls;
+	struct inv_label *labels;
+	size_t nlabels;
+};
+
+/* The keys each mapping may hold, by the index its value is returned at. */
+enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_NKEYS };
+static const char *const inv_top_keys[TOP_NKEYS] = {
+	[TOP_SITE] = "site",
+	[TOP_DEFAULTS] = "defaults",
+	[TOP_NODES] = "nodes",
+};
+
+enum { DEF_TLS, DEF_LABELS, DEF_NKEYS };
+static const char *const inv_defaults_keys[DEF_NKEYS] = {
+	[DEF_TLS] = "tls",
+	[DEF_LABELS] = "labels",
+};
+
+enum { NODE_NAME, NODE_ENDPOINT, NODE_TLS, NODE_LABELS, NODE_NKEYS };
+static const char *const inv_node_keys[NODE_NKEYS] = {
+	[NODE_NAME] = "name",
+	[NODE_ENDPOINT] = "endpoint",
+	[NODE_TLS] = "tls",
+	[NODE_LABELS] = "labels",
+};
+
+enum { TLS_CA, TLS_CERT, TLS_KEY, TLS_VERIFY, TLS_NKEYS };
+static const char *const inv_tls_keys[TLS_NKEYS] = {
+	[TLS_CA] = "ca",
+	[TLS_CERT] = "cert",
+	[TLS_KEY] = "key",
+	[TLS_VERIFY] = "verify",
+};
+
+/* A selector term that tests a label. */
+struct inv_term {
+	char *key;
+	char *value;
+	int negate;		/* key!=value */
+};
+
+struct inv_selector {
+	struct inv_term *labels;
+	size_t nlabels;
+	char **names;		/* fnmatch patterns */
+	size_t nnames;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Write a message to ERR, if there is room for one; returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+inv_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Untrusted TEXT (LEN bytes) for a one-line message: printable ASCII as
+ * is, other bytes as \xHH, cut after MAX bytes with "...". */
+static const char *
+inv_quote(struct inv_q *q, const char *text, size_t len, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	if (max > INV_QUOTE_PATH)
+		max = INV_QUOTE_PATH;
+	for (i = 0; i < len && i < max; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			q->s[o++] = (char)c;
+		else {
+			q->s[o++] = '\\';
+			q->s[o++] = 'x';
+			q->s[o++] = hex[c >> 4];
+			q->s[o++] = hex[c & 15];
+		}
+	}
+	if (i < len) {
+		memcpy(q->s + o, "...", 3);
+		o += 3;
+	}
+	q->s[o] = '\0';
+	return q->s;
+}
+
+/* A NUL-terminated string for a C string, quoted as above. */
+static const char *
+inv_quotes(struct inv_q *q, const char *s, size_t max)
+{
+	return inv_quote(q, s, strlen(s), max);
+}
+
+/* A new string holding LEN bytes of S. */
+static char *
+inv_strndup(const char *s, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+/* A new string "A/B" (no doubled slash), or NULL. */
+static char *
+inv_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int slash = la > 0 && a[la - 1] == '/';
+	char *s = malloc(la + lb + 2);
+
+	if (s == NULL)
+		return NULL;
+	snprintf(s, la + lb + 2, "%s%s%s", a, slash ? "" : "/", b);
+	return s;
+}
+
+/* ASCII letter or digit, whatever the locale. */
+static int
+inv_isalnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* Whether C is one of the characters of SET (never NUL). */
+static int
+inv_in(const char *set, int c)
+{
+	return c != '\0' && strchr(set, c) != NULL;
+}
+
+/* ASCII digit. */
+static int
+inv_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A control character (C0 or DEL). */
+static int
+inv_iscntrl(int c)
+{
+	return (c >= 0 && c < 0x20) || c == 0x7f;
+}
+
+/* Whether S (LEN bytes) is a good node name: 1-63 of [A-Za-z0-9._-]. */
+static int
+inv_valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len > INV_MAX_NAME)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!inv_isalnum((unsigned char)s[i]) && !inv_in("._-", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether S (LEN bytes) is a good label key: 1-63 of [A-Za-z0-9._/-]. */
+static int
+inv_valid_key(const char *s, size_t len)
+{
+	if (len == 0 || len > INV_MAX_NAME)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!inv_isalnum((unsigned char)s[i]) && !inv_in("._/-", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Free an array of labels. */
+static void
+inv_labels_free(struct inv_label *labels, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(labels[i].key);
+		free(labels[i].value);
+	}
+	free(labels);
+}
+
+/* Add or replace label KEY=VALUE in *LABELS (room for it is there). */
+static int
+inv_labels_set(struct inv_label *labels, size_t *n, const char *key, const char *value)
+{
+	char *v = strdup(value), *k = NULL;
+	size_t i;
+
+	if (v == NULL)
+		return -1;
+	for (i = 0; i < *n; i++) {
+		if (strcmp(labels[i].key, key) == 0) {
+			free(labels[i].value);
+			labels[i].value = v;
+			return 0;
+		}
+	}
+	k = strdup(key);
+	if (k == NULL) {
+		free(v);
+		return -1;
+	}
+	labels[i].key = k;
+	labels[i].value = v;
+	(*n)++;
+	return 0;
+}
+
+/* Whether PATH is a regular file we may read: NULL, or why not. */
+static const char *
+inv_unreadable(const char *path)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return strerror(errno);
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		close(fd);
+		return strerror(e);
+	}
+	close(fd);
+	if (S_ISDIR(st.st_mode))
+		return strerror(EISDIR);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	return NULL;
+}
+
+/* All of PATH in a new NUL-terminated buffer of at most MAX bytes, or NULL
+ * with errno (EISDIR for a directory, EFBIG when too large). */
+static char *
+inv_read_file(const char *path, size_t max, size_t *lenp)
+{
+	struct stat st;
+	size_t len = 0, size = 4096;
+	char *buf = NULL, *nbuf;
+	ssize_t got;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size >= 0 && (size_t)st.st_size <= max)
+		size = (size_t)st.st_size + 1;
+	buf = malloc(size);
+	if (buf == NULL)
+		goto fail;
+	for (;;) {
+		if (len + 1 >= size) {
+			if (size >= max + 2) {
+				errno = EFBIG;
+				goto fail;
+			}
+			size = size * 2 > max + 2 ? max + 2 : size * 2;
+			nbuf = realloc(buf, size);
+			if (nbuf == NULL)
+				goto fail;
+			buf = nbuf;
+		}
+		got = read(fd, buf + len, size - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			goto fail;
+		if (got == 0)
+			break;
+		len += (size_t)got;
+		if (len > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+
+fail:
+	e = errno;
+	free(buf);
+	close(fd);
+	errno = e;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- endpoints */
+
+/* Check URL and give it its one spelling: scheme in lower case, a port. */
+char *
+inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen)
+{
+	struct inv_q q, qs;
+	const char *sep, *host, *p, *start;
+	size_t len, schemelen, hostlen, plen;
+	long port;
+	char *out;
+
+	if (url == NULL)
+		url = "";
+	len = strlen(url);
+	inv_quote(&q, url, len, INV_QUOTE_PATH);
+	if (len > INV_MAX_TEXT) {
+		inv_seterr(err, errlen, "bad endpoint '%s': too long (at most %d bytes)",
+		    q.s, INV_MAX_TEXT);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (inv_iscntrl((unsigned char)url[i])) {
+			inv_seterr(err, errlen, "bad endpoint '%s': control character", q.s);
+			return NULL;
+		}
+	}
+	sep = strstr(url, "://");
+	schemelen = sep == NULL ? 0 : (size_t)(sep - url);
+	if (schemelen == 0) {
+		inv_seterr(err, errlen, "bad endpoint '%s': missing scheme "
+		    "(use unix:///path or tcp://host[:port])", q.s);
+		return NULL;
+	}
+
+	if (schemelen == 4 && strncasecmp(url, "unix", 4) == 0) {
+		p = sep + 3;
+		plen = strlen(p);
+		if (*p != '/') {
+			inv_seterr(err, errlen, "bad endpoint '%s': the socket path "
+			    "must be absolute (unix:///path)", q.s);
+			return NULL;
+		}
+		while (plen > 1 && p[plen - 1] == '/')
+			plen--;
+		if (plen == 1) {
+			inv_seterr(err, errlen, "bad endpoint '%s': missing socket path", q.s);
+			return NULL;
+		}
+		if (plen >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+			inv_seterr(err, errlen, "bad endpoint '%s': socket path too long "
+			    "(at most %zu bytes)", q.s,
+			    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+			return NULL;
+		}
+		out = malloc(plen + 8);
+		if (out == NULL) {
+			inv_seterr(err, errlen, "out of memory");
+			return NULL;
+		}
+		snprintf(out, plen + 8, "unix://%.*s", (int)plen, p);
+		return out;
+	}
+
+	if (schemelen != 3 || strncasecmp(url, "tcp", 3) != 0) {
+		inv_seterr(err, errlen, "bad endpoint '%s': unsupported scheme '%s' "
+		    "(use unix:// or tcp://)", q.s, inv_quote(&qs, url, schemelen, INV_QUOTE));
+		return NULL;
+	}
+
+	host = sep + 3;
+	if (*host == '[') {
+		char addr[INET6_ADDRSTRLEN + 64];
+		unsigned char bin[16];
+		const char *rb = strchr(host, ']');
+		size_t alen;
+
+		if (rb == NULL) {
+			inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+			return NULL;
+		}
+		alen = (size_t)(rb - host - 1);
+		if (memchr(host + 1, '%', alen) != NULL)	/* a zone: check the address */
+			alen = (size_t)((const char *)memchr(host + 1, '%', alen) - host - 1);
+		if (alen == 0 || alen >= sizeof(addr)) {
+			inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+			return NULL;
+		}
+		memcpy(addr, host + 1, alen);
+		addr[alen] = '\0';
+		if (inet_pton(AF_INET6, addr, bin) != 1) {
+			inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+			return NULL;
+		}
+		for (p = host + 1 + alen; p < rb; p++) {
+			if (!inv_isalnum((unsigned char)*p) && !inv_in("%._-", *p)) {
+				inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+				return NULL;
+			}
+		}
+		p = rb + 1;
+	} else {
+		for (p = host; inv_isalnum((unsigned char)*p) || inv_in("._-", *p); p++)
+			;
+		if (p == host && (*p == '\0' || *p == ':' || *p == '/')) {
+			inv_seterr(err, errlen, "bad endpoint '%s': missing host", q.s);
+			return NULL;
+		}
+		if (*p != '\0' && *p != ':' && *p != '/') {
+			inv_seterr(err, errlen, "bad endpoint '%s': bad character '%s' in the host",
+			    q.s, inv_quote(&qs, p, 1, 1));
+			return NULL;
+		}
+		if (p - host > 253 || host[0] == '.' || host[0] == '-') {
+			inv_seterr(err, errlen, "bad endpoint '%s': bad host", q.s);
+			return NULL;
+		}
+	}
+	hostlen = (size_t)(p - host);
+
+	port = tls ? INV_PORT_TLS : INV_PORT_PLAIN;
+	if (*p == ':') {
+		start = ++p;
+		while (inv_isdigit((unsigned char)*p))
+			p++;
+		if (p == start) {
+			inv_seterr(err, errlen, "bad endpoint '%s': missing port after ':'", q.s);
+			return NULL;
+		}
+		if (p - start > 5 || (port = strtol(start, NULL, 10)) < 1 || port > 65535) {
+			inv_seterr(err, errlen, "bad endpoint '%s': the port must be 1-65535", q.s);
+			return NULL;
+		}
+	}
+	if (p[0] == '/' && p[1] == '\0')
+		p++;
+	if (*p != '\0') {
+		inv_seterr(err, errlen, "bad endpoint '%s': trailing junk '%s'", q.s,
+		    inv_quotes(&qs, p, INV_QUOTE));
+		return NULL;
+	}
+	out = malloc(hostlen + 16);
+	if (out == NULL) {
+		inv_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(out, hostlen + 16, "tcp://%.*s:%ld", (int)hostlen, host, port);
+	return out;
+}
+
+/* Whether URL names a unix socket (whether or not it is well formed). */
+static int
+inv_is_unix(const char *url)
+{
+	return strncasecmp(url, "unix://", 7) == 0;
+}
+
+/* ---------------------------------------------------------------- inventories */
+
+/* Free the fields of one node. */
+static void
+inv_node_clear(struct inv_node *n)
+{
+	free(n->name);
+	free(n->endpoint);
+	free(n->tls_ca);
+	free(n->tls_cert);
+	free(n->tls_key);
+	inv_labels_free(n->labels, n->nlabels);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Free an inventory and everything in it. */
+void
+inventory_free(struct inventory *inv)
+{
+	if (inv == NULL)
+		return;
+	for (size_t i = 0; i < inv->nnodes; i++)
+		inv_node_clear(&inv->nodes[i]);
+	free(inv->nodes);
+	free(inv->source);
+	free(inv->site);
+	free(inv);
+}
+
+/* A new empty inventory from SOURCE with room for N nodes, or NULL. */
+static struct inventory *
+inv_new(const char *source, size_t n)
+{
+	struct inventory *inv = calloc(1, sizeof(*inv));
+
+	if (inv == NULL)
+		return NULL;
+	inv->source = strdup(source);
+	inv->nodes = calloc(n ? n : 1, sizeof(*inv->nodes));
+	if (inv->source == NULL || inv->nodes == NULL) {
+		inventory_free(inv);
+		return NULL;
+	}
+	return inv;
+}
+
+/* Order nodes by name, for qsort. */
+static int
+inv_node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct inv_node *)a)->name, ((const struct inv_node *)b)->name);
+}
+
+/* The value of label KEY on NODE, or NULL. */
+const char *
+inventory_label(const struct inv_node *node, const char *key)
+{
+	if (node == NULL || key == NULL)
+		return NULL;
+	for (size_t i = 0; i < node->nlabels; i++) {
+		if (strcmp(node->labels[i].key, key) == 0)
+			return node->labels[i].value;
+	}
+	return NULL;
+}
+
+/* Keep the nodes SEL matches, in order; how many are left. */
+size_t
+inventory_filter(struct inventory *inv, const struct inv_selector *sel)
+{
+	size_t kept = 0;
+
+	if (inv == NULL)
+		return 0;
+	for (size_t i = 0; i < inv->nnodes; i++) {
+		if (inventory_selector_match(sel, &inv->nodes[i])) {
+			if (kept != i) {
+				inv->nodes[kept] = inv->nodes[i];
+				memset(&inv->nodes[i], 0, sizeof(inv->nodes[i]));
+			}
+			kept++;
+		} else
+			inv_node_clear(&inv->nodes[i]);
+	}
+	inv->nnodes = kept;
+	return kept;
+}
+
+/* ---------------------------------------------------------------- YAML files */
+
+/* Set a "FILE:LINE:COLUMN: message" error at MARK; returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+inv_error(struct inv_file *f, const yaml_mark_t *mark, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return inv_seterr(f->err, f->errlen, "%s:%zu:%zu: %s", f->path,
+	    mark->line + 1, mark->column + 1, msg);
+}
+
+/* Scalar N's bytes. */
+static const char *
+inv_scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* Whether N is a scalar with exactly the text S. */
+static int
+inv_scalar_is(const yaml_node_t *n, const char *s)
+{
+	size_t len = strlen(s);
+
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.length == len &&
+	    memcmp(n->data.scalar.value, s, len) == 0;
+}
+
+/* N as a boolean: 1, 0, or -1 when it is not true or false. */
+static int
+inv_bool(const yaml_node_t *n)
+{
+	if (inv_scalar_is(n, "true") || inv_scalar_is(n, "True") || inv_scalar_is(n, "TRUE"))
+		return 1;
+	if (inv_scalar_is(n, "false") || inv_scalar_is(n, "False") || inv_scalar_is(n, "FALSE"))
+		return 0;
+	return -1;
+}
+
+/* Node INDEX of the document. */
+static yaml_node_t *
+inv_get(struct inv_file *f, int index)
+{
+	return yaml_document_get_node(&f->doc, index);
+}
+
+/* A copy of scalar N's text, at most MAX bytes, not empty, no control
+ * characters; WHAT names it in messages ("'site'", "label 'line'"). */
+static char *
+inv_text(struct inv_file *f, const yaml_node_t *n, const char *what, size_t max)
+{
+	const char *s;
+	size_t len;
+	char *copy;
+
+	if (n->type != YAML_SCALAR_NODE) {
+		inv_error(f, &n->start_mark, "%s must be a string", what);
+		return NULL;
+	}
+	s = inv_scalar(n);
+	len = n->data.scalar.length;
+	if (len == 0) {
+		inv_error(f, &n->start_mark, "%s is empty", what);
+		return NULL;
+	}
+	if (len > max) {
+		inv_error(f, &n->start_mark, "%s is too long (at most %zu bytes)", what, max);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (inv_iscntrl((unsigned char)s[i])) {
+			inv_error(f, &n->start_mark, "%s has a control character", what);
+			return NULL;
+		}
+	}
+	copy = inv_strndup(s, len);
+	if (copy == NULL)
+		inv_error(f, &n->start_mark, "out of memory");
+	return copy;
+}
+
+/* Check that mapping N holds only keys of KEYS (NKEYS of them), each at
+ * most once; VALS[i] and KEYN[i] get the value and key of KEYS[i] or NULL. */
+static int
+inv_mapping(struct inv_file *f, yaml_node_t *n, const char *const *keys, size_t nkeys,
+    yaml_node_t **vals, yaml_node_t **keyn)
+{
+	struct inv_q q;
+
+	for (size_t i = 0; i < nkeys; i++)
+		vals[i] = keyn[i] = NULL;
+	for (yaml_node_pair_t *pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = inv_get(f, pair->key), *v = inv_get(f, pair->value);
+		size_t i;
+
+		if (k == NULL || v == NULL)
+			return inv_error(f, &n->start_mark, "broken mapping");
+		if (k->type != YAML_SCALAR_NODE)
+			return inv_error(f, &k->start_mark, "a key must be a string");
+		for (i = 0; i < nkeys; i++) {
+			if (inv_scalar_is(k, keys[i]))
+				break;
+		}
+		inv_quote(&q, inv_scalar(k), k->data.scalar.length, INV_QUOTE);
+		if (i == nkeys)
+			return inv_error(f, &k->start_mark, "unknown key '%s'", q.s);
+		if (vals[i] != NULL)
+			return inv_error(f, &k->start_mark, "duplicate key '%s' (first at line %zu)",
+			    q.s, keyn[i]->start_mark.line + 1);
+		vals[i] = v;
+		keyn[i] = k;
+	}
+	return 0;
+}
+
+/* Read TLS file name N (the value of KEY) into *OUT as an absolute path,
+ * relative names being taken from the inventory's directory. */
+static int
+inv_file_tls_path(struct inv_file *f, const yaml_node_t *n, const char *key, char **out)
+{
+	char what[64];
+	struct inv_q q;
+	const char *why;
+	char *name, *path;
+
+	snprintf(what, sizeof(what), "tls '%s'", key);
+	name = inv_text(f, n, what, INV_MAX_PATH);
+	if (name == NULL)
+		return -1;
+	path = name[0] == '/' ? strdup(name) : inv_join(f->dir, name);
+	free(name);
+	if (path == NULL)
+		return inv_error(f, &n->start_mark, "out of memory");
+	why = inv_unreadable(path);
+	if (why != NULL) {
+		inv_error(f, &n->start_mark, "tls %s '%s': %s", key,
+		    inv_quotes(&q, path, INV_QUOTE_PATH), why);
+		free(path);
+		return -1;
+	}
+	*out = path;
+	return 0;
+}
+
+/* Free the file names of a tls value. */
+static void
+inv_tls_clear(struct inv_tls *t)
+{
+	free(t->ca);
+	free(t->cert);
+	free(t->key);
+	t->ca = t->cert = t->key = NULL;
+}
+
+/* Read the tls value V of key K into T: a mapping of ca/cert/key/verify
+ * (TLS on), or true/false. */
+static int
+inv_file_tls(struct inv_file *f, const yaml_node_t *k, yaml_node_t *v, struct inv_tls *t)
+{
+	yaml_node_t *vals[TLS_NKEYS], *keyn[TLS_NKEYS];
+	struct inv_q q;
+	int b;
+
+	t->set = 1;
+	t->mark = k->start_mark;
+	t->verify = 1;
+	if (v->type == YAML_SCALAR_NODE && (b = inv_bool(v)) >= 0) {
+		t->enabled = b;
+		return 0;
+	}
+	if (v->type != YAML_MAPPING_NODE)
+		return inv_error(f, &v->start_mark,
+		    "'tls' must be a mapping (ca, cert, key, verify) or true/false");
+	t->enabled = 1;
+	if (inv_mapping(f, v, inv_tls_keys, TLS_NKEYS, vals, keyn) != 0)
+		return -1;
+	if ((vals[TLS_CA] != NULL && inv_file_tls_path(f, vals[TLS_CA], "ca", &t->ca) != 0) ||
+	    (vals[TLS_CERT] != NULL && inv_file_tls_path(f, vals[TLS_CERT], "cert", &t->cert) != 0) ||
+	    (vals[TLS_KEY] != NULL && inv_file_tls_path(f, vals[TLS_KEY], "key", &t->key) != 0))
+		return -1;
+	if (vals[TLS_VERIFY] != NULL) {
+		b = inv_bool(vals[TLS_VERIFY]);
+		if (b < 0 && vals[TLS_VERIFY]->type == YAML_SCALAR_NODE)
+			return inv_error(f, &vals[TLS_VERIFY]->start_mark,
+			    "'verify' must be true or false, not '%s'",
+			    inv_quote(&q, inv_scalar(vals[TLS_VERIFY]),
+			    vals[TLS_VERIFY]->data.scalar.length, INV_QUOTE));
+		if (b < 0)
+			return inv_error(f, &vals[TLS_VERIFY]->start_mark,
+			    "'verify' must be true or false");
+		t->verify = b;
+	}
+	if ((t->cert == NULL) != (t->key == NULL))
+		return inv_error(f, &v->start_mark, "tls needs both 'cert' and 'key', or neither");
+	return 0;
+}
+
+/* Read labels mapping V into *LABELS, over the NBASE labels already there
+ * (the defaults, which a key given again replaces). */
+static int
+inv_file_labels(struct inv_file *f, yaml_node_t *v, const struct inv_label *base,
+    size_t nbase, struct inv_label **labels, size_t *nlabels)
+{
+	yaml_node_pair_t *first = v->data.mapping.pairs.start, *pair;
+	struct inv_label *l;
+	struct inv_q q;
+	size_t n = 0, npairs;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return inv_error(f, &v->start_mark, "'labels' must be a mapping of names to values");
+	npairs = (size_t)(v->data.mapping.pairs.top - first);
+	if (npairs > INV_MAX_LABELS)
+		return inv_error(f, &v->start_mark, "too many labels (at most %d)", INV_MAX_LABELS);
+	l = calloc(nbase + npairs + 1, sizeof(*l));
+	if (l == NULL)
+		return inv_error(f, &v->start_mark, "out of memory");
+	for (size_t i = 0; i < nbase; i++) {
+		if (inv_labels_set(l, &n, base[i].key, base[i].value) != 0)
+			goto oom;
+	}
+	for (pair = first; pair < v->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = inv_get(f, pair->key), *val = inv_get(f, pair->value);
+		char what[sizeof(q.s) + 16], *key, *value;
+
+		if (k == NULL || val == NULL) {
+			inv_error(f, &v->start_mark, "broken mapping");
+			goto fail;
+		}
+		if (k->type != YAML_SCALAR_NODE) {
+			inv_error(f, &k->start_mark, "a key must be a string");
+			goto fail;
+		}
+		inv_quote(&q, inv_scalar(k), k->data.scalar.length, INV_QUOTE);
+		if (!inv_valid_key(inv_scalar(k), k->data.scalar.length)) {
+			inv_error(f, &k->start_mark, "bad label key '%s': use 1 to %d of "
+			    "A-Z a-z 0-9 . _ / -", q.s, INV_MAX_NAME);
+			goto fail;
+		}
+		for (yaml_node_pair_t *prev = first; prev < pair; prev++) {
+			yaml_node_t *pk = inv_get(f, prev->key);
+
+			if (pk != NULL && inv_scalar_is(pk, inv_scalar(k))) {
+				inv_error(f, &k->start_mark, "duplicate key '%s' (first at line %zu)",
+				    q.s, pk->start_mark.line + 1);
+				goto fail;
+			}
+		}
+		snprintf(what, sizeof(what), "label '%s'", q.s);
+		value = inv_text(f, val, what, INV_MAX_TEXT);
+		if (value == NULL)
+			goto fail;
+		key = inv_strndup(inv_scalar(k), k->data.scalar.length);
+		if (key == NULL || inv_labels_set(l, &n, key, value) != 0) {
+			free(key);
+			free(value);
+			goto oom;
+		}
+		free(key);
+		free(value);
+	}
+	if (n > INV_MAX_LABELS) {
+		inv_error(f, &v->start_mark, "too many labels (at most %d)", INV_MAX_LABELS);
+		goto fail;
+	}
+	*labels = l;
+	*nlabels = n;
+	return 0;
+
+oom:
+	inv_error(f, &v->start_mark, "out of memory");
+fail:
+	inv_labels_free(l, n);
+	return -1;
+}
+
+/* Read the defaults mapping V into D. */
+static int
+inv_file_defaults(struct inv_file *f, yaml_node_t *v, struct inv_defaults *d)
+{
+	yaml_node_t *vals[DEF_NKEYS], *keyn[DEF_NKEYS];
+
+	if (v->type != YAML_MAPPING_NODE)
+		return inv_error(f, &v->start_mark, "'defaults' must be a mapping (tls, labels)");
+	if (inv_mapping(f, v, inv_defaults_keys, DEF_NKEYS, vals, keyn) != 0)
+		return -1;
+	if (vals[DEF_TLS] != NULL && inv_file_tls(f, keyn[DEF_TLS], vals[DEF_TLS], &d->tls) != 0)
+		return -1;
+	if (vals[DEF_LABELS] != NULL &&
+	    inv_file_labels(f, vals[DEF_LABELS], NULL, 0, &d->labels, &d->nlabels) != 0)
+		return -1;
+	return 0;
+}
+
+/* Duplicate the tls settings T into node N (T must be enabled). */
+static int
+inv_node_set_tls(struct inv_node *n, const struct inv_tls *t)
+{
+	n->tls = 1;
+	n->tls_verify = t->verify;
+	if ((t->ca != NULL && (n->tls_ca = strdup(t->ca)) == NULL) ||
+	    (t->cert != NULL && (n->tls_cert = strdup(t->cert)) == NULL) ||
+	    (t->key != NULL && (n->tls_key = strdup(t->key)) == NULL))
+		return -1;
+	return 0;
+}
+
+/* Read node mapping V (the INDEXth) into INV->nodes[INDEX]. */
+static int
+inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
+    struct inventory *inv, size_t index)
+{
+	yaml_node_t *vals[NODE_NKEYS], *keyn[NODE_NKEYS], *nv;
+	struct inv_node *n = &inv->nodes[index];
+	struct inv_tls t = { 0 };
+	const struct inv_tls *tls;
+	struct inv_q q;
+	char msg[1024], *endpoint;
+	int rc = -1;
+
+	n->line = v->start_mark.line >= INT_MAX ? INT_MAX : (int)v->start_mark.line + 1;
+	n->column = v->start_mark.column >= INT_MAX ? INT_MAX : (int)v->start_mark.column + 1;
+	n->tls_verify = 1;
+	if (v->type != YAML_MAPPING_NODE)
+		return inv_error(f, &v->start_mark,
+		    "a node must be a mapping with 'name' and 'endpoint'");
+	if (inv_mapping(f, v, inv_node_keys, NODE_NKEYS, vals, keyn) != 0)
+		return -1;
+
+	nv = vals[NODE_NAME];
+	if (nv == NULL)
+		return inv_error(f, &v->start_mark, "node has no 'name'");
+	if (nv->type != YAML_SCALAR_NODE)
+		return inv_error(f, &nv->start_mark, "'name' must be a string");
+	inv_quote(&q, inv_scalar(nv), nv->data.scalar.length, INV_QUOTE);
+	if (!inv_valid_name(inv_scalar(nv), nv->data.scalar.length))
+		return inv_error(f, &nv->start_mark, "bad node name '%s': use 1 to %d of "
+		    "A-Z a-z 0-9 . _ -", q.s, INV_MAX_NAME);
+	for (size_t i = 0; i < index; i++) {
+		if (inv_scalar_is(nv, inv->nodes[i].name))
+			return inv_error(f, &nv->start_mark,
+			    "duplicate node name '%s' (first defined at line %d)",
+			    q.s, inv->nodes[i].line);
+	}
+	n->name = inv_strndup(inv_scalar(nv), nv->data.scalar.length);
+	if (n->name == NULL)
+		return inv_error(f, &nv->start_mark, "out of memory");
+
+	nv = vals[NODE_ENDPOINT];
+	if (nv == NULL)
+		return inv_error(f, &v->start_mark, "node '%s' has no 'endpoint'", q.s);
+	endpoint = inv_text(f, nv, "'endpoint'", INV_MAX_TEXT);
+	if (endpoint == NULL)
+		return -1;
+
+	tls = &d->tls;
+	if (vals[NODE_TLS] != NULL) {
+		if (inv_file_tls(f, keyn[NODE_TLS], vals[NODE_TLS], &t) != 0)
+			goto out;
+		tls = &t;
+		if (t.enabled && inv_is_unix(endpoint)) {
+			inv_error(f, &t.mark, "tls needs a tcp:// endpoint, not unix://");
+			goto out;
+		}
+	}
+	if (inv_is_unix(endpoint))
+		tls = NULL;	/* defaults' tls is for the tcp nodes */
+	else if (!tls->enabled)
+		tls = NULL;
+
+	n->endpoint = inventory_endpoint_normalise(endpoint, tls != NULL, msg, sizeof(msg));
+	if (n->endpoint == NULL) {
+		inv_error(f, &nv->start_mark, "%s", msg);
+		goto out;
+	}
+	if (tls != NULL && inv_node_set_tls(n, tls) != 0) {
+		inv_error(f, &v->start_mark, "out of memory");
+		goto out;
+	}
+
+	if (vals[NODE_LABELS] != NULL) {
+		if (inv_file_labels(f, vals[NODE_LABELS], d->labels, d->nlabels,
+		    &n->labels, &n->nlabels) != 0)
+			goto out;
+	} else if (d->nlabels > 0) {
+		n->labels = calloc(d->nlabels, sizeof(*n->labels));
+		if (n->labels == NULL) {
+			inv_error(f, &v->start_mark, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < d->nlabels; i++) {
+			if (inv_labels_set(n->labels, &n->nlabels, d->labels[i].key,
+			    d->labels[i].value) != 0) {
+				inv_error(f, &v->start_mark, "out of memory");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	free(endpoint);
+	inv_tls_clear(&t);
+	return rc;
+}
+
+/* Check the document's root and read the whole inventory into INV. */
+static int
+inv_file_parse(struct inv_file *f, struct inventory *inv)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&f->doc);
+	yaml_node_t *vals[TOP_NKEYS], *keyn[TOP_NKEYS], *nodes;
+	struct inv_defaults d = { .tls = { .verify = 1 } };
+	yaml_mark_t start = { 0, 0, 0 };
+	size_t count;
+	int rc = -1;
+
+	if (root == NULL)
+		return inv_error(f, &start,
+		    "empty inventory: expected a mapping with a 'nodes' list");
+	if (root->type != YAML_MAPPING_NODE)
+		return inv_error(f, &root->start_mark,
+		    "the inventory must be a mapping with a 'nodes' list");
+	if (inv_mapping(f, root, inv_top_keys, TOP_NKEYS, vals, keyn) != 0)
+		return -1;
+
+	if (vals[TOP_SITE] != NULL) {
+		inv->site = inv_text(f, vals[TOP_SITE], "'site'", INV_MAX_TEXT);
+		if (inv->site == NULL)
+			return -1;
+	}
+	if (vals[TOP_DEFAULTS] != NULL && inv_file_defaults(f, vals[TOP_DEFAULTS], &d) != 0)
+		goto out;
+
+	nodes = vals[TOP_NODES];
+	if (nodes == NULL) {
+		inv_error(f, &root->start_mark, "no 'nodes' list");
+		goto out;
+	}
+	if (nodes->type != YAML_SEQUENCE_NODE) {
+		inv_error(f, &nodes->start_mark, "'nodes' must be a list of nodes");
+		goto out;
+	}
+	count = (size_t)(nodes->data.sequence.items.top - nodes->data.sequence.items.start);
+	if (count == 0) {
+		inv_error(f, &nodes->start_mark, "'nodes' is empty: list at least one node");
+		goto out;
+	}
+	if (count > INV_MAX_NODES) {
+		inv_error(f, &nodes->start_mark, "too many nodes (at most %d)", INV_MAX_NODES);
+		goto out;
+	}
+	inv->nodes = calloc(count, sizeof(*inv->nodes));
+	if (inv->nodes == NULL) {
+		inv_error(f, &nodes->start_mark, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *item = inv_get(f, nodes->data.sequence.items.start[i]);
+
+		inv->nnodes = i + 1;	/* so that inventory_free sees it */
+		if (item == NULL) {
+			inv_error(f, &nodes->start_mark, "broken list");
+			goto out;
+		}
+		if (inv_file_node(f, item, &d, inv, i) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	inv_tls_clear(&d.tls);
+	inv_labels_free(d.labels, d.nlabels);
+	return rc;
+}
+
+/* Report PARSER's error on BUF (LEN bytes) as "FILE:LINE:COLUMN: ...". */
+static int
+inv_yaml_error(struct inv_file *f, const yaml_parser_t *parser, const char *buf, size_t len)
+{
+	const char *problem = parser->problem != NULL ? parser->problem : "cannot parse";
+	yaml_mark_t mark = { 0, 0, 0 };
+
+	switch (parser->error) {
+	case YAML_MEMORY_ERROR:
+		return inv_seterr(f->err, f->errlen, "%s: out of memory", f->path);
+	case YAML_READER_ERROR:
+		/* No mark for these: count lines and characters to the offset. */
+		for (size_t i = 0; i < parser->problem_offset && i < len; i++) {
+			if (buf[i] == '\n') {
+				mark.line++;
+				mark.column = 0;
+			} else if (((unsigned char)buf[i] & 0xc0) != 0x80)
+				mark.column++;
+		}
+		return inv_error(f, &mark, "%s", problem);
+	default:
+		if (parser->context != NULL)
+			return inv_error(f, &parser->problem_mark, "%s (%s at %zu:%zu)", problem,
+			    parser->context, parser->context_mark.line + 1,
+			    parser->context_mark.column + 1);
+		return inv_error(f, &parser->problem_mark, "%s", problem);
+	}
+}
+
+/* Parse BUF (LEN bytes) as events only, to report syntax errors and refuse
+ * nesting deeper than INV_MAX_DEPTH cheaply. */
+static int
+inv_check_depth(struct inv_file *f, const char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_type_t type;
+	yaml_event_t ev;
+	int depth = 0, rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return inv_seterr(f->err, f->errlen, "%s: out of memory", f->path);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	do {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = inv_yaml_error(f, &parser, buf, len);
+			break;
+		}
+		type = ev.type;
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > INV_MAX_DEPTH)
+				rc = inv_error(f, &ev.start_mark, "nesting too deep "
+				    "(more than %d levels)", INV_MAX_DEPTH);
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT)
+			depth--;
+		yaml_event_delete(&ev);
+	} while (rc == 0 && type != YAML_STREAM_END_EVENT);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* The absolute directory that holds PATH, or NULL with errno. */
+static char *
+inv_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *abs;
+
+	if (slash == NULL)
+		return realpath(".", NULL);
+	dir = inv_strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (dir == NULL)
+		return NULL;
+	abs = realpath(dir, NULL);
+	free(dir);
+	return abs;
+}
+
+/* Read the YAML inventory at PATH. */
+int
+inventory_load(const char *path, struct inventory **out, char *err, size_t errlen)
+{
+	struct inv_file f = { .path = path, .err = err, .errlen = errlen };
+	yaml_parser_t parser;
+	yaml_document_t more;
+	struct inventory *inv = NULL;
+	size_t len = 0;
+	char *buf;
+	int loaded = 0, rc = -1;
+
+	if (out == NULL)
+		return inv_seterr(err, errlen, "no place for the inventory");
+	*out = NULL;
+	if (path == NULL)
+		return inv_seterr(err, errlen, "no inventory file");
+	buf = inv_read_file(path, INV_MAX_FILE, &len);
+	if (buf == NULL)
+		return inv_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	f.dir = inv_dirname(path);
+	if (f.dir == NULL) {
+		inv_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	if (inv_check_depth(&f, buf, len) != 0)
+		goto out_buf;
+	if (!yaml_parser_initialize(&parser)) {
+		inv_seterr(err, errlen, "%s: out of memory", path);
+		goto out_buf;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &f.doc)) {
+		inv_yaml_error(&f, &parser, buf, len);
+		goto out_parser;
+	}
+	loaded = 1;
+	if (!yaml_parser_load(&parser, &more)) {
+		inv_yaml_error(&f, &parser, buf, len);
+		goto out_parser;
+	}
+	if (yaml_document_get_root_node(&more) != NULL) {
+		inv_error(&f, &more.start_mark, "only one YAML document is allowed");
+		yaml_document_delete(&more);
+		goto out_parser;
+	}
+	yaml_document_delete(&more);
+
+	inv = calloc(1, sizeof(*inv));
+	if (inv == NULL || (inv->source = strdup(path)) == NULL) {
+		inv_seterr(err, errlen, "%s: out of memory", path);
+		goto out_parser;
+	}
+	if (inv_file_parse(&f, inv) != 0)
+		goto out_parser;
+	*out = inv;
+	inv = NULL;
+	rc = 0;
+
+out_parser:
+	inventory_free(inv);
+	if (loaded)
+		yaml_document_delete(&f.doc);
+	yaml_parser_delete(&parser);
+out_buf:
+	free(f.dir);
+	free(buf);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- environment */
+
+/* Set *OUT to DIR/NAME if that file exists; an error when it exists but
+ * cannot be read.  WHAT prefixes the error. */
+static int
+inv_optional_file(const char *dir, const char *name, const char *what, char **out,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	struct inv_q q;
+	const char *why;
+	char *path = inv_join(dir, name);
+
+	if (path == NULL)
+		return inv_seterr(err, errlen, "out of memory");
+	if (stat(path, &st) != 0 && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	why = inv_unreadable(path);
+	if (why != NULL) {
+		inv_seterr(err, errlen, "%s: '%s': %s", what,
+		    inv_quotes(&q, path, INV_QUOTE_PATH), why);
+		free(path);
+		return -1;
+	}
+	*out = path;
+	return 0;
+}
+
+/* The node name for endpoint EP: "local" for a socket, else the host. */
+static char *
+inv_env_name(const char *ep)
+{
+	const char *host, *colon;
+
+	if (inv_is_unix(ep))
+		return strdup("local");
+	host = ep + strlen("tcp://");
+	colon = strrchr(host, ':');
+	if (colon == NULL)
+		colon = host + strlen(host);
+	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']')
+		return inv_strndup(host + 1, (size_t)(colon - host - 2));
+	return inv_strndup(host, (size_t)(colon - host));
+}
+
+/* The one node the Docker environment variables name. */
+int
+inventory_from_env(struct inventory **out, char *err, size_t errlen)
+{
+	const char *host = getenv("DOCKER_HOST");
+	const char *verify = getenv("DOCKER_TLS_VERIFY");
+	const char *certs = getenv("DOCKER_CERT_PATH");
+	const char *home = getenv("HOME");
+	struct inventory *inv;
+	struct inv_node *n;
+	char msg[1024], *dir = NULL, *abs;
+	int tls;
+
+	if (out == NULL)
+		return inv_seterr(err, errlen, "no place for the inventory");
+	*out = NULL;
+	if (host == NULL || *host == '\0')
+		host = INV_DEFAULT_HOST;
+	tls = verify != NULL && *verify != '\0' && !inv_is_unix(host);
+
+	inv = inv_new("environment", 1);
+	if (inv == NULL)
+		return inv_seterr(err, errlen, "out of memory");
+	inv->nnodes = 1;
+	n = &inv->nodes[0];
+	n->tls_verify = 1;
+	n->endpoint = inventory_endpoint_normalise(host, tls, msg, sizeof(msg));
+	if (n->endpoint == NULL) {
+		inv_seterr(err, errlen, "DOCKER_HOST: %s", msg);
+		goto fail;
+	}
+	n->name = inv_env_name(n->endpoint);
+	if (n->name == NULL)
+		goto oom;
+	if (tls) {
+		n->tls = 1;
+		if (certs != NULL && *certs != '\0')
+			dir = strdup(certs);
+		else if (home != NULL && *home != '\0')
+			dir = inv_join(home, ".docker");
+		else {
+			inv_seterr(err, errlen, "DOCKER_TLS_VERIFY is set but neither "
+			    "DOCKER_CERT_PATH nor HOME is");
+			goto fail;
+		}
+		if (dir == NULL)
+			goto oom;
+		/* Absolute names; a missing directory just has no files. */
+		abs = realpath(dir, NULL);
+		if (abs != NULL) {
+			free(dir);
+			dir = abs;
+		} else if (errno == ENOMEM)
+			goto oom;
+		if (inv_optional_file(dir, "ca.pem", "DOCKER_CERT_PATH", &n->tls_ca, err, errlen) != 0 ||
+		    inv_optional_file(dir, "cert.pem", "DOCKER_CERT_PATH", &n->tls_cert, err, errlen) != 0 ||
+		    inv_optional_file(dir, "key.pem", "DOCKER_CERT_PATH", &n->tls_key, err, errlen) != 0)
+			goto fail;
+	}
+	free(dir);
+	*out = inv;
+	return 0;
+
+oom:
+	inv_seterr(err, errlen, "out of memory");
+fail:
+	free(dir);
+	inventory_free(inv);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- Docker contexts */
+
+/* One context found under contexts/meta. */
+struct inv_context {
+	char *dir;		/* the meta directory's name (a digest) */
+	char *name;
+	char *host;
+	int skip_verify;
+};
+
+/* Free N contexts. */
+static void
+inv_contexts_free(struct inv_context *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].dir);
+		free(c[i].name);
+		free(c[i].host);
+	}
+	free(c);
+}
+
+/* Order contexts by name, for qsort. */
+static int
+inv_context_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct inv_context *)a)->name,
+	    ((const struct inv_context *)b)->name);
+}
+
+/* Whether S is a name Docker allows for a context. */
+static int
+inv_valid_context(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 255 || !inv_isalnum((unsigned char)s[0]))
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if (!inv_isalnum((unsigned char)s[i]) && !inv_in("_.+-", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Read META/DIR/meta.json into C; 1 when there is none. */
+static int
+inv_context_read(const char *meta, const char *dir, struct inv_context *c,
+    char *err, size_t errlen)
+{
+	const cJSON *name, *docker, *host, *skip;
+	char path[PATH_MAX], *buf;
+	struct inv_q q;
+	cJSON *root;
+	size_t len;
+	int rc = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/meta.json", meta, dir) >= sizeof(path))
+		return inv_seterr(err, errlen, "%s/%s: path too long", meta, dir);
+	buf = inv_read_file(path, INV_MAX_JSON, &len);
+	if (buf == NULL && (errno == ENOENT || errno == ENOTDIR))
+		return 1;
+	if (buf == NULL)
+		return inv_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	root = cJSON_Parse(buf);
+	free(buf);
+	if (root == NULL)
+		return inv_seterr(err, errlen, "%s: not valid JSON", path);
+	name = cJSON_GetObjectItemCaseSensitive(root, "Name");
+	docker = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "Endpoints"), "docker");
+	host = cJSON_GetObjectItemCaseSensitive(docker, "Host");
+	skip = cJSON_GetObjectItemCaseSensitive(docker, "SkipTLSVerify");
+	if (!cJSON_IsString(name) || name->valuestring == NULL) {
+		inv_seterr(err, errlen, "%s: no \"Name\"", path);
+		goto out;
+	}
+	if (!inv_valid_context(name->valuestring)) {
+		inv_seterr(err, errlen, "%s: bad context name '%s'", path,
+		    inv_quotes(&q, name->valuestring, INV_QUOTE));
+		goto out;
+	}
+	if (!cJSON_IsString(host) || host->valuestring == NULL) {
+		inv_seterr(err, errlen, "%s: context '%s' has no Endpoints.docker.Host",
+		    path, name->valuestring);
+		goto out;
+	}
+	c->dir = strdup(dir);
+	c->name = strdup(name->valuestring);
+	c->host = strdup(host->valuestring);
+	c->skip_verify = cJSON_IsTrue(skip);
+	if (c->dir == NULL || c->name == NULL || c->host == NULL) {
+		inv_seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* All contexts under META, sorted by name, into *OUT and *N. */
+static int
+inv_contexts_list(const char *meta, struct inv_context **out, size_t *n,
+    char *err, size_t errlen)
+{
+	struct inv_context *c = NULL, *nc;
+	size_t count = 0, size = 0;
+	struct dirent *de;
+	DIR *d;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	d = opendir(meta);
+	if (d == NULL && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (d == NULL)
+		return inv_seterr(err, errlen, "%s: cannot open: %s", meta, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (count == INV_MAX_NODES) {
+			inv_seterr(err, errlen, "%s: too many contexts (at most %d)",
+			    meta, INV_MAX_NODES);
+			goto fail;
+		}
+		if (count == size) {
+			size = size ? size * 2 : 8;
+			nc = realloc(c, size * sizeof(*c));
+			if (nc == NULL) {
+				inv_seterr(err, errlen, "out of memory");
+				goto fail;
+			}
+			c = nc;
+		}
+		memset(&c[count], 0, sizeof(c[count]));
+		rc = inv_context_read(meta, de->d_name, &c[count], err, errlen);
+		if (rc < 0) {
+			count++;	/* free what it got */
+			goto fail;
+		}
+		if (rc == 0)
+			count++;
+	}
+	closedir(d);
+	if (count > 0)
+		qsort(c, count, sizeof(*c), inv_context_cmp);
+	*out = c;
+	*n = count;
+	return 0;
+
+fail:
+	closedir(d);
+	inv_contexts_free(c, count);
+	return -1;
+}
+
+/* Add context C as the next node of INV; TLS files come from TLSDIR. */
+static int
+inv_context_node(struct inventory *inv, const struct inv_context *c, const char *tlsdir,
+    char *err, size_t errlen)
+{
+	struct inv_node *n = &inv->nodes[inv->nnodes++];
+	char msg[1024], path[PATH_MAX], what[PATH_MAX + 32];
+	struct stat st;
+	int tls = 0;
+
+	n->tls_verify = !c->skip_verify;
+	if ((n->name = strdup(c->name)) == NULL)
+		return inv_seterr(err, errlen, "out of memory");
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/docker", tlsdir, c->dir) >= sizeof(path))
+		return inv_seterr(err, errlen, "context '%s': path too long", c->name);
+	snprintf(what, sizeof(what), "context '%s'", c->name);
+	if (!inv_is_unix(c->host) && stat(path, &st) == 0) {
+		if (inv_optional_file(path, "ca.pem", what, &n->tls_ca, err, errlen) != 0 ||
+		    inv_optional_file(path, "cert.pem", what, &n->tls_cert, err, errlen) != 0 ||
+		    inv_optional_file(path, "key.pem", what, &n->tls_key, err, errlen) != 0)
+			return -1;
+		tls = n->tls_ca != NULL || n->tls_cert != NULL || n->tls_key != NULL;
+	}
+	n->tls = tls;
+	n->endpoint = inventory_endpoint_normalise(c->host, tls, msg, sizeof(msg));
+	if (n->endpoint == NULL)
+		return inv_seterr(err, errlen, "context '%s': %s", c->name, msg);
+	n->labels = calloc(1, sizeof(*n->labels));
+	if (n->labels == NULL || inv_labels_set(n->labels, &n->nlabels, "context", c->name) != 0)
+		return inv_seterr(err, errlen, "out of memory");
+	return 0;
+}
+
+/* A node for each Docker context, or for context NAME only. */
+int
+inventory_from_contexts(const char *config_dir, const char *name,
+    struct inventory **out, char *err, size_t errlen)
+{
+	char meta[PATH_MAX], tlsdir[PATH_MAX], list[512];
+	const char *home = getenv("HOME");
+	struct inventory *inv = NULL;
+	struct inv_context *c = NULL;
+	char *dir = NULL, *abs;
+	size_t n = 0, used = 0, i;
+	struct inv_q q;
+	int rc = -1;
+
+	if (out == NULL)
+		return inv_seterr(err, errlen, "no place for the inventory");
+	*out = NULL;
+	if (config_dir == NULL || *config_dir == '\0')
+		config_dir = getenv("DOCKER_CONFIG");
+	if (config_dir != NULL && *config_dir != '\0')
+		dir = strdup(config_dir);
+	else if (home != NULL && *home != '\0')
+		dir = inv_join(home, ".docker");
+	else
+		return inv_seterr(err, errlen, "cannot find the Docker contexts: "
+		    "neither DOCKER_CONFIG nor HOME is set");
+	if (dir == NULL)
+		return inv_seterr(err, errlen, "out of memory");
+	if ((abs = realpath(dir, NULL)) != NULL) {	/* absolute TLS paths */
+		free(dir);
+		dir = abs;
+	}
+	if ((size_t)snprintf(meta, sizeof(meta), "%s/contexts/meta", dir) >= sizeof(meta) ||
+	    (size_t)snprintf(tlsdir, sizeof(tlsdir), "%s/contexts/tls", dir) >= sizeof(tlsdir)) {
+		inv_seterr(err, errlen, "%s: path too long", dir);
+		goto out;
+	}
+	if (inv_contexts_list(meta, &c, &n, err, errlen) != 0)
+		goto out;
+	if (n == 0) {
+		inv_seterr(err, errlen, "%s: no Docker contexts (create one with "
+		    "'docker context create')", meta);
+		goto out;
+	}
+	if (name != NULL) {
+		for (i = 0; i < n && strcmp(c[i].name, name) != 0; i++)
+			;
+		if (i == n) {
+			list[0] = '\0';
+			for (i = 0; i < n && used < sizeof(list); i++) {
+				int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+				    i ? ", " : "", c[i].name);
+
+				if (w < 0)
+					break;
+				used += (size_t)w;
+			}
+			inv_seterr(err, errlen, "no Docker context '%s' (there are: %s)",
+			    inv_quotes(&q, name, INV_QUOTE), list);
+			goto out;
+		}
+	}
+	inv = inv_new("docker contexts", n);
+	if (inv == NULL) {
+		inv_seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (name != NULL && strcmp(c[i].name, name) != 0)
+			continue;
+		if (inv_context_node(inv, &c[i], tlsdir, err, errlen) != 0)
+			goto out;
+	}
+	qsort(inv->nodes, inv->nnodes, sizeof(*inv->nodes), inv_node_cmp);
+	*out = inv;
+	inv = NULL;
+	rc = 0;
+out:
+	inventory_free(inv);
+	inv_contexts_free(c, n);
+	free(dir);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- selectors */
+
+/* Free a selector. */
+void
+inventory_selector_free(struct inv_selector *sel)
+{
+	if (sel == NULL)
+		return;
+	for (size_t i = 0; i < sel->nlabels; i++) {
+		free(sel->labels[i].key);
+		free(sel->labels[i].value);
+	}
+	for (size_t i = 0; i < sel->nnames; i++)
+		free(sel->names[i]);
+	free(sel->labels);
+	free(sel->names);
+	free(sel);
+}
+
+/* Whether C may appear in a name term (a node name or an fnmatch glob). */
+static int
+inv_name_char(int c)
+{
+	return inv_isalnum(c) || inv_in("._+:-*?[]!", c);
+}
+
+/* Add term S (LEN bytes, trimmed, not empty) of selector TEXT to SEL. */
+static int
+inv_selector_term(struct inv_selector *sel, const char *text, const char *s, size_t len,
+    char *err, size_t errlen)
+{
+	const char *eq = memchr(s, '=', len), *key, *value;
+	struct inv_q qt, qs, qc;
+	size_t klen, vlen, i;
+	struct inv_term *t;
+	int negate;
+
+	inv_quotes(&qs, text, INV_QUOTE_PATH);
+	inv_quote(&qt, s, len, INV_QUOTE);
+	if (eq == NULL) {
+		for (i = 0; i < len; i++) {
+			if (!inv_name_char((unsigned char)s[i]))
+				return inv_seterr(err, errlen, "bad selector '%s': bad character "
+				    "'%s' in '%s'", qs.s, inv_quote(&qc, s + i, 1, 1), qt.s);
+		}
+		if ((sel->names[sel->nnames] = inv_strndup(s, len)) == NULL)
+			return inv_seterr(err, errlen, "out of memory");
+		sel->nnames++;
+		return 0;
+	}
+
+	negate = eq > s && eq[-1] == '!';
+	key = s;
+	klen = (size_t)(eq - s) - (negate ? 1 : 0);
+	while (klen > 0 && (key[klen - 1] == ' ' || key[klen - 1] == '\t'))
+		klen--;
+	value = eq + 1;
+	vlen = len - (size_t)(value - s);
+	while (vlen > 0 && (*value == ' ' || *value == '\t')) {
+		value++;
+		vlen--;
+	}
+	if (klen == 0)
+		return inv_seterr(err, errlen, "bad selector '%s': empty key in '%s'", qs.s, qt.s);
+	if (vlen == 0)
+		return inv_seterr(err, errlen, "bad selector '%s': empty value in '%s'", qs.s, qt.s);
+	if (klen > INV_MAX_NAME)
+		return inv_seterr(err, errlen, "bad selector '%s': key too long in '%s'", qs.s, qt.s);
+	for (i = 0; i < klen; i++) {
+		if (!inv_isalnum((unsigned char)key[i]) && !inv_in("._/-", key[i]))
+			return inv_seterr(err, errlen, "bad selector '%s': bad character "
+			    "'%s' in '%s'", qs.s, inv_quote(&qc, key + i, 1, 1), qt.s);
+	}
+	for (i = 0; i < vlen; i++) {
+		if (inv_iscntrl((unsigned char)value[i]) || value[i] == '=')
+			return inv_seterr(err, errlen, "bad selector '%s': bad character "
+			    "'%s' in '%s'", qs.s, inv_quote(&qc, value + i, 1, 1), qt.s);
+	}
+	t = &sel->labels[sel->nlabels];
+	t->key = inv_strndup(key, klen);
+	t->value = inv_strndup(value, vlen);
+	t->negate = negate;
+	sel->nlabels++;		/* so that inventory_selector_free sees it */
+	if (t->key == NULL || t->value == NULL)
+		return inv_seterr(err, errlen, "out of memory");
+	return 0;
+}
+
+/* Parse selector TEXT: comma-separated label and name terms. */
+int
+inventory_selector_parse(const char *text, struct inv_selector **out,
+    char *err, size_t errlen)
+{
+	struct inv_selector *sel;
+	size_t len, nterms = 1;
+	const char *p, *end;
+	struct inv_q q;
+
+	if (out == NULL)
+		return inv_seterr(err, errlen, "no place for the selector");
+	*out = NULL;
+	if (text == NULL)
+		text = "";
+	len = strlen(text);
+	if (len > INV_MAX_SELECTOR)
+		return inv_seterr(err, errlen, "bad selector '%s': too long (at most %d bytes)",
+		    inv_quotes(&q, text, INV_QUOTE), INV_MAX_SELECTOR);
+	for (p = text; *p != '\0'; p++)
+		nterms += *p == ',';
+	sel = calloc(1, sizeof(*sel));
+	if (sel == NULL)
+		return inv_seterr(err, errlen, "out of memory");
+	sel->labels = calloc(nterms, sizeof(*sel->labels));
+	sel->names = calloc(nterms, sizeof(*sel->names));
+	if (sel->labels == NULL || sel->names == NULL) {
+		inv_seterr(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (p = text;; p = end + 1) {
+		const char *s = p;
+		size_t tlen;
+
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = text + len;
+		tlen = (size_t)(end - s);
+		while (tlen > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			tlen--;
+		}
+		while (tlen > 0 && (s[tlen - 1] == ' ' || s[tlen - 1] == '\t'))
+			tlen--;
+		if (tlen == 0) {
+			inv_seterr(err, errlen, "bad selector '%s': empty term",
+			    inv_quotes(&q, text, INV_QUOTE_PATH));
+			goto fail;
+		}
+		if (inv_selector_term(sel, text, s, tlen, err, errlen) != 0)
+			goto fail;
+		if (*end == '\0')
+			break;
+	}
+	*out = sel;
+	return 0;
+
+fail:
+	inventory_selector_free(sel);
+	return -1;
+}
+
+/* Whether NODE is one SEL selects; a NULL selector selects every node. */
+int
+inventory_selector_match(const struct inv_selector *sel, const struct inv_node *node)
+{
+	if (node == NULL)
+		return 0;
+	if (sel == NULL)
+		return 1;
+	for (size_t i = 0; i < sel->nlabels; i++) {
+		const char *v = inventory_label(node, sel->labels[i].key);
+		int same = v != NULL && strcmp(v, sel->labels[i].value) == 0;
+
+		if (same == sel->labels[i].negate)
+			return 0;
+	}
+	if (sel->nnames == 0)
+		return 1;
+	for (size_t i = 0; i < sel->nnames; i++) {
+		if (fnmatch(sel->names[i], node->name, 0) == 0)
+			return 1;
+	}
+	return 0;
+}

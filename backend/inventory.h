@@ -1,0 +1,81 @@
+/* inventory.h: which nodes make up the plant, and how to reach them.
+ *
+ * An inventory comes from a YAML file, from the environment (DOCKER_HOST,
+ * DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, or the local socket), or from the
+ * user's Docker contexts.  Every error is one line that names where it was
+ * found: for a file, "FILE:LINE:COLUMN: message" (1-based), or "FILE: cannot
+ * open: REASON"; otherwise prefixed with the variable, meta.json or context
+ * at fault.  The constructors return 0, or -1 with *out NULL. */
+#ifndef PLANTDECK_INVENTORY_H
+#define PLANTDECK_INVENTORY_H
+
+#include <stddef.h>
+
+struct inv_label {
+	char *key;
+	char *value;
+};
+
+struct inv_node {
+	char *name;          /* unique within the inventory */
+	char *endpoint;      /* normalised: unix:///abs/path or tcp://host:port */
+	int tls;             /* talk TLS (https) to a tcp endpoint */
+	int tls_verify;      /* verify the server certificate (default 1) */
+	char *tls_ca;        /* absolute paths, or NULL */
+	char *tls_cert;
+	char *tls_key;
+	struct inv_label *labels;
+	size_t nlabels;
+	int line, column;    /* where the node was defined (0 if not a file) */
+};
+
+struct inventory {
+	char *source;        /* the file's path, "environment" or "docker contexts" */
+	char *site;          /* site name, or NULL */
+	struct inv_node *nodes;
+	size_t nnodes;
+};
+
+/* Load a YAML inventory; 0, or -1 with ERR set ("FILE:LINE:COL: ..."). */
+int inventory_load(const char *path, struct inventory **out, char *err, size_t errlen);
+
+/* The single node from DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH,
+ * or unix:///var/run/docker.sock when DOCKER_HOST is unset. */
+int inventory_from_env(struct inventory **out, char *err, size_t errlen);
+
+/* Nodes from the Docker contexts under CONFIG_DIR (NULL: $DOCKER_CONFIG or
+ * ~/.docker): the one called NAME, or all of them when NAME is NULL, sorted
+ * by name, each labelled context=NAME. */
+int inventory_from_contexts(const char *config_dir, const char *name,
+    struct inventory **out, char *err, size_t errlen);
+
+void inventory_free(struct inventory *inv);
+
+/* The value of label KEY on NODE, or NULL. */
+const char *inventory_label(const struct inv_node *node, const char *key);
+
+/* Check and normalise an endpoint URL; returns a new string or NULL with ERR. */
+char *inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen);
+
+/* A node selector: comma-separated terms.  "key=value" and "key!=value"
+ * test a label; a term without '=' is a node name, which may be a glob
+ * ("press-*").  A node matches when every label term matches and, if there
+ * are name terms, its name matches at least one of them:
+ * "line=A,cell=3" is line A and cell 3; "press-01,press-02" is either node;
+ * "line=A,press-*" is the press nodes of line A.  "key!=value" also matches
+ * a node without the label.  Spaces around terms are ignored; empty terms,
+ * keys or values are errors. */
+struct inv_selector;
+int inventory_selector_parse(const char *text, struct inv_selector **out,
+    char *err, size_t errlen);
+/* Whether NODE matches SEL (a NULL SEL matches every node). */
+int inventory_selector_match(const struct inv_selector *sel, const struct inv_node *node);
+void inventory_selector_free(struct inv_selector *sel);
+
+/* Keep only the nodes of INV that SEL matches, in order; returns how many. */
+size_t inventory_filter(struct inventory *inv, const struct inv_selector *sel);
+
+/* Drop (and free) the nodes SEL does not match; returns how many remain. */
+size_t inventory_filter(struct inventory *inv, const struct inv_selector *sel);
+
+#endif

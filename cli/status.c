@@ -1,0 +1,463 @@
+/* status.c: `plantdeck status`, the fleet as text or JSON.
+ *
+ * It starts the backend, waits until every node has answered or failed once
+ * (or --timeout passes), and prints one snapshot; with --watch it prints a
+ * new one whenever the model changes, at most five times a second.  The JSON
+ * schema is documented in doc/status-json.md; its "schema" member changes
+ * when a field changes meaning. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "backend/backend.h"
+#include "cli.h"
+
+#define STATUS_SCHEMA "plantdeck.status/1"
+
+static volatile sig_atomic_t status_stop;
+
+static void
+status_on_signal(int sig)
+{
+	(void)sig;
+	status_stop = 1;
+}
+
+/* Format bytes as "12.3M". */
+static void
+status_bytes(char *out, size_t len, uint64_t v)
+{
+	static const char units[] = "BKMGTP";
+	double d = (double)v;
+	int u = 0;
+
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, len, "%" PRIu64 "B", v);
+	else
+		snprintf(out, len, "%.*f%c", d < 10 ? 1 : 0, d, units[u]);
+}
+
+/* Format an age in seconds as "3s", "4m", "2h", "5d". */
+static void
+status_age(char *out, size_t len, time_t now, time_t then)
+{
+	long s;
+
+	if (then == 0) {
+		snprintf(out, len, "-");
+		return;
+	}
+	s = (long)(now - then);
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(out, len, "%lds", s);
+	else if (s < 7200)
+		snprintf(out, len, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(out, len, "%ldh", s / 3600);
+	else
+		snprintf(out, len, "%ldd", s / 86400);
+}
+
+/* An ISO 8601 UTC time, or NULL JSON for 0. */
+static cJSON *
+status_json_time(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (t == 0)
+		return cJSON_CreateNull();
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return cJSON_CreateString(buf);
+}
+
+/* Print a sanitised field padded to WIDTH (cut with '~' when longer). */
+static void
+status_field(const char *s, int width)
+{
+	char clean[1024];
+	size_t len;
+
+	len = pd_sanitize(clean, sizeof(clean), s, 0);
+	if (width > 0 && len > (size_t)width) {
+		clean[width - 1] = '~';
+		clean[width] = '\0';
+	}
+	if (width > 0)
+		printf("%-*s ", width, clean);
+	else
+		printf("%s", clean);
+}
+
+/* The human table. */
+static void
+status_print_text(const struct pd_snapshot *s, int show_containers)
+{
+	size_t up = 0, running = 0, total = 0;
+	char buf[64], buf2[64];
+
+	for (size_t i = 0; i < s->nnodes; i++) {
+		up += s->nodes[i].reach == PD_REACH_UP;
+		running += (size_t)s->nodes[i].running;
+		total += (size_t)s->nodes[i].total;
+	}
+	printf("site ");
+	status_field(s->site[0] ? s->site : "-", 0);
+	printf(": %zu nodes, %zu up; %zu of %zu containers running%s\n", s->nnodes, up,
+	    running, total, s->complete ? "" : " (incomplete: some nodes never answered)");
+	printf("%-16s %-10s %5s %8s %-14s %-5s %4s %7s %7s  %s\n", "NODE", "STATE", "AGE",
+	    "RTT", "ENGINE", "API", "CPUS", "MEMORY", "RUN/ALL", "LABELS");
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct pd_node *n = &s->nodes[i];
+
+		status_field(n->name, 16);
+		printf("%-10s ", pd_reach_name(n->reach));
+		status_age(buf, sizeof(buf), s->taken, n->last_seen);
+		printf("%5s ", buf);
+		if (n->rtt_ms >= 0)
+			printf("%6.1fms ", n->rtt_ms);
+		else
+			printf("%8s ", "-");
+		status_field(n->engine_version[0] ? n->engine_version : "-", 14);
+		status_field(n->api_version[0] ? n->api_version : "-", 5);
+		printf("%4d ", n->ncpu);
+		status_bytes(buf, sizeof(buf), n->mem_total);
+		snprintf(buf2, sizeof(buf2), "%d/%d", n->running, n->total);
+		printf("%7s %7s  ", n->mem_total ? buf : "-", buf2);
+		for (int k = 0; k < n->nlabels; k++) {
+			status_field(n->labels[k].key, 0);
+			putchar('=');
+			status_field(n->labels[k].value, 0);
+			if (k + 1 < n->nlabels)
+				putchar(',');
+		}
+		putchar('\n');
+		if (n->reach != PD_REACH_UP && n->error[0] != '\0') {
+			printf("  ! ");
+			status_field(n->error, 0);
+			if (n->ncontainers > 0)
+				printf(" (container data below is stale)");
+			putchar('\n');
+		}
+		if (!show_containers)
+			continue;
+		for (size_t k = 0; k < n->ncontainers; k++) {
+			const struct pd_container *c = &s->containers[n->first_container + k];
+
+			printf("  ");
+			status_field(c->name, 24);
+			status_field(c->image, 32);
+			printf("%-10s %-9s %3d %4d %-3s ", c->state, pd_health_name(c->health),
+			    c->restart_count, c->exit_code, c->oom_killed ? "OOM" : "-");
+			if (c->cpu_pct >= 0)
+				printf("%5.1f%% ", c->cpu_pct);
+			else
+				printf("%6s ", "-");
+			if (c->sampled_at != 0) {
+				status_bytes(buf, sizeof(buf), c->mem_usage);
+				status_bytes(buf2, sizeof(buf2), c->mem_limit);
+				printf("%s/%s", buf, buf2);
+			} else {
+				printf("-");
+			}
+			putchar('\n');
+		}
+	}
+}
+
+/* The snapshot as a JSON document (schema in doc/status-json.md). */
+static cJSON *
+status_json(const struct pd_snapshot *s)
+{
+	cJSON *root = cJSON_CreateObject(), *nodes, *events;
+
+	cJSON_AddStringToObject(root, "schema", STATUS_SCHEMA);
+	cJSON_AddItemToObject(root, "taken", status_json_time(s->taken));
+	cJSON_AddStringToObject(root, "site", s->site);
+	cJSON_AddBoolToObject(root, "complete", s->complete);
+	nodes = cJSON_AddArrayToObject(root, "nodes");
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct pd_node *n = &s->nodes[i];
+		cJSON *o = cJSON_CreateObject(), *labels, *cs;
+
+		cJSON_AddStringToObject(o, "name", n->name);
+		cJSON_AddStringToObject(o, "endpoint", n->endpoint);
+		cJSON_AddStringToObject(o, "reach", pd_reach_name(n->reach));
+		if (n->error[0] != '\0')
+			cJSON_AddStringToObject(o, "error", n->error);
+		else
+			cJSON_AddNullToObject(o, "error");
+		cJSON_AddItemToObject(o, "last_seen", status_json_time(n->last_seen));
+		if (n->last_seen != 0)
+			cJSON_AddNumberToObject(o, "age_s", (double)(s->taken - n->last_seen));
+		else
+			cJSON_AddNullToObject(o, "age_s");
+		if (n->rtt_ms >= 0)
+			cJSON_AddNumberToObject(o, "rtt_ms", round(n->rtt_ms * 1000) / 1000);
+		else
+			cJSON_AddNullToObject(o, "rtt_ms");
+		cJSON_AddStringToObject(o, "engine_version", n->engine_version);
+		cJSON_AddStringToObject(o, "api_version", n->api_version);
+		cJSON_AddStringToObject(o, "os", n->os);
+		cJSON_AddNumberToObject(o, "ncpu", n->ncpu);
+		cJSON_AddNumberToObject(o, "mem_total", (double)n->mem_total);
+		cJSON_AddBoolToObject(o, "events_connected", n->events_connected);
+		labels = cJSON_AddObjectToObject(o, "labels");
+		for (int k = 0; k < n->nlabels; k++)
+			cJSON_AddStringToObject(labels, n->labels[k].key, n->labels[k].value);
+		cJSON_AddNumberToObject(o, "containers_running", n->running);
+		cJSON_AddNumberToObject(o, "containers_total", n->total);
+		cs = cJSON_AddArrayToObject(o, "containers");
+		for (size_t k = 0; k < n->ncontainers; k++) {
+			const struct pd_container *c = &s->containers[n->first_container + k];
+			cJSON *co = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(co, "id", c->id);
+			cJSON_AddStringToObject(co, "name", c->name);
+			cJSON_AddStringToObject(co, "image", c->image);
+			cJSON_AddStringToObject(co, "state", c->state);
+			cJSON_AddStringToObject(co, "health", pd_health_name(c->health));
+			cJSON_AddNumberToObject(co, "restart_count", c->restart_count);
+			cJSON_AddNumberToObject(co, "exit_code", c->exit_code);
+			cJSON_AddBoolToObject(co, "oom_killed", c->oom_killed);
+			cJSON_AddItemToObject(co, "created", status_json_time(c->created));
+			cJSON_AddItemToObject(co, "started_at", status_json_time(c->started_at));
+			cJSON_AddItemToObject(co, "finished_at", status_json_time(c->finished_at));
+			if (c->cpu_pct >= 0)
+				cJSON_AddNumberToObject(co, "cpu_pct", round(c->cpu_pct * 100) / 100);
+			else
+				cJSON_AddNullToObject(co, "cpu_pct");
+			if (c->sampled_at != 0) {
+				cJSON_AddNumberToObject(co, "mem_usage", (double)c->mem_usage);
+				cJSON_AddNumberToObject(co, "mem_limit", (double)c->mem_limit);
+			} else {
+				cJSON_AddNullToObject(co, "mem_usage");
+				cJSON_AddNullToObject(co, "mem_limit");
+			}
+			cJSON_AddItemToObject(co, "sampled_at", status_json_time(c->sampled_at));
+			cJSON_AddBoolToObject(co, "stale", n->reach != PD_REACH_UP);
+			cJSON_AddItemToArray(cs, co);
+		}
+		cJSON_AddItemToArray(nodes, o);
+	}
+	events = cJSON_AddArrayToObject(root, "events");
+	for (size_t i = 0; i < s->nevents; i++) {
+		const struct pd_event *e = &s->events[i];
+		cJSON *eo = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(eo, "time", status_json_time(e->time));
+		cJSON_AddStringToObject(eo, "kind", e->kind == PD_EV_NODE ? "node" : "container");
+		cJSON_AddStringToObject(eo, "node", e->node);
+		cJSON_AddStringToObject(eo, "container", e->container);
+		cJSON_AddStringToObject(eo, "action", e->action);
+		cJSON_AddStringToObject(eo, "text", e->text);
+		cJSON_AddItemToArray(events, eo);
+	}
+	return root;
+}
+
+/* Print S in the chosen format. */
+static void
+status_print(const struct pd_snapshot *s, int json, int watch, int show_containers)
+{
+	if (json) {
+		cJSON *j = status_json(s);
+		char *text = watch ? cJSON_PrintUnformatted(j) : cJSON_Print(j);
+
+		if (text != NULL)
+			puts(text);
+		free(text);
+		cJSON_Delete(j);
+	} else {
+		status_print_text(s, show_containers);
+		if (watch)
+			putchar('\n');
+	}
+	fflush(stdout);
+}
+
+/* 0 when every node is up. */
+static int
+status_exit(const struct pd_snapshot *s)
+{
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (s->nodes[i].reach != PD_REACH_UP)
+			return CLI_EXIT_FAIL;
+	return CLI_EXIT_OK;
+}
+
+/* Seconds on the monotonic clock. */
+static double
+status_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+status_help(void)
+{
+	printf("Usage: plantdeck status [OPTION]...\n"
+	    "Print every node of the fleet and its containers, then exit.\n"
+	    "\n"
+	    "  -i, --inventory FILE  the plant's inventory (default: $PLANTDECK_INVENTORY,\n"
+	    "                        else DOCKER_HOST or the local socket)\n"
+	    "  -c, --context NAME    nodes from a Docker context ('*' for all contexts)\n"
+	    "  -n, --nodes SELECTOR  only these nodes: line=A,cell=3 or press-01,press-0*\n"
+	    "  -j, --json            print JSON (schema plantdeck.status/1)\n"
+	    "  -w, --watch           print again whenever something changes (until ^C)\n"
+	    "      --nodes-only      leave out the containers (text output)\n"
+	    "  -t, --timeout SECS    wait at most this long for every node (default 10)\n"
+	    "      --ping-interval SECS       liveness check of each node (default 2)\n"
+	    "      --reconcile-interval SECS  full container list, a safety net (default 10)\n"
+	    "      --stats-interval SECS      CPU/memory sample per container (default 10)\n"
+	    "  -h, --help            show this help\n"
+	    "\n"
+	    "Exit status: 0 when every node answered, 1 when one did not, 2 on bad\n"
+	    "input (command line or inventory).\n");
+}
+
+int
+cli_status(const struct cli_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "context", required_argument, NULL, 'c' },
+		{ "nodes", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "nodes-only", no_argument, NULL, 'N' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "ping-interval", required_argument, NULL, 'P' },
+		{ "reconcile-interval", required_argument, NULL, 'R' },
+		{ "stats-interval", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct backend_config cfg = { 0 };
+	struct backend *b;
+	struct pd_snapshot *s;
+	struct sigaction sa;
+	char err[512];
+	int opt, json = 0, watch = 0, containers = 1, rc;
+	double timeout = 10, deadline;
+
+	cli_backend_config(g, &cfg);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":i:c:n:jwt:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'i': cfg.inventory_path = optarg; cfg.context = NULL; break;
+		case 'c': cfg.context = optarg; cfg.inventory_path = NULL; break;
+		case 'n': cfg.selector = optarg; break;
+		case 'j': json = 1; break;
+		case 'w': watch = 1; break;
+		case 'N': containers = 0; break;
+		case 't':
+			if (cli_parse_seconds(optarg, &timeout) != 0)
+				return cli_usage_error("status", "--timeout '%s': want seconds, 0 < t <= 3600",
+				    optarg);
+			break;
+		case 'P':
+			if (cli_parse_seconds(optarg, &cfg.ping_interval) != 0)
+				return cli_usage_error("status", "--ping-interval '%s': want seconds", optarg);
+			break;
+		case 'R':
+			if (cli_parse_seconds(optarg, &cfg.reconcile_interval) != 0)
+				return cli_usage_error("status", "--reconcile-interval '%s': want seconds",
+				    optarg);
+			break;
+		case 'S':
+			if (cli_parse_seconds(optarg, &cfg.stats_interval) != 0)
+				return cli_usage_error("status", "--stats-interval '%s': want seconds", optarg);
+			break;
+		case 'h': status_help(); return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error("status", "option '%s' needs an argument",
+			    argv[optind - 1]);
+		default:
+			return cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+
+	if (backend_open(&cfg, &b, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	rc = backend_start(b);
+	if (rc != 0) {
+		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", strerror(-rc));
+		backend_close(b);
+		return CLI_EXIT_FAIL;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = status_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* Wait for a complete first snapshot, or the deadline. */
+	deadline = status_now() + timeout;
+	for (;;) {
+		struct pollfd p = { .fd = backend_wakeup_fd(b), .events = POLLIN };
+		double left = deadline - status_now();
+
+		s = backend_snapshot(b);
+		if (s == NULL || s->complete || left <= 0 || status_stop)
+			break;
+		pd_snapshot_free(s);
+		poll(&p, 1, (int)(left * 1000) + 1);
+		backend_wakeup_ack(b);
+	}
+	if (s == NULL) {
+		fprintf(stderr, "plantdeck: out of memory\n");
+		backend_close(b);
+		return CLI_EXIT_FAIL;
+	}
+	status_print(s, json, watch, containers);
+	rc = status_exit(s);
+
+	while (watch && !status_stop) {
+		struct pollfd p = { .fd = backend_wakeup_fd(b), .events = POLLIN };
+		uint64_t gen = s->generation;
+
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			break;
+		backend_wakeup_ack(b);
+		if (status_stop)
+			break;
+		pd_snapshot_free(s);
+		s = backend_snapshot(b);
+		if (s == NULL)
+			break;
+		if (s->generation != gen)
+			status_print(s, json, watch, containers);
+		rc = status_exit(s);
+		usleep(200000);  /* at most five prints a second */
+	}
+	pd_snapshot_free(s);
+	backend_close(b);
+	return rc;
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# fleet-status.sh: `plantdeck status --json` lists exactly the containers
+# `docker ps -a` lists on every lab node, with the same states; the text
+# table and the exit status agree; --nodes selects.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need_lab
+command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
+
+P=pdt-status-$$
+t_on_exit "lab_rm_prefix $P"
+
+# A spread of states: running, created, exited non-zero, stopped, paused.
+ldocker 1 run -d --name "$P-run" "$REG/plant/plc-sim:1" >/dev/null
+ldocker 1 create --name "$P-created" "$REG/plant/plc-sim:1" >/dev/null
+ldocker 2 run --name "$P-bad" "$REG/plant/plc-sim:bad" >/dev/null 2>&1 || true
+ldocker 2 run -d --name "$P-stopped" "$REG/plant/plc-sim:1" >/dev/null
+ldocker 2 stop -t 1 "$P-stopped" >/dev/null
+ldocker 3 run -d --name "$P-paused" "$REG/plant/plc-sim:1" >/dev/null
+ldocker 3 pause "$P-paused" >/dev/null
+
+"$PLANTDECK" status --json >"$T_TMP/status.json" || fail "status exited $? with every node up"
+jq -e '.schema == "plantdeck.status/1" and .complete' "$T_TMP/status.json" >/dev/null ||
+	fail "schema or completeness wrong"
+
+n=$(jq '.nodes | length' "$T_TMP/status.json")
+[ "$n" = "$PLANTDECK_LAB_NODES" ] || fail "status lists $n nodes, the lab has $PLANTDECK_LAB_NODES"
+
+for i in $(seq 1 "$PLANTDECK_LAB_NODES"); do
+	name=$(lab_name "$i")
+	ldocker "$i" ps -a --format '{{.ID}} {{.Names}} {{.State}}' | sort >"$T_TMP/want"
+	jq -r --arg n "$name" '.nodes[] | select(.name == $n) | .containers[] |
+		"\(.id[0:12]) \(.name) \(.state)"' "$T_TMP/status.json" | sort >"$T_TMP/got"
+	if ! cmp -s "$T_TMP/want" "$T_TMP/got"; then
+		echo "--- docker ps -a on $name vs plantdeck status:" >&2
+		diff "$T_TMP/want" "$T_TMP/got" >&2 || true
+		fail "$name: containers differ"
+	fi
+	jq -e --arg n "$name" '.nodes[] | select(.name == $n) |
+		.reach == "up" and (.api_version | test("^1\\.[0-9]+$")) and .ncpu > 0 and
+		.engine_version != "" and .events_connected' "$T_TMP/status.json" >/dev/null ||
+		fail "$name: node facts missing"
+done
+ok "containers and states match docker ps -a on $PLANTDECK_LAB_NODES nodes"
+
+jq -e --arg p "$P" '[.nodes[].containers[] | select(.name == ($p + "-bad"))][0] |
+	.state == "exited" and .exit_code == 1' "$T_TMP/status.json" >/dev/null ||
+	fail "exit code of $P-bad not 1"
+jq -e --arg p "$P" '[.nodes[].containers[] | select(.name == ($p + "-paused"))][0] |
+	.state == "paused"' "$T_TMP/status.json" >/dev/null || fail "$P-paused not paused"
+ok "exit codes and paused state"
+
+out=$("$PLANTDECK" status --nodes 'line=A' --json)
+names=$(echo "$out" | jq -r '[.nodes[].name] | join(",")')
+want=$(awk '/- name:/ {n=$3} /line:/ {if ($2 == "A") print n}' "$PLANTDECK_INVENTORY" | paste -sd, -)
+[ "$names" = "$want" ] || fail "--nodes line=A gave '$names', inventory says '$want'"
+out=$("$PLANTDECK" status --nodes 'lab-0[12]' --nodes-only)
+echo "$out" | grep -q '^lab-01 ' || fail "text table lacks lab-01"
+echo "$out" | grep -q '^lab-03 ' && fail "--nodes lab-0[12] printed lab-03"
+assert_contains "$out" "NODE"
+ok "--nodes selects, text table"
+
+set +e
+err=$("$PLANTDECK" status --nodes 'line=Z' 2>&1); rc=$?
+set -e
+[ "$rc" = 2 ] || fail "a selector matching nothing exited $rc, want 2"
+assert_contains "$err" "no node"
+ok "empty selection is an error"
+
+# DOCKER_HOST without an inventory: one node.
+out=$(env -u PLANTDECK_INVENTORY DOCKER_HOST="$(lab_host 2)" "$PLANTDECK" status --json)
+echo "$out" | jq -e '.nodes | length == 1 and .[0].reach == "up"' >/dev/null ||
+	fail "DOCKER_HOST fallback"
+# The node's unix socket works the same.
+out=$(env -u PLANTDECK_INVENTORY DOCKER_HOST="unix://$PLANTDECK_LAB/node02/docker.sock" \
+	"$PLANTDECK" status --json)
+echo "$out" | jq -e --arg p "$P" '.nodes[0].reach == "up" and
+	([.nodes[0].containers[].name] | index($p + "-stopped") != null)' >/dev/null ||
+	fail "unix socket endpoint"
+ok "DOCKER_HOST tcp:// and unix:// endpoints"

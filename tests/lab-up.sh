@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# lab-up.sh — checks a running plantdeck lab (lab/plantdeck-lab up): it has
+# $PLANTDECK_LAB_NODES (>= 5) nodes, each answering GET /_ping over TCP and over its unix
+# socket and holding 127.0.0.1:5000/plant/plc-sim:1 pulled from the lab registry; the registry
+# has all five sample tags; inventory.yaml lists the nodes.
+# Exit 0 pass, 1 fail, 77 skip (not root, or $PLANTDECK_LAB unset: the test suite brings one
+# lab up for the whole run and sets it). Uses curl only.
+set -uo pipefail
+
+if [[ $EUID -ne 0 ]]; then
+	echo "SKIP: needs root (the lab's dockerd sockets belong to root)"
+	exit 77
+fi
+if [[ -z ${PLANTDECK_LAB:-} ]]; then
+	echo "SKIP: PLANTDECK_LAB is not set; bring a lab up first:"
+	echo "      lab/plantdeck-lab up && eval \"\$(lab/plantdeck-lab env)\""
+	exit 77
+fi
+
+# The repository: $top_srcdir (set by the suite), else automake's $srcdir (the top directory
+# or tests/), else this script's directory's parent.
+here=$(cd "$(dirname "$0")" && pwd)
+top=
+for d in ${top_srcdir:+"$top_srcdir"} ${srcdir:+"$srcdir" "$srcdir/.."} "$here/.."; do
+	if [[ -x $d/lab/plantdeck-lab ]]; then
+		top=$(cd "$d" && pwd)
+		break
+	fi
+done
+[[ -n $top ]] || { echo "FAIL: cannot find lab/plantdeck-lab (top_srcdir=${top_srcdir:-} srcdir=${srcdir:-})"; exit 1; }
+
+lab_env=$("$top/lab/plantdeck-lab" env --dir "$PLANTDECK_LAB") ||
+	{ echo "FAIL: no lab at PLANTDECK_LAB=$PLANTDECK_LAB"; exit 1; }
+eval "$lab_env"
+# One lab test at a time (see need_lab in tests/lib.sh).
+exec 9>"$PLANTDECK_LAB/.test-lock"
+flock 9
+
+failures=0
+ok() { echo "ok - $*"; }
+fail() {
+	echo "not ok - $*"
+	failures=$((failures + 1))
+}
+contains() { [[ $1 == *"$2"* ]]; }
+check() { # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+n=${PLANTDECK_LAB_NODES:-0}
+registry=${PLANTDECK_REGISTRY:-127.0.0.1:5000}
+image=127.0.0.1:5000/plant/plc-sim:1
+check "the lab has $n nodes (at least 5)" test "$n" -ge 5
+
+# --- every node: ping over TCP and unix socket, image present, pulled from the registry ------
+ref_id=
+for ((i = 1; i <= n; i++)); do
+	name=$(printf 'lab-%02d' "$i")
+	url=http://127.0.0.$((10 + i)):2375
+	sock=$(printf '%s/node%02d/docker.sock' "$PLANTDECK_LAB" "$i")
+	check "$name: /_ping over $url" test "$(curl -s --max-time 5 "$url/_ping")" = OK
+	check "$name: /_ping over unix://$sock" \
+		test "$(curl -s --max-time 5 --unix-socket "$sock" http://lab/_ping)" = OK
+	json=$(curl -fs --max-time 5 "$url/images/$image/json") || json=
+	if ! contains "$json" "\"$image\""; then
+		fail "$name: has $image"
+		continue
+	fi
+	ok "$name: has $image"
+	# pulled (or pushed) through the lab registry: it has a repo digest there
+	check "$name: $image has a registry digest" contains "$json" '"127.0.0.1:5000/plant/plc-sim@sha256:'
+	id=$(grep -o '"Id":"sha256:[0-9a-f]*"' <<<"$json" | head -n 1)
+	[[ -n $ref_id ]] || ref_id=$id
+	check "$name: same image id as lab-01 ($id)" test "$id" = "$ref_id"
+done
+
+# --- the registry ----------------------------------------------------------------------------
+catalog=$(curl -fs --max-time 5 "http://$registry/v2/_catalog") || catalog=
+for repo in plant/plc-sim plant/leaky plant/flaky; do
+	check "registry catalog lists $repo" grep -q "\"$repo\"" <<<"$catalog"
+done
+for tag in plant/plc-sim:1 plant/plc-sim:2 plant/plc-sim:bad plant/leaky:1 plant/flaky:1; do
+	tags=$(curl -fs --max-time 5 "http://$registry/v2/${tag%:*}/tags/list") || tags=
+	check "registry has $tag" grep -q "\"${tag##*:}\"" <<<"$tags"
+done
+
+# --- the inventory ---------------------------------------------------------------------------
+inv=${PLANTDECK_INVENTORY:-$PLANTDECK_LAB/inventory.yaml}
+if [[ -r $inv ]]; then
+	ok "inventory $inv exists"
+	check "inventory has $n nodes" test "$(grep -c '^  - name: ' "$inv")" -eq "$n"
+	check "inventory starts with site: lab" grep -qx 'site: lab' "$inv"
+	for ((i = 1; i <= n; i++)); do
+		name=$(printf 'lab-%02d' "$i")
+		ep=tcp://127.0.0.$((10 + i)):2375
+		if grep -A1 -x -- "  - name: $name" "$inv" | grep -qx -- "    endpoint: $ep"; then
+			ok "inventory lists $name at $ep"
+		else
+			fail "inventory lists $name at $ep"
+		fi
+	done
+else
+	fail "inventory $inv exists"
+fi
+
+if ((failures)); then
+	echo "FAIL: $failures check(s) failed"
+	exit 1
+fi
+echo "PASS: lab with $n nodes"
+exit 0
