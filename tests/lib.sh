@@ -59,8 +59,12 @@ tmux_start() {
 	local w=$1 h=$2
 	shift 2
 	command -v tmux >/dev/null || skip "tmux is not installed (Debian package 'tmux')"
-	tmux -L "$T_TMUX" -f /dev/null new-session -d -x "$w" -y "$h" "$@"
-	tmux -L "$T_TMUX" set-option -g remain-on-exit on >/dev/null
+	# A server left from an earlier start must be gone before the next one.
+	tmux -L "$T_TMUX" kill-server 2>/dev/null || true
+	while tmux -L "$T_TMUX" list-sessions >/dev/null 2>&1; do sleep 0.05; done
+	# remain-on-exit from the start: a program that exits at once stays readable.
+	echo "set -g remain-on-exit on" >"$T_TMP/tmux.conf"
+	tmux -L "$T_TMUX" -f "$T_TMP/tmux.conf" new-session -d -x "$w" -y "$h" "$@"
 }
 
 tmux_keys() { tmux -L "$T_TMUX" send-keys "$@"; }
