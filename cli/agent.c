@@ -1,0 +1,227 @@
+/* agent.c: `plantdeck agent`, the node-local backend, headless.
+ *
+ * It starts the backend's agent (eBPF capture and the drift checker) and
+ * prints its JSON lines (doc/agent.md) until SIGTERM or SIGINT.  Signals
+ * are blocked before the backend starts its threads and only unblocked
+ * inside ppoll(), where the handler sets a flag: the shutdown is stop flag,
+ * wake, join, destroy skeleton, in that order.  With --commands it also
+ * reads requests on stdin, one per line. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "cli.h"
+
+#define AGENT_CLI_MAX_ALLOW 64
+#define AGENT_CLI_LINE 4096
+
+static volatile sig_atomic_t agent_cli_stop;
+
+/* SIGINT, SIGTERM: ask the loop to stop. */
+static void
+agent_cli_on_signal(int sig)
+{
+	(void)sig;
+	agent_cli_stop = 1;
+}
+
+/* Print the help of `plantdeck agent`. */
+static void
+agent_cli_help(void)
+{
+	printf("Usage: plantdeck agent [OPTION]...\n"
+	    "Run the node-local backend headless: eBPF anomaly capture (signals, OOM kills,\n"
+	    "execs and ptrace into containers) and the cgroup drift checker, for the local\n"
+	    "engines of the inventory.  Prints one JSON object per line (doc/agent.md)\n"
+	    "until SIGTERM or SIGINT.  Capture needs root and a kernel with BTF; without\n"
+	    "them it says \"unavailable: REASON\" once and the rest goes on.\n"
+	    "\n"
+	    "  -j, --json                 JSON lines (the default, and the only format)\n"
+	    "  -a, --allow PROG           also allow exec of PROG into any container (a path,\n"
+	    "                             or a program name); repeatable\n"
+	    "      --drift-interval SECS  seconds between drift checks (default 10)\n"
+	    "      --stats-interval SECS  seconds between \"stats\" lines (default 60)\n"
+	    "      --all-signals          report every signal, not only those that terminate\n"
+	    "      --no-capture           run the drift checker only\n"
+	    "      --no-drift             run the capture only\n"
+	    "      --commands             read requests on stdin, one per line:\n"
+	    "                             tune CONTAINER KEY=VALUE..., check CONTAINER,\n"
+	    "                             fix CONTAINER (refused under --read-only)\n"
+	    "  -h, --help                 show this help\n"
+	    "\n"
+	    "Exit status: 0 after a clean stop, 1 when it could not start, 2 on bad usage.\n");
+}
+
+/* Print every pending line; 0, or -1 when stdout is gone. */
+static int
+agent_cli_drain(struct agent *a)
+{
+	char *line;
+	int rc = 0;
+
+	while ((line = agent_next(a)) != NULL) {
+		if (rc == 0 && (fputs(line, stdout) == EOF || putchar('\n') == EOF))
+			rc = -1;
+		free(line);
+	}
+	if (rc == 0 && fflush(stdout) == EOF)
+		rc = -1;
+	return rc;
+}
+
+/* Read what stdin has and run each complete line; 0, or -1 at end of file. */
+static int
+agent_cli_stdin(struct agent *a, char *buf, size_t *len)
+{
+	ssize_t r;
+	char *nl;
+
+	r = read(STDIN_FILENO, buf + *len, AGENT_CLI_LINE - 1 - *len);
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (r == 0) {
+		if (*len > 0) {
+			buf[*len] = '\0';
+			agent_command(a, buf);
+			*len = 0;
+		}
+		return -1;
+	}
+	*len += (size_t)r;
+	buf[*len] = '\0';
+	while ((nl = memchr(buf, '\n', *len)) != NULL) {
+		*nl = '\0';
+		agent_command(a, buf);
+		*len -= (size_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, *len);
+		buf[*len] = '\0';
+	}
+	if (*len == AGENT_CLI_LINE - 1) {
+		agent_command(a, "error: request longer than 4095 bytes");
+		*len = 0;
+	}
+	return 0;
+}
+
+int
+cli_agent(const struct cli_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "drift-interval", required_argument, NULL, 'D' },
+		{ "stats-interval", required_argument, NULL, 'S' },
+		{ "all-signals", no_argument, NULL, 'A' },
+		{ "no-capture", no_argument, NULL, 'c' },
+		{ "no-drift", no_argument, NULL, 'd' },
+		{ "commands", no_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *allow[AGENT_CLI_MAX_ALLOW];
+	struct agent_options ao;
+	struct backend_config cfg;
+	struct sigaction sa;
+	sigset_t block, waitmask;
+	struct agent *a;
+	char err[512], buf[AGENT_CLI_LINE];
+	size_t buflen = 0;
+	int opt, rc, commands = 0, status = CLI_EXIT_OK;
+
+	memset(&ao, 0, sizeof(ao));
+	cli_backend_config(g, &cfg);
+	optind = 0;         /* 0: glibc starts over (main() used "+") */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":ja:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': break;
+		case 'a':
+			if (ao.nallow == AGENT_CLI_MAX_ALLOW)
+				return cli_usage_error("agent", "at most %d --allow", AGENT_CLI_MAX_ALLOW);
+			if (optarg[0] == '\0' || strlen(optarg) > 255)
+				return cli_usage_error("agent", "--allow: want a path or a program name");
+			allow[ao.nallow++] = optarg;
+			break;
+		case 'D':
+			if (cli_parse_seconds(optarg, &ao.drift_interval) != 0)
+				return cli_usage_error("agent", "--drift-interval '%s': want seconds, "
+				    "0 < s <= 3600", optarg);
+			break;
+		case 'S':
+			if (cli_parse_seconds(optarg, &ao.stats_interval) != 0)
+				return cli_usage_error("agent", "--stats-interval '%s': want seconds, "
+				    "0 < s <= 3600", optarg);
+			break;
+		case 'A': ao.all_signals = 1; break;
+		case 'c': ao.no_capture = 1; break;
+		case 'd': ao.no_drift = 1; break;
+		case 'm': commands = 1; break;
+		case 'h': agent_cli_help(); return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error("agent", "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return cli_usage_error("agent", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("agent", "unexpected argument '%s'", argv[optind]);
+	ao.allow = allow;
+	ao.log_path = g->log_path;
+
+	/* Signals: handlers set a flag; blocked everywhere but in ppoll(). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = agent_cli_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+
+	if (agent_open(&cfg, &ao, &a, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: agent: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	rc = agent_start(a);
+	if (rc != 0) {
+		fprintf(stderr, "plantdeck: agent: cannot start: %s\n", strerror(-rc));
+		agent_close(a);
+		return CLI_EXIT_FAIL;
+	}
+	while (!agent_cli_stop) {
+		struct pollfd p[2] = {
+			{ .fd = agent_wakeup_fd(a), .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+
+		if (agent_cli_drain(a) != 0)
+			break;
+		rc = ppoll(p, commands ? 2 : 1, NULL, &waitmask);
+		if (rc < 0 && errno != EINTR) {
+			fprintf(stderr, "plantdeck: agent: poll: %s\n", strerror(errno));
+			status = CLI_EXIT_FAIL;
+			break;
+		}
+		if (rc > 0 && commands && (p[1].revents & (POLLIN | POLLHUP)) &&
+		    agent_cli_stdin(a, buf, &buflen) != 0)
+			commands = 0;
+	}
+	agent_stop(a);
+	agent_cli_drain(a);
+	agent_close(a);
+	return status;
+}
