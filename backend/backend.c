@@ -120,6 +120,7 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		.stats_interval = cfg->stats_interval,
 		.stats_budget = cfg->stats_budget,
 		.event_history = cfg->event_history,
+		.read_only = cfg->read_only,
 	};
 	b->fleet = fleet_new(b->inv, &fc);
 	if (b->fleet == NULL) {
@@ -159,6 +160,24 @@ struct pd_snapshot *
 backend_snapshot(struct backend *b)
 {
 	return fleet_snapshot(b->fleet);
+}
+
+void
+backend_watch_container(struct backend *b, const char *node, const char *id)
+{
+	fleet_watch_container(b->fleet, node, id);
+}
+
+int
+backend_details(struct backend *b, struct pd_details *out)
+{
+	return fleet_details(b->fleet, out);
+}
+
+int
+backend_read_only(const struct backend *b)
+{
+	return b->cfg.read_only;
 }
 
 void

@@ -123,6 +123,31 @@ struct pd_snapshot {
 
 void pd_snapshot_free(struct pd_snapshot *s);
 
+#define PD_LOG_LINES 40
+#define PD_LINE_LEN 240
+#define PD_HEALTH_LOG 5
+
+/* One container's details, fetched on demand for the container screen. */
+struct pd_details {
+	char node[PD_NAME_LEN];
+	char id[PD_ID_LEN];
+	int ready;                       /* fetched at least once */
+	char error[PD_ERROR_LEN];        /* the last fetch's failure, or "" */
+	time_t fetched;
+	char command[PD_IMAGE_LEN];      /* entrypoint and command, joined */
+	char restart_policy[32];
+	int restart_max;
+	uint64_t mem_limit, mem_reservation;
+	double cpus;                     /* NanoCpus, or quota/period; 0 unlimited */
+	char user[64];
+	int privileged, read_only_rootfs;
+	char health_log[PD_HEALTH_LOG][PD_LINE_LEN];  /* newest last */
+	int health_exit[PD_HEALTH_LOG];
+	int nhealth;
+	char logs[PD_LOG_LINES][PD_LINE_LEN];          /* the last lines, oldest first */
+	int nlogs;
+};
+
 /* Names of the enums, for display and JSON. */
 const char *pd_reach_name(enum pd_reach r);
 const char *pd_health_name(enum pd_health h);
@@ -163,6 +188,16 @@ void backend_wakeup_ack(struct backend *b);
 /* A consistent copy of the model; NULL on allocation failure. */
 struct pd_snapshot *backend_snapshot(struct backend *b);
 
+/* Keep fetching details (inspect, health log, last log lines) of container
+ * ID on NODE, now and every few seconds; NULL NODE stops it. */
+void backend_watch_container(struct backend *b, const char *node, const char *id);
+
+/* Copy the watched container's details; 0, or -1 when nothing is watched. */
+int backend_details(struct backend *b, struct pd_details *out);
+
+/* Whether the backend refuses every changing command (--read-only, kiosk). */
+int backend_read_only(const struct backend *b);
+
 /* Stop the threads and free everything. */
 void backend_close(struct backend *b);
 
@@ -178,7 +213,7 @@ struct pd_tune_item {
 	char want[PD_TUNE_VALUE_LEN];    /* asked for (tune), desired (check) */
 	char engine[PD_TUNE_VALUE_LEN];  /* the engine's view afterwards; "" when it has no field */
 	char cgroup[PD_TUNE_VALUE_LEN];  /* the cgroup file's value; "" when not read */
-	char file[96];                   /* the cgroup file read, or "" */
+	char file[224];                  /* the cgroup file read, or "" */
 	char via[24];                    /* tune: "engine", "cgroupfs", "engine+cgroupfs";
 	                                    check: where the desired value came from,
 	                                    "plantdeck" (remembered) or "engine" */
@@ -229,6 +264,7 @@ struct agent_options {
 	int all_signals;                 /* every signal, not only those that terminate */
 	int no_capture;                  /* run the drift checker only */
 	int no_drift;                    /* run the capture only */
+	const char *log_path;            /* diagnostics to this file (NULL: stderr) */
 };
 
 /* Prepare an agent for the local nodes of CFG's inventory; 0 or -1 with ERR. */
@@ -250,7 +286,11 @@ char *agent_next(struct agent *a);
  * "fix CONTAINER"); its result is queued as an output line. */
 void agent_command(struct agent *a, const char *line);
 
-/* Stop the threads (stop flag, wake, join), unload the probes, free. */
+/* Stop the threads (stop flag, wake, join) and unload the probes; a last
+ * "stats" line is queued, and agent_next() still returns what is pending. */
+void agent_stop(struct agent *a);
+
+/* Stop if needed, and free everything. */
 void agent_close(struct agent *a);
 
 #endif

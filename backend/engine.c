@@ -164,9 +164,13 @@ CURL *
 engine_easy(struct engine *e, const char *method, const char *path, int versioned,
     const char *body, long timeout_ms, struct engine_reply *reply)
 {
-	CURL *h = curl_easy_init();
+	CURL *h;
 	char *url;
 
+	/* The last line of defence of a read-only (kiosk) backend. */
+	if (e->read_only && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return NULL;
+	h = curl_easy_init();
 	if (h == NULL)
 		return NULL;
 	url = engine_url(e, path, versioned);
@@ -285,6 +289,11 @@ engine_call(struct engine *e, const char *method, const char *path, const char *
 	CURLcode code;
 
 	memset(r, 0, sizeof(*r));
+	if (e->read_only && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: refused: read-only", e->name,
+		    method, path);
+		return -1;
+	}
 	h = engine_easy(e, method, path, strcmp(path, "/_ping") != 0, body, e->timeout_ms, r);
 	if (h == NULL) {
 		snprintf(r->error, sizeof(r->error), "%s: %s %s: out of memory", e->name,

@@ -27,6 +27,7 @@ struct engine {
 	long connect_timeout_ms;
 	long timeout_ms;      /* whole-transfer timeout for one-shot calls */
 	size_t max_body;
+	int read_only;        /* refuse every method but GET and HEAD */
 };
 
 /* A response body that grows up to a cap. */

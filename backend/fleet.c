@@ -45,7 +45,10 @@
 
 #define FLEET_INSPECTS_PER_NODE 2
 
-enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS };
+enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
+	FL_DETAILS, FL_LOGS };
+
+#define FLEET_DETAILS_EVERY 3.0  /* s between refreshes of the watched container */
 
 struct fl_node;
 
@@ -90,8 +93,19 @@ struct fl_node {
 	size_t ring_head, ring_len;
 };
 
+/* The container the UI looks at, refreshed while it is watched. */
+struct fl_watch {
+	int active;
+	char node[PD_NAME_LEN];
+	char id[PD_ID_LEN];
+	double next;
+	int inflight;
+	struct pd_details pub;
+};
+
 struct fleet {
 	struct fleet_config cfg;
+	struct fl_watch watch;
 	char site[PD_NAME_LEN];
 	struct fl_node *nodes;
 	size_t nnodes;
@@ -227,6 +241,66 @@ fleet_mem_usage(const cJSON *ms)
 	return (uint64_t)(usage - cache);
 }
 
+/* Append one log line to D, keeping the last PD_LOG_LINES. */
+static void
+fl_log_line(struct pd_details *d, const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (d->nlogs == PD_LOG_LINES) {
+		memmove(d->logs[0], d->logs[1], sizeof(d->logs[0]) * (PD_LOG_LINES - 1));
+		d->nlogs--;
+	}
+	if (len >= PD_LINE_LEN)
+		len = PD_LINE_LEN - 1;
+	memcpy(d->logs[d->nlogs], line, len);
+	d->logs[d->nlogs][len] = '\0';
+	d->nlogs++;
+}
+
+/* Split text into lines for D. */
+static void
+fl_log_text(struct pd_details *d, const char *p, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(p, '\n', len);
+		size_t n = nl != NULL ? (size_t)(nl - p) : len;
+
+		fl_log_line(d, p, n);
+		if (nl == NULL)
+			break;
+		len -= n + 1;
+		p = nl + 1;
+	}
+}
+
+FLEET_STATIC int
+fleet_parse_logs(const char *data, size_t len, struct pd_details *d)
+{
+	const unsigned char *u = (const unsigned char *)data;
+
+	d->nlogs = 0;
+	if (data == NULL || len == 0)
+		return 0;
+	/* Without a TTY the engine multiplexes: [stream 0 0 0 size32be] payload. */
+	if (len >= 8 && u[0] <= 2 && u[1] == 0 && u[2] == 0 && u[3] == 0) {
+		size_t off = 0;
+
+		while (off + 8 <= len) {
+			size_t n = ((size_t)u[off + 4] << 24) | ((size_t)u[off + 5] << 16) |
+			    ((size_t)u[off + 6] << 8) | (size_t)u[off + 7];
+
+			if (u[off] > 2 || n > len - off - 8)
+				return -1;
+			fl_log_text(d, data + off + 8, n);
+			off += 8 + n;
+		}
+		return off == len ? 0 : -1;
+	}
+	fl_log_text(d, data, len);
+	return 0;
+}
+
 /* ------------------------------------------------------------ the model */
 
 /* The container with ID on node N, or NULL. */
@@ -332,8 +406,7 @@ fl_set_reach(struct fl_node *n, enum pd_reach r, const char *error)
 	if (n->pub.reach == r)
 		return;
 	if (r == PD_REACH_UP)
-		fl_event(n, PD_EV_NODE, NULL, "up", "engine %s, API %s",
-		    n->pub.engine_version, n->pub.api_version);
+		fl_event(n, PD_EV_NODE, NULL, "up", "answering, API %s", n->pub.api_version);
 	else if (r == PD_REACH_DOWN)
 		fl_event(n, PD_EV_NODE, NULL, "down", "%s", n->pub.error);
 	n->pub.reach = r;
@@ -414,6 +487,7 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 	case FL_INSPECT: n->inspect_inflight++; break;
 	case FL_STATS: n->stats_inflight++; f->stats_inflight++; break;
 	case FL_EVENTS: n->events = r; break;
+	case FL_DETAILS: case FL_LOGS: f->watch.inflight++; break;
 	}
 	return r;
 }
@@ -437,6 +511,7 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_INSPECT: n->inspect_inflight--; break;
 	case FL_STATS: n->stats_inflight--; f->stats_inflight--; break;
 	case FL_EVENTS: n->events = NULL; break;
+	case FL_DETAILS: case FL_LOGS: f->watch.inflight--; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
 	curl_easy_cleanup(r->h);
@@ -606,6 +681,62 @@ fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
 	fl_touch(n->fleet);
 }
 
+/* Apply the watched container's inspect. */
+static void
+fl_apply_details(struct fleet *f, const cJSON *j)
+{
+	struct pd_details *d = &f->watch.pub;
+	const cJSON *config = cJSON_GetObjectItemCaseSensitive(j, "Config");
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(j, "HostConfig");
+	const cJSON *rp = cJSON_GetObjectItemCaseSensitive(host, "RestartPolicy");
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(j, "State");
+	const cJSON *hlog = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(state, "Health"), "Log");
+	const char *parts[] = { "Entrypoint", "Cmd" };
+	const cJSON *it;
+	size_t off = 0;
+	double nano, quota, period;
+	int n, first;
+
+	d->command[0] = '\0';
+	for (int k = 0; k < 2; k++) {
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(config, parts[k])) {
+			if (!cJSON_IsString(it) || off + 2 >= sizeof(d->command))
+				continue;
+			n = snprintf(d->command + off, sizeof(d->command) - off, "%s%s",
+			    off ? " " : "", it->valuestring);
+			off = n < 0 ? off : off + (size_t)n;
+			if (off >= sizeof(d->command))
+				off = sizeof(d->command) - 1;
+		}
+	}
+	fl_copy_str(d->restart_policy, sizeof(d->restart_policy), rp, "Name");
+	d->restart_max = (int)fl_num(rp, "MaximumRetryCount", 0);
+	d->mem_limit = (uint64_t)fl_num(host, "Memory", 0);
+	d->mem_reservation = (uint64_t)fl_num(host, "MemoryReservation", 0);
+	nano = fl_num(host, "NanoCpus", 0);
+	quota = fl_num(host, "CpuQuota", 0);
+	period = fl_num(host, "CpuPeriod", 0);
+	d->cpus = nano > 0 ? nano / 1e9 : (quota > 0 ? quota / (period > 0 ? period : 100000) : 0);
+	fl_copy_str(d->user, sizeof(d->user), config, "User");
+	d->privileged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(host, "Privileged"));
+	d->read_only_rootfs = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(host,
+	    "ReadonlyRootfs"));
+	n = cJSON_GetArraySize(hlog);
+	first = n > PD_HEALTH_LOG ? n - PD_HEALTH_LOG : 0;
+	d->nhealth = 0;
+	for (int k = first; k < n; k++) {
+		it = cJSON_GetArrayItem(hlog, k);
+		fl_copy_str(d->health_log[d->nhealth], PD_LINE_LEN, it, "Output");
+		d->health_exit[d->nhealth] = (int)fl_num(it, "ExitCode", 0);
+		d->nhealth++;
+	}
+	d->ready = 1;
+	d->error[0] = '\0';
+	d->fetched = time(NULL);
+	fl_touch(f);
+}
+
 /* Apply /info. */
 static void
 fl_apply_info(struct fl_node *n, const cJSON *j)
@@ -725,6 +856,28 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		fl_touch(f);
 		goto out;
 	}
+	if (r->kind == FL_DETAILS || r->kind == FL_LOGS) {
+		struct fl_watch *w = &f->watch;
+
+		if (!w->active || strcmp(w->id, r->id) != 0 || strcmp(w->node, n->pub.name) != 0)
+			goto out;  /* the UI looks at something else by now */
+		if (rc != 0) {
+			snprintf(w->pub.error, sizeof(w->pub.error), "%.*s", (int)sizeof(w->pub.error) - 1,
+			    r->reply.error);
+			fl_touch(f);
+		} else if (r->kind == FL_LOGS) {
+			if (fleet_parse_logs(r->reply.body.data, r->reply.body.len, &w->pub) != 0)
+				snprintf(w->pub.error, sizeof(w->pub.error),
+				    "%s: logs: the engine's stream is malformed", n->pub.name);
+			fl_touch(f);
+		} else {
+			j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
+			    r->reply.body.len);
+			if (j != NULL)
+				fl_apply_details(f, j);
+		}
+		goto out;
+	}
 	if (rc != 0) {
 		if (r->kind == FL_PING || !n->connected) {
 			fl_node_failed(n, r->reply.error, now);
@@ -805,6 +958,8 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		fl_apply_stats(n, r->id, j);
 		break;
 	case FL_EVENTS:
+	case FL_DETAILS:
+	case FL_LOGS:
 		break;
 	}
 out:
@@ -909,6 +1064,32 @@ fl_stats_tick(struct fleet *f, double now)
 	f->stats_cursor = f->nnodes ? (f->stats_cursor + 1) % f->nnodes : 0;
 }
 
+/* Refresh the watched container's details when due. */
+static void
+fl_watch_tick(struct fleet *f, double now)
+{
+	struct fl_watch *w = &f->watch;
+	char path[200];
+
+	if (!w->active || w->inflight > 0 || now < w->next)
+		return;
+	for (size_t i = 0; i < f->nnodes; i++) {
+		struct fl_node *n = &f->nodes[i];
+
+		if (strcmp(n->pub.name, w->node) != 0)
+			continue;
+		w->next = now + FLEET_DETAILS_EVERY;
+		if (!n->connected)
+			return;
+		snprintf(path, sizeof(path), "/containers/%s/json", w->id);
+		fl_send(n, FL_DETAILS, path, w->id, 10.0);
+		snprintf(path, sizeof(path),
+		    "/containers/%s/logs?stdout=1&stderr=1&tail=%d", w->id, PD_LOG_LINES);
+		fl_send(n, FL_LOGS, path, w->id, 10.0);
+		return;
+	}
+}
+
 /* Wake readers if the model changed this turn. */
 static void
 fl_wake(struct fleet *f)
@@ -942,6 +1123,7 @@ fl_thread(void *arg)
 				wait = w;
 		}
 		fl_stats_tick(f, now);
+		fl_watch_tick(f, now);
 		fl_wake(f);
 		pthread_mutex_unlock(&f->lock);
 
@@ -1026,6 +1208,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 			return NULL;
 		}
 		n->engine->connect_timeout_ms = (long)(f->cfg.ping_timeout * 1000);
+		n->engine->read_only = f->cfg.read_only;
 		n->evline.max = 1u << 20;
 		n->pub.rtt_ms = -1;
 		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
@@ -1148,4 +1331,39 @@ fleet_snapshot(struct fleet *f)
 	s->complete = complete;
 	qsort(s->events, s->nevents, sizeof(*s->events), fl_event_cmp);
 	return s;
+}
+
+void
+fleet_watch_container(struct fleet *f, const char *node, const char *id)
+{
+	struct fl_watch *w = &f->watch;
+
+	pthread_mutex_lock(&f->lock);
+	if (node == NULL || id == NULL) {
+		w->active = 0;
+	} else if (!w->active || strcmp(w->node, node) != 0 || strcmp(w->id, id) != 0) {
+		memset(&w->pub, 0, sizeof(w->pub));
+		snprintf(w->node, sizeof(w->node), "%s", node);
+		snprintf(w->id, sizeof(w->id), "%s", id);
+		snprintf(w->pub.node, sizeof(w->pub.node), "%s", node);
+		snprintf(w->pub.id, sizeof(w->pub.id), "%s", id);
+		w->active = 1;
+		w->next = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	curl_multi_wakeup(f->multi);
+}
+
+int
+fleet_details(struct fleet *f, struct pd_details *out)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->watch.active) {
+		*out = f->watch.pub;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return rc;
 }

@@ -24,6 +24,7 @@ struct fleet_config {
 	unsigned stats_budget;      /* default 8 */
 	unsigned event_history;     /* per node, default 64 */
 	double backoff_max;         /* s, default 30 */
+	int read_only;              /* engines refuse every method but GET */
 };
 
 /* A fleet for every node of INV (which it copies what it needs from). */
@@ -33,6 +34,8 @@ void fleet_free(struct fleet *f);     /* stops the thread first */
 int fleet_wakeup_fd(const struct fleet *f);
 void fleet_wakeup_ack(struct fleet *f);
 struct pd_snapshot *fleet_snapshot(struct fleet *f);
+void fleet_watch_container(struct fleet *f, const char *node, const char *id);
+int fleet_details(struct fleet *f, struct pd_details *out);
 
 #ifdef UNITTEST
 /* Parsers the io thread uses, exposed for unit tests. */
@@ -40,6 +43,7 @@ time_t fleet_parse_time(const char *rfc3339);
 enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);
 uint64_t fleet_mem_usage(const cJSON *memory_stats);
+int fleet_parse_logs(const char *data, size_t len, struct pd_details *d);
 #endif
 
 #endif

@@ -15,6 +15,9 @@ struct cli_global {
 	const char *inventory;  /* --inventory, else $PLANTDECK_INVENTORY */
 	const char *context;    /* --context */
 	const char *selector;   /* --nodes */
+	const char *theme;      /* --theme */
+	int colors;             /* --colors: -1 auto, 0 mono, 8, 16, 256 */
+	double rotate;          /* --rotate */
 	int ascii;
 	int kiosk;
 	int read_only;          /* --read-only, implied by --kiosk */
@@ -30,6 +33,8 @@ int cli_parse_seconds(const char *text, double *out);
 
 /* The subcommands. */
 int cli_status(const struct cli_global *g, int argc, char **argv);
+int cli_agent(const struct cli_global *g, int argc, char **argv);
+int cli_tune(const struct cli_global *g, int argc, char **argv);
 
 /* One subcommand. */
 struct cli_command {

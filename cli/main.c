@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "tui/tui.h"
@@ -15,6 +17,8 @@
 
 static const struct cli_command cli_commands[] = {
 	{ "status", cli_status, "print the fleet's nodes and containers (text or JSON)" },
+	{ "agent", cli_agent, "run capture and the drift checker headless (JSON lines)" },
+	{ "tune", cli_tune, "set a container's memory and CPU limits, check drift" },
 	{ NULL, NULL, NULL },
 };
 
@@ -78,6 +82,10 @@ cli_help(void)
 	    "  -c, --context NAME    nodes from a Docker context ('*' for all of them)\n"
 	    "  -n, --nodes SELECTOR  only these nodes: line=A,cell=3 or press-01,press-0*\n"
 	    "  -a, --ascii           draw with ASCII characters only\n"
+	    "      --theme NAME|FILE colour theme: default, light, high-contrast,\n"
+	    "                        monochrome, colorblind, or a theme file\n"
+	    "      --colors N        auto (from the terminal), mono, 8, 16 or 256\n"
+	    "      --rotate SECS     kiosk: switch between fleet and alarm pages\n"
 	    "  -k, --kiosk           read-only kiosk screen: nothing can be changed\n"
 	    "  -r, --read-only       refuse every command that would change a node\n"
 	    "  -l, --log FILE        write diagnostics to FILE while the screen is up\n"
@@ -91,6 +99,59 @@ cli_help(void)
 	printf("\nSee plantdeck(1) for details.\n");
 }
 
+/* The default log file: $XDG_STATE_HOME/plantdeck.log or
+ * ~/.local/state/plantdeck.log; NULL when neither can be made. */
+static const char *
+cli_default_log(char *buf, size_t len)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (state != NULL && state[0] == '/') {
+		snprintf(buf, len, "%s/plantdeck.log", state);
+	} else if (home != NULL && home[0] == '/') {
+		snprintf(buf, len, "%s/.local", home);
+		mkdir(buf, 0700);
+		snprintf(buf, len, "%s/.local/state", home);
+		mkdir(buf, 0700);
+		snprintf(buf, len, "%s/.local/state/plantdeck.log", home);
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
+/* The full-screen cockpit: open the backend first, so that a bad inventory
+ * is reported on a normal terminal and nothing starts. */
+static int
+cli_cockpit(const struct cli_global *g)
+{
+	struct backend_config cfg;
+	struct tui_options topts = { 0 };
+	struct backend *b;
+	char err[512], logbuf[512];
+	int rc;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "plantdeck: the cockpit needs a terminal; "
+		    "try 'plantdeck status' for a text report\n");
+		return CLI_EXIT_FAIL;
+	}
+	cli_backend_config(g, &cfg);
+	if (backend_open(&cfg, &b, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	topts.ascii = g->ascii;
+	topts.kiosk = g->kiosk;
+	topts.colors = g->colors;
+	topts.rotate = g->rotate;
+	topts.theme = g->theme;
+	topts.log_path = g->log_path != NULL ? g->log_path : cli_default_log(logbuf, sizeof(logbuf));
+	rc = tui_run(&topts, b);
+	backend_close(b);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -100,14 +161,16 @@ main(int argc, char **argv)
 		{ "nodes", required_argument, NULL, 'n' },
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "ascii", no_argument, NULL, 'a' },
+		{ "theme", required_argument, NULL, 'T' },
+		{ "colors", required_argument, NULL, 'C' },
+		{ "rotate", required_argument, NULL, 'R' },
 		{ "kiosk", no_argument, NULL, 'k' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_global g = { 0 };
-	struct tui_options topts = { 0 };
+	struct cli_global g = { .colors = -1 };
 	const struct cli_command *c;
 	int opt;
 
@@ -128,6 +191,26 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			g.ascii = 1;
+			break;
+		case 'T':
+			g.theme = optarg;
+			break;
+		case 'C':
+			if (strcmp(optarg, "auto") == 0)
+				g.colors = -1;
+			else if (strcmp(optarg, "mono") == 0 || strcmp(optarg, "0") == 0)
+				g.colors = 0;
+			else if (strcmp(optarg, "8") == 0 || strcmp(optarg, "16") == 0 ||
+			    strcmp(optarg, "256") == 0)
+				g.colors = (int)strtol(optarg, NULL, 10);
+			else
+				return cli_usage_error(NULL, "--colors '%s': use auto, mono, 8, 16 or 256",
+				    optarg);
+			break;
+		case 'R':
+			if (cli_parse_seconds(optarg, &g.rotate) != 0)
+				return cli_usage_error(NULL, "--rotate '%s': want seconds, 0 < s <= 3600",
+				    optarg);
 			break;
 		case 'k':
 			g.kiosk = 1;
@@ -156,8 +239,5 @@ main(int argc, char **argv)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
 	}
 
-	topts.ascii = g.ascii;
-	topts.kiosk = g.kiosk;
-	topts.log_path = g.log_path;
-	return tui_run(&topts);
+	return cli_cockpit(&g);
 }

@@ -1,26 +1,38 @@
 #!/bin/sh
-# tui-smoke.sh: the cockpit starts in a real terminal (tmux), shows the
-# version, relayouts on resize, says when the terminal is too small, and
+# tui-smoke.sh: the cockpit without the lab: it starts in a real terminal
+# (tmux) on a one-node inventory whose node refuses, shows it down with the
+# reason, relayouts on resize, says when the terminal is too small, takes
+# themes by name and refuses a bad theme file with its line number, and
 # quits on q; in kiosk mode q does not quit.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 version=$("$PLANTDECK" --version | cut -d' ' -f2)
+printf 'site: smoke\nnodes:\n  - name: press-09\n    endpoint: tcp://127.0.0.1:9\n    labels: {line: Z}\n' \
+	>"$T_TMP/inv.yaml"
+PD="$PLANTDECK --inventory $T_TMP/inv.yaml --log $T_TMP/log"
 
-tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 $PLANTDECK --log $T_TMP/log"
+tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 $PD"
 tmux_wait_for "plantdeck $version"
-tmux_wait_for "Terminal 80x24"
-ok "first frame at 80x24"
+tmux_wait_for "press-09"
+tmux_wait_for "ALARM: 1 node DOWN"
+ok "first frame at 80x24: the refusing node is down, the alarm line says so"
 
 tmux_resize 120 40
-tmux_wait_for "Terminal 120x40"
+tmux_wait_for "LABELS"
 tmux_resize 30 8
 tmux_wait_for "Terminal too small: 30x8"
+tmux_wait_for "need 80x24"
 for size in "100 30" "60 20" "132 43" "81 25"; do
 	# shellcheck disable=SC2086
 	tmux_resize $size
 done
-tmux_wait_for "Terminal 81x25"
+tmux_wait_for "line=Z"
 ok "resize relayouts"
+
+tmux_keys Enter
+tmux_wait_for "STALE: last answer"
+tmux_wait_for "press-09: GET /_ping: "
+ok "node view says why the node is stale"
 
 tmux_keys q
 i=0
@@ -31,11 +43,25 @@ until tmux_dead; do
 done
 ok "q quits"
 
+for theme in default light high-contrast monochrome colorblind; do
+	tmux -L "$T_TMUX" kill-server
+	tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 PLANTDECK_THEMEDIR=$top_srcdir/themes $PD --theme $theme"
+	tmux_wait_for "press-09"
+done
+ok "every shipped theme starts"
+
+printf 'name = broken\nok = green on\n' >"$T_TMP/bad.theme"
+set +e
+err=$(script -qec "$PD --theme $T_TMP/bad.theme" /dev/null </dev/null 2>&1); rc=$?
+set -e
+assert_contains "$err" "bad.theme:2: missing colour after 'on'"
+ok "a bad theme file is refused with its line"
+
 tmux -L "$T_TMUX" kill-server
-tmux_start 80 24 "env TERM=vt100 LANG=C $PLANTDECK --kiosk"
-tmux_wait_for "[KIOSK]"
-tmux_keys q
+tmux_start 80 24 "env TERM=vt100 LANG=C $PD --kiosk"
+tmux_wait_for "KIOSK"
+tmux_keys q C-c F10
 sleep 0.3
 tmux_dead && fail "q left kiosk mode"
 tmux_wait_for "read-only"
-ok "kiosk ignores q"
+ok "kiosk ignores q, ^C and F10"

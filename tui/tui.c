@@ -1,38 +1,50 @@
-/* tui.c: the cockpit's main loop.
+/* tui.c: the cockpit's main loop and its keys.
  *
  * The UI thread is the only one that calls curses.  It sleeps in poll() on
- * the terminal and on a self-pipe that signal handlers write to, relayouts
- * on SIGWINCH from LINES/COLS in one place, and redraws only when a dirty
- * flag says something changed. */
+ * the terminal, on a self-pipe that signal handlers write to, and on the
+ * backend's wakeup fd; it takes a new snapshot when the model changed and
+ * redraws when something is dirty, at most ten times a second, plus a tick
+ * once a second for ages and the clock.  curses sends only the cells that
+ * changed.  Resizes relayout from LINES/COLS in tui_layout().  In kiosk
+ * mode the terminal is raw (^C and ^Z are keys, not signals), no key acts,
+ * and the pages rotate on their own. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <locale.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "backend/backend.h"
 #include "backend/log.h"
-#include "tui.h"
-#include "provide-curses.h"
+#include "tui-internal.h"
 
-#define TUI_MIN_COLS 40
-#define TUI_MIN_LINES 10
+#define TUI_MIN_COLS 80
+#define TUI_MIN_LINES 24
+#define TUI_FRAME_GAP 0.1     /* s between frames at most ten a second */
+#define TUI_BLINK_SECS 10.0   /* an alarm that changed blinks this long */
 
 static int tui_sigpipe[2] = { -1, -1 };
 static volatile sig_atomic_t tui_got_winch;
 static volatile sig_atomic_t tui_got_quit;
 
-struct tui {
-	const struct tui_options *opts;
-	int dirty;
-	int cols, lines;
-};
+/* Seconds on the monotonic clock. */
+static double
+tui_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Signal handler: set a flag and wake the loop. */
 static void
@@ -88,104 +100,483 @@ tui_layout(struct tui *t)
 	t->dirty = 1;
 }
 
-/* Draw the whole screen. */
+/* The header: fleet totals, alarms, badges and the clock. */
+static void
+tui_draw_header(struct tui *t)
+{
+	const struct pd_snapshot *s = t->snap;
+	size_t up = 0, running = 0, total = 0;
+	char line[512], alarm[256], clock[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	int blink;
+
+	for (size_t i = 0; i < s->nnodes; i++) {
+		up += s->nodes[i].reach == PD_REACH_UP;
+		running += (size_t)s->nodes[i].running;
+		total += (size_t)s->nodes[i].total;
+	}
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	snprintf(line, sizeof(line), " plantdeck %s  site %s  %zu/%zu nodes up  %zu/%zu running%s",
+	    backend_version(), s->site[0] ? s->site : "-", up, s->nnodes, running, total,
+	    s->complete ? "" : "  (connecting...)");
+	tui_fill(0, 0, t->cols, theme_attr(TH_HEADER));
+	tui_put_untrusted(t, 0, 0, t->cols - 10, theme_attr(TH_HEADER), line);
+	tui_put(t, 0, t->cols - 9, 9, theme_attr(TH_HEADER), clock);
+	if (t->opts->kiosk)
+		tui_put(t, 0, t->cols - 18, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");
+	else if (backend_read_only(t->b))
+		tui_put(t, 0, t->cols - 22, 12, theme_attr(TH_KIOSK_BADGE), " READ-ONLY ");
+
+	/* Line 1: where we are, and the alarms when there are any. */
+	{
+		static const char *const names[] = { "Fleet", "Node", "Container", "Events", "Alarms" };
+		char crumb[256];
+		size_t o = 0;
+		int cw;
+
+		for (int i = 0; i < t->depth && o < sizeof(crumb); i++) {
+			const char *name = names[t->stack[i]];
+
+			if (t->stack[i] == TV_NODE)
+				name = t->node;
+			o += (size_t)snprintf(crumb + o, sizeof(crumb) - o, "%s%s", i ? " > " : " ", name);
+		}
+		tui_fill(1, 0, t->cols, theme_attr(TH_DIM));
+		cw = (int)strlen(crumb) + 1;
+		if (tui_alarm_text(t, alarm, sizeof(alarm))) {
+			blink = t->now - t->alarm_changed < TUI_BLINK_SECS ? A_BLINK : 0;
+			if (cw > t->cols / 2)
+				cw = t->cols / 2;
+			tui_put(t, 1, 0, t->cols - cw, theme_attr(TH_HEADER_ALARM) | blink, alarm);
+			tui_put_untrusted(t, 1, t->cols - cw, cw, theme_attr(TH_DIM), crumb);
+		} else {
+			tui_put_untrusted(t, 1, 0, t->cols, theme_attr(TH_DIM), crumb);
+		}
+	}
+}
+
+/* The footer: the filter being typed, or the keys of this screen. */
+static void
+tui_draw_footer(struct tui *t)
+{
+	const char *f = t->filter[tui_view(t)];
+	char line[128];
+
+	if (t->filtering) {
+		snprintf(line, sizeof(line), " Filter: %s_", f);
+		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		return;
+	}
+	tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FOOTER), tui_footer_keys(t));
+	if (f[0] != '\0') {
+		snprintf(line, sizeof(line), " [filter: %s]", f);
+		tui_put(t, t->lines - 1, t->cols - 32, 32, theme_attr(TH_FILTER), line);
+	}
+}
+
+/* Draw the whole screen from the current snapshot. */
 static void
 tui_draw(struct tui *t)
 {
-	char line[256];
+	char line[128];
 
 	erase();
 	if (t->cols < TUI_MIN_COLS || t->lines < TUI_MIN_LINES) {
-		snprintf(line, sizeof(line), "Terminal too small: %dx%d, need %dx%d",
-		    t->cols, t->lines, TUI_MIN_COLS, TUI_MIN_LINES);
+		snprintf(line, sizeof(line), "Terminal too small: %dx%d", t->cols, t->lines);
 		mvaddnstr(0, 0, line, t->cols);
+		snprintf(line, sizeof(line), "need %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
+		mvaddnstr(1, 0, line, t->cols);
+		t->nhits = 0;
 		return;
 	}
-	attron(A_REVERSE);
-	mvhline(0, 0, ' ', t->cols);
-	snprintf(line, sizeof(line), " plantdeck %s%s", backend_version(),
-	    t->opts->kiosk ? "  [KIOSK]" : "");
-	mvaddnstr(0, 0, line, t->cols);
-	attroff(A_REVERSE);
+	tui_draw_header(t);
+	tui_draw_view(t, 2, t->lines - 3);
+	tui_draw_footer(t);
+	if (t->help)
+		tui_draw_help(t);
+}
 
-	snprintf(line, sizeof(line), "Terminal %dx%d", t->cols, t->lines);
-	mvaddnstr(2, 2, line, t->cols - 2);
+/* Take a new snapshot (and the watched container's details). */
+static void
+tui_refresh_model(struct tui *t)
+{
+	struct pd_snapshot *s = backend_snapshot(t->b);
+	unsigned sig;
 
-	attron(A_REVERSE);
-	mvhline(t->lines - 1, 0, ' ', t->cols);
-	mvaddnstr(t->lines - 1, 0, t->opts->kiosk ? " kiosk: read-only" : " q Quit",
-	    t->cols);
-	attroff(A_REVERSE);
+	if (s == NULL)
+		return;
+	pd_snapshot_free(t->snap);
+	t->snap = s;
+	if (tui_view(t) == TV_CONTAINER)
+		backend_details(t->b, &t->details);
+	sig = tui_alarm_signature(s);
+	if (sig != t->alarm_sig) {
+		t->alarm_sig = sig;
+		t->alarm_changed = t->now;
+	}
+	t->dirty = 1;
+}
+
+/* Leave the current view. */
+static void
+tui_back(struct tui *t)
+{
+	if (t->depth <= 1)
+		return;
+	if (tui_view(t) == TV_CONTAINER)
+		backend_watch_container(t->b, NULL, NULL);
+	t->depth--;
+}
+
+/* Move the current list's selection by DELTA (clamped when drawn). */
+static void
+tui_move(struct tui *t, int delta)
+{
+	struct tui_list *l = &t->list[tui_view(t)];
+
+	if (tui_view(t) == TV_CONTAINER) {
+		l->top += delta;
+		if (l->top < 0)
+			l->top = 0;
+		return;
+	}
+	l->sel += delta;
+	if (l->sel < 0)
+		l->sel = 0;
+	if (l->sel > t->nitems - 1)
+		l->sel = t->nitems - 1;
+}
+
+/* Next label key to group the fleet by, after the current one. */
+static void
+tui_next_group(struct tui *t)
+{
+	const struct pd_snapshot *s = t->snap;
+	char keys[16][PD_LABEL_LEN];
+	int nk = 0, cur = -1;
+
+	for (size_t i = 0; i < s->nnodes; i++)
+		for (int k = 0; k < s->nodes[i].nlabels; k++) {
+			int seen = 0;
+
+			for (int j = 0; j < nk; j++)
+				seen |= strcmp(keys[j], s->nodes[i].labels[k].key) == 0;
+			if (!seen && nk < 16)
+				snprintf(keys[nk++], PD_LABEL_LEN, "%s", s->nodes[i].labels[k].key);
+		}
+	for (int j = 0; j < nk; j++)
+		if (strcmp(keys[j], t->group_key) == 0)
+			cur = j;
+	if (cur + 1 < nk)
+		snprintf(t->group_key, sizeof(t->group_key), "%s", keys[cur + 1]);
+	else
+		t->group_key[0] = '\0';
+	t->list[TV_FLEET] = (struct tui_list){ 0, 0 };
+}
+
+/* A key while the filter is being typed. */
+static void
+tui_filter_key(struct tui *t, int ch)
+{
+	char *f = t->filter[tui_view(t)];
+	size_t len = strlen(f);
+
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		t->filtering = 0;
+	} else if (ch == 27) {
+		t->filtering = 0;
+		f[0] = '\0';
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (len > 0)
+			f[len - 1] = '\0';
+	} else if (ch >= 0x20 && ch < 0x7f && len + 1 < sizeof(t->filter[0])) {
+		f[len] = (char)ch;
+		f[len + 1] = '\0';
+	}
+	t->list[tui_view(t)] = (struct tui_list){ 0, 0 };
+}
+
+/* A mouse event: click selects (and opens what is selected), wheel scrolls. */
+static void
+tui_mouse(struct tui *t)
+{
+	MEVENT ev;
+	int item;
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		tui_move(t, -3);
+		return;
+	}
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED) {
+		tui_move(t, 3);
+		return;
+	}
+#endif
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED |
+	    BUTTON1_DOUBLE_CLICKED)))
+		return;
+	if (t->help) {
+		t->help = 0;
+		return;
+	}
+	if (ev.y == t->lines - 1 || ev.y == 1) {
+		/* The footer and the breadcrumb: a click there goes back. */
+		if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))
+			tui_back(t);
+		return;
+	}
+	item = tui_hit_find(t, ev.y, ev.x);
+	if (item < 0 || !(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+		return;
+	if (item == t->list[tui_view(t)].sel)
+		tui_open_selected(t);
+	else
+		t->list[tui_view(t)].sel = item;
 }
 
 /* Handle one key; returns 1 when the user asked to quit. */
 static int
 tui_key(struct tui *t, int ch)
 {
-	switch (ch) {
-	case 'q':
-	case KEY_F(10):
-		return !t->opts->kiosk;
-	case KEY_RESIZE:
+	if (ch == KEY_RESIZE) {
 		tui_layout(t);
 		return 0;
-	case 12: /* ^L */
+	}
+	if (ch == 12) { /* ^L */
 		clearok(curscr, TRUE);
 		t->dirty = 1;
 		return 0;
-	default:
+	}
+	t->dirty = 1;
+	/* Kiosk: nothing on the keyboard or mouse acts, and nothing quits. */
+	if (t->opts->kiosk)
+		return 0;
+	if (ch == KEY_MOUSE) {
+		tui_mouse(t);
 		return 0;
 	}
+	if (t->filtering) {
+		tui_filter_key(t, ch);
+		return 0;
+	}
+	if (t->help) {
+		t->help = 0;
+		return ch == KEY_F(10);
+	}
+	switch (ch) {
+	case 'q':
+	case KEY_F(10):
+		return 1;
+	case KEY_F(1):
+	case '?':
+	case 'h':
+		t->help = 1;
+		break;
+	case KEY_UP: case 'k': tui_move(t, -1); break;
+	case KEY_DOWN: case 'j': tui_move(t, 1); break;
+	case KEY_PPAGE: tui_move(t, -(t->page_rows > 1 ? t->page_rows - 1 : 1)); break;
+	case KEY_NPAGE: case ' ': tui_move(t, t->page_rows > 1 ? t->page_rows - 1 : 1); break;
+	case KEY_HOME: case 'g': tui_move(t, -1000000); break;
+	case KEY_END: case 'G': tui_move(t, 1000000); break;
+	case KEY_LEFT:
+		if (tui_view(t) == TV_FLEET && t->tiles)
+			tui_move(t, -1);
+		else
+			tui_back(t);
+		break;
+	case KEY_RIGHT:
+		if (tui_view(t) == TV_FLEET && t->tiles)
+			tui_move(t, 1);
+		else
+			tui_open_selected(t);
+		break;
+	case '\n': case '\r': case KEY_ENTER: case 'l':
+		tui_open_selected(t);
+		break;
+	case 27: case KEY_BACKSPACE: case 127: case 8:
+		tui_back(t);
+		break;
+	case '/': case KEY_F(3):
+		if (tui_view(t) != TV_CONTAINER && tui_view(t) != TV_ALARMS)
+			t->filtering = 1;
+		break;
+	case 't':
+		if (tui_view(t) == TV_FLEET) {
+			t->tiles = !t->tiles;
+			t->list[TV_FLEET].top = 0;
+		}
+		break;
+	case 'b':
+		if (tui_view(t) == TV_FLEET)
+			tui_next_group(t);
+		break;
+	case 's': case KEY_F(6):
+		if (tui_view(t) == TV_NODE)
+			t->sort = (t->sort + 1) % TS_COUNT;
+		break;
+	case 'r':
+		if (tui_view(t) == TV_NODE)
+			t->sort_rev = !t->sort_rev;
+		break;
+	case 'e':
+		if (tui_view(t) != TV_EVENTS && t->depth < TUI_MAX_DEPTH) {
+			if (tui_view(t) == TV_CONTAINER)
+				backend_watch_container(t->b, NULL, NULL);
+			t->stack[t->depth++] = TV_EVENTS;
+			t->list[TV_EVENTS] = (struct tui_list){ 0, 0 };
+		}
+		break;
+	default:
+		break;
+	}
+	/* Up/Down in the tile grid move by a row of tiles. */
+	return 0;
+}
+
+/* Kiosk pages: fleet tiles, then the alarm page, each ROTATE seconds. */
+static void
+tui_kiosk_rotate(struct tui *t)
+{
+	if (t->opts->rotate <= 0 || t->now < t->next_rotate)
+		return;
+	t->next_rotate = t->now + t->opts->rotate;
+	t->stack[0] = t->stack[0] == TV_FLEET ? TV_ALARMS : TV_FLEET;
+	t->dirty = 1;
+}
+
+/* Set up the theme for this terminal. */
+static int
+tui_theme_init(const struct tui_options *opts, struct theme **theme)
+{
+	char err[512];
+
+	if (opts->theme != NULL) {
+		if (theme_load(opts->theme, theme, err, sizeof(err)) != 0) {
+			fprintf(stderr, "plantdeck: %s\n", err);
+			return -1;
+		}
+	} else {
+		*theme = theme_builtin();
+	}
+	return 0;
 }
 
 int
-tui_run(const struct tui_options *opts)
+tui_run(const struct tui_options *opts, struct backend *b)
 {
-	struct tui t = { .opts = opts };
-	struct pollfd pfd[2] = { { 0 } };
-	int quit = 0, ch;
+	struct tui *t;
+	struct theme *theme = NULL;
+	struct pollfd pfd[3] = { { 0 } };
+	double last_frame = 0, wait;
+	int quit = 0, ch, rc;
 	char drain[64];
+	const char *cs;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "plantdeck: the cockpit needs a terminal; "
 		    "try 'plantdeck status' for a text report\n");
 		return 1;
 	}
+	if (tui_theme_init(opts, &theme) != 0)
+		return 2;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return 1;
+	t->opts = opts;
+	t->b = b;
+	t->stack[0] = TV_FLEET;
+	t->depth = 1;
+	t->tiles = opts->kiosk;
 	if (opts->log_path != NULL && log_open(opts->log_path) != 0)
 		fprintf(stderr, "plantdeck: cannot open log file %s: %s\n",
 		    opts->log_path, strerror(errno));
 	if (tui_signals_init() != 0) {
 		fprintf(stderr, "plantdeck: cannot create a pipe: %s\n", strerror(errno));
-		return 1;
-	}
-	setlocale(LC_ALL, "");
-	if (initscr() == NULL) {
-		fprintf(stderr, "plantdeck: cannot initialise the terminal\n");
+		free(t);
 		return 1;
 	}
 	log_quiet(1);
-	cbreak();
+	rc = backend_start(b);
+	if (rc != 0) {
+		log_quiet(0);
+		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", strerror(-rc));
+		free(t);
+		return 1;
+	}
+	setlocale(LC_ALL, "");
+	cs = nl_langinfo(CODESET);
+	t->utf8 = !opts->ascii && cs != NULL && strcmp(cs, "UTF-8") == 0;
+	if (initscr() == NULL) {
+		log_quiet(0);
+		fprintf(stderr, "plantdeck: cannot initialise the terminal\n");
+		free(t);
+		return 1;
+	}
+	if (opts->kiosk)
+		raw();
+	else
+		cbreak();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	set_escdelay(25);
 	curs_set(0);
-	tui_layout(&t);
+	if (has_colors() && opts->colors != 0) {
+		start_color();
+		use_default_colors();
+	}
+	theme_apply(theme, opts->colors == 0 ? THEME_MONO :
+	    opts->colors > 0 ? (opts->colors >= 256 ? THEME_256 : opts->colors >= 16 ?
+	    THEME_16 : THEME_8) : theme_detect_depth());
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_DOUBLE_CLICKED |
+	    BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+	    | BUTTON5_PRESSED
+#endif
+	    , NULL);
+	mouseinterval(0);
+	if (t->stack[0] == TV_FLEET && opts->kiosk)
+		t->tiles = 1;
+	t->now = tui_now();
+	t->next_rotate = t->now + opts->rotate;
+	tui_layout(t);
+	tui_refresh_model(t);
+	if (t->snap != NULL && t->snap->nnodes > 0) {
+		for (int k = 0; k < t->snap->nodes[0].nlabels; k++)
+			if (strcmp(t->snap->nodes[0].labels[k].key, "line") == 0)
+				snprintf(t->group_key, sizeof(t->group_key), "line");
+	}
 
 	pfd[0].fd = STDIN_FILENO;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = tui_sigpipe[0];
 	pfd[1].events = POLLIN;
+	pfd[2].fd = backend_wakeup_fd(b);
+	pfd[2].events = POLLIN;
 	while (!quit && !tui_got_quit) {
-		if (t.dirty) {
-			tui_draw(&t);
+		t->now = tui_now();
+		if (t->opts->kiosk)
+			tui_kiosk_rotate(t);
+		if (t->dirty && t->snap != NULL && t->now - last_frame >= TUI_FRAME_GAP) {
+			tui_draw(t);
 			refresh();
-			t.dirty = 0;
+			t->dirty = 0;
+			last_frame = t->now;
 		}
-		if (poll(pfd, 2, -1) < 0) {
+		/* Sleep until input, a change, the next frame slot, or the clock tick. */
+		wait = t->dirty ? TUI_FRAME_GAP - (t->now - last_frame) : 1.0 - fmod(t->now, 1.0);
+		if (wait < 0.005)
+			wait = 0.005;
+		if (poll(pfd, 3, (int)(wait * 1000)) < 0) {
 			if (errno != EINTR)
 				break;
-			pfd[0].revents = pfd[1].revents = 0;
+			pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
 		}
 		if (pfd[1].revents & POLLIN) {
 			while (read(tui_sigpipe[0], drain, sizeof(drain)) > 0)
@@ -193,15 +584,27 @@ tui_run(const struct tui_options *opts)
 			if (tui_got_winch) {
 				tui_got_winch = 0;
 				tui_resize();
-				tui_layout(&t);
+				tui_layout(t);
 			}
+		}
+		if (pfd[2].revents & POLLIN) {
+			backend_wakeup_ack(b);
+			tui_refresh_model(t);
 		}
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
-		while ((ch = getch()) != ERR)
-			quit |= tui_key(&t, ch);
+		while ((ch = getch()) != ERR) {
+			quit |= tui_key(t, ch);
+			last_frame = 0;  /* answer a key at once: the cap is for model changes */
+		}
+		if (!t->dirty && tui_now() - last_frame >= 1.0)
+			t->dirty = 1;  /* the clock and the ages move */
 	}
 	endwin();
+	backend_watch_container(b, NULL, NULL);
+	pd_snapshot_free(t->snap);
+	free(t);
+	theme_free(theme);
 	log_quiet(0);
 	log_close();
 	return 0;

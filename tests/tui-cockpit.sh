@@ -1,0 +1,137 @@
+#!/bin/sh
+# tui-cockpit.sh: the cockpit against the lab, driven as a person would in
+# tmux: the fleet table and tiles, node, container, events and help screens
+# at 80x24 and 200x50 in UTF-8 and in ASCII; keys and mouse; a resize storm;
+# log lines full of escape sequences that never reach the terminal raw.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+need_lab
+command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
+
+P=pdt-tui-$$
+t_on_exit "lab_rm_prefix $P"
+# A container whose log lines try to retitle the terminal, clear it, and
+# ring the bell; and whose health output does the same.
+ldocker 1 run -d --name "$P-evil" --health-cmd 'printf "\033]0;pwned-health\007ok"' \
+	--health-interval 2s "$REG/plant/plc-sim:1" \
+	sh -c 'while :; do printf "line \033]0;pwned-title\007 \033[2J \033[31mred\n"; sleep 1; done' >/dev/null
+
+start() {  # start W H LANG [ARGS...]
+	local w=$1 h=$2 lang=$3
+	shift 3
+	tmux -L "$T_TMUX" kill-server 2>/dev/null || true
+	tmux_start "$w" "$h" "env TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --log $T_TMP/log $*"
+	tmux -L "$T_TMUX" pipe-pane -o "cat >> $T_TMP/raw"
+	tmux_wait_for "$(lab_name 1)" 10
+}
+
+# --- UTF-8, 80x24: fleet table, tiles, node, container, events, help.
+: >"$T_TMP/raw"
+start 80 24 C.UTF-8
+for i in $(seq 1 "$PLANTDECK_LAB_NODES"); do tmux_wait_for "$(lab_name "$i")"; done
+screen=$(tmux_screen)
+assert_contains "$screen" "NODE"
+assert_contains "$screen" "line A"
+assert_contains "$screen" "─"
+assert_contains "$screen" "F1 Help"
+ok "fleet table at 80x24, UTF-8, grouped by line, every node listed"
+
+tmux_keys t
+tmux_wait_for "$(lab_name 1)    ok"
+ok "tile view"
+tmux_keys t
+
+tmux_keys Enter
+tmux_wait_for "Fleet > $(lab_name 1)"
+tmux_wait_for "$P-evil"
+tmux_wait_for "engine 20."
+ok "node view: containers and engine facts"
+
+# Select the evil container (filter to it) and open it.
+tmux_keys / ; tmux_keys -l "$P-evil"; tmux_keys Enter
+tmux_wait_for "[filter: $P-evil]"
+tmux_keys Enter
+tmux_wait_for "Last log lines"
+tmux_wait_for 'line \e]0;pwned-title\x07 \e[2J \e[31mred' 10
+tmux_wait_for 'exit 0  \e]0;pwned-health\x07ok' 15
+ok "container view: escapes in log lines and health output shown as text"
+
+tmux_keys e
+tmux_wait_for "TIME     NODE"
+tmux_wait_for "$P-evil"
+ok "events view"
+tmux_keys F1
+tmux_wait_for "Keys on this screen"
+tmux_keys x
+tmux_keys Escape Escape Escape
+tmux_wait_for "F1 Help  Enter Open  / Filter  t Tiles"
+ok "help overlay, back to the fleet with Esc"
+
+if grep -q "pwned" "$T_TMP/raw"; then
+	# The word may appear, but only as visible text, never after ESC ].
+	if grep -aq "$(printf '\033]0;pwned')" "$T_TMP/raw"; then
+		fail "the raw terminal output contains ESC ]0;pwned: a node's escape reached the terminal"
+	fi
+fi
+grep -aq "$(printf '\033]')" "$T_TMP/raw" && fail "an OSC sequence reached the terminal"
+grep -aq "$(printf '\007')" "$T_TMP/raw" && fail "a BEL from a node reached the terminal"
+ok "raw pty output: no OSC, no BEL from node data ($(wc -c <"$T_TMP/raw") bytes checked)"
+
+# --- mouse: click a node row to select it, click again to open it.
+tmux_keys -l "$(printf '\033[<0;5;6M\033[<0;5;6m')"
+sleep 0.2
+tmux_keys -l "$(printf '\033[<0;5;6M\033[<0;5;6m')"
+tmux_wait_for "Fleet > $(lab_name 2)"
+tmux_keys -l "$(printf '\033[<65;5;8M')"
+tmux_keys Escape
+tmux_wait_for "t Tiles"
+ok "mouse: click selects, second click opens, wheel scrolls"
+
+# --- resize storm, then the layout is right for the last size.
+for s in "100 30" "60 10" "200 50" "81 25" "120 40" "79 23" "200 50"; do
+	# shellcheck disable=SC2086
+	tmux_resize $s
+done
+tmux_wait_for "LABELS"
+[ "$(tmux_screen | wc -l)" -ge 50 ] || fail "screen did not grow to 50 lines"
+tmux_dead && fail "the cockpit died in the resize storm"
+tmux_resize 60 10
+tmux_wait_for "Terminal too small: 60x10"
+tmux_wait_for "need 80x24"
+tmux_resize 200 50
+tmux_wait_for "LABELS"
+ok "resize storm: relayouts, says when too small"
+
+# --- 200x50 node view in UTF-8 shows the image column too.
+tmux_keys Enter
+tmux_wait_for "IMAGE"
+tmux_keys q
+sleep 0.3
+tmux_dead || fail "q did not quit"
+ok "200x50 node view, q quits"
+
+# --- ASCII: LANG=C and --ascii draw no byte above 0x7f.
+for mode in "C" "C.UTF-8 --ascii"; do
+	set -- $mode
+	lang=$1
+	shift
+	: >"$T_TMP/raw"
+	start 80 24 "$lang" "$@"
+	tmux_keys Enter
+	tmux_wait_for "Fleet > $(lab_name 1)"
+	tmux_keys Escape t
+	sleep 0.5
+	if LC_ALL=C grep -aq "$(printf '[\200-\377]')" "$T_TMP/raw"; then
+		fail "LANG=$lang $*: non-ASCII bytes in the output"
+	fi
+	assert_contains "$(tmux_screen)" "---"
+	ok "LANG=$lang $*: ASCII only ($(wc -c <"$T_TMP/raw") bytes)"
+done
+
+# --- other terminals start and draw.
+for term in xterm screen tmux-256color linux vt100; do
+	tmux -L "$T_TMUX" kill-server 2>/dev/null || true
+	tmux_start 80 24 "env TERM=$term LANG=C.UTF-8 $PLANTDECK --log $T_TMP/log"
+	tmux_wait_for "$(lab_name 1)" 10
+	tmux_keys q
+done
+ok "TERM xterm, screen, tmux-256color, linux, vt100"

@@ -1,0 +1,185 @@
+/* tui-draw.c: drawing primitives for the cockpit.
+ *
+ * Text is clipped and padded by display columns (wide characters count
+ * two), and every string that came from a node goes through pd_sanitize()
+ * first, so an escape sequence in a container name is shown, not obeyed. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "tui-internal.h"
+
+/* Draw trusted text S at Y,X, clipped and padded to W columns. */
+void
+tui_put(struct tui *t, int y, int x, int w, int attr, const char *s)
+{
+	mbstate_t st;
+	wchar_t wc;
+	int used = 0;
+	size_t n, len = strlen(s);
+
+	if (w <= 0 || y < 0 || y >= t->lines || x >= t->cols)
+		return;
+	if (x + w > t->cols)
+		w = t->cols - x;
+	attron(attr);
+	move(y, x);
+	memset(&st, 0, sizeof(st));
+	while (len > 0 && used < w) {
+		int cw;
+
+		n = mbrtowc(&wc, s, len, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			/* Not valid here (e.g. a UTF-8 byte under LANG=C): show '?'. */
+			addch('?');
+			used++;
+			memset(&st, 0, sizeof(st));
+			s++;
+			len--;
+			continue;
+		}
+		cw = wcwidth(wc);
+		if (cw < 0)
+			cw = 1, wc = L'?';
+		if (used + cw > w)
+			break;
+		addnwstr(&wc, 1);
+		used += cw;
+		s += n;
+		len -= n;
+	}
+	for (; used < w; used++)
+		addch(' ');
+	attroff(attr);
+}
+
+/* Draw text from a node: sanitised first. */
+void
+tui_put_untrusted(struct tui *t, int y, int x, int w, int attr, const char *s)
+{
+	char clean[1024];
+
+	pd_sanitize(clean, sizeof(clean), s, !t->utf8);
+	tui_put(t, y, x, w, attr, clean);
+}
+
+/* Fill W columns with blanks in ATTR. */
+void
+tui_fill(int y, int x, int w, int attr)
+{
+	attron(attr);
+	mvhline(y, x, ' ', w);
+	attroff(attr);
+}
+
+/* A horizontal rule. */
+void
+tui_hline(struct tui *t, int y, int x, int w, int attr)
+{
+	static const wchar_t line[] = L"\u2500";
+	cchar_t cc;
+
+	if (!t->utf8) {
+		attron(attr);
+		mvhline(y, x, '-', w);
+		attroff(attr);
+		return;
+	}
+	setcchar(&cc, line, (attr_t)attr, (short)PAIR_NUMBER(attr), NULL);
+	mvhline_set(y, x, &cc, w);
+}
+
+/* A bar of W columns filled to FRAC (0..1), in eighths where UTF-8 allows. */
+void
+tui_bar(struct tui *t, int y, int x, int w, double frac, int attr_fill, int attr_empty)
+{
+	static const wchar_t eighths[] = L" \u258f\u258e\u258d\u258c\u258b\u258a\u2589\u2588";
+	int cells;
+
+	if (frac < 0)
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	cells = (int)(frac * w * 8 + 0.5);
+	move(y, x);
+	for (int i = 0; i < w; i++, cells -= 8) {
+		if (cells >= 8) {
+			attron(attr_fill);
+			if (t->utf8)
+				addnwstr(&eighths[8], 1);
+			else
+				addch('#');
+			attroff(attr_fill);
+		} else if (cells > 0 && t->utf8) {
+			attron(attr_fill);
+			addnwstr(&eighths[cells], 1);
+			attroff(attr_fill);
+		} else {
+			attron(attr_empty);
+			addch(t->utf8 ? ' ' : '.');
+			attroff(attr_empty);
+		}
+	}
+}
+
+/* "3s", "4m", "2h", "5d", or "-" for never. */
+void
+tui_age(char *out, size_t len, time_t now, time_t then)
+{
+	long s;
+
+	if (then == 0) {
+		snprintf(out, len, "-");
+		return;
+	}
+	s = (long)(now - then);
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(out, len, "%lds", s);
+	else if (s < 7200)
+		snprintf(out, len, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(out, len, "%ldh", s / 3600);
+	else
+		snprintf(out, len, "%ldd", s / 86400);
+}
+
+/* "12M", "1.5G". */
+void
+tui_bytes(char *out, size_t len, uint64_t v)
+{
+	static const char units[] = "BKMGTP";
+	double d = (double)v;
+	int u = 0;
+
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(out, len, "%.*f%c", (u > 0 && d < 10) ? 1 : 0, d, units[u]);
+}
+
+/* Remember that a click at Y,X (H rows, W columns) means ITEM. */
+void
+tui_hit_add(struct tui *t, int y, int x, int h, int w, int item)
+{
+	if (t->nhits == TUI_MAX_HITS)
+		return;
+	t->hits[t->nhits++] = (struct tui_hit){ y, x, h, w, item };
+}
+
+/* The item under Y,X, or -1. */
+int
+tui_hit_find(const struct tui *t, int y, int x)
+{
+	for (int i = 0; i < t->nhits; i++) {
+		const struct tui_hit *h = &t->hits[i];
+
+		if (y >= h->y && y < h->y + h->h && x >= h->x && x < h->x + h->w)
+			return h->item;
+	}
+	return -1;
+}
