@@ -373,23 +373,9 @@ agent_inventory(const struct backend_config *cfg, struct inventory **out, size_t
 	size_t n = 0;
 	int rc;
 
-	if (cfg->inventory_path != NULL)
-		rc = inventory_load(cfg->inventory_path, &inv, err, errlen);
-	else if (cfg->context != NULL)
-		rc = inventory_from_contexts(NULL, strcmp(cfg->context, "*") == 0 ? NULL :
-		    cfg->context, &inv, err, errlen);
-	else
-		rc = inventory_from_env(&inv, err, errlen);
+	rc = inventory_for_config(cfg, &inv, err, errlen);
 	if (rc != 0)
 		return -1;
-	if (cfg->selector != NULL) {
-		if (inventory_selector_parse(cfg->selector, &sel, err, errlen) != 0) {
-			inventory_free(inv);
-			return -1;
-		}
-		inventory_filter(inv, sel);
-		inventory_selector_free(sel);
-	}
 	/* Keep the local nodes (by a selector of their names); with none, keep
 	 * the inventory but use no engine. */
 	text[0] = '\0';

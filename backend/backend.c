@@ -69,22 +69,38 @@ pd_snapshot_free(struct pd_snapshot *s)
 	free(s);
 }
 
-/* Keep only the nodes TEXT selects; -1 with ERR when none is left. */
-static int
-backend_select(struct inventory *inv, const char *text, char *err, size_t errlen)
+int
+inventory_for_config(const struct backend_config *cfg, struct inventory **out, char *err,
+    size_t errlen)
 {
 	struct inv_selector *sel;
 	size_t kept;
+	int rc;
 
-	if (inventory_selector_parse(text, &sel, err, errlen) != 0)
-		return -1;
-	kept = inventory_filter(inv, sel);
+	*out = NULL;
+	if (cfg->inventory_path != NULL)
+		rc = inventory_load(cfg->inventory_path, out, err, errlen);
+	else if (cfg->context != NULL)
+		rc = inventory_from_contexts(NULL, strcmp(cfg->context, "*") == 0 ? NULL :
+		    cfg->context, out, err, errlen);
+	else
+		rc = inventory_from_env(out, err, errlen);
+	if (rc != 0 || cfg->selector == NULL)
+		return rc;
+	if (inventory_selector_parse(cfg->selector, &sel, err, errlen) != 0)
+		goto fail;
+	kept = inventory_filter(*out, sel);
 	inventory_selector_free(sel);
 	if (kept == 0) {
-		snprintf(err, errlen, "--nodes '%s': no node of %s matches", text, inv->source);
-		return -1;
+		snprintf(err, errlen, "--nodes '%s': no node of %s matches", cfg->selector,
+		    (*out)->source);
+		goto fail;
 	}
 	return 0;
+fail:
+	inventory_free(*out);
+	*out = NULL;
+	return -1;
 }
 
 int
@@ -100,15 +116,7 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		return -1;
 	}
 	b->cfg = *cfg;
-	if (cfg->inventory_path != NULL)
-		rc = inventory_load(cfg->inventory_path, &b->inv, err, errlen);
-	else if (cfg->context != NULL)
-		rc = inventory_from_contexts(NULL, strcmp(cfg->context, "*") == 0 ? NULL :
-		    cfg->context, &b->inv, err, errlen);
-	else
-		rc = inventory_from_env(&b->inv, err, errlen);
-	if (rc == 0 && cfg->selector != NULL)
-		rc = backend_select(b->inv, cfg->selector, err, errlen);
+	rc = inventory_for_config(cfg, &b->inv, err, errlen);
 	if (rc != 0) {
 		backend_close(b);
 		return -1;
@@ -172,6 +180,12 @@ int
 backend_details(struct backend *b, struct pd_details *out)
 {
 	return fleet_details(b->fleet, out);
+}
+
+const char *
+backend_kiosk_exit_chord(const struct backend *b)
+{
+	return b->inv->kiosk_exit_chord;
 }
 
 int

@@ -101,6 +101,7 @@ enum pd_event_kind {
 
 struct pd_event {
 	time_t time;
+	uint64_t seq;                    /* grows with every event: orders them */
 	enum pd_event_kind kind;
 	char node[PD_NAME_LEN];
 	char container[PD_NAME_LEN];     /* name, or "" */
@@ -194,6 +195,10 @@ void backend_watch_container(struct backend *b, const char *node, const char *id
 
 /* Copy the watched container's details; 0, or -1 when nothing is watched. */
 int backend_details(struct backend *b, struct pd_details *out);
+
+/* The key chord that ends a kiosk screen (inventory kiosk.exit_chord, e.g.
+ * "C-x C-q"), or NULL: then only SIGTERM/SIGINT end it. */
+const char *backend_kiosk_exit_chord(const struct backend *b);
 
 /* Whether the backend refuses every changing command (--read-only, kiosk). */
 int backend_read_only(const struct backend *b);

@@ -119,6 +119,7 @@ struct fleet {
 	unsigned stats_inflight;
 	size_t stats_cursor;
 	uint64_t generation;
+	uint64_t event_seq;
 	int dirty;
 	unsigned rand_state;
 };
@@ -386,6 +387,7 @@ fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
 		n->ring_len++;
 	memset(e, 0, sizeof(*e));
 	e->time = time(NULL);
+	e->seq = ++n->fleet->event_seq;
 	e->kind = kind;
 	snprintf(e->node, sizeof(e->node), "%s", n->pub.name);
 	snprintf(e->container, sizeof(e->container), "%s", container ? container : "");
@@ -1283,7 +1285,7 @@ fl_event_cmp(const void *a, const void *b)
 {
 	const struct pd_event *x = a, *y = b;
 
-	return (x->time < y->time) - (x->time > y->time);
+	return (x->seq < y->seq) - (x->seq > y->seq);
 }
 
 struct pd_snapshot *

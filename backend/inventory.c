@@ -90,11 +90,17 @@ struct inv_defaults {
 };
 
 /* The keys each mapping may hold, by the index its value is returned at. */
-enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_NKEYS };
+enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_NKEYS };
 static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_SITE] = "site",
 	[TOP_DEFAULTS] = "defaults",
 	[TOP_NODES] = "nodes",
+	[TOP_KIOSK] = "kiosk",
+};
+
+enum { KIOSK_EXIT_CHORD, KIOSK_NKEYS };
+static const char *const inv_kiosk_keys[KIOSK_NKEYS] = {
+	[KIOSK_EXIT_CHORD] = "exit_chord",
 };
 
 enum { DEF_TLS, DEF_LABELS, DEF_NKEYS };
@@ -575,6 +581,7 @@ inventory_free(struct inventory *inv)
 	free(inv->nodes);
 	free(inv->source);
 	free(inv->site);
+	free(inv->kiosk_exit_chord);
 	free(inv);
 }
 
@@ -1047,6 +1054,68 @@ out:
 	return rc;
 }
 
+int
+inventory_chord_valid(const char *chord, char *bad, size_t badlen)
+{
+	const char *p = chord;
+	int n = 0;
+
+	if (strlen(chord) > 64) {
+		snprintf(bad, badlen, "too long");
+		return 0;
+	}
+	while (*p != '\0') {
+		const char *tok;
+		size_t len;
+		int ok;
+
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		tok = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		len = (size_t)(p - tok);
+		ok = (len == 1 && tok[0] > 0x20 && tok[0] < 0x7f) ||
+		    (len == 3 && tok[0] == 'C' && tok[1] == '-' && tok[2] >= 'a' && tok[2] <= 'z') ||
+		    ((len == 2 || len == 3) && tok[0] == 'F' && tok[1] >= '1' && tok[1] <= '9' &&
+		    (len == 2 || (tok[1] == '1' && tok[2] >= '0' && tok[2] <= '2')));
+		if (!ok) {
+			snprintf(bad, badlen, "bad key '%.*s' (use C-a..C-z, F1..F12 or one character)",
+			    (int)(len > 16 ? 16 : len), tok);
+			return 0;
+		}
+		n++;
+	}
+	if (n < 2 || n > 8) {
+		snprintf(bad, badlen, "a chord is 2 to 8 keys, not %d", n);
+		return 0;
+	}
+	return 1;
+}
+
+/* Read "kiosk:" (exit_chord: "C-x C-q"). */
+static int
+inv_file_kiosk(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
+{
+	yaml_node_t *vals[KIOSK_NKEYS], *keyn[KIOSK_NKEYS];
+	char bad[96];
+
+	if (m->type != YAML_MAPPING_NODE)
+		return inv_error(f, &m->start_mark, "'kiosk' must be a mapping (exit_chord)");
+	if (inv_mapping(f, m, inv_kiosk_keys, KIOSK_NKEYS, vals, keyn) != 0)
+		return -1;
+	if (vals[KIOSK_EXIT_CHORD] == NULL)
+		return 0;
+	inv->kiosk_exit_chord = inv_text(f, vals[KIOSK_EXIT_CHORD], "'exit_chord'", 128);
+	if (inv->kiosk_exit_chord == NULL)
+		return -1;
+	if (!inventory_chord_valid(inv->kiosk_exit_chord, bad, sizeof(bad)))
+		return inv_error(f, &vals[KIOSK_EXIT_CHORD]->start_mark, "exit_chord: %s", bad);
+	return 0;
+}
+
 /* Check the document's root and read the whole inventory into INV. */
 static int
 inv_file_parse(struct inv_file *f, struct inventory *inv)
@@ -1073,6 +1142,8 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 			return -1;
 	}
 	if (vals[TOP_DEFAULTS] != NULL && inv_file_defaults(f, vals[TOP_DEFAULTS], &d) != 0)
+		goto out;
+	if (vals[TOP_KIOSK] != NULL && inv_file_kiosk(f, vals[TOP_KIOSK], inv) != 0)
 		goto out;
 
 	nodes = vals[TOP_NODES];

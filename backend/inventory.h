@@ -32,6 +32,7 @@ struct inv_node {
 struct inventory {
 	char *source;        /* the file's path, "environment" or "docker contexts" */
 	char *site;          /* site name, or NULL */
+	char *kiosk_exit_chord; /* keys that end a kiosk screen ("C-x C-q"), or NULL */
 	struct inv_node *nodes;
 	size_t nnodes;
 };
@@ -50,6 +51,10 @@ int inventory_from_contexts(const char *config_dir, const char *name,
     struct inventory **out, char *err, size_t errlen);
 
 void inventory_free(struct inventory *inv);
+
+/* Whether CHORD is 2..8 keys: C-a..C-z, F1..F12 or one printable
+ * character, separated by spaces; if not, BAD says why. */
+int inventory_chord_valid(const char *chord, char *bad, size_t badlen);
 
 /* The value of label KEY on NODE, or NULL. */
 const char *inventory_label(const struct inv_node *node, const char *key);
@@ -74,6 +79,14 @@ void inventory_selector_free(struct inv_selector *sel);
 
 /* Keep only the nodes of INV that SEL matches, in order; returns how many. */
 size_t inventory_filter(struct inventory *inv, const struct inv_selector *sel);
+
+struct backend_config;
+
+/* The inventory a backend configuration names (file, contexts or the
+ * environment), narrowed by its selector; -1 with ERR when it cannot be
+ * loaded or the selector leaves no node. */
+int inventory_for_config(const struct backend_config *cfg, struct inventory **out,
+    char *err, size_t errlen);
 
 /* Drop (and free) the nodes SEL does not match; returns how many remain. */
 size_t inventory_filter(struct inventory *inv, const struct inv_selector *sel);

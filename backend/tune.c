@@ -969,21 +969,9 @@ tune_inventory(const struct backend_config *cfg, const char *node, struct invent
 	char shown[64];
 	int rc;
 
-	if (cfg->inventory_path != NULL)
-		rc = inventory_load(cfg->inventory_path, &inv, err, errlen);
-	else if (cfg->context != NULL)
-		rc = inventory_from_contexts(NULL, strcmp(cfg->context, "*") == 0 ? NULL :
-		    cfg->context, &inv, err, errlen);
-	else
-		rc = inventory_from_env(&inv, err, errlen);
+	rc = inventory_for_config(cfg, &inv, err, errlen);
 	if (rc != 0)
 		return -1;
-	if (cfg->selector != NULL) {
-		if (inventory_selector_parse(cfg->selector, &sel, err, errlen) != 0)
-			goto fail;
-		inventory_filter(inv, sel);
-		inventory_selector_free(sel);
-	}
 	if (node != NULL) {
 		size_t k = 0;
 

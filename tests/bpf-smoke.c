@@ -18,7 +18,7 @@ int
 main(void)
 {
 	struct capture_smoke_result res;
-	char err[256], reason[256];
+	char err[256];
 	int rc;
 
 	rc = capture_smoke(N, &res, err, sizeof(err));
@@ -31,6 +31,8 @@ main(void)
 	printf("ok: %s\n", err);
 	return 0;
 #else
+	char reason[256];
+
 	if (!capture_available(reason, sizeof(reason))) {
 		printf("SKIP: eBPF capture cannot run here: %s\n", reason);
 		return 77;

@@ -65,3 +65,28 @@ sleep 0.3
 tmux_dead && fail "q left kiosk mode"
 tmux_wait_for "read-only"
 ok "kiosk ignores q, ^C and F10"
+
+# The inventory's kiosk exit chord ends the kiosk; nothing else does.
+printf 'site: smoke\nkiosk:\n  exit_chord: "C-x C-q"\nnodes:\n  - name: press-09\n    endpoint: tcp://127.0.0.1:9\n' \
+	>"$T_TMP/chord.yaml"
+tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 $PLANTDECK --inventory $T_TMP/chord.yaml --kiosk --log $T_TMP/log"
+tmux_wait_for "KIOSK"
+tmux_keys C-x q C-q C-c
+sleep 0.3
+tmux_dead && fail "a wrong chord left the kiosk"
+tmux_keys C-x C-q
+i=0
+until tmux_dead; do
+	i=$((i + 1))
+	[ "$i" -lt 60 ] || fail "the exit chord did not end the kiosk"
+	sleep 0.05
+done
+ok "kiosk: only the inventory's exit chord ends it"
+
+printf 'kiosk:\n  exit_chord: "C-x Esc"\nnodes:\n  - name: a\n    endpoint: tcp://127.0.0.1:9\n' >"$T_TMP/badchord.yaml"
+set +e
+err=$("$PLANTDECK" status --inventory "$T_TMP/badchord.yaml" 2>&1 >/dev/null); rc=$?
+set -e
+[ "$rc" = 2 ] || fail "bad chord: exit $rc"
+assert_contains "$err" "badchord.yaml:2:15: exit_chord: bad key 'Esc'"
+ok "a bad chord is an inventory error with its place"

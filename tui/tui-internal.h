@@ -58,6 +58,8 @@ struct tui {
 
 	/* kiosk */
 	double next_rotate;
+	int chord_pos;                  /* keys of the exit chord typed so far */
+	double chord_time;
 	unsigned alarm_sig;
 	double alarm_changed;
 

@@ -308,11 +308,10 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 			snprintf(age, sizeof(age), "UNH%d", sum.unhealthy);
 		else
 			snprintf(age, sizeof(age), level ? "WARN" : "ok");
-		snprintf(l1, sizeof(l1), "%-*.*s", TILE_W, TILE_W, "");
+		/* Line 1: the name; line 2: the state word, then the counts or the age. */
 		tui_fill(y, x, TILE_W, attr);
 		tui_fill(y + 1, x, TILE_W, attr);
-		tui_put_untrusted(t, y, x, TILE_W - (int)strlen(age) - 1, attr, nd->name);
-		tui_put(t, y, x + TILE_W - (int)strlen(age), (int)strlen(age), attr, age);
+		tui_put_untrusted(t, y, x, TILE_W, attr, nd->name);
 		if (nd->reach == PD_REACH_UP) {
 			snprintf(l2, sizeof(l2), "%d/%d", nd->running, nd->total);
 			if (sum.restarting)
@@ -320,10 +319,11 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 			if (sum.oom)
 				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " oom");
 		} else {
-			tui_age(age, sizeof(age), s->taken, nd->last_seen);
-			snprintf(l2, sizeof(l2), "%d/%d %s", nd->running, nd->total, age);
+			tui_age(l2, sizeof(l2), s->taken, nd->last_seen);
 		}
-		tui_put(t, y + 1, x, TILE_W, attr, l2);
+		snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(age) + 1, age,
+		    TILE_W - (int)strlen(age) - 1, l2);
+		tui_put(t, y + 1, x, TILE_W, attr, l1);
 		tui_hit_add(t, y, x, TILE_H, TILE_W, i);
 		if (++col == per_row) {
 			col = 0;

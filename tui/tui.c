@@ -339,6 +339,45 @@ tui_mouse(struct tui *t)
 		t->list[tui_view(t)].sel = item;
 }
 
+/* Kiosk: feed CH to the exit chord; 1 when the whole chord was typed. */
+static int
+tui_chord_key(struct tui *t, int ch)
+{
+	const char *p = backend_kiosk_exit_chord(t->b);
+	int want[8], n = 0;
+
+	if (p == NULL)
+		return 0;
+	/* The inventory checked the syntax: C-x, Fn or one character. */
+	while (*p != '\0' && n < 8) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		if (p[0] == 'C' && p[1] == '-' && p[2] >= 'a' && p[2] <= 'z')
+			want[n++] = p[2] & 0x1f, p += 3;
+		else if (p[0] == 'F' && p[1] >= '1' && p[1] <= '9' && p[2] >= '0' && p[2] <= '2')
+			want[n++] = KEY_F((p[1] - '0') * 10 + (p[2] - '0')), p += 3;
+		else if (p[0] == 'F' && p[1] >= '1' && p[1] <= '9')
+			want[n++] = KEY_F(p[1] - '0'), p += 2;
+		else
+			want[n++] = (unsigned char)*p++;
+		while (*p != '\0' && *p != ' ')
+			p++;
+	}
+	if (t->now - t->chord_time > 3.0)
+		t->chord_pos = 0;
+	if (t->chord_pos < n && ch == want[t->chord_pos]) {
+		if (t->chord_pos == 0)
+			t->chord_time = t->now;
+		t->chord_pos++;
+	} else {
+		t->chord_pos = (n > 0 && ch == want[0]) ? 1 : 0;
+		t->chord_time = t->now;
+	}
+	return n > 0 && t->chord_pos == n;
+}
+
 /* Handle one key; returns 1 when the user asked to quit. */
 static int
 tui_key(struct tui *t, int ch)
@@ -353,9 +392,10 @@ tui_key(struct tui *t, int ch)
 		return 0;
 	}
 	t->dirty = 1;
-	/* Kiosk: nothing on the keyboard or mouse acts, and nothing quits. */
+	/* Kiosk: nothing on the keyboard or mouse acts, and nothing quits but
+	 * the exit chord the inventory configures, typed within 3 s. */
 	if (t->opts->kiosk)
-		return 0;
+		return tui_chord_key(t, ch);
 	if (ch == KEY_MOUSE) {
 		tui_mouse(t);
 		return 0;
