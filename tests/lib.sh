@@ -59,9 +59,11 @@ tmux_start() {
 	local w=$1 h=$2
 	shift 2
 	command -v tmux >/dev/null || skip "tmux is not installed (Debian package 'tmux')"
-	# A server left from an earlier start must be gone before the next one.
+	# Each start gets a server of its own: a new one on the socket of one
+	# that is still shutting down can die with it.
 	tmux -L "$T_TMUX" kill-server 2>/dev/null || true
-	while tmux -L "$T_TMUX" list-sessions >/dev/null 2>&1; do sleep 0.05; done
+	T_STARTS=$(( ${T_STARTS:-0} + 1 ))
+	T_TMUX="pd$$-$T_STARTS"
 	# remain-on-exit from the start: a program that exits at once stays readable.
 	echo "set -g remain-on-exit on" >"$T_TMP/tmux.conf"
 	tmux -L "$T_TMUX" -f "$T_TMP/tmux.conf" new-session -d -x "$w" -y "$h" "$@"

@@ -36,7 +36,7 @@ assert_contains "$screen" "F1 Help"
 ok "fleet table at 80x24, UTF-8, grouped by line, every node listed"
 
 tmux_keys t
-tmux_wait_for "$(lab_name 1)    ok"
+tmux_wait_for "$(lab_name 2)       $(lab_name 3)"
 ok "tile view"
 tmux_keys t
 
