@@ -15,6 +15,7 @@
 #include "capture.h"
 #include "fleet.h"
 #include "inventory.h"
+#include "log.h"
 
 struct backend {
 	struct backend_config cfg;
@@ -26,6 +27,24 @@ const char *
 backend_version(void)
 {
 	return PACKAGE_VERSION;
+}
+
+int
+backend_log_open(const char *path)
+{
+	return log_open(path);
+}
+
+void
+backend_log_quiet(int quiet)
+{
+	log_quiet(quiet);
+}
+
+void
+backend_log_close(void)
+{
+	log_close();
 }
 
 int

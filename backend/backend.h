@@ -19,6 +19,12 @@
 /* The program's version string, e.g. "0.1.0". */
 const char *backend_version(void);
 
+/* Diagnostics while a screen is up: append them to PATH (0 or -errno),
+ * keep them off stderr (QUIET), and close the file. */
+int backend_log_open(const char *path);
+void backend_log_quiet(int quiet);
+void backend_log_close(void);
+
 /* Whether node-local eBPF capture can run here; if not, REASON says why. */
 int backend_capture_available(char *reason, size_t reasonlen);
 

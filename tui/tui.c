@@ -24,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/log.h"
 #include "tui-internal.h"
 
 #define TUI_MIN_COLS 80
@@ -532,7 +531,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	t->stack[0] = TV_FLEET;
 	t->depth = 1;
 	t->tiles = opts->kiosk;
-	if (opts->log_path != NULL && log_open(opts->log_path) != 0)
+	if (opts->log_path != NULL && backend_log_open(opts->log_path) != 0)
 		fprintf(stderr, "plantdeck: cannot open log file %s: %s\n",
 		    opts->log_path, strerror(errno));
 	if (tui_signals_init() != 0) {
@@ -540,10 +539,10 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		free(t);
 		return 1;
 	}
-	log_quiet(1);
+	backend_log_quiet(1);
 	rc = backend_start(b);
 	if (rc != 0) {
-		log_quiet(0);
+		backend_log_quiet(0);
 		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", strerror(-rc));
 		free(t);
 		return 1;
@@ -552,7 +551,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	cs = nl_langinfo(CODESET);
 	t->utf8 = !opts->ascii && cs != NULL && strcmp(cs, "UTF-8") == 0;
 	if (initscr() == NULL) {
-		log_quiet(0);
+		backend_log_quiet(0);
 		fprintf(stderr, "plantdeck: cannot initialise the terminal\n");
 		free(t);
 		return 1;
@@ -645,7 +644,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	pd_snapshot_free(t->snap);
 	free(t);
 	theme_free(theme);
-	log_quiet(0);
-	log_close();
+	backend_log_quiet(0);
+	backend_log_close();
 	return 0;
 }
