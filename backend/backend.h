@@ -34,6 +34,12 @@ int backend_capture_available(char *reason, size_t reasonlen);
  * too.  Returns the length written. */
 size_t pd_sanitize(char *dst, size_t dstlen, const char *src, int ascii);
 
+/* An age for display: "3s", "4m", "2h", "5d", or "-" when THEN is 0. */
+void pd_format_age(char *out, size_t len, time_t now, time_t then);
+
+/* A size for display: "512B", "1.5M", "24G". */
+void pd_format_bytes(char *out, size_t len, uint64_t v);
+
 /* ------------------------------------------------------------ the model */
 
 enum pd_reach {

@@ -35,47 +35,6 @@ status_on_signal(int sig)
 	status_stop = 1;
 }
 
-/* Format bytes as "12.3M". */
-static void
-status_bytes(char *out, size_t len, uint64_t v)
-{
-	static const char units[] = "BKMGTP";
-	double d = (double)v;
-	int u = 0;
-
-	while (d >= 1024 && u < 5) {
-		d /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, len, "%" PRIu64 "B", v);
-	else
-		snprintf(out, len, "%.*f%c", d < 10 ? 1 : 0, d, units[u]);
-}
-
-/* Format an age in seconds as "3s", "4m", "2h", "5d". */
-static void
-status_age(char *out, size_t len, time_t now, time_t then)
-{
-	long s;
-
-	if (then == 0) {
-		snprintf(out, len, "-");
-		return;
-	}
-	s = (long)(now - then);
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(out, len, "%lds", s);
-	else if (s < 7200)
-		snprintf(out, len, "%ldm", s / 60);
-	else if (s < 172800)
-		snprintf(out, len, "%ldh", s / 3600);
-	else
-		snprintf(out, len, "%ldd", s / 86400);
-}
-
 /* An ISO 8601 UTC time, or NULL JSON for 0. */
 static cJSON *
 status_json_time(time_t t)
@@ -131,7 +90,7 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 
 		status_field(n->name, 16);
 		printf("%-10s ", pd_reach_name(n->reach));
-		status_age(buf, sizeof(buf), s->taken, n->last_seen);
+		pd_format_age(buf, sizeof(buf), s->taken, n->last_seen);
 		printf("%5s ", buf);
 		if (n->rtt_ms >= 0)
 			printf("%6.1fms ", n->rtt_ms);
@@ -140,7 +99,7 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 		status_field(n->engine_version[0] ? n->engine_version : "-", 14);
 		status_field(n->api_version[0] ? n->api_version : "-", 5);
 		printf("%4d ", n->ncpu);
-		status_bytes(buf, sizeof(buf), n->mem_total);
+		pd_format_bytes(buf, sizeof(buf), n->mem_total);
 		snprintf(buf2, sizeof(buf2), "%d/%d", n->running, n->total);
 		printf("%7s %7s  ", n->mem_total ? buf : "-", buf2);
 		for (int k = 0; k < n->nlabels; k++) {
@@ -173,8 +132,8 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 			else
 				printf("%6s ", "-");
 			if (c->sampled_at != 0) {
-				status_bytes(buf, sizeof(buf), c->mem_usage);
-				status_bytes(buf2, sizeof(buf2), c->mem_limit);
+				pd_format_bytes(buf, sizeof(buf), c->mem_usage);
+				pd_format_bytes(buf2, sizeof(buf2), c->mem_limit);
 				printf("%s/%s", buf, buf2);
 			} else {
 				printf("-");

@@ -124,44 +124,6 @@ tui_bar(struct tui *t, int y, int x, int w, double frac, int attr_fill, int attr
 	}
 }
 
-/* "3s", "4m", "2h", "5d", or "-" for never. */
-void
-tui_age(char *out, size_t len, time_t now, time_t then)
-{
-	long s;
-
-	if (then == 0) {
-		snprintf(out, len, "-");
-		return;
-	}
-	s = (long)(now - then);
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(out, len, "%lds", s);
-	else if (s < 7200)
-		snprintf(out, len, "%ldm", s / 60);
-	else if (s < 172800)
-		snprintf(out, len, "%ldh", s / 3600);
-	else
-		snprintf(out, len, "%ldd", s / 86400);
-}
-
-/* "12M", "1.5G". */
-void
-tui_bytes(char *out, size_t len, uint64_t v)
-{
-	static const char units[] = "BKMGTP";
-	double d = (double)v;
-	int u = 0;
-
-	while (d >= 1024 && u < 5) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(out, len, "%.*f%c", (u > 0 && d < 10) ? 1 : 0, d, units[u]);
-}
-
 /* Remember that a click at Y,X (H rows, W columns) means ITEM. */
 void
 tui_hit_add(struct tui *t, int y, int x, int h, int w, int item)

@@ -73,8 +73,6 @@ void tui_put_untrusted(struct tui *t, int y, int x, int w, int attr, const char 
 void tui_fill(int y, int x, int w, int attr);
 void tui_hline(struct tui *t, int y, int x, int w, int attr);
 void tui_bar(struct tui *t, int y, int x, int w, double frac, int attr_fill, int attr_empty);
-void tui_age(char *out, size_t len, time_t now, time_t then);
-void tui_bytes(char *out, size_t len, uint64_t v);
 void tui_hit_add(struct tui *t, int y, int x, int h, int w, int item);
 int tui_hit_find(const struct tui *t, int y, int x);
 

@@ -206,7 +206,7 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 		tui_fill(y, 0, t->cols, base);
 		tui_put_untrusted(t, y, 1, 14, base, nd->name);
 		tui_put(t, y, 16, 7, sel ? base : theme_attr(lv[level]), pd_reach_name(nd->reach));
-		tui_age(buf, sizeof(buf), s->taken, nd->last_seen);
+		pd_format_age(buf, sizeof(buf), s->taken, nd->last_seen);
 		tui_put(t, y, 23, 5, base, buf);
 		snprintf(buf, sizeof(buf), "%3d/%-3d", nd->running, nd->total);
 		tui_put(t, y, 29, 7, base, buf);
@@ -319,7 +319,7 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 			if (sum.oom)
 				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " oom");
 		} else {
-			tui_age(l2, sizeof(l2), s->taken, nd->last_seen);
+			pd_format_age(l2, sizeof(l2), s->taken, nd->last_seen);
 		}
 		snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(age) + 1, age,
 		    TILE_W - (int)strlen(age) - 1, l2);
@@ -421,14 +421,14 @@ draw_node(struct tui *t, int top, int rows)
 		t->nitems = 0;
 		return;
 	}
-	tui_bytes(mem, sizeof(mem), n->mem_total);
+	pd_format_bytes(mem, sizeof(mem), n->mem_total);
 	snprintf(buf, sizeof(buf), " %s  %s  engine %s  API %s  %d CPUs  %s  rtt %.1f ms  %s",
 	    n->name, pd_reach_name(n->reach), n->engine_version[0] ? n->engine_version : "?",
 	    n->api_version[0] ? n->api_version : "?", n->ncpu, mem, n->rtt_ms < 0 ? 0 : n->rtt_ms,
 	    n->endpoint);
 	tui_put_untrusted(t, top, 0, t->cols, theme_attr(TH_INFO), buf);
 	if (n->reach != PD_REACH_UP) {
-		tui_age(mem, sizeof(mem), t->snap->taken, n->last_seen);
+		pd_format_age(mem, sizeof(mem), t->snap->taken, n->last_seen);
 		snprintf(buf, sizeof(buf), " STALE: last answer %s ago. %s", mem, n->error);
 		tui_put_untrusted(t, top + 1, 0, t->cols, theme_attr(TH_STALE), buf);
 	} else {
@@ -482,8 +482,8 @@ draw_node(struct tui *t, int top, int rows)
 			snprintf(buf, sizeof(buf), "     -");
 		tui_put(t, y, xs + 34, 6, base, buf);
 		if (c->sampled_at != 0) {
-			tui_bytes(mem, sizeof(mem), c->mem_usage);
-			tui_bytes(lim, sizeof(lim), c->mem_limit);
+			pd_format_bytes(mem, sizeof(mem), c->mem_usage);
+			pd_format_bytes(lim, sizeof(lim), c->mem_limit);
 			snprintf(buf, sizeof(buf), "%s/%s", mem, lim);
 		} else {
 			snprintf(buf, sizeof(buf), "-");
@@ -574,8 +574,8 @@ draw_container(struct tui *t, int top, int rows)
 		    d->restart_max, c->restart_count);
 		char cpus[16];
 
-		tui_bytes(a, sizeof(a), d->mem_limit);
-		tui_bytes(b, sizeof(b), d->mem_reservation);
+		pd_format_bytes(a, sizeof(a), d->mem_limit);
+		pd_format_bytes(b, sizeof(b), d->mem_reservation);
 		snprintf(cpus, sizeof(cpus), "%.2f", d->cpus);
 		add(L, theme_attr(TH_NORMAL), 0, " limits    memory %s  reservation %s  cpus %s",
 		    d->mem_limit ? a : "none", d->mem_reservation ? b : "none",
@@ -587,14 +587,14 @@ draw_container(struct tui *t, int top, int rows)
 	} else {
 		add(L, theme_attr(TH_DIM), 0, " fetching details...");
 	}
-	tui_age(a, sizeof(a), t->snap->taken, c->started_at);
-	tui_age(b, sizeof(b), t->snap->taken, c->finished_at);
+	pd_format_age(a, sizeof(a), t->snap->taken, c->started_at);
+	pd_format_age(b, sizeof(b), t->snap->taken, c->finished_at);
 	add(L, theme_attr(TH_NORMAL), 0, " started   %s%s   finished %s%s   exit %d%s", a,
 	    c->started_at ? " ago" : "", b, c->finished_at ? " ago" : "",
 	    c->exit_code, c->oom_killed ? "   OOM-KILLED" : "");
 	if (c->sampled_at) {
-		tui_bytes(a, sizeof(a), c->mem_usage);
-		tui_bytes(b, sizeof(b), c->mem_limit);
+		pd_format_bytes(a, sizeof(a), c->mem_usage);
+		pd_format_bytes(b, sizeof(b), c->mem_limit);
 		add(L, theme_attr(TH_NORMAL), 0, " usage     cpu %.1f%%   memory %s of %s",
 		    c->cpu_pct < 0 ? 0 : c->cpu_pct, a, b);
 	}
@@ -762,7 +762,7 @@ draw_alarms(struct tui *t, int top, int rows)
 
 		if (n->reach == PD_REACH_UP || n->reach == PD_REACH_CONNECTING)
 			continue;
-		tui_age(age, sizeof(age), s->taken, n->last_seen);
+		pd_format_age(age, sizeof(age), s->taken, n->last_seen);
 		snprintf(buf, sizeof(buf), " NODE %s %s  (last answer %s ago)", n->name,
 		    n->reach == PD_REACH_DOWN ? "DOWN" : "STALE", age);
 		tui_put_untrusted(t, y++, 0, t->cols, theme_attr(TH_ALARM), buf);
