@@ -179,6 +179,9 @@ struct backend_config {
 	double stats_interval;        /* seconds between resource samples per container */
 	unsigned stats_budget;        /* stats calls in flight, fleet-wide */
 	unsigned event_history;       /* events kept per node */
+	const char *db_path;          /* the database (deploys, revisions, journal); NULL:
+	                                 $PLANTDECK_DB, else $XDG_STATE_HOME/plantdeck/plantdeck.db,
+	                                 else ~/.local/state/plantdeck/plantdeck.db */
 };
 
 /* Load the inventory and prepare the nodes; nothing is started.  On a bad
@@ -309,5 +312,158 @@ void agent_stop(struct agent *a);
 
 /* Stop if needed, and free everything. */
 void agent_close(struct agent *a);
+
+/* ---- deploys: stacks rolled out over the fleet */
+/* Implemented in backend/rollout.c and backend/store.c (doc/deploy.md).
+ * A deploy is planned from a stack file, then run by an executor thread of
+ * this process; every step is journaled in the database before and after it
+ * runs, so another process (or this one, restarted) sees it, can pause or
+ * abort it, and can resume or roll back one whose process died. */
+
+enum pd_deploy_state {
+	PD_DEPLOY_RUNNING,
+	PD_DEPLOY_PAUSED,       /* failure_action pause, or a user: resume goes on */
+	PD_DEPLOY_COMPLETED,    /* every target passed monitor on the new revision */
+	PD_DEPLOY_FAILED,       /* ended with failures (continue), or a rollback failed */
+	PD_DEPLOY_ROLLING_BACK, /* its touched nodes are being returned */
+	PD_DEPLOY_ROLLED_BACK,  /* its touched nodes are back on the previous revision */
+	PD_DEPLOY_ABORTED,      /* stopped by a user; touched nodes keep what they have */
+	PD_DEPLOY_INTERRUPTED,  /* the process running it died: resume or roll back */
+};
+
+enum pd_phase {
+	PD_PHASE_PENDING,       /* not touched yet */
+	PD_PHASE_PULLING,
+	PD_PHASE_PULLED,        /* every image is on the node; nothing switched */
+	PD_PHASE_SWITCHING,     /* old containers renamed/stopped, new created/started */
+	PD_PHASE_HEALTH,        /* waiting for healthy (or running), up to the deadline */
+	PD_PHASE_MONITOR,       /* healthy; must stay so for monitor seconds */
+	PD_PHASE_DONE,          /* passed monitor; old containers removed */
+	PD_PHASE_FAILED,
+	PD_PHASE_ROLLING_BACK,
+	PD_PHASE_ROLLED_BACK,
+	PD_PHASE_SKIPPED,       /* never touched: the deploy paused, aborted or rolled back */
+};
+
+struct pd_deploy_node {
+	char node[PD_NAME_LEN];
+	enum pd_phase phase;
+	int wave;                        /* 0 is the canary wave */
+	int pull_pct;                    /* 0..100 while pulling, -1 unknown */
+	char step[64];                   /* the last journal step, e.g. "start plc" */
+	char error[PD_ERROR_LEN];        /* why it failed, or "" */
+	time_t updated;
+};
+
+struct pd_deploy {
+	int64_t id;
+	char stack[PD_NAME_LEN];
+	char kind[16];                   /* "deploy" or "rollback" */
+	int64_t parent;                  /* a rollback: the deploy it undoes; else 0 */
+	int revision;                    /* the revision it brings its nodes to */
+	int from_revision;               /* the stack's revision before it; 0 none */
+	enum pd_deploy_state state;
+	char failure_action[16];         /* pause, rollback, continue */
+	double max_failure_ratio;
+	int total, done, failed, touched;  /* node counts */
+	char message[PD_ERROR_LEN];      /* why it paused, failed or ended */
+	char user[64];                   /* who started it */
+	time_t started, updated;
+	int live;                        /* run by an executor of this process */
+	struct pd_deploy_node *nodes;    /* filled by backend_deploy_get() only */
+	size_t nnodes;
+};
+
+/* One target of a plan. */
+struct pd_plan_node {
+	char node[PD_NAME_LEN];
+	int wave;                        /* 0 is the canary wave */
+};
+
+struct pd_plan_service {
+	char name[PD_NAME_LEN];
+	char image[PD_IMAGE_LEN];
+};
+
+/* What a deploy would do, made from a stack file before anything changes. */
+struct pd_plan {
+	char file[512];
+	char stack[PD_NAME_LEN];
+	int revision;                    /* the revision this deploy would create */
+	int from_revision;               /* the stack's current revision; 0 none */
+	char policy[PD_ERROR_LEN];       /* one line: "canary 1, waves x2 up to all, ..." */
+	struct pd_plan_service *services;
+	size_t nservices;
+	struct pd_plan_node *nodes;      /* the targets, in wave order */
+	size_t nnodes;
+	int nwaves;
+	char **warnings;                 /* "FILE:LINE:COL: ..." */
+	size_t nwarnings;
+	void *priv;                      /* the parsed stack */
+};
+
+enum pd_deploy_cmd {
+	PD_CMD_PAUSE,                    /* stop starting nodes; in-flight ones finish */
+	PD_CMD_RESUME,                   /* a paused or interrupted deploy goes on */
+	PD_CMD_ABORT,                    /* stop starting nodes, for good */
+	PD_CMD_ROLLBACK,                 /* return its touched nodes to TO_REVISION
+	                                    (0: the revision before it) */
+};
+
+/* Plan a deploy of the stack file FILE to the nodes its placement and
+ * SELECTOR (NULL: all) match.  Changes nothing.  0, or -1 with ERR
+ * ("FILE:LINE:COL: message" for a bad file). */
+int backend_deploy_plan(struct backend *b, const char *file, const char *selector,
+    struct pd_plan **out, char *err, size_t errlen);
+void pd_plan_free(struct pd_plan *plan);
+
+/* Start PLAN in an executor thread of this process (the plan is taken over
+ * and freed).  Refused in read-only, and while another deploy of the stack
+ * is running, paused or interrupted.  0 with *ID, or -1 with ERR. */
+int backend_deploy_start(struct backend *b, struct pd_plan *plan, int64_t *id,
+    char *err, size_t errlen);
+
+/* Pause, resume, abort or roll back deploy ID (0: the newest).  Resume and
+ * rollback start an executor in this process (a rollback is a new deploy,
+ * its id in *NEWID).  Pause and abort reach an executor of another process
+ * through the database.  Refused in read-only.  0, or -1 with ERR. */
+int backend_deploy_command(struct backend *b, int64_t id, enum pd_deploy_cmd cmd,
+    int to_revision, int64_t *newid, char *err, size_t errlen);
+
+/* The newest LIMIT deploys, newest first, without nodes; 0 or -1 with ERR. */
+int backend_deploys(struct backend *b, size_t limit, struct pd_deploy **out, size_t *n,
+    char *err, size_t errlen);
+
+/* Deploy ID (0: the newest) with its nodes; 0 or -1 with ERR. */
+int backend_deploy_get(struct backend *b, int64_t id, struct pd_deploy *out,
+    char *err, size_t errlen);
+
+/* Wait until no executor of this process runs deploy ID, or TIMEOUT_MS
+ * passed (-1: forever); 0 when it ended, 1 on timeout. */
+int backend_deploy_wait(struct backend *b, int64_t id, int timeout_ms);
+
+/* Whether an executor of this process is running any deploy. */
+int backend_deploy_busy(struct backend *b);
+
+void pd_deploy_free(struct pd_deploy *d);          /* frees nodes, not D */
+void pd_deploys_free(struct pd_deploy *d, size_t n);
+
+const char *pd_deploy_state_name(enum pd_deploy_state s);
+const char *pd_phase_name(enum pd_phase p);
+
+/* One revision of a stack. */
+struct pd_revision {
+	char stack[PD_NAME_LEN];
+	int revision;
+	int current;                     /* the stack's nodes were last brought to it */
+	int64_t deploy;                  /* the deploy that created it */
+	time_t created;
+	char file[512];
+	char images[PD_ERROR_LEN];       /* "plc=127.0.0.1:5000/plant/plc-sim:2, ..." */
+};
+
+/* The kept revisions of STACK (NULL: every stack), newest first. */
+int backend_history(struct backend *b, const char *stack, struct pd_revision **out,
+    size_t *n, char *err, size_t errlen);
 
 #endif

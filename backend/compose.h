@@ -1,0 +1,92 @@
+/* compose.h: stack files, the docker-compose subset plants use.
+ *
+ * A stack file is parsed with libyaml into a stack: its services, each as
+ * the body of an Engine API POST /containers/create, and the x-plantdeck
+ * extension (placement and rollout policy).  Nothing is deployed from a
+ * file that does not parse: every error is one line naming
+ * "FILE:LINE:COLUMN: message" (1-based); a key plantdeck does not support
+ * is a warning naming it, with its position.
+ *
+ * A stack also has a canonical form, a JSON text that holds everything a
+ * deploy needs (no file is read again): revisions store it, and
+ * compose_from_json() turns it back into a stack for a rollback. */
+#ifndef PLANTDECK_COMPOSE_H
+#define PLANTDECK_COMPOSE_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+enum compose_failure_action {
+	COMPOSE_FAIL_PAUSE,
+	COMPOSE_FAIL_ROLLBACK,
+	COMPOSE_FAIL_CONTINUE,
+};
+
+enum compose_order {
+	COMPOSE_STOP_FIRST,
+	COMPOSE_START_FIRST,
+};
+
+/* The rollout policy: x-plantdeck.rollout, every key optional. */
+struct compose_policy {
+	int canary;                  /* nodes in the first wave, which must also pass
+	                                monitor before any other node is touched; 0 none
+	                                (default 1) */
+	int parallelism;             /* largest later wave; 0 = no limit (default 0) */
+	int grow;                    /* later waves double from the canary's size up to
+	                                parallelism (default 1); 0: every wave is
+	                                parallelism nodes */
+	double delay;                /* s between waves (default 0) */
+	double monitor;              /* s a node must stay up after it is healthy (default 10) */
+	double progress_deadline;    /* s for one node from switch to healthy (default 120) */
+	double max_failure_ratio;    /* of all targets, 0..1 (default 0.05) */
+	enum compose_failure_action failure_action;   /* default pause */
+	enum compose_order order;    /* default stop-first */
+	int revisions;               /* revisions kept per stack (default 5, 1..100) */
+	int max_pulls;               /* concurrent pulls per registry host (default 8) */
+};
+
+struct compose_service {
+	char *name;                  /* the key under services: */
+	char *image;                 /* as written, after interpolation */
+	int has_healthcheck;         /* the file gives one (the image may too) */
+	cJSON *create;               /* POST /containers/create body, without Labels
+	                                that plantdeck adds and without a name */
+	int line, column;            /* where the service is defined */
+};
+
+struct compose_stack {
+	char *file;                  /* the path it came from, or "revision" */
+	char *name;                  /* x-plantdeck.stack, else name:, else the file's
+	                                directory name; [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+	struct compose_service *services;   /* in file order */
+	size_t nservices;
+	char *placement;             /* a node selector ("line=A,cell=3") or NULL: all */
+	struct compose_policy policy;
+	char **warnings;             /* "FILE:LINE:COL: unsupported key 'x' ignored" */
+	size_t nwarnings;
+};
+
+/* The policy every key of which is at its default. */
+void compose_policy_defaults(struct compose_policy *p);
+
+/* Load the stack file PATH.  ${VAR} and ${VAR:-default} are taken from the
+ * environment, then from a .env file beside PATH (the environment wins);
+ * ${VAR:?message} is an error when VAR is unset or empty, $$ is a '$'.
+ * 0, or -1 with ERR and *OUT NULL. */
+int compose_load(const char *path, struct compose_stack **out, char *err, size_t errlen);
+
+/* The canonical JSON text of STACK (a new string; NULL on allocation
+ * failure).  Two loads of the same file give the same text. */
+char *compose_to_json(const struct compose_stack *stack);
+
+/* A stack from its canonical text; 0, or -1 with ERR. */
+int compose_from_json(const char *json, struct compose_stack **out, char *err, size_t errlen);
+
+void compose_free(struct compose_stack *stack);
+
+/* Names of the enums, as written in a file. */
+const char *compose_failure_action_name(enum compose_failure_action a);
+const char *compose_order_name(enum compose_order o);
+
+#endif
