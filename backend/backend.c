@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -16,11 +17,13 @@
 #include "fleet.h"
 #include "inventory.h"
 #include "log.h"
+#include "rollout.h"
 
 struct backend {
 	struct backend_config cfg;
 	struct inventory *inv;
 	struct fleet *fleet;
+	struct rollouts *rollouts;
 };
 
 const char *
@@ -122,6 +125,20 @@ fail:
 	return -1;
 }
 
+/* Wake the front end: a deploy changed.  (The fleet's wakeup fd is an
+ * eventfd; any write makes it readable.) */
+static void
+backend_poke(void *ctx)
+{
+	struct backend *b = ctx;
+	uint64_t one = 1;
+	int fd = b->fleet != NULL ? fleet_wakeup_fd(b->fleet) : -1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+		/* Full or closed: the front end wakes up anyway. */
+	}
+}
+
 int
 backend_open(const struct backend_config *cfg, struct backend **out, char *err, size_t errlen)
 {
@@ -152,6 +169,12 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 	b->fleet = fleet_new(b->inv, &fc);
 	if (b->fleet == NULL) {
 		snprintf(err, errlen, "cannot set up the fleet: %s", strerror(errno ? errno : ENOMEM));
+		backend_close(b);
+		return -1;
+	}
+	b->rollouts = rollouts_new(b->inv, cfg->db_path, cfg->read_only, backend_poke, b);
+	if (b->rollouts == NULL) {
+		snprintf(err, errlen, "out of memory");
 		backend_close(b);
 		return -1;
 	}
@@ -218,7 +241,72 @@ backend_close(struct backend *b)
 {
 	if (b == NULL)
 		return;
+	rollouts_free(b->rollouts);
 	fleet_free(b->fleet);
 	inventory_free(b->inv);
 	free(b);
+}
+
+/* ---------------------------------------------------------------- deploys */
+
+int
+backend_deploy_plan(struct backend *b, const char *file, const char *selector,
+    struct pd_plan **out, char *err, size_t errlen)
+{
+	return rollout_plan(b->rollouts, file, selector, out, err, errlen);
+}
+
+int
+backend_deploy_start(struct backend *b, struct pd_plan *plan, int64_t *id, char *err,
+    size_t errlen)
+{
+	return rollout_start(b->rollouts, plan, id, err, errlen);
+}
+
+int
+backend_deploy_command(struct backend *b, int64_t id, enum pd_deploy_cmd cmd, int to_revision,
+    int64_t *newid, char *err, size_t errlen)
+{
+	return rollout_command(b->rollouts, id, cmd, to_revision, newid, err, errlen);
+}
+
+int
+backend_deploys(struct backend *b, size_t limit, struct pd_deploy **out, size_t *n, char *err,
+    size_t errlen)
+{
+	return rollout_list(b->rollouts, limit, out, n, err, errlen);
+}
+
+int
+backend_deploy_get(struct backend *b, int64_t id, struct pd_deploy *out, char *err,
+    size_t errlen)
+{
+	return rollout_get(b->rollouts, id, out, err, errlen);
+}
+
+int
+backend_deploy_wait(struct backend *b, int64_t id, int timeout_ms)
+{
+	return rollout_wait(b->rollouts, id, timeout_ms);
+}
+
+int
+backend_deploy_busy(struct backend *b)
+{
+	return rollout_busy(b->rollouts);
+}
+
+int
+backend_history(struct backend *b, const char *stack, struct pd_revision **out, size_t *n,
+    char *err, size_t errlen)
+{
+	return rollout_history(b->rollouts, stack, out, n, err, errlen);
+}
+
+int
+backend_deploy_journal(struct backend *b, int64_t id,
+    void (*cb)(void *ctx, double time, const char *node, const char *step,
+        const char *status, const char *detail), void *ctx, char *err, size_t errlen)
+{
+	return rollout_journal(b->rollouts, id, cb, ctx, err, errlen);
 }

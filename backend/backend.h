@@ -104,11 +104,16 @@ struct pd_node {
 	int running, total;              /* container counts */
 	size_t first_container;          /* index into the snapshot's containers */
 	size_t ncontainers;
+	char agent[PD_ID_LEN];           /* the node's agent container (label
+	                                    io.plantdeck.agent=1), or "" */
+	int agent_connected;             /* its logs stream is open */
 };
 
 enum pd_event_kind {
 	PD_EV_CONTAINER,                 /* an engine's container event */
 	PD_EV_NODE,                      /* a node went up, down, stale */
+	PD_EV_ANOMALY,                   /* a line of the node's plantdeck agent container:
+	                                    anomaly, oom, drift, overrun (doc/agent.md) */
 };
 
 struct pd_event {
@@ -119,6 +124,7 @@ struct pd_event {
 	char container[PD_NAME_LEN];     /* name, or "" */
 	char action[32];                 /* start, die, oom, health_status, up, down… */
 	char text[PD_EVENT_TEXT_LEN];    /* details, e.g. "exit code 137" */
+	char severity[12];               /* PD_EV_ANOMALY: info, warning, critical; else "" */
 };
 
 struct pd_snapshot {
@@ -284,6 +290,9 @@ struct agent_options {
 	int all_signals;                 /* every signal, not only those that terminate */
 	int no_capture;                  /* run the drift checker only */
 	int no_drift;                    /* run the capture only */
+	int own_containers;              /* report only containers a local engine knows
+	                                    (an agent in a container, on a kernel that
+	                                    other engines share) */
 	const char *log_path;            /* diagnostics to this file (NULL: stderr) */
 };
 
@@ -312,6 +321,14 @@ void agent_stop(struct agent *a);
 
 /* Stop if needed, and free everything. */
 void agent_close(struct agent *a);
+
+/* Send request LINE (as agent_command takes it) to the agent container of
+ * node NODE (NULL: the inventory's one node) through the Engine API: an exec
+ * of `plantdeck agent --request LINE` in the container labelled
+ * io.plantdeck.agent=1.  Refused under CFG->read_only.  0 with *OUT, the
+ * answer line (JSON, to free), or -1 with ERR. */
+int agent_remote_request(const struct backend_config *cfg, const char *node, const char *line,
+    char **out, char *err, size_t errlen);
 
 /* ---- deploys: stacks rolled out over the fleet */
 /* Implemented in backend/rollout.c and backend/store.c (doc/deploy.md).
@@ -461,6 +478,11 @@ struct pd_revision {
 	char file[512];
 	char images[PD_ERROR_LEN];       /* "plc=127.0.0.1:5000/plant/plc-sim:2, ..." */
 };
+
+/* Deploy ID's journal, oldest first, one call of CB per line. */
+int backend_deploy_journal(struct backend *b, int64_t id,
+    void (*cb)(void *ctx, double time, const char *node, const char *step,
+        const char *status, const char *detail), void *ctx, char *err, size_t errlen);
 
 /* The kept revisions of STACK (NULL: every stack), newest first. */
 int backend_history(struct backend *b, const char *stack, struct pd_revision **out,

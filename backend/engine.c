@@ -314,6 +314,91 @@ engine_call(struct engine *e, const char *method, const char *path, const char *
 	return engine_finish(e, method, path, code, r);
 }
 
+/* The state of a streamed call: the reply, a partial line, the callback. */
+struct engine_stream {
+	struct engine_reply *reply;
+	char line[8192];
+	size_t len;
+	int (*cb)(void *ctx, const char *line);
+	void *ctx;
+	int stopped;
+};
+
+/* Hand complete lines of a streamed body to the callback; keep the start
+ * of the body in the reply too, for an error message. */
+static size_t
+engine_on_stream(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct engine_stream *s = arg;
+	size_t n = size * nmemb;
+
+	if (s->reply->body.len < 4096)
+		engine_buf_append(&s->reply->body, data, n < 4096 ? n : 4096);
+	for (size_t i = 0; i < n; i++) {
+		if (data[i] != '\n' && s->len < sizeof(s->line) - 1) {
+			s->line[s->len++] = data[i];
+			continue;
+		}
+		if (data[i] != '\n')
+			continue;   /* an overlong line is cut, its end dropped */
+		s->line[s->len] = '\0';
+		s->len = 0;
+		if (s->cb(s->ctx, s->line) != 0) {
+			s->stopped = 1;
+			return 0;
+		}
+	}
+	return n;
+}
+
+int
+engine_call_stream(struct engine *e, const char *method, const char *path, const char *body,
+    long timeout_ms, int (*line)(void *ctx, const char *line), void *ctx,
+    struct engine_reply *r)
+{
+	struct engine_stream s = { .reply = r, .cb = line, .ctx = ctx };
+	struct curl_slist *hdr = NULL;
+	CURL *h;
+	CURLcode code;
+
+	memset(r, 0, sizeof(*r));
+	if (e->read_only && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: refused: read-only", e->name,
+		    method, path);
+		return -1;
+	}
+	h = engine_easy(e, method, path, 1, body, timeout_ms, r);
+	if (h == NULL) {
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: out of memory", e->name,
+		    method, path);
+		return -1;
+	}
+	if (line != NULL) {
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, engine_on_stream);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	}
+	if (timeout_ms == 0) {
+		/* No deadline for the whole transfer, but not a silent one either. */
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	}
+	if (body != NULL) {
+		hdr = curl_slist_append(NULL, "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	}
+	code = curl_easy_perform(h);
+	curl_slist_free_all(hdr);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(h);
+	if (line != NULL && code == CURLE_OK && s.len > 0) {
+		s.line[s.len] = '\0';
+		line(ctx, s.line);
+	}
+	if (s.stopped && code == CURLE_WRITE_ERROR)
+		code = CURLE_OK;
+	return engine_finish(e, method, path, code, r);
+}
+
 int
 engine_set_version(struct engine *e, const char *v)
 {

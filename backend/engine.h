@@ -69,6 +69,14 @@ int engine_finish(struct engine *e, const char *method, const char *path,
 int engine_call(struct engine *e, const char *method, const char *path,
     const char *body, struct engine_reply *reply);
 
+/* One blocking call with a transfer timeout of TIMEOUT_MS (0: none, but a
+ * transfer that sends nothing for 60 s fails); with LINE, the body is handed
+ * to it one line at a time (without the newline) as it arrives, and a
+ * non-zero return from LINE ends the transfer.  0 on a 2xx reply. */
+int engine_call_stream(struct engine *e, const char *method, const char *path,
+    const char *body, long timeout_ms, int (*line)(void *ctx, const char *line),
+    void *ctx, struct engine_reply *reply);
+
 /* GET /_ping and adopt the engine's API version; 0 or -1 with REPLY->error. */
 int engine_negotiate(struct engine *e, struct engine_reply *reply);
 

@@ -7,6 +7,7 @@ enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_FAIL = 1,   /* the command ran and the outcome is bad */
 	CLI_EXIT_USAGE = 2,  /* bad command line or bad input file */
+	CLI_EXIT_PAUSED = 3, /* a deploy paused (resume or roll it back) */
 };
 
 /* Options that come before the subcommand. */
@@ -21,6 +22,7 @@ struct cli_global {
 	int ascii;
 	int kiosk;
 	int read_only;          /* --read-only, implied by --kiosk */
+	const char *db_path;    /* --db */
 };
 
 struct backend_config;
@@ -35,6 +37,9 @@ int cli_parse_seconds(const char *text, double *out);
 int cli_status(const struct cli_global *g, int argc, char **argv);
 int cli_agent(const struct cli_global *g, int argc, char **argv);
 int cli_tune(const struct cli_global *g, int argc, char **argv);
+int cli_deploy(const struct cli_global *g, int argc, char **argv);
+int cli_rollout(const struct cli_global *g, int argc, char **argv);
+int cli_history(const struct cli_global *g, int argc, char **argv);
 
 /* One subcommand. */
 struct cli_command {

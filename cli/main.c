@@ -19,6 +19,9 @@ static const struct cli_command cli_commands[] = {
 	{ "status", cli_status, "print the fleet's nodes and containers (text or JSON)" },
 	{ "agent", cli_agent, "run capture and the drift checker headless (JSON lines)" },
 	{ "tune", cli_tune, "set a container's memory and CPU limits, check drift" },
+	{ "deploy", cli_deploy, "roll a stack (compose file) out over the fleet" },
+	{ "rollout", cli_rollout, "status, pause, resume, abort or roll back a deploy" },
+	{ "history", cli_history, "a stack's kept revisions" },
 	{ NULL, NULL, NULL },
 };
 
@@ -48,6 +51,7 @@ cli_backend_config(const struct cli_global *g, struct backend_config *cfg)
 		cfg->inventory_path = env;
 	cfg->selector = g->selector;
 	cfg->read_only = g->read_only || g->kiosk;
+	cfg->db_path = g->db_path;
 }
 
 int
@@ -89,6 +93,8 @@ cli_help(void)
 	    "  -k, --kiosk           read-only kiosk screen: nothing can be changed\n"
 	    "  -r, --read-only       refuse every command that would change a node\n"
 	    "  -l, --log FILE        write diagnostics to FILE while the screen is up\n"
+	    "      --db FILE         the database of deploys and revisions (default:\n"
+	    "                        $PLANTDECK_DB, else ~/.local/state/plantdeck/plantdeck.db)\n"
 	    "  -h, --help            show this help and exit\n"
 	    "  -V, --version         show the version and exit\n");
 	if (cli_commands[0].name != NULL) {
@@ -166,6 +172,7 @@ main(int argc, char **argv)
 		{ "rotate", required_argument, NULL, 'R' },
 		{ "kiosk", no_argument, NULL, 'k' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -217,6 +224,9 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			g.log_path = optarg;
+			break;
+		case 'D':
+			g.db_path = optarg;
 			break;
 		case 'h':
 			cli_help();

@@ -1,0 +1,51 @@
+/* rollout.h: the rollout engine — deploys of stacks over standalone
+ * engines, run by executor threads, journaled in the store.
+ *
+ * backend.c owns one `struct rollouts` and forwards the backend_deploy_*
+ * calls of backend.h to it; see there for what each does. */
+#ifndef PLANTDECK_ROLLOUT_H
+#define PLANTDECK_ROLLOUT_H
+
+#include "backend.h"
+
+struct inventory;
+struct rollouts;
+
+/* Deploys over the nodes of INV (kept, not copied: it must outlive the
+ * rollouts), with the database DB_PATH (see backend_config.db_path).
+ * NOTIFY(CTX) is called from executor threads when a deploy changed. */
+struct rollouts *rollouts_new(const struct inventory *inv, const char *db_path, int read_only,
+    void (*notify)(void *ctx), void *ctx);
+
+/* Pause every deploy an executor of this process runs ("plantdeck was
+ * closed"), wait for in-flight nodes, and free everything. */
+void rollouts_free(struct rollouts *ro);
+
+int rollout_plan(struct rollouts *ro, const char *file, const char *selector,
+    struct pd_plan **out, char *err, size_t errlen);
+int rollout_start(struct rollouts *ro, struct pd_plan *plan, int64_t *id,
+    char *err, size_t errlen);
+int rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd,
+    int to_revision, int64_t *newid, char *err, size_t errlen);
+int rollout_list(struct rollouts *ro, size_t limit, struct pd_deploy **out, size_t *n,
+    char *err, size_t errlen);
+int rollout_get(struct rollouts *ro, int64_t id, struct pd_deploy *out, char *err,
+    size_t errlen);
+int rollout_wait(struct rollouts *ro, int64_t id, int timeout_ms);
+int rollout_busy(struct rollouts *ro);
+int rollout_history(struct rollouts *ro, const char *stack, struct pd_revision **out,
+    size_t *n, char *err, size_t errlen);
+/* Print the journal of deploy ID through CB; 0 or -1 with ERR. */
+int rollout_journal(struct rollouts *ro, int64_t id,
+    void (*cb)(void *ctx, double time, const char *node, const char *step,
+        const char *status, const char *detail), void *ctx, char *err, size_t errlen);
+
+#ifdef UNITTEST
+/* Split an image reference into the repository and the tag or digest. */
+int rollout_image_split(const char *ref, char *repo, size_t repolen, char *tag, size_t taglen,
+    char *host, size_t hostlen);
+/* Wave sizes for N targets under a policy: fills WAVES[i] for each target. */
+int rollout_waves(size_t n, int canary, int parallelism, int grow, int *waves);
+#endif
+
+#endif
