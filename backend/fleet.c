@@ -46,7 +46,10 @@
 #define FLEET_INSPECTS_PER_NODE 2
 
 enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
-	FL_DETAILS, FL_LOGS };
+	FL_DETAILS, FL_LOGS, FL_AGENT };
+
+/* The label that marks a node's plantdeck agent container (doc/agent.md). */
+#define FLEET_AGENT_LABEL "io.plantdeck.agent"
 
 #define FLEET_DETAILS_EVERY 3.0  /* s between refreshes of the watched container */
 
@@ -91,6 +94,14 @@ struct fl_node {
 	struct engine_buf evline;        /* partial event line */
 	struct pd_event *ring;           /* event history */
 	size_t ring_head, ring_len;
+	/* The agent container's logs stream (its id is pub.agent). */
+	struct fl_req *agent;            /* the open stream, or NULL */
+	struct fleet_demux agdemux;
+	struct engine_buf agline;        /* partial agent line */
+	long long ag_sec;                /* timestamp of the last line taken, */
+	long ag_nsec;                    /* to resume after it (0: none yet) */
+	double agent_next;               /* no new stream before this */
+	int agent_step;                  /* backoff step */
 };
 
 /* The container the UI looks at, refreshed while it is watched. */
@@ -120,6 +131,7 @@ struct fleet {
 	size_t stats_cursor;
 	uint64_t generation;
 	uint64_t event_seq;
+	time_t started;                  /* wall clock at start: agent lines since then */
 	int dirty;
 	unsigned rand_state;
 };
@@ -302,6 +314,172 @@ fleet_parse_logs(const char *data, size_t len, struct pd_details *d)
 	return 0;
 }
 
+FLEET_STATIC int
+fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
+    void (*out)(void *arg, const char *p, size_t n), void *arg)
+{
+	const unsigned char *u = (const unsigned char *)data;
+	size_t off = 0, n;
+
+	if (len > 0 && d->mode == 0)
+		d->mode = u[0] <= 2 ? 1 : 2;
+	if (d->mode == 2) {
+		if (len > 0)
+			out(arg, data, len);
+		return 0;
+	}
+	while (off < len) {
+		if (d->left == 0 && d->hdrlen < 8) {
+			n = 8 - d->hdrlen < len - off ? 8 - d->hdrlen : len - off;
+			memcpy(d->hdr + d->hdrlen, u + off, n);
+			d->hdrlen += n;
+			off += n;
+			if (d->hdrlen < 8)
+				break;
+			if (d->hdr[0] > 2 || d->hdr[1] != 0 || d->hdr[2] != 0 || d->hdr[3] != 0)
+				return -1;
+			d->stream = d->hdr[0];
+			d->left = ((size_t)d->hdr[4] << 24) | ((size_t)d->hdr[5] << 16) |
+			    ((size_t)d->hdr[6] << 8) | (size_t)d->hdr[7];
+			d->hdrlen = d->left == 0 ? 0 : 8;
+			continue;
+		}
+		n = d->left < len - off ? d->left : len - off;
+		if (d->stream != 2)
+			out(arg, data + off, n);
+		off += n;
+		d->left -= n;
+		if (d->left == 0)
+			d->hdrlen = 0;
+	}
+	return 0;
+}
+
+/* Copy untrusted S into DST, with control characters made visible. */
+static void
+fl_clean(char *dst, size_t len, const char *s)
+{
+	pd_sanitize(dst, len, s != NULL ? s : "", 0);
+}
+
+/* The engine's RFC 3339 timestamp at the start of *P ("2026-11-29T13:25:48.414123456Z "),
+ * moved past; 0, or -1 when there is none. */
+static int
+fl_parse_stamp(const char **p, long long *sec, long *nsec)
+{
+	struct tm tm;
+	const char *q;
+	long ns = 0;
+	int digits = 0;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	q = strptime(*p, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (q == NULL)
+		return -1;
+	if (*q == '.')
+		for (q++; *q >= '0' && *q <= '9'; q++)
+			if (digits < 9) {
+				ns = ns * 10 + (*q - '0');
+				digits++;
+			}
+	for (; digits < 9; digits++)
+		ns *= 10;
+	if (*q != 'Z' || q[1] != ' ')
+		return -1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*sec = (long long)t;
+	*nsec = ns;
+	*p = q + 2;
+	return 0;
+}
+
+FLEET_STATIC int
+fleet_parse_agent_line(const char *line, int ts, struct pd_event *e, long long *sec,
+    long *nsec)
+{
+	static const char *const sevs[] = { "info", "warning", "critical" };
+	const cJSON *c, *v;
+	char type[24], buf[PD_EVENT_TEXT_LEN], cname[PD_NAME_LEN], key[32];
+	const char *sev = NULL;
+	cJSON *j;
+	int rc = 1;
+
+	*sec = 0;
+	*nsec = 0;
+	if (ts && fl_parse_stamp(&line, sec, nsec) != 0)
+		return -1;
+	j = cJSON_Parse(line);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return -1;
+	}
+	fl_copy_str(type, sizeof(type), j, "type");
+	memset(e, 0, sizeof(*e));
+	e->kind = PD_EV_ANOMALY;
+	/* The container: its name, else its short id. */
+	c = cJSON_GetObjectItemCaseSensitive(j, "container");
+	fl_copy_str(cname, sizeof(cname), c, "name");
+	if (cname[0] == '\0') {
+		fl_copy_str(buf, sizeof(buf), c, "id");
+		snprintf(cname, sizeof(cname), "%.12s", buf);
+	}
+	fl_clean(e->container, sizeof(e->container), cname);
+	v = cJSON_GetObjectItemCaseSensitive(j, "severity");
+	for (size_t i = 0; i < sizeof(sevs) / sizeof(sevs[0]); i++)
+		if (cJSON_IsString(v) && strcmp(v->valuestring, sevs[i]) == 0)
+			sev = sevs[i];
+	fl_copy_str(buf, sizeof(buf), j, "text");
+	if (strcmp(type, "anomaly") == 0) {
+		fl_copy_str(key, sizeof(key), j, "rule");
+		fl_clean(e->action, sizeof(e->action), key[0] ? key : "anomaly");
+		fl_clean(e->text, sizeof(e->text), buf);
+		sev = sev != NULL ? sev : "warning";
+	} else if (strcmp(type, "oom") == 0) {
+		snprintf(e->action, sizeof(e->action), "oom");
+		fl_clean(e->text, sizeof(e->text), buf);
+		sev = sev != NULL ? sev : "warning";
+	} else if (strcmp(type, "drift") == 0 || strcmp(type, "drift_resolved") == 0) {
+		char desired[PD_TUNE_VALUE_LEN], actual[PD_TUNE_VALUE_LEN], t[2 * PD_EVENT_TEXT_LEN];
+		int drift = strcmp(type, "drift") == 0;
+
+		snprintf(e->action, sizeof(e->action), "%s", type);
+		fl_copy_str(key, sizeof(key), j, "key");
+		fl_copy_str(desired, sizeof(desired), j, "desired");
+		fl_copy_str(actual, sizeof(actual), j, "actual");
+		if (drift)
+			snprintf(t, sizeof(t), "%s is %s, want %s%s%s", key, actual[0] ? actual : "?",
+			    desired, buf[0] ? ": " : "", buf);
+		else
+			snprintf(t, sizeof(t), "%s is %s again", key, desired);
+		fl_clean(e->text, sizeof(e->text), t);
+		sev = drift ? "warning" : "info";
+	} else if (strcmp(type, "overrun") == 0) {
+		snprintf(e->action, sizeof(e->action), "overrun");
+		fl_clean(e->text, sizeof(e->text), buf);
+		sev = "warning";
+	} else if (strcmp(type, "capture") == 0) {
+		snprintf(e->action, sizeof(e->action), "capture");
+		fl_copy_str(buf, sizeof(buf), j, "status");
+		fl_clean(e->text, sizeof(e->text), buf);
+		sev = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "available")) ? "info" :
+		    "warning";
+	} else {
+		rc = 0;            /* agent, stats, tune, check, error: not events */
+	}
+	if (rc == 1) {
+		snprintf(e->severity, sizeof(e->severity), "%s", sev);
+		fl_copy_str(buf, sizeof(buf), j, "time");
+		e->time = fleet_parse_time(buf);
+		if (e->time == 0)
+			e->time = time(NULL);
+	}
+	cJSON_Delete(j);
+	return rc;
+}
+
 /* ------------------------------------------------------------ the model */
 
 /* The container with ID on node N, or NULL. */
@@ -370,16 +548,16 @@ static void
 fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
     const char *action, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void
-fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
-    const char *action, const char *fmt, ...)
+/* A new event at the end of the node's history (the oldest goes when it is
+ * full), stamped now; NULL when no history is kept. */
+static struct pd_event *
+fl_event_slot(struct fl_node *n)
 {
 	size_t cap = n->fleet->cfg.event_history;
 	struct pd_event *e;
-	va_list ap;
 
 	if (cap == 0 || n->ring == NULL)
-		return;
+		return NULL;
 	e = &n->ring[(n->ring_head + n->ring_len) % cap];
 	if (n->ring_len == cap)
 		n->ring_head = (n->ring_head + 1) % cap;
@@ -388,8 +566,20 @@ fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
 	memset(e, 0, sizeof(*e));
 	e->time = time(NULL);
 	e->seq = ++n->fleet->event_seq;
-	e->kind = kind;
 	snprintf(e->node, sizeof(e->node), "%s", n->pub.name);
+	return e;
+}
+
+static void
+fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
+    const char *action, const char *fmt, ...)
+{
+	struct pd_event *e = fl_event_slot(n);
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	e->kind = kind;
 	snprintf(e->container, sizeof(e->container), "%s", container ? container : "");
 	snprintf(e->action, sizeof(e->action), "%s", action);
 	va_start(ap, fmt);
@@ -448,6 +638,75 @@ fl_on_events(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* Payload of the agent's logs stream: split into lines, apply each. */
+static void
+fl_agent_payload(void *arg, const char *data, size_t len)
+{
+	struct fl_node *n = arg;
+	struct fleet *f = n->fleet;
+	struct pd_event ev, *e;
+	long long sec;
+	long nsec;
+	char *nl;
+	int rc;
+
+	if (engine_buf_append(&n->agline, data, len) != len) {
+		log_msg(LOG_WARN, "%s: agent line longer than %zu bytes, dropped",
+		    n->pub.name, n->agline.max);
+		engine_buf_free(&n->agline);
+		n->agline.max = 1u << 20;
+		return;
+	}
+	while (n->agline.data != NULL &&
+	    (nl = memchr(n->agline.data, '\n', n->agline.len)) != NULL) {
+		size_t used = (size_t)(nl - n->agline.data) + 1;
+
+		*nl = '\0';
+		rc = fleet_parse_agent_line(n->agline.data, 1, &ev, &sec, &nsec);
+		memmove(n->agline.data, n->agline.data + used, n->agline.len - used + 1);
+		n->agline.len -= used;
+		if (rc < 0) {
+			log_msg(LOG_DEBUG, "%s: unparsable agent line", n->pub.name);
+			continue;
+		}
+		/* After a reconnect the engine repeats what came at the second
+		 * resumed from: take only lines newer than the last one taken. */
+		if (sec < n->ag_sec || (sec == n->ag_sec && nsec <= n->ag_nsec))
+			continue;
+		n->ag_sec = sec;
+		n->ag_nsec = nsec;
+		n->agent_step = 0;
+		if (rc == 0)
+			continue;
+		pthread_mutex_lock(&f->lock);
+		e = fl_event_slot(n);
+		if (e != NULL) {
+			uint64_t seq = e->seq;
+
+			snprintf(ev.node, sizeof(ev.node), "%s", n->pub.name);
+			*e = ev;
+			e->seq = seq;
+		}
+		fl_touch(f);
+		pthread_mutex_unlock(&f->lock);
+	}
+}
+
+/* Write callback of the agent's logs stream. */
+static size_t
+fl_on_agent(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fl_req *r = arg;
+	struct fl_node *n = r->node;
+	size_t len = size * nmemb;
+
+	if (fleet_demux_feed(&n->agdemux, data, len, fl_agent_payload, n) != 0) {
+		log_msg(LOG_WARN, "%s: the agent's logs stream is malformed", n->pub.name);
+		return 0;  /* ends the transfer; it is opened again after a backoff */
+	}
+	return len;
+}
+
 /* Start METHOD PATH of KIND on node N.  Returns the request or NULL. */
 static struct fl_req *
 fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout)
@@ -474,6 +733,9 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 	if (kind == FL_EVENTS) {
 		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_events);
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
+	} else if (kind == FL_AGENT) {
+		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_agent);
+		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
 	}
 	if (curl_multi_add_handle(f->multi, r->h) != CURLM_OK) {
 		curl_easy_cleanup(r->h);
@@ -490,6 +752,7 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 	case FL_STATS: n->stats_inflight++; f->stats_inflight++; break;
 	case FL_EVENTS: n->events = r; break;
 	case FL_DETAILS: case FL_LOGS: f->watch.inflight++; break;
+	case FL_AGENT: n->agent = r; break;
 	}
 	return r;
 }
@@ -514,6 +777,7 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_STATS: n->stats_inflight--; f->stats_inflight--; break;
 	case FL_EVENTS: n->events = NULL; break;
 	case FL_DETAILS: case FL_LOGS: f->watch.inflight--; break;
+	case FL_AGENT: n->agent = NULL; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
 	curl_easy_cleanup(r->h);
@@ -536,6 +800,9 @@ fl_cancel_node(struct fl_node *n)
 	}
 	engine_buf_free(&n->evline);
 	n->evline.max = 1u << 20;
+	engine_buf_free(&n->agline);
+	n->agline.max = 1u << 20;
+	n->pub.agent_connected = 0;
 	for (size_t i = 0; i < n->nc; i++)
 		n->c[i].inspecting = 0;
 }
@@ -569,6 +836,45 @@ fl_node_failed(struct fl_node *n, const char *why, double now)
 }
 
 /* ------------------------------------------------------------ replies */
+
+/* Adopt ID (or "": none) as the node's agent container. */
+static void
+fl_agent_set(struct fl_node *n, const char *id)
+{
+	if (strcmp(n->pub.agent, id) == 0)
+		return;
+	if (id[0] != '\0')
+		log_msg(LOG_INFO, "%s: agent container %.12s", n->pub.name, id);
+	snprintf(n->pub.agent, sizeof(n->pub.agent), "%s", id);
+	n->agent_next = 0;
+	n->agent_step = 0;
+	fl_touch(n->fleet);
+}
+
+/* The running container labelled as the node's agent in a list, if any. */
+static void
+fl_agent_from_list(struct fl_node *n, const cJSON *list)
+{
+	const cJSON *it, *v;
+	char id[PD_ID_LEN], state[PD_STATE_LEN];
+
+	cJSON_ArrayForEach(it, list) {
+		v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "Labels"),
+		    FLEET_AGENT_LABEL);
+		fl_copy_str(state, sizeof(state), it, "State");
+		fl_copy_str(id, sizeof(id), it, "Id");
+		if (cJSON_IsString(v) && strcmp(v->valuestring, "1") == 0 &&
+		    strcmp(state, "running") == 0 && strlen(id) == 64) {
+			/* The one streamed already wins over another one. */
+			if (strcmp(id, n->pub.agent) == 0 || n->pub.agent[0] == '\0' ||
+			    fl_find(n, n->pub.agent) == NULL ||
+			    strcmp(fl_find(n, n->pub.agent)->pub.state, "running") != 0)
+				fl_agent_set(n, id);
+			return;
+		}
+	}
+	fl_agent_set(n, "");
+}
 
 /* Apply a /containers/json list: add, update, remove. */
 static void
@@ -606,6 +912,7 @@ fl_apply_list(struct fl_node *n, const cJSON *list)
 	for (size_t i = n->nc; i-- > 0;)
 		if (!n->c[i].seen)
 			fl_remove(n, &n->c[i]);
+	fl_agent_from_list(n, list);
 	fl_count(n);
 	n->listed = 1;
 	fl_touch(n->fleet);
@@ -779,6 +1086,17 @@ fl_events_line(struct fl_node *n, const char *line)
 		return;
 	}
 
+	{
+		const cJSON *al = cJSON_GetObjectItemCaseSensitive(attrs, FLEET_AGENT_LABEL);
+
+		if (cJSON_IsString(al) && strcmp(al->valuestring, "1") == 0) {
+			if (strcmp(action, "start") == 0 && strlen(id) == 64)
+				fl_agent_set(n, id);
+			else if ((strcmp(action, "die") == 0 || strcmp(action, "destroy") == 0) &&
+			    strcmp(id, n->pub.agent) == 0)
+				fl_agent_set(n, "");
+		}
+	}
 	if (strcmp(action, "destroy") == 0) {
 		c = fl_find(n, id);
 		if (c != NULL)
@@ -854,6 +1172,24 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		n->pub.events_connected = 0;
 		n->next_ping = now;
 		log_msg(LOG_INFO, "%s: event stream ended: %s", n->pub.name,
+		    rc != 0 ? r->reply.error : "closed by the engine");
+		fl_touch(f);
+		goto out;
+	}
+	if (r->kind == FL_AGENT) {
+		/* The stream ended: the agent stopped, the engine restarted, or the
+		 * link broke.  Open it again after a backoff, from the last line. */
+		double delay = 0.5 * pow(2.0, n->agent_step);
+
+		if (delay > f->cfg.backoff_max)
+			delay = f->cfg.backoff_max;
+		else
+			n->agent_step++;
+		n->agent_next = now + delay;
+		n->pub.agent_connected = 0;
+		if (rc != 0 && r->reply.status == 404 && strcmp(r->id, n->pub.agent) == 0)
+			fl_agent_set(n, "");     /* gone: the list finds the next one */
+		log_msg(LOG_INFO, "%s: agent stream ended: %s", n->pub.name,
 		    rc != 0 ? r->reply.error : "closed by the engine");
 		fl_touch(f);
 		goto out;
@@ -962,6 +1298,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	case FL_EVENTS:
 	case FL_DETAILS:
 	case FL_LOGS:
+	case FL_AGENT:
 		break;
 	}
 out:
@@ -993,7 +1330,7 @@ fl_node_tick(struct fl_node *n, double now)
 {
 	struct fleet *f = n->fleet;
 	double next = 1.0;
-	char path[160];
+	char path[256];
 
 	if (!n->connected) {
 		if (n->ping_inflight == 0 && now >= n->next_connect)
@@ -1008,6 +1345,24 @@ fl_node_tick(struct fl_node *n, double now)
 			n->pub.events_connected = 1;
 			n->next_reconcile = now;
 		}
+	}
+	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {
+		/* Follow the agent's stdout from the last line taken, else from
+		 * when this fleet started. */
+		if (n->ag_sec > 0)
+			snprintf(path, sizeof(path), "/containers/%s/logs?follow=1&stdout=1&"
+			    "timestamps=1&since=%lld.%09ld", n->pub.agent, n->ag_sec, n->ag_nsec);
+		else
+			snprintf(path, sizeof(path), "/containers/%s/logs?follow=1&stdout=1&"
+			    "timestamps=1&since=%lld", n->pub.agent, (long long)f->started);
+		memset(&n->agdemux, 0, sizeof(n->agdemux));
+		engine_buf_free(&n->agline);
+		n->agline.max = 1u << 20;
+		if (fl_send(n, FL_AGENT, path, n->pub.agent, 0) != NULL) {
+			n->pub.agent_connected = 1;
+			fl_touch(f);
+		}
+		n->agent_next = now + 1.0;
 	}
 	if (n->list_inflight == 0 && now >= n->next_reconcile) {
 		fl_send(n, FL_LIST, "/containers/json?all=1", NULL, 10.0);
@@ -1212,6 +1567,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		n->engine->connect_timeout_ms = (long)(f->cfg.ping_timeout * 1000);
 		n->engine->read_only = f->cfg.read_only;
 		n->evline.max = 1u << 20;
+		n->agline.max = 1u << 20;
 		n->pub.rtt_ms = -1;
 		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
 		snprintf(n->pub.endpoint, sizeof(n->pub.endpoint), "%s", in->endpoint);
@@ -1228,7 +1584,10 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 int
 fleet_start(struct fleet *f)
 {
-	int rc = pthread_create(&f->thread, NULL, fl_thread, f);
+	int rc;
+
+	f->started = time(NULL);
+	rc = pthread_create(&f->thread, NULL, fl_thread, f);
 
 	if (rc != 0)
 		return -rc;
@@ -1251,6 +1610,7 @@ fleet_free(struct fleet *f)
 	for (size_t i = 0; i < f->nnodes; i++) {
 		engine_free(f->nodes[i].engine);
 		engine_buf_free(&f->nodes[i].evline);
+		engine_buf_free(&f->nodes[i].agline);
 		free(f->nodes[i].c);
 		free(f->nodes[i].ring);
 	}

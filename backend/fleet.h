@@ -16,6 +16,18 @@
 struct inventory;
 struct fleet;
 
+/* The state of a container logs stream being split into its payload: the
+ * engine multiplexes stdout and stderr into frames [stream 0 0 0 size32be]
+ * when the container has no TTY, and sends the bytes as they are when it
+ * has one. */
+struct fleet_demux {
+	int mode;                   /* 0 not known yet, 1 frames, 2 raw */
+	unsigned char hdr[8];
+	size_t hdrlen;              /* header bytes of the current frame so far */
+	size_t left;                /* payload bytes of the current frame to come */
+	int stream;                 /* of the current frame: 1 stdout, 2 stderr */
+};
+
 struct fleet_config {
 	double ping_interval;       /* s, default 2 */
 	double ping_timeout;        /* s, default 2 */
@@ -44,6 +56,16 @@ enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);
 uint64_t fleet_mem_usage(const cJSON *memory_stats);
 int fleet_parse_logs(const char *data, size_t len, struct pd_details *d);
+/* Feed LEN bytes of a logs stream; the stdout payload (all of it in raw
+ * mode) goes to OUT.  0, or -1 when the framing is broken. */
+int fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
+    void (*out)(void *arg, const char *p, size_t n), void *arg);
+/* One line of an agent's output, with the engine's timestamp prefix when
+ * TS: 1 and E filled (kind, container, action, severity, text, time) for a
+ * line that is an event, 0 for a line that is not one, -1 when unparsable.
+ * *SEC and *NSEC get the engine's timestamp (0 without). */
+int fleet_parse_agent_line(const char *line, int ts, struct pd_event *e, long long *sec,
+    long *nsec);
 #endif
 
 #endif

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "backend/backend.h"
 #include "cli.h"
 
@@ -53,12 +55,20 @@ agent_cli_help(void)
 	    "      --all-signals          report every signal, not only those that terminate\n"
 	    "      --no-capture           run the drift checker only\n"
 	    "      --no-drift             run the capture only\n"
+	    "      --own-containers       report only containers a local engine knows (an\n"
+	    "                             agent in a container, on a kernel that other\n"
+	    "                             engines share)\n"
 	    "      --commands             read requests on stdin, one per line:\n"
 	    "                             tune CONTAINER KEY=VALUE..., check CONTAINER,\n"
 	    "                             fix CONTAINER (refused under --read-only)\n"
+	    "      --request LINE         run one request (as --commands takes them), print\n"
+	    "                             its answer line and exit\n"
+	    "      --node NAME            with --request: send it to the agent container of\n"
+	    "                             node NAME through the Engine API (exec)\n"
 	    "  -h, --help                 show this help\n"
 	    "\n"
-	    "Exit status: 0 after a clean stop, 1 when it could not start, 2 on bad usage.\n");
+	    "Exit status: 0 after a clean stop (--request: the answer says \"ok\":true),\n"
+	    "1 when it could not start (--request: failed or not ok), 2 on bad usage.\n");
 }
 
 /* Print every pending line; 0, or -1 when stdout is gone. */
@@ -112,6 +122,52 @@ agent_cli_stdin(struct agent *a, char *buf, size_t *len)
 	return 0;
 }
 
+/* Print ANSWER (an agent's answer line); the exit status from its "ok". */
+static int
+agent_cli_answer(const char *answer)
+{
+	cJSON *j = cJSON_Parse(answer);
+	int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"));
+
+	cJSON_Delete(j);
+	puts(answer);
+	fflush(stdout);
+	return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* --request: here, or through the agent container of NODE. */
+static int
+agent_cli_request(const struct backend_config *cfg, const struct agent_options *ao,
+    const char *node, const char *request)
+{
+	struct agent_options one = *ao;
+	struct agent *a;
+	char err[512], *line;
+	int rc;
+
+	if (node != NULL) {
+		if (agent_remote_request(cfg, node, request, &line, err, sizeof(err)) != 0) {
+			fprintf(stderr, "plantdeck: agent: %s\n", err);
+			return CLI_EXIT_FAIL;
+		}
+		rc = agent_cli_answer(line);
+		free(line);
+		return rc;
+	}
+	one.no_capture = 1;
+	one.no_drift = 1;
+	if (agent_open(cfg, &one, &a, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: agent: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	agent_command(a, request);
+	line = agent_next(a);
+	rc = line != NULL ? agent_cli_answer(line) : CLI_EXIT_FAIL;
+	free(line);
+	agent_close(a);
+	return rc;
+}
+
 int
 cli_agent(const struct cli_global *g, int argc, char **argv)
 {
@@ -124,6 +180,9 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		{ "no-capture", no_argument, NULL, 'c' },
 		{ "no-drift", no_argument, NULL, 'd' },
 		{ "commands", no_argument, NULL, 'm' },
+		{ "own-containers", no_argument, NULL, 'o' },
+		{ "request", required_argument, NULL, 'q' },
+		{ "node", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -134,6 +193,7 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 	sigset_t block, waitmask;
 	struct agent *a;
 	char err[512], buf[AGENT_CLI_LINE];
+	const char *request = NULL, *node = NULL;
 	size_t buflen = 0;
 	int opt, rc, commands = 0, status = CLI_EXIT_OK;
 
@@ -165,6 +225,9 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		case 'c': ao.no_capture = 1; break;
 		case 'd': ao.no_drift = 1; break;
 		case 'm': commands = 1; break;
+		case 'o': ao.own_containers = 1; break;
+		case 'q': request = optarg; break;
+		case 'N': node = optarg; break;
 		case 'h': agent_cli_help(); return CLI_EXIT_OK;
 		case ':':
 			return cli_usage_error("agent", "option '%s' needs an argument", argv[optind - 1]);
@@ -176,6 +239,10 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		return cli_usage_error("agent", "unexpected argument '%s'", argv[optind]);
 	ao.allow = allow;
 	ao.log_path = g->log_path;
+	if (node != NULL && request == NULL)
+		return cli_usage_error("agent", "--node goes with --request");
+	if (request != NULL)
+		return agent_cli_request(&cfg, &ao, node, request);
 
 	/* Signals: handlers set a flag; blocked everywhere but in ppoll(). */
 	memset(&sa, 0, sizeof(sa));

@@ -143,6 +143,18 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 	}
 }
 
+/* The "kind" of an event in JSON. */
+static const char *
+status_event_kind(enum pd_event_kind k)
+{
+	switch (k) {
+	case PD_EV_CONTAINER: return "container";
+	case PD_EV_NODE: return "node";
+	case PD_EV_ANOMALY: return "agent";
+	}
+	return "container";
+}
+
 /* The snapshot as a JSON document (schema in doc/status-json.md). */
 static cJSON *
 status_json(const struct pd_snapshot *s)
@@ -180,6 +192,11 @@ status_json(const struct pd_snapshot *s)
 		cJSON_AddNumberToObject(o, "ncpu", n->ncpu);
 		cJSON_AddNumberToObject(o, "mem_total", (double)n->mem_total);
 		cJSON_AddBoolToObject(o, "events_connected", n->events_connected);
+		if (n->agent[0] != '\0')
+			cJSON_AddStringToObject(o, "agent", n->agent);
+		else
+			cJSON_AddNullToObject(o, "agent");
+		cJSON_AddBoolToObject(o, "agent_connected", n->agent_connected);
 		labels = cJSON_AddObjectToObject(o, "labels");
 		for (int k = 0; k < n->nlabels; k++)
 			cJSON_AddStringToObject(labels, n->labels[k].key, n->labels[k].value);
@@ -224,11 +241,15 @@ status_json(const struct pd_snapshot *s)
 		cJSON *eo = cJSON_CreateObject();
 
 		cJSON_AddItemToObject(eo, "time", status_json_time(e->time));
-		cJSON_AddStringToObject(eo, "kind", e->kind == PD_EV_NODE ? "node" : "container");
+		cJSON_AddStringToObject(eo, "kind", status_event_kind(e->kind));
 		cJSON_AddStringToObject(eo, "node", e->node);
 		cJSON_AddStringToObject(eo, "container", e->container);
 		cJSON_AddStringToObject(eo, "action", e->action);
 		cJSON_AddStringToObject(eo, "text", e->text);
+		if (e->severity[0] != '\0')
+			cJSON_AddStringToObject(eo, "severity", e->severity);
+		else
+			cJSON_AddNullToObject(eo, "severity");
 		cJSON_AddItemToArray(events, eo);
 	}
 	return root;

@@ -106,6 +106,92 @@ test_engine_error_message(void **state)
 	assert_string_equal(out, "not json");
 }
 
+/* Collects demultiplexed payload. */
+static void
+collect(void *arg, const char *p, size_t n)
+{
+	char *buf = arg;
+	size_t len = strlen(buf);
+
+	memcpy(buf + len, p, n);
+	buf[len + n] = '\0';
+}
+
+static void
+test_demux(void **state)
+{
+	/* stdout "ab\n", stderr "ERR", stdout "cd": fed one byte at a time. */
+	static const char framed[] = "\1\0\0\0\0\0\0\3ab\n\2\0\0\0\0\0\0\3ERR\1\0\0\0\0\0\0\2cd";
+	struct fleet_demux d;
+	char out[64];
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(framed) - 1; i++)
+		assert_int_equal(fleet_demux_feed(&d, framed + i, 1, collect, out), 0);
+	assert_string_equal(out, "ab\ncd");
+	/* Whole, and an empty frame. */
+	memset(&d, 0, sizeof(d));
+	out[0] = '\0';
+	assert_int_equal(fleet_demux_feed(&d, "\1\0\0\0\0\0\0\0\1\0\0\0\0\0\0\1x", 17, collect,
+	    out), 0);
+	assert_string_equal(out, "x");
+	/* A TTY's raw stream passes as it is. */
+	memset(&d, 0, sizeof(d));
+	out[0] = '\0';
+	assert_int_equal(fleet_demux_feed(&d, "2026 {}\n", 8, collect, out), 0);
+	assert_string_equal(out, "2026 {}\n");
+	/* Broken framing. */
+	memset(&d, 0, sizeof(d));
+	out[0] = '\0';
+	assert_int_equal(fleet_demux_feed(&d, "\1\0\0\0\0\0\0\1x\7\0\0\0\0\0\0\1", 17, collect,
+	    out), -1);
+}
+
+static void
+test_agent_line(void **state)
+{
+	struct pd_event e;
+	long long sec;
+	long nsec;
+
+	(void)state;
+	assert_int_equal(fleet_parse_agent_line("2026-11-29T12:00:00.5Z {\"type\":\"anomaly\","
+	    "\"time\":\"2026-11-29T11:59:59.900Z\",\"rule\":\"signal\",\"severity\":\"critical\","
+	    "\"node\":\"lab-01\",\"container\":{\"id\":\"9ef380c792de00\",\"name\":\"plc\\u001b[2J\"},"
+	    "\"text\":\"SIGKILL to plc-sim\\u0007\"}", 1, &e, &sec, &nsec), 1);
+	assert_int_equal(e.kind, PD_EV_ANOMALY);
+	assert_string_equal(e.action, "signal");
+	assert_string_equal(e.severity, "critical");
+	assert_string_equal(e.container, "plc\\e[2J");
+	assert_string_equal(e.text, "SIGKILL to plc-sim\\x07");
+	assert_int_equal(e.time, 1795953599);
+	assert_int_equal(sec, 1795953600);
+	assert_int_equal(nsec, 500000000);
+	/* No name: the short id; an unknown severity becomes a warning. */
+	assert_int_equal(fleet_parse_agent_line("{\"type\":\"oom\",\"severity\":\"doom\","
+	    "\"container\":{\"id\":\"0123456789abcdef\",\"name\":null},\"text\":\"t\"}", 0, &e, &sec,
+	    &nsec), 1);
+	assert_string_equal(e.action, "oom");
+	assert_string_equal(e.severity, "warning");
+	assert_string_equal(e.container, "0123456789ab");
+	assert_int_equal(sec, 0);
+	assert_int_equal(fleet_parse_agent_line("{\"type\":\"drift\",\"container\":{\"id\":\"x\","
+	    "\"name\":\"c\"},\"key\":\"memory\",\"desired\":\"64M\",\"actual\":\"32M\"}", 0, &e,
+	    &sec, &nsec), 1);
+	assert_string_equal(e.action, "drift");
+	assert_string_equal(e.text, "memory is 32M, want 64M");
+	/* Lines that are not events, and junk. */
+	assert_int_equal(fleet_parse_agent_line("{\"type\":\"stats\",\"events\":1}", 0, &e, &sec,
+	    &nsec), 0);
+	assert_int_equal(fleet_parse_agent_line("{\"type\":\"stats\"}", 1, &e, &sec, &nsec), -1);
+	assert_int_equal(fleet_parse_agent_line("2026-11-29T12:00:00Z [1,2]", 1, &e, &sec,
+	    &nsec), -1);
+	assert_int_equal(fleet_parse_agent_line("2026-11-29T12:00:00Z not json", 1, &e, &sec,
+	    &nsec), -1);
+}
+
 int
 main(void)
 {
@@ -117,6 +203,8 @@ main(void)
 		cmocka_unit_test(test_engine_version),
 		cmocka_unit_test(test_engine_buf_cap),
 		cmocka_unit_test(test_engine_error_message),
+		cmocka_unit_test(test_demux),
+		cmocka_unit_test(test_agent_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
