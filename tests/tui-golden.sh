@@ -10,6 +10,9 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 G=$top_srcdir/tests/golden
+# A database of its own: deploys elsewhere would show in the header.
+PLANTDECK_DB=$T_TMP/plantdeck.db
+export PLANTDECK_DB
 cat >"$T_TMP/inv.yaml" <<'INV'
 site: golden
 nodes:

@@ -95,6 +95,7 @@ static const struct {
 	[TH_BAR_EMPTY]     = { "bar.empty",     TH_DIM,       A_DIM, 3 },
 	[TH_BORDER]        = { "border",        TH_DIM,       A_NORMAL, 0 },
 	[TH_FILTER]        = { "filter",        TH_NORMAL,    A_BOLD | A_UNDERLINE, 0 },
+	[TH_DEPLOY]        = { "deploy",        TH_INFO,      A_BOLD, 0 },
 };
 
 static const char *const theme_colour_names[8] = {
@@ -145,6 +146,7 @@ static struct theme theme_default = {
 		[TH_BAR_EMPTY]     = EL(8, U, 0),
 		[TH_BORDER]        = EL(COLOR_BLUE, U, 0),
 		[TH_FILTER]        = EL(COLOR_BLACK, COLOR_YELLOW, 0),
+		[TH_DEPLOY]        = EL(COLOR_MAGENTA, U, A_BOLD),
 	},
 };
 #undef EL

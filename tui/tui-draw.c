@@ -145,3 +145,42 @@ tui_hit_find(const struct tui *t, int y, int x)
 	}
 	return -1;
 }
+
+/* Draw text from a node or a file, sanitised, over at most MAXLINES lines of
+ * W columns from Y,X, broken at spaces; returns the lines used. */
+int
+tui_put_wrap(struct tui *t, int y, int x, int w, int maxlines, int attr, const char *s)
+{
+	char clean[1024], part[1024];
+	const char *p = clean;
+	int used = 0;
+
+	if (w <= 0 || maxlines <= 0)
+		return 0;
+	pd_sanitize(clean, sizeof(clean), s, !t->utf8);
+	while (*p != '\0' && used < maxlines) {
+		size_t len = strlen(p), cut = len;
+
+		if ((int)len > w && used + 1 < maxlines) {
+			/* Bytes are at least columns: cutting at W bytes never overflows. */
+			cut = (size_t)w;
+			while (cut > 0 && ((unsigned char)p[cut] & 0xc0) == 0x80)
+				cut--;
+			for (size_t k = cut; k > (size_t)w / 2; k--)
+				if (p[k] == ' ') {
+					cut = k;
+					break;
+				}
+		}
+		if (cut >= sizeof(part))
+			cut = sizeof(part) - 1;
+		memcpy(part, p, cut);
+		part[cut] = '\0';
+		tui_put(t, y + used, x, w, attr, part);
+		used++;
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+	return used;
+}

@@ -11,7 +11,19 @@
 #include "theme.h"
 #include "tui.h"
 
-enum tui_view { TV_FLEET, TV_NODE, TV_CONTAINER, TV_EVENTS, TV_ALARMS, TV_COUNT };
+enum tui_view {
+	TV_FLEET, TV_NODE, TV_CONTAINER, TV_EVENTS, TV_ALARMS,
+	TV_DEPLOYS,                     /* the newest deploys */
+	TV_DEPLOY,                      /* one deploy, node by node */
+	TV_PLAN,                        /* a new deploy: its plan, before it starts */
+	TV_COUNT
+};
+
+/* What the one-line input at the bottom is being typed for. */
+enum tui_input { TI_NONE, TI_FILE, TI_NODES };
+
+/* The y/n question at the bottom, if one is up. */
+enum tui_ask { TA_NONE, TA_QUIT, TA_START, TA_PAUSE, TA_RESUME, TA_ABORT, TA_ROLLBACK };
 
 enum tui_sort { TS_NAME, TS_STATE, TS_CPU, TS_MEM, TS_RESTARTS, TS_COUNT };
 
@@ -63,6 +75,35 @@ struct tui {
 	unsigned alarm_sig;
 	double alarm_changed;
 
+	/* deploys (tui-deploy.c); read from the backend at most once a
+	 * second, four times a second on a deploy screen after a wakeup */
+	struct pd_deploy *deploys;      /* the newest, without nodes */
+	size_t ndeploys;
+	char deploys_err[PD_ERROR_LEN];
+	double deploys_at;              /* when they were read; 0: read now */
+	int deploys_poked;              /* the backend woke us since */
+	int deploys_seen;               /* read once: the startup notice is done */
+	int nrunning, npaused, ninterrupted;
+	char (*busy_nodes)[PD_NAME_LEN];  /* nodes a running deploy is working on */
+	size_t nbusy_nodes;
+	struct pd_deploy dep;           /* the deploy screen's deploy, with nodes */
+	int64_t dep_id;
+	int dep_ok;                     /* dep holds dep_id */
+	char dep_err[PD_ERROR_LEN];
+	struct pd_plan *plan;           /* the plan screen's plan, or NULL */
+	char plan_err[PD_ERROR_LEN];
+	char plan_file[512];
+	char plan_nodes[128];
+
+	enum tui_input input;           /* a line is being typed */
+	char input_buf[512];
+	enum tui_ask ask;               /* a y/n question is up */
+	int64_t ask_id;
+	char ask_text[256];
+	char msg[PD_ERROR_LEN + 128];   /* a notice above the footer */
+	int msg_attr;
+	double msg_until;               /* 0: until the next key */
+
 	struct tui_hit hits[TUI_MAX_HITS];
 	int nhits;
 };
@@ -70,6 +111,7 @@ struct tui {
 /* tui-draw.c: primitives. */
 void tui_put(struct tui *t, int y, int x, int w, int attr, const char *s);
 void tui_put_untrusted(struct tui *t, int y, int x, int w, int attr, const char *s);
+int tui_put_wrap(struct tui *t, int y, int x, int w, int maxlines, int attr, const char *s);
 void tui_fill(int y, int x, int w, int attr);
 void tui_hline(struct tui *t, int y, int x, int w, int attr);
 void tui_bar(struct tui *t, int y, int x, int w, double frac, int attr_fill, int attr_empty);
@@ -84,5 +126,26 @@ const char *tui_footer_keys(const struct tui *t);
 int tui_open_selected(struct tui *t);   /* Enter: 1 when it opened something */
 unsigned tui_alarm_signature(const struct pd_snapshot *s);
 int tui_alarm_text(const struct tui *t, char *out, size_t len);
+void tui_list_clamp(struct tui_list *l, int n, int rows);
+
+/* tui.c: shared by the screens. */
+int tui_edit(char *buf, size_t size, int ch);   /* 1 Enter, -1 Esc, 0 editing */
+void tui_message(struct tui *t, int attr, double secs, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* tui-deploy.c: the deploy screens and what the others show of deploys. */
+void tui_deploy_refresh(struct tui *t);
+double tui_deploy_due(const struct tui *t);     /* seconds until a refresh is due */
+void tui_deploy_show(struct tui *t);            /* D: the deploy list */
+void tui_deploy_draw(struct tui *t, int top, int rows);
+int tui_deploy_key(struct tui *t, int ch);      /* 1 when the key was the screen's */
+void tui_deploy_input_done(struct tui *t);      /* Enter on the input line */
+void tui_deploy_answer(struct tui *t);          /* y to a deploy question */
+int tui_deploy_open_selected(struct tui *t);
+const char *tui_deploy_footer(const struct tui *t);
+const char *tui_deploy_crumb(const struct tui *t, enum tui_view v, char *buf, size_t len);
+int tui_deploy_node_busy(const struct tui *t, const char *node);
+int tui_deploy_header(const struct tui *t, char *out, size_t len);
+void tui_deploy_free(struct tui *t);
 
 #endif

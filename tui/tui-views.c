@@ -5,6 +5,7 @@
  *   container  inspect summary, health log, recent events, last log lines
  *   events     the fleet-wide timeline, newest first, filterable
  *   alarms     the kiosk's alarm page: what is wrong, large and plain
+ *   deploys    the deploy list, one deploy, a new deploy's plan (tui-deploy.c)
  *
  * Each view fills t->nitems and t->hits while it draws, so that keys and
  * clicks act on what is on the screen. */
@@ -151,6 +152,13 @@ list_clamp(struct tui_list *l, int n, int rows)
 		l->top = 0;
 }
 
+/* list_clamp() for the other screens' files. */
+void
+tui_list_clamp(struct tui_list *l, int n, int rows)
+{
+	list_clamp(l, n, rows);
+}
+
 /* A group header line. */
 static void
 draw_group(struct tui *t, int y, const char *value, int count, int down)
@@ -204,6 +212,8 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 			}
 		}
 		tui_fill(y, 0, t->cols, base);
+		if (tui_deploy_node_busy(t, nd->name))  /* a running deploy changes it now */
+			tui_put(t, y, 0, 1, sel ? base : theme_attr(TH_DEPLOY), t->utf8 ? "\u00bb" : "*");
 		tui_put_untrusted(t, y, 1, 14, base, nd->name);
 		tui_put(t, y, 16, 7, sel ? base : theme_attr(lv[level]), pd_reach_name(nd->reach));
 		pd_format_age(buf, sizeof(buf), s->taken, nd->last_seen);
@@ -324,6 +334,9 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 		snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(age) + 1, age,
 		    TILE_W - (int)strlen(age) - 1, l2);
 		tui_put(t, y + 1, x, TILE_W, attr, l1);
+		if (tui_deploy_node_busy(t, nd->name))
+			tui_put(t, y, x + TILE_W - 1, 1, theme_attr(TH_DEPLOY) | A_REVERSE,
+			    t->utf8 ? "\u00bb" : "*");
 		tui_hit_add(t, y, x, TILE_H, TILE_W, i);
 		if (++col == per_row) {
 			col = 0;
@@ -795,6 +808,9 @@ tui_draw_view(struct tui *t, int top, int rows)
 	case TV_CONTAINER: draw_container(t, top, rows); break;
 	case TV_EVENTS: draw_events(t, top, rows); break;
 	case TV_ALARMS: draw_alarms(t, top, rows); break;
+	case TV_DEPLOYS:
+	case TV_DEPLOY:
+	case TV_PLAN: tui_deploy_draw(t, top, rows); break;
 	case TV_COUNT: break;
 	}
 }
@@ -806,13 +822,17 @@ tui_footer_keys(const struct tui *t)
 		return " KIOSK  read-only screen";
 	switch (tui_view(t)) {
 	case TV_FLEET:
-		return " F1 Help  Enter Open  / Filter  t Tiles  b Group  e Events  F10 Quit";
+		return " F1 Help  Enter Open  / Filter  t Tiles  b Group  e Events  D Deploys  F10 Quit";
 	case TV_NODE:
 		return " F1 Help  Enter Open  Esc Back  / Filter  s Sort  r Reverse  e Events  F10 Quit";
 	case TV_CONTAINER:
 		return " F1 Help  Esc Back  Up/Down Scroll  e Events  F10 Quit";
 	case TV_EVENTS:
 		return " F1 Help  Esc Back  / Filter (node: container: kind:)  F10 Quit";
+	case TV_DEPLOYS:
+	case TV_DEPLOY:
+	case TV_PLAN:
+		return tui_deploy_footer(t);
 	default:
 		return " F10 Quit";
 	}
@@ -827,6 +847,7 @@ static const char *const help_common[] = {
 	"Esc, Backspace   back",
 	"/, F3            filter (Enter keeps it, Esc clears it)",
 	"e                events timeline",
+	"D, F5            deploys",
 	"F1, ?            this help",
 	"Ctrl-L           redraw",
 	"q, F10           quit",
@@ -838,12 +859,25 @@ static const char *const help_fleet[] = {
 static const char *const help_node[] = {
 	"s, F6            sort by the next column", "r                reverse the sort", NULL,
 };
+static const char *const help_deploys[] = {
+	"n                new deploy: stack file, then nodes",
+	"p / r            pause / resume (asks first)",
+	"a / b            abort / roll back (asks first)",
+	"Enter            open the deploy; on a node, the node",
+	NULL,
+};
+static const char *const help_plan[] = {
+	"Enter            start this deploy (asks first)",
+	"n                another stack file or nodes",
+	NULL,
+};
 
 void
 tui_draw_help(struct tui *t)
 {
 	const char *const *extra = tui_view(t) == TV_FLEET ? help_fleet :
-	    tui_view(t) == TV_NODE ? help_node : NULL;
+	    tui_view(t) == TV_NODE ? help_node : tui_view(t) == TV_PLAN ? help_plan :
+	    tui_view(t) == TV_DEPLOYS || tui_view(t) == TV_DEPLOY ? help_deploys : NULL;
 	int n = 0, w = 62, h, y0, x0, y;
 
 	for (const char *const *p = help_common; *p; p++)
@@ -915,6 +949,9 @@ tui_open_selected(struct tui *t)
 		free(cs);
 		return sel >= 0 && sel < k;
 	}
+	case TV_DEPLOYS:
+	case TV_DEPLOY:
+		return tui_deploy_open_selected(t);
 	default:
 		return 0;
 	}

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,10 +106,10 @@ tui_draw_header(struct tui *t)
 {
 	const struct pd_snapshot *s = t->snap;
 	size_t up = 0, running = 0, total = 0;
-	char line[512], alarm[256], clock[16];
+	char line[512], clean[1024], alarm[256], clock[16], deploys[96];
 	time_t now = time(NULL);
 	struct tm tm;
-	int blink;
+	int blink, dl, x;
 
 	for (size_t i = 0; i < s->nnodes; i++) {
 		up += s->nodes[i].reach == PD_REACH_UP;
@@ -121,7 +122,14 @@ tui_draw_header(struct tui *t)
 	    backend_version(), s->site[0] ? s->site : "-", up, s->nnodes, running, total,
 	    s->complete ? "" : "  (connecting...)");
 	tui_fill(0, 0, t->cols, theme_attr(TH_HEADER));
-	tui_put_untrusted(t, 0, 0, t->cols - 10, theme_attr(TH_HEADER), line);
+	pd_sanitize(clean, sizeof(clean), line, !t->utf8);
+	tui_put(t, 0, 0, t->cols - 10, theme_attr(TH_HEADER), clean);
+	/* Deploys at work, paused or interrupted, after the fleet's figures. */
+	dl = tui_deploy_header(t, deploys, sizeof(deploys));
+	x = (int)strlen(clean) + 2;
+	if (dl && x < t->cols - 10)
+		tui_put(t, 0, x, t->cols - 10 - x, theme_attr(dl == 2 ? TH_HEADER_ALARM : TH_HEADER),
+		    deploys);
 	tui_put(t, 0, t->cols - 9, 9, theme_attr(TH_HEADER), clock);
 	if (t->opts->kiosk)
 		tui_put(t, 0, t->cols - 18, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");
@@ -131,12 +139,13 @@ tui_draw_header(struct tui *t)
 	/* Line 1: where we are, and the alarms when there are any. */
 	{
 		static const char *const names[] = { "Fleet", "Node", "Container", "Events", "Alarms" };
-		char crumb[256];
+		char crumb[256], nb[32];
 		size_t o = 0;
 		int cw;
 
 		for (int i = 0; i < t->depth && o < sizeof(crumb); i++) {
-			const char *name = names[t->stack[i]];
+			const char *name = t->stack[i] < TV_DEPLOYS ? names[t->stack[i]] :
+			    tui_deploy_crumb(t, t->stack[i], nb, sizeof(nb));
 
 			if (t->stack[i] == TV_NODE)
 				name = t->node;
@@ -161,8 +170,25 @@ static void
 tui_draw_footer(struct tui *t)
 {
 	const char *f = t->filter[tui_view(t)];
-	char line[128];
+	char line[600];
 
+	if (t->ask != TA_NONE) {
+		snprintf(line, sizeof(line), " %s [y/N] ", t->ask_text);
+		tui_put_untrusted(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		return;
+	}
+	if (t->input != TI_NONE) {
+		size_t len = strlen(t->input_buf);
+		const char *label = t->input == TI_FILE ? " Stack file: " :
+		    " Nodes (selector, empty: all): ";
+		int room = t->cols - (int)strlen(label) - 2;
+
+		/* The end of a long path is what is being typed: show that. */
+		snprintf(line, sizeof(line), "%s%s_", label, room > 0 && (int)len > room ?
+		    t->input_buf + len - (size_t)room : t->input_buf);
+		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		return;
+	}
 	if (t->filtering) {
 		snprintf(line, sizeof(line), " Filter: %s_", f);
 		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
@@ -192,6 +218,14 @@ tui_draw(struct tui *t)
 	}
 	tui_draw_header(t);
 	tui_draw_view(t, 2, t->lines - 3);
+	if (t->msg[0] != '\0' && t->msg_until != 0 && t->now > t->msg_until)
+		t->msg[0] = '\0';
+	if (t->msg[0] != '\0') {
+		/* Above the footer, on two lines when it is long. */
+		int two = (int)strlen(t->msg) > t->cols;
+
+		tui_put_wrap(t, t->lines - 2 - two, 0, t->cols, 1 + two, t->msg_attr, t->msg);
+	}
 	tui_draw_footer(t);
 	if (t->help)
 		tui_draw_help(t);
@@ -235,7 +269,7 @@ tui_move(struct tui *t, int delta)
 {
 	struct tui_list *l = &t->list[tui_view(t)];
 
-	if (tui_view(t) == TV_CONTAINER) {
+	if (tui_view(t) == TV_CONTAINER || tui_view(t) == TV_PLAN) {
 		l->top += delta;
 		if (l->top < 0)
 			l->top = 0;
@@ -275,26 +309,86 @@ tui_next_group(struct tui *t)
 	t->list[TV_FLEET] = (struct tui_list){ 0, 0 };
 }
 
+/* Edit the line BUF (SIZE bytes) with key CH: printable ASCII is typed,
+ * Backspace deletes, ^U clears; 1 on Enter, -1 on Esc, else 0. */
+int
+tui_edit(char *buf, size_t size, int ch)
+{
+	size_t len = strlen(buf);
+
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+		return 1;
+	if (ch == 27)
+		return -1;
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (len > 0)
+			buf[len - 1] = '\0';
+	} else if (ch == 21) { /* ^U */
+		buf[0] = '\0';
+	} else if (ch >= 0x20 && ch < 0x7f && len + 1 < size) {
+		buf[len] = (char)ch;
+		buf[len + 1] = '\0';
+	}
+	return 0;
+}
+
+/* Show a notice above the footer: for SECS seconds, or until a key (0). */
+void
+tui_message(struct tui *t, int attr, double secs, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	va_end(ap);
+	t->msg_attr = attr;
+	t->msg_until = secs > 0 ? t->now + secs : 0;
+	t->dirty = 1;
+}
+
 /* A key while the filter is being typed. */
 static void
 tui_filter_key(struct tui *t, int ch)
 {
 	char *f = t->filter[tui_view(t)];
-	size_t len = strlen(f);
+	int r = tui_edit(f, sizeof(t->filter[0]), ch);
 
-	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+	if (r != 0)
 		t->filtering = 0;
-	} else if (ch == 27) {
-		t->filtering = 0;
+	if (r < 0)
 		f[0] = '\0';
-	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (len > 0)
-			f[len - 1] = '\0';
-	} else if (ch >= 0x20 && ch < 0x7f && len + 1 < sizeof(t->filter[0])) {
-		f[len] = (char)ch;
-		f[len + 1] = '\0';
-	}
 	t->list[tui_view(t)] = (struct tui_list){ 0, 0 };
+}
+
+/* q or F10: quit, after a question while a deploy of this process runs. */
+static int
+tui_quit(struct tui *t)
+{
+	if (!backend_deploy_busy(t->b))
+		return 1;
+	t->ask = TA_QUIT;
+	snprintf(t->ask_text, sizeof(t->ask_text), "A deploy runs here: quitting pauses it "
+	    "(resume it later). Quit?");
+	return 0;
+}
+
+/* The answer to the y/n question that is up; 1 when it was yes to quitting. */
+static int
+tui_answer(struct tui *t, int ch)
+{
+	int yes = ch == 'y' || ch == 'Y';
+	enum tui_ask what = t->ask;
+
+	if (!yes) {
+		t->ask = TA_NONE;
+		tui_message(t, theme_attr(TH_DIM), 3, " Cancelled.");
+		return 0;
+	}
+	if (what == TA_QUIT)
+		return 1;
+	tui_deploy_answer(t);
+	t->ask = TA_NONE;
+	return 0;
 }
 
 /* A mouse event: click selects (and opens what is selected), wheel scrolls. */
@@ -395,6 +489,19 @@ tui_key(struct tui *t, int ch)
 	 * the exit chord the inventory configures, typed within 3 s. */
 	if (t->opts->kiosk)
 		return tui_chord_key(t, ch);
+	if (t->ask != TA_NONE)
+		return tui_answer(t, ch);
+	if (t->msg_until == 0)
+		t->msg[0] = '\0';    /* a notice stays until the next key */
+	if (t->input != TI_NONE) {
+		int r = ch == KEY_MOUSE ? 0 : tui_edit(t->input_buf, sizeof(t->input_buf), ch);
+
+		if (r > 0)
+			tui_deploy_input_done(t);
+		else if (r < 0)
+			t->input = TI_NONE;
+		return 0;
+	}
 	if (ch == KEY_MOUSE) {
 		tui_mouse(t);
 		return 0;
@@ -405,12 +512,18 @@ tui_key(struct tui *t, int ch)
 	}
 	if (t->help) {
 		t->help = 0;
-		return ch == KEY_F(10);
+		return ch == KEY_F(10) ? tui_quit(t) : 0;
 	}
+	if (tui_deploy_key(t, ch))
+		return 0;
 	switch (ch) {
 	case 'q':
 	case KEY_F(10):
-		return 1;
+		return tui_quit(t);
+	case 'D':
+	case KEY_F(5):
+		tui_deploy_show(t);
+		break;
 	case KEY_F(1):
 	case '?':
 	case 'h':
@@ -441,7 +554,8 @@ tui_key(struct tui *t, int ch)
 		tui_back(t);
 		break;
 	case '/': case KEY_F(3):
-		if (tui_view(t) != TV_CONTAINER && tui_view(t) != TV_ALARMS)
+		if (tui_view(t) != TV_CONTAINER && tui_view(t) != TV_ALARMS &&
+		    tui_view(t) != TV_DEPLOY && tui_view(t) != TV_PLAN)
 			t->filtering = 1;
 		break;
 	case 't':
@@ -602,6 +716,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		t->now = tui_now();
 		if (t->opts->kiosk)
 			tui_kiosk_rotate(t);
+		tui_deploy_refresh(t);
 		if (t->dirty && t->snap != NULL && t->now - last_frame >= TUI_FRAME_GAP) {
 			tui_draw(t);
 			refresh();
@@ -610,6 +725,8 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		}
 		/* Sleep until input, a change, the next frame slot, or the clock tick. */
 		wait = t->dirty ? TUI_FRAME_GAP - (t->now - last_frame) : 1.0 - fmod(t->now, 1.0);
+		if (tui_deploy_due(t) < wait)
+			wait = tui_deploy_due(t);
 		if (wait < 0.005)
 			wait = 0.005;
 		if (poll(pfd, 3, (int)(wait * 1000)) < 0) {
@@ -629,6 +746,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		if (pfd[2].revents & POLLIN) {
 			backend_wakeup_ack(b);
 			tui_refresh_model(t);
+			t->deploys_poked = 1;
 		}
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
@@ -642,6 +760,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	endwin();
 	backend_watch_container(b, NULL, NULL);
 	pd_snapshot_free(t->snap);
+	tui_deploy_free(t);
 	free(t);
 	theme_free(theme);
 	backend_log_quiet(0);
