@@ -504,7 +504,7 @@ ro_pull_image(struct ro_node *n, const char *image, char *err, size_t errlen)
 		snprintf(err, errlen, "pull %s: %s", image, p->error);
 		rc = -1;
 	} else if (rc != 0) {
-		snprintf(err, errlen, "%s", rep.error);
+		snprintf(err, errlen, "pull %s: %s", image, rep.error);
 	} else if (!p->complete) {
 		snprintf(err, errlen, "pull %s: the engine ended the stream without a result",
 		    image);
@@ -2066,9 +2066,19 @@ rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd, int to_
 		r = ro_from_record(ro, &d, err, errlen);
 		if (r == NULL)
 			break;
-		/* The breaker counts failures from here on: the engineer saw the others. */
-		r->fail_base = d.failed;
-		store_deploy_set_fail_base(ro->st, id, d.failed, err, errlen);
+		/* Nodes whose pull failed nothing was switched on: they try again.
+		 * The breaker counts failures from here on: the engineer saw the
+		 * others. */
+		r->fail_base = 0;
+		for (size_t i = 0; i < r->nnodes; i++) {
+			if (r->nodes[i].phase == PD_PHASE_FAILED && !r->nodes[i].touched) {
+				r->nodes[i].phase = PD_PHASE_PENDING;
+				store_node_set(ro->st, id, r->nodes[i].inv->name, PD_PHASE_PENDING,
+				    "retry", "");
+			}
+			r->fail_base += r->nodes[i].phase == PD_PHASE_FAILED;
+		}
+		store_deploy_set_fail_base(ro->st, id, r->fail_base, err, errlen);
 		store_deploy_set_state(ro->st, id, PD_DEPLOY_RUNNING, "resumed", err, errlen);
 		store_journal(ro->st, id, NULL, "resume", "ok", NULL);
 		if (ro_spawn(ro, r, err, errlen) != 0) {
@@ -2232,7 +2242,10 @@ rollout_journal(struct rollouts *ro, int64_t id,
     void (*cb)(void *ctx, double time, const char *node, const char *step,
         const char *status, const char *detail), void *ctx, char *err, size_t errlen)
 {
-	if (ro_store(ro, err, errlen) != 0)
+	struct pd_deploy d;
+
+	if (ro_store(ro, err, errlen) != 0 || store_deploy_get(ro->st, id, &d, err, errlen) != 0)
 		return -1;
-	return store_journal_each(ro->st, id, cb, ctx, err, errlen);
+	pd_deploy_free(&d);
+	return store_journal_each(ro->st, d.id, cb, ctx, err, errlen);
 }
