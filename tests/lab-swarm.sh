@@ -4,7 +4,7 @@
 # shows every node Ready and the managers; a service of 5 replicas of plc-sim:1 converges;
 # `up --swarm` again joins nobody; `swarm-leave` returns every node to standalone and leaves no
 # swarm sandbox mounted and no docker_gwbridge. The lab is returned to no swarm at exit, also
-# on failure. About 30 s on 5 nodes, 100 s on 27 (joining and leaving dominate).
+# on failure. On 27 nodes about 2.5 min on a loaded machine (joining and leaving dominate).
 . "$(dirname "$0")/lib.sh"
 need_lab
 
