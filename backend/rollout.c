@@ -25,7 +25,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,25 +161,6 @@ ro_store(struct rollouts *ro, char *err, size_t errlen)
 	    err, errlen) != 0)
 		return -1;
 	return store_open(path, ro->read_only, &ro->st, err, errlen);
-}
-
-/* The user who acts, for the record: "name@tty" or "name". */
-static void
-ro_user(char *out, size_t len)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *tty = ttyname(STDIN_FILENO);
-	const char *ssh = getenv("SSH_CLIENT");
-	char addr[64] = "";
-
-	if (ssh != NULL) {
-		snprintf(addr, sizeof(addr), " from %s", ssh);
-		char *sp = strchr(addr + 6, ' ');
-		if (sp != NULL)
-			*sp = '\0';
-	}
-	snprintf(out, len, "%s%s%s%s", pw != NULL ? pw->pw_name : "?", tty ? "@" : "",
-	    tty ? tty : "", addr);
 }
 
 STATIC int
@@ -1150,6 +1130,7 @@ ro_wait_finished(struct rollout *r)
 struct ro_pool {
 	struct rollout *r;
 	size_t next;
+	int running;                 /* workers not yet returned */
 	pthread_mutex_t lock;
 };
 
@@ -1171,6 +1152,8 @@ ro_pull_worker(void *arg)
 				break;
 			}
 		}
+		if (n == NULL)
+			pool->running--;
 		pthread_mutex_unlock(&pool->lock);
 		if (n == NULL)
 			return NULL;
@@ -1187,13 +1170,29 @@ ro_prepull(struct rollout *r)
 
 	pthread_mutex_init(&pool.lock, NULL);
 	ro_begin(r, NULL, "pre-pull", NULL);
+	pool.running = (int)nth;
 	for (size_t i = 0; i < nth; i++)
 		if (pthread_create(&th[i], NULL, ro_pull_worker, &pool) == 0)
 			started++;
 		else
 			break;
+	pthread_mutex_lock(&pool.lock);
+	pool.running -= (int)(nth - started);
+	pthread_mutex_unlock(&pool.lock);
 	if (started == 0)
 		ro_pull_worker(&pool);
+	/* Pulls may take long: keep the heartbeat going meanwhile. */
+	for (;;) {
+		int running, p = 0, a = 0;
+
+		pthread_mutex_lock(&pool.lock);
+		running = pool.running;
+		pthread_mutex_unlock(&pool.lock);
+		if (running <= 0)
+			break;
+		ro_requests(r, &p, &a);
+		ro_sleep_ms(200);
+	}
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&pool.lock);
@@ -1679,7 +1678,7 @@ ro_new_rollback(struct rollout *parent, int to_revision, char *err, size_t errle
 	if (pol.monitor > 5)
 		pol.monitor = 5;
 	pj = ro_policy_json(&pol);
-	ro_user(user, sizeof(user));
+	store_actor(user, sizeof(user));
 	nd.stack = parent->stack;
 	nd.kind = "rollback";
 	nd.parent = parent->id;
@@ -1939,7 +1938,7 @@ rollout_start(struct rollouts *ro, struct pd_plan *p, int64_t *id, char *err, si
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	ro_user(user, sizeof(user));
+	store_actor(user, sizeof(user));
 	nd.stack = p->stack;
 	nd.kind = "deploy";
 	nd.revision = p->revision;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 /* An executor refreshes its heartbeat every second; one silent for longer
  * than this, or whose pid is gone, has died. */
 #define STORE_HEARTBEAT_DEAD 10
+#define STORE_HEARTBEAT_LOCAL_DEAD 60
 
 struct store {
 	sqlite3 *db;
@@ -570,13 +572,17 @@ store_pid_alive(const struct store *st, const char *host, int64_t pid)
 	return 0;
 }
 
-/* Whether an executor owns the deploy in row Q (columns: host, pid, heartbeat). */
+/* Whether the executor HOST:PID, last heard of at HEARTBEAT, still runs its
+ * deploy.  On this host the pid says so (a pid reused by another program is
+ * caught by the heartbeat, more patiently); elsewhere only the heartbeat. */
 static int
 store_owner_alive(const struct store *st, const char *host, int64_t pid, int64_t heartbeat)
 {
-	if (!store_pid_alive(st, host, pid))
-		return 0;
-	return time(NULL) - heartbeat <= STORE_HEARTBEAT_DEAD;
+	time_t age = time(NULL) - heartbeat;
+
+	if (host != NULL && strcmp(host, st->host) == 0)
+		return store_pid_alive(st, host, pid) && age <= STORE_HEARTBEAT_LOCAL_DEAD;
+	return age <= STORE_HEARTBEAT_DEAD;
 }
 
 /* With the lock held: the id of a deploy of STACK that blocks a new one. */
@@ -1129,4 +1135,46 @@ pd_deploys_free(struct pd_deploy *d, size_t n)
 	for (size_t i = 0; i < n; i++)
 		pd_deploy_free(&d[i]);
 	free(d);
+}
+
+void
+store_actor(char *out, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *tty = ttyname(STDIN_FILENO);
+	const char *ssh = getenv("SSH_CLIENT");
+	char addr[64] = "";
+
+	if (ssh != NULL && ssh[0] != '\0') {
+		/* SSH_CLIENT is "ADDRESS PORT PORT": keep the address. */
+		size_t n = strcspn(ssh, " ");
+
+		snprintf(addr, sizeof(addr), " from %.*s", (int)(n < 48 ? n : 48), ssh);
+	}
+	snprintf(out, len, "%s%s%s%s", pw != NULL ? pw->pw_name : "?", tty ? "@" : "",
+	    tty ? tty : "", addr);
+}
+
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
+void
+store_lock(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+}
+
+void
+store_unlock(struct store *st)
+{
+	pthread_mutex_unlock(&st->lock);
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
 }

@@ -112,4 +112,16 @@ int store_journal_each(struct store *st, int64_t id,
 
 const char *store_phase_name(enum pd_phase p);
 
+/* Who acts, for the record: "user@/dev/pts/3 from 10.1.2.3" (the terminal
+ * and the SSH client address when there are). */
+void store_actor(char *out, size_t len);
+
+/* For other modules that keep tables in the same database (audit, heal):
+ * the connection, and the lock every use of it must hold. */
+struct sqlite3;
+struct sqlite3 *store_sqlite(struct store *st);
+void store_lock(struct store *st);
+void store_unlock(struct store *st);
+const char *store_path(const struct store *st);
+
 #endif

@@ -82,9 +82,10 @@ ok "resume completed it: one container per node, on :1"
 
 # --- killed again during an update, then rolled back
 f=$(stack_file "$S" 2 "$POLICY")
+prev=$(deploy_status "$id" | jq .revision)
 kill_mid_deploy "$f"
 id=$(deploy_status | jq .id)
-deploy_status "$id" | jq -e '.state == "interrupted" and .revision == 2' >/dev/null ||
+deploy_status "$id" | jq -e --argjson p "$prev" '.state == "interrupted" and .from_revision == $p' >/dev/null ||
 	fail "second SIGKILL: $(deploy_status "$id")"
 "$PLANTDECK" rollout rollback "$id" >"$T_TMP/out3" 2>&1 || { cat "$T_TMP/out3" >&2; fail "rollback failed"; }
 deploy_status "$id" | jq -e '.state == "rolled_back"' >/dev/null || fail "after rollback: $(deploy_status "$id")"
