@@ -104,6 +104,13 @@ tmux_keys n
 tmux_dead && fail "n to the quit question quit"
 ok "q while a deploy runs here asks first, saying that quitting pauses it"
 
+tmux_keys Escape Escape
+tmux_wait_for "D Deploys"
+tmux_wait_for "»lab-0" 30
+ok "fleet: a node the deploy is changing is marked"
+tmux_keys D Enter
+tmux_wait_for "Fleet > Deploys > Deploy #1"
+
 wait_row lab-01 90 done
 wait_row lab-02 90 done
 tmux_wait_for "COMPLETED" 30

@@ -16,6 +16,8 @@
  * Everything that came from a stack file or a node is drawn sanitised. */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,21 @@ copy(char *dst, size_t size, const char *s)
 
 	memcpy(dst, s, len);
 	dst[len] = '\0';
+}
+
+/* Block the signals the UI thread handles, around a call that may start
+ * an executor thread: the thread inherits the mask, so they stay the UI's. */
+static void
+signals_hold(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 /* Whether phase P means the deploy is working on that node now. */
@@ -569,12 +586,17 @@ start_plan(struct tui *t)
 	struct pd_plan *p = t->plan;
 	char err[PD_ERROR_LEN], stack[PD_NAME_LEN];
 	int64_t id = 0;
+	sigset_t old;
+	int rc;
 
 	if (p == NULL)
 		return;
 	snprintf(stack, sizeof(stack), "%s", p->stack);
 	t->plan = NULL;
-	if (backend_deploy_start(t->b, p, &id, err, sizeof(err)) != 0) {
+	signals_hold(&old);
+	rc = backend_deploy_start(t->b, p, &id, err, sizeof(err));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		tui_message(t, theme_attr(TH_CRIT), 0, " Not started: %s", err);
 		make_plan(t);   /* the plan stays on the screen */
 		return;
@@ -591,8 +613,13 @@ command(struct tui *t, enum pd_deploy_cmd cmd, int64_t id)
 	static const char *const names[] = { "pause", "resume", "abort", "rollback" };
 	char err[PD_ERROR_LEN];
 	int64_t newid = 0;
+	sigset_t old;
+	int rc;
 
-	if (backend_deploy_command(t->b, id, cmd, 0, &newid, err, sizeof(err)) != 0) {
+	signals_hold(&old);
+	rc = backend_deploy_command(t->b, id, cmd, 0, &newid, err, sizeof(err));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		tui_message(t, theme_attr(TH_CRIT), 0, " Deploy #%lld: %s", (long long)id, err);
 		return;
 	}
