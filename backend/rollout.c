@@ -34,6 +34,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "audit.h"
 #include "compose.h"
 #include "engine.h"
 #include "inventory.h"
@@ -161,6 +162,46 @@ ro_store(struct rollouts *ro, char *err, size_t errlen)
 	    err, errlen) != 0)
 		return -1;
 	return store_open(path, ro->read_only, &ro->st, err, errlen);
+}
+
+struct store *
+rollout_store(struct rollouts *ro, char *err, size_t errlen)
+{
+	return ro_store(ro, err, errlen) == 0 ? ro->st : NULL;
+}
+
+/* Append to the audit trail (audit.c), target "stack STACK revision REV";
+ * a failure is logged and never stops a deploy. */
+static void
+ro_audit(struct rollouts *ro, const char *action, const char *stack, int rev,
+    const char *detail)
+{
+	char target[PD_NAME_LEN + 48], err[PD_ERROR_LEN] = "no database";
+
+	snprintf(target, sizeof(target), "stack %s revision %d", stack, rev);
+	if (ro->st == NULL || audit_append(ro->st, action, target, detail, err, sizeof(err)) != 0)
+		log_msg(LOG_WARN, "audit: %s %s not recorded: %s", action, target, err);
+}
+
+/* "deploy #ID WHAT, nodes a b c" for the audit trail; a new string. */
+static char *
+ro_audit_nodes(int64_t id, const char *what, const struct ro_node *nodes,
+    const struct pd_plan_node *pnodes, size_t n)
+{
+	size_t len = 128 + strlen(what), at;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(nodes != NULL ? nodes[i].inv->name : pnodes[i].node) + 1;
+	out = malloc(len);
+	if (out == NULL)
+		return NULL;
+	at = (size_t)snprintf(out, len, "deploy #%lld %s, %zu node%s:", (long long)id, what, n,
+	    n == 1 ? "" : "s");
+	for (size_t i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, " %s",
+		    nodes != NULL ? nodes[i].inv->name : pnodes[i].node);
+	return out;
 }
 
 STATIC int
@@ -1253,6 +1294,15 @@ ro_rollback_inline(struct rollout *r, int to_revision, char *msg, size_t msglen)
 		return PD_DEPLOY_FAILED;
 	}
 	child->beat_parent = 1;
+	{
+		char what[PD_ERROR_LEN + 96], *detail;
+
+		snprintf(what, sizeof(what), "started automatically (%s), undoes deploy #%lld",
+		    msg, (long long)r->id);
+		detail = ro_audit_nodes(child->id, what, child->nodes, NULL, child->nnodes);
+		ro_audit(r->ro, "rollback-start", child->stack, child->revision, detail);
+		free(detail);
+	}
 	s = ro_run(child);
 	if (s == PD_DEPLOY_COMPLETED) {
 		for (size_t i = 0; i < r->nnodes; i++)
@@ -1429,6 +1479,18 @@ end:
 	if (final == PD_DEPLOY_PAUSED)
 		store_deploy_request(r->ro->st, r->id, NULL, err, sizeof(err));
 	store_deploy_set_state(r->ro->st, r->id, final, msg, err, sizeof(err));
+	{
+		char detail[PD_ERROR_LEN + 64];
+
+		snprintf(detail, sizeof(detail), "deploy #%lld %s: %s", (long long)r->id,
+		    pd_deploy_state_name(final), msg);
+		if (is_rollback && r->parent > 0)
+			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			    "; deploy #%lld %s", (long long)r->parent, final == PD_DEPLOY_COMPLETED ?
+			    "rolled_back" : "failed");
+		ro_audit(r->ro, is_rollback ? "rollback-end" : "deploy-end", r->stack, r->revision,
+		    detail);
+	}
 	ro_end(r, NULL, is_rollback ? "rollback" : "deploy", final == PD_DEPLOY_COMPLETED, msg);
 	log_msg(LOG_INFO, "deploy #%lld %s: %s", (long long)r->id, pd_deploy_state_name(final),
 	    msg);
@@ -1953,6 +2015,15 @@ rollout_start(struct rollouts *ro, struct pd_plan *p, int64_t *id, char *err, si
 	nd.nnodes = p->nnodes;
 	if (store_deploy_create(ro->st, &nd, id, err, errlen) != 0)
 		goto out;
+	{
+		char what[600], *detail;
+
+		snprintf(what, sizeof(what), "started from revision %d, file %s", p->from_revision,
+		    p->file);
+		detail = ro_audit_nodes(*id, what, NULL, p->nodes, p->nnodes);
+		ro_audit(ro, "deploy-start", p->stack, p->revision, detail);
+		free(detail);
+	}
 	snprintf(d.stack, sizeof(d.stack), "%s", p->stack);
 	snprintf(d.kind, sizeof(d.kind), "deploy");
 	d.revision = p->revision;
@@ -2102,8 +2173,9 @@ rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd, int to_
 			    "rolled back: deploy the revision you want (--to REV)", (long long)id);
 			break;
 		}
-		if (d.state == PD_DEPLOY_INTERRUPTED &&
-		    store_deploy_claim(ro->st, id, err, errlen) != 0)
+		/* This process now answers for the deploy (its heartbeat is kept by
+		 * the rollback), so that it does not show as interrupted meanwhile. */
+		if (store_deploy_claim(ro->st, id, err, errlen) != 0)
 			break;
 		r = ro_from_record(ro, &d, err, errlen);
 		if (r == NULL)
@@ -2117,8 +2189,19 @@ rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd, int to_
 			ro_free(r);
 			if (child == NULL)
 				break;
+			child->beat_parent = 1;
 			store_deploy_set_state(ro->st, id, PD_DEPLOY_ROLLING_BACK, NULL, err, errlen);
 			store_journal(ro->st, id, NULL, "rollback", "begin", NULL);
+			{
+				char what[96], *detail;
+
+				snprintf(what, sizeof(what), "requested, undoes deploy #%lld",
+				    (long long)id);
+				detail = ro_audit_nodes(child->id, what, child->nodes, NULL,
+				    child->nnodes);
+				ro_audit(ro, "rollback-start", child->stack, child->revision, detail);
+				free(detail);
+			}
 			if (ro_spawn(ro, child, err, errlen) != 0) {
 				ro_free(child);
 				break;
@@ -2129,14 +2212,18 @@ rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd, int to_
 		rc = 0;
 		break;
 	}
-	pd_deploy_free(&d);
 	if (rc == 0) {
-		char what[32];
+		char what[32], detail[96];
 
 		snprintf(what, sizeof(what), "%s", cmd == PD_CMD_PAUSE ? "pause" :
 		    cmd == PD_CMD_RESUME ? "resume" : cmd == PD_CMD_ABORT ? "abort" : "rollback");
 		log_msg(LOG_INFO, "deploy #%lld: %s requested", (long long)id, what);
+		snprintf(detail, sizeof(detail), "deploy #%lld (%s %s): %s requested",
+		    (long long)id, d.kind, pd_deploy_state_name(d.state), what);
+		if (cmd != PD_CMD_ROLLBACK)     /* recorded as rollback-start */
+			ro_audit(ro, what, d.stack, d.revision, detail);
 	}
+	pd_deploy_free(&d);
 	return rc;
 }
 
@@ -2247,4 +2334,103 @@ rollout_journal(struct rollouts *ro, int64_t id,
 		return -1;
 	pd_deploy_free(&d);
 	return store_journal_each(ro->st, d.id, cb, ctx, err, errlen);
+}
+
+int
+rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
+    const char *file, const char *user, int64_t *id, char *err, size_t errlen)
+{
+	struct compose_stack *spec = NULL;
+	struct compose_policy pol;
+	struct pd_plan_node target = { .wave = 0 };
+	struct store_deploy_new nd = { 0 };
+	struct pd_deploy d = { 0 };
+	struct rollout *r;
+	char actor[64], *pj;
+	int cur = 0;
+
+	*id = 0;
+	if (ro->read_only) {
+		snprintf(err, errlen, "refused: read-only (kiosk or --read-only)");
+		return -1;
+	}
+	if (ro_inv_node(ro, node) == NULL) {
+		snprintf(err, errlen, "node %s is not in the inventory", node);
+		return -1;
+	}
+	if (ro_store(ro, err, errlen) != 0 ||
+	    store_stack_current(ro->st, stack, &cur, err, errlen) != 0)
+		return -1;
+	if (rev == 0)
+		rev = cur;
+	if (rev == 0) {
+		snprintf(err, errlen, "stack %s has no revision yet", stack);
+		return -1;
+	}
+	if (ro_load_revision(ro, stack, rev, &spec, err, errlen) != 0)
+		return -1;
+	pol = spec->policy;
+	pol.canary = 0;
+	pol.parallelism = 0;
+	pol.grow = 0;
+	pol.delay = 0;
+	pol.failure_action = COMPOSE_FAIL_CONTINUE;
+	if (pol.monitor > 5)
+		pol.monitor = 5;
+	pj = ro_policy_json(&pol);
+	if (pj == NULL) {
+		compose_free(spec);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (user == NULL) {
+		store_actor(actor, sizeof(actor));
+		user = actor;
+	}
+	snprintf(target.node, sizeof(target.node), "%s", node);
+	nd.stack = stack;
+	nd.kind = "deploy";
+	nd.revision = rev;
+	nd.from_revision = cur;
+	nd.file = file;
+	nd.failure_action = "continue";
+	nd.max_failure_ratio = pol.max_failure_ratio;
+	nd.policy = pj;
+	nd.user = user;
+	nd.nodes = &target;
+	nd.nnodes = 1;
+	if (store_deploy_create(ro->st, &nd, id, err, errlen) != 0) {
+		free(pj);
+		compose_free(spec);
+		return -1;
+	}
+	free(pj);
+	snprintf(d.stack, sizeof(d.stack), "%s", stack);
+	snprintf(d.kind, sizeof(d.kind), "deploy");
+	d.revision = rev;
+	d.from_revision = cur;
+	d.nnodes = 1;
+	d.nodes = calloc(1, sizeof(*d.nodes));
+	if (d.nodes == NULL) {
+		compose_free(spec);
+		store_deploy_set_state(ro->st, *id, PD_DEPLOY_FAILED, "out of memory", NULL, 0);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(d.nodes[0].node, sizeof(d.nodes[0].node), "%s", node);
+	r = ro_new(ro, *id, &d, spec, &pol, err, errlen);
+	free(d.nodes);
+	if (r == NULL) {
+		store_deploy_set_state(ro->st, *id, PD_DEPLOY_FAILED, err, NULL, 0);
+		return -1;
+	}
+	r->pull_if_missing = 1;
+	if (ro_spawn(ro, r, err, errlen) != 0) {
+		store_deploy_set_state(ro->st, *id, PD_DEPLOY_FAILED, err, NULL, 0);
+		ro_free(r);
+		return -1;
+	}
+	log_msg(LOG_INFO, "deploy #%lld: stack %s revision %d onto %s (%s)", (long long)*id,
+	    stack, rev, node, file);
+	return 0;
 }

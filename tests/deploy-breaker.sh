@@ -14,7 +14,7 @@ POLICY="    canary: 1
     parallelism: 4
     grow: false
     monitor: 2s
-    progress_deadline: 30s
+    progress_deadline: 90s
     max_failure_ratio: 5%
     failure_action: rollback"
 
@@ -29,7 +29,7 @@ grep -q 'rolling back to revision 1' "$T_TMP/out2" || fail "no rollback announce
 st=$("$PLANTDECK" rollout list --json)
 bad=$(echo "$st" | jq '[.[] | select(.kind == "deploy" and .revision == 2)][0]')
 echo "$bad" | jq -e '.state == "rolled_back" and (.message | test("breaker"))' >/dev/null ||
-	fail "the :bad deploy: $bad"
+	fail "the :bad deploy: $bad; the newest deploy: $("$PLANTDECK" rollout status)"
 # Waves: the canary (1), then 4 at a time.  The canary fails (1/N is under
 # 5 % for N >= 21, so it goes on), the next wave fails: 5/N trips it.
 touched=$("$PLANTDECK" rollout status "$(echo "$bad" | jq .id)" --json |
@@ -41,15 +41,15 @@ limit=5
 	fail "$touched nodes touched, want 1..$limit"
 [ $((touched + skipped)) = "$N" ] || fail "$touched touched + $skipped skipped != $N"
 ok "breaker tripped after $touched of $N nodes; $skipped never touched"
-echo "$st" | jq -e '[.[] | select(.kind == "rollback")][0] | .state == "completed" and .revision == 1' \
-	>/dev/null || fail "the rollback deploy: $(echo "$st" | jq '[.[] | select(.kind == "rollback")][0]')"
+rb=$(echo "$st" | jq '[.[] | select(.kind == "rollback")][0].id')
+deploy_status "$rb" | jq -e '.state == "completed" and .revision == 1' >/dev/null ||
+	fail "the rollback deploy: $(deploy_status "$rb")"
 expect_all_on "$S" 1
 stack_ps "$S" | grep -q 'plc-sim:bad' && fail "a :bad container is left"
 ok "every node is back on :1 and healthy, no :bad container left"
 "$PLANTDECK" history "$S" --json | jq -e '.[] | select(.revision == 1) | .current' >/dev/null ||
 	fail "revision 1 is not current after the rollback: $("$PLANTDECK" history "$S")"
 # A rollback is never itself rolled back.
-rb=$(echo "$st" | jq '[.[] | select(.kind == "rollback")][0].id')
 "$PLANTDECK" rollout rollback "$rb" >"$T_TMP/out3" 2>&1 && fail "a rollback was rolled back"
 grep -q 'never itself rolled back' "$T_TMP/out3" || fail "$(cat "$T_TMP/out3")"
 ok "revision 1 current again; a rollback refuses to be rolled back"

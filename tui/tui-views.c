@@ -655,7 +655,8 @@ draw_container(struct tui *t, int top, int rows)
 static int
 event_matches(const struct pd_event *e, const char *f)
 {
-	const char *kind = e->kind == PD_EV_NODE ? "node" : "container";
+	const char *kind = e->kind == PD_EV_NODE ? "node" :
+	    e->kind == PD_EV_ANOMALY ? "agent" : "container";
 
 	if (strncmp(f, "node:", 5) == 0)
 		return has(e->node, f + 5);
@@ -693,7 +694,8 @@ draw_events(struct tui *t, int top, int rows)
 		struct tm tm;
 
 		if (!sel && (strcmp(e->action, "die") == 0 || strcmp(e->action, "oom") == 0 ||
-		    strcmp(e->action, "down") == 0 || strcmp(e->text, "unhealthy") == 0))
+		    strcmp(e->action, "down") == 0 || strcmp(e->text, "unhealthy") == 0 ||
+		    (e->kind == PD_EV_ANOMALY && strcmp(e->severity, "critical") == 0)))
 			act = theme_attr(TH_CRIT);
 		localtime_r(&e->time, &tm);
 		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
