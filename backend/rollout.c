@@ -530,6 +530,13 @@ ro_pull_image(struct ro_node *n, const char *image, char *err, size_t errlen)
 		snprintf(err, errlen, "pull %s: the engine ended the stream without a result",
 		    image);
 		rc = -1;
+	} else {
+		/* For the journal: what the pull did, layer by layer. */
+		size_t fresh = 0;
+
+		for (size_t i = 0; i < p->nlayers; i++)
+			fresh += p->layers[i].total > 0;
+		snprintf(err, errlen, "%s: %zu layers, %zu downloaded", image, p->nlayers, fresh);
 	}
 	engine_reply_free(&rep);
 	free(p);
@@ -556,12 +563,13 @@ ro_pull_node(struct ro_node *n)
 			continue;
 		snprintf(step, sizeof(step), "pull %.56s", r->spec->services[i].name);
 		ro_begin(r, n, step, image);
+		err[0] = '\0';
 		if (ro_pull_image(n, image, err, sizeof(err)) != 0) {
 			ro_end(r, n, step, 0, err);
 			ro_phase(n, PD_PHASE_FAILED, step, err);
 			return -1;
 		}
-		ro_end(r, n, step, 1, image);
+		ro_end(r, n, step, 1, err[0] ? err : image);
 	}
 	pthread_mutex_lock(&r->lock);
 	n->pull_pct = 100;
