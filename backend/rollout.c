@@ -1936,23 +1936,19 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 	}
 	ro_secs(mon, sizeof(mon), stack->policy.monitor);
 	ro_secs(dl, sizeof(dl), stack->policy.progress_deadline);
-	snprintf(p->policy, sizeof(p->policy), "canary %d, then %s%s%s; monitor %s, deadline %s; "
-	    "max failure %g%% -> %s; %s; pulls <= %d per registry",
-	    stack->policy.canary, stack->policy.grow ? "waves doubling up to " : "waves of ",
-	    stack->policy.parallelism > 0 ? "" : "all",
-	    "", mon, dl, 100 * stack->policy.max_failure_ratio,
-	    compose_failure_action_name(stack->policy.failure_action),
-	    compose_order_name(stack->policy.order), stack->policy.max_pulls);
-	if (stack->policy.parallelism > 0) {
-		char tmp[PD_ERROR_LEN];
+	{
+		char upto[32];
 
-		snprintf(tmp, sizeof(tmp), "canary %d, then %s%d; monitor %s, deadline %s; "
-		    "max failure %g%% -> %s; %s; pulls <= %d per registry", stack->policy.canary,
-		    stack->policy.grow ? "waves doubling up to " : "waves of ",
-		    stack->policy.parallelism, mon, dl, 100 * stack->policy.max_failure_ratio,
+		if (stack->policy.parallelism > 0)
+			snprintf(upto, sizeof(upto), "%d", stack->policy.parallelism);
+		else
+			snprintf(upto, sizeof(upto), "all");
+		snprintf(p->policy, sizeof(p->policy), "canary %d, then %s%s; monitor %s, "
+		    "deadline %s; max failure %g%% -> %s; %s; pulls <= %d per registry",
+		    stack->policy.canary, stack->policy.grow ? "waves doubling up to " :
+		    "waves of ", upto, mon, dl, 100 * stack->policy.max_failure_ratio,
 		    compose_failure_action_name(stack->policy.failure_action),
 		    compose_order_name(stack->policy.order), stack->policy.max_pulls);
-		snprintf(p->policy, sizeof(p->policy), "%s", tmp);
 	}
 	if (ro_store(ro, err, errlen) == 0) {
 		store_stack_current(ro->st, p->stack, &p->from_revision, err, errlen);
