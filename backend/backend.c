@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include "audit.h"
 #include "backend.h"
 #include "capture.h"
 #include "fleet.h"
@@ -309,4 +310,26 @@ backend_deploy_journal(struct backend *b, int64_t id,
         const char *status, const char *detail), void *ctx, char *err, size_t errlen)
 {
 	return rollout_journal(b->rollouts, id, cb, ctx, err, errlen);
+}
+
+int
+backend_audit_list(struct backend *b, time_t since, struct pd_audit_entry **out, size_t *n,
+    char *err, size_t errlen)
+{
+	struct store *st = rollout_store(b->rollouts, err, errlen);
+
+	*out = NULL;
+	*n = 0;
+	return st != NULL ? audit_list(st, since, out, n, err, errlen) : -1;
+}
+
+int
+backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, char *why,
+    size_t whylen)
+{
+	struct store *st = rollout_store(b->rollouts, why, whylen);
+
+	*first_bad = 0;
+	*count = 0;
+	return st != NULL ? audit_verify(st, first_bad, count, why, whylen) : -1;
 }

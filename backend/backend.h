@@ -488,4 +488,30 @@ int backend_deploy_journal(struct backend *b, int64_t id,
 int backend_history(struct backend *b, const char *stack, struct pd_revision **out,
     size_t *n, char *err, size_t errlen);
 
+/* ---------------------------------------------------------------- audit */
+
+/* One entry of the audit trail (doc/audit.md), as it is stored. */
+struct pd_audit_entry {
+	int64_t id;
+	char time[40];                   /* ISO 8601 UTC: "2025-03-01T12:00:00.123Z" */
+	char *actor;                     /* "user@/dev/pts/3 from 10.1.2.3" */
+	char *action;                    /* "deploy", "rollback", "tune", "approve", ... */
+	char *target;
+	char *detail;
+	char prev_hash[65];              /* hex SHA-256 of the entry before */
+	char hash[65];                   /* hex SHA-256 of this one */
+};
+
+void pd_audit_free(struct pd_audit_entry *e, size_t n);
+
+/* The audit entries written at or after SINCE (0: all), oldest first;
+ * 0, or -1 with ERR. */
+int backend_audit_list(struct backend *b, time_t since, struct pd_audit_entry **out,
+    size_t *n, char *err, size_t errlen);
+
+/* Check the audit chain: 0 intact (*COUNT entries), 1 broken (*FIRST_BAD,
+ * WHY names it), -1 unreadable (WHY). */
+int backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, char *why,
+    size_t whylen);
+
 #endif

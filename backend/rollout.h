@@ -10,6 +10,7 @@
 
 struct inventory;
 struct rollouts;
+struct store;
 
 /* Deploys over the nodes of INV (kept, not copied: it must outlive the
  * rollouts), with the database DB_PATH (see backend_config.db_path).
@@ -39,6 +40,21 @@ int rollout_history(struct rollouts *ro, const char *stack, struct pd_revision *
 int rollout_journal(struct rollouts *ro, int64_t id,
     void (*cb)(void *ctx, double time, const char *node, const char *step,
         const char *status, const char *detail), void *ctx, char *err, size_t errlen);
+
+/* The database of deploys, opened on first use and owned by RO (other
+ * modules keep tables in it: audit); NULL with ERR when it cannot be. */
+struct store *rollout_store(struct rollouts *ro, char *err, size_t errlen);
+
+/* Bring STACK to its kept revision REV (0: the current one) on NODE alone,
+ * in an executor thread of this process: a deploy record (kind "deploy",
+ * no new revision) with the revision's policy but no canary, failure_action
+ * continue and monitor at most 5 s; FILE in its record says why ("heal
+ * #12: reschedule"), USER who asked (NULL: store_actor()).  The self-healer
+ * uses it to reschedule a stack and to roll one node back.  Refused in
+ * read-only and while the stack has a deploy running.  0 with *ID, or -1
+ * with ERR. */
+int rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
+    const char *file, const char *user, int64_t *id, char *err, size_t errlen);
 
 #ifdef UNITTEST
 /* Split an image reference into the repository and the tag or digest. */

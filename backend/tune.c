@@ -17,10 +17,13 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "audit.h"
 #include "backend.h"
 #include "cgroup.h"
 #include "engine.h"
 #include "inventory.h"
+#include "log.h"
+#include "store.h"
 #include "tune.h"
 
 #define TUNE_NANO 1000000000ll
@@ -1087,6 +1090,41 @@ backend_tune_parse(const char *kv, char *err, size_t errlen)
 	return tune_parse(kv, &r, err, errlen);
 }
 
+/* Record a change in the audit trail (audit.c): ACTION on RES's container,
+ * each item with what became of it (ONLY_CHANGED: those --fix re-applied
+ * or that still drift).  The change is made either way: when
+ * the database cannot be written, a warning is logged. */
+static void
+tune_audit(const struct backend_config *cfg, const char *action, const char *container,
+    const struct pd_tune_result *res, int only_changed)
+{
+	char path[4096], err[PD_ERROR_LEN], target[PD_NAME_LEN * 2 + 48];
+	char detail[PD_TUNE_ITEMS * (PD_TUNE_VALUE_LEN + 220) + 64];
+	size_t at = 0;
+	struct store *st;
+
+	snprintf(target, sizeof(target), "node %s container %s", res->node,
+	    res->name[0] != '\0' ? res->name : container);
+	detail[0] = '\0';
+	for (size_t i = 0; i < res->nitems && at < sizeof(detail); i++) {
+		const struct pd_tune_item *it = &res->items[i];
+
+		if (only_changed && it->ok && strncmp(it->note, "fixed", 5) != 0)
+			continue;
+		at += (size_t)snprintf(detail + at, sizeof(detail) - at, "%s%s=%s (%s%s%s)",
+		    at ? "; " : "", it->key, it->want, it->ok ? "ok" : "NOT OK",
+		    it->note[0] ? ": " : "", it->note);
+	}
+	if (store_default_path(cfg->db_path, path, sizeof(path), err, sizeof(err)) != 0 ||
+	    store_open(path, 0, &st, err, sizeof(err)) != 0) {
+		log_msg(LOG_WARN, "audit: %s %s not recorded: %s", action, target, err);
+		return;
+	}
+	if (audit_append(st, action, target, detail, err, sizeof(err)) != 0)
+		log_msg(LOG_WARN, "audit: %s %s not recorded: %s", action, target, err);
+	store_close(st);
+}
+
 int
 backend_tune(const struct backend_config *cfg, const char *node, const char *container,
     char *const *kv, size_t nkv, struct pd_tune_result *res, char *err, size_t errlen)
@@ -1119,6 +1157,8 @@ backend_tune(const struct backend_config *cfg, const char *node, const char *con
 	rc = tune_apply(st, e, tune_local_fs(&fs), tune_proc_root(), container, reqs, nkv, res,
 	    err, errlen);
 	tune_store_free(st);
+	if (res->nitems > 0)
+		tune_audit(cfg, "tune", container, res, 0);
 	engine_free(e);
 	return rc;
 }
@@ -1148,6 +1188,8 @@ backend_tune_check(const struct backend_config *cfg, const char *node, const cha
 	rc = tune_check(st, e, tune_local_fs(&fs), tune_proc_root(), container, fix, res, err,
 	    errlen);
 	tune_store_free(st);
+	if (fix && (res->fixed > 0 || rc == 1))      /* something was re-applied */
+		tune_audit(cfg, "tune-fix", container, res, 1);
 	engine_free(e);
 	return rc;
 }

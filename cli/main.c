@@ -22,6 +22,7 @@ static const struct cli_command cli_commands[] = {
 	{ "deploy", cli_deploy, "roll a stack (compose file) out over the fleet" },
 	{ "rollout", cli_rollout, "status, pause, resume, abort or roll back a deploy" },
 	{ "history", cli_history, "a stack's kept revisions" },
+	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
 	{ NULL, NULL, NULL },
 };
 

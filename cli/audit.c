@@ -1,0 +1,265 @@
+/* audit.c: `plantdeck audit` — list the audit trail, and check its chain.
+ *
+ *   plantdeck audit [--since T] [--json]   the entries, oldest first
+ *   plantdeck audit verify                 exit 0 when the chain is intact,
+ *                                          1 naming the first entry that was
+ *                                          altered, removed or inserted
+ *
+ * T is an ISO 8601 date or time ("2025-03-01", "2025-03-01T14:30",
+ * "2025-03-01 14:30:00Z": local time unless it ends in Z) or a duration
+ * back from now ("90m", "2h", "3d", "1w").  doc/audit.md has the rest. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "backend/backend.h"
+#include "cli.h"
+
+/* Parse --since: a duration back from NOW, or an ISO 8601 date or time;
+ * the time, or -1. */
+static time_t
+audit_parse_since(const char *text, time_t now)
+{
+	static const char *const formats[] = {
+		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+		"%Y-%m-%d",
+	};
+	char *end;
+	long long n;
+
+	if (isdigit((unsigned char)text[0])) {
+		errno = 0;
+		n = strtoll(text, &end, 10);
+		if (errno == 0 && n >= 0 && n <= 100LL * 366 * 86400 && end[0] != '\0' &&
+		    end[1] == '\0') {
+			long long unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ?
+			    3600 : end[0] == 'd' ? 86400 : end[0] == 'w' ? 7 * 86400 : 0;
+
+			if (unit != 0 && n * unit <= (long long)now)
+				return now - (time_t)(n * unit);
+		}
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm;
+		const char *rest;
+		time_t t;
+
+		memset(&tm, 0, sizeof(tm));
+		rest = strptime(text, formats[i], &tm);
+		if (rest == NULL)
+			continue;
+		if (rest[0] == '.') {               /* fractions of a second: ignored */
+			rest++;
+			while (isdigit((unsigned char)rest[0]))
+				rest++;
+		}
+		if (strcmp(rest, "Z") == 0) {
+			t = timegm(&tm);
+		} else if (rest[0] == '\0') {
+			tm.tm_isdst = -1;
+			t = mktime(&tm);
+		} else {
+			continue;
+		}
+		return t;
+	}
+	return (time_t)-1;
+}
+
+/* Open the backend of the global options (without starting the fleet). */
+static int
+audit_backend(const struct cli_global *g, struct backend **b)
+{
+	struct backend_config cfg;
+	char err[512];
+
+	cli_backend_config(g, &cfg);
+	if (backend_open(&cfg, b, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: audit: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* S made safe for a terminal; a new string (S itself when out of memory
+ * is not an option: NULL). */
+static char *
+audit_clean(const char *s, int ascii)
+{
+	size_t len = strlen(s) * 6 + 16;
+	char *out = malloc(len);
+
+	if (out != NULL)
+		pd_sanitize(out, len, s, ascii);
+	return out;
+}
+
+static int
+audit_verify_cmd(const struct cli_global *g)
+{
+	struct backend *b;
+	char why[1024];
+	int64_t bad;
+	size_t n;
+	int rc;
+
+	if (audit_backend(g, &b) != 0)
+		return CLI_EXIT_USAGE;
+	rc = backend_audit_verify(b, &bad, &n, why, sizeof(why));
+	backend_close(b);
+	if (rc < 0) {
+		fprintf(stderr, "plantdeck: audit verify: %s\n", why);
+		return CLI_EXIT_FAIL;
+	}
+	if (rc > 0) {
+		printf("audit chain broken: %s\n", why);
+		return CLI_EXIT_FAIL;
+	}
+	printf("audit chain intact: %zu entr%s\n", n, n == 1 ? "y" : "ies");
+	return CLI_EXIT_OK;
+}
+
+static void
+audit_print_json(const struct pd_audit_entry *v, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *s;
+
+	for (size_t i = 0; i < n && arr != NULL; i++) {
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(r, "id", (double)v[i].id);
+		cJSON_AddStringToObject(r, "time", v[i].time);
+		cJSON_AddStringToObject(r, "actor", v[i].actor);
+		cJSON_AddStringToObject(r, "action", v[i].action);
+		cJSON_AddStringToObject(r, "target", v[i].target);
+		cJSON_AddStringToObject(r, "detail", v[i].detail);
+		cJSON_AddStringToObject(r, "prev_hash", v[i].prev_hash);
+		cJSON_AddStringToObject(r, "hash", v[i].hash);
+		cJSON_AddItemToArray(arr, r);
+	}
+	s = arr != NULL ? cJSON_PrintUnformatted(arr) : NULL;
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+	cJSON_Delete(arr);
+}
+
+static int
+audit_print_text(const struct pd_audit_entry *v, size_t n, int ascii)
+{
+	printf("%5s  %-24s  %-16s  %-14s  %s\n", "ID", "TIME (UTC)", "ACTOR", "ACTION",
+	    "TARGET: DETAIL");
+	for (size_t i = 0; i < n; i++) {
+		char *actor = audit_clean(v[i].actor, ascii);
+		char *action = audit_clean(v[i].action, ascii);
+		char *target = audit_clean(v[i].target, ascii);
+		char *detail = audit_clean(v[i].detail, ascii);
+		char *time = audit_clean(v[i].time, ascii);
+
+		if (actor == NULL || action == NULL || target == NULL || detail == NULL ||
+		    time == NULL) {
+			free(actor);
+			free(action);
+			free(target);
+			free(detail);
+			free(time);
+			fprintf(stderr, "plantdeck: audit: out of memory\n");
+			return CLI_EXIT_FAIL;
+		}
+		printf("%5lld  %-24s  %-16s  %-14s  %s%s%s\n", (long long)v[i].id, time, actor,
+		    action, target, detail[0] != '\0' ? ": " : "", detail);
+		free(actor);
+		free(action);
+		free(target);
+		free(detail);
+		free(time);
+	}
+	return CLI_EXIT_OK;
+}
+
+int
+cli_audit(const struct cli_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pd_audit_entry *v;
+	struct backend *b;
+	char err[1024];
+	time_t since = 0;
+	size_t n;
+	int json = 0, opt, rc;
+
+	optind = 0;         /* 0: glibc starts over (main() used "+") */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			since = audit_parse_since(optarg, time(NULL));
+			if (since == (time_t)-1)
+				return cli_usage_error("audit", "--since '%s': want an ISO 8601 date or "
+				    "time (2025-03-01, 2025-03-01T14:30:00Z) or a duration (90m, 2h, "
+				    "3d, 1w)", optarg);
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			printf("Usage: plantdeck [OPTION]... audit [--since T] [--json]\n"
+			    "       plantdeck [OPTION]... audit verify\n"
+			    "The audit trail: every deploy, rollback, pause, resume, abort, approval,\n"
+			    "rejection, automatic action and tuning change, oldest first; each entry\n"
+			    "carries the SHA-256 of the one before it.\n"
+			    "\n"
+			    "  --since T   entries written at or after T: an ISO 8601 date or time\n"
+			    "              (local unless it ends in Z) or a duration (90m, 2h, 3d, 1w)\n"
+			    "  --json      one JSON array, with each entry's prev_hash and hash\n"
+			    "\n"
+			    "verify checks the whole chain: exit 0 when intact, 1 naming the first\n"
+			    "entry that was altered, removed or inserted (doc/audit.md).\n");
+			return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error("audit", "'%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "verify") == 0) {
+		if (argc - optind > 1)
+			return cli_usage_error("audit", "verify takes no arguments");
+		if (json || since != 0)
+			return cli_usage_error("audit", "verify checks the whole chain: no --since "
+			    "or --json");
+		return audit_verify_cmd(g);
+	}
+	if (optind < argc)
+		return cli_usage_error("audit", "unknown argument '%s' (verify?)", argv[optind]);
+	if (audit_backend(g, &b) != 0)
+		return CLI_EXIT_USAGE;
+	if (backend_audit_list(b, since, &v, &n, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: audit: %s\n", err);
+		backend_close(b);
+		return CLI_EXIT_FAIL;
+	}
+	backend_close(b);
+	if (json) {
+		audit_print_json(v, n);
+		rc = CLI_EXIT_OK;
+	} else {
+		rc = audit_print_text(v, n, g->ascii);
+	}
+	pd_audit_free(v, n);
+	return rc;
+}
