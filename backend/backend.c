@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "capture.h"
 #include "fleet.h"
+#include "heal.h"
 #include "inventory.h"
 #include "log.h"
 #include "rollout.h"
@@ -25,6 +26,7 @@ struct backend {
 	struct inventory *inv;
 	struct fleet *fleet;
 	struct rollouts *rollouts;
+	struct heal *heal;
 };
 
 const char *
@@ -174,7 +176,9 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		return -1;
 	}
 	b->rollouts = rollouts_new(b->inv, cfg->db_path, cfg->read_only, backend_poke, b);
-	if (b->rollouts == NULL) {
+	if (b->rollouts != NULL)
+		b->heal = heal_new(cfg, b->inv, b->fleet, b->rollouts);
+	if (b->rollouts == NULL || b->heal == NULL) {
 		snprintf(err, errlen, "out of memory");
 		backend_close(b);
 		return -1;
@@ -192,7 +196,11 @@ backend_node_count(const struct backend *b)
 int
 backend_start(struct backend *b)
 {
-	return fleet_start(b->fleet);
+	int rc = fleet_start(b->fleet);
+
+	if (rc == 0 && b->cfg.heal)
+		rc = heal_start(b->heal);
+	return rc;
 }
 
 int
@@ -242,6 +250,8 @@ backend_close(struct backend *b)
 {
 	if (b == NULL)
 		return;
+	/* The healer first: its workers wait on deploys and use the fleet. */
+	heal_free(b->heal);
 	rollouts_free(b->rollouts);
 	fleet_free(b->fleet);
 	inventory_free(b->inv);
@@ -332,4 +342,39 @@ backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, char 
 	*first_bad = 0;
 	*count = 0;
 	return st != NULL ? audit_verify(st, first_bad, count, why, whylen) : -1;
+}
+
+/* ---------------------------------------------------------------- heal */
+
+int
+backend_heal_findings(struct backend *b, int all, struct pd_finding **out, size_t *n,
+    char *err, size_t errlen)
+{
+	return heal_findings(b->heal, all, out, n, err, errlen);
+}
+
+int
+backend_heal_list(struct backend *b, int all, struct pd_proposal **out, size_t *n, char *err,
+    size_t errlen)
+{
+	return heal_list(b->heal, all, out, n, err, errlen);
+}
+
+int
+backend_heal_approve(struct backend *b, int64_t id, char *err, size_t errlen)
+{
+	return heal_approve(b->heal, id, err, errlen);
+}
+
+int
+backend_heal_reject(struct backend *b, int64_t id, const char *reason, char *err,
+    size_t errlen)
+{
+	return heal_reject(b->heal, id, reason, err, errlen);
+}
+
+int
+backend_heal_runner(struct backend *b, char *who, size_t wholen)
+{
+	return heal_runner(b->heal, who, wholen);
 }

@@ -188,6 +188,8 @@ struct backend_config {
 	const char *db_path;          /* the database (deploys, revisions, journal); NULL:
 	                                 $PLANTDECK_DB, else $XDG_STATE_HOME/plantdeck/plantdeck.db,
 	                                 else ~/.local/state/plantdeck/plantdeck.db */
+	int heal;                     /* backend_start also runs the heal detectors and
+	                                 executor (not under read_only); see "heal" below */
 };
 
 /* Load the inventory and prepare the nodes; nothing is started.  On a bad
@@ -513,5 +515,109 @@ int backend_audit_list(struct backend *b, time_t since, struct pd_audit_entry **
  * WHY names it), -1 unreadable (WHY). */
 int backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, char *why,
     size_t whylen);
+
+/* ---------------------------------------------------------------- heal */
+/* Implemented in backend/heal.c (doc/heal.md).  Detectors turn the fleet's
+ * events and samples into findings; a finding becomes a proposal, one at a
+ * time, along an escalation ladder (restart -> reschedule -> roll back; an
+ * OOM first raises the memory limit when heal.memory_headroom allows).  An
+ * engineer approves or rejects each proposal (heal.auto may approve chosen
+ * action classes of chosen stacks); the process that runs the detectors
+ * (backend_config.heal: the cockpit, `plantdeck heal watch`) carries out
+ * approved proposals, verifies the outcome, and proposes the next stage
+ * when it did not help.  Findings and proposals live in the database, so
+ * that any process lists, approves and rejects them.  Every text in them
+ * that came from a node is untrusted: sanitise it before display. */
+
+enum pd_finding_kind {
+	PD_FIND_CRASH_LOOP,              /* N die events in a window */
+	PD_FIND_EXITED,                  /* a stack's container exited non-zero */
+	PD_FIND_OOM,                     /* the engine's oom event */
+	PD_FIND_UNHEALTHY,               /* its healthcheck says unhealthy */
+	PD_FIND_NODE_DOWN,               /* unreachable past a grace period */
+	PD_FIND_PULL_FAILED,             /* a deploy could not pull an image */
+};
+
+enum pd_heal_action {
+	PD_HEAL_RESTART,                 /* restart the container where it is */
+	PD_HEAL_RESCHEDULE,              /* its stack onto another node of its placement */
+	PD_HEAL_ROLLBACK,                /* its stack to the previous revision, on its node */
+	PD_HEAL_MEMORY,                  /* raise its memory limit (and start it if stopped) */
+};
+
+enum pd_proposal_state {
+	PD_PROP_PENDING,                 /* waits for approve or reject */
+	PD_PROP_APPROVED,                /* waits for the executor */
+	PD_PROP_EXECUTING,
+	PD_PROP_VERIFYING,               /* done; watching whether it helped */
+	PD_PROP_SUCCEEDED,               /* it helped */
+	PD_PROP_FAILED,                  /* it could not be done or did not help */
+	PD_PROP_REJECTED,
+	PD_PROP_EXPIRED,                 /* the situation resolved itself first */
+};
+
+/* What a detector saw. */
+struct pd_finding {
+	int64_t id;
+	enum pd_finding_kind kind;
+	char node[PD_NAME_LEN];          /* where (moves with a reschedule) */
+	char container[PD_NAME_LEN];     /* "" for a node's finding */
+	char stack[PD_NAME_LEN];         /* "" when not a stack's container */
+	int open;                        /* 0: resolved (quiet for a while) */
+	int count;                       /* how often seen: events, or returns after a quiet spell */
+	time_t first_seen, last_seen, resolved;
+	char evidence[PD_ERROR_LEN];     /* what was seen, when, how often */
+};
+
+/* One proposed action for a finding. */
+struct pd_proposal {
+	int64_t id;
+	int64_t finding;
+	enum pd_finding_kind kind;       /* of its finding */
+	int stage;                       /* 1, 2, 3: its place on the escalation ladder */
+	enum pd_heal_action action;
+	enum pd_proposal_state state;
+	char node[PD_NAME_LEN];          /* the target: a container of a node */
+	char container[PD_NAME_LEN];
+	char stack[PD_NAME_LEN];         /* "" when not a stack's container */
+	char to_node[PD_NAME_LEN];       /* reschedule: where to */
+	int to_revision;                 /* rollback: to which revision */
+	uint64_t memory_from, memory_to; /* memory: the limit now and proposed, bytes */
+	char reason[PD_ERROR_LEN];       /* why this action */
+	char evidence[PD_ERROR_LEN];     /* the finding's evidence when proposed */
+	char expected[PD_ERROR_LEN];     /* what should be true afterwards */
+	char result[PD_ERROR_LEN];       /* what was done and seen, or why it expired */
+	int automatic;                   /* approved by the inventory's heal.auto */
+	char decided_by[128];            /* who approved or rejected (store_actor) */
+	char reject_reason[PD_ERROR_LEN];
+	time_t created, updated, decided;
+};
+
+/* Findings (ALL: resolved ones too, else open ones), newest first, in a
+ * new array; 0, or -1 with ERR. */
+int backend_heal_findings(struct backend *b, int all, struct pd_finding **out, size_t *n,
+    char *err, size_t errlen);
+
+/* Proposals (ALL: every one, else those not yet over: pending, approved,
+ * executing, verifying), newest first, in a new array; 0, or -1 with ERR. */
+int backend_heal_list(struct backend *b, int all, struct pd_proposal **out, size_t *n,
+    char *err, size_t errlen);
+
+/* Approve or reject pending proposal ID, as store_actor(); audited.
+ * Refused in read-only (kiosk, --read-only), and when ID is not pending
+ * (another process decided first).  An approved proposal is carried out by
+ * the process that runs the detectors, within a second or so.  0, or -1
+ * with ERR. */
+int backend_heal_approve(struct backend *b, int64_t id, char *err, size_t errlen);
+int backend_heal_reject(struct backend *b, int64_t id, const char *reason, char *err,
+    size_t errlen);
+
+/* Whether a process runs the detectors and the executor for this database
+ * now (WHO: "host pid N"); 1, 0, or -1 with WHO the error. */
+int backend_heal_runner(struct backend *b, char *who, size_t wholen);
+
+const char *pd_finding_kind_name(enum pd_finding_kind k);
+const char *pd_heal_action_name(enum pd_heal_action a);
+const char *pd_proposal_state_name(enum pd_proposal_state s);
 
 #endif

@@ -90,12 +90,27 @@ struct inv_defaults {
 };
 
 /* The keys each mapping may hold, by the index its value is returned at. */
-enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_NKEYS };
+enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_NKEYS };
 static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_SITE] = "site",
 	[TOP_DEFAULTS] = "defaults",
 	[TOP_NODES] = "nodes",
 	[TOP_KIOSK] = "kiosk",
+	[TOP_HEAL] = "heal",
+};
+
+enum { HEAL_AUTO, HEAL_HEADROOM, HEAL_MEMORY_MAX, HEAL_VERIFY, HEAL_NKEYS };
+static const char *const inv_heal_keys[HEAL_NKEYS] = {
+	[HEAL_AUTO] = "auto",
+	[HEAL_HEADROOM] = "memory_headroom",
+	[HEAL_MEMORY_MAX] = "memory_max",
+	[HEAL_VERIFY] = "verify_window",
+};
+
+enum { HAUTO_STACK, HAUTO_ACTIONS, HAUTO_NKEYS };
+static const char *const inv_heal_auto_keys[HAUTO_NKEYS] = {
+	[HAUTO_STACK] = "stack",
+	[HAUTO_ACTIONS] = "actions",
 };
 
 enum { KIOSK_EXIT_CHORD, KIOSK_NKEYS };
@@ -582,6 +597,9 @@ inventory_free(struct inventory *inv)
 	free(inv->source);
 	free(inv->site);
 	free(inv->kiosk_exit_chord);
+	for (size_t i = 0; i < inv->heal.nautos; i++)
+		free(inv->heal.autos[i].stack);
+	free(inv->heal.autos);
 	free(inv);
 }
 
@@ -1116,6 +1134,163 @@ inv_file_kiosk(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	return 0;
 }
 
+/* Scalar N as an unsigned number with an optional suffix: *NUM and the
+ * suffix in SUF (""); 0, or -1 when it is not one. */
+static int
+inv_number(const yaml_node_t *n, unsigned long long *num, char *suf, size_t suflen)
+{
+	const char *s;
+	size_t len, i = 0;
+	unsigned long long v = 0;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return -1;
+	s = inv_scalar(n);
+	len = n->data.scalar.length;
+	if (len == 0 || !inv_isdigit((unsigned char)s[0]))
+		return -1;
+	for (; i < len && inv_isdigit((unsigned char)s[i]); i++) {
+		if (v > (ULLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+	}
+	if (len - i >= suflen)
+		return -1;
+	memcpy(suf, s + i, len - i);
+	suf[len - i] = '\0';
+	*num = v;
+	return 0;
+}
+
+/* One entry of heal.auto: {stack: NAME, actions: [restart, ...]}. */
+static int
+inv_file_heal_auto(struct inv_file *f, yaml_node_t *m, struct inv_heal_auto *a)
+{
+	static const char *const names[] = { "restart", "reschedule", "rollback", "memory" };
+	static const unsigned bits[] = { INV_HEAL_RESTART, INV_HEAL_RESCHEDULE, INV_HEAL_ROLLBACK,
+	    INV_HEAL_MEMORY };
+	yaml_node_t *vals[HAUTO_NKEYS], *keyn[HAUTO_NKEYS], *acts;
+	struct inv_q q;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return inv_error(f, &m->start_mark,
+		    "an 'auto' entry must be a mapping (stack, actions)");
+	if (inv_mapping(f, m, inv_heal_auto_keys, HAUTO_NKEYS, vals, keyn) != 0)
+		return -1;
+	if (vals[HAUTO_STACK] == NULL)
+		return inv_error(f, &m->start_mark, "an 'auto' entry has no 'stack'");
+	if (vals[HAUTO_ACTIONS] == NULL)
+		return inv_error(f, &m->start_mark, "an 'auto' entry has no 'actions'");
+	a->stack = inv_text(f, vals[HAUTO_STACK], "'stack'", INV_MAX_NAME * 2);
+	if (a->stack == NULL)
+		return -1;
+	acts = vals[HAUTO_ACTIONS];
+	if (acts->type != YAML_SEQUENCE_NODE)
+		return inv_error(f, &acts->start_mark, "'actions' must be a list "
+		    "(restart, reschedule, rollback, memory)");
+	for (yaml_node_item_t *it = acts->data.sequence.items.start;
+	    it < acts->data.sequence.items.top; it++) {
+		yaml_node_t *v = inv_get(f, *it);
+		size_t k;
+
+		if (v == NULL || v->type != YAML_SCALAR_NODE)
+			return inv_error(f, v != NULL ? &v->start_mark : &acts->start_mark,
+			    "an action must be a word (restart, reschedule, rollback, memory)");
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (inv_scalar_is(v, names[k]))
+				break;
+		if (k == sizeof(names) / sizeof(names[0])) {
+			inv_quote(&q, inv_scalar(v), v->data.scalar.length, INV_QUOTE);
+			return inv_error(f, &v->start_mark, "unknown action '%s': use restart, "
+			    "reschedule, rollback or memory", q.s);
+		}
+		a->actions |= bits[k];
+	}
+	return 0;
+}
+
+/* Read "heal:" (auto, memory_headroom, memory_max, verify_window). */
+static int
+inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
+{
+	yaml_node_t *vals[HEAL_NKEYS], *keyn[HEAL_NKEYS], *v;
+	unsigned long long num;
+	char suf[8];
+	struct inv_q q;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return inv_error(f, &m->start_mark, "'heal' must be a mapping "
+		    "(auto, memory_headroom, memory_max, verify_window)");
+	if (inv_mapping(f, m, inv_heal_keys, HEAL_NKEYS, vals, keyn) != 0)
+		return -1;
+	if ((v = vals[HEAL_AUTO]) != NULL) {
+		size_t count;
+
+		if (v->type != YAML_SEQUENCE_NODE)
+			return inv_error(f, &v->start_mark, "'auto' must be a list of "
+			    "{stack, actions}");
+		count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		inv->heal.autos = calloc(count ? count : 1, sizeof(*inv->heal.autos));
+		if (inv->heal.autos == NULL)
+			return inv_error(f, &v->start_mark, "out of memory");
+		for (size_t i = 0; i < count; i++) {
+			yaml_node_t *item = inv_get(f, v->data.sequence.items.start[i]);
+
+			inv->heal.nautos = i + 1;
+			if (item == NULL)
+				return inv_error(f, &v->start_mark, "broken list");
+			if (inv_file_heal_auto(f, item, &inv->heal.autos[i]) != 0)
+				return -1;
+		}
+	}
+	if ((v = vals[HEAL_HEADROOM]) != NULL) {
+		if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
+		    (suf[0] != '\0' && strcmp(suf, "%") != 0) || num < 1 || num > 1000) {
+			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
+			return inv_error(f, &v->start_mark, "'memory_headroom' must be a percentage "
+			    "from 1%% to 1000%%, not '%s'", q.s);
+		}
+		inv->heal.memory_headroom = (int)num;
+	}
+	if ((v = vals[HEAL_MEMORY_MAX]) != NULL) {
+		unsigned long long mult = 0;
+
+		if (inv_number(v, &num, suf, sizeof(suf)) == 0) {
+			if (suf[0] == '\0' || strcmp(suf, "B") == 0 || strcmp(suf, "b") == 0)
+				mult = 1;
+			else if (strcasecmp(suf, "K") == 0 || strcasecmp(suf, "KiB") == 0)
+				mult = 1ull << 10;
+			else if (strcasecmp(suf, "M") == 0 || strcasecmp(suf, "MiB") == 0)
+				mult = 1ull << 20;
+			else if (strcasecmp(suf, "G") == 0 || strcasecmp(suf, "GiB") == 0)
+				mult = 1ull << 30;
+		}
+		if (mult == 0 || num == 0 || num > (1ull << 50) / mult || num * mult < (6ull << 20)) {
+			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
+			return inv_error(f, &v->start_mark, "'memory_max' must be a size of at least "
+			    "6M, like 512M or 2G, not '%s'", q.s);
+		}
+		inv->heal.memory_max = num * mult;
+	}
+	if ((v = vals[HEAL_VERIFY]) != NULL) {
+		if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
+		    (suf[0] != '\0' && strcmp(suf, "s") != 0 && strcmp(suf, "m") != 0) ||
+		    num < 1 || (suf[0] == 'm' ? num * 60 : num) > 3600) {
+			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
+			return inv_error(f, &v->start_mark, "'verify_window' must be a duration "
+			    "from 1s to 60m, not '%s'", q.s);
+		}
+		inv->heal.verify_window = (double)(suf[0] == 'm' ? num * 60 : num);
+	}
+	if (inv->heal.memory_headroom > 0 && inv->heal.memory_max == 0)
+		return inv_error(f, &keyn[HEAL_HEADROOM]->start_mark,
+		    "'memory_headroom' needs 'memory_max', the bound a limit is raised to");
+	return 0;
+}
+
 /* Check the document's root and read the whole inventory into INV. */
 static int
 inv_file_parse(struct inv_file *f, struct inventory *inv)
@@ -1144,6 +1319,8 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 	if (vals[TOP_DEFAULTS] != NULL && inv_file_defaults(f, vals[TOP_DEFAULTS], &d) != 0)
 		goto out;
 	if (vals[TOP_KIOSK] != NULL && inv_file_kiosk(f, vals[TOP_KIOSK], inv) != 0)
+		goto out;
+	if (vals[TOP_HEAL] != NULL && inv_file_heal(f, vals[TOP_HEAL], inv) != 0)
 		goto out;
 
 	nodes = vals[TOP_NODES];

@@ -29,10 +29,32 @@ struct inv_node {
 	int line, column;    /* where the node was defined (0 if not a file) */
 };
 
+/* Action classes of the heal section (bits). */
+#define INV_HEAL_RESTART 1u
+#define INV_HEAL_RESCHEDULE 2u
+#define INV_HEAL_ROLLBACK 4u
+#define INV_HEAL_MEMORY 8u
+
+/* heal.auto: action classes approved without asking, for one stack. */
+struct inv_heal_auto {
+	char *stack;
+	unsigned actions;    /* INV_HEAL_* */
+};
+
+/* The inventory's "heal:" section (doc/heal.md); zero when absent. */
+struct inv_heal {
+	struct inv_heal_auto *autos;
+	size_t nautos;
+	int memory_headroom; /* percent an OOM's limit may grow by; 0: no memory proposals */
+	unsigned long long memory_max;  /* bytes: the most a limit is raised to */
+	double verify_window;           /* s an action is watched afterwards; 0: default */
+};
+
 struct inventory {
 	char *source;        /* the file's path, "environment" or "docker contexts" */
 	char *site;          /* site name, or NULL */
 	char *kiosk_exit_chord; /* keys that end a kiosk screen ("C-x C-q"), or NULL */
+	struct inv_heal heal;   /* heal: policy */
 	struct inv_node *nodes;
 	size_t nnodes;
 };

@@ -23,6 +23,7 @@ static const struct cli_command cli_commands[] = {
 	{ "rollout", cli_rollout, "status, pause, resume, abort or roll back a deploy" },
 	{ "history", cli_history, "a stack's kept revisions" },
 	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
+	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
 	{ NULL, NULL, NULL },
 };
 
@@ -144,6 +145,7 @@ cli_cockpit(const struct cli_global *g)
 		return CLI_EXIT_FAIL;
 	}
 	cli_backend_config(g, &cfg);
+	cfg.heal = !cfg.read_only;     /* the cockpit runs the detectors, unless read-only */
 	if (backend_open(&cfg, &b, err, sizeof(err)) != 0) {
 		fprintf(stderr, "plantdeck: %s\n", err);
 		return CLI_EXIT_USAGE;

@@ -1,0 +1,532 @@
+/* heal.c: `plantdeck heal` — the self-healer's queue from the command line.
+ *
+ *   heal list [--all] [--json]   open findings and live proposals (--all: all)
+ *   heal approve ID              approve a pending proposal
+ *   heal reject ID [--reason T]  reject one
+ *   heal watch                   run the fleet, the detectors and the executor
+ *                                headless, one line per new finding and per
+ *                                change of a proposal, until Ctrl-C
+ *
+ * Approvals are carried out by the process that runs the detectors (`heal
+ * watch`, or a cockpit); `heal approve` only records the decision, and says
+ * so when no such process runs.  See doc/heal.md. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "backend/backend.h"
+#include "cli.h"
+
+#define HEAL_SCHEMA "plantdeck.heal/1"
+
+static volatile sig_atomic_t heal_cli_stop;
+
+static void
+heal_cli_on_signal(int sig)
+{
+	(void)sig;
+	heal_cli_stop = 1;
+}
+
+/* Untrusted text made safe for a terminal. */
+static const char *
+heal_clean(char *buf, size_t len, const char *s)
+{
+	pd_sanitize(buf, len, s, 0);
+	return buf;
+}
+
+static void
+heal_usage(void)
+{
+	printf("Usage: plantdeck heal list [--all] [--json]\n"
+	    "       plantdeck heal approve ID\n"
+	    "       plantdeck heal reject ID [--reason TEXT]\n"
+	    "       plantdeck heal watch\n"
+	    "The self-healer's findings and proposals (doc/heal.md).\n"
+	    "\n"
+	    "  list      open findings and proposals not yet over (--all: every one)\n"
+	    "  approve   approve a pending proposal; the process running the detectors\n"
+	    "            (heal watch, or the cockpit) carries it out\n"
+	    "  reject    reject a pending proposal (no further stage for its finding)\n"
+	    "  watch     run the fleet, the detectors and the executor headless, one line\n"
+	    "            per finding and per change of a proposal, until Ctrl-C\n"
+	    "\n"
+	    "Exit status: 0 ok, 1 refused or failed, 2 bad command line.\n");
+}
+
+static int
+heal_backend(const struct cli_global *g, int heal, struct backend **b)
+{
+	struct backend_config cfg;
+	char err[512];
+
+	cli_backend_config(g, &cfg);
+	cfg.heal = heal;
+	if (backend_open(&cfg, b, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* A proposal's target and action as one line (sanitised). */
+static void
+heal_what(const struct pd_proposal *p, char *out, size_t len)
+{
+	char node[PD_NAME_LEN * 4], ctr[PD_NAME_LEN * 4], to[PD_NAME_LEN * 4], a[16], b[16];
+
+	heal_clean(node, sizeof(node), p->node);
+	heal_clean(ctr, sizeof(ctr), p->container);
+	switch (p->action) {
+	case PD_HEAL_RESCHEDULE:
+		snprintf(out, len, "reschedule %s/%s to %s", node, ctr,
+		    heal_clean(to, sizeof(to), p->to_node));
+		break;
+	case PD_HEAL_ROLLBACK:
+		snprintf(out, len, "rollback %s/%s to revision %d", node, ctr, p->to_revision);
+		break;
+	case PD_HEAL_MEMORY:
+		pd_format_bytes(a, sizeof(a), p->memory_from);
+		pd_format_bytes(b, sizeof(b), p->memory_to);
+		snprintf(out, len, "memory %s/%s %s -> %s", node, ctr, a, b);
+		break;
+	case PD_HEAL_RESTART:
+		snprintf(out, len, "restart %s/%s", node, ctr);
+		break;
+	}
+}
+
+static void
+heal_print_finding(const struct pd_finding *f, time_t now)
+{
+	char node[PD_NAME_LEN * 4], ctr[PD_NAME_LEN * 4], ev[PD_ERROR_LEN * 4], age[16];
+
+	pd_format_age(age, sizeof(age), now, f->first_seen);
+	printf("finding #%" PRId64 " %s %s%s%s %s x%d since %s: %s\n", f->id,
+	    pd_finding_kind_name(f->kind), heal_clean(node, sizeof(node), f->node),
+	    f->container[0] ? "/" : "", heal_clean(ctr, sizeof(ctr), f->container),
+	    f->open ? "open" : "resolved", f->count, age,
+	    heal_clean(ev, sizeof(ev), f->evidence));
+}
+
+static void
+heal_print_proposal(const struct pd_proposal *p, int full)
+{
+	char what[PD_NAME_LEN * 14], t[PD_ERROR_LEN * 4], who[512];
+
+	heal_what(p, what, sizeof(what));
+	printf("proposal #%" PRId64 " [%s] stage %d %s (finding #%" PRId64 " %s)%s\n", p->id,
+	    pd_proposal_state_name(p->state), p->stage, what, p->finding,
+	    pd_finding_kind_name(p->kind), p->automatic ? " auto" : "");
+	if (!full)
+		return;
+	printf("    reason:   %s\n", heal_clean(t, sizeof(t), p->reason));
+	printf("    evidence: %s\n", heal_clean(t, sizeof(t), p->evidence));
+	printf("    expected: %s\n", heal_clean(t, sizeof(t), p->expected));
+	if (p->decided_by[0])
+		printf("    decided:  %s%s%s\n", heal_clean(who, sizeof(who), p->decided_by),
+		    p->reject_reason[0] ? ": " : "", heal_clean(t, sizeof(t), p->reject_reason));
+	if (p->result[0])
+		printf("    result:   %s\n", heal_clean(t, sizeof(t), p->result));
+}
+
+static cJSON *
+heal_json_time(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (t == 0)
+		return cJSON_CreateNull();
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return cJSON_CreateString(buf);
+}
+
+/* JSON strings are escaped by cJSON; node text stays as it came (a JSON
+ * reader is not a terminal). */
+static cJSON *
+heal_json_finding(const struct pd_finding *f)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "id", (double)f->id);
+	cJSON_AddStringToObject(j, "kind", pd_finding_kind_name(f->kind));
+	cJSON_AddStringToObject(j, "node", f->node);
+	cJSON_AddStringToObject(j, "container", f->container);
+	cJSON_AddStringToObject(j, "stack", f->stack);
+	cJSON_AddBoolToObject(j, "open", f->open);
+	cJSON_AddNumberToObject(j, "count", f->count);
+	cJSON_AddItemToObject(j, "first_seen", heal_json_time(f->first_seen));
+	cJSON_AddItemToObject(j, "last_seen", heal_json_time(f->last_seen));
+	cJSON_AddItemToObject(j, "resolved", heal_json_time(f->resolved));
+	cJSON_AddStringToObject(j, "evidence", f->evidence);
+	return j;
+}
+
+static cJSON *
+heal_json_proposal(const struct pd_proposal *p)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "id", (double)p->id);
+	cJSON_AddNumberToObject(j, "finding", (double)p->finding);
+	cJSON_AddStringToObject(j, "kind", pd_finding_kind_name(p->kind));
+	cJSON_AddNumberToObject(j, "stage", p->stage);
+	cJSON_AddStringToObject(j, "action", pd_heal_action_name(p->action));
+	cJSON_AddStringToObject(j, "state", pd_proposal_state_name(p->state));
+	cJSON_AddStringToObject(j, "node", p->node);
+	cJSON_AddStringToObject(j, "container", p->container);
+	cJSON_AddStringToObject(j, "stack", p->stack);
+	if (p->action == PD_HEAL_RESCHEDULE)
+		cJSON_AddStringToObject(j, "to_node", p->to_node);
+	if (p->action == PD_HEAL_ROLLBACK)
+		cJSON_AddNumberToObject(j, "to_revision", p->to_revision);
+	if (p->action == PD_HEAL_MEMORY) {
+		cJSON_AddNumberToObject(j, "memory_from", (double)p->memory_from);
+		cJSON_AddNumberToObject(j, "memory_to", (double)p->memory_to);
+	}
+	cJSON_AddStringToObject(j, "reason", p->reason);
+	cJSON_AddStringToObject(j, "evidence", p->evidence);
+	cJSON_AddStringToObject(j, "expected", p->expected);
+	cJSON_AddStringToObject(j, "result", p->result);
+	cJSON_AddBoolToObject(j, "automatic", p->automatic);
+	cJSON_AddStringToObject(j, "decided_by", p->decided_by);
+	cJSON_AddStringToObject(j, "reject_reason", p->reject_reason);
+	cJSON_AddItemToObject(j, "created", heal_json_time(p->created));
+	cJSON_AddItemToObject(j, "updated", heal_json_time(p->updated));
+	cJSON_AddItemToObject(j, "decided", heal_json_time(p->decided));
+	return j;
+}
+
+static int
+heal_cmd_list(const struct cli_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pd_finding *f = NULL;
+	struct pd_proposal *p = NULL;
+	size_t nf = 0, np = 0;
+	struct backend *b;
+	char err[512], who[256];
+	int opt, all = 0, json = 0, rc, runner;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+ajh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			heal_usage();
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error("heal", "list: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("heal", "list: unexpected argument '%s'", argv[optind]);
+	if ((rc = heal_backend(g, 0, &b)) != CLI_EXIT_OK)
+		return rc;
+	if (backend_heal_findings(b, all, &f, &nf, err, sizeof(err)) != 0 ||
+	    backend_heal_list(b, all, &p, &np, err, sizeof(err)) != 0) {
+		fprintf(stderr, "plantdeck: heal: %s\n", err);
+		free(f);
+		backend_close(b);
+		return CLI_EXIT_FAIL;
+	}
+	runner = backend_heal_runner(b, who, sizeof(who));
+	if (json) {
+		cJSON *j = cJSON_CreateObject(), *a;
+		char *text;
+
+		cJSON_AddStringToObject(j, "schema", HEAL_SCHEMA);
+		if (runner == 1)
+			cJSON_AddStringToObject(j, "runner", who);
+		else
+			cJSON_AddNullToObject(j, "runner");
+		a = cJSON_AddArrayToObject(j, "findings");
+		for (size_t i = 0; i < nf; i++)
+			cJSON_AddItemToArray(a, heal_json_finding(&f[i]));
+		a = cJSON_AddArrayToObject(j, "proposals");
+		for (size_t i = 0; i < np; i++)
+			cJSON_AddItemToArray(a, heal_json_proposal(&p[i]));
+		text = cJSON_Print(j);
+		if (text != NULL)
+			printf("%s\n", text);
+		free(text);
+		cJSON_Delete(j);
+	} else {
+		time_t now = time(NULL);
+		char clean[512];
+
+		printf("detectors: %s\n", runner == 1 ? heal_clean(clean, sizeof(clean), who) :
+		    "not running (start plantdeck heal watch, or the cockpit)");
+		if (nf == 0)
+			printf("no %sfindings\n", all ? "" : "open ");
+		for (size_t i = 0; i < nf; i++)
+			heal_print_finding(&f[i], now);
+		if (np == 0)
+			printf("no %sproposals\n", all ? "" : "live ");
+		for (size_t i = 0; i < np; i++)
+			heal_print_proposal(&p[i], 1);
+	}
+	free(f);
+	free(p);
+	backend_close(b);
+	return CLI_EXIT_OK;
+}
+
+/* Parse a proposal id. */
+static int
+heal_parse_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+static int
+heal_cmd_decide(const struct cli_global *g, int approve, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = approve ? "approve" : "reject", *reason = NULL;
+	struct backend *b;
+	char err[512], who[256];
+	int64_t id;
+	int opt, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, approve ? "+h" : "+r:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (approve)
+				return cli_usage_error("heal", "approve takes no --reason");
+			reason = optarg;
+			break;
+		case 'h':
+			heal_usage();
+			return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error("heal", "%s: option '%s' needs an argument", cmd,
+			    argv[optind - 1]);
+		default:
+			return cli_usage_error("heal", "%s: unknown option '%s'", cmd,
+			    argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("heal", "%s: want one proposal ID", cmd);
+	if (heal_parse_id(argv[optind], &id) != 0)
+		return cli_usage_error("heal", "%s: '%s' is not a proposal ID", cmd, argv[optind]);
+	if ((rc = heal_backend(g, 0, &b)) != CLI_EXIT_OK)
+		return rc;
+	rc = approve ? backend_heal_approve(b, id, err, sizeof(err)) :
+	    backend_heal_reject(b, id, reason, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "plantdeck: heal %s: %s\n", cmd, err);
+		backend_close(b);
+		return CLI_EXIT_FAIL;
+	}
+	if (approve) {
+		char clean[512];
+
+		if (backend_heal_runner(b, who, sizeof(who)) == 1)
+			printf("proposal #%" PRId64 " approved; %s carries it out\n", id,
+			    heal_clean(clean, sizeof(clean), who));
+		else
+			printf("proposal #%" PRId64 " approved; no process runs the detectors now: "
+			    "it is carried out when one starts (plantdeck heal watch, or the "
+			    "cockpit)\n", id);
+	} else {
+		printf("proposal #%" PRId64 " rejected\n", id);
+	}
+	backend_close(b);
+	return CLI_EXIT_OK;
+}
+
+/* What heal watch has printed already. */
+struct heal_seen {
+	int64_t id;
+	int state;        /* proposals: the state printed; findings: open */
+	int count;
+};
+
+static struct heal_seen *
+heal_seen_find(struct heal_seen *v, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id)
+			return &v[i];
+	return NULL;
+}
+
+static struct heal_seen *
+heal_seen_add(struct heal_seen **v, size_t *n, int64_t id)
+{
+	struct heal_seen *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (nv == NULL)
+		return NULL;
+	*v = nv;
+	nv[*n].id = id;
+	nv[*n].state = -1;
+	nv[*n].count = 0;
+	return &nv[(*n)++];
+}
+
+static void
+heal_stamp(void)
+{
+	char buf[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	printf("%s ", buf);
+}
+
+static int
+heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
+{
+	struct heal_seen *sf = NULL, *sp = NULL;
+	size_t nsf = 0, nsp = 0;
+	struct sigaction sa;
+	struct backend *b;
+	char err[512];
+	int rc;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		heal_usage();
+		return CLI_EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage_error("heal", "watch: unexpected argument '%s'", argv[1]);
+	if ((rc = heal_backend(g, 1, &b)) != CLI_EXIT_OK)
+		return rc;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = heal_cli_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (backend_read_only(b))
+		printf("read-only: the detectors do not run here; showing the queue\n");
+	rc = backend_start(b);
+	if (rc != 0) {
+		fprintf(stderr, "plantdeck: heal watch: cannot start: %s\n", strerror(-rc));
+		backend_close(b);
+		return CLI_EXIT_FAIL;
+	}
+	fflush(stdout);
+	while (!heal_cli_stop) {
+		struct pollfd pfd = { .fd = backend_wakeup_fd(b), .events = POLLIN };
+		struct pd_finding *f = NULL;
+		struct pd_proposal *p = NULL;
+		size_t nf = 0, np = 0;
+
+		if (poll(&pfd, 1, 1000) > 0)
+			backend_wakeup_ack(b);
+		if (backend_heal_findings(b, 1, &f, &nf, err, sizeof(err)) != 0 ||
+		    backend_heal_list(b, 1, &p, &np, err, sizeof(err)) != 0) {
+			heal_stamp();
+			printf("error: %s\n", err);
+			free(f);
+			fflush(stdout);
+			continue;
+		}
+		for (size_t i = nf; i-- > 0;) {
+			struct heal_seen *s = heal_seen_find(sf, nsf, f[i].id);
+
+			if (s == NULL && !f[i].open)
+				continue;
+			if (s == NULL)
+				s = heal_seen_add(&sf, &nsf, f[i].id);
+			if (s == NULL || (s->state == f[i].open && s->count == f[i].count))
+				continue;
+			if (s->state != f[i].open || s->count == 0) {
+				heal_stamp();
+				heal_print_finding(&f[i], time(NULL));
+			}
+			s->state = f[i].open;
+			s->count = f[i].count;
+		}
+		for (size_t i = np; i-- > 0;) {
+			struct heal_seen *s = heal_seen_find(sp, nsp, p[i].id);
+			char t[PD_ERROR_LEN * 4];
+
+			if (s == NULL)
+				s = heal_seen_add(&sp, &nsp, p[i].id);
+			if (s == NULL || s->state == (int)p[i].state)
+				continue;
+			heal_stamp();
+			heal_print_proposal(&p[i], 0);
+			if (p[i].state == PD_PROP_PENDING || (s->state < 0 && p[i].automatic)) {
+				printf("    reason:   %s\n", heal_clean(t, sizeof(t), p[i].reason));
+				printf("    evidence: %s\n", heal_clean(t, sizeof(t), p[i].evidence));
+				printf("    expected: %s\n", heal_clean(t, sizeof(t), p[i].expected));
+			}
+			if (p[i].result[0])
+				printf("    result:   %s\n", heal_clean(t, sizeof(t), p[i].result));
+			s->state = (int)p[i].state;
+		}
+		free(f);
+		free(p);
+		fflush(stdout);
+	}
+	free(sf);
+	free(sp);
+	backend_close(b);
+	return CLI_EXIT_OK;
+}
+
+int
+cli_heal(const struct cli_global *g, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc < 2)
+			return cli_usage_error("heal", "want list, approve, reject or watch");
+		heal_usage();
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		return heal_cmd_list(g, argc - 1, argv + 1);
+	if (strcmp(argv[1], "approve") == 0)
+		return heal_cmd_decide(g, 1, argc - 1, argv + 1);
+	if (strcmp(argv[1], "reject") == 0)
+		return heal_cmd_decide(g, 0, argc - 1, argv + 1);
+	if (strcmp(argv[1], "watch") == 0)
+		return heal_cmd_watch(g, argc - 1, argv + 1);
+	return cli_usage_error("heal", "unknown command '%s': want list, approve, reject or watch",
+	    argv[1]);
+}

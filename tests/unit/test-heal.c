@@ -1,0 +1,199 @@
+/* test-heal.c: the detectors' windows and hysteresis, the memory step, the
+ * names of stacks' containers and the escalation ladders (built from heal.c
+ * with -DUNITTEST). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "backend/heal.h"
+
+/* A crash loop is N exits inside the window: old ones fall out of it. */
+static void
+test_ring_window(void **state)
+{
+	struct heal_ring r = { 0 };
+
+	(void)state;
+	assert_int_equal(heal_ring_count(&r, 1000, 60), 0);
+	assert_int_equal(heal_ring_last(&r), 0);
+	heal_ring_push(&r, 900);
+	heal_ring_push(&r, 950);
+	heal_ring_push(&r, 990);
+	heal_ring_push(&r, 1000);
+	assert_int_equal(heal_ring_count(&r, 1000, 60), 3);    /* 900 is 100 s old */
+	assert_int_equal(heal_ring_count(&r, 1000, 11), 2);    /* 990, 1000 */
+	assert_int_equal(heal_ring_count(&r, 1049, 60), 2);    /* 1000, 990; 950 is 99 s old */
+	assert_int_equal(heal_ring_count(&r, 1100, 60), 0);
+	/* Times after NOW (a clock step) are not counted; 900 is exactly 60 s
+	 * old at 960, out of the window. */
+	assert_int_equal(heal_ring_count(&r, 960, 60), 1);
+	assert_int_equal(heal_ring_last(&r), 1000);
+}
+
+/* The ring keeps the newest HEAL_RING times. */
+static void
+test_ring_wraps(void **state)
+{
+	struct heal_ring r = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 3 * HEAL_RING; i++)
+		heal_ring_push(&r, 1000 + i);
+	assert_int_equal(r.n, HEAL_RING);
+	assert_int_equal(heal_ring_last(&r), 1000 + 3 * HEAL_RING - 1);
+	assert_int_equal(heal_ring_count(&r, 1000 + 3 * HEAL_RING - 1, 1e9), HEAL_RING);
+	assert_int_equal(heal_ring_count(&r, 1000 + 3 * HEAL_RING - 1, 5), 5);
+}
+
+/* A flapping container is one finding: it goes quiet and comes back,
+ * many times, and closes only after a whole quiet period. */
+static void
+test_hysteresis_flapping(void **state)
+{
+	struct heal_hyst h = { 0 };
+	int returned = 0, opened = 0;
+
+	(void)state;
+	assert_int_equal(heal_hyst_step(&h, 0, 1, 100, 60), HEAL_NONE);
+	assert_int_equal(heal_hyst_step(&h, 1, 0, 101, 60), HEAL_OPENED);
+	for (int i = 0; i < 50; i++) {
+		time_t t = 110 + i * 20;
+		enum heal_edge e;
+
+		/* 10 s bad, 10 s good. */
+		e = heal_hyst_step(&h, 1, 0, t, 60);
+		returned += e == HEAL_RETURNED;
+		opened += e == HEAL_OPENED;
+		assert_true(e != HEAL_CLOSED);
+		e = heal_hyst_step(&h, 0, 1, t + 10, 60);
+		assert_true(e == HEAL_QUIETED);
+	}
+	assert_int_equal(opened, 0);
+	assert_int_equal(returned, 49);
+	assert_true(h.open);
+	/* Quiet from 1100 on: still open at 1159, closed at 1160. */
+	assert_int_equal(heal_hyst_step(&h, 0, 1, 1159, 60), HEAL_NONE);
+	assert_int_equal(heal_hyst_step(&h, 0, 1, 1160, 60), HEAL_CLOSED);
+	assert_false(h.open);
+	/* After it closed, the next one is a new finding. */
+	assert_int_equal(heal_hyst_step(&h, 1, 0, 1200, 60), HEAL_OPENED);
+}
+
+/* Neither active nor resolved (a container starting) keeps the state. */
+static void
+test_hysteresis_undecided(void **state)
+{
+	struct heal_hyst h = { 0 };
+
+	(void)state;
+	assert_int_equal(heal_hyst_step(&h, 0, 0, 100, 60), HEAL_NONE);
+	assert_false(h.open);
+	assert_int_equal(heal_hyst_step(&h, 1, 0, 100, 60), HEAL_OPENED);
+	assert_int_equal(heal_hyst_step(&h, 0, 0, 200, 60), HEAL_NONE);
+	assert_true(h.open);
+	assert_false(h.quiet);
+	assert_int_equal(heal_hyst_step(&h, 0, 1, 210, 60), HEAL_QUIETED);
+	/* Starting again does not restart the quiet period... */
+	assert_int_equal(heal_hyst_step(&h, 0, 0, 250, 60), HEAL_NONE);
+	/* ...and it closes 60 s after it went quiet. */
+	assert_int_equal(heal_hyst_step(&h, 0, 1, 270, 60), HEAL_CLOSED);
+	/* clear_after 0: closes as soon as it is resolved. */
+	assert_int_equal(heal_hyst_step(&h, 1, 0, 300, 0), HEAL_OPENED);
+	assert_int_equal(heal_hyst_step(&h, 0, 1, 301, 0), HEAL_CLOSED);
+}
+
+static void
+test_memory_next(void **state)
+{
+	const uint64_t m = 1u << 20;
+
+	(void)state;
+	assert_int_equal(heal_memory_next(32 * m, 50, 512 * m), 48 * m);
+	assert_int_equal(heal_memory_next(400 * m, 50, 512 * m), 512 * m);   /* capped */
+	assert_int_equal(heal_memory_next(512 * m, 50, 512 * m), 0);         /* at the bound */
+	assert_int_equal(heal_memory_next(600 * m, 50, 512 * m), 0);         /* above it */
+	assert_int_equal(heal_memory_next(0, 50, 512 * m), 0);               /* unlimited */
+	assert_int_equal(heal_memory_next(32 * m, 0, 512 * m), 0);           /* no headroom */
+	assert_int_equal(heal_memory_next(10 * m + 1, 10, 512 * m), 12 * m); /* rounded up */
+	assert_int_equal(heal_memory_next(UINT64_MAX / 2, 50, UINT64_MAX), 0);
+}
+
+static void
+test_split_name(void **state)
+{
+	char *stacks[] = { "plc", "plc-line", "web" };
+	char st[64], svc[64];
+
+	(void)state;
+	assert_int_equal(heal_split_name("plc-plc", stacks, 3, st, sizeof(st), svc,
+	    sizeof(svc)), 1);
+	assert_string_equal(st, "plc");
+	assert_string_equal(svc, "plc");
+	/* The longest stack name wins. */
+	assert_int_equal(heal_split_name("plc-line-db", stacks, 3, st, sizeof(st), svc,
+	    sizeof(svc)), 1);
+	assert_string_equal(st, "plc-line");
+	assert_string_equal(svc, "db");
+	/* Set-aside containers and strangers are not a stack's current one. */
+	assert_int_equal(heal_split_name("plc-plc.r2", stacks, 3, st, sizeof(st), svc,
+	    sizeof(svc)), 0);
+	assert_int_equal(heal_split_name("plc-", stacks, 3, st, sizeof(st), svc,
+	    sizeof(svc)), 0);
+	assert_int_equal(heal_split_name("plcx-a", stacks, 3, st, sizeof(st), svc,
+	    sizeof(svc)), 0);
+	assert_int_equal(heal_split_name("redis", stacks, 3, st, sizeof(st), svc,
+	    sizeof(svc)), 0);
+	assert_int_equal(heal_split_name("web-a.rx", stacks, 3, st, sizeof(st), svc,
+	    sizeof(svc)), 1);
+	assert_string_equal(svc, "a.rx");
+}
+
+static void
+test_ladder(void **state)
+{
+	(void)state;
+	assert_int_equal(heal_ladder(PD_FIND_CRASH_LOOP, 0), PD_HEAL_RESTART);
+	assert_int_equal(heal_ladder(PD_FIND_CRASH_LOOP, 1), PD_HEAL_RESCHEDULE);
+	assert_int_equal(heal_ladder(PD_FIND_CRASH_LOOP, 2), PD_HEAL_ROLLBACK);
+	assert_int_equal(heal_ladder(PD_FIND_CRASH_LOOP, 3), -1);
+	assert_int_equal(heal_ladder(PD_FIND_UNHEALTHY, 0), PD_HEAL_RESTART);
+	assert_int_equal(heal_ladder(PD_FIND_EXITED, 2), PD_HEAL_ROLLBACK);
+	assert_int_equal(heal_ladder(PD_FIND_OOM, 0), PD_HEAL_MEMORY);
+	assert_int_equal(heal_ladder(PD_FIND_OOM, 1), PD_HEAL_ROLLBACK);
+	assert_int_equal(heal_ladder(PD_FIND_OOM, 2), -1);
+	assert_int_equal(heal_ladder(PD_FIND_NODE_DOWN, 0), -1);
+	assert_int_equal(heal_ladder(PD_FIND_PULL_FAILED, 0), -1);
+	assert_int_equal(heal_ladder(PD_FIND_CRASH_LOOP, -1), -1);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(pd_finding_kind_name(PD_FIND_CRASH_LOOP), "crash_loop");
+	assert_string_equal(pd_heal_action_name(PD_HEAL_MEMORY), "memory");
+	assert_string_equal(pd_proposal_state_name(PD_PROP_EXPIRED), "expired");
+	assert_string_equal(pd_proposal_state_name((enum pd_proposal_state)99), "unknown");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_window),
+		cmocka_unit_test(test_ring_wraps),
+		cmocka_unit_test(test_hysteresis_flapping),
+		cmocka_unit_test(test_hysteresis_undecided),
+		cmocka_unit_test(test_memory_next),
+		cmocka_unit_test(test_split_name),
+		cmocka_unit_test(test_ladder),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
