@@ -295,6 +295,77 @@ test_tls_paths(void **state)
 	rm_tree(dir);
 }
 
+/* The heal: section, and its errors at FILE:LINE:COL. */
+static void
+test_heal_section(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} bad[] = {
+		{ "heal: [1]\n", ":1:7: 'heal' must be a mapping (auto, memory_headroom, "
+		    "memory_max, verify_window)" },
+		{ "heal:\n  restart: yes\n", ":2:3: unknown key 'restart'" },
+		{ "heal:\n  auto: {stack: plc}\n", ":2:9: 'auto' must be a list of "
+		    "{stack, actions}" },
+		{ "heal:\n  auto:\n    - stack: plc\n", ":3:7: an 'auto' entry has no 'actions'" },
+		{ "heal:\n  auto:\n    - {stack: plc, actions: [restart, reboot]}\n",
+		    ":3:39: unknown action 'reboot': use restart, reschedule, rollback or memory" },
+		{ "heal:\n  memory_headroom: 50%\n", ":2:3: 'memory_headroom' needs "
+		    "'memory_max', the bound a limit is raised to" },
+		{ "heal:\n  memory_headroom: lots\n  memory_max: 1G\n", ":2:20: "
+		    "'memory_headroom' must be a percentage from 1% to 1000%, not 'lots'" },
+		{ "heal:\n  memory_max: 512X\n", ":2:15: 'memory_max' must be a size of at "
+		    "least 6M, like 512M or 2G, not '512X'" },
+		{ "heal:\n  verify_window: 0s\n", ":2:18: 'verify_window' must be a duration "
+		    "from 1s to 60m, not '0s'" },
+	};
+	const char *nodes = "nodes:\n  - name: a\n    endpoint: tcp://a\n";
+	char dir[DIRLEN], file[PATH_MAX], yaml[1024], want[PATH_MAX + 256], err[ERRLEN];
+	struct inventory *inv = NULL;
+
+	(void)state;
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(file, sizeof(file), "%s/plant.yaml", dir);
+	snprintf(yaml, sizeof(yaml), "heal:\n"
+	    "  auto:\n"
+	    "    - stack: plc\n"
+	    "      actions: [restart]\n"
+	    "    - {stack: web, actions: [restart, rollback, memory]}\n"
+	    "  memory_headroom: 50%%\n"
+	    "  memory_max: 512M\n"
+	    "  verify_window: 2m\n%s", nodes);
+	write_file(dir, "plant.yaml", yaml);
+	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
+	assert_int_equal(inv->heal.nautos, 2);
+	assert_string_equal(inv->heal.autos[0].stack, "plc");
+	assert_int_equal(inv->heal.autos[0].actions, INV_HEAL_RESTART);
+	assert_string_equal(inv->heal.autos[1].stack, "web");
+	assert_int_equal(inv->heal.autos[1].actions,
+	    INV_HEAL_RESTART | INV_HEAL_ROLLBACK | INV_HEAL_MEMORY);
+	assert_int_equal(inv->heal.memory_headroom, 50);
+	assert_true(inv->heal.memory_max == 512ull << 20);
+	assert_true(inv->heal.verify_window == 120);
+	inventory_free(inv);
+
+	/* No section: nothing automatic, no memory proposals. */
+	write_file(dir, "plant.yaml", nodes);
+	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
+	assert_int_equal(inv->heal.nautos, 0);
+	assert_int_equal(inv->heal.memory_headroom, 0);
+	inventory_free(inv);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "%s%s", bad[i].yaml, nodes);
+		write_file(dir, "plant.yaml", yaml);
+		load_fails(file, err);
+		snprintf(want, sizeof(want), "%s%s", file, bad[i].want);
+		if (strcmp(err, want) != 0)
+			print_error("case %zu:\n  got  %s\n  want %s\n", i, err, want);
+		assert_string_equal(err, want);
+	}
+	rm_tree(dir);
+}
+
 static void
 test_example(void **state)
 {
@@ -1282,6 +1353,7 @@ main(void)
 		cmocka_unit_test(test_tls_paths),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_heal_section),
 		cmocka_unit_test(test_error_tls_file),
 		cmocka_unit_test(test_error_open),
 		cmocka_unit_test(test_endpoint_normalise),
