@@ -52,10 +52,13 @@ POLICY="    canary: 0
     monitor: 1s"
 f=$(stack_file "$S" 1 "$POLICY")
 kill_mid_deploy() {
+	local last
+	last=$(deploy_status 2>/dev/null | jq '.id // 0' || echo 0)
 	"$PLANTDECK" deploy "$1" --nodes 'lab-0[1-4]' --yes >"$T_TMP/outk" 2>&1 &
 	dpid=$!
 	i=0
-	until deploy_status 2>/dev/null | jq -e '.done >= 1' >/dev/null; do
+	# Kill it once the new deploy has a node done, and before it ends.
+	until deploy_status 2>/dev/null | jq -e --argjson l "${last:-0}" '.id > $l and .done >= 1' >/dev/null; do
 		i=$((i + 1))
 		[ "$i" -lt 600 ] || fail "no node done after 60 s"
 		sleep 0.1
