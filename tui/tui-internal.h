@@ -16,14 +16,19 @@ enum tui_view {
 	TV_DEPLOYS,                     /* the newest deploys */
 	TV_DEPLOY,                      /* one deploy, node by node */
 	TV_PLAN,                        /* a new deploy: its plan, before it starts */
+	TV_HEALS,                       /* the heal queue: proposals */
+	TV_HEAL,                        /* one proposal, with its evidence */
 	TV_COUNT
 };
 
 /* What the one-line input at the bottom is being typed for. */
-enum tui_input { TI_NONE, TI_FILE, TI_NODES };
+enum tui_input { TI_NONE, TI_FILE, TI_NODES, TI_REASON };
 
 /* The y/n question at the bottom, if one is up. */
-enum tui_ask { TA_NONE, TA_QUIT, TA_START, TA_PAUSE, TA_RESUME, TA_ABORT, TA_ROLLBACK };
+enum tui_ask {
+	TA_NONE, TA_QUIT, TA_START, TA_PAUSE, TA_RESUME, TA_ABORT, TA_ROLLBACK,
+	TA_APPROVE, TA_REJECT,
+};
 
 enum tui_sort { TS_NAME, TS_STATE, TS_CPU, TS_MEM, TS_RESTARTS, TS_COUNT };
 
@@ -95,6 +100,24 @@ struct tui {
 	char plan_file[512];
 	char plan_nodes[128];
 
+	/* heal (tui-heal.c); read from the backend at most once a second */
+	struct pd_proposal *heals;      /* every proposal, newest first */
+	size_t nheals;
+	char heals_err[PD_ERROR_LEN];
+	double heals_at;                /* when they were read; 0: read now */
+	int npending;                   /* the header's badge */
+	int heal_runner;                /* backend_heal_runner(): 1, 0, -1 */
+	char heal_who[PD_ERROR_LEN];
+	int heal_open_only;             /* the list hides proposals that are over */
+	int64_t heal_id;                /* the proposal screen's proposal */
+	struct pd_finding fnd;          /* its finding */
+	int fnd_ok;
+	char heal_reason[256];          /* a rejection's reason, while y/n is up */
+	time_t heal_since;              /* results after this are events */
+	struct pd_event *heal_ev;       /* those results, newest first */
+	int64_t *heal_ev_ids;           /* their proposals */
+	size_t nheal_ev;
+
 	enum tui_input input;           /* a line is being typed */
 	char input_buf[512];
 	enum tui_ask ask;               /* a y/n question is up */
@@ -147,5 +170,20 @@ const char *tui_deploy_crumb(const struct tui *t, enum tui_view v, char *buf, si
 int tui_deploy_node_busy(const struct tui *t, const char *node);
 int tui_deploy_header(const struct tui *t, char *out, size_t len);
 void tui_deploy_free(struct tui *t);
+
+/* tui-heal.c: the heal queue and what the other screens show of it. */
+void tui_heal_refresh(struct tui *t);
+double tui_heal_due(const struct tui *t);       /* seconds until a refresh is due */
+void tui_heal_show(struct tui *t);              /* H: the heal queue */
+void tui_heal_draw(struct tui *t, int top, int rows);
+int tui_heal_key(struct tui *t, int ch);        /* 1 when the key was the screen's */
+void tui_heal_input_done(struct tui *t);        /* Enter on the reason line */
+void tui_heal_answer(struct tui *t);            /* y to a heal question */
+int tui_heal_open_selected(struct tui *t);
+const char *tui_heal_footer(const struct tui *t);
+const char *tui_heal_crumb(const struct tui *t, enum tui_view v, char *buf, size_t len);
+int tui_heal_header(const struct tui *t, char *out, size_t len);
+int tui_heal_alarm_lines(struct tui *t, int y, int bottom);  /* lines drawn */
+void tui_heal_free(struct tui *t);
 
 #endif

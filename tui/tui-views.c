@@ -6,6 +6,7 @@
  *   events     the fleet-wide timeline, newest first, filterable
  *   alarms     the kiosk's alarm page: what is wrong, large and plain
  *   deploys    the deploy list, one deploy, a new deploy's plan (tui-deploy.c)
+ *   heal       the heal queue, one proposal (tui-heal.c)
  *
  * Each view fills t->nitems and t->hits while it draws, so that keys and
  * clicks act on what is on the screen. */
@@ -651,11 +652,11 @@ draw_container(struct tui *t, int top, int rows)
 }
 
 /* Whether event E passes the events filter: "node:x", "container:x",
- * "kind:node", or text anywhere. */
+ * "kind:node", or text anywhere.  HEAL: a heal result (kind "heal"). */
 static int
-event_matches(const struct pd_event *e, const char *f)
+event_matches(const struct pd_event *e, int heal, const char *f)
 {
-	const char *kind = e->kind == PD_EV_NODE ? "node" :
+	const char *kind = heal ? "heal" : e->kind == PD_EV_NODE ? "node" :
 	    e->kind == PD_EV_ANOMALY ? "agent" : "container";
 
 	if (strncmp(f, "node:", 5) == 0)
@@ -667,20 +668,28 @@ event_matches(const struct pd_event *e, const char *f)
 	return has(e->node, f) || has(e->container, f) || has(e->action, f) || has(e->text, f);
 }
 
-/* The events screen. */
+/* The events screen: the snapshot's events and the heal results of this
+ * cockpit (tui-heal.c), merged newest first. */
 static void
 draw_events(struct tui *t, int top, int rows)
 {
 	const struct pd_snapshot *s = t->snap;
 	struct tui_list *l = &t->list[TV_EVENTS];
-	int *idx = calloc(s->nevents + 1, sizeof(*idx)), k = 0, y;
+	const struct pd_event **idx = calloc(s->nevents + t->nheal_ev + 1, sizeof(*idx));
+	int k = 0, y;
+	size_t a = 0, j = 0;
 	char tbuf[16];
 
 	if (idx == NULL)
 		return;
-	for (size_t i = 0; i < s->nevents; i++)
-		if (event_matches(&s->events[i], t->filter[TV_EVENTS]))
-			idx[k++] = (int)i;
+	while (a < s->nevents || j < t->nheal_ev) {
+		int heal = j < t->nheal_ev && (a == s->nevents ||
+		    t->heal_ev[j].time > s->events[a].time);
+		const struct pd_event *e = heal ? &t->heal_ev[j++] : &s->events[a++];
+
+		if (event_matches(e, heal, t->filter[TV_EVENTS]))
+			idx[k++] = e;
+	}
 	t->nitems = k;
 	t->page_rows = rows - 1;
 	tui_put(t, top, 0, t->cols, theme_attr(TH_TITLE),
@@ -688,12 +697,15 @@ draw_events(struct tui *t, int top, int rows)
 	list_clamp(l, k, rows - 1);
 	y = top + 1;
 	for (int i = l->top; i < k && y < top + rows; i++, y++) {
-		const struct pd_event *e = &s->events[idx[i]];
+		const struct pd_event *e = idx[i];
 		int sel = i == l->sel, base = theme_attr(sel ? TH_SELECTION : TH_NORMAL);
-		int act = base;
+		int act = base, heal = e >= t->heal_ev && e < t->heal_ev + t->nheal_ev;
 		struct tm tm;
 
-		if (!sel && (strcmp(e->action, "die") == 0 || strcmp(e->action, "oom") == 0 ||
+		if (heal && !sel)
+			act = theme_attr(strcmp(e->severity, "succeeded") == 0 ? TH_OK :
+			    strcmp(e->severity, "failed") == 0 ? TH_CRIT : TH_DIM);
+		else if (!sel && (strcmp(e->action, "die") == 0 || strcmp(e->action, "oom") == 0 ||
 		    strcmp(e->action, "down") == 0 || strcmp(e->text, "unhealthy") == 0 ||
 		    (e->kind == PD_EV_ANOMALY && strcmp(e->severity, "critical") == 0)))
 			act = theme_attr(TH_CRIT);
@@ -795,6 +807,7 @@ draw_alarms(struct tui *t, int top, int rows)
 			tui_put_untrusted(t, y++, 0, t->cols, theme_attr(TH_CRIT), buf);
 		}
 	}
+	y += tui_heal_alarm_lines(t, y, top + rows);
 	if (y == top + 1)
 		tui_put(t, y, 1, t->cols - 1, theme_attr(TH_OK), " No alarms: every node answers, every container is healthy.");
 	t->nitems = 0;
@@ -813,6 +826,8 @@ tui_draw_view(struct tui *t, int top, int rows)
 	case TV_DEPLOYS:
 	case TV_DEPLOY:
 	case TV_PLAN: tui_deploy_draw(t, top, rows); break;
+	case TV_HEALS:
+	case TV_HEAL: tui_heal_draw(t, top, rows); break;
 	case TV_COUNT: break;
 	}
 }
@@ -824,7 +839,7 @@ tui_footer_keys(const struct tui *t)
 		return " KIOSK  read-only screen";
 	switch (tui_view(t)) {
 	case TV_FLEET:
-		return " F1 Help  Enter Open  / Filter  t Tiles  b Group  e Events  D Deploys  F10 Quit";
+		return " F1 Help  Enter Open  / Filter  t Tiles  b Group  e Events  D Deploys  H Heal";
 	case TV_NODE:
 		return " F1 Help  Enter Open  Esc Back  / Filter  s Sort  r Reverse  e Events  F10 Quit";
 	case TV_CONTAINER:
@@ -835,6 +850,9 @@ tui_footer_keys(const struct tui *t)
 	case TV_DEPLOY:
 	case TV_PLAN:
 		return tui_deploy_footer(t);
+	case TV_HEALS:
+	case TV_HEAL:
+		return tui_heal_footer(t);
 	default:
 		return " F10 Quit";
 	}
@@ -850,6 +868,7 @@ static const char *const help_common[] = {
 	"/, F3            filter (Enter keeps it, Esc clears it)",
 	"e                events timeline",
 	"D, F5            deploys",
+	"H, F7            heal queue (self-heal proposals)",
 	"F1, ?            this help",
 	"Ctrl-L           redraw",
 	"q, F10           quit",
@@ -868,6 +887,13 @@ static const char *const help_deploys[] = {
 	"Enter            open the deploy; on a node, the node",
 	NULL,
 };
+static const char *const help_heal[] = {
+	"Enter            open the proposal: evidence, result",
+	"a                approve it (asks first)",
+	"x, r             reject it: a reason, then y/n",
+	"o                all proposals / open ones only",
+	NULL,
+};
 static const char *const help_plan[] = {
 	"Enter            start this deploy (asks first)",
 	"n                another stack file or nodes",
@@ -879,7 +905,8 @@ tui_draw_help(struct tui *t)
 {
 	const char *const *extra = tui_view(t) == TV_FLEET ? help_fleet :
 	    tui_view(t) == TV_NODE ? help_node : tui_view(t) == TV_PLAN ? help_plan :
-	    tui_view(t) == TV_DEPLOYS || tui_view(t) == TV_DEPLOY ? help_deploys : NULL;
+	    tui_view(t) == TV_DEPLOYS || tui_view(t) == TV_DEPLOY ? help_deploys :
+	    tui_view(t) == TV_HEALS || tui_view(t) == TV_HEAL ? help_heal : NULL;
 	int n = 0, w = 62, h, y0, x0, y;
 
 	for (const char *const *p = help_common; *p; p++)
@@ -954,6 +981,8 @@ tui_open_selected(struct tui *t)
 	case TV_DEPLOYS:
 	case TV_DEPLOY:
 		return tui_deploy_open_selected(t);
+	case TV_HEALS:
+		return tui_heal_open_selected(t);
 	default:
 		return 0;
 	}

@@ -106,10 +106,10 @@ tui_draw_header(struct tui *t)
 {
 	const struct pd_snapshot *s = t->snap;
 	size_t up = 0, running = 0, total = 0;
-	char line[512], clean[1024], alarm[256], clock[16], deploys[96];
+	char line[512], clean[1024], alarm[256], clock[16], deploys[96], heal[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int blink, dl, x;
+	int blink, dl, x, right;
 
 	for (size_t i = 0; i < s->nnodes; i++) {
 		up += s->nodes[i].reach == PD_REACH_UP;
@@ -127,9 +127,17 @@ tui_draw_header(struct tui *t)
 	/* Deploys at work, paused or interrupted, after the fleet's figures. */
 	dl = tui_deploy_header(t, deploys, sizeof(deploys));
 	x = (int)strlen(clean) + 2;
-	if (dl && x < t->cols - 10)
-		tui_put(t, 0, x, t->cols - 10 - x, theme_attr(dl == 2 ? TH_HEADER_ALARM : TH_HEADER),
+	right = t->opts->kiosk ? t->cols - 19 : backend_read_only(t->b) ? t->cols - 23 :
+	    t->cols - 10;
+	if (dl && x < right) {
+		tui_put(t, 0, x, right - x, theme_attr(dl == 2 ? TH_HEADER_ALARM : TH_HEADER),
 		    deploys);
+		x += (int)strlen(deploys) + 2;
+	}
+	/* Proposals of self-heal that wait for a decision. */
+	if (tui_heal_header(t, heal, sizeof(heal)) && x < right)
+		tui_put(t, 0, x, (int)strlen(heal) + 2 < right - x ? (int)strlen(heal) + 2 : right - x,
+		    theme_attr(TH_HEADER_ALARM), heal);
 	tui_put(t, 0, t->cols - 9, 9, theme_attr(TH_HEADER), clock);
 	if (t->opts->kiosk)
 		tui_put(t, 0, t->cols - 18, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");
@@ -145,6 +153,7 @@ tui_draw_header(struct tui *t)
 
 		for (int i = 0; i < t->depth && o < sizeof(crumb); i++) {
 			const char *name = t->stack[i] < TV_DEPLOYS ? names[t->stack[i]] :
+			    t->stack[i] >= TV_HEALS ? tui_heal_crumb(t, t->stack[i], nb, sizeof(nb)) :
 			    tui_deploy_crumb(t, t->stack[i], nb, sizeof(nb));
 
 			if (t->stack[i] == TV_NODE)
@@ -180,6 +189,7 @@ tui_draw_footer(struct tui *t)
 	if (t->input != TI_NONE) {
 		size_t len = strlen(t->input_buf);
 		const char *label = t->input == TI_FILE ? " Stack file: " :
+		    t->input == TI_REASON ? " Reject: reason (optional, Enter goes on, Esc cancels): " :
 		    " Nodes (selector, empty: all): ";
 		int room = t->cols - (int)strlen(label) - 2;
 
@@ -269,7 +279,7 @@ tui_move(struct tui *t, int delta)
 {
 	struct tui_list *l = &t->list[tui_view(t)];
 
-	if (tui_view(t) == TV_CONTAINER || tui_view(t) == TV_PLAN) {
+	if (tui_view(t) == TV_CONTAINER || tui_view(t) == TV_PLAN || tui_view(t) == TV_HEAL) {
 		l->top += delta;
 		if (l->top < 0)
 			l->top = 0;
@@ -386,7 +396,10 @@ tui_answer(struct tui *t, int ch)
 	}
 	if (what == TA_QUIT)
 		return 1;
-	tui_deploy_answer(t);
+	if (what == TA_APPROVE || what == TA_REJECT)
+		tui_heal_answer(t);
+	else
+		tui_deploy_answer(t);
 	t->ask = TA_NONE;
 	return 0;
 }
@@ -496,7 +509,9 @@ tui_key(struct tui *t, int ch)
 	if (t->input != TI_NONE) {
 		int r = ch == KEY_MOUSE ? 0 : tui_edit(t->input_buf, sizeof(t->input_buf), ch);
 
-		if (r > 0)
+		if (r > 0 && t->input == TI_REASON)
+			tui_heal_input_done(t);
+		else if (r > 0)
 			tui_deploy_input_done(t);
 		else if (r < 0)
 			t->input = TI_NONE;
@@ -514,7 +529,7 @@ tui_key(struct tui *t, int ch)
 		t->help = 0;
 		return ch == KEY_F(10) ? tui_quit(t) : 0;
 	}
-	if (tui_deploy_key(t, ch))
+	if (tui_deploy_key(t, ch) || tui_heal_key(t, ch))
 		return 0;
 	switch (ch) {
 	case 'q':
@@ -523,6 +538,10 @@ tui_key(struct tui *t, int ch)
 	case 'D':
 	case KEY_F(5):
 		tui_deploy_show(t);
+		break;
+	case 'H':
+	case KEY_F(7):
+		tui_heal_show(t);
 		break;
 	case KEY_F(1):
 	case '?':
@@ -555,7 +574,7 @@ tui_key(struct tui *t, int ch)
 		break;
 	case '/': case KEY_F(3):
 		if (tui_view(t) != TV_CONTAINER && tui_view(t) != TV_ALARMS &&
-		    tui_view(t) != TV_DEPLOY && tui_view(t) != TV_PLAN)
+		    tui_view(t) != TV_DEPLOY && tui_view(t) != TV_PLAN && tui_view(t) != TV_HEAL)
 			t->filtering = 1;
 		break;
 	case 't':
@@ -717,6 +736,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		if (t->opts->kiosk)
 			tui_kiosk_rotate(t);
 		tui_deploy_refresh(t);
+		tui_heal_refresh(t);
 		if (t->dirty && t->snap != NULL && t->now - last_frame >= TUI_FRAME_GAP) {
 			tui_draw(t);
 			refresh();
@@ -727,6 +747,8 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		wait = t->dirty ? TUI_FRAME_GAP - (t->now - last_frame) : 1.0 - fmod(t->now, 1.0);
 		if (tui_deploy_due(t) < wait)
 			wait = tui_deploy_due(t);
+		if (tui_heal_due(t) < wait)
+			wait = tui_heal_due(t);
 		if (wait < 0.005)
 			wait = 0.005;
 		if (poll(pfd, 3, (int)(wait * 1000)) < 0) {
@@ -761,6 +783,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	backend_watch_container(b, NULL, NULL);
 	pd_snapshot_free(t->snap);
 	tui_deploy_free(t);
+	tui_heal_free(t);
 	free(t);
 	theme_free(theme);
 	backend_log_quiet(0);
