@@ -285,33 +285,7 @@ int
 engine_call(struct engine *e, const char *method, const char *path, const char *body,
     struct engine_reply *r)
 {
-	CURL *h;
-	CURLcode code;
-
-	memset(r, 0, sizeof(*r));
-	if (e->read_only && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		snprintf(r->error, sizeof(r->error), "%s: %s %s: refused: read-only", e->name,
-		    method, path);
-		return -1;
-	}
-	h = engine_easy(e, method, path, strcmp(path, "/_ping") != 0, body, e->timeout_ms, r);
-	if (h == NULL) {
-		snprintf(r->error, sizeof(r->error), "%s: %s %s: out of memory", e->name,
-		    method, path);
-		return -1;
-	}
-	if (body != NULL) {
-		struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-		code = curl_easy_perform(h);
-		curl_slist_free_all(hdr);
-	} else {
-		code = curl_easy_perform(h);
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(h);
-	return engine_finish(e, method, path, code, r);
+	return engine_call_stream(e, method, path, body, e->timeout_ms, NULL, NULL, r);
 }
 
 /* The state of a streamed call: the reply, a partial line, the callback. */
@@ -367,7 +341,7 @@ engine_call_stream(struct engine *e, const char *method, const char *path, const
 		    method, path);
 		return -1;
 	}
-	h = engine_easy(e, method, path, 1, body, timeout_ms, r);
+	h = engine_easy(e, method, path, strcmp(path, "/_ping") != 0, body, timeout_ms, r);
 	if (h == NULL) {
 		snprintf(r->error, sizeof(r->error), "%s: %s %s: out of memory", e->name,
 		    method, path);

@@ -2152,7 +2152,6 @@ rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd, int to_
 			}
 			r->fail_base += r->nodes[i].phase == PD_PHASE_FAILED;
 		}
-		store_deploy_set_fail_base(ro->st, id, r->fail_base, err, errlen);
 		store_deploy_set_state(ro->st, id, PD_DEPLOY_RUNNING, "resumed", err, errlen);
 		store_journal(ro->st, id, NULL, "resume", "ok", NULL);
 		if (ro_spawn(ro, r, err, errlen) != 0) {

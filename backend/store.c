@@ -68,7 +68,6 @@ static const char store_schema[] =
 	"  host TEXT,"
 	"  pid INTEGER,"
 	"  heartbeat INTEGER,"
-	"  fail_base INTEGER NOT NULL DEFAULT 0,"
 	"  started INTEGER NOT NULL,"
 	"  updated INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS deploys_stack ON deploys (stack, id);"
@@ -817,38 +816,6 @@ store_deploy_heartbeat(struct store *st, int64_t id, char *req, size_t reqlen)
 		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			snprintf(req, reqlen, "%s", store_text(q, 0));
-			rc = 0;
-		}
-		sqlite3_finalize(q);
-	}
-	pthread_mutex_unlock(&st->lock);
-	return rc;
-}
-
-int
-store_deploy_set_fail_base(struct store *st, int64_t id, int base, char *err, size_t errlen)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%d", base);
-	return store_deploy_set_text(st, id,
-	    "UPDATE deploys SET fail_base = CAST(?2 AS INTEGER), updated = ?3 WHERE id = ?1",
-	    text, err, errlen);
-}
-
-int
-store_deploy_fail_base(struct store *st, int64_t id, int *base)
-{
-	sqlite3_stmt *q;
-	int rc = -1;
-
-	*base = 0;
-	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "SELECT fail_base FROM deploys WHERE id = ?1", -1, &q,
-	    NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, id);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			*base = sqlite3_column_int(q, 0);
 			rc = 0;
 		}
 		sqlite3_finalize(q);

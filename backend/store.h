@@ -82,9 +82,6 @@ int store_deploy_request(struct store *st, int64_t id, const char *request,
 /* The pending request of ID, copied into REQ ("" none), and refresh the
  * heartbeat that tells other processes this executor is alive. */
 int store_deploy_heartbeat(struct store *st, int64_t id, char *req, size_t reqlen);
-/* Set and get the failure count the breaker starts from (after a resume). */
-int store_deploy_set_fail_base(struct store *st, int64_t id, int base, char *err, size_t errlen);
-int store_deploy_fail_base(struct store *st, int64_t id, int *base);
 /* The policy JSON and file of a deploy (new strings). */
 int store_deploy_policy(struct store *st, int64_t id, char **policy, char **file,
     char *err, size_t errlen);
