@@ -356,10 +356,12 @@ engine_call_stream(struct engine *e, const char *method, const char *path, const
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
 	}
-	if (body != NULL) {
-		hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	/* A POST without a body is no form either: endpoints that take an
+	 * optional JSON body (commit, exec start) refuse a form content type. */
+	hdr = curl_slist_append(NULL, body != NULL ? "Content-Type: application/json" :
+	    "Content-Type:");
+	if (hdr != NULL && (body != NULL || strcmp(method, "POST") == 0))
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	}
 	code = curl_easy_perform(h);
 	curl_slist_free_all(hdr);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
