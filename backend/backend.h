@@ -520,7 +520,9 @@ int backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, c
 /* Implemented in backend/heal.c (doc/heal.md).  Detectors turn the fleet's
  * events and samples into findings; a finding becomes a proposal, one at a
  * time, along an escalation ladder (restart -> reschedule -> roll back; an
- * OOM first raises the memory limit when heal.memory_headroom allows).  An
+ * OOM first raises the memory limit when heal.memory_headroom allows; a
+ * security anomaly proposes quarantine, a drifted limit its re-application,
+ * a stack stranded on an unreachable node a reschedule).  An
  * engineer approves or rejects each proposal (heal.auto may approve chosen
  * action classes of chosen stacks); the process that runs the detectors
  * (backend_config.heal: the cockpit, `plantdeck heal watch`) carries out
@@ -536,6 +538,12 @@ enum pd_finding_kind {
 	PD_FIND_UNHEALTHY,               /* its healthcheck says unhealthy */
 	PD_FIND_NODE_DOWN,               /* unreachable past a grace period */
 	PD_FIND_PULL_FAILED,             /* a deploy could not pull an image */
+	PD_FIND_ANOMALY,                 /* the node's agent caught an abnormal syscall
+	                                    (signal, exec, ptrace) aimed at the container */
+	PD_FIND_DRIFT,                   /* the node's agent: a cgroup limit is no longer
+	                                    what was set (memory, memory.high, cpu...) */
+	PD_FIND_STRANDED,                /* a stack's container on a node that has been
+	                                    unreachable past the grace period */
 };
 
 enum pd_heal_action {
@@ -543,6 +551,9 @@ enum pd_heal_action {
 	PD_HEAL_RESCHEDULE,              /* its stack onto another node of its placement */
 	PD_HEAL_ROLLBACK,                /* its stack to the previous revision, on its node */
 	PD_HEAL_MEMORY,                  /* raise its memory limit (and start it if stopped) */
+	PD_HEAL_QUARANTINE,              /* pause it (memory kept) and commit its files to a
+	                                    snapshot image on its node, for analysis */
+	PD_HEAL_REAPPLY,                 /* re-apply its desired limits through the node's agent */
 };
 
 enum pd_proposal_state {
@@ -583,6 +594,7 @@ struct pd_proposal {
 	char to_node[PD_NAME_LEN];       /* reschedule: where to */
 	int to_revision;                 /* rollback: to which revision */
 	uint64_t memory_from, memory_to; /* memory: the limit now and proposed, bytes */
+	char snapshot[PD_NAME_LEN];      /* quarantine: the snapshot image (REPO:TAG) */
 	char reason[PD_ERROR_LEN];       /* why this action */
 	char evidence[PD_ERROR_LEN];     /* the finding's evidence when proposed */
 	char expected[PD_ERROR_LEN];     /* what should be true afterwards */

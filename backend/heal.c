@@ -89,6 +89,16 @@ struct heal_track {
 	int last_exit;
 	time_t exited_since;
 	time_t seen;
+	/* From the node's agent: anomalies since the last anomaly finding closed. */
+	time_t anomaly_first, anomaly_last;
+	int anomalies;
+	char anomaly_sev[12];          /* the worst seen */
+	char anomaly_text[PD_EVENT_TEXT_LEN];
+	/* From the node's agent: a limit drifted (until drift_resolved). */
+	int drifting;
+	time_t drift_since;
+	char drift_text[PD_EVENT_TEXT_LEN];
+	int seeded;                    /* set from the database, no event since */
 };
 
 /* An open finding, as the detector thread keeps it. */
@@ -158,6 +168,9 @@ static const char *const heal_kind_names[] = {
 	[PD_FIND_UNHEALTHY] = "unhealthy",
 	[PD_FIND_NODE_DOWN] = "node_down",
 	[PD_FIND_PULL_FAILED] = "pull_failed",
+	[PD_FIND_ANOMALY] = "anomaly",
+	[PD_FIND_DRIFT] = "drift",
+	[PD_FIND_STRANDED] = "stranded",
 };
 
 static const char *const heal_action_names[] = {
@@ -165,6 +178,8 @@ static const char *const heal_action_names[] = {
 	[PD_HEAL_RESCHEDULE] = "reschedule",
 	[PD_HEAL_ROLLBACK] = "rollback",
 	[PD_HEAL_MEMORY] = "memory",
+	[PD_HEAL_QUARANTINE] = "quarantine",
+	[PD_HEAL_REAPPLY] = "reapply",
 };
 
 static const char *const heal_state_names[] = {
@@ -335,6 +350,9 @@ heal_ladder(enum pd_finding_kind kind, int stage)
 	static const int restart_ladder[] = { PD_HEAL_RESTART, PD_HEAL_RESCHEDULE,
 	    PD_HEAL_ROLLBACK };
 	static const int oom_ladder[] = { PD_HEAL_MEMORY, PD_HEAL_ROLLBACK };
+	static const int anomaly_ladder[] = { PD_HEAL_QUARANTINE };
+	static const int drift_ladder[] = { PD_HEAL_REAPPLY, PD_HEAL_RESTART };
+	static const int stranded_ladder[] = { PD_HEAL_RESCHEDULE };
 
 	if (stage < 0)
 		return -1;
@@ -345,11 +363,46 @@ heal_ladder(enum pd_finding_kind kind, int stage)
 		return (size_t)stage < HEAL_NELEM(restart_ladder) ? restart_ladder[stage] : -1;
 	case PD_FIND_OOM:
 		return (size_t)stage < HEAL_NELEM(oom_ladder) ? oom_ladder[stage] : -1;
+	case PD_FIND_ANOMALY:
+		return (size_t)stage < HEAL_NELEM(anomaly_ladder) ? anomaly_ladder[stage] : -1;
+	case PD_FIND_DRIFT:
+		return (size_t)stage < HEAL_NELEM(drift_ladder) ? drift_ladder[stage] : -1;
+	case PD_FIND_STRANDED:
+		return (size_t)stage < HEAL_NELEM(stranded_ladder) ? stranded_ladder[stage] : -1;
 	case PD_FIND_NODE_DOWN:
 	case PD_FIND_PULL_FAILED:
+		/* Reported: a node's own outage moves its stacks through their
+		 * stranded findings; a failed pull is its deploy's to handle. */
 		break;
 	}
 	return -1;
+}
+
+STATIC void
+heal_snapshot_ref(const char *name, int64_t finding, char *out, size_t len)
+{
+	char repo[PD_NAME_LEN];
+	size_t k = 0;
+
+	/* A repository path component is [a-z0-9]+ joined by single '.', '_'
+	 * or '-': lower-case the name, turn anything else into '-', and never
+	 * start, end or double a separator. */
+	for (const char *p = name; *p != '\0' && k + 1 < sizeof(repo) && k < 80; p++) {
+		char ch = *p;
+		int sep;
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		sep = !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'));
+		if (sep && (k == 0 || repo[k - 1] == '-' || repo[k - 1] == '.' || repo[k - 1] == '_'))
+			continue;
+		repo[k++] = sep ? (ch == '.' || ch == '_' ? ch : '-') : ch;
+	}
+	while (k > 0 && (repo[k - 1] == '-' || repo[k - 1] == '.' || repo[k - 1] == '_'))
+		k--;
+	repo[k] = '\0';
+	snprintf(out, len, "plantdeck-quarantine/%s:finding-%lld", k ? repo : "container",
+	    (long long)finding);
 }
 
 /* ---------------------------------------------------------------- database */
@@ -386,8 +439,17 @@ static const char heal_schema[] =
 	"  decided_by TEXT, reject_reason TEXT, owner TEXT,"
 	"  created INTEGER NOT NULL,"
 	"  updated INTEGER NOT NULL,"
-	"  decided INTEGER NOT NULL DEFAULT 0);"
+	"  decided INTEGER NOT NULL DEFAULT 0,"
+	"  snapshot TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX IF NOT EXISTS heal_proposals_state ON heal_proposals (state, id);"
+	"CREATE TABLE IF NOT EXISTS heal_cleanups ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  proposal INTEGER NOT NULL,"
+	"  node TEXT NOT NULL,"
+	"  stack TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  done INTEGER NOT NULL DEFAULT 0,"
+	"  result TEXT);"
 	"CREATE TABLE IF NOT EXISTS heal_lease ("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  holder TEXT NOT NULL,"
@@ -417,6 +479,11 @@ heal_store(struct heal *h, char *err, size_t errlen)
 				rc = -1;
 			}
 			sqlite3_free(msg);
+			/* A database from before quarantine proposals lacks the column;
+			 * where it has it, this fails harmlessly. */
+			if (rc == 0)
+				sqlite3_exec(store_sqlite(h->st), "ALTER TABLE heal_proposals ADD COLUMN"
+				    " snapshot TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL);
 			store_unlock(h->st);
 			if (rc != 0) {
 				store_close(h->st);
@@ -487,7 +554,7 @@ heal_exec(struct heal *h, const char *sql, const char *types, ...)
 	"id, finding, kind, stage, action, state, node, container, stack, to_node," \
 	" to_revision, memory_from, memory_to, COALESCE(reason, ''), COALESCE(evidence, '')," \
 	" COALESCE(expected, ''), COALESCE(result, ''), automatic, COALESCE(decided_by, '')," \
-	" COALESCE(reject_reason, ''), created, updated, decided"
+	" COALESCE(reject_reason, ''), created, updated, decided, snapshot"
 
 static void
 heal_proposal_row(sqlite3_stmt *q, struct pd_proposal *p)
@@ -516,6 +583,7 @@ heal_proposal_row(sqlite3_stmt *q, struct pd_proposal *p)
 	p->created = (time_t)sqlite3_column_int64(q, 20);
 	p->updated = (time_t)sqlite3_column_int64(q, 21);
 	p->decided = (time_t)sqlite3_column_int64(q, 22);
+	snprintf(p->snapshot, sizeof(p->snapshot), "%s", heal_col(q, 23));
 }
 
 /* Proposal ID; 0, 1 when there is none, -1 with ERR. */
@@ -563,7 +631,11 @@ heal_target(const struct pd_proposal *p, char *out, size_t len)
 	case PD_HEAL_MEMORY:
 		snprintf(what, sizeof(what), " to %llu bytes", (unsigned long long)p->memory_to);
 		break;
+	case PD_HEAL_QUARANTINE:
+		snprintf(what, sizeof(what), ", snapshot %s", p->snapshot);
+		break;
 	case PD_HEAL_RESTART:
+	case PD_HEAL_REAPPLY:
 		break;
 	}
 	snprintf(out, len, "proposal #%lld: %s node %s container %s%s%s%s", (long long)p->id,
@@ -838,6 +910,36 @@ heal_fnd_close(struct heal *h, struct heal_fnd *f, time_t now)
 		    " result = 'expired: the finding resolved' WHERE id = ?2 AND state = 'pending'",
 		    "ii", (int64_t)now, f->live);
 	log_msg(LOG_INFO, "heal: finding #%lld resolved", (long long)f->id);
+	if (f->kind == PD_FIND_ANOMALY) {
+		struct heal_track *t = heal_track_get(h, f->node, f->container, 0);
+
+		/* What comes after this finding is a new one. */
+		if (t != NULL) {
+			t->anomalies = 0;
+			t->anomaly_first = t->anomaly_last = 0;
+			t->anomaly_sev[0] = t->anomaly_text[0] = '\0';
+		}
+	}
+	*f = h->fnds[--h->nfnds];
+}
+
+/* Close finding F because finding BY (of the same container) covers it; a
+ * pending proposal of F expires, one in flight carries on. */
+static void
+heal_fnd_supersede(struct heal *h, struct heal_fnd *f, int64_t by, time_t now)
+{
+	char why[96];
+
+	for (size_t j = 0; j < HEAL_MAX_JOBS; j++)
+		if (h->jobs[j] != NULL && h->jobs[j]->p.finding == f->id)
+			return;
+	snprintf(why, sizeof(why), "expired: superseded by finding #%lld", (long long)by);
+	heal_exec(h, "UPDATE heal_proposals SET state = 'expired', updated = ?1, result = ?2"
+	    " WHERE finding = ?3 AND state = 'pending'", "iti", (int64_t)now, why, f->id);
+	heal_exec(h, "UPDATE heal_findings SET open = 0, resolved = ?1 WHERE id = ?2", "ii",
+	    (int64_t)now, f->id);
+	log_msg(LOG_INFO, "heal: finding #%lld superseded by #%lld", (long long)f->id,
+	    (long long)by);
 	*f = h->fnds[--h->nfnds];
 }
 
@@ -940,7 +1042,143 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 		*active = 0;
 		*resolved = 1;
 		break;
+	case PD_FIND_ANOMALY:
+		/* A security finding does not resolve by itself when the intruder
+		 * goes quiet: only quarantine (paused) or the container's removal
+		 * ends it, or an engineer's rejection stops its proposals. */
+		*active = c != NULL && t != NULL && t->anomalies > 0 &&
+		    strcmp(c->state, "paused") != 0;
+		*resolved = c == NULL || strcmp(c->state, "paused") == 0;
+		if (*active && !t->seeded) {
+			char first[16];
+
+			heal_hms(t->anomaly_first, first, sizeof(first));
+			heal_hms(t->anomaly_last, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "%d anomal%s caught by the agent on "
+			    "%s since %s, the last at %s; the worst (%s): %s", t->anomalies,
+			    t->anomalies == 1 ? "y" : "ies", f->node, first, at, t->anomaly_sev,
+			    t->anomaly_text);
+			if (t->anomalies > f->count)
+				f->count = t->anomalies;
+		}
+		break;
+	case PD_FIND_DRIFT:
+		*active = c != NULL && t != NULL && t->drifting && strcmp(c->state, "running") == 0;
+		*resolved = c == NULL || (t != NULL && !t->drifting);
+		if (*active && !t->seeded) {
+			heal_hms(t->drift_since, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "the agent on %s reports since %s: %s",
+			    f->node, at, t->drift_text);
+		}
+		break;
+	case PD_FIND_STRANDED: {
+		const struct pd_node *n = heal_node(s, f->node);
+		int i = heal_inv_index(h, f->node);
+
+		*active = c != NULL && n != NULL && i >= 0 && h->down_since[i] != 0 &&
+		    (double)(now - h->down_since[i]) >= h->tm.node_grace;
+		*resolved = c == NULL || n == NULL || n->reach == PD_REACH_UP;
+		if (*active) {
+			heal_hms(h->down_since[i], at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "node %s unreachable (%s) since %s: "
+			    "%s; %s of stack %s was %s there when last seen", f->node,
+			    pd_reach_name(n->reach), at, n->error, f->container, f->stack, c->state);
+		}
+		break;
 	}
+	}
+}
+
+/* The name of event E's container: an agent names one that its engine did
+ * not know by its short id, which the snapshot may know by name. */
+static const char *
+heal_event_container(const struct pd_snapshot *s, const struct pd_event *e)
+{
+	size_t len = strlen(e->container);
+
+	if (e->kind != PD_EV_ANOMALY || len != 12 ||
+	    strspn(e->container, "0123456789abcdef") != len)
+		return e->container;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct pd_node *n = &s->nodes[i];
+
+		if (strcmp(n->name, e->node) != 0)
+			continue;
+		for (size_t k = 0; k < n->ncontainers; k++) {
+			const struct pd_container *c = &s->containers[n->first_container + k];
+
+			if (strncmp(c->id, e->container, len) == 0 && c->name[0] != '\0')
+				return c->name;
+		}
+	}
+	return e->container;
+}
+
+/* Whether agent event E is an anomaly that the policy makes a finding of. */
+static int
+heal_is_anomaly(const struct heal *h, const struct pd_event *e)
+{
+	if (e->kind != PD_EV_ANOMALY || (strcmp(e->action, "signal") != 0 &&
+	    strcmp(e->action, "exec") != 0 && strcmp(e->action, "ptrace") != 0))
+		return 0;
+	if (strcmp(e->severity, "critical") == 0)
+		return 1;
+	return strcmp(e->severity, "warning") == 0 && !h->inv->heal.anomaly_critical_only;
+}
+
+/* Feed agent event E (anomaly, drift) to track T. */
+static void
+heal_agent_event(struct heal *h, struct heal_track *t, const struct pd_event *e)
+{
+	if (t->seeded) {
+		t->seeded = 0;
+		t->anomaly_sev[0] = '\0';
+	}
+	if (heal_is_anomaly(h, e)) {
+		if (t->anomalies == 0)
+			t->anomaly_first = e->time;
+		t->anomalies++;
+		if (e->time >= t->anomaly_last)
+			t->anomaly_last = e->time;
+		if (t->anomaly_sev[0] == '\0' || strcmp(e->severity, "critical") == 0) {
+			snprintf(t->anomaly_sev, sizeof(t->anomaly_sev), "%s", e->severity);
+			snprintf(t->anomaly_text, sizeof(t->anomaly_text), "%s", e->text);
+		}
+	} else if (e->kind == PD_EV_ANOMALY && strcmp(e->action, "drift") == 0) {
+		if (!t->drifting)
+			t->drift_since = e->time;
+		t->drifting = 1;
+		snprintf(t->drift_text, sizeof(t->drift_text), "%s", e->text);
+	} else if (e->kind == PD_EV_ANOMALY && strcmp(e->action, "drift_resolved") == 0) {
+		t->drifting = 0;
+	}
+}
+
+/* Whether event E, seen while verifying JOB, shows that its action did not help. */
+static int
+heal_event_fails(const struct heal_job *job, const struct pd_event *e)
+{
+	switch (job->p.action) {
+	case PD_HEAL_QUARANTINE:
+		/* Someone let it run again, or it went while it was to be kept. */
+		return e->kind == PD_EV_CONTAINER && (strcmp(e->action, "unpause") == 0 ||
+		    strcmp(e->action, "destroy") == 0);
+	case PD_HEAL_REAPPLY:
+		if (e->kind == PD_EV_ANOMALY)
+			return strcmp(e->action, "drift") == 0;
+		break;
+	case PD_HEAL_MEMORY:
+		return e->kind == PD_EV_CONTAINER && strcmp(e->action, "oom") == 0;
+	case PD_HEAL_RESTART:
+	case PD_HEAL_RESCHEDULE:
+	case PD_HEAL_ROLLBACK:
+		if (job->p.kind == PD_FIND_OOM)
+			return e->kind == PD_EV_CONTAINER && strcmp(e->action, "oom") == 0;
+		break;
+	}
+	return e->kind == PD_EV_CONTAINER && (strcmp(e->action, "die") == 0 ||
+	    strcmp(e->action, "oom") == 0 ||
+	    (strcmp(e->action, "health") == 0 && strcmp(e->text, "unhealthy") == 0));
 }
 
 /* Feed the events newer than the last tick to the tracks and the jobs. */
@@ -953,15 +1191,17 @@ heal_events(struct heal *h, const struct pd_snapshot *s)
 		const struct pd_event *e = &s->events[k];
 		struct heal_track *t;
 
-		if (e->seq <= h->last_seq || e->kind != PD_EV_CONTAINER || e->container[0] == '\0') {
+		if (e->seq <= h->last_seq || e->kind == PD_EV_NODE || e->container[0] == '\0') {
 			if (e->seq > top)
 				top = e->seq;
 			continue;
 		}
 		if (e->seq > top)
 			top = e->seq;
-		t = heal_track_get(h, e->node, e->container, 1);
-		if (t != NULL && strcmp(e->action, "die") == 0) {
+		t = heal_track_get(h, e->node, heal_event_container(s, e), 1);
+		if (t != NULL && e->kind == PD_EV_ANOMALY) {
+			heal_agent_event(h, t, e);
+		} else if (t != NULL && strcmp(e->action, "die") == 0) {
 			heal_ring_push(&t->dies, e->time);
 			if (strncmp(e->text, "exit code ", 10) == 0)
 				t->last_exit = (int)strtol(e->text + 10, NULL, 10);
@@ -978,11 +1218,7 @@ heal_events(struct heal *h, const struct pd_snapshot *s)
 			node = job->node_after[0] ? job->node_after : job->p.node;
 			if (strcmp(node, e->node) != 0 || strcmp(job->p.container, e->container) != 0)
 				continue;
-			if (job->p.kind == PD_FIND_OOM)
-				bad = strcmp(e->action, "oom") == 0;
-			else
-				bad = strcmp(e->action, "die") == 0 || strcmp(e->action, "oom") == 0 ||
-				    (strcmp(e->action, "health") == 0 && strcmp(e->text, "unhealthy") == 0);
+			bad = heal_event_fails(job, e);
 			if (bad) {
 				char at[16];
 
@@ -1067,9 +1303,15 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 				t->exited_since = 0;
 			}
 			heal_cond_crash(h, c, t, now, &active, &resolved);
-			if (active && heal_fnd_find(h, PD_FIND_CRASH_LOOP, n->name, c->name) == NULL)
-				heal_fnd_open(h, PD_FIND_CRASH_LOOP, n->name, c->name, stack, service,
-				    "crash loop", now);
+			if (active && heal_fnd_find(h, PD_FIND_CRASH_LOOP, n->name, c->name) == NULL) {
+				struct heal_fnd *cl = heal_fnd_open(h, PD_FIND_CRASH_LOOP, n->name,
+				    c->name, stack, service, "crash loop", now);
+				struct heal_fnd *uh = heal_fnd_find(h, PD_FIND_UNHEALTHY, n->name, c->name);
+
+				/* Failing checks before the exits were the same trouble. */
+				if (cl != NULL && uh != NULL)
+					heal_fnd_supersede(h, uh, cl->id, now);
+			}
 			if (is_stack && strcmp(c->state, "exited") == 0 && c->exit_code != 0 &&
 			    now - t->exited_since >= HEAL_EXITED_GRACE &&
 			    heal_fnd_find(h, PD_FIND_CRASH_LOOP, n->name, c->name) == NULL &&
@@ -1093,6 +1335,18 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 				heal_fnd_open(h, PD_FIND_UNHEALTHY, n->name, c->name, stack, service, ev,
 				    now);
 			}
+			if (t->anomalies > 0 && strcmp(c->state, "paused") != 0 &&
+			    heal_fnd_find(h, PD_FIND_ANOMALY, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_ANOMALY, n->name, c->name, stack, service,
+				    t->anomaly_text, now);
+			if (t->drifting && heal_fnd_find(h, PD_FIND_DRIFT, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_DRIFT, n->name, c->name, stack, service,
+				    t->drift_text, now);
+			if (is_stack && ix >= 0 && h->down_since[ix] != 0 &&
+			    (double)(now - h->down_since[ix]) >= h->tm.node_grace &&
+			    heal_fnd_find(h, PD_FIND_STRANDED, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_STRANDED, n->name, c->name, stack, service,
+				    "its node is unreachable", now);
 		}
 	}
 }
@@ -1226,6 +1480,8 @@ heal_auto(const struct heal *h, const char *stack, enum pd_heal_action action)
 		[PD_HEAL_RESCHEDULE] = INV_HEAL_RESCHEDULE,
 		[PD_HEAL_ROLLBACK] = INV_HEAL_ROLLBACK,
 		[PD_HEAL_MEMORY] = INV_HEAL_MEMORY,
+		[PD_HEAL_QUARANTINE] = INV_HEAL_QUARANTINE,
+		[PD_HEAL_REAPPLY] = INV_HEAL_REAPPLY,
 	};
 
 	if (stack[0] == '\0')
@@ -1268,6 +1524,16 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 		if (f->stack[0] == '\0' || !heal_pick_node(h, s, f->stack, f->node, f->container,
 		    need, p->to_node, sizeof(p->to_node)))
 			return 0;
+		if (f->kind == PD_FIND_STRANDED) {
+			snprintf(p->reason, sizeof(p->reason), "node %s has been unreachable for more "
+			    "than %.0fs: stack %s no longer runs anywhere plantdeck can see",
+			    f->node, h->tm.node_grace, f->stack);
+			snprintf(p->expected, sizeof(p->expected), "stack %s runs on %s (its placement, "
+			    "fewest containers, memory to spare) and %s does not exit within %.0fs; "
+			    "its containers on %s are removed when that node answers again",
+			    f->stack, p->to_node, f->container, w, f->node);
+			return 1;
+		}
 		snprintf(p->reason, sizeof(p->reason), "%s persists on %s after a restart: the "
 		    "node itself may be at fault (devices, disk, network, kernel)",
 		    pd_finding_kind_name(f->kind), f->node);
@@ -1315,6 +1581,37 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 		    a, b, w);
 		return 1;
 	}
+	case PD_HEAL_QUARANTINE: {
+		int running = strcmp(c->state, "running") == 0 || strcmp(c->state, "restarting") == 0;
+
+		heal_snapshot_ref(f->container, f->id, p->snapshot, sizeof(p->snapshot));
+		snprintf(p->reason, sizeof(p->reason), "a security anomaly: a container that "
+		    "something outside it signals, enters or traces is kept for analysis, not "
+		    "restarted (restarting would destroy the evidence)");
+		if (running)
+			snprintf(p->expected, sizeof(p->expected), "%s on %s is paused (its memory and "
+			    "processes kept, nothing of it runs) and its files are committed to image "
+			    "%s on %s; it stays paused until an engineer unpauses or removes it",
+			    f->container, f->node, p->snapshot, f->node);
+		else
+			snprintf(p->expected, sizeof(p->expected), "%s on %s is %s, so there is nothing "
+			    "to pause: its files are committed to image %s on %s", f->container,
+			    f->node, c->state, p->snapshot, f->node);
+		return 1;
+	}
+	case PD_HEAL_REAPPLY: {
+		const struct pd_node *n = heal_node(s, f->node);
+
+		if (n == NULL || n->agent[0] == '\0' || strcmp(c->state, "running") != 0)
+			return 0;
+		snprintf(p->reason, sizeof(p->reason), "a cgroup limit of %s is no longer what was "
+		    "set (the runtime, or someone, rewrote it); re-applying costs nothing and "
+		    "restarts nothing", f->container);
+		snprintf(p->expected, sizeof(p->expected), "the agent on %s re-applies the desired "
+		    "values (through the engine, then the cgroup files), reports them set again, "
+		    "and no new drift within %.0fs", f->node, w);
+		return 1;
+	}
 	}
 	return 0;
 }
@@ -1349,9 +1646,9 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 	store_lock(h->st);
 	q = heal_prepare(h, "INSERT INTO heal_proposals (finding, kind, stage, action, state, node,"
 	    " container, stack, to_node, to_revision, memory_from, memory_to, reason, evidence,"
-	    " expected, automatic, decided_by, decided, created, updated) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
-	    err, sizeof(err));
+	    " expected, automatic, decided_by, decided, created, updated, snapshot) VALUES (?1,"
+	    " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	    " ?19, ?20)", err, sizeof(err));
 	if (q != NULL) {
 		sqlite3_bind_int64(q, 1, f->id);
 		sqlite3_bind_text(q, 2, pd_finding_kind_name(f->kind), -1, SQLITE_STATIC);
@@ -1375,6 +1672,7 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 			sqlite3_bind_null(q, 17);
 		sqlite3_bind_int64(q, 18, automatic ? (int64_t)now : 0);
 		sqlite3_bind_int64(q, 19, (int64_t)now);
+		sqlite3_bind_text(q, 20, p.snapshot, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(q) == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(store_sqlite(h->st));
 		sqlite3_finalize(q);
@@ -1515,9 +1813,11 @@ heal_call(struct heal *h, const char *node, const char *method, const char *path
 	return rc;
 }
 
-/* Remove every container of STACK from NODE; returns how many, or -1. */
+/* Remove every container of STACK from NODE (created before BEFORE, when
+ * not 0); returns how many, or -1. */
 static int
-heal_remove_stack(struct heal *h, const char *node, const char *stack, char *err, size_t errlen)
+heal_remove_stack(struct heal *h, const char *node, const char *stack, time_t before,
+    char *err, size_t errlen)
 {
 	char filt[300], path[1200], *enc;
 	cJSON *arr = NULL, *c;
@@ -1531,9 +1831,12 @@ heal_remove_stack(struct heal *h, const char *node, const char *stack, char *err
 		return -1;
 	cJSON_ArrayForEach(c, arr) {
 		cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "Id");
+		cJSON *created = cJSON_GetObjectItemCaseSensitive(c, "Created");
 
 		if (!cJSON_IsString(id) || strspn(id->valuestring, "0123456789abcdef") !=
 		    strlen(id->valuestring))
+			continue;
+		if (before != 0 && (!cJSON_IsNumber(created) || created->valuedouble >= (double)before))
 			continue;
 		snprintf(path, sizeof(path), "/containers/%s?force=1&v=0", id->valuestring);
 		if (heal_call(h, node, "DELETE", path, 30000, NULL, err, errlen) == 0)
@@ -1560,6 +1863,110 @@ heal_place(struct heal_job *job, int rev, const char *node, struct pd_deploy *d,
 	rollout_wait(h->ro, id, 15 * 60 * 1000);
 	if (rollout_get(h->ro, id, d, err, errlen) != 0)
 		return -1;
+	return 0;
+}
+
+/* Quarantine P's container (ENC: its name, URL-escaped): pause it when it
+ * runs, then commit its files to P's snapshot image; 0 with RES, -1 with ERR. */
+static int
+heal_quarantine(struct heal *h, const struct pd_proposal *p, const char *enc, char *res,
+    size_t reslen, char *err, size_t errlen)
+{
+	char path[1400], repo[PD_NAME_LEN], *tag, *erepo, *etag, *ecomment, comment[300];
+	cJSON *j = NULL, *st, *img;
+	int paused = 0, running = 0;
+
+	snprintf(path, sizeof(path), "/containers/%s/json", enc);
+	if (heal_call(h, p->node, "GET", path, 15000, &j, err, errlen) != 0)
+		return -1;
+	st = cJSON_GetObjectItemCaseSensitive(j, "State");
+	paused = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Paused"));
+	running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"));
+	cJSON_Delete(j);
+	j = NULL;
+	if (running && !paused) {
+		snprintf(path, sizeof(path), "/containers/%s/pause", enc);
+		if (heal_call(h, p->node, "POST", path, 30000, NULL, err, errlen) != 0)
+			return -1;
+		paused = 1;
+	}
+	snprintf(repo, sizeof(repo), "%s", p->snapshot);
+	tag = strrchr(repo, ':');
+	if (tag == NULL) {
+		snprintf(err, errlen, "the proposal names no snapshot image");
+		return -1;
+	}
+	*tag++ = '\0';
+	snprintf(comment, sizeof(comment), "plantdeck quarantine of %s on %s, proposal #%lld",
+	    p->container, p->node, (long long)p->id);
+	erepo = curl_easy_escape(NULL, repo, 0);
+	etag = curl_easy_escape(NULL, tag, 0);
+	ecomment = curl_easy_escape(NULL, comment, 0);
+	/* pause=false: it is paused already, or stopped; a commit must not unpause it. */
+	snprintf(path, sizeof(path), "/commit?container=%s&repo=%s&tag=%s&comment=%s&pause=false",
+	    enc, erepo ? erepo : "", etag ? etag : "", ecomment ? ecomment : "");
+	curl_free(erepo);
+	curl_free(etag);
+	curl_free(ecomment);
+	if (heal_call(h, p->node, "POST", path, 120000, &j, err, errlen) != 0) {
+		if (paused)
+			snprintf(res, reslen, "paused %s on %s", p->container, p->node);
+		snprintf(err + strlen(err), errlen - strlen(err), "%s%s", paused ? "; it stays "
+		    "paused, but its files were not committed: " : "", paused ? res : "");
+		return -1;
+	}
+	img = cJSON_GetObjectItemCaseSensitive(j, "Id");
+	snprintf(res, reslen, "%s %s on %s; its files are image %s (%.19s)", paused ?
+	    "paused" : "did not pause (not running)", p->container, p->node, p->snapshot,
+	    cJSON_IsString(img) ? img->valuestring : "?");
+	cJSON_Delete(j);
+	return 0;
+}
+
+/* Member KEY of object J as a small whole number, or 0. */
+static int
+heal_json_int(const cJSON *j, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e6 ?
+	    (int)v->valuedouble : 0;
+}
+
+/* Have the node's agent re-apply P's container's desired limits; 0 with
+ * RES, -1 with ERR. */
+static int
+heal_reapply(struct heal *h, const struct pd_proposal *p, char *res, size_t reslen, char *err,
+    size_t errlen)
+{
+	char line[PD_NAME_LEN + 8], *out = NULL;
+	cJSON *j;
+	int ok, drifted, fixed;
+
+	snprintf(line, sizeof(line), "fix %s", p->container);
+	if (agent_remote_request(&h->cfg, p->node, line, &out, err, errlen) != 0)
+		return -1;
+	j = cJSON_Parse(out);
+	free(out);
+	if (j == NULL) {
+		snprintf(err, errlen, "the agent on %s answered no JSON", p->node);
+		return -1;
+	}
+	ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok"));
+	drifted = heal_json_int(j, "drifted");
+	fixed = heal_json_int(j, "fixed");
+	if (!ok) {
+		cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+
+		snprintf(err, errlen, "the agent on %s could not re-apply: %s", p->node,
+		    cJSON_IsString(e) ? e->valuestring : (drifted > fixed ? "still drifted after "
+		    "the fix" : "not ok"));
+		cJSON_Delete(j);
+		return -1;
+	}
+	snprintf(res, reslen, "the agent on %s re-applied %d drifted limit%s of %s; none "
+	    "drifts now", p->node, fixed, fixed == 1 ? "" : "s", p->container);
+	cJSON_Delete(j);
 	return 0;
 }
 
@@ -1605,8 +2012,20 @@ heal_worker(void *arg)
 			break;
 		}
 		pd_deploy_free(&d);
-		{
-			int n = heal_remove_stack(h, p->node, p->stack, err, sizeof(err));
+		if (p->kind == PD_FIND_STRANDED) {
+			/* Its node does not answer: remove the old containers when it does,
+			 * or they would run twice. */
+			if (heal_exec(h, "INSERT INTO heal_cleanups (proposal, node, stack, created)"
+			    " VALUES (?1, ?2, ?3, ?4)", "itti", p->id, p->node, p->stack,
+			    (int64_t)time(NULL)) == 1)
+				snprintf(res + strlen(res), sizeof(res) - strlen(res), "; its containers "
+				    "on %s are removed when that node answers again", p->node);
+			else
+				snprintf(res + strlen(res), sizeof(res) - strlen(res), "; ALARM: could "
+				    "not record the removal from %s: remove stack %s there by hand",
+				    p->node, p->stack);
+		} else {
+			int n = heal_remove_stack(h, p->node, p->stack, 0, err, sizeof(err));
 
 			if (n >= 0)
 				snprintf(res + strlen(res), sizeof(res) - strlen(res),
@@ -1663,6 +2082,12 @@ heal_worker(void *arg)
 		ok = 1;
 		break;
 	}
+	case PD_HEAL_QUARANTINE:
+		ok = heal_quarantine(h, p, enc ? enc : "", res, sizeof(res), err, sizeof(err)) == 0;
+		break;
+	case PD_HEAL_REAPPLY:
+		ok = heal_reapply(h, p, res, sizeof(res), err, sizeof(err)) == 0;
+		break;
 	}
 	curl_free(enc);
 	pthread_mutex_lock(&h->lock);
@@ -1754,6 +2179,30 @@ heal_jobs_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 			int good = c != NULL && strcmp(c->state, "running") == 0 &&
 			    c->health != PD_HEALTH_UNHEALTHY;
 
+			if (job->p.action == PD_HEAL_QUARANTINE) {
+				good = c != NULL && strcmp(c->state, "running") != 0 &&
+				    strcmp(c->state, "restarting") != 0;
+				if (good)
+					snprintf(msg, sizeof(msg), "%s; verified: %s on %s is %s (kept) "
+					    "after %.0fs", job->result, job->p.container, node, c->state,
+					    h->tm.verify_window);
+				else
+					snprintf(msg, sizeof(msg), "%s; did not hold: %s on %s is %s",
+					    job->result, job->p.container, node, c != NULL ? c->state : "gone");
+				heal_job_end(h, j, good ? "succeeded" : "failed", msg, now);
+				continue;
+			}
+			if (job->p.action == PD_HEAL_REAPPLY) {
+				struct heal_track *t = heal_track_get(h, node, job->p.container, 0);
+
+				if (good && t != NULL && t->drifting) {
+					good = 0;
+					snprintf(msg, sizeof(msg), "%s; did not help: the agent still reports "
+					    "%s", job->result, t->drift_text);
+					heal_job_end(h, j, "failed", msg, now);
+					continue;
+				}
+			}
 			if (good)
 				snprintf(msg, sizeof(msg), "%s; verified: %s on %s running%s for %.0fs",
 				    job->result, job->p.container, node,
@@ -1765,6 +2214,59 @@ heal_jobs_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 				    c != NULL && c->health == PD_HEALTH_UNHEALTHY ? " and unhealthy" : "");
 			heal_job_end(h, j, good ? "succeeded" : "failed", msg, now);
 		}
+	}
+}
+
+/* Remove the stacks that reschedules moved off unreachable nodes from those
+ * nodes once they answer again (only containers older than the move). */
+static void
+heal_cleanups_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
+{
+	struct {
+		int64_t id, proposal;
+		char node[PD_NAME_LEN], stack[PD_NAME_LEN];
+		time_t created;
+	} todo[8];
+	size_t n = 0;
+	sqlite3_stmt *q;
+	char err[PD_ERROR_LEN], res[PD_ERROR_LEN], target[PD_ERROR_LEN], aerr[PD_ERROR_LEN];
+
+	store_lock(h->st);
+	q = heal_prepare(h, "SELECT id, proposal, node, stack, created FROM heal_cleanups"
+	    " WHERE done = 0 ORDER BY id LIMIT 8", err, sizeof(err));
+	while (q != NULL && sqlite3_step(q) == SQLITE_ROW && n < 8) {
+		todo[n].id = sqlite3_column_int64(q, 0);
+		todo[n].proposal = sqlite3_column_int64(q, 1);
+		snprintf(todo[n].node, sizeof(todo[n].node), "%s", heal_col(q, 2));
+		snprintf(todo[n].stack, sizeof(todo[n].stack), "%s", heal_col(q, 3));
+		todo[n].created = (time_t)sqlite3_column_int64(q, 4);
+		n++;
+	}
+	sqlite3_finalize(q);
+	store_unlock(h->st);
+	for (size_t i = 0; i < n; i++) {
+		const struct pd_node *nd = heal_node(s, todo[i].node);
+		int removed;
+
+		if (nd == NULL || nd->reach != PD_REACH_UP)
+			continue;
+		removed = heal_remove_stack(h, todo[i].node, todo[i].stack, todo[i].created, err,
+		    sizeof(err));
+		if (removed < 0) {
+			log_msg(LOG_WARN, "heal: cleanup of stack %s on %s: %s", todo[i].stack,
+			    todo[i].node, err);
+			continue;     /* again next tick */
+		}
+		snprintf(res, sizeof(res), "removed %d container%s of stack %s from %s, which "
+		    "answers again (moved away by proposal #%lld)", removed, removed == 1 ? "" : "s",
+		    todo[i].stack, todo[i].node, (long long)todo[i].proposal);
+		heal_exec(h, "UPDATE heal_cleanups SET done = ?1, result = ?2 WHERE id = ?3", "iti",
+		    (int64_t)now, res, todo[i].id);
+		snprintf(target, sizeof(target), "proposal #%lld: cleanup node %s (stack %s)",
+		    (long long)todo[i].proposal, todo[i].node, todo[i].stack);
+		if (audit_append_as(h->st, h->actor, "heal", target, res, aerr, sizeof(aerr)) != 0)
+			log_msg(LOG_ERROR, "heal: audit: %s", aerr);
+		log_msg(LOG_INFO, "heal: %s", res);
 	}
 }
 
@@ -1860,6 +2362,28 @@ heal_load(struct heal *h, time_t now)
 	}
 	sqlite3_finalize(q);
 	store_unlock(h->st);
+	/* The agent reports an anomaly or a drift once: what the database says
+	 * of them holds until an event or the container's state ends it. */
+	for (size_t i = 0; i < h->nfnds; i++) {
+		struct heal_fnd *f = &h->fnds[i];
+		struct heal_track *t;
+
+		if (f->kind != PD_FIND_ANOMALY && f->kind != PD_FIND_DRIFT)
+			continue;
+		t = heal_track_get(h, f->node, f->container, 1);
+		if (t == NULL)
+			continue;
+		t->seeded = 1;
+		if (f->kind == PD_FIND_DRIFT) {
+			t->drifting = 1;
+			t->drift_since = now;
+			snprintf(t->drift_text, sizeof(t->drift_text), "%s", f->evidence);
+		} else if (t->anomalies == 0) {
+			t->anomalies = f->count > 0 ? f->count : 1;
+			t->anomaly_first = t->anomaly_last = now;
+			snprintf(t->anomaly_text, sizeof(t->anomaly_text), "%s", f->evidence);
+		}
+	}
 }
 
 /* ---------------------------------------------------------------- the thread */
@@ -1888,8 +2412,10 @@ heal_tick(struct heal *h)
 		heal_detect_pulls(h, now);
 	}
 	heal_jobs_tick(h, s, now);
-	if (s->complete)
+	if (s->complete) {
 		heal_findings_tick(h, s, now);
+		heal_cleanups_tick(h, s, now);
+	}
 	heal_claim(h, now);
 	pd_snapshot_free(s);
 }
@@ -1946,11 +2472,11 @@ heal_new(const struct backend_config *cfg, const struct inventory *inv, struct f
 	h->inv = inv;
 	h->fleet = fleet;
 	h->ro = ro;
-	h->tm.crash_restarts = 3;
-	h->tm.crash_window = 60;
-	h->tm.oom_window = 300;
-	h->tm.clear_after = 60;
-	h->tm.node_grace = 30;
+	h->tm.crash_restarts = inv->heal.crash_restarts > 0 ? inv->heal.crash_restarts : 3;
+	h->tm.crash_window = inv->heal.crash_window > 0 ? inv->heal.crash_window : 60;
+	h->tm.oom_window = inv->heal.oom_window > 0 ? inv->heal.oom_window : 300;
+	h->tm.clear_after = inv->heal.clear_after > 0 ? inv->heal.clear_after : 60;
+	h->tm.node_grace = inv->heal.node_grace > 0 ? inv->heal.node_grace : 30;
 	h->tm.verify_window = inv->heal.verify_window > 0 ? inv->heal.verify_window : 30;
 	gethostname(host, sizeof(host) - 1);
 	snprintf(h->me, sizeof(h->me), "%s pid %ld", host, (long)getpid());

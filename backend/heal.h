@@ -90,6 +90,11 @@ int heal_split_name(const char *name, char *const *stacks, size_t n, char *stack
 
 /* The action of STAGE (0-based) on KIND's ladder, or -1 past its end. */
 int heal_ladder(enum pd_finding_kind kind, int stage);
+
+/* The image REPO:TAG a quarantine of container NAME for finding FINDING
+ * commits its files to: "plantdeck-quarantine/NAME:finding-ID", NAME made a
+ * valid repository path component. */
+void heal_snapshot_ref(const char *name, int64_t finding, char *out, size_t len);
 #endif
 
 #endif

@@ -99,12 +99,20 @@ static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_HEAL] = "heal",
 };
 
-enum { HEAL_AUTO, HEAL_HEADROOM, HEAL_MEMORY_MAX, HEAL_VERIFY, HEAL_NKEYS };
+enum { HEAL_AUTO, HEAL_HEADROOM, HEAL_MEMORY_MAX, HEAL_VERIFY, HEAL_CRASH_RESTARTS,
+	HEAL_CRASH_WINDOW, HEAL_OOM_WINDOW, HEAL_CLEAR_AFTER, HEAL_NODE_GRACE,
+	HEAL_ANOMALY_SEVERITY, HEAL_NKEYS };
 static const char *const inv_heal_keys[HEAL_NKEYS] = {
 	[HEAL_AUTO] = "auto",
 	[HEAL_HEADROOM] = "memory_headroom",
 	[HEAL_MEMORY_MAX] = "memory_max",
 	[HEAL_VERIFY] = "verify_window",
+	[HEAL_CRASH_RESTARTS] = "crash_restarts",
+	[HEAL_CRASH_WINDOW] = "crash_window",
+	[HEAL_OOM_WINDOW] = "oom_window",
+	[HEAL_CLEAR_AFTER] = "clear_after",
+	[HEAL_NODE_GRACE] = "node_grace",
+	[HEAL_ANOMALY_SEVERITY] = "anomaly_severity",
 };
 
 enum { HAUTO_STACK, HAUTO_ACTIONS, HAUTO_NKEYS };
@@ -1162,13 +1170,16 @@ inv_number(const yaml_node_t *n, unsigned long long *num, char *suf, size_t sufl
 	return 0;
 }
 
+#define INV_HEAL_ACTIONS "restart, reschedule, rollback, memory, quarantine, reapply"
+
 /* One entry of heal.auto: {stack: NAME, actions: [restart, ...]}. */
 static int
 inv_file_heal_auto(struct inv_file *f, yaml_node_t *m, struct inv_heal_auto *a)
 {
-	static const char *const names[] = { "restart", "reschedule", "rollback", "memory" };
+	static const char *const names[] = { "restart", "reschedule", "rollback", "memory",
+	    "quarantine", "reapply" };
 	static const unsigned bits[] = { INV_HEAL_RESTART, INV_HEAL_RESCHEDULE, INV_HEAL_ROLLBACK,
-	    INV_HEAL_MEMORY };
+	    INV_HEAL_MEMORY, INV_HEAL_QUARANTINE, INV_HEAL_REAPPLY };
 	yaml_node_t *vals[HAUTO_NKEYS], *keyn[HAUTO_NKEYS], *acts;
 	struct inv_q q;
 
@@ -1187,7 +1198,7 @@ inv_file_heal_auto(struct inv_file *f, yaml_node_t *m, struct inv_heal_auto *a)
 	acts = vals[HAUTO_ACTIONS];
 	if (acts->type != YAML_SEQUENCE_NODE)
 		return inv_error(f, &acts->start_mark, "'actions' must be a list "
-		    "(restart, reschedule, rollback, memory)");
+		    "(" INV_HEAL_ACTIONS ")");
 	for (yaml_node_item_t *it = acts->data.sequence.items.start;
 	    it < acts->data.sequence.items.top; it++) {
 		yaml_node_t *v = inv_get(f, *it);
@@ -1195,21 +1206,46 @@ inv_file_heal_auto(struct inv_file *f, yaml_node_t *m, struct inv_heal_auto *a)
 
 		if (v == NULL || v->type != YAML_SCALAR_NODE)
 			return inv_error(f, v != NULL ? &v->start_mark : &acts->start_mark,
-			    "an action must be a word (restart, reschedule, rollback, memory)");
+			    "an action must be a word (" INV_HEAL_ACTIONS ")");
 		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 			if (inv_scalar_is(v, names[k]))
 				break;
 		if (k == sizeof(names) / sizeof(names[0])) {
 			inv_quote(&q, inv_scalar(v), v->data.scalar.length, INV_QUOTE);
-			return inv_error(f, &v->start_mark, "unknown action '%s': use restart, "
-			    "reschedule, rollback or memory", q.s);
+			return inv_error(f, &v->start_mark, "unknown action '%s': use "
+			    INV_HEAL_ACTIONS, q.s);
 		}
 		a->actions |= bits[k];
 	}
 	return 0;
 }
 
-/* Read "heal:" (auto, memory_headroom, memory_max, verify_window). */
+/* Heal key NAME's duration V ("30", "30s", "5m") into *OUT seconds, which
+ * must lie in [LO, HI]; nothing when V is NULL.  0, or -1 with the error. */
+static int
+inv_heal_duration(struct inv_file *f, const yaml_node_t *v, const char *name, unsigned lo,
+    unsigned hi, double *out)
+{
+	unsigned long long num, secs;
+	char suf[8];
+	struct inv_q q;
+
+	if (v == NULL)
+		return 0;
+	if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
+	    (suf[0] != '\0' && strcmp(suf, "s") != 0 && strcmp(suf, "m") != 0) ||
+	    num > 1000000 || (secs = suf[0] == 'm' ? num * 60 : num) < lo || secs > hi) {
+		inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
+		    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
+		return inv_error(f, &v->start_mark, "'%s' must be a duration from %us to %u%s, "
+		    "like 30s or 5m, not '%s'", name, lo, hi > 3600 ? hi / 3600 : hi / 60,
+		    hi > 3600 ? "h" : "m", q.s);
+	}
+	*out = (double)secs;
+	return 0;
+}
+
+/* Read "heal:" (auto, memory_headroom, memory_max, the windows and thresholds). */
 static int
 inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 {
@@ -1220,7 +1256,7 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 
 	if (m->type != YAML_MAPPING_NODE)
 		return inv_error(f, &m->start_mark, "'heal' must be a mapping "
-		    "(auto, memory_headroom, memory_max, verify_window)");
+		    "(auto, memory_headroom, memory_max, verify_window, ...)");
 	if (inv_mapping(f, m, inv_heal_keys, HEAL_NKEYS, vals, keyn) != 0)
 		return -1;
 	if ((v = vals[HEAL_AUTO]) != NULL) {
@@ -1274,16 +1310,36 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		}
 		inv->heal.memory_max = num * mult;
 	}
-	if ((v = vals[HEAL_VERIFY]) != NULL) {
-		if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
-		    (suf[0] != '\0' && strcmp(suf, "s") != 0 && strcmp(suf, "m") != 0) ||
-		    num < 1 || (suf[0] == 'm' ? num * 60 : num) > 3600) {
+	if (inv_heal_duration(f, vals[HEAL_VERIFY], "verify_window", 1, 3600,
+	    &inv->heal.verify_window) != 0 ||
+	    inv_heal_duration(f, vals[HEAL_CRASH_WINDOW], "crash_window", 5, 3600,
+	    &inv->heal.crash_window) != 0 ||
+	    inv_heal_duration(f, vals[HEAL_OOM_WINDOW], "oom_window", 10, 86400,
+	    &inv->heal.oom_window) != 0 ||
+	    inv_heal_duration(f, vals[HEAL_CLEAR_AFTER], "clear_after", 1, 3600,
+	    &inv->heal.clear_after) != 0 ||
+	    inv_heal_duration(f, vals[HEAL_NODE_GRACE], "node_grace", 1, 3600,
+	    &inv->heal.node_grace) != 0)
+		return -1;
+	if ((v = vals[HEAL_CRASH_RESTARTS]) != NULL) {
+		if (inv_number(v, &num, suf, sizeof(suf)) != 0 || suf[0] != '\0' || num < 2 ||
+		    num > 32) {
 			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
 			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
-			return inv_error(f, &v->start_mark, "'verify_window' must be a duration "
-			    "from 1s to 60m, not '%s'", q.s);
+			return inv_error(f, &v->start_mark, "'crash_restarts' must be a whole number "
+			    "from 2 to 32, not '%s'", q.s);
 		}
-		inv->heal.verify_window = (double)(suf[0] == 'm' ? num * 60 : num);
+		inv->heal.crash_restarts = (int)num;
+	}
+	if ((v = vals[HEAL_ANOMALY_SEVERITY]) != NULL) {
+		if (inv_scalar_is(v, "critical")) {
+			inv->heal.anomaly_critical_only = 1;
+		} else if (!inv_scalar_is(v, "warning")) {
+			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
+			return inv_error(f, &v->start_mark, "'anomaly_severity' must be warning or "
+			    "critical, not '%s'", q.s);
+		}
 	}
 	if (inv->heal.memory_headroom > 0 && inv->heal.memory_max == 0)
 		return inv_error(f, &keyn[HEAL_HEADROOM]->start_mark,

@@ -34,6 +34,8 @@ struct inv_node {
 #define INV_HEAL_RESCHEDULE 2u
 #define INV_HEAL_ROLLBACK 4u
 #define INV_HEAL_MEMORY 8u
+#define INV_HEAL_QUARANTINE 16u
+#define INV_HEAL_REAPPLY 32u
 
 /* heal.auto: action classes approved without asking, for one stack. */
 struct inv_heal_auto {
@@ -48,6 +50,13 @@ struct inv_heal {
 	int memory_headroom; /* percent an OOM's limit may grow by; 0: no memory proposals */
 	unsigned long long memory_max;  /* bytes: the most a limit is raised to */
 	double verify_window;           /* s an action is watched afterwards; 0: default */
+	/* Detector thresholds; 0: the default (doc/heal.md). */
+	int crash_restarts;             /* exits within crash_window that make a crash loop */
+	double crash_window;            /* s */
+	double oom_window;              /* s an oom event keeps its finding active */
+	double clear_after;             /* s a finding must look resolved before it closes */
+	double node_grace;              /* s a node may be unreachable before it is a finding */
+	int anomaly_critical_only;      /* anomaly_severity: critical (else warning and up) */
 };
 
 struct inventory {

@@ -102,8 +102,13 @@ heal_what(const struct pd_proposal *p, char *out, size_t len)
 		pd_format_bytes(b, sizeof(b), p->memory_to);
 		snprintf(out, len, "memory %s/%s %s -> %s", node, ctr, a, b);
 		break;
+	case PD_HEAL_QUARANTINE:
+		snprintf(out, len, "quarantine %s/%s as %s", node, ctr,
+		    heal_clean(to, sizeof(to), p->snapshot));
+		break;
 	case PD_HEAL_RESTART:
-		snprintf(out, len, "restart %s/%s", node, ctr);
+	case PD_HEAL_REAPPLY:
+		snprintf(out, len, "%s %s/%s", pd_heal_action_name(p->action), node, ctr);
 		break;
 	}
 }
@@ -194,6 +199,8 @@ heal_json_proposal(const struct pd_proposal *p)
 		cJSON_AddStringToObject(j, "to_node", p->to_node);
 	if (p->action == PD_HEAL_ROLLBACK)
 		cJSON_AddNumberToObject(j, "to_revision", p->to_revision);
+	if (p->action == PD_HEAL_QUARANTINE)
+		cJSON_AddStringToObject(j, "snapshot", p->snapshot);
 	if (p->action == PD_HEAL_MEMORY) {
 		cJSON_AddNumberToObject(j, "memory_from", (double)p->memory_from);
 		cJSON_AddNumberToObject(j, "memory_to", (double)p->memory_to);

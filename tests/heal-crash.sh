@@ -46,12 +46,16 @@ ok "revision 1 (:1) then 2 (:bad) on lab-01, failure_action continue"
 
 heal_watch_start
 C=$S-plc
-j=$(heal_wait ".proposals | any(.container == \"$C\" and .action == \"restart\" and
-	.state == \"pending\" and .stage == 1)" 120)
-P1=$(echo "$j" | jq -r ".proposals[] | select(.container == \"$C\" and .action == \"restart\") | .id")
+# Failing checks may come first (an unhealthy finding); the crash loop supersedes it.
+j=$(heal_wait ".proposals | any(.container == \"$C\" and .kind == \"crash_loop\" and
+	.action == \"restart\" and .state == \"pending\" and .stage == 1)" 120)
+P1=$(echo "$j" | jq -r ".proposals[] | select(.container == \"$C\" and .kind == \"crash_loop\" and
+	.action == \"restart\") | .id")
 echo "$j" | jq -e ".findings | map(select(.container == \"$C\" and .kind == \"crash_loop\")) |
 	length == 1 and (.[0].evidence | test(\"exits in the last\"))" >/dev/null ||
 	fail "no crash-loop finding with evidence: $(echo "$j" | jq -c .findings)"
+echo "$j" | jq -e "[.findings[] | select(.container == \"$C\" and .open)] | length == 1" >/dev/null ||
+	fail "more than one open finding for $C: $(echo "$j" | jq -c .findings)"
 ok "crash loop found, restart proposed (#$P1)"
 
 "$PLANTDECK" heal approve "$P1" >"$T_TMP/a1" || fail "approve #$P1: $(cat "$T_TMP/a1")"
@@ -86,9 +90,24 @@ ldocker "$(lab_index "$TO")" ps --filter "name=^$C\$" --format '{{.Image}} {{.St
 j=$(heal_json)
 echo "$j" | jq -e "[.findings[] | select(.container == \"$C\" and .kind == \"crash_loop\")] |
 	length == 1" >/dev/null || fail "more than one crash-loop finding: $(echo "$j" | jq -c .findings)"
-echo "$j" | jq -e "[.proposals[] | select(.container == \"$C\")] | map(.stage) | sort == [1, 2, 3]" \
+echo "$j" | jq -e "[.proposals[] | select(.container == \"$C\" and .kind == \"crash_loop\")] |
+	map(.stage) | sort == [1, 2, 3]" \
 	>/dev/null || fail "stages: $(echo "$j" | jq -c '[.proposals[] | {id, stage, action, state}]')"
 echo "$j" | jq -e ".proposals[] | select(.id == $P1) | .decided_by | test(\"^$(id -un)\")" \
 	>/dev/null || fail "who approved is not recorded"
 grep -q "proposal #$P3 \[succeeded\]" "$T_TMP/watch" || fail "heal watch did not print the result"
 ok "rolled back: $C on $TO runs plc-sim:1; one finding, three stages, approvers recorded"
+
+# The audit trail: each approval (by whom) and each executed action with its outcome.
+a=$("$PLANTDECK" audit --json) || fail "audit --json failed"
+for p in "$P1" "$P2" "$P3"; do
+	echo "$a" | jq -e --arg t "proposal #$p: " --arg u "$(id -un)" '[.[] | select(.action == "approve" and
+		(.target | startswith($t)) and (.actor | startswith($u)))] | length == 1' >/dev/null ||
+		fail "no approval of #$p by $(id -un) in the audit: $(echo "$a" | jq -c '[.[] | {action, target}]')"
+done
+echo "$a" | jq -e --arg t1 "proposal #$P1: " --arg t3 "proposal #$P3: " '
+	any(.[]; .action == "heal" and (.target | startswith($t1)) and (.detail | startswith("failed: "))) and
+	any(.[]; .action == "heal" and (.target | startswith($t3)) and (.detail | startswith("succeeded: ")))' \
+	>/dev/null || fail "the audit lacks the executed actions: $(echo "$a" | jq -c '[.[] | select(.action == "heal")]')"
+"$PLANTDECK" audit verify >/dev/null || fail "audit verify failed"
+ok "audit: three approvals by $(id -un), the failed restart and the successful rollback; the chain verifies"

@@ -26,11 +26,22 @@ echo "$j" | jq -e ".findings[] | select(.container == \"$C\") | .kind == \"unhea
 	fail "finding: $(echo "$j" | jq -c ".findings[] | select(.container == \"$C\")")"
 ok "unhealthy found (with the check's output), restart proposed (#$P)"
 
+T0=$(date +%s)
 "$PLANTDECK" --read-only heal approve "$P" >"$T_TMP/ro" 2>&1 && fail "read-only approved #$P"
 grep -q "read-only" "$T_TMP/ro" || fail "read-only refusal said: $(cat "$T_TMP/ro")"
 heal_json | jq -e ".proposals[] | select(.id == $P) | .state == \"pending\" and .decided_by == \"\"" \
 	>/dev/null || fail "a refused approval changed #$P"
-ok "--read-only: approval refused, #$P still pending"
+sleep 3
+T1=$(date +%s)
+# What the engines were asked to change meanwhile, from their own event logs
+# (health checks are exec_* events: the engine's own).
+for i in $(seq 1 "$N"); do
+	curl -s --max-time 10 "http://127.0.0.$((10 + i)):2375/events?since=$T0&until=$T1" |
+		jq -r 'select(.Type == "container" and (.Action | startswith("exec_") | not) and
+			(.Action | startswith("health_status") | not)) | "\(.Action) \(.Actor.Attributes.name)"'
+done >"$T_TMP/changes"
+[ ! -s "$T_TMP/changes" ] || fail "engines changed during the refused approval: $(cat "$T_TMP/changes")"
+ok "--read-only: approval refused, #$P still pending, no engine was asked to change anything"
 
 j=$(heal_wait ".proposals | any(.id == $P and .state == \"expired\")" 60)
 echo "$j" | jq -e ".proposals[] | select(.id == $P) | .result | test(\"healthy again\")" \

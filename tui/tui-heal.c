@@ -437,6 +437,9 @@ draw_proposal(struct tui *t, int top, int rows)
 		pd_format_bytes(b, sizeof(b), p->memory_to);
 		add(L, w, theme_attr(TH_NORMAL), " memory    %s -> %s", p->memory_from ? a : "none", b);
 		break;
+	case PD_HEAL_QUARANTINE:
+		add(L, w, theme_attr(TH_NORMAL), " snapshot  %s", p->snapshot);
+		break;
 	default:
 		break;
 	}

@@ -169,6 +169,42 @@ test_ladder(void **state)
 	assert_int_equal(heal_ladder(PD_FIND_NODE_DOWN, 0), -1);
 	assert_int_equal(heal_ladder(PD_FIND_PULL_FAILED, 0), -1);
 	assert_int_equal(heal_ladder(PD_FIND_CRASH_LOOP, -1), -1);
+	/* A security anomaly is kept, never restarted. */
+	assert_int_equal(heal_ladder(PD_FIND_ANOMALY, 0), PD_HEAL_QUARANTINE);
+	assert_int_equal(heal_ladder(PD_FIND_ANOMALY, 1), -1);
+	assert_int_equal(heal_ladder(PD_FIND_DRIFT, 0), PD_HEAL_REAPPLY);
+	assert_int_equal(heal_ladder(PD_FIND_DRIFT, 1), PD_HEAL_RESTART);
+	assert_int_equal(heal_ladder(PD_FIND_DRIFT, 2), -1);
+	assert_int_equal(heal_ladder(PD_FIND_STRANDED, 0), PD_HEAL_RESCHEDULE);
+	assert_int_equal(heal_ladder(PD_FIND_STRANDED, 1), -1);
+}
+
+/* Snapshot images are valid references whatever the container is called. */
+static void
+test_snapshot_ref(void **state)
+{
+	char ref[PD_NAME_LEN], name[200];
+
+	(void)state;
+	heal_snapshot_ref("plc-press-3", 12, ref, sizeof(ref));
+	assert_string_equal(ref, "plantdeck-quarantine/plc-press-3:finding-12");
+	heal_snapshot_ref("My_PLC.1", 7, ref, sizeof(ref));
+	assert_string_equal(ref, "plantdeck-quarantine/my_plc.1:finding-7");
+	/* Leading, trailing and doubled separators go; other bytes become one '-'. */
+	heal_snapshot_ref("-_weird..name__\x1b[31m-", 1, ref, sizeof(ref));
+	assert_string_equal(ref, "plantdeck-quarantine/weird.name_31m:finding-1");
+	heal_snapshot_ref("___", 2, ref, sizeof(ref));
+	assert_string_equal(ref, "plantdeck-quarantine/container:finding-2");
+	heal_snapshot_ref("", 3, ref, sizeof(ref));
+	assert_string_equal(ref, "plantdeck-quarantine/container:finding-3");
+	/* A long name is cut to 80 characters, and the reference fits. */
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	heal_snapshot_ref(name, 99, ref, sizeof(ref));
+	assert_int_equal(strlen(ref), strlen("plantdeck-quarantine/") + 80 + strlen(":finding-99"));
+	/* Each character is a valid one of a reference. */
+	for (const char *p = ref; *p; p++)
+		assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz0123456789-._/:", *p));
 }
 
 static void
@@ -177,6 +213,11 @@ test_names(void **state)
 	(void)state;
 	assert_string_equal(pd_finding_kind_name(PD_FIND_CRASH_LOOP), "crash_loop");
 	assert_string_equal(pd_heal_action_name(PD_HEAL_MEMORY), "memory");
+	assert_string_equal(pd_heal_action_name(PD_HEAL_QUARANTINE), "quarantine");
+	assert_string_equal(pd_heal_action_name(PD_HEAL_REAPPLY), "reapply");
+	assert_string_equal(pd_finding_kind_name(PD_FIND_ANOMALY), "anomaly");
+	assert_string_equal(pd_finding_kind_name(PD_FIND_DRIFT), "drift");
+	assert_string_equal(pd_finding_kind_name(PD_FIND_STRANDED), "stranded");
 	assert_string_equal(pd_proposal_state_name(PD_PROP_EXPIRED), "expired");
 	assert_string_equal(pd_proposal_state_name((enum pd_proposal_state)99), "unknown");
 }
@@ -192,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_memory_next),
 		cmocka_unit_test(test_split_name),
 		cmocka_unit_test(test_ladder),
+		cmocka_unit_test(test_snapshot_ref),
 		cmocka_unit_test(test_names),
 	};
 

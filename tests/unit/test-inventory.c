@@ -303,13 +303,14 @@ test_heal_section(void **state)
 		const char *yaml, *want;
 	} bad[] = {
 		{ "heal: [1]\n", ":1:7: 'heal' must be a mapping (auto, memory_headroom, "
-		    "memory_max, verify_window)" },
+		    "memory_max, verify_window, ...)" },
 		{ "heal:\n  restart: yes\n", ":2:3: unknown key 'restart'" },
 		{ "heal:\n  auto: {stack: plc}\n", ":2:9: 'auto' must be a list of "
 		    "{stack, actions}" },
 		{ "heal:\n  auto:\n    - stack: plc\n", ":3:7: an 'auto' entry has no 'actions'" },
 		{ "heal:\n  auto:\n    - {stack: plc, actions: [restart, reboot]}\n",
-		    ":3:39: unknown action 'reboot': use restart, reschedule, rollback or memory" },
+		    ":3:39: unknown action 'reboot': use restart, reschedule, rollback, memory, "
+		    "quarantine, reapply" },
 		{ "heal:\n  memory_headroom: 50%\n", ":2:3: 'memory_headroom' needs "
 		    "'memory_max', the bound a limit is raised to" },
 		{ "heal:\n  memory_headroom: lots\n  memory_max: 1G\n", ":2:20: "
@@ -317,7 +318,15 @@ test_heal_section(void **state)
 		{ "heal:\n  memory_max: 512X\n", ":2:15: 'memory_max' must be a size of at "
 		    "least 6M, like 512M or 2G, not '512X'" },
 		{ "heal:\n  verify_window: 0s\n", ":2:18: 'verify_window' must be a duration "
-		    "from 1s to 60m, not '0s'" },
+		    "from 1s to 60m, like 30s or 5m, not '0s'" },
+		{ "heal:\n  oom_window: 2d\n", ":2:15: 'oom_window' must be a duration "
+		    "from 10s to 24h, like 30s or 5m, not '2d'" },
+		{ "heal:\n  node_grace: 99999999999999999999\n", ":2:15: 'node_grace' must be a "
+		    "duration from 1s to 60m, like 30s or 5m, not '99999999999999999999'" },
+		{ "heal:\n  crash_restarts: 1\n", ":2:19: 'crash_restarts' must be a whole "
+		    "number from 2 to 32, not '1'" },
+		{ "heal:\n  anomaly_severity: info\n", ":2:21: 'anomaly_severity' must be "
+		    "warning or critical, not 'info'" },
 	};
 	const char *nodes = "nodes:\n  - name: a\n    endpoint: tcp://a\n";
 	char dir[DIRLEN], file[PATH_MAX], yaml[1024], want[PATH_MAX + 256], err[ERRLEN];
@@ -331,12 +340,19 @@ test_heal_section(void **state)
 	    "    - stack: plc\n"
 	    "      actions: [restart]\n"
 	    "    - {stack: web, actions: [restart, rollback, memory]}\n"
+	    "    - {stack: sec, actions: [quarantine, reapply]}\n"
 	    "  memory_headroom: 50%%\n"
 	    "  memory_max: 512M\n"
-	    "  verify_window: 2m\n%s", nodes);
+	    "  verify_window: 2m\n"
+	    "  crash_restarts: 5\n"
+	    "  crash_window: 2m\n"
+	    "  oom_window: 600\n"
+	    "  clear_after: 20s\n"
+	    "  node_grace: 5s\n"
+	    "  anomaly_severity: critical\n%s", nodes);
 	write_file(dir, "plant.yaml", yaml);
 	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
-	assert_int_equal(inv->heal.nautos, 2);
+	assert_int_equal(inv->heal.nautos, 3);
 	assert_string_equal(inv->heal.autos[0].stack, "plc");
 	assert_int_equal(inv->heal.autos[0].actions, INV_HEAL_RESTART);
 	assert_string_equal(inv->heal.autos[1].stack, "web");
@@ -345,6 +361,13 @@ test_heal_section(void **state)
 	assert_int_equal(inv->heal.memory_headroom, 50);
 	assert_true(inv->heal.memory_max == 512ull << 20);
 	assert_true(inv->heal.verify_window == 120);
+	assert_int_equal(inv->heal.autos[2].actions, INV_HEAL_QUARANTINE | INV_HEAL_REAPPLY);
+	assert_int_equal(inv->heal.crash_restarts, 5);
+	assert_true(inv->heal.crash_window == 120);
+	assert_true(inv->heal.oom_window == 600);
+	assert_true(inv->heal.clear_after == 20);
+	assert_true(inv->heal.node_grace == 5);
+	assert_int_equal(inv->heal.anomaly_critical_only, 1);
 	inventory_free(inv);
 
 	/* No section: nothing automatic, no memory proposals. */
@@ -352,6 +375,8 @@ test_heal_section(void **state)
 	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
 	assert_int_equal(inv->heal.nautos, 0);
 	assert_int_equal(inv->heal.memory_headroom, 0);
+	assert_int_equal(inv->heal.crash_restarts, 0);
+	assert_int_equal(inv->heal.anomaly_critical_only, 0);
 	inventory_free(inv);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
