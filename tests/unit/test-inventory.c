@@ -413,6 +413,9 @@ test_example(void **state)
 	assert_string_equal(inventory_label(n, "cell"), "3");
 	n = node_named(inv, "gateway");
 	assert_string_equal(n->endpoint, "unix:///var/run/docker.sock");
+	assert_int_equal(inv->heal.nautos, 1);
+	assert_int_equal(inv->heal.autos[0].actions, INV_HEAL_RESTART);
+	assert_true(inv->heal.node_grace == 30);
 	inventory_free(inv);
 }
 
