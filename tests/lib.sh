@@ -27,6 +27,22 @@ trap t_exit EXIT
 # Add shell code to run at exit.
 t_on_exit() { T_CLEANUP="$1; $T_CLEANUP"; }
 
+# jq 1.6 (Debian 12) exits 0 under -e when it was given no input at all, so
+# `cmd | jq -e FILTER || fail` would pass when cmd printed nothing.  Under -e,
+# no output is a failure (status 4, as later jq versions have it).
+jq() {
+	case " $* " in
+	*" -e "*)
+		_jq_out=$(command jq "$@")
+		_jq_rc=$?
+		[ -z "$_jq_out" ] || printf '%s\n' "$_jq_out"
+		[ "$_jq_rc" = 0 ] || return "$_jq_rc"
+		[ -n "$_jq_out" ] || return 4
+		;;
+	*) command jq "$@" ;;
+	esac
+}
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 ok() { echo "ok: $*"; }
