@@ -18,6 +18,9 @@ T_CLEANUP=""
 t_exit() {
 	local rc=$?
 	eval "$T_CLEANUP" || true
+	# How long this test held the lab (scripts/test lists the longest).
+	[ -z "${T_LAB_T0:-}" ] || echo "lab-time: $(awk -v a="$T_LAB_T0" -v b="$(date +%s.%N)" \
+		'BEGIN { printf "%.1f", b - a }') s"
 	tmux -L "$T_TMUX" kill-server 2>/dev/null || true
 	rm -rf "$T_TMP"
 	exit "$rc"
@@ -68,6 +71,7 @@ need_lab() {
 lab_lock() {
 	exec 9>"$PLANTDECK_LAB/.test-lock"
 	flock 9
+	T_LAB_T0=$(date +%s.%N)
 }
 
 # Start COMMAND... in a private tmux server of WIDTHxHEIGHT ($1 $2).
