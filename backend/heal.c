@@ -1190,6 +1190,7 @@ heal_events(struct heal *h, const struct pd_snapshot *s)
 	for (size_t k = s->nevents; k-- > 0;) {
 		const struct pd_event *e = &s->events[k];
 		struct heal_track *t;
+		const char *name;
 
 		if (e->seq <= h->last_seq || e->kind == PD_EV_NODE || e->container[0] == '\0') {
 			if (e->seq > top)
@@ -1198,7 +1199,8 @@ heal_events(struct heal *h, const struct pd_snapshot *s)
 		}
 		if (e->seq > top)
 			top = e->seq;
-		t = heal_track_get(h, e->node, heal_event_container(s, e), 1);
+		name = heal_event_container(s, e);
+		t = heal_track_get(h, e->node, name, 1);
 		if (t != NULL && e->kind == PD_EV_ANOMALY) {
 			heal_agent_event(h, t, e);
 		} else if (t != NULL && strcmp(e->action, "die") == 0) {
@@ -1216,7 +1218,7 @@ heal_events(struct heal *h, const struct pd_snapshot *s)
 			if (job == NULL || !job->verifying || job->failed_early || e->time <= job->done_at)
 				continue;
 			node = job->node_after[0] ? job->node_after : job->p.node;
-			if (strcmp(node, e->node) != 0 || strcmp(job->p.container, e->container) != 0)
+			if (strcmp(node, e->node) != 0 || strcmp(job->p.container, name) != 0)
 				continue;
 			bad = heal_event_fails(job, e);
 			if (bad) {
