@@ -91,6 +91,9 @@ pd_snapshot_free(struct pd_snapshot *s)
 	free(s->nodes);
 	free(s->containers);
 	free(s->events);
+	free(s->swarm.nodes);
+	free(s->swarm.services);
+	free(s->swarm.tasks);
 	free(s);
 }
 

@@ -174,7 +174,8 @@ fl_touch(struct fleet *f)
 	f->dirty = 1;
 }
 
-FLEET_STATIC time_t
+/* An engine's RFC 3339 time as a time_t; 0 when unknown. */
+time_t
 fleet_parse_time(const char *s)
 {
 	struct tm tm;

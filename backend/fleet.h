@@ -49,9 +49,12 @@ struct pd_snapshot *fleet_snapshot(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 int fleet_details(struct fleet *f, struct pd_details *out);
 
+/* An engine's RFC 3339 time ("2026-11-29T12:00:00.123456789Z", with a
+ * zone offset too), or 0 when unknown ("0001-01-01T00:00:00Z", junk). */
+time_t fleet_parse_time(const char *rfc3339);
+
 #ifdef UNITTEST
 /* Parsers the io thread uses, exposed for unit tests. */
-time_t fleet_parse_time(const char *rfc3339);
 enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);
 uint64_t fleet_mem_usage(const cJSON *memory_stats);
