@@ -875,5 +875,6 @@ swarm_link(struct pd_swarm_node *nodes, size_t nnodes, struct pd_swarm_service *
 		if (v->desired < 0)
 			v->desired = want;
 	}
-	qsort(tasks, ntasks, sizeof(*tasks), sw_task_cmp);
+	if (ntasks > 1)
+		qsort(tasks, ntasks, sizeof(*tasks), sw_task_cmp);
 }
