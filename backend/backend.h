@@ -174,6 +174,8 @@ struct pd_swarm_task {
 	char message[PD_EVENT_TEXT_LEN]; /* Status.Message */
 	char error[PD_ERROR_LEN];        /* Status.Err, or "" */
 	time_t since;                    /* Status.Timestamp: when it entered its state */
+	time_t created;                  /* Meta.CreatedAt (with its nanoseconds below): */
+	long created_nsec;               /* a slot's newest task is its current one */
 	char image[PD_IMAGE_LEN];        /* Spec.ContainerSpec.Image */
 	char container_id[PD_ID_LEN];    /* Status.ContainerStatus.ContainerID, or "" */
 	int exit_code;                   /* Status.ContainerStatus.ExitCode */
@@ -207,11 +209,12 @@ struct pd_swarm {
 	int complete;                    /* the lists were read once, or every manager failed */
 	struct pd_swarm_manager managers[PD_SWARM_MANAGERS];
 	size_t nmanagers;
-	struct pd_swarm_node *nodes;     /* as the manager lists them */
+	struct pd_swarm_node *nodes;     /* by name (inventory name, else hostname), then id */
 	size_t nnodes;
 	struct pd_swarm_service *services;  /* by name */
 	size_t nservices;
-	struct pd_swarm_task *tasks;     /* by service, slot (node for global), newest first */
+	struct pd_swarm_task *tasks;     /* by service name, slot (node for global), newest
+	                                    created first: as `docker service ps` */
 	size_t ntasks;
 };
 

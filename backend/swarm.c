@@ -558,6 +558,26 @@ sw_time(const cJSON *o, const char *key)
 	return fleet_parse_time(buf);
 }
 
+/* The nanoseconds of time member KEY of O ("...:05.123456789Z"); 0 without. */
+static long
+sw_nsec(const cJSON *o, const char *key)
+{
+	char buf[64];
+	const char *p;
+	long ns = 0;
+	int digits = 0;
+
+	sw_str(buf, sizeof(buf), o, key);
+	p = strchr(buf, '.');
+	if (p == NULL || fleet_parse_time(buf) == 0)
+		return 0;
+	for (p++; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+		ns = ns * 10 + (*p - '0');
+	for (; digits < 9; digits++)
+		ns *= 10;
+	return ns;
+}
+
 /* Parse JSON as an array, or set ERR (WHAT names the list); NULL then. */
 static cJSON *
 sw_array(const char *json, size_t len, const char *what, char *err, size_t errlen)
@@ -779,6 +799,8 @@ swarm_parse_tasks(const char *json, size_t len, struct pd_swarm_task **out, size
 		sw_str(x->message, sizeof(x->message), st, "Message");
 		sw_str(x->error, sizeof(x->error), st, "Err");
 		x->since = sw_time(st, "Timestamp");
+		x->created = sw_time(it, "CreatedAt");
+		x->created_nsec = sw_nsec(it, "CreatedAt");
 		sw_str(x->image, sizeof(x->image), sw_get(sw_get(it, "Spec"), "ContainerSpec"),
 		    "Image");
 		sw_id(x->container_id, sizeof(x->container_id), cs, "ContainerID");
@@ -807,7 +829,7 @@ sw_node_cmp(const void *a, const void *b)
 }
 
 /* Order tasks as `docker service ps` does: service, slot (node for global
- * services), newest first. */
+ * services), newest created first. */
 static int
 sw_task_cmp(const void *a, const void *b)
 {
@@ -821,7 +843,28 @@ sw_task_cmp(const void *a, const void *b)
 	if (c == 0 && x->slot == 0)
 		c = strcmp(x->node_id, y->node_id);
 	if (c == 0)
+		c = (x->created < y->created) - (x->created > y->created);
+	if (c == 0)
+		c = (x->created_nsec < y->created_nsec) - (x->created_nsec > y->created_nsec);
+	if (c == 0)
 		c = (x->since < y->since) - (x->since > y->since);
+	return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+/* The name a swarm node is shown by: its inventory name, else its hostname. */
+static const char *
+sw_node_name(const struct pd_swarm_node *n)
+{
+	return n->inventory[0] != '\0' ? n->inventory : n->hostname;
+}
+
+/* Order swarm nodes by the name they are shown by, then id. */
+static int
+sw_node_name_cmp(const void *a, const void *b)
+{
+	const struct pd_swarm_node *x = a, *y = b;
+	int c = strcmp(sw_node_name(x), sw_node_name(y));
+
 	return c != 0 ? c : strcmp(x->id, y->id);
 }
 
@@ -829,8 +872,11 @@ void
 swarm_link(struct pd_swarm_node *nodes, size_t nnodes, struct pd_swarm_service *svcs,
     size_t nsvcs, struct pd_swarm_task *tasks, size_t ntasks)
 {
-	const struct pd_swarm_node **byid = calloc(nnodes ? nnodes : 1, sizeof(*byid));
+	const struct pd_swarm_node **byid;
 
+	if (nnodes > 1)
+		qsort(nodes, nnodes, sizeof(*nodes), sw_node_name_cmp);
+	byid = calloc(nnodes ? nnodes : 1, sizeof(*byid));
 	for (size_t i = 0; byid != NULL && i < nnodes; i++)
 		byid[i] = &nodes[i];
 	if (byid != NULL)

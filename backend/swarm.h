@@ -117,7 +117,7 @@ void swarm_test_hooks(struct swarm *s, double (*now)(void), long ping_timeout_ms
 /* The swarm membership in a GET /info body; 0, or -1 when it is not JSON. */
 int swarm_parse_info(const char *json, size_t len, struct swarm_info *out);
 
-/* GET /nodes, in the order given. */
+/* GET /nodes, in the order given (swarm_link sorts them). */
 int swarm_parse_nodes(const char *json, size_t len, struct pd_swarm_node **out, size_t *n,
     char *err, size_t errlen);
 
@@ -134,8 +134,9 @@ int swarm_parse_tasks(const char *json, size_t len, struct pd_swarm_task **out, 
 /* Fill in what the lists say of each other: a task's service name and its
  * node (the swarm node's inventory name when it has one, else its
  * hostname), and the desired/running counts of services that came without
- * ServiceStatus; then sort the tasks as `docker service ps` does: by service
- * name, slot (node for global services), newest first. */
+ * ServiceStatus.  Sorts the nodes by that name (then id), and the tasks as
+ * `docker service ps` does: by service name, slot (node for global
+ * services), newest created first. */
 void swarm_link(struct pd_swarm_node *nodes, size_t nnodes, struct pd_swarm_service *svcs,
     size_t nsvcs, struct pd_swarm_task *tasks, size_t ntasks);
 

@@ -109,9 +109,9 @@ status_print_swarm(const struct pd_snapshot *s, int show_tasks)
 	} else {
 		printf("no manager answers");
 	}
-	printf(" (asking");
+	printf(" (managers");
 	for (size_t i = 0; i < w->nmanagers; i++) {
-		putchar(i ? ',' : ' ');
+		printf("%s", i ? ", " : " ");
 		status_field(w->managers[i].node, 0);
 	}
 	pd_format_age(buf, sizeof(buf), s->taken, w->updated);
@@ -159,7 +159,7 @@ status_print_swarm(const struct pd_snapshot *s, int show_tasks)
 	}
 	if (!show_tasks)
 		return;
-	printf("\n%-12s %-28s %-36s %-16s %-9s %-24s %s\n", "ID", "NAME", "IMAGE", "NODE",
+	printf("\n%-12s %-36s %-36s %-16s %-9s %-24s %s\n", "ID", "NAME", "IMAGE", "NODE",
 	    "DESIRED", "CURRENT STATE", "ERROR");
 	for (size_t i = 0; i < w->ntasks; i++) {
 		const struct pd_swarm_task *t = &w->tasks[i];
@@ -175,7 +175,7 @@ status_print_swarm(const struct pd_snapshot *s, int show_tasks)
 			snprintf(name, sizeof(name), "%s%s.%s", again ? " \\_ " : "",
 			    t->service[0] ? t->service : t->service_id, t->node_id);
 		printf("%-12.12s ", t->id);
-		status_field(name, 28);
+		status_field(name, 36);
 		status_image(t->image, 36);
 		status_field(t->node[0] ? t->node : "-", 16);
 		status_state(t->desired_state, 9);
@@ -400,6 +400,7 @@ status_json_swarm(const struct pd_snapshot *s)
 		cJSON_AddStringToObject(to, "message", t->message);
 		cJSON_AddItemToObject(to, "error", status_json_str(t->error));
 		cJSON_AddItemToObject(to, "since", status_json_time(t->since));
+		cJSON_AddItemToObject(to, "created", status_json_time(t->created));
 		cJSON_AddStringToObject(to, "image", t->image);
 		cJSON_AddItemToObject(to, "container_id", status_json_str(t->container_id));
 		cJSON_AddNumberToObject(to, "exit_code", t->exit_code);

@@ -2,7 +2,8 @@
 # swarm-status.sh: on a lab swarm of 5 nodes (3 managers), `plantdeck status --json` shows the
 # swarm's nodes, services and tasks as `docker node ls`, `docker service ls` and
 # `docker service ps` do, merged with the inventory nodes (5 nodes, not 10); unmarked managers
-# are found by their /info (an inventory without marks, and DOCKER_HOST); the text output
+# are found by their /info (an inventory without marks, and DOCKER_HOST); a service event is
+# shown without waiting for the next read; the text output
 # sanitises what the swarm says; the cockpit marks managers [M] and workers [W]; and when the
 # manager in use is frozen (SIGSTOP) mid-watch, plantdeck fails over to the next one within a
 # bounded time (a follower: 15 s at most; the leader: 45 s at most, Swarm must elect another
@@ -135,6 +136,19 @@ screen=$(tmux_screen)
 [ "$(echo "$screen" | grep -c ' \[M\] line=')" = "$m" ] || fail "cockpit: not $m managers shown: $screen"
 [ "$(echo "$screen" | grep -c ' \[W\] line=')" = "$((n - m))" ] || fail "cockpit: not $((n - m)) workers: $screen"
 ok "cockpit: $m nodes [M], $((n - m)) nodes [W] on the fleet table"
+
+# --- the manager's events bring the next read forward: with reads a minute apart, a scale
+# shows within a couple of seconds
+OUT=$T_TMP/watch0.ndjson
+"$PLANTDECK" status --watch --json --nodes "$sel" --swarm-interval 60 >"$OUT" 9>&- &
+watch0=$!
+t_on_exit "kill $watch0 2>/dev/null; wait $watch0 2>/dev/null"
+wait_json "$OUT" '.complete and .swarm.events_connected and (.swarm.stale | not)' 20 >/dev/null
+ldocker 1 service scale --detach "$svc=6" >/dev/null 2>&1 || fail "service scale failed"
+ms=$(wait_json "$OUT" "(.swarm.services[] | select(.name == \"$svc\") | .replicas_desired) == 6" 5)
+ok "a service scaled to 6: shown after $ms ms (its service event, not the 60 s read)"
+kill "$watch0"
+wait "$watch0" 2>/dev/null || true
 
 # --- failover, fast: a manager in use that is not the raft leader freezes. An inventory
 # that marks lab-02 first makes it the one in use (lab-01 leads).

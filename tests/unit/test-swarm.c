@@ -214,7 +214,9 @@ test_tasks_linked(void **state)
 		"taskagent000000000000002a",
 		"task00000000000000000001a",   /* slot 1, newest first */
 		"task00000000000000000001b",
-		"task00000000000000000002a",
+		"task00000000000000000002a",   /* created after 2b, though 2b changed since */
+		"task00000000000000000002b",
+		"task00000000000000000003b",   /* the same second as 3a: by its nanoseconds */
 		"task00000000000000000003a",
 	};
 	struct pd_swarm_node *nodes;
@@ -233,7 +235,7 @@ test_tasks_linked(void **state)
 	j = fixture("tasks.json", &len);
 	assert_int_equal(swarm_parse_tasks(j, len, &t, &nt, err, sizeof(err)), 0);
 	free(j);
-	assert_int_equal(nt, 7);
+	assert_int_equal(nt, 9);
 
 	/* As parsed, before linking. */
 	assert_string_equal(t[0].id, "task00000000000000000001a");
@@ -250,9 +252,13 @@ test_tasks_linked(void **state)
 	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	assert_string_equal(t[1].error, "task: non-zero exit (1)");
 	assert_int_equal(t[1].exit_code, 1);
-	assert_string_equal(t[3].node_id, "");
-	assert_string_equal(t[3].error,
+	assert_string_equal(t[4].node_id, "");
+	assert_string_equal(t[4].error,
 	    "no suitable node (scheduling constraints not satisfied on 5 nodes)");
+	assert_int_equal(t[4].created, 1796306703);
+	assert_int_equal(t[4].created_nsec, 100000000);
+	assert_int_equal(t[5].created_nsec, 900000001);
+	assert_int_equal(t[0].created, 0);                /* no CreatedAt */
 
 	/* The first swarm node is an inventory node. */
 	snprintf(nodes[0].inventory, sizeof(nodes[0].inventory), "lab-01");
@@ -267,7 +273,15 @@ test_tasks_linked(void **state)
 	assert_string_equal(t[3].service, "line-a_plc");
 	assert_string_equal(t[3].node, "lab-01");
 	assert_string_equal(t[5].node, "edge-04");
-	assert_string_equal(t[6].node, "");               /* not scheduled */
+	assert_string_equal(t[7].node, "");               /* not scheduled */
+	assert_string_equal(t[8].node, "");
+	/* The nodes by the name they are shown by: edge-04, edge-05, lab-01,
+	 * then the two plant-host by id. */
+	assert_string_equal(nodes[0].hostname, "edge-04");
+	assert_string_equal(nodes[1].hostname, "edge-05");
+	assert_string_equal(nodes[2].inventory, "lab-01");
+	assert_string_equal(nodes[3].id, "k2v9nqe0fh1t5y6c8u7o3a4sd");
+	assert_string_equal(nodes[4].id, "p0o9i8u7y6t5r4e3w2q1a2s3d");
 
 	/* The global service without ServiceStatus: counted from its tasks. */
 	assert_string_equal(svcs[0].name, "agent");
