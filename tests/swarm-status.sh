@@ -131,11 +131,15 @@ ok "unmarked managers found by /info; DOCKER_HOST=lab-02 alone shows the whole s
 tmux_start 200 50 "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $PLANTDECK --log $T_TMP/tui.log --nodes $sel"
 # (ended before the swarm is left: a manager that leaves waits for the requests it serves)
 t_on_exit "tmux -L $T_TMUX kill-server 2>/dev/null"
-tmux_wait_for "[M] line=A" 15
-screen=$(tmux_screen)
-[ "$(echo "$screen" | grep -c ' \[M\] line=')" = "$m" ] || fail "cockpit: not $m managers shown: $screen"
-[ "$(echo "$screen" | grep -c ' \[W\] line=')" = "$((n - m))" ] || fail "cockpit: not $((n - m)) workers: $screen"
-ok "cockpit: $m nodes [M], $((n - m)) nodes [W] on the fleet table"
+t0=$(now_s)
+# (each node's role comes from its own /info: they show one after another)
+until screen=$(tmux_screen) && [ "$(echo "$screen" | grep -c ' \[M\] line=')" = "$m" ] &&
+	[ "$(echo "$screen" | grep -c ' \[W\] line=')" = "$((n - m))" ]; do
+	[ "$(ms_between "$t0" "$(now_s)")" -lt 15000 ] ||
+		fail "cockpit: not $m [M] and $((n - m)) [W] after 15 s: $screen"
+	sleep 0.1
+done
+ok "cockpit: $m nodes [M], $((n - m)) nodes [W] on the fleet table after $(ms_between "$t0" "$(now_s)") ms"
 
 # --- the manager's events bring the next read forward: with reads a minute apart, a scale
 # shows within a couple of seconds
