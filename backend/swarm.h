@@ -12,7 +12,11 @@
  *
  * The parsers turn GET /nodes, /services and /tasks bodies into the
  * snapshot's structs; every string in them is untrusted (sanitise before
- * display). */
+ * display).
+ *
+ * Every function may be called from any thread.  Backend code gets the
+ * fleet's list with fleet_swarm(); the io thread keeps it current (it
+ * detects managers, and gives up those that stop answering). */
 #ifndef PLANTDECK_SWARM_H
 #define PLANTDECK_SWARM_H
 
@@ -62,13 +66,14 @@ int swarm_current(struct swarm *s);
 void swarm_mark_ok(struct swarm *s, size_t index);
 
 /* Candidate INDEX failed as a manager (WHY: "lab-01: GET /nodes: ..."): it
- * is given up for a while, and the next candidate after it becomes the one
- * in use; returns its index, or -1 when none is left to try now. */
+ * is given up for 5 s, and if it was the one in use (or none was), the next
+ * candidate after it that is not given up becomes the one in use.  Returns
+ * the one in use now, or -1 when none is left to try now. */
 int swarm_mark_failed(struct swarm *s, size_t index, const char *why);
 
-/* The next candidate to try after INDEX (-1: from the first), skipping
- * those given up less than a few seconds ago unless none is left; -1 when
- * there is no candidate. */
+/* The next candidate to try after INDEX (-1: from the first), wrapping
+ * round to INDEX itself last, skipping those given up less than 5 s ago;
+ * -1 when none may be tried now. */
 int swarm_next(struct swarm *s, int index);
 
 /* The managers for a snapshot: up to PD_SWARM_MANAGERS into OUT, in order;
