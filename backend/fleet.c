@@ -1302,6 +1302,24 @@ fl_swarm_relink(struct fleet *f)
 	fl_touch(f);
 }
 
+/* Whether the swarm's lists are fresh: the manager in use gave all three,
+ * none older than two intervals and a timeout; marks the model changed
+ * when that turned. */
+static void
+fl_swarm_freshness(struct fleet *f, double now)
+{
+	struct fl_swarm *w = &f->sw;
+	double limit = 2 * f->cfg.swarm_interval + FLEET_SWARM_TIMEOUT;
+	int stale = w->cur < 0 || w->answered != 7;
+
+	for (int k = 0; k < 3; k++)
+		stale |= w->read_at[k] == 0 || now - w->read_at[k] > limit;
+	if (stale != w->stale) {
+		w->stale = stale;
+		fl_touch(f);
+	}
+}
+
 /* Apply the swarm part of node N's /info: its swarm node ID, its role,
  * and whether it is a manager to ask. */
 static void
@@ -1407,6 +1425,8 @@ fl_swarm_done(struct fleet *f, struct fl_req *r, int rc, double now)
 	}
 	w->relink = 1;
 	swarm_mark_ok(w->sw, idx);
+	fl_swarm_freshness(f, now);  /* now, not at the next tick: a reader woken by
+	                                this answer must not see it complete but stale */
 	fl_touch(f);
 }
 
@@ -1418,8 +1438,8 @@ fl_swarm_tick(struct fleet *f, double now)
 {
 	struct fl_swarm *w = &f->sw;
 	struct fl_node *n;
-	double limit = 2 * f->cfg.swarm_interval + FLEET_SWARM_TIMEOUT, wait;
-	int cur, stale;
+	double wait;
+	int cur;
 
 	if (w->relink)
 		fl_swarm_relink(f);
@@ -1480,14 +1500,7 @@ fl_swarm_tick(struct fleet *f, double now)
 		fl_send(n, FL_SW_TASKS, "/tasks", NULL, FLEET_SWARM_TIMEOUT);
 		w->next_poll = now + f->cfg.swarm_interval;
 	}
-	/* Fresh: the manager in use gave all three lists, none too old. */
-	stale = w->answered != 7;
-	for (int k = 0; k < 3; k++)
-		stale |= w->read_at[k] == 0 || now - w->read_at[k] > limit;
-	if (stale != w->stale) {
-		w->stale = stale;
-		fl_touch(f);
-	}
+	fl_swarm_freshness(f, now);
 	wait = w->next_poll - now;
 	return wait < 1.0 ? wait : 1.0;
 }
