@@ -91,6 +91,9 @@ pd_snapshot_free(struct pd_snapshot *s)
 	free(s->nodes);
 	free(s->containers);
 	free(s->events);
+	free(s->swarm.nodes);
+	free(s->swarm.services);
+	free(s->swarm.tasks);
 	free(s);
 }
 
@@ -165,6 +168,7 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		.ping_interval = cfg->ping_interval,
 		.reconcile_interval = cfg->reconcile_interval,
 		.stats_interval = cfg->stats_interval,
+		.swarm_interval = cfg->swarm_interval,
 		.stats_budget = cfg->stats_budget,
 		.event_history = cfg->event_history,
 		.read_only = cfg->read_only,

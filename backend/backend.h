@@ -64,6 +64,7 @@ enum pd_health {
 #define PD_ERROR_LEN 256
 #define PD_EVENT_TEXT_LEN 160
 #define PD_MAX_LABELS 16
+#define PD_SWARM_ID_LEN 32               /* swarm object ids are 25 characters */
 
 struct pd_label {
 	char key[PD_LABEL_LEN];
@@ -107,6 +108,114 @@ struct pd_node {
 	char agent[PD_ID_LEN];           /* the node's agent container (label
 	                                    io.plantdeck.agent=1), or "" */
 	int agent_connected;             /* its logs stream is open */
+	/* Docker Swarm (all "" when the engine is in no swarm).  From its
+	 * GET /info, and from the swarm's node list once a manager answered. */
+	char swarm_node_id[PD_SWARM_ID_LEN];  /* Swarm.NodeID: links it to a pd_swarm_node */
+	char swarm_role[PD_STATE_LEN];        /* manager, worker */
+	char swarm_availability[PD_STATE_LEN]; /* active, pause, drain ("" until listed) */
+	char swarm_state[PD_STATE_LEN];       /* ready, down, unknown, disconnected ("" until listed) */
+	int swarm_manager;               /* a manager to ask: marked in the inventory, or its
+	                                    /info says Swarm.ControlAvailable */
+};
+
+/* ---- Docker Swarm, as its managers see it */
+
+/* One node of the swarm (GET /nodes), as `docker node ls` shows it. */
+struct pd_swarm_node {
+	char id[PD_SWARM_ID_LEN];
+	uint64_t version;                /* Version.Index: what POST /nodes/{id}/update needs */
+	char hostname[PD_NAME_LEN];      /* Description.Hostname */
+	char role[PD_STATE_LEN];         /* Spec.Role: manager, worker */
+	char availability[PD_STATE_LEN]; /* Spec.Availability: active, pause, drain */
+	char state[PD_STATE_LEN];        /* Status.State: ready, down, unknown, disconnected */
+	char message[PD_ERROR_LEN];      /* Status.Message, or "" */
+	char addr[64];                   /* Status.Addr */
+	int leader;                      /* ManagerStatus.Leader */
+	char reachability[PD_STATE_LEN]; /* ManagerStatus.Reachability: reachable, unreachable,
+	                                    unknown; "" for a worker */
+	char manager_addr[64];           /* ManagerStatus.Addr ("ip:2377"), or "" */
+	char engine_version[32];         /* Description.Engine.EngineVersion */
+	struct pd_label labels[PD_MAX_LABELS];  /* Spec.Labels (placement constraints) */
+	int nlabels;
+	char inventory[PD_NAME_LEN];     /* the inventory node it is (same Swarm.NodeID), or "" */
+};
+
+/* One service (GET /services), as `docker service ls` shows it. */
+struct pd_swarm_service {
+	char id[PD_SWARM_ID_LEN];
+	uint64_t version;                /* Version.Index: what POST /services/{id}/update needs */
+	char name[PD_NAME_LEN];
+	char image[PD_IMAGE_LEN];        /* Spec.TaskTemplate.ContainerSpec.Image (with @digest
+	                                    when Swarm pinned one) */
+	char mode[PD_STATE_LEN];         /* replicated, global, replicated-job, global-job */
+	int desired;                     /* tasks wanted: replicas, or (global) one per node */
+	int running;                     /* tasks running that are meant to run */
+	char stack[PD_NAME_LEN];         /* label com.docker.stack.namespace, or "" */
+	char update_state[24];           /* UpdateStatus.State: updating, paused, completed,
+	                                    rollback_started, rollback_paused,
+	                                    rollback_completed; "" when never updated */
+	char update_message[PD_ERROR_LEN];
+	time_t update_started, update_completed;  /* 0 when unknown */
+	time_t created, updated;
+};
+
+/* One task (GET /tasks), as `docker service ps` shows it. */
+struct pd_swarm_task {
+	char id[PD_SWARM_ID_LEN];
+	char service_id[PD_SWARM_ID_LEN];
+	char service[PD_NAME_LEN];       /* its service's name, "" when not listed */
+	int slot;                        /* replicated: 1..; global: 0 */
+	char node_id[PD_SWARM_ID_LEN];   /* "" while not scheduled */
+	char node[PD_NAME_LEN];          /* the inventory node it runs on, else the swarm
+	                                    node's hostname, else "" */
+	char desired_state[PD_STATE_LEN];  /* running, shutdown, accepted... */
+	char state[PD_STATE_LEN];        /* Status.State: new ... running, complete, failed,
+	                                    shutdown, rejected, orphaned, remove */
+	char message[PD_EVENT_TEXT_LEN]; /* Status.Message */
+	char error[PD_ERROR_LEN];        /* Status.Err, or "" */
+	time_t since;                    /* Status.Timestamp: when it entered its state */
+	time_t created;                  /* Meta.CreatedAt (with its nanoseconds below): */
+	long created_nsec;               /* a slot's newest task is its current one */
+	char image[PD_IMAGE_LEN];        /* Spec.ContainerSpec.Image */
+	char container_id[PD_ID_LEN];    /* Status.ContainerStatus.ContainerID, or "" */
+	int exit_code;                   /* Status.ContainerStatus.ExitCode */
+};
+
+/* A manager that plantdeck may ask, in the order it asks them. */
+struct pd_swarm_manager {
+	char node[PD_NAME_LEN];          /* the inventory node */
+	int marked;                      /* "swarm: manager" in the inventory */
+	int detected;                    /* its GET /info says Swarm.ControlAvailable */
+	int current;                     /* the one in use */
+	char error[PD_ERROR_LEN];        /* why it was last given up, or "" */
+	time_t failed;                   /* when; 0 never */
+};
+
+#define PD_SWARM_MANAGERS 16             /* managers kept in a snapshot (Swarm
+                                            advises at most 7) */
+
+/* The swarm part of a snapshot.  All empty when no inventory node is a
+ * manager.  The lists are the last ones a manager gave; while no manager
+ * answers they are kept, and STALE says so. */
+struct pd_swarm {
+	int active;                      /* some inventory node is a manager */
+	char manager[PD_NAME_LEN];       /* the manager in use, "" while none answers */
+	char error[PD_ERROR_LEN];        /* the last manager failure, or "" */
+	int stale;                       /* the lists are not fresh: no manager answers, or
+	                                    the last answer is old */
+	time_t updated;                  /* when the oldest of the three lists was read;
+	                                    0 never */
+	int events_connected;            /* the manager's /events stream is open */
+	int complete;                    /* the lists were read once, or every manager failed */
+	struct pd_swarm_manager managers[PD_SWARM_MANAGERS];
+	size_t nmanagers;
+	struct pd_swarm_node *nodes;     /* by name (inventory name, else hostname), then id */
+	size_t nnodes;
+	struct pd_swarm_service *services;  /* by name */
+	size_t nservices;
+	struct pd_swarm_task *tasks;     /* by service name, slot (node for global), newest
+	                                    created first: as `docker service ps` */
+	size_t ntasks;
 };
 
 enum pd_event_kind {
@@ -137,7 +246,9 @@ struct pd_snapshot {
 	size_t ncontainers;
 	struct pd_event *events;         /* fleet-wide, newest first, bounded */
 	size_t nevents;
-	int complete;                    /* every node answered or failed once */
+	int complete;                    /* every node answered or failed once (and the
+	                                    swarm, if any, see pd_swarm.complete) */
+	struct pd_swarm swarm;
 };
 
 void pd_snapshot_free(struct pd_snapshot *s);
@@ -183,6 +294,8 @@ struct backend_config {
 	double ping_interval;         /* seconds between liveness pings (0: default) */
 	double reconcile_interval;    /* seconds between full container lists */
 	double stats_interval;        /* seconds between resource samples per container */
+	double swarm_interval;        /* seconds between reads of a Swarm manager's nodes,
+	                                 services and tasks (0: default, 3) */
 	unsigned stats_budget;        /* stats calls in flight, fleet-wide */
 	unsigned event_history;       /* events kept per node */
 	const char *db_path;          /* the database (deploys, revisions, journal); NULL:

@@ -36,6 +36,7 @@
 #include "fleet.h"
 #include "inventory.h"
 #include "log.h"
+#include "swarm.h"
 
 #ifdef UNITTEST
 #define FLEET_STATIC
@@ -46,12 +47,17 @@
 #define FLEET_INSPECTS_PER_NODE 2
 
 enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
-	FL_DETAILS, FL_LOGS, FL_AGENT };
+	FL_DETAILS, FL_LOGS, FL_AGENT,
+	/* To the swarm manager in use: */
+	FL_SW_NODES, FL_SW_SERVICES, FL_SW_TASKS, FL_SW_EVENTS };
 
 /* The label that marks a node's plantdeck agent container (doc/agent.md). */
 #define FLEET_AGENT_LABEL "io.plantdeck.agent"
 
 #define FLEET_DETAILS_EVERY 3.0  /* s between refreshes of the watched container */
+#define FLEET_INFO_EVERY 30.0    /* s between GET /info of a node (swarm membership) */
+#define FLEET_SWARM_TIMEOUT 5.0  /* s for one list from a swarm manager */
+#define FLEET_SWARM_DEBOUNCE 0.2 /* s from a swarm event to the lists it makes stale */
 
 struct fl_node;
 
@@ -102,6 +108,7 @@ struct fl_node {
 	long ag_nsec;                    /* to resume after it (0: none yet) */
 	double agent_next;               /* no new stream before this */
 	int agent_step;                  /* backoff step */
+	double next_info;                /* GET /info again (swarm membership) */
 };
 
 /* The container the UI looks at, refreshed while it is watched. */
@@ -114,8 +121,32 @@ struct fl_watch {
 	struct pd_details pub;
 };
 
+/* The swarm as the manager in use lists it (see fl_swarm_tick). */
+struct fl_swarm {
+	struct swarm *sw;                /* the failover list, shared with worker threads */
+	int cur;                         /* the node whose lists are asked for, -1 none */
+	double next_poll, events_next;
+	int inflight;                    /* list requests in flight */
+	struct fl_req *events;           /* the manager's /events stream, or NULL */
+	int relink;                      /* lists or /info changed: link them again */
+	struct pd_swarm_node *nodes;
+	size_t nnodes;
+	struct pd_swarm_service *services;
+	size_t nservices;
+	struct pd_swarm_task *tasks;
+	size_t ntasks;
+	double read_at[3];               /* monotonic time each list was last read; 0 never */
+	time_t read_wall[3];             /* the same, wall clock */
+	int answered;                    /* lists the manager in use gave: bits 1 2 4 */
+	int complete;
+	int stale;
+	char manager[PD_NAME_LEN];
+	char error[PD_ERROR_LEN];
+};
+
 struct fleet {
 	struct fleet_config cfg;
+	struct fl_swarm sw;
 	struct fl_watch watch;
 	char site[PD_NAME_LEN];
 	struct fl_node *nodes;
@@ -174,7 +205,8 @@ fl_touch(struct fleet *f)
 	f->dirty = 1;
 }
 
-FLEET_STATIC time_t
+/* An engine's RFC 3339 time as a time_t; 0 when unknown. */
+time_t
 fleet_parse_time(const char *s)
 {
 	struct tm tm;
@@ -707,6 +739,26 @@ fl_on_agent(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* Write callback of the swarm manager's /events stream: any event of a
+ * service or node makes the lists stale, so read them again soon (a burst
+ * of events is one read). */
+static size_t
+fl_on_swarm_events(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fl_req *r = arg;
+	struct fleet *f = r->node->fleet;
+	size_t len = size * nmemb;
+	double soon = fl_now() + FLEET_SWARM_DEBOUNCE;
+
+	if (memchr(data, '\n', len) == NULL)
+		return len;
+	pthread_mutex_lock(&f->lock);
+	if (f->sw.next_poll > soon)
+		f->sw.next_poll = soon;
+	pthread_mutex_unlock(&f->lock);
+	return len;
+}
+
 /* Start METHOD PATH of KIND on node N.  Returns the request or NULL. */
 static struct fl_req *
 fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout)
@@ -736,6 +788,9 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 	} else if (kind == FL_AGENT) {
 		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_agent);
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
+	} else if (kind == FL_SW_EVENTS) {
+		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_swarm_events);
+		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
 	}
 	if (curl_multi_add_handle(f->multi, r->h) != CURLM_OK) {
 		curl_easy_cleanup(r->h);
@@ -753,6 +808,8 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 	case FL_EVENTS: n->events = r; break;
 	case FL_DETAILS: case FL_LOGS: f->watch.inflight++; break;
 	case FL_AGENT: n->agent = r; break;
+	case FL_SW_NODES: case FL_SW_SERVICES: case FL_SW_TASKS: f->sw.inflight++; break;
+	case FL_SW_EVENTS: f->sw.events = r; break;
 	}
 	return r;
 }
@@ -778,6 +835,8 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_EVENTS: n->events = NULL; break;
 	case FL_DETAILS: case FL_LOGS: f->watch.inflight--; break;
 	case FL_AGENT: n->agent = NULL; break;
+	case FL_SW_NODES: case FL_SW_SERVICES: case FL_SW_TASKS: f->sw.inflight--; break;
+	case FL_SW_EVENTS: f->sw.events = NULL; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
 	curl_easy_cleanup(r->h);
@@ -1154,6 +1213,298 @@ done:
 	cJSON_Delete(j);
 }
 
+/* ------------------------------------------------------------ swarm */
+
+/* The /events path of a swarm manager: changes of services and nodes. */
+static const char fl_swarm_events_path[] =
+	"/events?filters=%7B%22type%22%3A%5B%22service%22%2C%22node%22%5D%7D";
+
+/* The index of node N in its fleet (and in the inventory). */
+static size_t
+fl_index(const struct fl_node *n)
+{
+	return (size_t)(n - n->fleet->nodes);
+}
+
+/* Drop the swarm requests in flight but SKIP (one being finished). */
+static void
+fl_swarm_cancel(struct fleet *f, const struct fl_req *skip)
+{
+	struct fl_req *r = f->inflight, *next;
+
+	for (; r != NULL; r = next) {
+		next = r->next;
+		if (r != skip && r->kind >= FL_SW_NODES)
+			fl_release(f, r);
+	}
+}
+
+/* Give manager INDEX up (WHY may live in a request cancelled here): the
+ * next tick asks the next one. */
+static void
+fl_swarm_failover(struct fleet *f, size_t index, const char *why, const struct fl_req *skip)
+{
+	struct fl_swarm *w = &f->sw;
+	char error[PD_ERROR_LEN];
+
+	snprintf(error, sizeof(error), "%s", why);
+	log_msg(LOG_WARN, "swarm: manager %s given up: %s", f->nodes[index].pub.name, error);
+	swarm_mark_failed(w->sw, index, error);
+	if (w->cur == (int)index) {
+		fl_swarm_cancel(f, skip);
+		w->cur = -1;
+		w->manager[0] = '\0';
+	}
+	snprintf(w->error, sizeof(w->error), "%s", error);
+	w->stale = 1;
+	fl_event(&f->nodes[index], PD_EV_NODE, NULL, "swarm", "manager given up: %s", error);
+	fl_touch(f);
+}
+
+/* Link the swarm's lists with each other and with the inventory nodes:
+ * a swarm node whose ID an endpoint's /info gave is that inventory node. */
+static void
+fl_swarm_relink(struct fleet *f)
+{
+	struct fl_swarm *w = &f->sw;
+	size_t *cand = calloc(f->nnodes ? f->nnodes : 1, sizeof(*cand)), nc = 0;
+
+	w->relink = 0;
+	if (cand != NULL)
+		nc = swarm_candidates(w->sw, cand, f->nnodes);
+	for (size_t k = 0; k < w->nnodes; k++)
+		w->nodes[k].inventory[0] = '\0';
+	for (size_t i = 0; i < f->nnodes; i++) {
+		struct pd_node *p = &f->nodes[i].pub;
+
+		p->swarm_availability[0] = '\0';
+		p->swarm_state[0] = '\0';
+		p->swarm_manager = 0;
+		for (size_t k = 0; k < nc && k < f->nnodes; k++)
+			p->swarm_manager |= cand[k] == i;
+		if (p->swarm_node_id[0] == '\0')
+			continue;
+		for (size_t k = 0; k < w->nnodes; k++) {
+			struct pd_swarm_node *sn = &w->nodes[k];
+
+			if (strcmp(sn->id, p->swarm_node_id) != 0 || sn->inventory[0] != '\0')
+				continue;
+			snprintf(sn->inventory, sizeof(sn->inventory), "%s", p->name);
+			snprintf(p->swarm_role, sizeof(p->swarm_role), "%s", sn->role);
+			snprintf(p->swarm_availability, sizeof(p->swarm_availability), "%s",
+			    sn->availability);
+			snprintf(p->swarm_state, sizeof(p->swarm_state), "%s", sn->state);
+			break;
+		}
+	}
+	free(cand);
+	swarm_link(w->nodes, w->nnodes, w->services, w->nservices, w->tasks, w->ntasks);
+	fl_touch(f);
+}
+
+/* Whether the swarm's lists are fresh: the manager in use gave all three,
+ * none older than two intervals and a timeout; marks the model changed
+ * when that turned. */
+static void
+fl_swarm_freshness(struct fleet *f, double now)
+{
+	struct fl_swarm *w = &f->sw;
+	double limit = 2 * f->cfg.swarm_interval + FLEET_SWARM_TIMEOUT;
+	int stale = w->cur < 0 || w->answered != 7;
+
+	for (int k = 0; k < 3; k++)
+		stale |= w->read_at[k] == 0 || now - w->read_at[k] > limit;
+	if (stale != w->stale) {
+		w->stale = stale;
+		fl_touch(f);
+	}
+}
+
+/* Apply the swarm part of node N's /info: its swarm node ID, its role,
+ * and whether it is a manager to ask. */
+static void
+fl_apply_swarm_info(struct fl_node *n, const char *body, size_t len)
+{
+	struct fleet *f = n->fleet;
+	struct swarm_info si;
+	int active;
+
+	if (swarm_parse_info(body, len, &si) != 0)
+		return;
+	active = strcmp(si.state, "active") == 0;
+	snprintf(n->pub.swarm_node_id, sizeof(n->pub.swarm_node_id), "%s",
+	    active ? si.node_id : "");
+	snprintf(n->pub.swarm_role, sizeof(n->pub.swarm_role), "%s",
+	    !active ? "" : si.manager ? "manager" : "worker");
+	swarm_set_detected(f->sw.sw, fl_index(n), active && si.manager);
+	f->sw.relink = 1;
+}
+
+/* A request to the swarm manager finished: adopt its list, or fail over
+ * when the manager could not serve it. */
+static void
+fl_swarm_done(struct fleet *f, struct fl_req *r, int rc, double now)
+{
+	struct fl_swarm *w = &f->sw;
+	struct fl_node *n = r->node;
+	size_t idx = fl_index(n), len = r->reply.body.len;
+	const char *body = r->reply.body.data;
+	char err[PD_ERROR_LEN];
+	int which, prc;
+
+	if (r->kind == FL_SW_EVENTS) {
+		log_msg(LOG_INFO, "%s: swarm event stream ended: %s", n->pub.name,
+		    rc != 0 ? r->reply.error : "closed by the engine");
+		if ((int)idx != w->cur)
+			return;
+		w->next_poll = now;          /* events may have been missed */
+		w->events_next = now + 1.0;
+		if (rc != 0 && r->reply.status != 0 && swarm_should_failover(&r->reply))
+			fl_swarm_failover(f, idx, r->reply.error, r);
+		fl_touch(f);
+		return;
+	}
+	if ((int)idx != w->cur)
+		return;                      /* from a manager given up since */
+	if (rc != 0) {
+		if (swarm_should_failover(&r->reply)) {
+			fl_swarm_failover(f, idx, r->reply.error, r);
+		} else {
+			log_msg(LOG_WARN, "%s", r->reply.error);
+			snprintf(w->error, sizeof(w->error), "%.*s", (int)sizeof(w->error) - 1,
+			    r->reply.error);
+			fl_touch(f);
+		}
+		return;
+	}
+	which = (int)(r->kind - FL_SW_NODES);
+	if (r->kind == FL_SW_NODES) {
+		struct pd_swarm_node *v;
+		size_t nv;
+
+		prc = swarm_parse_nodes(body, len, &v, &nv, err, sizeof(err));
+		if (prc == 0) {
+			free(w->nodes);
+			w->nodes = v;
+			w->nnodes = nv;
+		}
+	} else if (r->kind == FL_SW_SERVICES) {
+		struct pd_swarm_service *v;
+		size_t nv;
+
+		prc = swarm_parse_services(body, len, &v, &nv, err, sizeof(err));
+		if (prc == 0) {
+			free(w->services);
+			w->services = v;
+			w->nservices = nv;
+		}
+	} else {
+		struct pd_swarm_task *v;
+		size_t nv;
+
+		prc = swarm_parse_tasks(body, len, &v, &nv, err, sizeof(err));
+		if (prc == 0) {
+			free(w->tasks);
+			w->tasks = v;
+			w->ntasks = nv;
+		}
+	}
+	if (prc != 0) {
+		snprintf(w->error, sizeof(w->error), "%.60s: GET %.60s: %.120s", n->pub.name,
+		    r->path, err);
+		log_msg(LOG_WARN, "%s", w->error);
+		fl_touch(f);
+		return;
+	}
+	w->read_at[which] = now;
+	w->read_wall[which] = time(NULL);
+	w->answered |= 1 << which;
+	if (w->answered == 7) {
+		w->complete = 1;
+		w->error[0] = '\0';
+	}
+	w->relink = 1;
+	swarm_mark_ok(w->sw, idx);
+	fl_swarm_freshness(f, now);  /* now, not at the next tick: a reader woken by
+	                                this answer must not see it complete but stale */
+	fl_touch(f);
+}
+
+/* Ask the manager in use for the swarm's lists when due (at once after an
+ * event), and fail over from one that stopped answering.  Returns the
+ * seconds until it next needs a turn. */
+static double
+fl_swarm_tick(struct fleet *f, double now)
+{
+	struct fl_swarm *w = &f->sw;
+	struct fl_node *n;
+	double wait;
+	int cur;
+
+	if (w->relink)
+		fl_swarm_relink(f);
+	if (!swarm_has_managers(w->sw)) {
+		if (w->cur >= 0) {           /* the last one was demoted, or left */
+			fl_swarm_cancel(f, NULL);
+			w->cur = -1;
+			w->manager[0] = '\0';
+		}
+		return 1.0;
+	}
+	cur = swarm_current(w->sw);
+	if (cur < 0 || (size_t)cur >= f->nnodes)
+		cur = swarm_next(w->sw, -1);
+	if (cur < 0) {
+		/* Every manager was given up a moment ago; they are asked again
+		 * after a pause. */
+		if (w->cur >= 0) {
+			fl_swarm_cancel(f, NULL);
+			w->cur = -1;
+			w->manager[0] = '\0';
+		}
+		if (!w->complete || !w->stale) {
+			w->complete = 1;
+			w->stale = 1;
+			fl_touch(f);
+		}
+		return 0.5;
+	}
+	n = &f->nodes[cur];
+	if (!n->connected) {
+		if (!n->ever_answered && n->pub.reach == PD_REACH_CONNECTING)
+			return 0.1;  /* its first ping is under way */
+		fl_swarm_failover(f, (size_t)cur, n->pub.error[0] != '\0' ? n->pub.error :
+		    "not connected", NULL);
+		return 0.01;
+	}
+	if (cur != w->cur) {
+		fl_swarm_cancel(f, NULL);    /* whatever the previous one still owes */
+		w->cur = cur;
+		w->answered = 0;
+		snprintf(w->manager, sizeof(w->manager), "%s", n->pub.name);
+		w->next_poll = now;
+		w->events_next = now;
+		log_msg(LOG_INFO, "swarm: asking manager %s", n->pub.name);
+		fl_event(n, PD_EV_NODE, NULL, "swarm", "manager in use");
+		fl_touch(f);
+	}
+	if (w->events == NULL && now >= w->events_next) {
+		if (fl_send(n, FL_SW_EVENTS, fl_swarm_events_path, NULL, 0) != NULL)
+			fl_touch(f);
+		w->events_next = now + 1.0;
+		w->next_poll = now;          /* (re)opened: events may have been missed */
+	}
+	if (w->inflight == 0 && now >= w->next_poll) {
+		fl_send(n, FL_SW_NODES, "/nodes", NULL, FLEET_SWARM_TIMEOUT);
+		fl_send(n, FL_SW_SERVICES, "/services?status=true", NULL, FLEET_SWARM_TIMEOUT);
+		fl_send(n, FL_SW_TASKS, "/tasks", NULL, FLEET_SWARM_TIMEOUT);
+		w->next_poll = now + f->cfg.swarm_interval;
+	}
+	fl_swarm_freshness(f, now);
+	wait = w->next_poll - now;
+	return wait < 1.0 ? wait : 1.0;
+}
+
 /* A request finished: apply its result to the model. */
 static void
 fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
@@ -1166,6 +1517,10 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	rc = engine_finish(n->engine, r->method, r->path, code, &r->reply);
 
 	pthread_mutex_lock(&f->lock);
+	if (r->kind >= FL_SW_NODES) {
+		fl_swarm_done(f, r, rc, now);
+		goto out;
+	}
 	if (r->kind == FL_EVENTS) {
 		/* The stream ended: an engine restart, a crash, or a cut link.
 		 * Ping at once to learn which. */
@@ -1270,6 +1625,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 			n->backoff_step = 0;
 			n->next_reconcile = now;  /* list at once */
 			fl_send(n, FL_INFO, "/info", NULL, 10.0);
+			n->next_info = now + FLEET_INFO_EVERY;
 		}
 		fl_set_reach(n, PD_REACH_UP, NULL);
 		n->next_ping = now + f->cfg.ping_interval;
@@ -1278,6 +1634,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	case FL_INFO:
 		n->info_done = 1;
 		fl_apply_info(n, j);
+		fl_apply_swarm_info(n, r->reply.body.data, r->reply.body.len);
 		fl_set_reach(n, PD_REACH_UP, NULL);
 		break;
 	case FL_LIST:
@@ -1299,6 +1656,10 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	case FL_DETAILS:
 	case FL_LOGS:
 	case FL_AGENT:
+	case FL_SW_NODES:
+	case FL_SW_SERVICES:
+	case FL_SW_TASKS:
+	case FL_SW_EVENTS:
 		break;
 	}
 out:
@@ -1363,6 +1724,11 @@ fl_node_tick(struct fl_node *n, double now)
 			fl_touch(f);
 		}
 		n->agent_next = now + 1.0;
+	}
+	if (n->info_inflight == 0 && now >= n->next_info) {
+		/* Swarm membership changes: a node joins, leaves, is promoted. */
+		fl_send(n, FL_INFO, "/info", NULL, 10.0);
+		n->next_info = now + FLEET_INFO_EVERY;
 	}
 	if (n->list_inflight == 0 && now >= n->next_reconcile) {
 		fl_send(n, FL_LIST, "/containers/json?all=1", NULL, 10.0);
@@ -1481,6 +1847,9 @@ fl_thread(void *arg)
 		}
 		fl_stats_tick(f, now);
 		fl_watch_tick(f, now);
+		w = fl_swarm_tick(f, now);
+		if (w < wait)
+			wait = w;
 		fl_wake(f);
 		pthread_mutex_unlock(&f->lock);
 
@@ -1541,13 +1910,17 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		f->cfg.event_history = 64;
 	if (f->cfg.backoff_max <= 0)
 		f->cfg.backoff_max = 30.0;
+	if (f->cfg.swarm_interval <= 0)
+		f->cfg.swarm_interval = 3.0;
+	f->sw.cur = -1;
 	snprintf(f->site, sizeof(f->site), "%s", inv->site ? inv->site : "");
 	pthread_mutex_init(&f->lock, NULL);
 	f->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->multi = curl_multi_init();
 	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
 	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
-	if (f->wakefd < 0 || f->multi == NULL || f->nodes == NULL) {
+	f->sw.sw = swarm_new(inv, f->cfg.read_only);
+	if (f->wakefd < 0 || f->multi == NULL || f->nodes == NULL || f->sw.sw == NULL) {
 		fleet_free(f);
 		return NULL;
 	}
@@ -1615,12 +1988,22 @@ fleet_free(struct fleet *f)
 		free(f->nodes[i].ring);
 	}
 	free(f->nodes);
+	free(f->sw.nodes);
+	free(f->sw.services);
+	free(f->sw.tasks);
+	swarm_free(f->sw.sw);
 	if (f->multi != NULL)
 		curl_multi_cleanup(f->multi);
 	if (f->wakefd >= 0)
 		close(f->wakefd);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
+}
+
+struct swarm *
+fleet_swarm(struct fleet *f)
+{
+	return f->sw.sw;
 }
 
 int
@@ -1646,6 +2029,53 @@ fl_event_cmp(const void *a, const void *b)
 	const struct pd_event *x = a, *y = b;
 
 	return (x->seq < y->seq) - (x->seq > y->seq);
+}
+
+/* A copy of N items of SIZE bytes at P (at least one byte), or NULL. */
+static void *
+fl_dup(const void *p, size_t n, size_t size)
+{
+	void *q = malloc(n ? n * size : 1);
+
+	if (q != NULL && n > 0)
+		memcpy(q, p, n * size);
+	return q;
+}
+
+/* Copy the swarm part of the model into OUT; called with the lock held.
+ * 0, or -1 when out of memory. */
+static int
+fl_swarm_snapshot(struct fleet *f, struct pd_swarm *out)
+{
+	struct fl_swarm *w = &f->sw;
+
+	memset(out, 0, sizeof(*out));
+	out->active = swarm_has_managers(w->sw);
+	if (!out->active)
+		return 0;
+	snprintf(out->manager, sizeof(out->manager), "%s", w->manager);
+	snprintf(out->error, sizeof(out->error), "%s", w->error);
+	out->stale = w->stale;
+	out->complete = w->complete;
+	out->events_connected = w->events != NULL;
+	for (int k = 0; k < 3; k++) {
+		if (w->read_wall[k] == 0) {
+			out->updated = 0;
+			break;
+		}
+		if (out->updated == 0 || w->read_wall[k] < out->updated)
+			out->updated = w->read_wall[k];
+	}
+	out->nmanagers = swarm_managers(w->sw, out->managers);
+	out->nodes = fl_dup(w->nodes, w->nnodes, sizeof(*w->nodes));
+	out->services = fl_dup(w->services, w->nservices, sizeof(*w->services));
+	out->tasks = fl_dup(w->tasks, w->ntasks, sizeof(*w->tasks));
+	if (out->nodes == NULL || out->services == NULL || out->tasks == NULL)
+		return -1;
+	out->nnodes = w->nnodes;
+	out->nservices = w->nservices;
+	out->ntasks = w->ntasks;
+	return 0;
 }
 
 struct pd_snapshot *
@@ -1686,6 +2116,13 @@ fleet_snapshot(struct fleet *f)
 		if (!n->first_done)
 			complete = 0;
 	}
+	if (fl_swarm_snapshot(f, &s->swarm) != 0) {
+		pthread_mutex_unlock(&f->lock);
+		pd_snapshot_free(s);
+		return NULL;
+	}
+	if (s->swarm.active && !s->swarm.complete)
+		complete = 0;
 	pthread_mutex_unlock(&f->lock);
 	s->nnodes = f->nnodes;
 	s->ncontainers = ci;

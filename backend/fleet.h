@@ -3,8 +3,9 @@
  * One io thread drives every node's connections with the curl multi
  * interface: a /_ping liveness check, an /events stream, a container list
  * on connect and every few seconds, inspects when something changed, and
- * one-shot stats under a fleet-wide budget.  A node that hangs never blocks
- * another.  Readers take snapshots under the model lock and are woken
+ * one-shot stats under a fleet-wide budget.  Where inventory nodes manage a
+ * Docker Swarm, the manager in use is asked for the swarm's nodes, services
+ * and tasks, on the same loop.  A node that hangs never blocks another.  Readers take snapshots under the model lock and are woken
  * through an eventfd. */
 #ifndef PLANTDECK_FLEET_H
 #define PLANTDECK_FLEET_H
@@ -15,6 +16,7 @@
 
 struct inventory;
 struct fleet;
+struct swarm;
 
 /* The state of a container logs stream being split into its payload: the
  * engine multiplexes stdout and stderr into frames [stream 0 0 0 size32be]
@@ -36,6 +38,7 @@ struct fleet_config {
 	unsigned stats_budget;      /* default 8 */
 	unsigned event_history;     /* per node, default 64 */
 	double backoff_max;         /* s, default 30 */
+	double swarm_interval;      /* s between a swarm manager's lists, default 3 */
 	int read_only;              /* engines refuse every method but GET */
 };
 
@@ -48,10 +51,16 @@ void fleet_wakeup_ack(struct fleet *f);
 struct pd_snapshot *fleet_snapshot(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 int fleet_details(struct fleet *f, struct pd_details *out);
+/* The swarm's failover list (backend/swarm.h), for worker threads'
+ * swarm_call(); the fleet's io thread keeps it current. */
+struct swarm *fleet_swarm(struct fleet *f);
+
+/* An engine's RFC 3339 time ("2026-11-29T12:00:00.123456789Z", with a
+ * zone offset too), or 0 when unknown ("0001-01-01T00:00:00Z", junk). */
+time_t fleet_parse_time(const char *rfc3339);
 
 #ifdef UNITTEST
 /* Parsers the io thread uses, exposed for unit tests. */
-time_t fleet_parse_time(const char *rfc3339);
 enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);
 uint64_t fleet_mem_usage(const cJSON *memory_stats);

@@ -132,12 +132,13 @@ static const char *const inv_defaults_keys[DEF_NKEYS] = {
 	[DEF_LABELS] = "labels",
 };
 
-enum { NODE_NAME, NODE_ENDPOINT, NODE_TLS, NODE_LABELS, NODE_NKEYS };
+enum { NODE_NAME, NODE_ENDPOINT, NODE_TLS, NODE_LABELS, NODE_SWARM, NODE_NKEYS };
 static const char *const inv_node_keys[NODE_NKEYS] = {
 	[NODE_NAME] = "name",
 	[NODE_ENDPOINT] = "endpoint",
 	[NODE_TLS] = "tls",
 	[NODE_LABELS] = "labels",
+	[NODE_SWARM] = "swarm",
 };
 
 enum { TLS_CA, TLS_CERT, TLS_KEY, TLS_VERIFY, TLS_NKEYS };
@@ -1053,6 +1054,21 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 	if (tls != NULL && inv_node_set_tls(n, tls) != 0) {
 		inv_error(f, &v->start_mark, "out of memory");
 		goto out;
+	}
+
+	/* swarm: manager marks a Swarm manager; workers need no mark (the
+	 * managers list them), so any other value is a mistake. */
+	nv = vals[NODE_SWARM];
+	if (nv != NULL) {
+		if (!inv_scalar_is(nv, "manager")) {
+			if (nv->type == YAML_SCALAR_NODE)
+				inv_error(f, &nv->start_mark, "'swarm' must be 'manager', not '%s'",
+				    inv_quote(&q, inv_scalar(nv), nv->data.scalar.length, INV_QUOTE));
+			else
+				inv_error(f, &nv->start_mark, "'swarm' must be 'manager'");
+			goto out;
+		}
+		n->swarm_manager = 1;
 	}
 
 	if (vals[NODE_LABELS] != NULL) {

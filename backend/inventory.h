@@ -26,6 +26,8 @@ struct inv_node {
 	char *tls_key;
 	struct inv_label *labels;
 	size_t nlabels;
+	int swarm_manager;   /* marked "swarm: manager": a Swarm manager to ask
+	                        (managers are also detected from GET /info) */
 	int line, column;    /* where the node was defined (0 if not a file) */
 };
 

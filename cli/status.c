@@ -67,6 +67,132 @@ status_field(const char *s, int width)
 		printf("%s", clean);
 }
 
+/* A swarm state as `docker node ls` and `docker service ps` write it:
+ * "ready" -> "Ready", "" -> "-". */
+static void
+status_state(const char *s, int width)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s", s[0] != '\0' ? s : "-");
+	if (buf[0] >= 'a' && buf[0] <= 'z')
+		buf[0] = (char)(buf[0] - 'a' + 'A');
+	status_field(buf, width);
+}
+
+/* IMAGE without the "@sha256:..." Swarm pinned, as the docker CLI shows it. */
+static void
+status_image(const char *image, int width)
+{
+	char buf[PD_IMAGE_LEN];
+	char *at;
+
+	snprintf(buf, sizeof(buf), "%s", image);
+	at = strstr(buf, "@sha256:");
+	if (at != NULL)
+		*at = '\0';
+	status_field(buf[0] != '\0' ? buf : "-", width);
+}
+
+/* The swarm part: `docker node ls`, `docker service ls`, `docker service
+ * ps`, from the manager in use. */
+static void
+status_print_swarm(const struct pd_snapshot *s, int show_tasks)
+{
+	const struct pd_swarm *w = &s->swarm;
+	char buf[64], name[PD_NAME_LEN + 48];
+
+	printf("\nswarm: ");
+	if (w->manager[0] != '\0') {
+		printf("manager ");
+		status_field(w->manager, 0);
+	} else {
+		printf("no manager answers");
+	}
+	printf(" (managers");
+	for (size_t i = 0; i < w->nmanagers; i++) {
+		printf("%s", i ? ", " : " ");
+		status_field(w->managers[i].node, 0);
+	}
+	pd_format_age(buf, sizeof(buf), s->taken, w->updated);
+	printf("); %zu nodes, %zu services, %zu tasks; read %s ago%s\n", w->nnodes,
+	    w->nservices, w->ntasks, buf, w->stale ? " (stale)" : "");
+	if (w->error[0] != '\0') {
+		printf("  ! ");
+		status_field(w->error, 0);
+		putchar('\n');
+	}
+	printf("%-25s %-16s %-16s %-12s %-12s %-14s %-14s %s\n", "ID", "NODE", "HOSTNAME",
+	    "STATUS", "AVAILABILITY", "MANAGER STATUS", "ENGINE VERSION", "ADDRESS");
+	for (size_t i = 0; i < w->nnodes; i++) {
+		const struct pd_swarm_node *n = &w->nodes[i];
+
+		status_field(n->id, 25);
+		status_field(n->inventory[0] != '\0' ? n->inventory : "-", 16);
+		status_field(n->hostname, 16);
+		status_state(n->state, 12);
+		status_state(n->availability, 12);
+		status_state(n->leader ? "leader" : n->reachability, 14);
+		status_field(n->engine_version, 14);
+		status_field(n->addr, 0);
+		putchar('\n');
+	}
+	printf("\n%-12s %-24s %-14s %-8s %-36s %-20s %s\n", "ID", "NAME", "MODE", "REPLICAS",
+	    "IMAGE", "UPDATE", "STACK");
+	for (size_t i = 0; i < w->nservices; i++) {
+		const struct pd_swarm_service *v = &w->services[i];
+
+		snprintf(buf, sizeof(buf), "%d/%d", v->running, v->desired);
+		printf("%-12.12s ", v->id);
+		status_field(v->name, 24);
+		status_field(v->mode[0] ? v->mode : "-", 14);
+		printf("%-8s ", buf);
+		status_image(v->image, 36);
+		status_field(v->update_state[0] ? v->update_state : "-", 20);
+		status_field(v->stack[0] ? v->stack : "-", 0);
+		putchar('\n');
+		if (v->update_message[0] != '\0' && strcmp(v->update_state, "completed") != 0) {
+			printf("  update: ");
+			status_field(v->update_message, 0);
+			putchar('\n');
+		}
+	}
+	if (!show_tasks)
+		return;
+	printf("\n%-12s %-36s %-36s %-16s %-9s %-24s %s\n", "ID", "NAME", "IMAGE", "NODE",
+	    "DESIRED", "CURRENT STATE", "ERROR");
+	for (size_t i = 0; i < w->ntasks; i++) {
+		const struct pd_swarm_task *t = &w->tasks[i];
+		const struct pd_swarm_task *p = i > 0 ? &w->tasks[i - 1] : NULL;
+		int again = p != NULL && strcmp(p->service_id, t->service_id) == 0 &&
+		    p->slot == t->slot && (t->slot != 0 || strcmp(p->node_id, t->node_id) == 0);
+
+		/* Older tasks of a slot as `docker service ps` shows them: " \_ name". */
+		if (t->slot > 0)
+			snprintf(name, sizeof(name), "%s%s.%d", again ? " \\_ " : "",
+			    t->service[0] ? t->service : t->service_id, t->slot);
+		else
+			snprintf(name, sizeof(name), "%s%s.%s", again ? " \\_ " : "",
+			    t->service[0] ? t->service : t->service_id, t->node_id);
+		printf("%-12.12s ", t->id);
+		status_field(name, 36);
+		status_image(t->image, 36);
+		status_field(t->node[0] ? t->node : "-", 16);
+		status_state(t->desired_state, 9);
+		pd_format_age(buf, sizeof(buf), s->taken, t->since);
+		{
+			char cur[PD_STATE_LEN + 80];
+
+			snprintf(cur, sizeof(cur), "%s %s ago", t->state, buf);
+			if (cur[0] >= 'a' && cur[0] <= 'z')
+				cur[0] = (char)(cur[0] - 'a' + 'A');
+			status_field(cur, 24);
+		}
+		status_field(t->error[0] ? t->error : "", 0);
+		putchar('\n');
+	}
+}
+
 /* The human table. */
 static void
 status_print_text(const struct pd_snapshot *s, int show_containers)
@@ -141,6 +267,8 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 			putchar('\n');
 		}
 	}
+	if (s->swarm.active)
+		status_print_swarm(s, show_containers);
 }
 
 /* The "kind" of an event in JSON. */
@@ -153,6 +281,132 @@ status_event_kind(enum pd_event_kind k)
 	case PD_EV_ANOMALY: return "agent";
 	}
 	return "container";
+}
+
+/* S as a JSON string, or null when empty. */
+static cJSON *
+status_json_str(const char *s)
+{
+	return s[0] != '\0' ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* A node's swarm membership, or null when it is in no swarm. */
+static cJSON *
+status_json_node_swarm(const struct pd_node *n)
+{
+	cJSON *o;
+
+	if (n->swarm_role[0] == '\0' && n->swarm_node_id[0] == '\0' && !n->swarm_manager)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "node_id", status_json_str(n->swarm_node_id));
+	cJSON_AddItemToObject(o, "role", status_json_str(n->swarm_role));
+	cJSON_AddItemToObject(o, "availability", status_json_str(n->swarm_availability));
+	cJSON_AddItemToObject(o, "state", status_json_str(n->swarm_state));
+	cJSON_AddBoolToObject(o, "manager", n->swarm_manager);
+	return o;
+}
+
+/* The swarm part (doc/status-json.md), or null when no node is a manager. */
+static cJSON *
+status_json_swarm(const struct pd_snapshot *s)
+{
+	const struct pd_swarm *w = &s->swarm;
+	cJSON *o, *a;
+
+	if (!w->active)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "manager", status_json_str(w->manager));
+	cJSON_AddItemToObject(o, "error", status_json_str(w->error));
+	cJSON_AddBoolToObject(o, "stale", w->stale);
+	cJSON_AddItemToObject(o, "updated", status_json_time(w->updated));
+	if (w->updated != 0)
+		cJSON_AddNumberToObject(o, "age_s", (double)(s->taken - w->updated));
+	else
+		cJSON_AddNullToObject(o, "age_s");
+	cJSON_AddBoolToObject(o, "events_connected", w->events_connected);
+	cJSON_AddBoolToObject(o, "complete", w->complete);
+	a = cJSON_AddArrayToObject(o, "managers");
+	for (size_t i = 0; i < w->nmanagers; i++) {
+		const struct pd_swarm_manager *m = &w->managers[i];
+		cJSON *mo = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(mo, "node", m->node);
+		cJSON_AddBoolToObject(mo, "marked", m->marked);
+		cJSON_AddBoolToObject(mo, "detected", m->detected);
+		cJSON_AddBoolToObject(mo, "current", m->current);
+		cJSON_AddItemToObject(mo, "error", status_json_str(m->error));
+		cJSON_AddItemToObject(mo, "failed", status_json_time(m->failed));
+		cJSON_AddItemToArray(a, mo);
+	}
+	a = cJSON_AddArrayToObject(o, "nodes");
+	for (size_t i = 0; i < w->nnodes; i++) {
+		const struct pd_swarm_node *n = &w->nodes[i];
+		cJSON *no = cJSON_CreateObject(), *labels;
+
+		cJSON_AddStringToObject(no, "id", n->id);
+		cJSON_AddNumberToObject(no, "version", (double)n->version);
+		cJSON_AddStringToObject(no, "hostname", n->hostname);
+		cJSON_AddItemToObject(no, "inventory", status_json_str(n->inventory));
+		cJSON_AddStringToObject(no, "role", n->role);
+		cJSON_AddStringToObject(no, "availability", n->availability);
+		cJSON_AddStringToObject(no, "state", n->state);
+		cJSON_AddItemToObject(no, "message", status_json_str(n->message));
+		cJSON_AddStringToObject(no, "addr", n->addr);
+		cJSON_AddBoolToObject(no, "leader", n->leader);
+		cJSON_AddItemToObject(no, "reachability", status_json_str(n->reachability));
+		cJSON_AddItemToObject(no, "manager_addr", status_json_str(n->manager_addr));
+		cJSON_AddStringToObject(no, "engine_version", n->engine_version);
+		labels = cJSON_AddObjectToObject(no, "labels");
+		for (int k = 0; k < n->nlabels; k++)
+			cJSON_AddStringToObject(labels, n->labels[k].key, n->labels[k].value);
+		cJSON_AddItemToArray(a, no);
+	}
+	a = cJSON_AddArrayToObject(o, "services");
+	for (size_t i = 0; i < w->nservices; i++) {
+		const struct pd_swarm_service *v = &w->services[i];
+		cJSON *so = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(so, "id", v->id);
+		cJSON_AddNumberToObject(so, "version", (double)v->version);
+		cJSON_AddStringToObject(so, "name", v->name);
+		cJSON_AddStringToObject(so, "image", v->image);
+		cJSON_AddStringToObject(so, "mode", v->mode);
+		cJSON_AddNumberToObject(so, "replicas_desired", v->desired);
+		cJSON_AddNumberToObject(so, "replicas_running", v->running);
+		cJSON_AddItemToObject(so, "stack", status_json_str(v->stack));
+		cJSON_AddItemToObject(so, "update_state", status_json_str(v->update_state));
+		cJSON_AddItemToObject(so, "update_message", status_json_str(v->update_message));
+		cJSON_AddItemToObject(so, "update_started", status_json_time(v->update_started));
+		cJSON_AddItemToObject(so, "update_completed", status_json_time(v->update_completed));
+		cJSON_AddItemToObject(so, "created", status_json_time(v->created));
+		cJSON_AddItemToObject(so, "updated", status_json_time(v->updated));
+		cJSON_AddItemToArray(a, so);
+	}
+	a = cJSON_AddArrayToObject(o, "tasks");
+	for (size_t i = 0; i < w->ntasks; i++) {
+		const struct pd_swarm_task *t = &w->tasks[i];
+		cJSON *to = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(to, "id", t->id);
+		cJSON_AddStringToObject(to, "service_id", t->service_id);
+		cJSON_AddStringToObject(to, "service", t->service);
+		cJSON_AddNumberToObject(to, "slot", t->slot);
+		cJSON_AddItemToObject(to, "node_id", status_json_str(t->node_id));
+		cJSON_AddItemToObject(to, "node", status_json_str(t->node));
+		cJSON_AddStringToObject(to, "desired_state", t->desired_state);
+		cJSON_AddStringToObject(to, "state", t->state);
+		cJSON_AddStringToObject(to, "message", t->message);
+		cJSON_AddItemToObject(to, "error", status_json_str(t->error));
+		cJSON_AddItemToObject(to, "since", status_json_time(t->since));
+		cJSON_AddItemToObject(to, "created", status_json_time(t->created));
+		cJSON_AddStringToObject(to, "image", t->image);
+		cJSON_AddItemToObject(to, "container_id", status_json_str(t->container_id));
+		cJSON_AddNumberToObject(to, "exit_code", t->exit_code);
+		cJSON_AddItemToArray(a, to);
+	}
+	return o;
 }
 
 /* The snapshot as a JSON document (schema in doc/status-json.md). */
@@ -200,6 +454,7 @@ status_json(const struct pd_snapshot *s)
 		labels = cJSON_AddObjectToObject(o, "labels");
 		for (int k = 0; k < n->nlabels; k++)
 			cJSON_AddStringToObject(labels, n->labels[k].key, n->labels[k].value);
+		cJSON_AddItemToObject(o, "swarm", status_json_node_swarm(n));
 		cJSON_AddNumberToObject(o, "containers_running", n->running);
 		cJSON_AddNumberToObject(o, "containers_total", n->total);
 		cs = cJSON_AddArrayToObject(o, "containers");
@@ -235,6 +490,7 @@ status_json(const struct pd_snapshot *s)
 		}
 		cJSON_AddItemToArray(nodes, o);
 	}
+	cJSON_AddItemToObject(root, "swarm", status_json_swarm(s));
 	events = cJSON_AddArrayToObject(root, "events");
 	for (size_t i = 0; i < s->nevents; i++) {
 		const struct pd_event *e = &s->events[i];
@@ -275,13 +531,15 @@ status_print(const struct pd_snapshot *s, int json, int watch, int show_containe
 	fflush(stdout);
 }
 
-/* 0 when every node is up. */
+/* 0 when every node is up (and a swarm, if any, has a manager that answers). */
 static int
 status_exit(const struct pd_snapshot *s)
 {
 	for (size_t i = 0; i < s->nnodes; i++)
 		if (s->nodes[i].reach != PD_REACH_UP)
 			return CLI_EXIT_FAIL;
+	if (s->swarm.active && s->swarm.manager[0] == '\0')
+		return CLI_EXIT_FAIL;
 	return CLI_EXIT_OK;
 }
 
@@ -312,10 +570,15 @@ status_help(void)
 	    "      --ping-interval SECS       liveness check of each node (default 2)\n"
 	    "      --reconcile-interval SECS  full container list, a safety net (default 10)\n"
 	    "      --stats-interval SECS      CPU/memory sample per container (default 10)\n"
+	    "      --swarm-interval SECS      a Swarm manager's nodes, services, tasks (default 3)\n"
 	    "  -h, --help            show this help\n"
 	    "\n"
-	    "Exit status: 0 when every node answered, 1 when one did not, 2 on bad\n"
-	    "input (command line or inventory).\n");
+	    "Where inventory nodes manage a Docker Swarm (marked 'swarm: manager', or found\n"
+	    "by their /info), a Swarm part follows: its nodes, services and tasks, as the\n"
+	    "manager in use lists them (--nodes-only leaves the tasks out).\n"
+	    "\n"
+	    "Exit status: 0 when every node answered (and a swarm manager, if any), 1 when\n"
+	    "one did not, 2 on bad input (command line or inventory).\n");
 }
 
 int
@@ -332,6 +595,7 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 		{ "ping-interval", required_argument, NULL, 'P' },
 		{ "reconcile-interval", required_argument, NULL, 'R' },
 		{ "stats-interval", required_argument, NULL, 'S' },
+		{ "swarm-interval", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -371,6 +635,10 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 		case 'S':
 			if (cli_parse_seconds(optarg, &cfg.stats_interval) != 0)
 				return cli_usage_error("status", "--stats-interval '%s': want seconds", optarg);
+			break;
+		case 'W':
+			if (cli_parse_seconds(optarg, &cfg.swarm_interval) != 0)
+				return cli_usage_error("status", "--swarm-interval '%s': want seconds", optarg);
 			break;
 		case 'h': status_help(); return CLI_EXIT_OK;
 		case ':':

@@ -1,15 +1,18 @@
 #!/bin/sh
-# lab-swarm.sh: `lab/plantdeck-lab up --swarm` joins the lab's nodes into a Docker swarm
-# (lab-01 inits it, lab-02..lab-0M join as managers, the rest as workers); `docker node ls`
-# shows every node Ready and the managers; a service of 5 replicas of plc-sim:1 converges;
-# `up --swarm` again joins nobody; `swarm-leave` returns every node to standalone and leaves no
-# swarm sandbox mounted and no docker_gwbridge. The lab is returned to no swarm at exit, also
-# on failure. On 27 nodes about 2.5 min on a loaded machine (joining and leaving dominate).
+# lab-swarm.sh: `lab/plantdeck-lab up --swarm --swarm-nodes K` joins the lab's first K nodes
+# (5, or all of a smaller lab) into a Docker swarm (lab-01 inits it, lab-02..lab-0M join as
+# managers, the rest as workers) and no other node; `docker node ls` shows the K nodes Ready and
+# the managers; a service of 5 replicas of plc-sim:1 converges; `up --swarm` again joins nobody;
+# `swarm-leave` returns every node to standalone and leaves no swarm sandbox mounted and no
+# docker_gwbridge. The lab is returned to no swarm at exit, also on failure. A swarm of all 27
+# nodes took about 2.5 min on a loaded machine (joining and leaving dominate): hence K.
 . "$(dirname "$0")/lib.sh"
 need_lab
 
 lab=$top_srcdir/lab/plantdeck-lab
-n=${PLANTDECK_LAB_NODES:-5}
+all=${PLANTDECK_LAB_NODES:-5}
+n=5
+[ "$all" -ge "$n" ] || n=$all
 m=3
 [ "$n" -ge "$m" ] || m=$n
 svc=labtest-swarm-$$
@@ -23,8 +26,8 @@ swarm_of() { # the swarm state of node $1 and whether it manages: "active true"
 [ "$(swarm_of 1)" = "inactive false" ] || fail "lab-01 is already in a swarm: $(swarm_of 1)"
 
 t0=$(now_s)
-out=$("$lab" up --swarm --managers "$m" 2>&1 9>&-) || fail "up --swarm failed: $out"
-ok "up --swarm --managers $m: $n nodes in $(ms_between "$t0" "$(now_s)") ms"
+out=$("$lab" up --swarm --managers "$m" --swarm-nodes "$n" 2>&1 9>&-) || fail "up --swarm failed: $out"
+ok "up --swarm --managers $m --swarm-nodes $n: $n of $all nodes in $(ms_between "$t0" "$(now_s)") ms"
 assert_contains "$out" "swarm: $n nodes Ready ($m manager(s)"
 
 # docker node ls, as the leader sees it: N nodes Ready, M managers, one of them Leader
@@ -38,7 +41,12 @@ for i in $(seq 1 "$n"); do
 	[ "$i" -gt "$m" ] || want="active true"
 	[ "$(swarm_of "$i")" = "$want" ] || fail "$(lab_name "$i"): swarm '$(swarm_of "$i")', want '$want'"
 done
-ok "lab-01..$(lab_name "$m") manage, the others are workers"
+if [ "$all" -gt "$n" ]; then
+	[ "$(swarm_of "$((n + 1))")" = "inactive false" ] ||
+		fail "$(lab_name "$((n + 1))") joined, but only $n nodes should: $(swarm_of "$((n + 1))")"
+	[ "$(swarm_of "$all")" = "inactive false" ] || fail "$(lab_name "$all") joined: $(swarm_of "$all")"
+fi
+ok "lab-01..$(lab_name "$m") manage, the others of $(lab_name "$n") are workers, the rest are out"
 
 # status and inventory show the roles
 st=$("$lab" status 9>&-) || fail "status failed: $st"
@@ -47,6 +55,8 @@ st=$("$lab" status 9>&-) || fail "status failed: $st"
 inv=$PLANTDECK_LAB/inventory.yaml
 [ "$(grep -c '^      swarm: manager$' "$inv")" = "$m" ] || fail "inventory: not $m 'swarm: manager' labels"
 [ "$(grep -c '^      swarm: worker$' "$inv")" = "$((n - m))" ] || fail "inventory: not $((n - m)) workers"
+# managers also carry the node key that marks them for plantdeck
+[ "$(grep -c '^    swarm: manager$' "$inv")" = "$m" ] || fail "inventory: not $m managers marked"
 ok "status and inventory.yaml show the swarm roles"
 
 # a service of 5 replicas converges (the image's 2 s health check is left out: on a loaded
@@ -69,7 +79,7 @@ ok "service of 5 replicas of plc-sim:1 converged in $(ms_between "$t0" "$(now_s)
 ldocker 1 service rm "$svc" >/dev/null
 
 # idempotent: nobody joins again
-out=$("$lab" up --swarm --managers "$m" 2>&1 9>&-) || fail "second up --swarm failed: $out"
+out=$("$lab" up --swarm --managers "$m" --swarm-nodes "$n" 2>&1 9>&-) || fail "second up --swarm failed: $out"
 assert_contains "$out" "$m manager(s), $((n - m)) worker(s); 0 joined now"
 ok "up --swarm again joins nobody"
 
@@ -84,4 +94,4 @@ mounts=$(awk -v d="$PLANTDECK_LAB/" 'index($5, d) == 1 && $5 ~ /\/exec\/netns\/(
 ! ip link show docker_gwbridge >/dev/null 2>&1 || fail "docker_gwbridge is still there"
 ! grep -q 'swarm:' "$inv" || fail "inventory still has swarm labels"
 ok "swarm-leave: $n nodes standalone, no sandbox mount, no docker_gwbridge"
-echo "PASS: lab swarm of $n nodes"
+echo "PASS: lab swarm of $n of $all nodes"

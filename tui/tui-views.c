@@ -234,6 +234,21 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 		tui_bar(t, y, 61, 5, sum.mem, theme_attr(sum.mem > 0.9 ? TH_BAR_CRIT :
 		    sum.mem > 0.7 ? TH_BAR_WARN : TH_BAR_OK), theme_attr(TH_BAR_EMPTY));
 		x = 67;
+		if (nd->swarm_role[0] != '\0' && x < t->cols - 1) {
+			/* Its Docker Swarm role: [M] or [W], with what the swarm says when
+			 * it is not simply ready and active ("[W drain]"). */
+			int odd = (nd->swarm_state[0] != '\0' && strcmp(nd->swarm_state, "ready") != 0) ||
+			    (nd->swarm_availability[0] != '\0' &&
+			    strcmp(nd->swarm_availability, "active") != 0);
+
+			snprintf(buf, sizeof(buf), "[%s%s%s]",
+			    strcmp(nd->swarm_role, "manager") == 0 ? "M" : "W", odd ? " " : "",
+			    !odd ? "" : strcmp(nd->swarm_state, "ready") != 0 ? nd->swarm_state :
+			    nd->swarm_availability);
+			tui_put_untrusted(t, y, x, t->cols - x, sel || !odd ? base : theme_attr(TH_WARN),
+			    buf);
+			x += (int)strlen(buf) + 1;
+		}
 		for (int k = 0; k < nd->nlabels && x < t->cols - 1; k++) {
 			snprintf(buf, sizeof(buf), "%s=%s", nd->labels[k].key, nd->labels[k].value);
 			tui_put_untrusted(t, y, x, t->cols - x, base, buf);

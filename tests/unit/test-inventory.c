@@ -222,6 +222,10 @@ test_valid(void **state)
 	assert_int_equal(n->tls_verify, 1);
 	assert_int_equal(n->line, 28);
 	assert_int_equal(n->column, 5);
+	/* Only it is marked a Swarm manager. */
+	assert_int_equal(n->swarm_manager, 1);
+	for (size_t i = 0; i + 1 < inv->nnodes; i++)
+		assert_int_equal(inv->nodes[i].swarm_manager, 0);
 	inventory_free(inv);
 	inventory_free(NULL);
 }
@@ -473,6 +477,8 @@ static const struct err_case err_cases[] = {
 	{ "err-label-empty.yaml", ":5:12: label 'cell' is empty" },
 	{ "err-defaults-type.yaml", ":1:11: 'defaults' must be a mapping (tls, labels)" },
 	{ "err-site-type.yaml", ":1:7: 'site' must be a string" },
+	{ "err-swarm-value.yaml", ":4:12: 'swarm' must be 'manager', not 'worker'" },
+	{ "err-swarm-type.yaml", ":4:12: 'swarm' must be 'manager'" },
 };
 
 static void
