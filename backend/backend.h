@@ -657,12 +657,17 @@ enum pd_finding_kind {
 	                                    what was set (memory, memory.high, cpu...) */
 	PD_FIND_STRANDED,                /* a stack's container on a node that has been
 	                                    unreachable past the grace period */
+	PD_FIND_TASK_FAILING,            /* a Swarm service's tasks keep failing on a node
+	                                    (container: the service's name) */
 };
 
 enum pd_heal_action {
-	PD_HEAL_RESTART,                 /* restart the container where it is */
-	PD_HEAL_RESCHEDULE,              /* its stack onto another node of its placement */
-	PD_HEAL_ROLLBACK,                /* its stack to the previous revision, on its node */
+	PD_HEAL_RESTART,                 /* restart the container where it is (Swarm: force-
+	                                    update the service, which replaces its tasks) */
+	PD_HEAL_RESCHEDULE,              /* its stack onto another node of its placement
+	                                    (Swarm: drain the node; Swarm moves its tasks) */
+	PD_HEAL_ROLLBACK,                /* its stack to the previous revision, on its node
+	                                    (Swarm: the service's rollback to its previous spec) */
 	PD_HEAL_MEMORY,                  /* raise its memory limit (and start it if stopped) */
 	PD_HEAL_QUARANTINE,              /* pause it (memory kept) and commit its files to a
 	                                    snapshot image on its node, for analysis */

@@ -52,6 +52,7 @@
 #include "log.h"
 #include "rollout.h"
 #include "store.h"
+#include "swarm.h"
 #include "tune.h"
 
 /* Messages are cut to their fixed-size buffers on purpose. */
@@ -171,6 +172,7 @@ static const char *const heal_kind_names[] = {
 	[PD_FIND_ANOMALY] = "anomaly",
 	[PD_FIND_DRIFT] = "drift",
 	[PD_FIND_STRANDED] = "stranded",
+	[PD_FIND_TASK_FAILING] = "task_failing",
 };
 
 static const char *const heal_action_names[] = {
@@ -360,6 +362,7 @@ heal_ladder(enum pd_finding_kind kind, int stage)
 	case PD_FIND_CRASH_LOOP:
 	case PD_FIND_EXITED:
 	case PD_FIND_UNHEALTHY:
+	case PD_FIND_TASK_FAILING:
 		return (size_t)stage < HEAL_NELEM(restart_ladder) ? restart_ladder[stage] : -1;
 	case PD_FIND_OOM:
 		return (size_t)stage < HEAL_NELEM(oom_ladder) ? oom_ladder[stage] : -1;
@@ -638,8 +641,13 @@ heal_target(const struct pd_proposal *p, char *out, size_t len)
 	case PD_HEAL_REAPPLY:
 		break;
 	}
-	snprintf(out, len, "proposal #%lld: %s node %s container %s%s%s%s", (long long)p->id,
-	    pd_heal_action_name(p->action), p->node, p->container,
+	if (p->kind == PD_FIND_TASK_FAILING)
+		snprintf(what, sizeof(what), "%s", p->action == PD_HEAL_RESTART ? " (force-update)" :
+		    p->action == PD_HEAL_RESCHEDULE ? " (drain the node)" :
+		    p->action == PD_HEAL_ROLLBACK ? " (to its previous spec)" : "");
+	snprintf(out, len, "proposal #%lld: %s node %s %s %s%s%s%s", (long long)p->id,
+	    pd_heal_action_name(p->action), p->node,
+	    p->kind == PD_FIND_TASK_FAILING ? "service" : "container", p->container,
 	    p->stack[0] ? " (stack " : "", p->stack, p->stack[0] ? ")" : "");
 	snprintf(out + strlen(out), len - strlen(out), "%s", what);
 }
@@ -835,6 +843,164 @@ heal_refresh_stacks(struct heal *h, time_t now)
 	free(h->stacks);
 	h->stacks = v != NULL ? v : calloc(1, sizeof(*v));
 	h->nstacks = n;
+}
+
+/* ---------------------------------------------------------------- swarm */
+
+static struct heal_fnd *heal_fnd_open(struct heal *h, enum pd_finding_kind kind,
+    const char *node, const char *container, const char *stack, const char *service,
+    const char *evidence, time_t now);
+static void heal_fnd_supersede(struct heal *h, struct heal_fnd *f, int64_t by, time_t now);
+
+/* Whether container C is a Swarm task's: Swarm restarts and replaces those
+ * itself, so its service is what the detectors judge, not the container. */
+static int
+heal_is_task(const struct pd_snapshot *s, const struct pd_container *c)
+{
+	const char *dot = strrchr(c->name, '.');
+
+	for (size_t i = 0; i < s->swarm.ntasks; i++)
+		if (s->swarm.tasks[i].container_id[0] != '\0' &&
+		    strcmp(s->swarm.tasks[i].container_id, c->id) == 0)
+			return 1;
+	/* Swarm names them SERVICE.SLOT.TASK or SERVICE.NODE.TASK, TASK being
+	 * 25 lower-case letters and digits: one the task list no longer has. */
+	return dot != NULL && dot != c->name && memchr(c->name, '.', (size_t)(dot - c->name)) &&
+	    strlen(dot + 1) == 25 && strspn(dot + 1, "abcdefghijklmnopqrstuvwxyz0123456789") == 25;
+}
+
+/* The swarm node the snapshot calls NAME (its inventory name, else its
+ * hostname), or NULL. */
+static const struct pd_swarm_node *
+heal_swarm_node(const struct pd_snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->swarm.nnodes; i++) {
+		const struct pd_swarm_node *n = &s->swarm.nodes[i];
+
+		if (strcmp(n->inventory[0] ? n->inventory : n->hostname, name) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+static const struct pd_swarm_service *
+heal_swarm_service(const struct pd_snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->swarm.nservices; i++)
+		if (strcmp(s->swarm.services[i].name, name) == 0)
+			return &s->swarm.services[i];
+	return NULL;
+}
+
+/* Tasks of service SVC that failed on NODE ("": anywhere) after SINCE
+ * (failed, rejected); the newest in *LAST (NULL when none). */
+static int
+heal_task_failures(const struct pd_snapshot *s, const char *svc, const char *node,
+    time_t since, const struct pd_swarm_task **last)
+{
+	int n = 0;
+
+	*last = NULL;
+	for (size_t i = 0; i < s->swarm.ntasks; i++) {
+		const struct pd_swarm_task *t = &s->swarm.tasks[i];
+
+		if (strcmp(t->service, svc) != 0 || (node[0] != '\0' && strcmp(t->node, node) != 0) ||
+		    (strcmp(t->state, "failed") != 0 && strcmp(t->state, "rejected") != 0) ||
+		    t->since <= since)
+			continue;
+		n++;
+		if (*last == NULL || t->since > (*last)->since)
+			*last = t;
+	}
+	return n;
+}
+
+/* Tasks of service SVC meant to run and running: on NODE (NULL: anywhere). */
+static int
+heal_tasks_running(const struct pd_snapshot *s, const char *svc, const char *node)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->swarm.ntasks; i++) {
+		const struct pd_swarm_task *t = &s->swarm.tasks[i];
+
+		if (strcmp(t->service, svc) == 0 && (node == NULL || strcmp(t->node, node) == 0) &&
+		    strcmp(t->desired_state, "running") == 0 && strcmp(t->state, "running") == 0)
+			n++;
+	}
+	return n;
+}
+
+/* How many nodes other than the first failing one (FIRST) saw tasks of
+ * SVC fail since SINCE. */
+static int
+heal_task_other_nodes(const struct pd_snapshot *s, const char *svc, time_t since,
+    char *first, size_t firstlen)
+{
+	int others = 0;
+
+	first[0] = '\0';
+	for (size_t i = 0; i < s->swarm.ntasks; i++) {
+		const struct pd_swarm_task *t = &s->swarm.tasks[i];
+
+		if (strcmp(t->service, svc) != 0 || t->node[0] == '\0' || t->since <= since ||
+		    (strcmp(t->state, "failed") != 0 && strcmp(t->state, "rejected") != 0))
+			continue;
+		if (first[0] == '\0')
+			snprintf(first, firstlen, "%s", t->node);
+		else if (strcmp(first, t->node) != 0)
+			others++;
+	}
+	return others;
+}
+
+/* Open task_failing findings: a service's tasks failing on one node (that
+ * node's finding), or on several (one finding of the service, node ""). */
+static void
+heal_detect_swarm(struct heal *h, const struct pd_snapshot *s, time_t now)
+{
+	time_t since = now - (time_t)h->tm.crash_window;
+
+	if (!s->swarm.active || !s->swarm.complete || s->swarm.stale)
+		return;
+	for (size_t i = 0; i < s->swarm.nservices; i++) {
+		const struct pd_swarm_service *svc = &s->swarm.services[i];
+		const struct pd_swarm_task *last;
+		const struct pd_swarm_node *sn;
+		struct heal_fnd *wide, *one;
+		char node[PD_NAME_LEN];
+		int others;
+
+		if (heal_task_failures(s, svc->name, "", since, &last) < h->tm.crash_restarts)
+			continue;
+		others = heal_task_other_nodes(s, svc->name, since, node, sizeof(node));
+		wide = heal_fnd_find(h, PD_FIND_TASK_FAILING, "", svc->name);
+		if (others > 0) {
+			if (wide != NULL)
+				continue;
+			wide = heal_fnd_open(h, PD_FIND_TASK_FAILING, "", svc->name, svc->stack, "",
+			    "tasks failing on several nodes", now);
+			if (wide == NULL)
+				continue;
+			/* One node's finding of it was the start of the same trouble. */
+			for (size_t k = 0, wid = (size_t)wide->id; k < h->nfnds; k++)
+				if (h->fnds[k].kind == PD_FIND_TASK_FAILING &&
+				    strcmp(h->fnds[k].container, svc->name) == 0 &&
+				    h->fnds[k].node[0] != '\0') {
+					heal_fnd_supersede(h, &h->fnds[k], (int64_t)wid, now);
+					break;
+				}
+			continue;
+		}
+		one = heal_fnd_find(h, PD_FIND_TASK_FAILING, node, svc->name);
+		sn = heal_swarm_node(s, node);
+		if (wide != NULL || one != NULL || sn == NULL ||
+		    strcmp(sn->availability, "active") != 0 ||
+		    heal_task_failures(s, svc->name, node, since, &last) < h->tm.crash_restarts)
+			continue;
+		heal_fnd_open(h, PD_FIND_TASK_FAILING, node, svc->name, svc->stack, "",
+		    "tasks failing", now);
+	}
 }
 
 /* ---------------------------------------------------------------- findings */
@@ -1071,6 +1237,40 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 			    f->node, at, t->drift_text);
 		}
 		break;
+	case PD_FIND_TASK_FAILING: {
+		const struct pd_swarm_node *sn = heal_swarm_node(s, f->node);
+		const struct pd_swarm_task *last;
+		int k;
+
+		if (!s->swarm.complete || s->swarm.stale)
+			break;              /* no fresh word from a manager: keep the state */
+		k = heal_task_failures(s, f->container, f->node, now - (time_t)h->tm.crash_window,
+		    &last);
+		if (f->node[0] == '\0') {
+			/* The service's: over when it fails nowhere and runs. */
+			*active = k >= h->tm.crash_restarts;
+			*resolved = heal_swarm_service(s, f->container) == NULL ||
+			    (k == 0 && heal_tasks_running(s, f->container, NULL) > 0);
+		} else {
+			*active = k >= h->tm.crash_restarts && sn != NULL &&
+			    strcmp(sn->availability, "active") == 0;
+			/* Over when it runs there again, or no longer can (drained, gone). */
+			*resolved = heal_swarm_service(s, f->container) == NULL || sn == NULL ||
+			    strcmp(sn->availability, "active") != 0 ||
+			    (k == 0 && heal_tasks_running(s, f->container, f->node) > 0);
+		}
+		if (*active && last != NULL) {
+			heal_hms(last->since, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "%d tasks of service %s failed on "
+			    "%s in the last %.0fs, the last at %s on %s (%s, exit code %d): %s", k,
+			    f->container, f->node[0] ? f->node : "several nodes", h->tm.crash_window,
+			    at, last->node, last->state, last->exit_code,
+			    last->error[0] ? last->error : last->message);
+			if (k > f->count)
+				f->count = k;
+		}
+		break;
+	}
 	case PD_FIND_STRANDED: {
 		const struct pd_node *n = heal_node(s, f->node);
 		int i = heal_inv_index(h, f->node);
@@ -1304,6 +1504,8 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			} else {
 				t->exited_since = 0;
 			}
+			if (heal_is_task(s, c))
+				goto agent_findings;
 			heal_cond_crash(h, c, t, now, &active, &resolved);
 			if (active && heal_fnd_find(h, PD_FIND_CRASH_LOOP, n->name, c->name) == NULL) {
 				struct heal_fnd *cl = heal_fnd_open(h, PD_FIND_CRASH_LOOP, n->name,
@@ -1337,6 +1539,7 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 				heal_fnd_open(h, PD_FIND_UNHEALTHY, n->name, c->name, stack, service, ev,
 				    now);
 			}
+agent_findings:
 			if (t->anomalies > 0 && strcmp(c->state, "paused") != 0 &&
 			    heal_fnd_find(h, PD_FIND_ANOMALY, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_ANOMALY, n->name, c->name, stack, service,
@@ -1495,6 +1698,153 @@ heal_auto(const struct heal *h, const char *stack, enum pd_heal_action action)
 	return 0;
 }
 
+/* One call to the swarm through its managers; the reply's JSON in *JSON
+ * (may be NULL).  0, or -1 with ERR. */
+static int
+heal_swarm_call(struct heal *h, const char *method, const char *path, const char *body,
+    cJSON **json, char *err, size_t errlen)
+{
+	struct swarm *sw = fleet_swarm(h->fleet);
+	struct engine_reply rep;
+	int rc;
+
+	if (json != NULL)
+		*json = NULL;
+	if (sw == NULL) {
+		snprintf(err, errlen, "no swarm manager in the inventory");
+		return -1;
+	}
+	rc = swarm_call(sw, method, path, body, 30000, &rep, NULL, 0);
+	if (rc != 0)
+		snprintf(err, errlen, "%s", rep.error);
+	else if (json != NULL && rep.body.data != NULL)
+		*json = cJSON_Parse(rep.body.data);
+	engine_reply_free(&rep);
+	return rc;
+}
+
+/* The image of a service Spec, or "". */
+static const char *
+heal_spec_image(const cJSON *spec)
+{
+	const cJSON *i = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(spec, "TaskTemplate"), "ContainerSpec"), "Image");
+
+	return cJSON_IsString(i) ? i->valuestring : "";
+}
+
+/* The Spec of service NAME (a new object) and its version; whether its
+ * PreviousSpec runs another image (what a rollback would change) in
+ * *HAS_PREVIOUS.  NULL with ERR. */
+static cJSON *
+heal_service_spec(struct heal *h, const char *name, uint64_t *version, int *has_previous,
+    char *err, size_t errlen)
+{
+	char path[400], *enc = curl_easy_escape(NULL, name, 0);
+	cJSON *j = NULL, *spec, *v;
+
+	snprintf(path, sizeof(path), "/services/%s", enc != NULL ? enc : "");
+	curl_free(enc);
+	if (heal_swarm_call(h, "GET", path, NULL, &j, err, errlen) != 0)
+		return NULL;
+	v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Version"),
+	    "Index");
+	spec = cJSON_DetachItemFromObjectCaseSensitive(j, "Spec");
+	if (!cJSON_IsNumber(v) || !cJSON_IsObject(spec)) {
+		snprintf(err, errlen, "service %s: the manager's answer has no Spec or Version", name);
+		cJSON_Delete(spec);
+		cJSON_Delete(j);
+		return NULL;
+	}
+	*version = (uint64_t)v->valuedouble;
+	if (has_previous != NULL) {
+		const cJSON *prev = cJSON_GetObjectItemCaseSensitive(j, "PreviousSpec");
+
+		/* A force-update (a heal restart) is a previous spec too: rolling
+		 * back to the same image would change nothing. */
+		*has_previous = cJSON_IsObject(prev) &&
+		    strcmp(heal_spec_image(prev), heal_spec_image(spec)) != 0;
+	}
+	cJSON_Delete(j);
+	return spec;
+}
+
+/* Fill P for ACTION on task_failing finding F (a Swarm service on a node):
+ * restart is a force-update, reschedule a drain of the node, rollback the
+ * service's own rollback.  1 when it applies now, else 0. */
+static int
+heal_prepare_swarm(struct heal *h, const struct heal_fnd *f, const struct pd_snapshot *s,
+    enum pd_heal_action action, struct pd_proposal *p)
+{
+	const struct pd_swarm_service *svc = heal_swarm_service(s, f->container);
+	double w = h->tm.verify_window;
+	const char *where = f->node[0] ? f->node : "several nodes";
+	int others = 0, elsewhere;
+
+	if (svc == NULL || (f->node[0] != '\0' && heal_swarm_node(s, f->node) == NULL))
+		return 0;
+	memset(p, 0, sizeof(*p));
+	p->action = action;
+	p->kind = f->kind;
+	snprintf(p->node, sizeof(p->node), "%s", f->node);
+	snprintf(p->container, sizeof(p->container), "%s", f->container);
+	snprintf(p->stack, sizeof(p->stack), "%s", f->stack);
+	snprintf(p->evidence, sizeof(p->evidence), "%s", f->evidence);
+	elsewhere = f->node[0] == '\0' ? 0 : heal_tasks_running(s, f->container, NULL) -
+	    heal_tasks_running(s, f->container, f->node);
+	switch (action) {
+	case PD_HEAL_RESTART:
+		if (f->node[0] == '\0')
+			return 0;     /* failing everywhere: its spec, not a task, is at fault */
+		snprintf(p->reason, sizeof(p->reason), "tasks of service %s keep failing on %s: a "
+		    "force-update replaces every task of it (Swarm's own restart), which clears "
+		    "what a task carries", f->container, where);
+		snprintf(p->expected, sizeof(p->expected), "service %s's tasks are replaced, and "
+		    "none fails on %s within %.0fs", f->container, f->node[0] ? f->node : "any node",
+		    w);
+		return 1;
+	case PD_HEAL_RESCHEDULE:
+		if (f->node[0] == '\0')
+			return 0;     /* it fails on several nodes: no node is to blame */
+		for (size_t i = 0; i < s->swarm.nnodes; i++) {
+			const struct pd_swarm_node *n = &s->swarm.nodes[i];
+
+			others += strcmp(n->inventory[0] ? n->inventory : n->hostname, f->node) != 0 &&
+			    strcmp(n->state, "ready") == 0 && strcmp(n->availability, "active") == 0;
+		}
+		if (others == 0)
+			return 0;
+		snprintf(p->reason, sizeof(p->reason), "tasks of service %s still fail on %s after "
+		    "a restart%s: the node itself may be at fault; draining it makes Swarm move "
+		    "every task off it (undone with docker node update --availability active)",
+		    f->container, f->node, elsewhere > 0 ? ", and run elsewhere" : "");
+		snprintf(p->expected, sizeof(p->expected), "%s is drained, no task of %s runs "
+		    "there, and %s runs its tasks on the %d other ready node%s within %.0fs",
+		    f->node, f->container, f->container, others, others == 1 ? "" : "s", w);
+		return 1;
+	case PD_HEAL_ROLLBACK: {
+		char err[PD_ERROR_LEN];
+		uint64_t version;
+		int prev = 0;
+		cJSON *spec = heal_service_spec(h, f->container, &version, &prev, err, sizeof(err));
+
+		cJSON_Delete(spec);
+		if (spec == NULL || !prev)
+			return 0;
+		snprintf(p->reason, sizeof(p->reason), "service %s fails %s: its current spec "
+		    "(image %s) is likely at fault, and its previous one ran another image",
+		    f->container, f->node[0] ? "after a restart and on another node" :
+		    "on several nodes", svc->image);
+		snprintf(p->expected, sizeof(p->expected), "service %s is back on its previous "
+		    "spec (Swarm's rollback) and its tasks run without failing within %.0fs",
+		    f->container, w);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
 /* Fill P for ACTION on finding F when it applies now; 1, else 0. */
 static int
 heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_snapshot *s,
@@ -1504,6 +1854,8 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 	char a[16], b[16];
 	double w = h->tm.verify_window;
 
+	if (f->kind == PD_FIND_TASK_FAILING)
+		return heal_prepare_swarm(h, f, s, action, p);
 	if (c == NULL)
 		return 0;
 	memset(p, 0, sizeof(*p));
@@ -1972,6 +2324,87 @@ heal_reapply(struct heal *h, const struct pd_proposal *p, char *res, size_t resl
 	return 0;
 }
 
+/* Carry out P, a task_failing proposal, through the swarm's managers: 0
+ * with RES, -1 with ERR. */
+static int
+heal_swarm_act(struct heal *h, const struct pd_proposal *p, char *res, size_t reslen,
+    char *err, size_t errlen)
+{
+	char path[600], id[PD_SWARM_ID_LEN] = "", *body, *enc;
+	uint64_t version;
+	cJSON *spec, *j = NULL, *tt, *fu, *v;
+	int rc;
+
+	if (p->action == PD_HEAL_RESCHEDULE) {
+		struct pd_snapshot *s = fleet_snapshot(h->fleet);
+		const struct pd_swarm_node *sn = s != NULL ? heal_swarm_node(s, p->node) : NULL;
+
+		if (sn != NULL)
+			snprintf(id, sizeof(id), "%s", sn->id);
+		pd_snapshot_free(s);
+		if (id[0] == '\0') {
+			snprintf(err, errlen, "the swarm does not list node %s", p->node);
+			return -1;
+		}
+		snprintf(path, sizeof(path), "/nodes/%s", id);
+		if (heal_swarm_call(h, "GET", path, NULL, &j, err, errlen) != 0)
+			return -1;
+		v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Version"),
+		    "Index");
+		spec = cJSON_GetObjectItemCaseSensitive(j, "Spec");
+		if (!cJSON_IsNumber(v) || !cJSON_IsObject(spec)) {
+			snprintf(err, errlen, "node %s: the manager's answer has no Spec or Version",
+			    p->node);
+			cJSON_Delete(j);
+			return -1;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(spec, "Availability");
+		cJSON_AddStringToObject(spec, "Availability", "drain");
+		body = cJSON_PrintUnformatted(spec);
+		snprintf(path, sizeof(path), "/nodes/%s/update?version=%llu", id,
+		    (unsigned long long)v->valuedouble);
+		cJSON_Delete(j);
+		rc = body != NULL ? heal_swarm_call(h, "POST", path, body, NULL, err, errlen) : -1;
+		free(body);
+		if (rc == 0)
+			snprintf(res, reslen, "drained %s (swarm node %.12s): Swarm moves its tasks",
+			    p->node, id);
+		return rc;
+	}
+	spec = heal_service_spec(h, p->container, &version, NULL, err, errlen);
+	if (spec == NULL)
+		return -1;
+	enc = curl_easy_escape(NULL, p->container, 0);
+	if (p->action == PD_HEAL_RESTART) {
+		tt = cJSON_GetObjectItemCaseSensitive(spec, "TaskTemplate");
+		fu = cJSON_GetObjectItemCaseSensitive(tt, "ForceUpdate");
+		if (!cJSON_IsObject(tt)) {
+			tt = cJSON_AddObjectToObject(spec, "TaskTemplate");
+			fu = NULL;
+		}
+		v = cJSON_CreateNumber(cJSON_IsNumber(fu) ? fu->valuedouble + 1 : 1);
+		if (fu != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(tt, "ForceUpdate", v);
+		else
+			cJSON_AddItemToObject(tt, "ForceUpdate", v);
+		snprintf(path, sizeof(path), "/services/%s/update?version=%llu", enc ? enc : "",
+		    (unsigned long long)version);
+	} else {
+		snprintf(path, sizeof(path), "/services/%s/update?version=%llu&rollback=previous",
+		    enc ? enc : "", (unsigned long long)version);
+	}
+	curl_free(enc);
+	body = cJSON_PrintUnformatted(spec);
+	cJSON_Delete(spec);
+	rc = body != NULL ? heal_swarm_call(h, "POST", path, body, NULL, err, errlen) : -1;
+	free(body);
+	if (rc == 0)
+		snprintf(res, reslen, p->action == PD_HEAL_RESTART ? "force-updated service %s: "
+		    "Swarm replaces its tasks" : "rolled service %s back to its previous spec",
+		    p->container);
+	return rc;
+}
+
 /* The worker: carry out one approved proposal. */
 static void *
 heal_worker(void *arg)
@@ -1983,6 +2416,15 @@ heal_worker(void *arg)
 	char after[PD_NAME_LEN] = "";
 	int ok = 0;
 
+	if (p->kind == PD_FIND_TASK_FAILING) {
+		ok = heal_swarm_act(h, p, res, sizeof(res), err, sizeof(err)) == 0;
+		pthread_mutex_lock(&h->lock);
+		job->ok = ok;
+		snprintf(job->result, sizeof(job->result), "%s", ok ? res : err);
+		job->done = 1;
+		pthread_mutex_unlock(&h->lock);
+		return NULL;
+	}
 	enc = curl_easy_escape(NULL, p->container, 0);
 	switch (p->action) {
 	case PD_HEAL_RESTART:
@@ -2133,6 +2575,47 @@ heal_job_end(struct heal *h, size_t j, const char *state, const char *result, ti
 	h->jobs[j] = NULL;
 }
 
+/* Verify the swarm action of job slot J: a restart or rollback fails when a
+ * task of the service fails on the node again; at the end the service
+ * must run tasks there (restart, rollback), or none there and every one it
+ * wants elsewhere (drain). */
+static void
+heal_verify_swarm(struct heal *h, size_t j, const struct pd_snapshot *s, time_t now)
+{
+	struct heal_job *job = h->jobs[j];
+	const struct pd_swarm_task *last;
+	const struct pd_swarm_service *svc;
+	char msg[PD_ERROR_LEN * 2], at[16];
+	int failed, here, all, good;
+
+	if (!s->swarm.complete || s->swarm.stale)
+		return;             /* judge only on a fresh word from a manager */
+	failed = heal_task_failures(s, job->p.container, job->p.node, job->done_at, &last);
+	if (failed > 0 && job->p.action != PD_HEAL_RESCHEDULE) {
+		heal_hms(last->since, at, sizeof(at));
+		snprintf(msg, sizeof(msg), "%s; did not help: a task failed on %s again at %s: %s",
+		    job->result, job->p.node, at, last->error[0] ? last->error : last->message);
+		heal_job_end(h, j, "failed", msg, now);
+		return;
+	}
+	if (now < job->until)
+		return;
+	svc = heal_swarm_service(s, job->p.container);
+	here = heal_tasks_running(s, job->p.container, job->p.node[0] ? job->p.node : NULL);
+	all = heal_tasks_running(s, job->p.container, NULL);
+	if (job->p.action == PD_HEAL_RESCHEDULE)
+		good = svc != NULL && here == 0 && all > 0 && (svc->desired <= 0 || all >= svc->desired);
+	else if (job->p.node[0] == '\0')
+		good = svc != NULL && all > 0 && (svc->desired <= 0 || all >= svc->desired);
+	else
+		good = svc != NULL && here > 0;
+	snprintf(msg, sizeof(msg), "%s; %s: service %s runs %d task%s (%d wanted), %d on %s, "
+	    "after %.0fs", job->result, good ? "verified" : "did not help", job->p.container, all,
+	    all == 1 ? "" : "s", svc != NULL ? svc->desired : 0, here, job->p.node,
+	    h->tm.verify_window);
+	heal_job_end(h, j, good ? "succeeded" : "failed", msg, now);
+}
+
 /* Finished workers start verifying; verifications end. */
 static void
 heal_jobs_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
@@ -2170,6 +2653,10 @@ heal_jobs_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 			heal_exec(h, "UPDATE heal_proposals SET state = 'verifying', result = ?1,"
 			    " updated = ?2 WHERE id = ?3", "tii", msg, (int64_t)now, job->p.id);
 			log_msg(LOG_INFO, "heal: proposal #%lld: %s", (long long)job->p.id, msg);
+			continue;
+		}
+		if (job->p.kind == PD_FIND_TASK_FAILING) {
+			heal_verify_swarm(h, j, s, now);
 			continue;
 		}
 		if (job->failed_early) {
@@ -2411,6 +2898,7 @@ heal_tick(struct heal *h)
 	heal_events(h, s);
 	if (s->complete) {
 		heal_detect(h, s, now);
+		heal_detect_swarm(h, s, now);
 		heal_detect_pulls(h, now);
 	}
 	heal_jobs_tick(h, s, now);

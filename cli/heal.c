@@ -89,6 +89,12 @@ heal_what(const struct pd_proposal *p, char *out, size_t len)
 
 	heal_clean(node, sizeof(node), p->node);
 	heal_clean(ctr, sizeof(ctr), p->container);
+	if (p->kind == PD_FIND_TASK_FAILING) {
+		snprintf(out, len, "%s %s (service %s)", p->action == PD_HEAL_RESCHEDULE ?
+		    "drain node" : p->action == PD_HEAL_ROLLBACK ? "rollback (Swarm's) on" :
+		    "force-update on", node, ctr);
+		return;
+	}
 	switch (p->action) {
 	case PD_HEAL_RESCHEDULE:
 		snprintf(out, len, "reschedule %s/%s to %s", node, ctr,

@@ -427,7 +427,12 @@ draw_proposal(struct tui *t, int top, int rows)
 	add(L, w, state_attr(p->state), " %s", a);
 	switch (p->action) {
 	case PD_HEAL_RESCHEDULE:
-		add(L, w, theme_attr(TH_NORMAL), " to node    %s", p->to_node[0] ? p->to_node : "?");
+		if (p->kind == PD_FIND_TASK_FAILING)
+			add(L, w, theme_attr(TH_NORMAL), " drain     node %s (Swarm moves its tasks)",
+			    p->node);
+		else
+			add(L, w, theme_attr(TH_NORMAL), " to node    %s", p->to_node[0] ? p->to_node :
+			    "?");
 		break;
 	case PD_HEAL_ROLLBACK:
 		add(L, w, theme_attr(TH_NORMAL), " to revision %d", p->to_revision);
@@ -606,7 +611,8 @@ tui_heal_key(struct tui *t, int ch)
 		t->ask = TA_APPROVE;
 		snprintf(t->ask_text, sizeof(t->ask_text), "Approve proposal #%lld: %s %s%s%s?",
 		    (long long)p->id, pd_heal_action_name(p->action), tg,
-		    p->action == PD_HEAL_RESCHEDULE ? " to " : "",
+		    p->action == PD_HEAL_RESCHEDULE ? (p->kind == PD_FIND_TASK_FAILING ?
+		    " (drain the node)" : " to ") : "",
 		    p->action == PD_HEAL_RESCHEDULE ? p->to_node : "");
 		return 1;
 	}
