@@ -1124,6 +1124,18 @@ heal_cond_crash(const struct heal *h, const struct pd_container *c, const struct
 	*resolved = c == NULL || (strcmp(c->state, "running") == 0 && n == 0);
 }
 
+/* Since when node N has been unreachable, when that is past node_grace;
+ * else 0. */
+static time_t
+heal_down_since(const struct heal *h, const struct pd_node *n, time_t now)
+{
+	int i = n != NULL ? heal_inv_index(h, n->name) : -1;
+
+	if (i < 0 || h->down_since[i] == 0 || (double)(now - h->down_since[i]) < h->tm.node_grace)
+		return 0;
+	return h->down_since[i];
+}
+
 /* Evaluate finding F on snapshot S: active/resolved, and its evidence. */
 static void
 heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, time_t now,
@@ -1191,13 +1203,12 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 		break;
 	case PD_FIND_NODE_DOWN: {
 		const struct pd_node *n = heal_node(s, f->node);
-		int i = heal_inv_index(h, f->node);
+		time_t since = heal_down_since(h, n, now);
 
-		*active = n != NULL && i >= 0 && h->down_since[i] != 0 &&
-		    (double)(now - h->down_since[i]) >= h->tm.node_grace;
+		*active = since != 0;
 		*resolved = n == NULL || n->reach == PD_REACH_UP;
 		if (*active) {
-			heal_hms(h->down_since[i], at, sizeof(at));
+			heal_hms(since, at, sizeof(at));
 			snprintf(f->evidence, sizeof(f->evidence), "unreachable (%s) since %s: %s",
 			    pd_reach_name(n->reach), at, n->error);
 		}
@@ -1273,13 +1284,12 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 	}
 	case PD_FIND_STRANDED: {
 		const struct pd_node *n = heal_node(s, f->node);
-		int i = heal_inv_index(h, f->node);
+		time_t since = heal_down_since(h, n, now);
 
-		*active = c != NULL && n != NULL && i >= 0 && h->down_since[i] != 0 &&
-		    (double)(now - h->down_since[i]) >= h->tm.node_grace;
+		*active = c != NULL && since != 0;
 		*resolved = c == NULL || n == NULL || n->reach == PD_REACH_UP;
 		if (*active) {
-			heal_hms(h->down_since[i], at, sizeof(at));
+			heal_hms(since, at, sizeof(at));
 			snprintf(f->evidence, sizeof(f->evidence), "node %s unreachable (%s) since %s: "
 			    "%s; %s of stack %s was %s there when last seen", f->node,
 			    pd_reach_name(n->reach), at, n->error, f->container, f->stack, c->state);
@@ -1466,8 +1476,8 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			} else {
 				h->down_since[ix] = 0;
 			}
-			if (h->down_since[ix] != 0 && (double)(now - h->down_since[ix]) >=
-			    h->tm.node_grace && heal_fnd_find(h, PD_FIND_NODE_DOWN, n->name, "") == NULL)
+			if (heal_down_since(h, n, now) != 0 &&
+			    heal_fnd_find(h, PD_FIND_NODE_DOWN, n->name, "") == NULL)
 				heal_fnd_open(h, PD_FIND_NODE_DOWN, n->name, "", "", "",
 				    "unreachable", now);
 		}
@@ -1547,8 +1557,7 @@ agent_findings:
 			if (t->drifting && heal_fnd_find(h, PD_FIND_DRIFT, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_DRIFT, n->name, c->name, stack, service,
 				    t->drift_text, now);
-			if (is_stack && ix >= 0 && h->down_since[ix] != 0 &&
-			    (double)(now - h->down_since[ix]) >= h->tm.node_grace &&
+			if (is_stack && heal_down_since(h, n, now) != 0 &&
 			    heal_fnd_find(h, PD_FIND_STRANDED, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_STRANDED, n->name, c->name, stack, service,
 				    "its node is unreachable", now);

@@ -9,12 +9,14 @@ export PLANTDECK_DB
 N=$PLANTDECK_LAB_NODES
 
 # Write the stack file $T_TMP/$1.yaml: stack $1, service plc on image tag
-# $2, with rollout policy lines $3 (YAML, indented by 4).
+# $2, with rollout policy lines $3 (YAML, indented by 4) and the placement
+# selector $4 (none: every node).
 stack_file() {
 	cat >"$T_TMP/$1.yaml" <<YAML
 x-plantdeck:
   stack: $1
-  rollout:
+${4:+  placement: $4
+}  rollout:
 $3
 services:
   plc:

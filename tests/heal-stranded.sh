@@ -20,26 +20,9 @@ heal_inventory "heal:
   node_grace: 5s
   verify_window: 5s"
 
-cat >"$T_TMP/$S.yaml" <<YAML
-x-plantdeck:
-  stack: $S
-  placement: lab-05,lab-06
-  rollout:
-    monitor: 1s
-    progress_deadline: 60s
-services:
-  plc:
-    image: $REG/plant/plc-sim:1
-    restart: always
-    network_mode: none
-    healthcheck:
-      test: ["CMD", "/bin/plc-sim", "health"]
-      interval: 4s
-      timeout: 10s
-      retries: 10
-      start_period: 1s
-YAML
-"$PLANTDECK" --nodes lab-05 deploy "$T_TMP/$S.yaml" --yes >"$T_TMP/d1" 2>&1 ||
+f=$(stack_file "$S" 1 "    monitor: 1s
+    progress_deadline: 60s" lab-05,lab-06)
+"$PLANTDECK" --nodes lab-05 deploy "$f" --yes >"$T_TMP/d1" 2>&1 ||
 	{ cat "$T_TMP/d1" >&2; fail "deploy to lab-05 failed"; }
 heal_watch_start
 sleep 2
