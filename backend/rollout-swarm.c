@@ -18,8 +18,8 @@
  *              io.plantdeck.placement.STACK=true, which the services'
  *              constraint asks for; after a completed deploy, nodes that
  *              carry it and are no longer targets lose it;
- *   watch      Swarm's rolling update does the switching.  Every half
- *              second the services' UpdateStatus (journaled at each
+ *   watch      Swarm's rolling update does the switching.  Four times
+ *              a second the services' UpdateStatus (journaled at each
  *              change, shown as the deploy's message) and the tasks are
  *              read from the manager, and each target's new task (the one
  *              labelled with this deploy) is followed into its container
@@ -71,8 +71,9 @@
 #define RS_INFO_MS 5000            /* one node's GET /info or inspect */
 #define RS_PROBE_THREADS 32
 #define RS_RETRIES 3               /* versioned updates that lost a race */
-#define RS_NODES_EVERY 4           /* polls between reads of the node list */
+#define RS_NODES_EVERY 8           /* polls between reads of the node list */
 #define RS_QUIET_S 60              /* s without a manager before the watch gives up */
+#define RS_POLL_MS 250             /* between two reads of the services and tasks */
 
 /* ---------------------------------------------------------------- translation */
 
@@ -1944,7 +1945,7 @@ rs_watch(struct rs_run *x, char *msg, size_t msglen, int *tripped)
 		double now;
 
 		if (loops > 0)
-			ro_sleep_ms(RO_POLL_MS);
+			ro_sleep_ms(RS_POLL_MS);
 		ro_requests(r, &pause, &abort_);
 		pthread_mutex_lock(&r->lock);
 		closing = r->closing;

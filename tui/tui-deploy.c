@@ -569,6 +569,8 @@ make_plan(struct tui *t)
 {
 	char path[sizeof(t->plan_file)];
 	const char *home = getenv("HOME");
+	sigset_t old;
+	int rc;
 
 	pd_plan_free(t->plan);
 	t->plan = NULL;
@@ -577,8 +579,13 @@ make_plan(struct tui *t)
 		snprintf(path, sizeof(path), "%s%s", home, t->plan_file + 1);
 	else
 		snprintf(path, sizeof(path), "%s", t->plan_file);
-	if (backend_deploy_plan(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, &t->plan,
-	    t->plan_err, sizeof(t->plan_err)) != 0) {
+	/* A plan of target swarm asks the targets and a manager from a few short
+	 * threads of its own: they must not take the UI's signals. */
+	signals_hold(&old);
+	rc = backend_deploy_plan(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, &t->plan,
+	    t->plan_err, sizeof(t->plan_err));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		t->plan = NULL;
 		if (t->plan_err[0] == '\0')
 			snprintf(t->plan_err, sizeof(t->plan_err), "%.200s: cannot plan a deploy", path);
