@@ -674,6 +674,7 @@ rs_probe_one(struct rs_probe *p)
 	engine_free(e);
 }
 
+/* A probe thread: asks the pool's nodes until none is left. */
 static void *
 rs_probe_worker(void *arg)
 {
