@@ -179,7 +179,8 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		backend_close(b);
 		return -1;
 	}
-	b->rollouts = rollouts_new(b->inv, cfg->db_path, cfg->read_only, backend_poke, b);
+	b->rollouts = rollouts_new(b->inv, fleet_swarm(b->fleet), cfg->db_path, cfg->read_only,
+	    backend_poke, b);
 	if (b->rollouts != NULL)
 		b->heal = heal_new(cfg, b->inv, b->fleet, b->rollouts);
 	if (b->rollouts == NULL || b->heal == NULL) {

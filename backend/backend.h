@@ -491,6 +491,7 @@ struct pd_deploy {
 	int64_t id;
 	char stack[PD_NAME_LEN];
 	char kind[16];                   /* "deploy" or "rollback" */
+	char target[16];                 /* "engines" or "swarm": what switched its nodes */
 	int64_t parent;                  /* a rollback: the deploy it undoes; else 0 */
 	int revision;                    /* the revision it brings its nodes to */
 	int from_revision;               /* the stack's revision before it; 0 none */
@@ -523,6 +524,7 @@ struct pd_plan {
 	char stack[PD_NAME_LEN];
 	int revision;                    /* the revision this deploy would create */
 	int from_revision;               /* the stack's current revision; 0 none */
+	char target[16];                 /* "engines" or "swarm" (x-plantdeck.target) */
 	char policy[PD_ERROR_LEN];       /* one line: "canary 1, waves x2 up to all, ..." */
 	struct pd_plan_service *services;
 	size_t nservices;

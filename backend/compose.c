@@ -137,11 +137,12 @@ static const char *const cp_top_unsupported[] = {
 	"networks", "secrets", "configs", "include", "models", NULL,
 };
 
-enum { PD_STACK, PD_PLACEMENT, PD_ROLLOUT, PD_NKEYS };
+enum { PD_STACK, PD_PLACEMENT, PD_ROLLOUT, PD_TARGET, PD_NKEYS };
 static const char *const cp_pd_keys[PD_NKEYS] = {
 	[PD_STACK] = "stack",
 	[PD_PLACEMENT] = "placement",
 	[PD_ROLLOUT] = "rollout",
+	[PD_TARGET] = "target",
 };
 
 enum { RO_CANARY, RO_PARALLELISM, RO_GROW, RO_DELAY, RO_MONITOR, RO_DEADLINE,
@@ -210,13 +211,21 @@ static const char *const cp_service_unsupported[] = {
 	NULL,
 };
 
-enum { DEP_RESOURCES, DEP_NKEYS };
+enum { DEP_RESOURCES, DEP_MODE, DEP_REPLICAS, DEP_NKEYS };
 static const char *const cp_deploy_keys[DEP_NKEYS] = {
 	[DEP_RESOURCES] = "resources",
+	[DEP_MODE] = "mode",
+	[DEP_REPLICAS] = "replicas",
 };
+/* Under target engines only resources is read; under target swarm mode
+ * and replicas too. */
 static const char *const cp_deploy_unsupported[] = {
 	"endpoint_mode", "labels", "mode", "placement", "replicas", "restart_policy",
 	"rollback_config", "update_config", NULL,
+};
+static const char *const cp_deploy_swarm_unsupported[] = {
+	"endpoint_mode", "labels", "placement", "restart_policy", "rollback_config",
+	"update_config", NULL,
 };
 
 enum { RES_LIMITS, RES_RESERVATIONS, RES_NKEYS };
@@ -792,6 +801,20 @@ compose_order_name(enum compose_order o)
 		return "start-first";
 	}
 	return "stop-first";
+}
+
+/* The name of target T, as written in a file. */
+const char *
+compose_target_name(enum compose_target t)
+{
+	return t == COMPOSE_TARGET_SWARM ? "swarm" : "engines";
+}
+
+/* The name of service mode M, as written in a file. */
+const char *
+compose_mode_name(enum compose_mode m)
+{
+	return m == COMPOSE_MODE_REPLICATED ? "replicated" : "global";
 }
 
 /* Free a stack and everything in it. */
@@ -2065,6 +2088,12 @@ cp_port(struct cp_file *f, yaml_node_t *n, cJSON *exposed, cJSON *bindings)
 			goto out;
 		}
 	}
+	if (f->stack->target == COMPOSE_TARGET_SWARM && (ip[0] != '\0' || hhi - hlo != chi - clo)) {
+		cp_error(f, &n->start_mark, "'ports': Swarm cannot do this (x-plantdeck target "
+		    "swarm): '%s' %s", q.s, ip[0] != '\0' ? "binds a host address (a service "
+		    "publishes on every address of the node)" : "maps one port to a range");
+		goto out;
+	}
 	for (long p = clo; p <= chi; p++) {
 		char hp[16];
 
@@ -2201,6 +2230,13 @@ cp_volume(struct cp_file *f, yaml_node_t *n, cJSON *binds, cJSON *volumes)
 	if (nparts == 3 && !cp_volume_mode(parts[2], named)) {
 		cp_error(f, &n->start_mark, "'volumes': bad mode '%s' in '%s' (use ro, rw, z, Z "
 		    "or a propagation such as rslave)", parts[2], q.s);
+		goto out;
+	}
+	if (nparts == 3 && f->stack->target == COMPOSE_TARGET_SWARM &&
+	    strpbrk(parts[2], "zZ") != NULL) {
+		cp_error(f, &n->start_mark, "'volumes': Swarm cannot do this (x-plantdeck target "
+		    "swarm): mode '%s' in '%s' relabels for SELinux, which a service's mount "
+		    "cannot", parts[2], q.s);
 		goto out;
 	}
 	if (named) {
@@ -2348,6 +2384,8 @@ struct cp_res {
 	int64_t memory, reservation, nanocpus;
 	int has_memory, has_reservation, has_cpus;
 	yaml_node_t *memory_n, *reservation_n, *cpus_n;	/* where they were given */
+	enum compose_mode mode;				/* target swarm: deploy.mode */
+	int replicas;					/* and deploy.replicas (-1: none) */
 };
 
 /* healthcheck N into *OUT (a Healthcheck object); *HAS: it gives a test. */
@@ -2518,13 +2556,16 @@ cp_res_set(struct cp_file *f, yaml_node_t *n, const char *what, int64_t v,
 	return 0;
 }
 
-/* deploy N: only resources.limits.{memory,cpus} and
- * resources.reservations.memory are read, into R. */
+/* deploy N: resources.limits.{memory,cpus} and resources.reservations.memory
+ * are read, into R, and under target swarm mode and replicas. */
 static int
 cp_deploy(struct cp_file *f, yaml_node_t *n, struct cp_res *r)
 {
-	static const struct cp_schema deploy = { cp_deploy_keys, DEP_NKEYS,
-	    cp_deploy_unsupported, 1 };
+	/* Under target engines mode and replicas are unsupported keys: the
+	 * schema reads only resources. */
+	static const struct cp_schema deploy = { cp_deploy_keys, 1, cp_deploy_unsupported, 1 };
+	static const struct cp_schema deploy_swarm = { cp_deploy_keys, DEP_NKEYS,
+	    cp_deploy_swarm_unsupported, 1 };
 	static const struct cp_schema resources = { cp_resources_keys, RES_NKEYS, NULL, 1 };
 	static const struct cp_schema limits = { cp_limits_keys, LIM_NKEYS,
 	    cp_limits_unsupported, 1 };
@@ -2532,10 +2573,41 @@ cp_deploy(struct cp_file *f, yaml_node_t *n, struct cp_res *r)
 	    cp_reservations_unsupported, 1 };
 	yaml_node_t *dv[DEP_NKEYS], *dk[DEP_NKEYS], *rv[RES_NKEYS], *rk[RES_NKEYS];
 	yaml_node_t *lv[LIM_NKEYS], *lk[LIM_NKEYS], *sv[RSV_NKEYS], *sk[RSV_NKEYS];
+	int swarm = f->stack->target == COMPOSE_TARGET_SWARM;
+	struct cp_q q;
 	int64_t v;
 
-	if (cp_mapping(f, n, "'deploy'", &deploy, dv, dk) != 0)
+	for (size_t i = 0; i < DEP_NKEYS; i++)
+		dv[i] = dk[i] = NULL;
+	if (cp_mapping(f, n, "'deploy'", swarm ? &deploy_swarm : &deploy, dv, dk) != 0)
 		return -1;
+	if (dv[DEP_MODE] != NULL) {
+		char *s = cp_str(f, dv[DEP_MODE], "'mode'", 0);
+
+		if (s == NULL)
+			return -1;
+		if (strcmp(s, "global") == 0)
+			r->mode = COMPOSE_MODE_GLOBAL;
+		else if (strcmp(s, "replicated") == 0)
+			r->mode = COMPOSE_MODE_REPLICATED;
+		else {
+			cp_error(f, &dv[DEP_MODE]->start_mark, "'mode' must be global or replicated, "
+			    "not '%s'", cp_quotes(&q, s, CP_QUOTE));
+			free(s);
+			return -1;
+		}
+		free(s);
+	}
+	if (dv[DEP_REPLICAS] != NULL) {
+		long long x;
+
+		if (r->mode != COMPOSE_MODE_REPLICATED)
+			return cp_error(f, &dk[DEP_REPLICAS]->start_mark, "'replicas' needs 'mode: "
+			    "replicated' (a global service runs one task on every target node)");
+		if (cp_int(f, dv[DEP_REPLICAS], "'replicas'", 0, 100000, &x) != 0)
+			return -1;
+		r->replicas = (int)x;
+	}
 	if (dv[DEP_RESOURCES] == NULL)
 		return 0;
 	if (cp_mapping(f, dv[DEP_RESOURCES], "'resources'", &resources, rv, rk) != 0)
@@ -2638,6 +2710,36 @@ cp_add_field(struct cp_file *f, cJSON *obj, const char *name, yaml_node_t *n,
 	return 0;
 }
 
+/* Under target swarm: an error for the first service key (of VALS, their
+ * keys KEYN) that a Swarm service cannot have. */
+static int
+cp_swarm_keys(struct cp_file *f, yaml_node_t **vals, yaml_node_t **keyn)
+{
+	static const struct { int key; const char *why; } cannot[] = {
+		{ SVC_DEVICES, "a service cannot be given host devices" },
+		{ SVC_NETWORK_MODE, "a service's tasks join the node's default network "
+		    "(leave network_mode out)" },
+	};
+	int b;
+
+	for (size_t i = 0; i < sizeof(cannot) / sizeof(cannot[0]); i++) {
+		int k = cannot[i].key;
+
+		if (keyn[k] != NULL)
+			return cp_error(f, &keyn[k]->start_mark, "'%s': Swarm cannot do this "
+			    "(x-plantdeck target swarm): %s", cp_service_keys[k], cannot[i].why);
+	}
+	if (vals[SVC_PRIVILEGED] != NULL) {
+		if (cp_bool(f, vals[SVC_PRIVILEGED], "'privileged'", &b) != 0)
+			return -1;
+		if (b)
+			return cp_error(f, &keyn[SVC_PRIVILEGED]->start_mark, "'privileged': Swarm "
+			    "cannot do this (x-plantdeck target swarm): a service has no "
+			    "privileged mode");
+	}
+	return 0;
+}
+
 /* Read service mapping V under key K into SVC. */
 static int
 cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_service *svc)
@@ -2646,7 +2748,7 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	    cp_service_unsupported, 1 };
 	yaml_node_t *vals[SVC_NKEYS], *keyn[SVC_NKEYS], *n;
 	struct cp_vars env = { 0 }, labels = { 0 };
-	struct cp_res r = { 0 };
+	struct cp_res r = { .mode = COMPOSE_MODE_GLOBAL, .replicas = -1 };
 	cJSON *c, *hc, *item = NULL, *exposed = NULL, *bindings = NULL, *binds = NULL;
 	cJSON *volumes = NULL, *devices = NULL;
 	struct cp_q q;
@@ -2665,6 +2767,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		return cp_error(f, cp_null(v) ? &k->start_mark : &v->start_mark,
 		    "expected a mapping for service '%s'", q.s);
 	if (cp_mapping(f, v, "service", &schema, vals, keyn) != 0)
+		return -1;
+	if (f->stack->target == COMPOSE_TARGET_SWARM && cp_swarm_keys(f, vals, keyn) != 0)
 		return -1;
 	if (vals[SVC_IMAGE] == NULL)
 		return cp_error(f, keyn[SVC_IMAGE] != NULL ? &keyn[SVC_IMAGE]->start_mark :
@@ -2780,6 +2884,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		goto out;
 	if (vals[SVC_DEPLOY] != NULL && cp_deploy(f, vals[SVC_DEPLOY], &r) != 0)
 		goto out;
+	svc->mode = r.mode;
+	svc->replicas = r.mode == COMPOSE_MODE_REPLICATED ? (r.replicas >= 0 ? r.replicas : 1) : 0;
 	if ((hc = cJSON_AddObjectToObject(c, "HostConfig")) == NULL)
 		goto oom;
 	if (cJSON_GetArraySize(binds) > 0) {
@@ -2936,6 +3042,16 @@ cp_rollout(struct cp_file *f, yaml_node_t *n, struct compose_policy *p)
 
 	if (cp_mapping(f, n, "'rollout'", &schema, vals, keyn) != 0)
 		return -1;
+	if (f->stack->target == COMPOSE_TARGET_SWARM) {
+		if (keyn[RO_CANARY] != NULL && cp_warn(f, &keyn[RO_CANARY]->start_mark, "'canary' "
+		    "is a plantdeck-engine notion: Swarm's rolling update has no canary wave "
+		    "(ignored under target swarm)") != 0)
+			return -1;
+		if (keyn[RO_GROW] != NULL && cp_warn(f, &keyn[RO_GROW]->start_mark, "'grow' is a "
+		    "plantdeck-engine notion: Swarm updates parallelism tasks at a time "
+		    "(ignored under target swarm)") != 0)
+			return -1;
+	}
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		yaml_node_t *v = vals[ints[i].key];
 		long long x;
@@ -3086,6 +3202,25 @@ cp_plantdeck(struct cp_file *f, yaml_node_t *n, yaml_node_t **stack_n)
 	if (cp_mapping(f, n, "'x-plantdeck'", &schema, vals, keyn) != 0)
 		return -1;
 	*stack_n = vals[PD_STACK];
+	/* The target first: the rollout policy and the services depend on it. */
+	if (vals[PD_TARGET] != NULL) {
+		struct cp_q q;
+		char *s = cp_str(f, vals[PD_TARGET], "'target'", 0);
+
+		if (s == NULL)
+			return -1;
+		if (strcmp(s, "engines") == 0)
+			f->stack->target = COMPOSE_TARGET_ENGINES;
+		else if (strcmp(s, "swarm") == 0)
+			f->stack->target = COMPOSE_TARGET_SWARM;
+		else {
+			cp_error(f, &vals[PD_TARGET]->start_mark, "'target' must be engines or swarm, "
+			    "not '%s'", cp_quotes(&q, s, CP_QUOTE));
+			free(s);
+			return -1;
+		}
+		free(s);
+	}
 	if (vals[PD_PLACEMENT] != NULL &&
 	    cp_placement(f, vals[PD_PLACEMENT], &f->stack->placement) != 0)
 		return -1;
@@ -3459,8 +3594,9 @@ out_buf:
 
 /* ---------------------------------------------------------------- canonical JSON */
 
-/* The canonical text of STACK: name, placement, every policy field and
- * the services in file order; no warnings, no file name. */
+/* The canonical text of STACK: name, placement, target, every policy
+ * field and the services in file order (under target swarm with their mode
+ * and replicas); no warnings, no file name. */
 char *
 compose_to_json(const struct compose_stack *stack)
 {
@@ -3477,6 +3613,7 @@ compose_to_json(const struct compose_stack *stack)
 	    (stack->placement != NULL ?
 	    cJSON_AddStringToObject(root, "placement", stack->placement) :
 	    cJSON_AddNullToObject(root, "placement")) == NULL ||
+	    cJSON_AddStringToObject(root, "target", compose_target_name(stack->target)) == NULL ||
 	    (pol = cJSON_AddObjectToObject(root, "policy")) == NULL ||
 	    cJSON_AddNumberToObject(pol, "canary", p->canary) == NULL ||
 	    cJSON_AddNumberToObject(pol, "parallelism", p->parallelism) == NULL ||
@@ -3506,7 +3643,11 @@ compose_to_json(const struct compose_stack *stack)
 		    cJSON_AddStringToObject(o, "image", s->image) == NULL ||
 		    cJSON_AddBoolToObject(o, "has_healthcheck", s->has_healthcheck != 0) == NULL ||
 		    cJSON_AddNumberToObject(o, "line", s->line) == NULL ||
-		    cJSON_AddNumberToObject(o, "column", s->column) == NULL) {
+		    cJSON_AddNumberToObject(o, "column", s->column) == NULL ||
+		    (stack->target == COMPOSE_TARGET_SWARM &&
+		    (cJSON_AddStringToObject(o, "mode", compose_mode_name(s->mode)) == NULL ||
+		    (s->mode == COMPOSE_MODE_REPLICATED &&
+		    cJSON_AddNumberToObject(o, "replicas", s->replicas) == NULL)))) {
 			cJSON_Delete(create);
 			goto out;
 		}
@@ -3636,6 +3777,21 @@ cp_json_service(const cJSON *o, const struct compose_stack *stack, size_t index,
 	ci = cp_json_str(create, "Image");
 	if (!cJSON_IsObject(create) || ci == NULL || strcmp(ci, image) != 0)
 		return "create";
+	s->mode = COMPOSE_MODE_GLOBAL;
+	s->replicas = 0;
+	if (stack->target == COMPOSE_TARGET_SWARM) {
+		const char *mode = cp_json_str(o, "mode");
+
+		if (mode != NULL && strcmp(mode, "global") == 0)
+			s->mode = COMPOSE_MODE_GLOBAL;
+		else if (mode != NULL && strcmp(mode, "replicated") == 0)
+			s->mode = COMPOSE_MODE_REPLICATED;
+		else
+			return "mode";
+		if (s->mode == COMPOSE_MODE_REPLICATED &&
+		    cp_json_int(o, "replicas", 0, 100000, &s->replicas) != 0)
+			return "replicas";
+	}
 	s->has_healthcheck = cJSON_IsTrue(hc);
 	s->name = strdup(name);
 	s->image = strdup(image);
@@ -3699,6 +3855,19 @@ compose_from_json(const char *json, struct compose_stack **out, char *err, size_
 	} else if (!cJSON_IsNull(placement)) {
 		bad = "placement";
 		goto fail;
+	}
+	/* Revisions from before targets existed have none: engines. */
+	if (cJSON_GetObjectItemCaseSensitive(root, "target") != NULL) {
+		const char *t = cp_json_str(root, "target");
+
+		if (t != NULL && strcmp(t, "engines") == 0)
+			stack->target = COMPOSE_TARGET_ENGINES;
+		else if (t != NULL && strcmp(t, "swarm") == 0)
+			stack->target = COMPOSE_TARGET_SWARM;
+		else {
+			bad = "target";
+			goto fail;
+		}
 	}
 	pol = cJSON_GetObjectItemCaseSensitive(root, "policy");
 	if ((bad = cp_json_policy(pol, &stack->policy)) != NULL)

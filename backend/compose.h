@@ -7,6 +7,14 @@
  * "FILE:LINE:COLUMN: message" (1-based); a key plantdeck does not support
  * is a warning naming it, with its position.
  *
+ * x-plantdeck.target says what runs the stack: "engines" (the default,
+ * plantdeck's rollout over standalone engines) or "swarm" (one Swarm
+ * service per compose service).  Under target swarm, deploy.mode (global,
+ * the default, or replicated) and deploy.replicas are read, and the keys
+ * Swarm cannot do (privileged, devices, network_mode, a port bound to a
+ * host address, SELinux relabelling of a bind) are errors naming the key;
+ * canary and grow, plantdeck-engine notions, are warnings.
+ *
  * A stack also has a canonical form, a JSON text that holds everything a
  * deploy needs (no file is read again): revisions store it, and
  * compose_from_json() turns it back into a stack for a rollback. */
@@ -25,6 +33,18 @@ enum compose_failure_action {
 enum compose_order {
 	COMPOSE_STOP_FIRST,
 	COMPOSE_START_FIRST,
+};
+
+/* x-plantdeck.target: what runs the stack. */
+enum compose_target {
+	COMPOSE_TARGET_ENGINES,      /* plantdeck's own rollout over standalone engines */
+	COMPOSE_TARGET_SWARM,        /* one Swarm service per compose service */
+};
+
+/* deploy.mode of a service under target swarm. */
+enum compose_mode {
+	COMPOSE_MODE_GLOBAL,         /* one task on every target node (the default) */
+	COMPOSE_MODE_REPLICATED,     /* deploy.replicas tasks, at most one per node */
 };
 
 /* The rollout policy: x-plantdeck.rollout, every key optional. */
@@ -53,6 +73,8 @@ struct compose_service {
 	cJSON *create;               /* POST /containers/create body, without Labels
 	                                that plantdeck adds and without a name */
 	int line, column;            /* where the service is defined */
+	enum compose_mode mode;      /* target swarm: deploy.mode (else global) */
+	int replicas;                /* target swarm, replicated: deploy.replicas (default 1) */
 };
 
 struct compose_stack {
@@ -62,6 +84,7 @@ struct compose_stack {
 	struct compose_service *services;   /* in file order */
 	size_t nservices;
 	char *placement;             /* a node selector ("line=A,cell=3") or NULL: all */
+	enum compose_target target;  /* x-plantdeck.target (default engines) */
 	struct compose_policy policy;
 	char **warnings;             /* "FILE:LINE:COL: unsupported key 'x' ignored" */
 	size_t nwarnings;
@@ -88,5 +111,7 @@ void compose_free(struct compose_stack *stack);
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);
 const char *compose_order_name(enum compose_order o);
+const char *compose_target_name(enum compose_target t);
+const char *compose_mode_name(enum compose_mode m);
 
 #endif

@@ -40,7 +40,9 @@
 #include "inventory.h"
 #include "log.h"
 #include "rollout.h"
+#include "rollout-int.h"
 #include "store.h"
+#include "swarm.h"
 
 /* Messages are cut to their fixed-size buffers on purpose (they end up in
  * one-line fields of the journal and the screen). */
@@ -52,87 +54,21 @@
 #define STATIC static
 #endif
 
-#define RO_MAX_REGISTRIES 16
 #define RO_MAX_LAYERS 128
-#define RO_POLL_MS 500          /* health and monitor checks */
 #define RO_STOP_TIMEOUT 10      /* s the engine waits before it kills */
-#define RO_LABEL_STACK "io.plantdeck.stack"
-#define RO_LABEL_SERVICE "io.plantdeck.service"
-#define RO_LABEL_REVISION "io.plantdeck.revision"
-#define RO_LABEL_DEPLOY "io.plantdeck.deploy"
-
-struct rollout;
-
-/* A counting semaphore: pulls in flight to one registry host. */
-struct ro_registry {
-	char host[256];
-	int busy;
-};
-
-struct ro_node {
-	struct rollout *r;
-	const struct inv_node *inv;
-	struct engine *eng;
-	int wave;
-	enum pd_phase phase;         /* under r->lock */
-	int pull_pct;
-	int finished;                /* its thread is done with it (terminal phase) */
-	int reached;                 /* monitoring or finished: the wave may go on */
-	int touched;                 /* something on it was switched */
-	int thread;                  /* a thread was started (join it) */
-	pthread_t th;
-};
-
-struct rollout {
-	struct rollouts *ro;
-	struct rollout *next;
-	int64_t id;
-	int64_t parent;
-	char kind[16];
-	char stack[PD_NAME_LEN];
-	int revision, from_revision;
-	struct compose_stack *spec;  /* the revision it brings nodes to; NULL: none */
-	struct compose_policy pol;
-	struct ro_node *nodes;
-	size_t nnodes;
-	int fail_base;
-	int pull_if_missing;         /* rollbacks: pull only what a node lacks */
-	int beat_parent;             /* run inline by its parent's executor: keep the
-	                                parent's heartbeat too */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int stop_monitor;            /* cut monitors short: a rollback comes */
-	int closing;                 /* the backend closes: pause */
-	int ended;                   /* the executor thread returned */
-	pthread_t th;
-	struct ro_registry regs[RO_MAX_REGISTRIES];
-	size_t nregs;
-};
-
-struct rollouts {
-	const struct inventory *inv;
-	char db_path[4096];
-	int read_only;
-	void (*notify)(void *ctx);
-	void *notify_ctx;
-	struct store *st;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct rollout *live;        /* executors of this process */
-};
 
 static void *ro_executor(void *arg);
 
 /* ---------------------------------------------------------------- helpers */
 
-static void
+void
 ro_notify(struct rollout *r)
 {
 	if (r->ro->notify != NULL)
 		r->ro->notify(r->ro->notify_ctx);
 }
 
-static double
+double
 ro_now(void)
 {
 	struct timespec ts;
@@ -141,7 +77,7 @@ ro_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void
+void
 ro_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -172,7 +108,7 @@ rollout_store(struct rollouts *ro, char *err, size_t errlen)
 
 /* Append to the audit trail (audit.c), target "stack STACK revision REV";
  * a failure is logged and never stops a deploy. */
-static void
+void
 ro_audit(struct rollouts *ro, const char *action, const char *stack, int rev,
     const char *detail)
 {
@@ -274,7 +210,7 @@ rollout_waves(size_t n, int canary, int parallelism, int grow, int *waves)
 /* ---------------------------------------------------------------- journal */
 
 /* Record a node's phase (and step, error) in the store and in memory. */
-static void
+void
 ro_phase(struct ro_node *n, enum pd_phase phase, const char *step, const char *error)
 {
 	struct rollout *r = n->r;
@@ -292,7 +228,7 @@ ro_phase(struct ro_node *n, enum pd_phase phase, const char *step, const char *e
 }
 
 /* Journal the start of STEP on N (NULL: the deploy itself). */
-static void
+void
 ro_begin(struct rollout *r, struct ro_node *n, const char *step, const char *detail)
 {
 	store_journal(r->ro->st, r->id, n ? n->inv->name : NULL, step, "begin", detail);
@@ -300,7 +236,7 @@ ro_begin(struct rollout *r, struct ro_node *n, const char *step, const char *det
 		store_node_set(r->ro->st, r->id, n->inv->name, n->phase, step, NULL);
 }
 
-static void
+void
 ro_end(struct rollout *r, struct ro_node *n, const char *step, int ok, const char *detail)
 {
 	store_journal(r->ro->st, r->id, n ? n->inv->name : NULL, step, ok ? "ok" : "fail",
@@ -311,7 +247,7 @@ ro_end(struct rollout *r, struct ro_node *n, const char *step, int ok, const cha
 
 /* A blocking call on N's engine; the body of a 2xx reply in *JSON (may be
  * NULL).  0, or -1 with ERR. */
-static int
+int
 ro_call(struct ro_node *n, const char *method, const char *path, const char *body,
     long timeout_ms, cJSON **json, char *err, size_t errlen)
 {
@@ -336,7 +272,7 @@ ro_call(struct ro_node *n, const char *method, const char *path, const char *bod
 }
 
 /* URL-encode S into OUT. */
-static void
+void
 ro_urlencode(const char *s, char *out, size_t len)
 {
 	char *e = curl_easy_escape(NULL, s, 0);
@@ -1123,7 +1059,7 @@ ro_tripped(struct rollout *r, int *failed)
 }
 
 /* Poll the store for a request and beat the heart. */
-static void
+void
 ro_requests(struct rollout *r, int *pause, int *abort_)
 {
 	char req[32];
@@ -1381,6 +1317,11 @@ ro_run(struct rollout *r)
 			goto end;
 		}
 	}
+	if (r->swarm) {
+		/* Swarm switches the nodes; the end is the same as ours. */
+		final = ro_swarm_run(r, msg, sizeof(msg), &tripped);
+		goto settle;
+	}
 
 	for (int w = 0; w < nwaves; w++) {
 		double delay_end;
@@ -1474,6 +1415,7 @@ ro_run(struct rollout *r)
 		    r->nnodes == 1 ? "" : "s", r->revision);
 		final = PD_DEPLOY_COMPLETED;
 	}
+settle:
 	if ((final == PD_DEPLOY_COMPLETED || (final == PD_DEPLOY_FAILED && !tripped &&
 	    !is_rollback)) && r->spec != NULL) {
 		store_stack_set_current(r->ro->st, r->stack, r->revision, err, sizeof(err));
@@ -1538,7 +1480,7 @@ ro_free(struct rollout *r)
 }
 
 /* The inventory node called NAME, or NULL. */
-static const struct inv_node *
+const struct inv_node *
 ro_inv_node(const struct rollouts *ro, const char *name)
 {
 	for (size_t i = 0; i < ro->inv->nnodes; i++)
@@ -1570,6 +1512,7 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 	r->from_revision = d->from_revision;
 	r->spec = spec;
 	r->pol = *pol;
+	r->swarm = spec != NULL && spec->target == COMPOSE_TARGET_SWARM;
 	r->nodes = calloc(d->nnodes ? d->nnodes : 1, sizeof(*r->nodes));
 	if (r->nodes == NULL) {
 		ro_free(r);
@@ -1613,11 +1556,13 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 
 /* Policy as JSON (what the deploy record keeps), and back. */
 static char *
-ro_policy_json(const struct compose_policy *p)
+ro_policy_json(const struct compose_policy *p, int swarm)
 {
 	cJSON *j = cJSON_CreateObject();
 	char *s;
 
+	/* The target too: a rollback to no revision has no spec to say it. */
+	cJSON_AddStringToObject(j, "target", swarm ? "swarm" : "engines");
 	cJSON_AddNumberToObject(j, "canary", p->canary);
 	cJSON_AddNumberToObject(j, "parallelism", p->parallelism);
 	cJSON_AddBoolToObject(j, "grow", p->grow);
@@ -1635,11 +1580,13 @@ ro_policy_json(const struct compose_policy *p)
 }
 
 static void
-ro_policy_from(const char *json, struct compose_policy *p)
+ro_policy_from(const char *json, struct compose_policy *p, int *swarm)
 {
 	cJSON *j = cJSON_Parse(json), *v;
 
 	compose_policy_defaults(p);
+	v = cJSON_GetObjectItemCaseSensitive(j, "target");
+	*swarm = cJSON_IsString(v) && strcmp(v->valuestring, "swarm") == 0;
 #define RO_NUM(key, field, lo, hi) \
 	v = cJSON_GetObjectItemCaseSensitive(j, key); \
 	if (cJSON_IsNumber(v) && v->valuedouble >= (lo) && v->valuedouble <= (hi)) \
@@ -1733,7 +1680,9 @@ ro_new_rollback(struct rollout *parent, int to_revision, char *err, size_t errle
 		return NULL;
 	}
 	for (size_t i = 0; i < parent->nnodes; i++) {
-		if (!parent->nodes[i].touched)
+		/* Swarm returns a service on every node it runs on: a swarm
+		 * rollback targets them all. */
+		if (!parent->nodes[i].touched && !parent->swarm)
 			continue;
 		snprintf(targets[nt].node, sizeof(targets[nt].node), "%s",
 		    parent->nodes[i].inv->name);
@@ -1747,7 +1696,7 @@ ro_new_rollback(struct rollout *parent, int to_revision, char *err, size_t errle
 	pol.failure_action = COMPOSE_FAIL_PAUSE;
 	if (pol.monitor > 5)
 		pol.monitor = 5;
-	pj = ro_policy_json(&pol);
+	pj = ro_policy_json(&pol, parent->swarm);
 	store_actor(user, sizeof(user));
 	nd.stack = parent->stack;
 	nd.kind = "rollback";
@@ -1786,15 +1735,17 @@ ro_new_rollback(struct rollout *parent, int to_revision, char *err, size_t errle
 	free(targets);
 	r = ro_new(ro, id, &d, spec, &pol, err, errlen);
 	free(d.nodes);
-	if (r != NULL)
+	if (r != NULL) {
 		r->pull_if_missing = 1;
+		r->swarm = parent->swarm;
+	}
 	return r;
 }
 
 /* ---------------------------------------------------------------- public */
 
 struct rollouts *
-rollouts_new(const struct inventory *inv, const char *db_path, int read_only,
+rollouts_new(const struct inventory *inv, struct swarm *sw, const char *db_path, int read_only,
     void (*notify)(void *ctx), void *ctx)
 {
 	struct rollouts *ro = calloc(1, sizeof(*ro));
@@ -1802,6 +1753,7 @@ rollouts_new(const struct inventory *inv, const char *db_path, int read_only,
 	if (ro == NULL)
 		return NULL;
 	ro->inv = inv;
+	ro->sw = sw;
 	if (db_path != NULL)
 		snprintf(ro->db_path, sizeof(ro->db_path), "%s", db_path);
 	ro->read_only = read_only;
@@ -1849,6 +1801,32 @@ pd_plan_free(struct pd_plan *p)
 		free(p->warnings[i]);
 	free(p->warnings);
 	free(p);
+}
+
+/* A stack keeps its target: the containers of one and the services of the
+ * other would run side by side.  0, or -1 with ERR when the current
+ * revision of P's stack has another target than STACK. */
+static int
+ro_target_kept(struct rollouts *ro, const struct pd_plan *p, const struct compose_stack *stack,
+    char *err, size_t errlen)
+{
+	struct compose_stack *cur = NULL;
+	char inner[PD_ERROR_LEN];
+	int rc = 0;
+
+	if (p->from_revision == 0 || ro->st == NULL)
+		return 0;
+	if (ro_load_revision(ro, p->stack, p->from_revision, &cur, inner, sizeof(inner)) != 0)
+		return 0;      /* pruned or unreadable: nothing to compare with */
+	if (cur != NULL && cur->target != stack->target) {
+		snprintf(err, errlen, "%s: stack %s is deployed to target %s (revision %d); it "
+		    "cannot move to target %s: remove it there first, or use another stack name",
+		    p->file, p->stack, compose_target_name(cur->target), p->from_revision,
+		    compose_target_name(stack->target));
+		rc = -1;
+	}
+	compose_free(cur);
+	return rc;
 }
 
 /* "2s", "1.5s", "2m". */
@@ -1958,6 +1936,11 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 		p->from_revision = 0;
 		p->revision = 1;
 	}
+	err[0] = '\0';
+	snprintf(p->target, sizeof(p->target), "%s", compose_target_name(stack->target));
+	if (ro_target_kept(ro, p, stack, err, errlen) != 0 ||
+	    (stack->target == COMPOSE_TARGET_SWARM && ro_swarm_plan(ro, p, stack, err, errlen) != 0))
+		goto fail_plan;
 	inventory_selector_free(place);
 	inventory_selector_free(sel);
 	return 0;
@@ -1999,7 +1982,7 @@ rollout_start(struct rollouts *ro, struct pd_plan *p, int64_t *id, char *err, si
 	    store_stack_next(ro->st, p->stack, &p->revision, err, errlen) != 0)
 		goto out;
 	spec = compose_to_json(stack);
-	pj = ro_policy_json(&stack->policy);
+	pj = ro_policy_json(&stack->policy, stack->target == COMPOSE_TARGET_SWARM);
 	if (spec == NULL || pj == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -2082,10 +2065,11 @@ ro_from_record(struct rollouts *ro, const struct pd_deploy *d, char *err, size_t
 	struct compose_policy pol;
 	char *pj, *file;
 	struct rollout *r;
+	int swarm;
 
 	if (store_deploy_policy(ro->st, d->id, &pj, &file, err, errlen) != 0)
 		return NULL;
-	ro_policy_from(pj, &pol);
+	ro_policy_from(pj, &pol, &swarm);
 	free(pj);
 	free(file);
 	if (ro_load_revision(ro, d->stack, d->revision, &spec, err, errlen) != 0)
@@ -2093,6 +2077,8 @@ ro_from_record(struct rollouts *ro, const struct pd_deploy *d, char *err, size_t
 	r = ro_new(ro, d->id, d, spec, &pol, err, errlen);
 	if (r != NULL && strcmp(d->kind, "rollback") == 0)
 		r->pull_if_missing = 1;
+	if (r != NULL)
+		r->swarm |= swarm;
 	return r;
 }
 
@@ -2345,19 +2331,20 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 {
 	struct compose_stack *spec = NULL;
 	struct compose_policy pol;
-	struct pd_plan_node target = { .wave = 0 };
+	struct pd_plan_node one = { .wave = 0 }, *targets = &one, *placed = NULL;
 	struct store_deploy_new nd = { 0 };
 	struct pd_deploy d = { 0 };
 	struct rollout *r;
 	char actor[64], *pj;
-	int cur = 0;
+	size_t ntargets = 1;
+	int cur = 0, swarm;
 
 	*id = 0;
 	if (ro->read_only) {
 		snprintf(err, errlen, "refused: read-only (kiosk or --read-only)");
 		return -1;
 	}
-	if (ro_inv_node(ro, node) == NULL) {
+	if (node != NULL && ro_inv_node(ro, node) == NULL) {
 		snprintf(err, errlen, "node %s is not in the inventory", node);
 		return -1;
 	}
@@ -2372,17 +2359,40 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 	}
 	if (ro_load_revision(ro, stack, rev, &spec, err, errlen) != 0)
 		return -1;
+	swarm = spec->target == COMPOSE_TARGET_SWARM;
+	if (swarm && node != NULL) {
+		snprintf(err, errlen, "stack %s runs on Swarm, which places its tasks itself: "
+		    "bring the whole stack to a revision (no node), or drain the node", stack);
+		compose_free(spec);
+		return -1;
+	}
+	if (!swarm && node == NULL) {
+		snprintf(err, errlen, "stack %s runs on standalone engines: name the node to "
+		    "bring to revision %d", stack, rev);
+		compose_free(spec);
+		return -1;
+	}
 	pol = spec->policy;
-	pol.canary = 0;
-	pol.parallelism = 0;
-	pol.grow = 0;
-	pol.delay = 0;
+	if (!swarm) {
+		/* One node, at once. */
+		pol.canary = 0;
+		pol.parallelism = 0;
+		pol.grow = 0;
+		pol.delay = 0;
+	} else if (ro_swarm_placed(ro, stack, &placed, &ntargets, err, errlen) != 0) {
+		/* The whole stack keeps Swarm's update pace: no plant-wide restart. */
+		compose_free(spec);
+		return -1;
+	} else {
+		targets = placed;
+	}
 	pol.failure_action = COMPOSE_FAIL_CONTINUE;
 	if (pol.monitor > 5)
 		pol.monitor = 5;
-	pj = ro_policy_json(&pol);
+	pj = ro_policy_json(&pol, swarm);
 	if (pj == NULL) {
 		compose_free(spec);
+		free(placed);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -2390,7 +2400,8 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 		store_actor(actor, sizeof(actor));
 		user = actor;
 	}
-	snprintf(target.node, sizeof(target.node), "%s", node);
+	if (node != NULL)
+		snprintf(one.node, sizeof(one.node), "%s", node);
 	nd.stack = stack;
 	nd.kind = "deploy";
 	nd.revision = rev;
@@ -2400,10 +2411,11 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 	nd.max_failure_ratio = pol.max_failure_ratio;
 	nd.policy = pj;
 	nd.user = user;
-	nd.nodes = &target;
-	nd.nnodes = 1;
+	nd.nodes = targets;
+	nd.nnodes = ntargets;
 	if (store_deploy_create(ro->st, &nd, id, err, errlen) != 0) {
 		free(pj);
+		free(placed);
 		compose_free(spec);
 		return -1;
 	}
@@ -2412,15 +2424,18 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 	snprintf(d.kind, sizeof(d.kind), "deploy");
 	d.revision = rev;
 	d.from_revision = cur;
-	d.nnodes = 1;
-	d.nodes = calloc(1, sizeof(*d.nodes));
+	d.nnodes = ntargets;
+	d.nodes = calloc(ntargets, sizeof(*d.nodes));
 	if (d.nodes == NULL) {
+		free(placed);
 		compose_free(spec);
 		store_deploy_set_state(ro->st, *id, PD_DEPLOY_FAILED, "out of memory", NULL, 0);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(d.nodes[0].node, sizeof(d.nodes[0].node), "%s", node);
+	for (size_t i = 0; i < ntargets; i++)
+		snprintf(d.nodes[i].node, sizeof(d.nodes[i].node), "%s", targets[i].node);
+	free(placed);
 	r = ro_new(ro, *id, &d, spec, &pol, err, errlen);
 	free(d.nodes);
 	if (r == NULL) {
@@ -2434,6 +2449,6 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 		return -1;
 	}
 	log_msg(LOG_INFO, "deploy #%lld: stack %s revision %d onto %s (%s)", (long long)*id,
-	    stack, rev, node, file);
+	    stack, rev, node != NULL ? node : "its swarm placement", file);
 	return 0;
 }

@@ -11,12 +11,15 @@
 struct inventory;
 struct rollouts;
 struct store;
+struct swarm;
 
 /* Deploys over the nodes of INV (kept, not copied: it must outlive the
  * rollouts), with the database DB_PATH (see backend_config.db_path).
- * NOTIFY(CTX) is called from executor threads when a deploy changed. */
-struct rollouts *rollouts_new(const struct inventory *inv, const char *db_path, int read_only,
-    void (*notify)(void *ctx), void *ctx);
+ * SW: the swarm's managers (the fleet's, fleet_swarm(); kept) for stacks of
+ * x-plantdeck target swarm, or NULL.  NOTIFY(CTX) is called from executor
+ * threads when a deploy changed. */
+struct rollouts *rollouts_new(const struct inventory *inv, struct swarm *sw,
+    const char *db_path, int read_only, void (*notify)(void *ctx), void *ctx);
 
 /* Pause every deploy an executor of this process runs ("plantdeck was
  * closed"), wait for in-flight nodes, and free everything. */
@@ -50,9 +53,18 @@ struct store *rollout_store(struct rollouts *ro, char *err, size_t errlen);
  * no new revision) with the revision's policy but no canary, failure_action
  * continue and monitor at most 5 s; FILE in its record says why ("heal
  * #12: reschedule"), USER who asked (NULL: store_actor()).  The self-healer
- * uses it to reschedule a stack and to roll one node back.  Refused in
- * read-only and while the stack has a deploy running.  0 with *ID, or -1
- * with ERR. */
+ * uses it to reschedule a stack and to roll one node back.
+ *
+ * For a stack of target swarm (the revision says so), NODE must be NULL:
+ * the whole stack is brought to REV through Swarm, with the same placement
+ * (the deploy's targets are the inventory nodes whose swarm node carries
+ * the label io.plantdeck.placement.STACK=true now), the revision's Swarm
+ * update pace (parallelism, delay, order) with failure_action continue and
+ * monitor at most 5 s.  A NODE for a swarm stack, and no NODE for a stack
+ * of standalone engines, are refused.
+ *
+ * Refused in read-only and while the stack has a deploy running.  0 with
+ * *ID, or -1 with ERR. */
 int rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
     const char *file, const char *user, int64_t *id, char *err, size_t errlen);
 

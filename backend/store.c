@@ -922,7 +922,8 @@ store_journal(struct store *st, int64_t id, const char *node, const char *step,
 	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id AND n.phase = 'done')," \
 	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id AND n.phase = 'failed')," \
 	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id AND n.phase NOT IN" \
-	"   ('pending', 'pulling', 'pulled', 'skipped'))"
+	"   ('pending', 'pulling', 'pulled', 'skipped'))," \
+	" CASE WHEN json_valid(d.policy) THEN json_extract(d.policy, '$.target') END"
 
 /* Fill D from a row of STORE_DEPLOY_COLUMNS. */
 static void
@@ -950,6 +951,9 @@ store_deploy_row(struct store *st, sqlite3_stmt *q, struct pd_deploy *d)
 	d->done = sqlite3_column_int(q, 17);
 	d->failed = sqlite3_column_int(q, 18);
 	d->touched = sqlite3_column_int(q, 19);
+	/* Deploys from before targets existed were of standalone engines. */
+	snprintf(d->target, sizeof(d->target), "%s",
+	    strcmp(store_text(q, 20), "swarm") == 0 ? "swarm" : "engines");
 }
 
 int

@@ -75,6 +75,15 @@ deploy_print_plan(const struct pd_plan *p)
 		printf("  service %s: %s\n", deploy_clean(a, sizeof(a), p->services[i].name),
 		    deploy_clean(b, sizeof(b), p->services[i].image));
 	printf("  policy: %s\n", p->policy);
+	if (strcmp(p->target, "swarm") == 0) {
+		/* Swarm places the tasks and picks its batches: no waves to show. */
+		printf("  target swarm: one service per compose service, on the %zu node%s "
+		    "labelled for its placement:\n   ", p->nnodes, p->nnodes == 1 ? "" : "s");
+		for (size_t i = 0; i < p->nnodes; i++)
+			printf(" %s", deploy_clean(a, sizeof(a), p->nodes[i].node));
+		printf("\n");
+		return;
+	}
 	printf("  %zu node%s in %d wave%s:", p->nnodes, p->nnodes == 1 ? "" : "s", p->nwaves,
 	    p->nwaves == 1 ? "" : "s");
 	for (size_t i = 0; i < p->nnodes; i++) {
@@ -328,6 +337,7 @@ deploy_json(const struct pd_deploy *d)
 	cJSON_AddNumberToObject(j, "id", (double)d->id);
 	cJSON_AddStringToObject(j, "stack", d->stack);
 	cJSON_AddStringToObject(j, "kind", d->kind);
+	cJSON_AddStringToObject(j, "target", d->target);
 	cJSON_AddNumberToObject(j, "parent", (double)d->parent);
 	cJSON_AddNumberToObject(j, "revision", d->revision);
 	cJSON_AddNumberToObject(j, "from_revision", d->from_revision);
@@ -378,9 +388,10 @@ deploy_print_status(const struct pd_deploy *d)
 
 	localtime_r(&started, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
-	printf("deploy #%lld  %s %s  revision %d -> %d  %s\n", (long long)d->id, d->kind,
+	printf("deploy #%lld  %s %s  revision %d -> %d  %s%s\n", (long long)d->id, d->kind,
 	    deploy_clean(a, sizeof(a), d->stack), d->from_revision, d->revision,
-	    pd_deploy_state_name(d->state));
+	    pd_deploy_state_name(d->state), strcmp(d->target, "swarm") == 0 ? "  (through Swarm)" :
+	    "");
 	if (d->parent > 0)
 		printf("  undoes deploy #%lld\n", (long long)d->parent);
 	printf("  started %s by %s; %d of %d done, %d failed (limit %.0f%%, then %s)\n", t,

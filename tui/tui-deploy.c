@@ -347,9 +347,10 @@ draw_deploy(struct tui *t, int top, int rows)
 		snprintf(kind, sizeof(kind), "rollback of #%lld", (long long)d->parent);
 	else
 		snprintf(kind, sizeof(kind), "%s", d->kind);
-	snprintf(buf, sizeof(buf), " #%lld  stack %s  revision %d -> %d  %s by %s, %s ago",
+	snprintf(buf, sizeof(buf), " #%lld  stack %s  revision %d -> %d  %s%s by %s, %s ago",
 	    (long long)d->id, d->stack, d->from_revision, d->revision, kind,
-	    d->user[0] ? d->user : "?", age);
+	    strcmp(d->target, "swarm") == 0 ? " through Swarm" : "", d->user[0] ? d->user : "?",
+	    age);
 	tui_put_untrusted(t, y++, 0, t->cols, theme_attr(TH_INFO), buf);
 
 	/* State, progress, and the failures against their limit. */
@@ -434,7 +435,7 @@ draw_plan(struct tui *t, int top, int rows)
 	const struct pd_plan *p = t->plan;
 	struct tui_list *l = &t->list[TV_PLAN];
 	char buf[PD_ERROR_LEN + 640], line[512];
-	int y = top, bottom = top + rows - 1, wave = -1;
+	int y = top, bottom = top + rows - 1, wave = -1, swarm;
 
 	t->nitems = 0;
 	snprintf(buf, sizeof(buf), " Stack file %s   nodes %s", t->plan_file,
@@ -486,15 +487,21 @@ draw_plan(struct tui *t, int top, int rows)
 		}
 		PLAN_LINE(theme_attr(TH_NORMAL), "%s", line);
 	}
-	PLAN_LINE(theme_attr(TH_TITLE), " %zu node%s in %d wave%s", p->nnodes,
-	    p->nnodes == 1 ? "" : "s", p->nwaves, p->nwaves == 1 ? "" : "s");
+	swarm = strcmp(p->target, "swarm") == 0;
+	if (swarm)
+		PLAN_LINE(theme_attr(TH_TITLE), " %zu node%s, target swarm: Swarm updates them, "
+		    "one service per compose service", p->nnodes, p->nnodes == 1 ? "" : "s");
+	else
+		PLAN_LINE(theme_attr(TH_TITLE), " %zu node%s in %d wave%s", p->nnodes,
+		    p->nnodes == 1 ? "" : "s", p->nwaves, p->nwaves == 1 ? "" : "s");
 	/* One line per wave, continued on more lines when it is long. */
 	for (size_t i = 0; i < p->nnodes; i++) {
 		size_t o;
 
 		if (p->nodes[i].wave != wave) {
 			wave = p->nodes[i].wave;
-			o = (size_t)snprintf(line, sizeof(line), "   wave %d%s:", wave,
+			o = swarm ? (size_t)snprintf(line, sizeof(line), "   placement:") :
+			    (size_t)snprintf(line, sizeof(line), "   wave %d%s:", wave,
 			    wave == 0 ? " (canary)" : "");
 		} else {
 			o = strlen(line);
@@ -562,6 +569,8 @@ make_plan(struct tui *t)
 {
 	char path[sizeof(t->plan_file)];
 	const char *home = getenv("HOME");
+	sigset_t old;
+	int rc;
 
 	pd_plan_free(t->plan);
 	t->plan = NULL;
@@ -570,8 +579,13 @@ make_plan(struct tui *t)
 		snprintf(path, sizeof(path), "%s%s", home, t->plan_file + 1);
 	else
 		snprintf(path, sizeof(path), "%s", t->plan_file);
-	if (backend_deploy_plan(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, &t->plan,
-	    t->plan_err, sizeof(t->plan_err)) != 0) {
+	/* A plan of target swarm asks the targets and a manager from a few short
+	 * threads of its own: they must not take the UI's signals. */
+	signals_hold(&old);
+	rc = backend_deploy_plan(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, &t->plan,
+	    t->plan_err, sizeof(t->plan_err));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		t->plan = NULL;
 		if (t->plan_err[0] == '\0')
 			snprintf(t->plan_err, sizeof(t->plan_err), "%.200s: cannot plan a deploy", path);

@@ -344,7 +344,8 @@ test_minimal(void **state)
 	free(text);
 	text = compose_to_json(s);
 	assert_string_equal(text,
-	    "{\"name\":\"compose\",\"placement\":null,\"policy\":{\"canary\":1,"
+	    "{\"name\":\"compose\",\"placement\":null,\"target\":\"engines\","
+	    "\"policy\":{\"canary\":1,"
 	    "\"parallelism\":0,\"grow\":true,\"delay\":0,\"monitor\":10,"
 	    "\"progress_deadline\":120,\"max_failure_ratio\":0.05,"
 	    "\"failure_action\":\"pause\",\"order\":\"stop-first\",\"revisions\":5,"
@@ -627,7 +628,81 @@ static const struct err_case err_cases[] = {
 	{ "err-not-mapping.yaml", ":1:1: the stack file must be a mapping with 'services'" },
 	{ "err-empty.yaml", ":1:1: empty stack file: expected a mapping with 'services'" },
 	{ "err-two-docs.yaml", ":4:1: only one YAML document is allowed" },
+	/* target swarm: keys a Swarm service cannot have are errors. */
+	{ "err-swarm-target.yaml", ":2:11: 'target' must be engines or swarm, not 'kubernetes'" },
+	{ "err-swarm-privileged.yaml", ":6:5: 'privileged': Swarm cannot do this (x-plantdeck "
+	    "target swarm): a service has no privileged mode" },
+	{ "err-swarm-devices.yaml", ":6:5: 'devices': Swarm cannot do this (x-plantdeck target "
+	    "swarm): a service cannot be given host devices" },
+	{ "err-swarm-network.yaml", ":6:5: 'network_mode': Swarm cannot do this (x-plantdeck "
+	    "target swarm): a service's tasks join the node's default network (leave "
+	    "network_mode out)" },
+	{ "err-swarm-port-ip.yaml", ":8:9: 'ports': Swarm cannot do this (x-plantdeck target "
+	    "swarm): '127.0.0.1:8443:443' binds a host address (a service publishes on every "
+	    "address of the node)" },
+	{ "err-swarm-volume-z.yaml", ":7:9: 'volumes': Swarm cannot do this (x-plantdeck target "
+	    "swarm): mode 'ro,z' in './data:/data:ro,z' relabels for SELinux, which a "
+	    "service's mount cannot" },
+	{ "err-swarm-replicas-global.yaml", ":7:7: 'replicas' needs 'mode: replicated' (a "
+	    "global service runs one task on every target node)" },
+	{ "err-swarm-mode.yaml", ":7:13: 'mode' must be global or replicated, not "
+	    "'replicated-job'" },
 };
+
+/* target swarm: mode and replicas read, canary and grow warned about, the
+ * target and the modes kept in the canonical text; under target engines
+ * deploy.mode and replicas stay unsupported. */
+static void
+test_swarm(void **state)
+{
+	char path[PATH_MAX], line[PATH_MAX + 256], *text;
+	struct compose_stack *s;
+	static const char *const want[] = {
+		":7:5: 'canary' is a plantdeck-engine notion: Swarm's rolling update has no canary "
+		    "wave (ignored under target swarm)",
+		":8:5: 'grow' is a plantdeck-engine notion: Swarm updates parallelism tasks at a "
+		    "time (ignored under target swarm)",
+		":66:7: unsupported key 'update_config' ignored",
+	};
+
+	(void)state;
+	clear_vars();
+	fixture(path, sizeof(path), "swarm.yaml");
+	s = load_ok(path);
+	assert_int_equal(s->target, COMPOSE_TARGET_SWARM);
+	assert_string_equal(s->name, "plc-swarm");
+	assert_int_equal(s->nservices, 3);
+	assert_int_equal(s->services[0].mode, COMPOSE_MODE_GLOBAL);
+	assert_int_equal(s->services[1].mode, COMPOSE_MODE_REPLICATED);
+	assert_int_equal(s->services[1].replicas, 2);
+	assert_int_equal(s->services[2].mode, COMPOSE_MODE_GLOBAL);
+	assert_int_equal(s->policy.parallelism, 2);
+	assert_int_equal(s->policy.failure_action, COMPOSE_FAIL_ROLLBACK);
+	assert_int_equal(s->nwarnings, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < s->nwarnings; i++) {
+		snprintf(line, sizeof(line), "%s%s", path, want[i]);
+		assert_string_equal(s->warnings[i], line);
+	}
+	text = compose_to_json(s);
+	assert_has(text, "\"placement\":\"line=A\",\"target\":\"swarm\",");
+	assert_has(text, "\"column\":3,\"mode\":\"replicated\",\"replicas\":2,");
+	assert_has(text, "\"column\":3,\"mode\":\"global\",\"create\"");
+	free(text);
+	assert_round_trip(s);
+	compose_free(s);
+
+	fixture(path, sizeof(path), "engines-mode.yaml");
+	s = load_ok(path);
+	assert_int_equal(s->target, COMPOSE_TARGET_ENGINES);
+	assert_int_equal(s->nwarnings, 2);
+	assert_has(s->warnings[0], ":5:7: unsupported key 'mode' ignored");
+	assert_has(s->warnings[1], ":6:7: unsupported key 'replicas' ignored");
+	assert_int_equal(s->services[0].mode, COMPOSE_MODE_GLOBAL);
+	text = compose_to_json(s);
+	assert_null(strstr(text, "\"mode\""));
+	free(text);
+	compose_free(s);
+}
 
 static void
 test_errors(void **state)
@@ -1158,8 +1233,13 @@ test_from_json_hostile(void **state)
 		{ NULL, "revision: bad field 'create'" },		/* not an object */
 		{ NULL, "revision: bad field 'revisions'" },
 		{ NULL, "revision: bad field 'has_healthcheck'" },
+		{ "{\"name\":\"s\",\"placement\":null,\"target\":\"k8s\"}",
+		    "revision: bad field 'target'" },
+		{ "{\"name\":\"s\",\"placement\":null,\"target\":7}", "revision: bad field 'target'" },
+		{ NULL, "revision: bad field 'mode'" },			/* swarm, no mode */
+		{ NULL, "revision: bad field 'replicas'" },		/* replicated, none */
 	};
-	char texts[8][1024], err[ERRLEN];
+	char texts[10][1024], err[ERRLEN];
 	size_t t = 0;
 
 	(void)state;
@@ -1184,6 +1264,12 @@ test_from_json_hostile(void **state)
 	snprintf(texts[t++], sizeof(texts[0]), "{\"name\":\"s\",\"placement\":null,%s,"
 	    "\"services\":[{\"name\":\"web\",\"image\":\"nginx\",\"has_healthcheck\":\"yes\","
 	    "\"line\":2,\"column\":3,\"create\":{\"Image\":\"nginx\"}}]}", pol);
+	snprintf(texts[t++], sizeof(texts[0]), "{\"name\":\"s\",\"placement\":null,"
+	    "\"target\":\"swarm\",%s,\"services\":[%s]}", pol, svc);
+	snprintf(texts[t++], sizeof(texts[0]), "{\"name\":\"s\",\"placement\":null,"
+	    "\"target\":\"swarm\",%s,\"services\":[{\"name\":\"web\",\"image\":\"nginx\","
+	    "\"has_healthcheck\":false,\"line\":2,\"column\":3,\"mode\":\"replicated\","
+	    "\"create\":{\"Image\":\"nginx\"}}]}", pol);
 	for (size_t i = 0, j = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct compose_stack *s = (struct compose_stack *)1;
 		const char *json = cases[i].json != NULL ? cases[i].json : texts[j++];
@@ -1197,11 +1283,20 @@ test_from_json_hostile(void **state)
 	/* The well-formed one loads, and prints back as it was. */
 	{
 		struct compose_stack *s = NULL;
-		char good[1024], *back;
+		char good[1024], old[1024], *back;
 
-		snprintf(good, sizeof(good), "{\"name\":\"s\",\"placement\":\"line=A\",%s,"
-		    "\"services\":[%s]}", pol, svc);
+		snprintf(good, sizeof(good), "{\"name\":\"s\",\"placement\":\"line=A\","
+		    "\"target\":\"engines\",%s,\"services\":[%s]}", pol, svc);
 		assert_int_equal(compose_from_json(good, &s, err, sizeof(err)), 0);
+		back = compose_to_json(s);
+		assert_string_equal(back, good);
+		free(back);
+		compose_free(s);
+		/* A revision from before targets existed has none: engines. */
+		snprintf(old, sizeof(old), "{\"name\":\"s\",\"placement\":\"line=A\",%s,"
+		    "\"services\":[%s]}", pol, svc);
+		assert_int_equal(compose_from_json(old, &s, err, sizeof(err)), 0);
+		assert_int_equal(s->target, COMPOSE_TARGET_ENGINES);
 		back = compose_to_json(s);
 		assert_string_equal(back, good);
 		free(back);
@@ -1222,6 +1317,7 @@ main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_rollout_forms),
+		cmocka_unit_test(test_swarm),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_env_file),
 		cmocka_unit_test(test_error_open),

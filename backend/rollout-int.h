@@ -1,0 +1,162 @@
+/* rollout-int.h: what the rollout engine's files share — rollout.c (the
+ * plan, the executor, pre-pull, the waves over standalone engines, the
+ * common end) and rollout-swarm.c (the Swarm path the executor takes for a
+ * stack of x-plantdeck target swarm).
+ *
+ * Not a public header: only backend/rollout*.c and the unit tests include
+ * it.  Everything here runs in the backend's threads; the locking rules of
+ * struct rollout are those of rollout.c. */
+#ifndef PLANTDECK_ROLLOUT_INT_H
+#define PLANTDECK_ROLLOUT_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "backend.h"
+#include "compose.h"
+
+struct engine;
+struct inv_node;
+struct inventory;
+struct store;
+struct swarm;
+
+#define RO_MAX_REGISTRIES 16
+#define RO_POLL_MS 500          /* health and monitor checks */
+#define RO_LABEL_STACK "io.plantdeck.stack"
+#define RO_LABEL_SERVICE "io.plantdeck.service"
+#define RO_LABEL_REVISION "io.plantdeck.revision"
+#define RO_LABEL_DEPLOY "io.plantdeck.deploy"
+#define RO_LABEL_NAMESPACE "com.docker.stack.namespace"   /* as docker stack deploy sets */
+#define RO_LABEL_PLACEMENT "io.plantdeck.placement."      /* + STACK: a swarm node label */
+
+struct rollout;
+
+/* A counting semaphore: pulls in flight to one registry host. */
+struct ro_registry {
+	char host[256];
+	int busy;
+};
+
+/* One target node of a deploy. */
+struct ro_node {
+	struct rollout *r;
+	const struct inv_node *inv;
+	struct engine *eng;
+	int wave;
+	enum pd_phase phase;         /* under r->lock */
+	int pull_pct;
+	int finished;                /* its thread is done with it (terminal phase) */
+	int reached;                 /* monitoring or finished: the wave may go on */
+	int touched;                 /* something on it was switched */
+	int thread;                  /* a thread was started (join it) */
+	pthread_t th;
+};
+
+/* One deploy an executor of this process runs. */
+struct rollout {
+	struct rollouts *ro;
+	struct rollout *next;
+	int64_t id;
+	int64_t parent;
+	char kind[16];
+	char stack[PD_NAME_LEN];
+	int revision, from_revision;
+	struct compose_stack *spec;  /* the revision it brings nodes to; NULL: none */
+	struct compose_policy pol;
+	int swarm;                   /* the stack's target is swarm (also when SPEC is
+	                                NULL: a rollback to no revision) */
+	struct ro_node *nodes;
+	size_t nnodes;
+	int fail_base;
+	int pull_if_missing;         /* rollbacks: pull only what a node lacks */
+	int beat_parent;             /* run inline by its parent's executor: keep the
+	                                parent's heartbeat too */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop_monitor;            /* cut monitors short: a rollback comes */
+	int closing;                 /* the backend closes: pause */
+	int ended;                   /* the executor thread returned */
+	pthread_t th;
+	struct ro_registry regs[RO_MAX_REGISTRIES];
+	size_t nregs;
+};
+
+/* Every deploy of one backend. */
+struct rollouts {
+	const struct inventory *inv;
+	struct swarm *sw;            /* the fleet's managers (swarm.h), or NULL */
+	char db_path[4096];
+	int read_only;
+	void (*notify)(void *ctx);
+	void *notify_ctx;
+	struct store *st;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct rollout *live;        /* executors of this process */
+};
+
+/* ---- helpers of rollout.c that rollout-swarm.c uses */
+
+/* Tell the front end that deploy R changed. */
+void ro_notify(struct rollout *r);
+/* Seconds on the monotonic clock. */
+double ro_now(void);
+void ro_sleep_ms(long ms);
+/* Record a node's phase (and step, error) in the store and in memory. */
+void ro_phase(struct ro_node *n, enum pd_phase phase, const char *step, const char *error);
+/* Journal the start and the end of STEP on N (NULL: the deploy itself). */
+void ro_begin(struct rollout *r, struct ro_node *n, const char *step, const char *detail);
+void ro_end(struct rollout *r, struct ro_node *n, const char *step, int ok,
+    const char *detail);
+/* A blocking call on N's engine; the body of a 2xx reply in *JSON (may be
+ * NULL).  0, or -1 with ERR. */
+int ro_call(struct ro_node *n, const char *method, const char *path, const char *body,
+    long timeout_ms, cJSON **json, char *err, size_t errlen);
+/* URL-encode S into OUT. */
+void ro_urlencode(const char *s, char *out, size_t len);
+/* Poll the store for a pause or abort request and beat the heart. */
+void ro_requests(struct rollout *r, int *pause, int *abort_);
+/* Append to the audit trail, target "stack STACK revision REV". */
+void ro_audit(struct rollouts *ro, const char *action, const char *stack, int rev,
+    const char *detail);
+/* The inventory node called NAME, or NULL. */
+const struct inv_node *ro_inv_node(const struct rollouts *ro, const char *name);
+
+/* ---- the Swarm path (rollout-swarm.c) */
+
+/* The Swarm service name of compose service SVC of STACK, "STACK_SVC";
+ * -1 when it would be longer than Swarm's 63 characters. */
+int rollout_swarm_name(const char *stack, const char *svc, char *out, size_t len);
+
+/* The Swarm ServiceSpec of service INDEX of STACK (target swarm) at
+ * revision REV of deploy DEPLOY: IMAGE (NULL: the service's own) as the
+ * task's image, the create body translated, the labels, the placement
+ * constraint, the mode and the update and rollback configs of the stack's
+ * policy.  A new object, or NULL with ERR naming what cannot be
+ * translated. */
+cJSON *rollout_swarm_spec(const struct compose_stack *stack, size_t index, const char *image,
+    int rev, int64_t deploy, char *err, size_t errlen);
+
+/* A plan of a target swarm stack, once its targets are known: each target
+ * must be a node of the swarm; the waves and the policy line are Swarm's.
+ * Only reads.  0, or -1 with ERR. */
+int ro_swarm_plan(struct rollouts *ro, struct pd_plan *p, const struct compose_stack *stack,
+    char *err, size_t errlen);
+
+/* The inventory nodes whose swarm node carries the placement label of
+ * STACK, into a new array *OUT (wave 0); 0, or -1 with ERR. */
+int ro_swarm_placed(struct rollouts *ro, const char *stack, struct pd_plan_node **out,
+    size_t *n, char *err, size_t errlen);
+
+/* Run deploy R (target swarm) after the common begin and pre-pull: the
+ * services created or updated through the swarm's managers, its targets
+ * labelled, the per-node phases followed until Swarm's update and every
+ * node are through.  Returns the deploy's final state with MSG; *TRIPPED
+ * when a failure ended it (the revision does not become current). */
+enum pd_deploy_state ro_swarm_run(struct rollout *r, char *msg, size_t msglen, int *tripped);
+
+#endif
