@@ -157,6 +157,7 @@ struct heal {
 	char **stacks;
 	size_t nstacks;
 	time_t stacks_at, pulls_at;
+	time_t pulls_seen;           /* failed pulls up to here are findings already */
 	struct heal_job *jobs[HEAL_MAX_JOBS];
 };
 
@@ -641,10 +642,13 @@ heal_target(const struct pd_proposal *p, char *out, size_t len)
 	case PD_HEAL_REAPPLY:
 		break;
 	}
-	if (p->kind == PD_FIND_TASK_FAILING)
+	/* Through Swarm; a stack revision (rollback) keeps its " to revision N". */
+	if (p->kind == PD_FIND_TASK_FAILING && p->action == PD_HEAL_ROLLBACK)
+		snprintf(what, sizeof(what), p->to_revision > 0 ? " to revision %d (through Swarm)" :
+		    " (to its previous spec)", p->to_revision);
+	else if (p->kind == PD_FIND_TASK_FAILING)
 		snprintf(what, sizeof(what), "%s", p->action == PD_HEAL_RESTART ? " (force-update)" :
-		    p->action == PD_HEAL_RESCHEDULE ? " (drain the node)" :
-		    p->action == PD_HEAL_ROLLBACK ? " (to its previous spec)" : "");
+		    p->action == PD_HEAL_RESCHEDULE ? " (drain the node)" : "");
 	snprintf(out, len, "proposal #%lld: %s node %s %s %s%s%s%s", (long long)p->id,
 	    pd_heal_action_name(p->action), p->node,
 	    p->kind == PD_FIND_TASK_FAILING ? "service" : "container", p->container,
@@ -1582,12 +1586,17 @@ heal_detect_pulls(struct heal *h, time_t now)
 	store_lock(h->st);
 	q = heal_prepare(h, "SELECT d.id, d.stack, n.node, COALESCE(n.error, ''), n.updated"
 	    " FROM deploy_nodes n JOIN deploys d ON d.id = n.deploy WHERE n.phase = 'failed'"
-	    " AND n.step LIKE 'pull%' AND n.updated >= ?1 ORDER BY d.id DESC LIMIT 16",
+	    " AND n.step LIKE 'pull%' AND n.updated > ?1 ORDER BY d.id DESC LIMIT 16",
 	    err, sizeof(err));
+	/* Each failed pull makes one finding: one that closed does not come back. */
 	if (q != NULL)
-		sqlite3_bind_int64(q, 1, (int64_t)(now - HEAL_PULL_RECENT));
+		sqlite3_bind_int64(q, 1, (int64_t)(h->pulls_seen > now - HEAL_PULL_RECENT ?
+		    h->pulls_seen : now - HEAL_PULL_RECENT));
 	while (q != NULL && sqlite3_step(q) == SQLITE_ROW && n < 16) {
 		char at[16];
+
+		if ((time_t)sqlite3_column_int64(q, 4) > h->pulls_seen)
+			h->pulls_seen = (time_t)sqlite3_column_int64(q, 4);
 
 		heal_hms((time_t)sqlite3_column_int64(q, 4), at, sizeof(at));
 		snprintf(found[n].stack, sizeof(found[n].stack), "%s", heal_col(q, 1));
@@ -1834,9 +1843,23 @@ heal_prepare_swarm(struct heal *h, const struct heal_fnd *f, const struct pd_sna
 	case PD_HEAL_ROLLBACK: {
 		char err[PD_ERROR_LEN];
 		uint64_t version;
-		int prev = 0;
-		cJSON *spec = heal_service_spec(h, f->container, &version, &prev, err, sizeof(err));
+		int prev = 0, cur;
+		cJSON *spec;
 
+		/* A stack plantdeck deployed goes back by its own revisions (so its
+		 * records stay true); any other service by Swarm's rollback. */
+		if (f->stack[0] != '\0' &&
+		    (p->to_revision = heal_previous_revision(h, f->stack, &cur)) > 0) {
+			snprintf(p->reason, sizeof(p->reason), "service %s fails %s: revision %d of "
+			    "stack %s is likely at fault", f->container, f->node[0] ?
+			    "after a restart and on another node" : "on several nodes", cur, f->stack);
+			snprintf(p->expected, sizeof(p->expected), "stack %s runs revision %d again "
+			    "through Swarm (plantdeck rollout, its placement kept) and the tasks of %s "
+			    "run without failing within %.0fs", f->stack, p->to_revision, f->container,
+			    w);
+			return 1;
+		}
+		spec = heal_service_spec(h, f->container, &version, &prev, err, sizeof(err));
 		cJSON_Delete(spec);
 		if (spec == NULL || !prev)
 			return 0;
@@ -2425,6 +2448,27 @@ heal_worker(void *arg)
 	char after[PD_NAME_LEN] = "";
 	int ok = 0;
 
+	if (p->kind == PD_FIND_TASK_FAILING && p->action == PD_HEAL_ROLLBACK &&
+	    p->to_revision > 0) {
+		struct pd_deploy d;
+
+		/* A plantdeck stack on Swarm: the whole stack, its placement kept. */
+		if (heal_place(job, p->to_revision, NULL, &d, err, sizeof(err)) == 0) {
+			snprintf(res, sizeof(res), "deploy #%lld brought stack %s to revision %d "
+			    "through Swarm: %s%s%s", (long long)d.id, d.stack, d.revision,
+			    pd_deploy_state_name(d.state), d.message[0] ? ": " : "", d.message);
+			ok = d.state == PD_DEPLOY_COMPLETED;
+			if (!ok)
+				snprintf(err, sizeof(err), "%s", res);
+			pd_deploy_free(&d);
+		}
+		pthread_mutex_lock(&h->lock);
+		job->ok = ok;
+		snprintf(job->result, sizeof(job->result), "%s", ok ? res : err);
+		job->done = 1;
+		pthread_mutex_unlock(&h->lock);
+		return NULL;
+	}
 	if (p->kind == PD_FIND_TASK_FAILING) {
 		ok = heal_swarm_act(h, p, res, sizeof(res), err, sizeof(err)) == 0;
 		pthread_mutex_lock(&h->lock);
@@ -2858,6 +2902,14 @@ heal_load(struct heal *h, time_t now)
 		f->blocked = sqlite3_column_int(q, 9) > 0;
 		f->hy.open = 1;
 	}
+	sqlite3_finalize(q);
+	store_unlock(h->st);
+	/* Failed pulls up to the newest pull finding were seen. */
+	store_lock(h->st);
+	q = heal_prepare(h, "SELECT COALESCE(MAX(first_seen), 0) FROM heal_findings WHERE"
+	    " kind = 'pull_failed'", err, sizeof(err));
+	if (q != NULL && sqlite3_step(q) == SQLITE_ROW)
+		h->pulls_seen = (time_t)sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	store_unlock(h->st);
 	/* The agent reports an anomaly or a drift once: what the database says

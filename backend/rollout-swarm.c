@@ -1728,7 +1728,8 @@ rs_step(struct rs_run *x, size_t i, int level, const char *detail, const char *e
 			ro_end(r, n, steps[sn->level], 0, err);
 		else
 			store_journal(r->ro->st, r->id, n->inv->name, "failed", "fail", err);
-		ro_phase(n, PD_PHASE_FAILED, NULL, err);
+		/* Its step is no longer its pull's: a failed pull is another finding. */
+		ro_phase(n, PD_PHASE_FAILED, sn->level > 0 ? NULL : "switch", err);
 		sn->level = -1;
 		sn->t_level = now;
 		return;
@@ -2263,7 +2264,7 @@ ro_swarm_run(struct rollout *r, char *msg, size_t msglen, int *tripped)
 		if (rs_label(r, &r->nodes[i], x.nodes[i].id, NULL, 1, err, sizeof(err)) == 0) {
 			x.nodes[i].added = 1;
 		} else {
-			ro_phase(&r->nodes[i], PD_PHASE_FAILED, NULL, err);
+			ro_phase(&r->nodes[i], PD_PHASE_FAILED, "placement label", err);
 			x.nodes[i].level = -1;
 			x.nodes[i].final = 1;
 		}

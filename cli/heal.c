@@ -90,9 +90,13 @@ heal_what(const struct pd_proposal *p, char *out, size_t len)
 	heal_clean(node, sizeof(node), p->node);
 	heal_clean(ctr, sizeof(ctr), p->container);
 	if (p->kind == PD_FIND_TASK_FAILING) {
-		snprintf(out, len, "%s %s (service %s)", p->action == PD_HEAL_RESCHEDULE ?
-		    "drain node" : p->action == PD_HEAL_ROLLBACK ? "rollback (Swarm's) on" :
-		    "force-update on", node, ctr);
+		if (p->action == PD_HEAL_ROLLBACK && p->to_revision > 0)
+			snprintf(out, len, "rollback stack of service %s to revision %d (through "
+			    "Swarm)", ctr, p->to_revision);
+		else
+			snprintf(out, len, "%s %s (service %s)", p->action == PD_HEAL_RESCHEDULE ?
+			    "drain node" : p->action == PD_HEAL_ROLLBACK ? "rollback (Swarm's) on" :
+			    "force-update on", node[0] ? node : "every node", ctr);
 		return;
 	}
 	switch (p->action) {

@@ -50,6 +50,28 @@ until [ "$(ldocker 1 service ls --filter "name=$SVC2" --format '{{.Replicas}}')"
 done
 ldocker 1 service update --detach --image "$REG/plant/plc-sim:bad" "$SVC2" >/dev/null ||
 	fail "service update $SVC2 failed"
+# A third: a plantdeck stack on Swarm whose revision 2 (:bad) fails everywhere.
+S3=${SVC}s
+t_on_exit "ldocker 1 service rm ${S3}_plc >/dev/null 2>&1 || true"
+swarm_stack() {
+	cat >"$T_TMP/$S3-$1.yaml" <<YAML
+x-plantdeck:
+  stack: $S3
+  target: swarm
+  placement: lab-04,lab-05
+  rollout:
+    monitor: 1s
+    progress_deadline: 15s
+    failure_action: continue
+services:
+  plc:
+    image: $REG/plant/plc-sim:$1
+    restart: always
+YAML
+	echo "$T_TMP/$S3-$1.yaml"
+}
+"$PLANTDECK" deploy "$(swarm_stack 1)" --yes >"$T_TMP/d1" 2>&1 || { cat "$T_TMP/d1" >&2; fail "deploy $S3 :1"; }
+"$PLANTDECK" deploy "$(swarm_stack bad)" --yes >"$T_TMP/d2" 2>&1 && fail "deploy $S3 :bad succeeded"
 heal_watch_start
 
 j=$(heal_wait ".proposals | any(.container == \"$SVC\" and .kind == \"task_failing\" and
@@ -99,6 +121,20 @@ heal_wait ".proposals | any(.id == $P3 and .state == \"succeeded\")" 90 >/dev/nu
 ldocker 1 service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$SVC2" | grep -q "plc-sim:1" ||
 	fail "$SVC2 is not back on :1"
 ok "$SVC2 failing on every node: one finding of the service, rollback (#$P3) brought it back to :1"
+
+# The plantdeck stack goes back by its own revisions, not Swarm's rollback.
+j=$(heal_wait ".proposals | any(.container == \"${S3}_plc\" and .action == \"rollback\" and
+	.state == \"pending\")" 60)
+P4=$(echo "$j" | jq -r ".proposals[] | select(.container == \"${S3}_plc\" and .action == \"rollback\") | .id")
+echo "$j" | jq -e ".proposals[] | select(.id == $P4) | .to_revision == 1 and .stack == \"$S3\"" \
+	>/dev/null || fail "rollback proposal of $S3: $(echo "$j" | jq -c ".proposals[] | select(.id == $P4)")"
+"$PLANTDECK" heal approve "$P4" >/dev/null || fail "approve #$P4"
+heal_wait ".proposals | any(.id == $P4 and .state == \"succeeded\")" 120 >/dev/null
+ldocker 1 service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "${S3}_plc" | grep -q "plc-sim:1" ||
+	fail "${S3}_plc is not back on :1"
+"$PLANTDECK" history "$S3" --json | jq -e '[.[] | select(.current)] | .[0].revision == 1' >/dev/null ||
+	fail "history of $S3: $("$PLANTDECK" history "$S3")"
+ok "plantdeck stack $S3 on Swarm: rollback (#$P4) to its revision 1 through a plantdeck deploy; history says 1"
 
 a=$("$PLANTDECK" audit --json) || fail "audit --json failed"
 echo "$a" | jq -e --arg t1 "proposal #$P1: " --arg t2 "proposal #$P2: " '
