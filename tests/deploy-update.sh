@@ -8,7 +8,10 @@ need_lab
 
 S=dupd$$
 t_on_exit "lab_rm_prefix $S-"
+# The canary, then every other node at once: waves are deploy-breaker's and
+# deploy-pause's business; this one is about what an update leaves behind.
 POLICY="    monitor: 2s
+    grow: false
     progress_deadline: 60s"
 
 f=$(stack_file "$S" 1 "$POLICY")
