@@ -1787,6 +1787,19 @@ heal_service_spec(struct heal *h, const char *name, uint64_t *version, int *has_
 	return spec;
 }
 
+/* P for ACTION on finding F: its target and evidence, the rest empty. */
+static void
+heal_proposal_init(const struct heal_fnd *f, enum pd_heal_action action, struct pd_proposal *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->action = action;
+	p->kind = f->kind;
+	snprintf(p->node, sizeof(p->node), "%s", f->node);
+	snprintf(p->container, sizeof(p->container), "%s", f->container);
+	snprintf(p->stack, sizeof(p->stack), "%s", f->stack);
+	snprintf(p->evidence, sizeof(p->evidence), "%s", f->evidence);
+}
+
 /* Fill P for ACTION on task_failing finding F (a Swarm service on a node):
  * restart is a force-update, reschedule a drain of the node, rollback the
  * service's own rollback.  1 when it applies now, else 0. */
@@ -1801,13 +1814,7 @@ heal_prepare_swarm(struct heal *h, const struct heal_fnd *f, const struct pd_sna
 
 	if (svc == NULL || (f->node[0] != '\0' && heal_swarm_node(s, f->node) == NULL))
 		return 0;
-	memset(p, 0, sizeof(*p));
-	p->action = action;
-	p->kind = f->kind;
-	snprintf(p->node, sizeof(p->node), "%s", f->node);
-	snprintf(p->container, sizeof(p->container), "%s", f->container);
-	snprintf(p->stack, sizeof(p->stack), "%s", f->stack);
-	snprintf(p->evidence, sizeof(p->evidence), "%s", f->evidence);
+	heal_proposal_init(f, action, p);
 	elsewhere = f->node[0] == '\0' ? 0 : heal_tasks_running(s, f->container, NULL) -
 	    heal_tasks_running(s, f->container, f->node);
 	switch (action) {
@@ -1890,13 +1897,7 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 		return heal_prepare_swarm(h, f, s, action, p);
 	if (c == NULL)
 		return 0;
-	memset(p, 0, sizeof(*p));
-	p->action = action;
-	p->kind = f->kind;
-	snprintf(p->node, sizeof(p->node), "%s", f->node);
-	snprintf(p->container, sizeof(p->container), "%s", f->container);
-	snprintf(p->stack, sizeof(p->stack), "%s", f->stack);
-	snprintf(p->evidence, sizeof(p->evidence), "%s", f->evidence);
+	heal_proposal_init(f, action, p);
 	switch (action) {
 	case PD_HEAL_RESTART:
 		snprintf(p->reason, sizeof(p->reason), "%s: a restart clears a stuck process or a "
