@@ -12,14 +12,14 @@
 
 #include <curl/curl.h>
 
-#include "audit.h"
-#include "backend.h"
-#include "capture.h"
-#include "fleet.h"
-#include "heal.h"
-#include "inventory.h"
-#include "log.h"
-#include "rollout.h"
+#include "backend/store/audit.h"
+#include "backend/backend.h"
+#include "backend/node/capture.h"
+#include "backend/engine/fleet.h"
+#include "backend/heal/heal.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/deploy/rollout.h"
 
 struct backend {
 	struct backend_config cfg;

@@ -343,7 +343,7 @@ int backend_read_only(const struct backend *b);
 void backend_close(struct backend *b);
 
 /* ---- node-local: capture and cgroup tuning */
-/* Implemented in backend/tune.c and backend/agent.c (doc/agent.md). */
+/* Implemented in backend/node/tune.c and backend/node/agent.c (doc/agent.md). */
 
 #define PD_TUNE_ITEMS 8
 #define PD_TUNE_VALUE_LEN 48
@@ -446,7 +446,7 @@ int agent_remote_request(const struct backend_config *cfg, const char *node, con
     char **out, char *err, size_t errlen);
 
 /* ---- deploys: stacks rolled out over the fleet */
-/* Implemented in backend/rollout.c and backend/store.c (doc/deploy.md).
+/* Implemented in backend/deploy/rollout.c and backend/store/store.c (doc/deploy.md).
  * A deploy is planned from a stack file, then run by an executor thread of
  * this process; every step is journaled in the database before and after it
  * runs, so another process (or this one, restarted) sees it, can pause or
@@ -632,7 +632,7 @@ int backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, c
     size_t whylen);
 
 /* ---------------------------------------------------------------- heal */
-/* Implemented in backend/heal.c (doc/heal.md).  Detectors turn the fleet's
+/* Implemented in backend/heal/heal.c (doc/heal.md).  Detectors turn the fleet's
  * events and samples into findings; a finding becomes a proposal, one at a
  * time, along an escalation ladder (restart -> reschedule -> roll back; an
  * OOM first raises the memory limit when heal.memory_headroom allows; a

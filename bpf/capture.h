@@ -9,7 +9,7 @@
  * "docker-<64 hex>.scope" for its systemd driver), so that a process that
  * is gone by the time user space reads the event (a SIGKILLed target, an
  * OOM victim) is still mapped to its container.  User space turns them into
- * container ids (cgroup_container_id_from_name in backend/cgroup.c). */
+ * container ids (cgroup_container_id_from_name in backend/node/cgroup.c). */
 #ifndef PLANTDECK_BPF_CAPTURE_H
 #define PLANTDECK_BPF_CAPTURE_H
 

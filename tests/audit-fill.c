@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "backend/audit.h"
-#include "backend/store.h"
+#include "backend/store/audit.h"
+#include "backend/store/store.h"
 
 int
 main(int argc, char **argv)

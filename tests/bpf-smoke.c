@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/capture.h"
+#include "backend/node/capture.h"
 
 #define N 100
 

@@ -15,9 +15,9 @@
 #include <curl/curl.h>
 
 #include "backend/backend.h"
-#include "backend/inventory.h"
-#include "backend/rollout.h"
-#include "backend/swarm.h"
+#include "backend/engine/inventory.h"
+#include "backend/deploy/rollout.h"
+#include "backend/engine/swarm.h"
 
 int
 main(int argc, char **argv)

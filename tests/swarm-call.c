@@ -14,9 +14,9 @@
 #include <curl/curl.h>
 
 #include "backend/backend.h"
-#include "backend/engine.h"
-#include "backend/inventory.h"
-#include "backend/swarm.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
+#include "backend/engine/swarm.h"
 
 /* Seconds on the monotonic clock. */
 static double

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "backend/audit.h"
-#include "backend/store.h"
+#include "backend/store/audit.h"
+#include "backend/store/store.h"
 
 #define NENTRIES 6
 

@@ -20,9 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend/capture.h"
-#include "backend/cgroup.h"
-#include "backend/tune.h"
+#include "backend/node/capture.h"
+#include "backend/node/cgroup.h"
+#include "backend/node/tune.h"
 
 #define ID "3f2a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -24,7 +24,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend/compose.h"
+#include "backend/deploy/compose.h"
 
 /* Exposed by compose.c under UNITTEST. */
 int compose_parse_size(const char *s, int64_t *bytes);

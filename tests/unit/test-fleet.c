@@ -10,8 +10,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend/fleet.h"
-#include "backend/engine.h"
+#include "backend/engine/fleet.h"
+#include "backend/engine/engine.h"
 
 static void
 test_time(void **state)

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "backend/heal.h"
+#include "backend/heal/heal.h"
 
 /* A crash loop is N exits inside the window: old ones fall out of it. */
 static void

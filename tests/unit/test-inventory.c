@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend/inventory.h"
+#include "backend/engine/inventory.h"
 
 #define ERRLEN 1024
 #define DIRLEN 256	/* temporary directories have short names */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/log.h"
+#include "backend/base/log.h"
 
 #define WRITERS 4
 #define LINES_EACH 500

@@ -20,8 +20,8 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "backend/compose.h"
-#include "backend/rollout-int.h"
+#include "backend/deploy/compose.h"
+#include "backend/deploy/rollout-int.h"
 
 #define ERRLEN 1024
 

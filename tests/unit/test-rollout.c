@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "backend/rollout.h"
+#include "backend/deploy/rollout.h"
 
 /* Waves of N targets as a string: "0 1 1 2 2 2 2". */
 static const char *

@@ -33,11 +33,11 @@
 #include <linux/types.h>
 #include <cjson/cJSON.h>
 
-#include "capture.h"
-#include "cgroup.h"
-#include "engine.h"
-#include "inventory.h"
-#include "log.h"
+#include "backend/node/capture.h"
+#include "backend/node/cgroup.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
 #include "bpf/capture.h"
 
 #ifdef HAVE_BPF

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 
 struct store;
 

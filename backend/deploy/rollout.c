@@ -34,15 +34,15 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "audit.h"
-#include "compose.h"
-#include "engine.h"
-#include "inventory.h"
-#include "log.h"
-#include "rollout.h"
-#include "rollout-int.h"
-#include "store.h"
-#include "swarm.h"
+#include "backend/store/audit.h"
+#include "backend/deploy/compose.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/deploy/rollout.h"
+#include "backend/deploy/rollout-int.h"
+#include "backend/store/store.h"
+#include "backend/engine/swarm.h"
 
 /* Messages are cut to their fixed-size buffers on purpose (they end up in
  * one-line fields of the journal and the screen). */

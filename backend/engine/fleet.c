@@ -32,11 +32,11 @@
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 
-#include "engine.h"
-#include "fleet.h"
-#include "inventory.h"
-#include "log.h"
-#include "swarm.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/fleet.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/engine/swarm.h"
 
 #ifdef UNITTEST
 #define FLEET_STATIC

@@ -43,17 +43,17 @@
 #include <curl/curl.h>
 #include <sqlite3.h>
 
-#include "audit.h"
-#include "compose.h"
-#include "engine.h"
-#include "fleet.h"
-#include "heal.h"
-#include "inventory.h"
-#include "log.h"
-#include "rollout.h"
-#include "store.h"
-#include "swarm.h"
-#include "tune.h"
+#include "backend/store/audit.h"
+#include "backend/deploy/compose.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/fleet.h"
+#include "backend/heal/heal.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/deploy/rollout.h"
+#include "backend/store/store.h"
+#include "backend/engine/swarm.h"
+#include "backend/node/tune.h"
 
 /* Messages are cut to their fixed-size buffers on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"

@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend.h"
-#include "cgroup.h"
+#include "backend/backend.h"
+#include "backend/node/cgroup.h"
 
 struct engine;
 

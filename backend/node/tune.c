@@ -17,14 +17,14 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "audit.h"
-#include "backend.h"
-#include "cgroup.h"
-#include "engine.h"
-#include "inventory.h"
-#include "log.h"
-#include "store.h"
-#include "tune.h"
+#include "backend/store/audit.h"
+#include "backend/backend.h"
+#include "backend/node/cgroup.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/store/store.h"
+#include "backend/node/tune.h"
 
 #define TUNE_NANO 1000000000ll
 

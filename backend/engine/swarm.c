@@ -26,11 +26,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "engine.h"
-#include "fleet.h"
-#include "inventory.h"
-#include "log.h"
-#include "swarm.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/fleet.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/engine/swarm.h"
 
 #define SWARM_GIVE_UP_S 5.0           /* a failed manager is skipped this long */
 #define SWARM_PING_TIMEOUT_MS 2000    /* swarm_call's /_ping before a call */

@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend.h"
-#include "engine.h"
+#include "backend/backend.h"
+#include "backend/engine/engine.h"
 
 struct inventory;
 struct swarm;

@@ -27,13 +27,13 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "backend.h"
-#include "capture.h"
-#include "cgroup.h"
-#include "engine.h"
-#include "inventory.h"
-#include "log.h"
-#include "tune.h"
+#include "backend/backend.h"
+#include "backend/node/capture.h"
+#include "backend/node/cgroup.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/node/tune.h"
 
 #define AGENT_QUEUE_MAX 10000           /* lines waiting for the front end */
 #define AGENT_DRIFT_DEFAULT 10.0

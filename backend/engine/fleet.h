@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 
 struct inventory;
 struct fleet;
@@ -51,7 +51,7 @@ void fleet_wakeup_ack(struct fleet *f);
 struct pd_snapshot *fleet_snapshot(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 int fleet_details(struct fleet *f, struct pd_details *out);
-/* The swarm's failover list (backend/swarm.h), for worker threads'
+/* The swarm's failover list (backend/engine/swarm.h), for worker threads'
  * swarm_call(); the fleet's io thread keeps it current. */
 struct swarm *fleet_swarm(struct fleet *f);
 

@@ -6,7 +6,7 @@
 #ifndef PLANTDECK_ROLLOUT_H
 #define PLANTDECK_ROLLOUT_H
 
-#include "backend.h"
+#include "backend/backend.h"
 
 struct inventory;
 struct rollouts;

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 
 struct fleet;
 struct inventory;

@@ -20,7 +20,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "backend/store/store.h"
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_BUSY_MS 5000

@@ -15,8 +15,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend.h"
-#include "compose.h"
+#include "backend/backend.h"
+#include "backend/deploy/compose.h"
 
 struct engine;
 struct inv_node;

@@ -41,8 +41,8 @@
 #include <cjson/cJSON.h>
 #include <yaml.h>
 
-#include "compose.h"
-#include "inventory.h"
+#include "backend/deploy/compose.h"
+#include "backend/engine/inventory.h"
 
 #ifdef UNITTEST
 #define COMPOSE_STATIC

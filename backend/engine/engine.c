@@ -16,8 +16,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "engine.h"
-#include "inventory.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
 
 #define ENGINE_CONNECT_TIMEOUT_MS 2000
 #define ENGINE_TIMEOUT_MS 10000

@@ -18,8 +18,8 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#include "audit.h"
-#include "store.h"
+#include "backend/store/audit.h"
+#include "backend/store/store.h"
 
 #ifdef UNITTEST
 #define STATIC

@@ -41,7 +41,7 @@
 #include <cjson/cJSON.h>
 #include <yaml.h>
 
-#include "inventory.h"
+#include "backend/engine/inventory.h"
 
 #define INV_MAX_FILE (16 * 1024 * 1024)	/* bytes of YAML */
 #define INV_MAX_JSON (1024 * 1024)	/* bytes of one meta.json */

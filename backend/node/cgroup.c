@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "backend/node/cgroup.h"
 
 #define CGROUP_FILE_MAX 4096            /* a limit or counter file */
 #define CGROUP_PROC_MAX 65536           /* a /proc/PID/cgroup file */

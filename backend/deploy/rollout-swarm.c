@@ -52,14 +52,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "compose.h"
-#include "engine.h"
-#include "fleet.h"
-#include "inventory.h"
-#include "log.h"
-#include "rollout-int.h"
-#include "store.h"
-#include "swarm.h"
+#include "backend/deploy/compose.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/fleet.h"
+#include "backend/engine/inventory.h"
+#include "backend/base/log.h"
+#include "backend/deploy/rollout-int.h"
+#include "backend/store/store.h"
+#include "backend/engine/swarm.h"
 
 /* Messages are cut to their fixed-size buffers on purpose (one-line fields
  * of the journal and the screen). */
