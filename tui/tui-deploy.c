@@ -16,8 +16,6 @@
  * Everything that came from a stack file or a node is drawn sanitised. */
 #include "config.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,21 +37,6 @@ copy(char *dst, size_t size, const char *s)
 
 	memcpy(dst, s, len);
 	dst[len] = '\0';
-}
-
-/* Block the signals the UI thread handles, around a call that may start
- * an executor thread: the thread inherits the mask, so they stay the UI's. */
-static void
-signals_hold(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 /* Whether phase P means the deploy is working on that node now. */
@@ -569,7 +552,6 @@ make_plan(struct tui *t)
 {
 	char path[sizeof(t->plan_file)];
 	const char *home = getenv("HOME");
-	sigset_t old;
 	int rc;
 
 	pd_plan_free(t->plan);
@@ -579,12 +561,8 @@ make_plan(struct tui *t)
 		snprintf(path, sizeof(path), "%s%s", home, t->plan_file + 1);
 	else
 		snprintf(path, sizeof(path), "%s", t->plan_file);
-	/* A plan of target swarm asks the targets and a manager from a few short
-	 * threads of its own: they must not take the UI's signals. */
-	signals_hold(&old);
 	rc = backend_deploy_plan(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, &t->plan,
 	    t->plan_err, sizeof(t->plan_err));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		t->plan = NULL;
 		if (t->plan_err[0] == '\0')
@@ -600,16 +578,13 @@ start_plan(struct tui *t)
 	struct pd_plan *p = t->plan;
 	char err[PD_ERROR_LEN], stack[PD_NAME_LEN];
 	int64_t id = 0;
-	sigset_t old;
 	int rc;
 
 	if (p == NULL)
 		return;
 	snprintf(stack, sizeof(stack), "%s", p->stack);
 	t->plan = NULL;
-	signals_hold(&old);
 	rc = backend_deploy_start(t->b, p, &id, err, sizeof(err));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		tui_message(t, theme_attr(TH_CRIT), 0, " Not started: %s", err);
 		make_plan(t);   /* the plan stays on the screen */
@@ -627,12 +602,9 @@ command(struct tui *t, enum pd_deploy_cmd cmd, int64_t id)
 	static const char *const names[] = { "pause", "resume", "abort", "rollback" };
 	char err[PD_ERROR_LEN];
 	int64_t newid = 0;
-	sigset_t old;
 	int rc;
 
-	signals_hold(&old);
 	rc = backend_deploy_command(t->b, id, cmd, 0, &newid, err, sizeof(err));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		tui_message(t, theme_attr(TH_CRIT), 0, " Deploy #%lld: %s", (long long)id, err);
 		return;

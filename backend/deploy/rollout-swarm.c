@@ -57,6 +57,7 @@
 #include "backend/engine/fleet.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/base/thread.h"
 #include "backend/deploy/rollout-int.h"
 #include "backend/store/store.h"
 #include "backend/engine/swarm.h"
@@ -703,7 +704,7 @@ rs_probe(struct rollouts *ro, struct rs_probe *v, size_t n)
 
 	pthread_mutex_init(&pool.lock, NULL);
 	for (; started < nth; started++)
-		if (pthread_create(&th[started], NULL, rs_probe_worker, &pool) != 0)
+		if (pd_thread_start(&th[started], rs_probe_worker, &pool) != 0)
 			break;
 	rs_probe_worker(&pool);
 	for (size_t i = 0; i < started; i++)

@@ -39,6 +39,7 @@
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/base/thread.h"
 #include "backend/deploy/rollout.h"
 #include "backend/deploy/rollout-int.h"
 #include "backend/store/store.h"
@@ -1157,7 +1158,7 @@ ro_prepull(struct rollout *r)
 	ro_begin(r, NULL, "pre-pull", NULL);
 	pool.running = (int)nth;
 	for (size_t i = 0; i < nth; i++)
-		if (pthread_create(&th[i], NULL, ro_pull_worker, &pool) == 0)
+		if (pd_thread_start(&th[i], ro_pull_worker, &pool) == 0)
 			started++;
 		else
 			break;
@@ -1206,7 +1207,7 @@ ro_launch(struct ro_node *n)
 	n->finished = 0;
 	n->reached = 0;
 	pthread_mutex_unlock(&r->lock);
-	if (pthread_create(&n->th, NULL, ro_node_main, n) == 0) {
+	if (pd_thread_start(&n->th, ro_node_main, n) == 0) {
 		n->thread = 1;
 	} else {
 		ro_phase(n, PD_PHASE_FAILED, NULL, "cannot start a thread");
@@ -1645,7 +1646,7 @@ ro_spawn(struct rollouts *ro, struct rollout *r, char *err, size_t errlen)
 	r->next = ro->live;
 	ro->live = r;
 	pthread_mutex_unlock(&ro->lock);
-	if (pthread_create(&r->th, NULL, ro_executor, r) != 0) {
+	if (pd_thread_start(&r->th, ro_executor, r) != 0) {
 		pthread_mutex_lock(&ro->lock);
 		ro->live = r->next;
 		pthread_mutex_unlock(&ro->lock);

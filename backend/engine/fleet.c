@@ -36,6 +36,7 @@
 #include "backend/engine/fleet.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/base/thread.h"
 #include "backend/engine/swarm.h"
 
 #ifdef UNITTEST
@@ -1960,7 +1961,7 @@ fleet_start(struct fleet *f)
 	int rc;
 
 	f->started = time(NULL);
-	rc = pthread_create(&f->thread, NULL, fl_thread, f);
+	rc = pd_thread_start(&f->thread, fl_thread, f);
 
 	if (rc != 0)
 		return -rc;

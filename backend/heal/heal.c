@@ -50,6 +50,7 @@
 #include "backend/heal/heal.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/base/thread.h"
 #include "backend/deploy/rollout.h"
 #include "backend/store/store.h"
 #include "backend/engine/swarm.h"
@@ -2850,7 +2851,7 @@ heal_claim(struct heal *h, time_t now)
 		}
 		log_msg(LOG_INFO, "heal: proposal #%lld: executing %s", (long long)ids[i],
 		    pd_heal_action_name(job->p.action));
-		if (pthread_create(&job->th, NULL, heal_worker, job) != 0) {
+		if (pd_thread_start(&job->th, heal_worker, job) != 0) {
 			heal_exec(h, "UPDATE heal_proposals SET state = 'failed', result = ?1,"
 			    " updated = ?2 WHERE id = ?3", "tii", "cannot start a thread",
 			    (int64_t)now, ids[i]);
@@ -3052,7 +3053,7 @@ heal_start(struct heal *h)
 
 	if (h->cfg.read_only)
 		return 0;
-	rc = pthread_create(&h->th, NULL, heal_main, h);
+	rc = pd_thread_start(&h->th, heal_main, h);
 	if (rc != 0)
 		return -rc;
 	h->running = 1;

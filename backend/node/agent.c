@@ -33,6 +33,7 @@
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/base/thread.h"
 #include "backend/node/tune.h"
 
 #define AGENT_QUEUE_MAX 10000           /* lines waiting for the front end */
@@ -1111,7 +1112,7 @@ agent_start(struct agent *a)
 		if (capture_start(&cc, &a->cap) != 0)
 			return -ENOMEM;
 	}
-	rc = pthread_create(&a->hk, NULL, agent_housekeeping, a);
+	rc = pd_thread_start(&a->hk, agent_housekeeping, a);
 	if (rc != 0)
 		return -rc;
 	a->hk_running = 1;

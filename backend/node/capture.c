@@ -38,6 +38,7 @@
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/base/thread.h"
 #include "bpf/capture.h"
 
 #ifdef HAVE_BPF
@@ -1034,7 +1035,7 @@ capture_start(const struct capture_config *cfg, struct capture **out)
 			c->skel = NULL;
 			return 0;
 		}
-		rc = pthread_create(&c->thread, NULL, capture_thread, c);
+		rc = pd_thread_start(&c->thread, capture_thread, c);
 		if (rc != 0) {
 			capture_status(c, 0, "unavailable: cannot start the capture thread: %s",
 			    strerror(rc));
