@@ -1,17 +1,18 @@
 /* agent.c: `plantdeck agent`, the node-local backend, headless.
  *
  * It starts the backend's agent (eBPF capture and the drift checker) and
- * prints its JSON lines (doc/agent.md) until SIGTERM or SIGINT.  Signals
- * are blocked before the backend starts its threads and only unblocked
- * inside ppoll(), where the handler sets a flag: the shutdown is stop flag,
- * wake, join, destroy skeleton, in that order.  With --commands it also
- * reads requests on stdin, one per line. */
+ * prints its JSON lines (doc/agent.md) until SIGTERM or SIGINT.  The
+ * handler only counts them (cli_catch_signals); they are blocked but inside
+ * ppoll(), so that none can come between the look at the count and the
+ * wait.  The backend's threads block them on their own (pd_thread_start):
+ * they reach this thread only, and the shutdown is stop flag, wake,
+ * join, destroy skeleton, in that order.  With --commands it also reads
+ * requests on stdin, one per line. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +26,6 @@
 
 #define AGENT_CLI_MAX_ALLOW 64
 #define AGENT_CLI_LINE 4096
-
-static volatile sig_atomic_t agent_cli_stop;
-
-/* SIGINT, SIGTERM: ask the loop to stop. */
-static void
-agent_cli_on_signal(int sig)
-{
-	(void)sig;
-	agent_cli_stop = 1;
-}
 
 /* Print the help of `plantdeck agent`. */
 static void
@@ -229,10 +220,7 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		case 'q': request = optarg; break;
 		case 'N': node = optarg; break;
 		case 'h': agent_cli_help(); return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error("agent", "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			return cli_usage_error("agent", "unknown option '%s'", argv[optind - 1]);
+		default: return cli_option_error("agent", opt, argv);
 		}
 	}
 	if (optind < argc)
@@ -244,18 +232,17 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 	if (request != NULL)
 		return agent_cli_request(&cfg, &ao, node, request);
 
-	/* Signals: handlers set a flag; blocked everywhere but in ppoll(). */
+	/* Signals: counted, and blocked everywhere but in ppoll().  No other
+	 * thread runs yet, so sigprocmask() sets the one thread's mask. */
+	cli_catch_signals();
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = agent_cli_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &block, &waitmask);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
 
@@ -269,7 +256,7 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		agent_close(a);
 		return CLI_EXIT_FAIL;
 	}
-	while (!agent_cli_stop) {
+	while (!cli_signals()) {
 		struct pollfd p[2] = {
 			{ .fd = agent_wakeup_fd(a), .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },

@@ -74,21 +74,6 @@ audit_parse_since(const char *text, time_t now)
 	return (time_t)-1;
 }
 
-/* Open the backend of the global options (without starting the fleet). */
-static int
-audit_backend(const struct cli_global *g, struct backend **b)
-{
-	struct backend_config cfg;
-	char err[512];
-
-	cli_backend_config(g, &cfg);
-	if (backend_open(&cfg, b, err, sizeof(err)) != 0) {
-		fprintf(stderr, "plantdeck: audit: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* S made safe for a terminal; a new string (S itself when out of memory
  * is not an option: NULL). */
 static char *
@@ -111,7 +96,7 @@ audit_verify_cmd(const struct cli_global *g)
 	size_t n;
 	int rc;
 
-	if (audit_backend(g, &b) != 0)
+	if (cli_backend_open(g, NULL, "audit", &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	rc = backend_audit_verify(b, &bad, &n, why, sizeof(why));
 	backend_close(b);
@@ -131,7 +116,6 @@ static void
 audit_print_json(const struct pd_audit_entry *v, size_t n)
 {
 	cJSON *arr = cJSON_CreateArray();
-	char *s;
 
 	for (size_t i = 0; i < n && arr != NULL; i++) {
 		cJSON *r = cJSON_CreateObject();
@@ -146,11 +130,7 @@ audit_print_json(const struct pd_audit_entry *v, size_t n)
 		cJSON_AddStringToObject(r, "hash", v[i].hash);
 		cJSON_AddItemToArray(arr, r);
 	}
-	s = arr != NULL ? cJSON_PrintUnformatted(arr) : NULL;
-	if (s != NULL)
-		printf("%s\n", s);
-	free(s);
-	cJSON_Delete(arr);
+	cli_print_json(arr, 0);
 }
 
 static int
@@ -246,7 +226,7 @@ cli_audit(const struct cli_global *g, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("audit", "unknown argument '%s' (verify?)", argv[optind]);
-	if (audit_backend(g, &b) != 0)
+	if (cli_backend_open(g, NULL, "audit", &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	if (backend_audit_list(b, since, &v, &n, err, sizeof(err)) != 0) {
 		fprintf(stderr, "plantdeck: audit: %s\n", err);

@@ -1,6 +1,11 @@
-/* cli.h: the command-line front end: subcommands in the style of git. */
+/* cli.h: the command-line front end: subcommands in the style of git.
+ * main.c parses the global options and picks a subcommand (one file each);
+ * what the subcommands share is in common.c, declared at the end. */
 #ifndef PLANTDECK_CLI_H
 #define PLANTDECK_CLI_H
+
+#include <stddef.h>
+#include <time.h>
 
 /* Exit statuses shared by every subcommand. */
 enum {
@@ -25,14 +30,6 @@ struct cli_global {
 	const char *db_path;    /* --db */
 };
 
-struct backend_config;
-
-/* Fill a backend configuration from the global options. */
-void cli_backend_config(const struct cli_global *g, struct backend_config *cfg);
-
-/* Parse seconds, 0 < s <= 3600; 0 or -1. */
-int cli_parse_seconds(const char *text, double *out);
-
 /* The subcommands. */
 int cli_status(const struct cli_global *g, int argc, char **argv);
 int cli_agent(const struct cli_global *g, int argc, char **argv);
@@ -50,8 +47,52 @@ struct cli_command {
 	const char *summary;
 };
 
-/* Print "plantdeck: MESSAGE" and the --help hint to stderr; returns 2. */
+/* ---------------------------------------------------------- common.c */
+
+struct backend;
+struct backend_config;
+struct cJSON;
+
+/* Print "plantdeck: [CMD: ]MESSAGE" and the --help hint to stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* cli_usage_error() for what getopt_long returned for ARGV[optind - 1]:
+ * ':' (the option needs an argument) or anything else (an unknown one). */
+int cli_option_error(const char *cmd, int opt, char **argv);
+
+/* Parse seconds, 0 < s <= 3600; 0 or -1. */
+int cli_parse_seconds(const char *text, double *out);
+
+/* Fill a backend configuration from the global options. */
+void cli_backend_config(const struct cli_global *g, struct backend_config *cfg);
+
+/* Open (not start) the backend of CFG, or of the global options when CFG is
+ * NULL.  CLI_EXIT_OK, or CLI_EXIT_USAGE after "plantdeck: [CMD: ]ERROR" on
+ * stderr. */
+int cli_backend_open(const struct cli_global *g, const struct backend_config *cfg,
+    const char *cmd, struct backend **b);
+
+/* From now on SIGINT and SIGTERM are counted (cli_signals()), not fatal. */
+void cli_catch_signals(void);
+
+/* How many SIGINT and SIGTERM arrived since cli_catch_signals(). */
+int cli_signals(void);
+
+/* Untrusted text S made safe for a terminal, in BUF of LEN bytes; BUF. */
+const char *cli_clean(char *buf, size_t len, const char *s);
+
+/* An ISO 8601 UTC time as a JSON string, or JSON null for 0. */
+struct cJSON *cli_json_time(time_t t);
+
+/* Print J (indented when PRETTY, else on one line) and a newline; free J. */
+void cli_print_json(struct cJSON *j, int pretty);
+
+/* T in local time, "YYYY-MM-DD HH:MM:SS" (or "HH:MM:SS" when DATE is 0),
+ * in BUF of LEN bytes; BUF. */
+const char *cli_local_time(char *buf, size_t len, time_t t, int date);
+
+/* Seconds on the monotonic clock. */
+double cli_now(void);
 
 #endif

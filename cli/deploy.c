@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,65 +21,24 @@
 #include "backend/backend.h"
 #include "cli.h"
 
-static volatile sig_atomic_t deploy_interrupts;
-
-static void
-deploy_on_signal(int sig)
-{
-	(void)sig;
-	deploy_interrupts++;
-}
-
-/* Print untrusted text, made safe for a terminal. */
-static const char *
-deploy_clean(char *buf, size_t len, const char *s)
-{
-	pd_sanitize(buf, len, s, 0);
-	return buf;
-}
-
-static double
-deploy_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Open the backend of the global options (without starting the fleet). */
-static int
-deploy_backend(const struct cli_global *g, struct backend **b)
-{
-	struct backend_config cfg;
-	char err[512];
-
-	cli_backend_config(g, &cfg);
-	if (backend_open(&cfg, b, err, sizeof(err)) != 0) {
-		fprintf(stderr, "plantdeck: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 deploy_print_plan(const struct pd_plan *p)
 {
 	char a[512], b[512];
 	int wave = -1;
 
-	printf("stack %s: revision %d -> %d, from %s\n", deploy_clean(a, sizeof(a), p->stack),
-	    p->from_revision, p->revision, deploy_clean(b, sizeof(b), p->file));
+	printf("stack %s: revision %d -> %d, from %s\n", cli_clean(a, sizeof(a), p->stack),
+	    p->from_revision, p->revision, cli_clean(b, sizeof(b), p->file));
 	for (size_t i = 0; i < p->nservices; i++)
-		printf("  service %s: %s\n", deploy_clean(a, sizeof(a), p->services[i].name),
-		    deploy_clean(b, sizeof(b), p->services[i].image));
+		printf("  service %s: %s\n", cli_clean(a, sizeof(a), p->services[i].name),
+		    cli_clean(b, sizeof(b), p->services[i].image));
 	printf("  policy: %s\n", p->policy);
 	if (strcmp(p->target, "swarm") == 0) {
 		/* Swarm places the tasks and picks its batches: no waves to show. */
 		printf("  target swarm: one service per compose service, on the %zu node%s "
 		    "labelled for its placement:\n   ", p->nnodes, p->nnodes == 1 ? "" : "s");
 		for (size_t i = 0; i < p->nnodes; i++)
-			printf(" %s", deploy_clean(a, sizeof(a), p->nodes[i].node));
+			printf(" %s", cli_clean(a, sizeof(a), p->nodes[i].node));
 		printf("\n");
 		return;
 	}
@@ -91,7 +49,7 @@ deploy_print_plan(const struct pd_plan *p)
 			wave = p->nodes[i].wave;
 			printf("\n    wave %d:", wave);
 		}
-		printf(" %s", deploy_clean(a, sizeof(a), p->nodes[i].node));
+		printf(" %s", cli_clean(a, sizeof(a), p->nodes[i].node));
 	}
 	printf("\n");
 }
@@ -143,10 +101,10 @@ deploy_print_changes(const struct pd_deploy *d, struct deploy_seen **seen, size_
 		if (n->phase == s->phase)
 			continue;
 		s->phase = n->phase;
-		printf("%7.1fs  #%lld %-16s %-12s", deploy_now() - t0, (long long)d->id,
-		    deploy_clean(a, sizeof(a), n->node), pd_phase_name(n->phase));
+		printf("%7.1fs  #%lld %-16s %-12s", cli_now() - t0, (long long)d->id,
+		    cli_clean(a, sizeof(a), n->node), pd_phase_name(n->phase));
 		if (n->phase == PD_PHASE_FAILED && n->error[0] != '\0')
-			printf(" %s", deploy_clean(e, sizeof(e), n->error));
+			printf(" %s", cli_clean(e, sizeof(e), n->error));
 		printf("\n");
 	}
 	fflush(stdout);
@@ -160,25 +118,22 @@ deploy_follow(struct backend *b, int64_t id)
 	size_t nseen = 0;
 	struct pd_deploy d;
 	char err[512], msg[PD_ERROR_LEN * 2];
-	double t0 = deploy_now();
+	double t0 = cli_now();
 	int64_t shown = id, child = 0;
 	int paused_asked = 0, rc;
-	struct sigaction sa = { .sa_handler = deploy_on_signal };
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_signals();
 	for (;;) {
 		int ended = backend_deploy_wait(b, id, 250) == 0;
 
-		if (deploy_interrupts >= 2) {
+		if (cli_signals() >= 2) {
 			fprintf(stderr, "plantdeck: leaving deploy #%lld behind: it shows as "
 			    "interrupted; resume or roll it back with plantdeck rollout\n",
 			    (long long)id);
 			free(seen);
 			_exit(CLI_EXIT_FAIL);
 		}
-		if (deploy_interrupts == 1 && !paused_asked) {
+		if (cli_signals() == 1 && !paused_asked) {
 			paused_asked = 1;
 			fprintf(stderr, "plantdeck: pausing deploy #%lld: nodes in flight finish "
 			    "(Ctrl-C again to leave now)\n", (long long)id);
@@ -194,7 +149,7 @@ deploy_follow(struct backend *b, int64_t id)
 			if (d.parent == id && strcmp(d.kind, "rollback") == 0) {
 				child = d.id;
 				printf("%7.1fs  #%lld rolling back to revision %d as deploy #%lld\n",
-				    deploy_now() - t0, (long long)id, d.revision, (long long)child);
+				    cli_now() - t0, (long long)id, d.revision, (long long)child);
 				shown = child;
 				free(seen);
 				seen = NULL;
@@ -211,7 +166,7 @@ deploy_follow(struct backend *b, int64_t id)
 		return CLI_EXIT_FAIL;
 	}
 	printf("deploy #%lld %s: %s\n", (long long)d.id, pd_deploy_state_name(d.state),
-	    deploy_clean(msg, sizeof(msg), d.message));
+	    cli_clean(msg, sizeof(msg), d.message));
 	if (d.state == PD_DEPLOY_COMPLETED)
 		rc = CLI_EXIT_OK;
 	else if (d.state == PD_DEPLOY_PAUSED)
@@ -274,17 +229,14 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 		case 'h':
 			deploy_usage();
 			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error("deploy", "option '%s' needs an argument",
-			    argv[optind - 1]);
 		default:
-			return cli_usage_error("deploy", "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error("deploy", opt, argv);
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("deploy", optind == argc ? "no stack file given" :
 		    "one stack file at a time");
-	if (deploy_backend(g, &b) != 0)
+	if (cli_backend_open(g, NULL, NULL, &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	if (backend_deploy_plan(b, argv[optind], selector, &plan, err, sizeof(err)) != 0) {
 		fprintf(stderr, "plantdeck: %s\n", err);
@@ -369,36 +321,22 @@ deploy_json(const struct pd_deploy *d)
 }
 
 static void
-deploy_print_json(cJSON *j)
-{
-	char *s = cJSON_PrintUnformatted(j);
-
-	if (s != NULL)
-		printf("%s\n", s);
-	free(s);
-	cJSON_Delete(j);
-}
-
-static void
 deploy_print_status(const struct pd_deploy *d)
 {
 	char a[512], b[512], t[32];
-	struct tm tm;
-	time_t started = d->started;
 
-	localtime_r(&started, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+	cli_local_time(t, sizeof(t), d->started, 1);
 	printf("deploy #%lld  %s %s  revision %d -> %d  %s%s\n", (long long)d->id, d->kind,
-	    deploy_clean(a, sizeof(a), d->stack), d->from_revision, d->revision,
+	    cli_clean(a, sizeof(a), d->stack), d->from_revision, d->revision,
 	    pd_deploy_state_name(d->state), strcmp(d->target, "swarm") == 0 ? "  (through Swarm)" :
 	    "");
 	if (d->parent > 0)
 		printf("  undoes deploy #%lld\n", (long long)d->parent);
 	printf("  started %s by %s; %d of %d done, %d failed (limit %.0f%%, then %s)\n", t,
-	    deploy_clean(b, sizeof(b), d->user), d->done, d->total, d->failed,
+	    cli_clean(b, sizeof(b), d->user), d->done, d->total, d->failed,
 	    100 * d->max_failure_ratio, d->failure_action);
 	if (d->message[0] != '\0')
-		printf("  %s\n", deploy_clean(a, sizeof(a), d->message));
+		printf("  %s\n", cli_clean(a, sizeof(a), d->message));
 	if (d->state == PD_DEPLOY_INTERRUPTED)
 		printf("  interrupted: plantdeck rollout resume %lld, or rollback %lld\n",
 		    (long long)d->id, (long long)d->id);
@@ -408,9 +346,9 @@ deploy_print_status(const struct pd_deploy *d)
 		const struct pd_deploy_node *n = &d->nodes[i];
 		char s[PD_ERROR_LEN * 2];
 
-		printf("  %-16s %4d %-12s %-28s %s\n", deploy_clean(a, sizeof(a), n->node), n->wave,
-		    pd_phase_name(n->phase), deploy_clean(b, sizeof(b), n->step),
-		    deploy_clean(s, sizeof(s), n->error));
+		printf("  %-16s %4d %-12s %-28s %s\n", cli_clean(a, sizeof(a), n->node), n->wave,
+		    pd_phase_name(n->phase), cli_clean(b, sizeof(b), n->step),
+		    cli_clean(s, sizeof(s), n->error));
 	}
 }
 
@@ -420,14 +358,12 @@ deploy_journal_line(void *ctx, double time, const char *node, const char *step,
 {
 	char a[256], b[256], c[PD_ERROR_LEN * 2], ts[32];
 	time_t t = (time_t)time;
-	struct tm tm;
 
 	(void)ctx;
-	localtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	cli_local_time(ts, sizeof(ts), t, 0);
 	printf("%s.%03d %-16s %-28s %-5s %s\n", ts, (int)((time - (double)t) * 1000),
-	    deploy_clean(a, sizeof(a), node), deploy_clean(b, sizeof(b), step), status,
-	    deploy_clean(c, sizeof(c), detail));
+	    cli_clean(a, sizeof(a), node), cli_clean(b, sizeof(b), step), status,
+	    cli_clean(c, sizeof(c), detail));
 }
 
 static void
@@ -481,11 +417,8 @@ cli_rollout(const struct cli_global *g, int argc, char **argv)
 		case 'h':
 			rollout_usage();
 			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error("rollout", "option '%s' needs an argument",
-			    argv[optind - 1]);
 		default:
-			return cli_usage_error("rollout", "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error("rollout", opt, argv);
 		}
 	}
 	if (optind >= argc)
@@ -501,7 +434,7 @@ cli_rollout(const struct cli_global *g, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("rollout", "unexpected '%s'", argv[optind]);
-	if (deploy_backend(g, &b) != 0)
+	if (cli_backend_open(g, NULL, NULL, &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	if (strcmp(cmd, "list") == 0) {
 		struct pd_deploy *v;
@@ -514,7 +447,7 @@ cli_rollout(const struct cli_global *g, int argc, char **argv)
 
 			for (size_t i = 0; i < n; i++)
 				cJSON_AddItemToArray(arr, deploy_json(&v[i]));
-			deploy_print_json(arr);
+			cli_print_json(arr, 0);
 		} else {
 			printf("%5s  %-16s %-8s %4s %-13s %5s %6s  %s\n", "ID", "STACK", "KIND", "REV",
 			    "STATE", "DONE", "FAILED", "MESSAGE");
@@ -522,9 +455,9 @@ cli_rollout(const struct cli_global *g, int argc, char **argv)
 				char a[256], m[PD_ERROR_LEN * 2];
 
 				printf("%5lld  %-16s %-8s %4d %-13s %2d/%-2d %6d  %s\n",
-				    (long long)v[i].id, deploy_clean(a, sizeof(a), v[i].stack), v[i].kind,
+				    (long long)v[i].id, cli_clean(a, sizeof(a), v[i].stack), v[i].kind,
 				    v[i].revision, pd_deploy_state_name(v[i].state), v[i].done,
-				    v[i].total, v[i].failed, deploy_clean(m, sizeof(m), v[i].message));
+				    v[i].total, v[i].failed, cli_clean(m, sizeof(m), v[i].message));
 			}
 		}
 		pd_deploys_free(v, n);
@@ -534,7 +467,7 @@ cli_rollout(const struct cli_global *g, int argc, char **argv)
 		if (backend_deploy_get(b, id, &d, err, sizeof(err)) != 0)
 			goto fail;
 		if (json)
-			deploy_print_json(deploy_json(&d));
+			cli_print_json(deploy_json(&d), 0);
 		else
 			deploy_print_status(&d);
 		pd_deploy_free(&d);
@@ -598,12 +531,12 @@ cli_history(const struct cli_global *g, int argc, char **argv)
 			    "is marked '*'.\n");
 			return CLI_EXIT_OK;
 		default:
-			return cli_usage_error("history", "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error("history", opt, argv);
 		}
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("history", "one stack at a time");
-	if (deploy_backend(g, &b) != 0)
+	if (cli_backend_open(g, NULL, NULL, &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	if (backend_history(b, optind < argc ? argv[optind] : NULL, &v, &n, err,
 	    sizeof(err)) != 0) {
@@ -626,19 +559,16 @@ cli_history(const struct cli_global *g, int argc, char **argv)
 			cJSON_AddStringToObject(r, "images", v[i].images);
 			cJSON_AddItemToArray(arr, r);
 		}
-		deploy_print_json(arr);
+		cli_print_json(arr, 0);
 	} else {
 		printf("  %-16s %4s %6s  %-19s  %s\n", "STACK", "REV", "DEPLOY", "CREATED", "IMAGES");
 		for (size_t i = 0; i < n; i++) {
 			char a[256], im[PD_ERROR_LEN * 2], t[32];
-			struct tm tm;
-			time_t c = v[i].created;
 
-			localtime_r(&c, &tm);
-			strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S", &tm);
+			cli_local_time(t, sizeof(t), v[i].created, 1);
 			printf("%c %-16s %4d %6lld  %-19s  %s\n", v[i].current ? '*' : ' ',
-			    deploy_clean(a, sizeof(a), v[i].stack), v[i].revision,
-			    (long long)v[i].deploy, t, deploy_clean(im, sizeof(im), v[i].images));
+			    cli_clean(a, sizeof(a), v[i].stack), v[i].revision,
+			    (long long)v[i].deploy, t, cli_clean(im, sizeof(im), v[i].images));
 		}
 		if (n == 0)
 			printf("no revisions%s%s\n", optind < argc ? " of " : "",

@@ -16,7 +16,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +28,6 @@
 #include "cli.h"
 
 #define HEAL_SCHEMA "plantdeck.heal/1"
-
-static volatile sig_atomic_t heal_cli_stop;
-
-static void
-heal_cli_on_signal(int sig)
-{
-	(void)sig;
-	heal_cli_stop = 1;
-}
-
-/* Untrusted text made safe for a terminal. */
-static const char *
-heal_clean(char *buf, size_t len, const char *s)
-{
-	pd_sanitize(buf, len, s, 0);
-	return buf;
-}
 
 static void
 heal_usage(void)
@@ -66,29 +48,14 @@ heal_usage(void)
 	    "Exit status: 0 ok, 1 refused or failed, 2 bad command line.\n");
 }
 
-static int
-heal_backend(const struct cli_global *g, int heal, struct backend **b)
-{
-	struct backend_config cfg;
-	char err[512];
-
-	cli_backend_config(g, &cfg);
-	cfg.heal = heal;
-	if (backend_open(&cfg, b, err, sizeof(err)) != 0) {
-		fprintf(stderr, "plantdeck: %s\n", err);
-		return CLI_EXIT_USAGE;
-	}
-	return CLI_EXIT_OK;
-}
-
 /* A proposal's target and action as one line (sanitised). */
 static void
 heal_what(const struct pd_proposal *p, char *out, size_t len)
 {
 	char node[PD_NAME_LEN * 4], ctr[PD_NAME_LEN * 4], to[PD_NAME_LEN * 4], a[16], b[16];
 
-	heal_clean(node, sizeof(node), p->node);
-	heal_clean(ctr, sizeof(ctr), p->container);
+	cli_clean(node, sizeof(node), p->node);
+	cli_clean(ctr, sizeof(ctr), p->container);
 	if (p->kind == PD_FIND_TASK_FAILING) {
 		if (p->action == PD_HEAL_ROLLBACK && p->to_revision > 0)
 			snprintf(out, len, "rollback stack of service %s to revision %d (through "
@@ -102,7 +69,7 @@ heal_what(const struct pd_proposal *p, char *out, size_t len)
 	switch (p->action) {
 	case PD_HEAL_RESCHEDULE:
 		snprintf(out, len, "reschedule %s/%s to %s", node, ctr,
-		    heal_clean(to, sizeof(to), p->to_node));
+		    cli_clean(to, sizeof(to), p->to_node));
 		break;
 	case PD_HEAL_ROLLBACK:
 		snprintf(out, len, "rollback %s/%s to revision %d", node, ctr, p->to_revision);
@@ -114,7 +81,7 @@ heal_what(const struct pd_proposal *p, char *out, size_t len)
 		break;
 	case PD_HEAL_QUARANTINE:
 		snprintf(out, len, "quarantine %s/%s as %s", node, ctr,
-		    heal_clean(to, sizeof(to), p->snapshot));
+		    cli_clean(to, sizeof(to), p->snapshot));
 		break;
 	case PD_HEAL_RESTART:
 	case PD_HEAL_REAPPLY:
@@ -130,10 +97,10 @@ heal_print_finding(const struct pd_finding *f, time_t now)
 
 	pd_format_age(age, sizeof(age), now, f->first_seen);
 	printf("finding #%" PRId64 " %s %s%s%s %s x%d since %s: %s\n", f->id,
-	    pd_finding_kind_name(f->kind), heal_clean(node, sizeof(node), f->node),
-	    f->container[0] ? "/" : "", heal_clean(ctr, sizeof(ctr), f->container),
+	    pd_finding_kind_name(f->kind), cli_clean(node, sizeof(node), f->node),
+	    f->container[0] ? "/" : "", cli_clean(ctr, sizeof(ctr), f->container),
 	    f->open ? "open" : "resolved", f->count, age,
-	    heal_clean(ev, sizeof(ev), f->evidence));
+	    cli_clean(ev, sizeof(ev), f->evidence));
 }
 
 static void
@@ -147,27 +114,14 @@ heal_print_proposal(const struct pd_proposal *p, int full)
 	    pd_finding_kind_name(p->kind), p->automatic ? " auto" : "");
 	if (!full)
 		return;
-	printf("    reason:   %s\n", heal_clean(t, sizeof(t), p->reason));
-	printf("    evidence: %s\n", heal_clean(t, sizeof(t), p->evidence));
-	printf("    expected: %s\n", heal_clean(t, sizeof(t), p->expected));
+	printf("    reason:   %s\n", cli_clean(t, sizeof(t), p->reason));
+	printf("    evidence: %s\n", cli_clean(t, sizeof(t), p->evidence));
+	printf("    expected: %s\n", cli_clean(t, sizeof(t), p->expected));
 	if (p->decided_by[0])
-		printf("    decided:  %s%s%s\n", heal_clean(who, sizeof(who), p->decided_by),
-		    p->reject_reason[0] ? ": " : "", heal_clean(t, sizeof(t), p->reject_reason));
+		printf("    decided:  %s%s%s\n", cli_clean(who, sizeof(who), p->decided_by),
+		    p->reject_reason[0] ? ": " : "", cli_clean(t, sizeof(t), p->reject_reason));
 	if (p->result[0])
-		printf("    result:   %s\n", heal_clean(t, sizeof(t), p->result));
-}
-
-static cJSON *
-heal_json_time(time_t t)
-{
-	char buf[32];
-	struct tm tm;
-
-	if (t == 0)
-		return cJSON_CreateNull();
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return cJSON_CreateString(buf);
+		printf("    result:   %s\n", cli_clean(t, sizeof(t), p->result));
 }
 
 /* JSON strings are escaped by cJSON; node text stays as it came (a JSON
@@ -184,9 +138,9 @@ heal_json_finding(const struct pd_finding *f)
 	cJSON_AddStringToObject(j, "stack", f->stack);
 	cJSON_AddBoolToObject(j, "open", f->open);
 	cJSON_AddNumberToObject(j, "count", f->count);
-	cJSON_AddItemToObject(j, "first_seen", heal_json_time(f->first_seen));
-	cJSON_AddItemToObject(j, "last_seen", heal_json_time(f->last_seen));
-	cJSON_AddItemToObject(j, "resolved", heal_json_time(f->resolved));
+	cJSON_AddItemToObject(j, "first_seen", cli_json_time(f->first_seen));
+	cJSON_AddItemToObject(j, "last_seen", cli_json_time(f->last_seen));
+	cJSON_AddItemToObject(j, "resolved", cli_json_time(f->resolved));
 	cJSON_AddStringToObject(j, "evidence", f->evidence);
 	return j;
 }
@@ -222,9 +176,9 @@ heal_json_proposal(const struct pd_proposal *p)
 	cJSON_AddBoolToObject(j, "automatic", p->automatic);
 	cJSON_AddStringToObject(j, "decided_by", p->decided_by);
 	cJSON_AddStringToObject(j, "reject_reason", p->reject_reason);
-	cJSON_AddItemToObject(j, "created", heal_json_time(p->created));
-	cJSON_AddItemToObject(j, "updated", heal_json_time(p->updated));
-	cJSON_AddItemToObject(j, "decided", heal_json_time(p->decided));
+	cJSON_AddItemToObject(j, "created", cli_json_time(p->created));
+	cJSON_AddItemToObject(j, "updated", cli_json_time(p->updated));
+	cJSON_AddItemToObject(j, "decided", cli_json_time(p->decided));
 	return j;
 }
 
@@ -263,7 +217,7 @@ heal_cmd_list(const struct cli_global *g, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("heal", "list: unexpected argument '%s'", argv[optind]);
-	if ((rc = heal_backend(g, 0, &b)) != CLI_EXIT_OK)
+	if ((rc = cli_backend_open(g, NULL, NULL, &b)) != CLI_EXIT_OK)
 		return rc;
 	if (backend_heal_findings(b, all, &f, &nf, err, sizeof(err)) != 0 ||
 	    backend_heal_list(b, all, &p, &np, err, sizeof(err)) != 0) {
@@ -275,7 +229,6 @@ heal_cmd_list(const struct cli_global *g, int argc, char **argv)
 	runner = backend_heal_runner(b, who, sizeof(who));
 	if (json) {
 		cJSON *j = cJSON_CreateObject(), *a;
-		char *text;
 
 		cJSON_AddStringToObject(j, "schema", HEAL_SCHEMA);
 		if (runner == 1)
@@ -288,16 +241,12 @@ heal_cmd_list(const struct cli_global *g, int argc, char **argv)
 		a = cJSON_AddArrayToObject(j, "proposals");
 		for (size_t i = 0; i < np; i++)
 			cJSON_AddItemToArray(a, heal_json_proposal(&p[i]));
-		text = cJSON_Print(j);
-		if (text != NULL)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(j);
+		cli_print_json(j, 1);
 	} else {
 		time_t now = time(NULL);
 		char clean[512];
 
-		printf("detectors: %s\n", runner == 1 ? heal_clean(clean, sizeof(clean), who) :
+		printf("detectors: %s\n", runner == 1 ? cli_clean(clean, sizeof(clean), who) :
 		    "not running (start plantdeck heal watch, or the cockpit)");
 		if (nf == 0)
 			printf("no %sfindings\n", all ? "" : "open ");
@@ -367,7 +316,7 @@ heal_cmd_decide(const struct cli_global *g, int approve, int argc, char **argv)
 		return cli_usage_error("heal", "%s: want one proposal ID", cmd);
 	if (heal_parse_id(argv[optind], &id) != 0)
 		return cli_usage_error("heal", "%s: '%s' is not a proposal ID", cmd, argv[optind]);
-	if ((rc = heal_backend(g, 0, &b)) != CLI_EXIT_OK)
+	if ((rc = cli_backend_open(g, NULL, NULL, &b)) != CLI_EXIT_OK)
 		return rc;
 	rc = approve ? backend_heal_approve(b, id, err, sizeof(err)) :
 	    backend_heal_reject(b, id, reason, err, sizeof(err));
@@ -381,7 +330,7 @@ heal_cmd_decide(const struct cli_global *g, int approve, int argc, char **argv)
 
 		if (backend_heal_runner(b, who, sizeof(who)) == 1)
 			printf("proposal #%" PRId64 " approved; %s carries it out\n", id,
-			    heal_clean(clean, sizeof(clean), who));
+			    cli_clean(clean, sizeof(clean), who));
 		else
 			printf("proposal #%" PRId64 " approved; no process runs the detectors now: "
 			    "it is carried out when one starts (plantdeck heal watch, or the "
@@ -423,16 +372,13 @@ heal_seen_add(struct heal_seen **v, size_t *n, int64_t id)
 	return &nv[(*n)++];
 }
 
+/* The time of day in front of a line of heal watch. */
 static void
 heal_stamp(void)
 {
 	char buf[16];
-	time_t now = time(NULL);
-	struct tm tm;
 
-	localtime_r(&now, &tm);
-	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
-	printf("%s ", buf);
+	printf("%s ", cli_local_time(buf, sizeof(buf), time(NULL), 0));
 }
 
 static int
@@ -440,7 +386,7 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 {
 	struct heal_seen *sf = NULL, *sp = NULL;
 	size_t nsf = 0, nsp = 0;
-	struct sigaction sa;
+	struct backend_config cfg;
 	struct backend *b;
 	char err[512];
 	int rc;
@@ -451,12 +397,11 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 	}
 	if (argc > 1)
 		return cli_usage_error("heal", "watch: unexpected argument '%s'", argv[1]);
-	if ((rc = heal_backend(g, 1, &b)) != CLI_EXIT_OK)
+	cli_backend_config(g, &cfg);
+	cfg.heal = 1;
+	if ((rc = cli_backend_open(g, &cfg, NULL, &b)) != CLI_EXIT_OK)
 		return rc;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = heal_cli_on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_signals();
 	if (backend_read_only(b))
 		printf("read-only: the detectors do not run here; showing the queue\n");
 	rc = backend_start(b);
@@ -466,7 +411,7 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	fflush(stdout);
-	while (!heal_cli_stop) {
+	while (!cli_signals()) {
 		struct pollfd pfd = { .fd = backend_wakeup_fd(b), .events = POLLIN };
 		struct pd_finding *f = NULL;
 		struct pd_proposal *p = NULL;
@@ -509,12 +454,12 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 			heal_stamp();
 			heal_print_proposal(&p[i], 0);
 			if (p[i].state == PD_PROP_PENDING || (s->state < 0 && p[i].automatic)) {
-				printf("    reason:   %s\n", heal_clean(t, sizeof(t), p[i].reason));
-				printf("    evidence: %s\n", heal_clean(t, sizeof(t), p[i].evidence));
-				printf("    expected: %s\n", heal_clean(t, sizeof(t), p[i].expected));
+				printf("    reason:   %s\n", cli_clean(t, sizeof(t), p[i].reason));
+				printf("    evidence: %s\n", cli_clean(t, sizeof(t), p[i].evidence));
+				printf("    expected: %s\n", cli_clean(t, sizeof(t), p[i].expected));
 			}
 			if (p[i].result[0])
-				printf("    result:   %s\n", heal_clean(t, sizeof(t), p[i].result));
+				printf("    result:   %s\n", cli_clean(t, sizeof(t), p[i].result));
 			s->state = (int)p[i].state;
 		}
 		free(f);

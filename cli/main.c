@@ -2,9 +2,7 @@
  * the full-screen cockpit when there is none. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,51 +24,6 @@ static const struct cli_command cli_commands[] = {
 	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
 	{ NULL, NULL, NULL },
 };
-
-int
-cli_parse_seconds(const char *text, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno != 0 || end == text || *end != '\0' || !(v > 0 && v <= 3600))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-void
-cli_backend_config(const struct cli_global *g, struct backend_config *cfg)
-{
-	const char *env = getenv("PLANTDECK_INVENTORY");
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->inventory_path = g->inventory;
-	cfg->context = g->context;
-	if (cfg->inventory_path == NULL && cfg->context == NULL && env != NULL && env[0] != '\0')
-		cfg->inventory_path = env;
-	cfg->selector = g->selector;
-	cfg->read_only = g->read_only || g->kiosk;
-	cfg->db_path = g->db_path;
-}
-
-int
-cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("plantdeck: ", stderr);
-	if (cmd != NULL)
-		fprintf(stderr, "%s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'plantdeck %s%s--help' for more information.\n",
-	    cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
-	return CLI_EXIT_USAGE;
-}
 
 /* Print the top-level help. */
 static void
@@ -136,7 +89,7 @@ cli_cockpit(const struct cli_global *g)
 	struct backend_config cfg;
 	struct tui_options topts = { 0 };
 	struct backend *b;
-	char err[512], logbuf[512];
+	char logbuf[512];
 	int rc;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -146,10 +99,8 @@ cli_cockpit(const struct cli_global *g)
 	}
 	cli_backend_config(g, &cfg);
 	cfg.heal = !cfg.read_only;     /* the cockpit runs the detectors, unless read-only */
-	if (backend_open(&cfg, &b, err, sizeof(err)) != 0) {
-		fprintf(stderr, "plantdeck: %s\n", err);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = cli_backend_open(g, &cfg, NULL, &b)) != CLI_EXIT_OK)
+		return rc;
 	topts.ascii = g->ascii;
 	topts.kiosk = g->kiosk;
 	topts.colors = g->colors;
@@ -237,11 +188,8 @@ main(int argc, char **argv)
 		case 'V':
 			printf("plantdeck %s\n", backend_version());
 			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error(NULL, "option '%s' needs an argument",
-			    argv[optind - 1]);
 		default:
-			return cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(NULL, opt, argv);
 		}
 	}
 

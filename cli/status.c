@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,29 +24,6 @@
 #include "cli.h"
 
 #define STATUS_SCHEMA "plantdeck.status/1"
-
-static volatile sig_atomic_t status_stop;
-
-static void
-status_on_signal(int sig)
-{
-	(void)sig;
-	status_stop = 1;
-}
-
-/* An ISO 8601 UTC time, or NULL JSON for 0. */
-static cJSON *
-status_json_time(time_t t)
-{
-	char buf[32];
-	struct tm tm;
-
-	if (t == 0)
-		return cJSON_CreateNull();
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return cJSON_CreateString(buf);
-}
 
 /* Print a sanitised field padded to WIDTH (cut with '~' when longer). */
 static void
@@ -320,7 +296,7 @@ status_json_swarm(const struct pd_snapshot *s)
 	cJSON_AddItemToObject(o, "manager", status_json_str(w->manager));
 	cJSON_AddItemToObject(o, "error", status_json_str(w->error));
 	cJSON_AddBoolToObject(o, "stale", w->stale);
-	cJSON_AddItemToObject(o, "updated", status_json_time(w->updated));
+	cJSON_AddItemToObject(o, "updated", cli_json_time(w->updated));
 	if (w->updated != 0)
 		cJSON_AddNumberToObject(o, "age_s", (double)(s->taken - w->updated));
 	else
@@ -337,7 +313,7 @@ status_json_swarm(const struct pd_snapshot *s)
 		cJSON_AddBoolToObject(mo, "detected", m->detected);
 		cJSON_AddBoolToObject(mo, "current", m->current);
 		cJSON_AddItemToObject(mo, "error", status_json_str(m->error));
-		cJSON_AddItemToObject(mo, "failed", status_json_time(m->failed));
+		cJSON_AddItemToObject(mo, "failed", cli_json_time(m->failed));
 		cJSON_AddItemToArray(a, mo);
 	}
 	a = cJSON_AddArrayToObject(o, "nodes");
@@ -378,10 +354,10 @@ status_json_swarm(const struct pd_snapshot *s)
 		cJSON_AddItemToObject(so, "stack", status_json_str(v->stack));
 		cJSON_AddItemToObject(so, "update_state", status_json_str(v->update_state));
 		cJSON_AddItemToObject(so, "update_message", status_json_str(v->update_message));
-		cJSON_AddItemToObject(so, "update_started", status_json_time(v->update_started));
-		cJSON_AddItemToObject(so, "update_completed", status_json_time(v->update_completed));
-		cJSON_AddItemToObject(so, "created", status_json_time(v->created));
-		cJSON_AddItemToObject(so, "updated", status_json_time(v->updated));
+		cJSON_AddItemToObject(so, "update_started", cli_json_time(v->update_started));
+		cJSON_AddItemToObject(so, "update_completed", cli_json_time(v->update_completed));
+		cJSON_AddItemToObject(so, "created", cli_json_time(v->created));
+		cJSON_AddItemToObject(so, "updated", cli_json_time(v->updated));
 		cJSON_AddItemToArray(a, so);
 	}
 	a = cJSON_AddArrayToObject(o, "tasks");
@@ -399,8 +375,8 @@ status_json_swarm(const struct pd_snapshot *s)
 		cJSON_AddStringToObject(to, "state", t->state);
 		cJSON_AddStringToObject(to, "message", t->message);
 		cJSON_AddItemToObject(to, "error", status_json_str(t->error));
-		cJSON_AddItemToObject(to, "since", status_json_time(t->since));
-		cJSON_AddItemToObject(to, "created", status_json_time(t->created));
+		cJSON_AddItemToObject(to, "since", cli_json_time(t->since));
+		cJSON_AddItemToObject(to, "created", cli_json_time(t->created));
 		cJSON_AddStringToObject(to, "image", t->image);
 		cJSON_AddItemToObject(to, "container_id", status_json_str(t->container_id));
 		cJSON_AddNumberToObject(to, "exit_code", t->exit_code);
@@ -416,7 +392,7 @@ status_json(const struct pd_snapshot *s)
 	cJSON *root = cJSON_CreateObject(), *nodes, *events;
 
 	cJSON_AddStringToObject(root, "schema", STATUS_SCHEMA);
-	cJSON_AddItemToObject(root, "taken", status_json_time(s->taken));
+	cJSON_AddItemToObject(root, "taken", cli_json_time(s->taken));
 	cJSON_AddStringToObject(root, "site", s->site);
 	cJSON_AddBoolToObject(root, "complete", s->complete);
 	nodes = cJSON_AddArrayToObject(root, "nodes");
@@ -431,7 +407,7 @@ status_json(const struct pd_snapshot *s)
 			cJSON_AddStringToObject(o, "error", n->error);
 		else
 			cJSON_AddNullToObject(o, "error");
-		cJSON_AddItemToObject(o, "last_seen", status_json_time(n->last_seen));
+		cJSON_AddItemToObject(o, "last_seen", cli_json_time(n->last_seen));
 		if (n->last_seen != 0)
 			cJSON_AddNumberToObject(o, "age_s", (double)(s->taken - n->last_seen));
 		else
@@ -470,9 +446,9 @@ status_json(const struct pd_snapshot *s)
 			cJSON_AddNumberToObject(co, "restart_count", c->restart_count);
 			cJSON_AddNumberToObject(co, "exit_code", c->exit_code);
 			cJSON_AddBoolToObject(co, "oom_killed", c->oom_killed);
-			cJSON_AddItemToObject(co, "created", status_json_time(c->created));
-			cJSON_AddItemToObject(co, "started_at", status_json_time(c->started_at));
-			cJSON_AddItemToObject(co, "finished_at", status_json_time(c->finished_at));
+			cJSON_AddItemToObject(co, "created", cli_json_time(c->created));
+			cJSON_AddItemToObject(co, "started_at", cli_json_time(c->started_at));
+			cJSON_AddItemToObject(co, "finished_at", cli_json_time(c->finished_at));
 			if (c->cpu_pct >= 0)
 				cJSON_AddNumberToObject(co, "cpu_pct", round(c->cpu_pct * 100) / 100);
 			else
@@ -484,7 +460,7 @@ status_json(const struct pd_snapshot *s)
 				cJSON_AddNullToObject(co, "mem_usage");
 				cJSON_AddNullToObject(co, "mem_limit");
 			}
-			cJSON_AddItemToObject(co, "sampled_at", status_json_time(c->sampled_at));
+			cJSON_AddItemToObject(co, "sampled_at", cli_json_time(c->sampled_at));
 			cJSON_AddBoolToObject(co, "stale", n->reach != PD_REACH_UP);
 			cJSON_AddItemToArray(cs, co);
 		}
@@ -496,7 +472,7 @@ status_json(const struct pd_snapshot *s)
 		const struct pd_event *e = &s->events[i];
 		cJSON *eo = cJSON_CreateObject();
 
-		cJSON_AddItemToObject(eo, "time", status_json_time(e->time));
+		cJSON_AddItemToObject(eo, "time", cli_json_time(e->time));
 		cJSON_AddStringToObject(eo, "kind", status_event_kind(e->kind));
 		cJSON_AddStringToObject(eo, "node", e->node);
 		cJSON_AddStringToObject(eo, "container", e->container);
@@ -516,13 +492,7 @@ static void
 status_print(const struct pd_snapshot *s, int json, int watch, int show_containers)
 {
 	if (json) {
-		cJSON *j = status_json(s);
-		char *text = watch ? cJSON_PrintUnformatted(j) : cJSON_Print(j);
-
-		if (text != NULL)
-			puts(text);
-		free(text);
-		cJSON_Delete(j);
+		cli_print_json(status_json(s), !watch);
 	} else {
 		status_print_text(s, show_containers);
 		if (watch)
@@ -541,16 +511,6 @@ status_exit(const struct pd_snapshot *s)
 	if (s->swarm.active && s->swarm.manager[0] == '\0')
 		return CLI_EXIT_FAIL;
 	return CLI_EXIT_OK;
-}
-
-/* Seconds on the monotonic clock. */
-static double
-status_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -602,8 +562,6 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 	struct backend_config cfg = { 0 };
 	struct backend *b;
 	struct pd_snapshot *s;
-	struct sigaction sa;
-	char err[512];
 	int opt, json = 0, watch = 0, containers = 1, rc;
 	double timeout = 10, deadline;
 
@@ -641,39 +599,30 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 				return cli_usage_error("status", "--swarm-interval '%s': want seconds", optarg);
 			break;
 		case 'h': status_help(); return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error("status", "option '%s' needs an argument",
-			    argv[optind - 1]);
-		default:
-			return cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+		default: return cli_option_error("status", opt, argv);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 
-	if (backend_open(&cfg, &b, err, sizeof(err)) != 0) {
-		fprintf(stderr, "plantdeck: %s\n", err);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = cli_backend_open(g, &cfg, NULL, &b)) != CLI_EXIT_OK)
+		return rc;
 	rc = backend_start(b);
 	if (rc != 0) {
 		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", strerror(-rc));
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = status_on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_signals();
 
 	/* Wait for a complete first snapshot, or the deadline. */
-	deadline = status_now() + timeout;
+	deadline = cli_now() + timeout;
 	for (;;) {
 		struct pollfd p = { .fd = backend_wakeup_fd(b), .events = POLLIN };
-		double left = deadline - status_now();
+		double left = deadline - cli_now();
 
 		s = backend_snapshot(b);
-		if (s == NULL || s->complete || left <= 0 || status_stop)
+		if (s == NULL || s->complete || left <= 0 || cli_signals())
 			break;
 		pd_snapshot_free(s);
 		poll(&p, 1, (int)(left * 1000) + 1);
@@ -687,14 +636,14 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 	status_print(s, json, watch, containers);
 	rc = status_exit(s);
 
-	while (watch && !status_stop) {
+	while (watch && !cli_signals()) {
 		struct pollfd p = { .fd = backend_wakeup_fd(b), .events = POLLIN };
 		uint64_t gen = s->generation;
 
 		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
 			break;
 		backend_wakeup_ack(b);
-		if (status_stop)
+		if (cli_signals())
 			break;
 		pd_snapshot_free(s);
 		s = backend_snapshot(b);

@@ -10,7 +10,6 @@
 
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -24,8 +23,7 @@ tune_out(const char *s)
 {
 	char clean[1024];
 
-	pd_sanitize(clean, sizeof(clean), s, 0);
-	fputs(clean, stdout);
+	fputs(cli_clean(clean, sizeof(clean), s), stdout);
 }
 
 /* Print the help of `plantdeck tune`. */
@@ -69,7 +67,6 @@ static void
 tune_print_json(const char *type, int rc, const struct pd_tune_result *res, const char *err)
 {
 	cJSON *j = cJSON_CreateObject(), *items;
-	char *text;
 
 	cJSON_AddStringToObject(j, "type", type);
 	cJSON_AddBoolToObject(j, "ok", rc == 0);
@@ -118,11 +115,7 @@ tune_print_json(const char *type, int rc, const struct pd_tune_result *res, cons
 			cJSON_AddItemToArray(items, o);
 		}
 	}
-	text = cJSON_PrintUnformatted(j);
-	if (text != NULL)
-		puts(text);
-	free(text);
-	cJSON_Delete(j);
+	cli_print_json(j, 0);
 }
 
 /* The result for humans. */
@@ -190,10 +183,7 @@ cli_tune(const struct cli_global *g, int argc, char **argv)
 		case 'f': fix = 1; break;
 		case 'j': json = 1; break;
 		case 'h': tune_help(); return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error("tune", "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			return cli_usage_error("tune", "unknown option '%s'", argv[optind - 1]);
+		default: return cli_option_error("tune", opt, argv);
 		}
 	}
 	if (fix && !check)
@@ -220,8 +210,7 @@ cli_tune(const struct cli_global *g, int argc, char **argv)
 	} else if (rc < 0) {
 		char clean[1024];
 
-		pd_sanitize(clean, sizeof(clean), err, 0);
-		fprintf(stderr, "plantdeck: tune: %s\n", clean);
+		fprintf(stderr, "plantdeck: tune: %s\n", cli_clean(clean, sizeof(clean), err));
 	} else {
 		tune_print_text(check, &res);
 	}

@@ -8,34 +8,11 @@
 #   flaky:1                (FLAKY_UP=4 FLAKY_DOWN=7) starting -> healthy -> unhealthy -> healthy
 # Its containers are named labtest-images-PID-* and removed at the end.
 # Exit 0 pass, 1 fail, 77 skip (not root, or $PLANTDECK_LAB unset). Uses curl only.
-# shellcheck disable=SC2317  # functions called through check() and trap
-set -uo pipefail
-
-if [[ $EUID -ne 0 ]]; then
-	echo "SKIP: needs root (the lab's dockerd sockets belong to root)"
-	exit 77
-fi
-if [[ -z ${PLANTDECK_LAB:-} ]]; then
-	echo "SKIP: PLANTDECK_LAB is not set; bring a lab up first:"
-	echo "      lab/plantdeck-lab up && eval \"\$(lab/plantdeck-lab env)\""
-	exit 77
-fi
-
-here=$(cd "$(dirname "$0")" && pwd)
-top=
-for d in ${top_srcdir:+"$top_srcdir"} ${srcdir:+"$srcdir" "$srcdir/.."} "$here/.."; do
-	if [[ -x $d/lab/plantdeck-lab ]]; then
-		top=$(cd "$d" && pwd)
-		break
-	fi
-done
-[[ -n $top ]] || { echo "FAIL: cannot find lab/plantdeck-lab (top_srcdir=${top_srcdir:-} srcdir=${srcdir:-})"; exit 1; }
-lab_env=$("$top/lab/plantdeck-lab" env --dir "$PLANTDECK_LAB") ||
-	{ echo "FAIL: no lab at PLANTDECK_LAB=$PLANTDECK_LAB"; exit 1; }
-eval "$lab_env"
-# One lab test at a time (see need_lab in tests/lib.sh).
-exec 9>"$PLANTDECK_LAB/.test-lock"
-flock 9
+# shellcheck disable=SC2317  # functions called through check() and t_on_exit
+. "$(dirname "$0")/lib.sh"
+need_lab
+# Every check runs and is counted (fail below does not exit): no -e, as before lib.sh.
+set +e -o pipefail
 
 n=${PLANTDECK_LAB_NODES:-1}
 api=http://127.0.0.$((10 + n)):2375
@@ -63,7 +40,7 @@ cleanup() {
 		curl -s -o /dev/null --max-time 20 -X DELETE "$api/containers/$id?force=1&v=1"
 	done
 }
-trap cleanup EXIT
+t_on_exit cleanup
 
 # pull REPO TAG: pull from the lab registry; fails on an error in the progress stream
 pull() {

@@ -58,11 +58,15 @@ assert_contains() {
 	esac
 }
 
-# Skip unless the lab is up; load its environment.
+# Skip unless the lab is up; load its environment.  A $PLANTDECK_LAB that
+# holds no lab is a failure, not a skip: the suite said there is one.
 need_lab() {
+	local lab_env
 	[ "$(id -u)" = 0 ] || skip "the lab needs root"
 	[ -n "${PLANTDECK_LAB:-}" ] || skip "no lab: run lab/plantdeck-lab up and export its env"
-	eval "$("$top_srcdir/lab/plantdeck-lab" env --dir "$PLANTDECK_LAB")"
+	lab_env=$("$top_srcdir/lab/plantdeck-lab" env --dir "$PLANTDECK_LAB") ||
+		fail "no lab at PLANTDECK_LAB=$PLANTDECK_LAB"
+	eval "$lab_env"
 	lab_lock
 }
 
