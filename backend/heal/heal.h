@@ -68,7 +68,7 @@ int heal_ring_count(const struct heal_ring *r, time_t now, double window);
 /* The newest time in R, or 0. */
 time_t heal_ring_last(const struct heal_ring *r);
 
-/* Hysteresis of one finding: see heal.c. */
+/* Hysteresis of one finding: see detect.c. */
 struct heal_hyst {
 	int open;                /* a finding exists */
 	int quiet;               /* the situation looks resolved */

@@ -1,0 +1,715 @@
+/* detect.c: the detectors — events and samples become findings with their
+ * evidence.
+ *
+ * Each tick (heal.c) feeds the fleet snapshot's new events to per-container
+ * tracks (rings of die and oom times, the agent's anomalies and drifts),
+ * then heal_detect() opens a finding for each situation it sees: crash
+ * loop, exited non-zero, OOM, unhealthy, node unreachable, stranded on an
+ * unreachable node, agent anomaly, drift; heal_detect_pulls() turns failed
+ * pulls of the deploy records into findings.  A finding is one per kind and
+ * target, and is written to the database when it opens (store-heal.c).
+ *
+ * heal_evaluate() judges an open finding each tick (active, resolved, its
+ * evidence); the hysteresis of heal_hyst_step() lets one close only after
+ * its situation looked resolved for clear_after seconds, and one that
+ * comes back before that counts up instead of opening another.  What to do
+ * about a finding is propose.c's; Swarm services are heal-swarm.c's. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "backend/base/log.h"
+#include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
+#include "backend/heal/heal-int.h"
+#include "backend/store/store-heal.h"
+
+/* Messages are cut to their fixed-size buffers on purpose. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+/* ---------------------------------------------------------------- pure logic */
+
+/* Add time T to R, overwriting the oldest when full. */
+STATIC void
+heal_ring_push(struct heal_ring *r, time_t t)
+{
+	r->t[(r->head + r->n) % HEAL_RING] = t;
+	if (r->n == HEAL_RING)
+		r->head = (r->head + 1) % HEAL_RING;
+	else
+		r->n++;
+}
+
+/* How many of R's times lie in (NOW - WINDOW, NOW]. */
+int
+heal_ring_count(const struct heal_ring *r, time_t now, double window)
+{
+	int c = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		time_t t = r->t[(r->head + i) % HEAL_RING];
+
+		if (t <= now && (double)(now - t) < window)
+			c++;
+	}
+	return c;
+}
+
+/* The newest time in R, or 0. */
+STATIC time_t
+heal_ring_last(const struct heal_ring *r)
+{
+	time_t last = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->t[(r->head + i) % HEAL_RING] > last)
+			last = r->t[(r->head + i) % HEAL_RING];
+	return last;
+}
+
+/* One tick of a finding's hysteresis.  ACTIVE: the detector sees the
+ * situation now; RESOLVED: it looks over (the two may both be false, e.g. a
+ * container still starting).  A closed finding opens when active; an open
+ * one goes quiet when resolved, closes after CLEAR_AFTER seconds of quiet,
+ * and "returns" (counts up, stays one finding) when active again before. */
+enum heal_edge
+heal_hyst_step(struct heal_hyst *h, int active, int resolved, time_t now, double clear_after)
+{
+	if (!h->open) {
+		if (!active)
+			return HEAL_NONE;
+		h->open = 1;
+		h->quiet = 0;
+		h->quiet_since = 0;
+		return HEAL_OPENED;
+	}
+	if (active) {
+		if (h->quiet) {
+			h->quiet = 0;
+			h->quiet_since = 0;
+			return HEAL_RETURNED;
+		}
+		return HEAL_NONE;
+	}
+	if (!resolved) {
+		/* Neither: keep the state (a quiet spell is not broken by "starting"). */
+		return HEAL_NONE;
+	}
+	if (!h->quiet) {
+		h->quiet = 1;
+		h->quiet_since = now;
+		return clear_after <= 0 ? (h->open = 0, HEAL_CLOSED) : HEAL_QUIETED;
+	}
+	if ((double)(now - h->quiet_since) >= clear_after) {
+		h->open = 0;
+		h->quiet = 0;
+		return HEAL_CLOSED;
+	}
+	return HEAL_NONE;
+}
+
+/* Split container NAME "STACK-SERVICE" by the longest of STACKS that
+ * prefixes it (heal.h); 1 with STACK and SERVICE, else 0. */
+STATIC int
+heal_split_name(const char *name, char *const *stacks, size_t n, char *stack, size_t stacklen,
+    char *service, size_t servicelen)
+{
+	size_t best = 0, len;
+	const char *svc, *dot;
+
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(stacks[i]);
+		if (len > best && strncmp(name, stacks[i], len) == 0 && name[len] == '-' &&
+		    name[len + 1] != '\0')
+			best = len;
+	}
+	if (best == 0)
+		return 0;
+	svc = name + best + 1;
+	/* "STACK-SVC.rREV" is a set-aside container, not the current one. */
+	dot = strrchr(svc, '.');
+	if (dot != NULL && dot[1] == 'r' && dot[2] != '\0' &&
+	    strspn(dot + 2, "0123456789") == strlen(dot + 2))
+		return 0;
+	snprintf(stack, stacklen, "%.*s", (int)best, name);
+	snprintf(service, servicelen, "%s", svc);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- tracks and findings */
+
+/* The track of container NAME on NODE (made when CREATE), or NULL. */
+struct heal_track *
+heal_track_get(struct heal *h, const char *node, const char *name, int create)
+{
+	struct heal_track *t;
+
+	for (size_t i = 0; i < h->ntracks; i++)
+		if (strcmp(h->tracks[i].node, node) == 0 && strcmp(h->tracks[i].name, name) == 0)
+			return &h->tracks[i];
+	if (!create)
+		return NULL;
+	t = realloc(h->tracks, (h->ntracks + 1) * sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	h->tracks = t;
+	t = &h->tracks[h->ntracks++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->node, sizeof(t->node), "%s", node);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->last_exit = -1;
+	return t;
+}
+
+/* The open finding of KIND on NODE's CONTAINER, or NULL. */
+struct heal_fnd *
+heal_fnd_find(struct heal *h, enum pd_finding_kind kind, const char *node, const char *container)
+{
+	for (size_t i = 0; i < h->nfnds; i++)
+		if (h->fnds[i].kind == kind && strcmp(h->fnds[i].node, node) == 0 &&
+		    strcmp(h->fnds[i].container, container) == 0)
+			return &h->fnds[i];
+	return NULL;
+}
+
+/* The open finding ID, or NULL. */
+struct heal_fnd *
+heal_fnd_by_id(struct heal *h, int64_t id)
+{
+	for (size_t i = 0; i < h->nfnds; i++)
+		if (h->fnds[i].id == id)
+			return &h->fnds[i];
+	return NULL;
+}
+
+/* Record a new open finding; NULL when it cannot be. */
+struct heal_fnd *
+heal_fnd_open(struct heal *h, enum pd_finding_kind kind, const char *node, const char *container,
+    const char *stack, const char *service, const char *evidence, time_t now)
+{
+	struct heal_fnd *f;
+	int64_t id = store_heal_finding_add(h->st, kind, node, container, stack, evidence, now);
+
+	if (id == 0) {
+		log_msg(LOG_ERROR, "heal: cannot record a finding");
+		return NULL;
+	}
+	f = realloc(h->fnds, (h->nfnds + 1) * sizeof(*f));
+	if (f == NULL)
+		return NULL;
+	h->fnds = f;
+	f = &h->fnds[h->nfnds++];
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	f->kind = kind;
+	snprintf(f->node, sizeof(f->node), "%s", node);
+	snprintf(f->container, sizeof(f->container), "%s", container);
+	snprintf(f->stack, sizeof(f->stack), "%s", stack);
+	snprintf(f->service, sizeof(f->service), "%s", service);
+	snprintf(f->evidence, sizeof(f->evidence), "%s", evidence);
+	f->count = 1;
+	f->hy.open = 1;
+	f->active = 1;
+	log_msg(LOG_INFO, "heal: finding #%lld: %s on %s %s", (long long)id,
+	    pd_finding_kind_name(kind), node, container);
+	return f;
+}
+
+/* Write F's evidence, count and last_seen. */
+void
+heal_fnd_save(struct heal *h, const struct heal_fnd *f, time_t now)
+{
+	store_heal_finding_save(h->st, f->id, f->node, f->count, f->evidence, now);
+}
+
+/* Close finding F (it stayed resolved), expiring a pending proposal. */
+void
+heal_fnd_close(struct heal *h, struct heal_fnd *f, time_t now)
+{
+	store_heal_finding_close(h->st, f->id, now);
+	if (f->live != 0)
+		store_heal_proposal_expire(h->st, f->live, "expired: the finding resolved", now);
+	log_msg(LOG_INFO, "heal: finding #%lld resolved", (long long)f->id);
+	if (f->kind == PD_FIND_ANOMALY) {
+		struct heal_track *t = heal_track_get(h, f->node, f->container, 0);
+
+		/* What comes after this finding is a new one. */
+		if (t != NULL) {
+			t->anomalies = 0;
+			t->anomaly_first = t->anomaly_last = 0;
+			t->anomaly_sev[0] = t->anomaly_text[0] = '\0';
+		}
+	}
+	*f = h->fnds[--h->nfnds];
+}
+
+/* Close finding F because finding BY (of the same container) covers it; a
+ * pending proposal of F expires, one in flight carries on. */
+void
+heal_fnd_supersede(struct heal *h, struct heal_fnd *f, int64_t by, time_t now)
+{
+	char why[96];
+
+	for (size_t j = 0; j < HEAL_MAX_JOBS; j++)
+		if (h->jobs[j] != NULL && h->jobs[j]->p.finding == f->id)
+			return;
+	snprintf(why, sizeof(why), "expired: superseded by finding #%lld", (long long)by);
+	store_heal_finding_expire(h->st, f->id, why, now);
+	store_heal_finding_close(h->st, f->id, now);
+	log_msg(LOG_INFO, "heal: finding #%lld superseded by #%lld", (long long)f->id,
+	    (long long)by);
+	*f = h->fnds[--h->nfnds];
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+/* Whether a container counts as crash-looping, and as over it. */
+static void
+heal_cond_crash(const struct heal *h, const struct pd_container *c, const struct heal_track *t,
+    time_t now, int *active, int *resolved)
+{
+	int n = t != NULL ? heal_ring_count(&t->dies, now, h->tm.crash_window) : 0;
+
+	/* The engine's restart backoff doubles up to a minute: a container
+	 * that has looped for a while exits less often than the window sees,
+	 * but the engine says it is restarting and has restarted N times. */
+	*active = c != NULL && (n >= h->tm.crash_restarts ||
+	    (c->restart_count >= h->tm.crash_restarts && strcmp(c->state, "restarting") == 0));
+	*resolved = c == NULL || (strcmp(c->state, "running") == 0 && n == 0);
+}
+
+/* Since when node N has been unreachable, when that is past node_grace;
+ * else 0. */
+static time_t
+heal_down_since(const struct heal *h, const struct pd_node *n, time_t now)
+{
+	int i = n != NULL ? heal_inv_index(h, n->name) : -1;
+
+	if (i < 0 || h->down_since[i] == 0 || (double)(now - h->down_since[i]) < h->tm.node_grace)
+		return 0;
+	return h->down_since[i];
+}
+
+/* Evaluate finding F on snapshot S: active/resolved, and its evidence. */
+void
+heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, time_t now,
+    int *active, int *resolved)
+{
+	const struct pd_container *c = f->container[0] ?
+	    heal_container(s, f->node, f->container) : NULL;
+	struct heal_track *t = f->container[0] ?
+	    heal_track_get(h, f->node, f->container, 0) : NULL;
+	char at[16], lim[16], use[16];
+
+	*active = *resolved = 0;
+	switch (f->kind) {
+	case PD_FIND_CRASH_LOOP: {
+		int n = t != NULL ? heal_ring_count(&t->dies, now, h->tm.crash_window) : 0;
+
+		heal_cond_crash(h, c, t, now, active, resolved);
+		if (*active) {
+			if (t != NULL && t->dies.n > 0) {
+				heal_hms(heal_ring_last(&t->dies), at, sizeof(at));
+				snprintf(f->evidence, sizeof(f->evidence), "%d exits in the last %.0fs, "
+				    "the last at %s with exit code %d; state %s, restart count %d", n,
+				    h->tm.crash_window, at, t->last_exit, c->state, c->restart_count);
+			} else {
+				snprintf(f->evidence, sizeof(f->evidence), "%d exits in the last %.0fs; "
+				    "state %s, restart count %d, exit code %d", n, h->tm.crash_window,
+				    c->state, c->restart_count, c->exit_code);
+			}
+		}
+		break;
+	}
+	case PD_FIND_EXITED:
+		*active = c != NULL && strcmp(c->state, "exited") == 0 && c->exit_code != 0 &&
+		    t != NULL && t->exited_since != 0 && now - t->exited_since >= HEAL_EXITED_GRACE;
+		*resolved = c == NULL || strcmp(c->state, "running") == 0;
+		if (*active) {
+			heal_hms(c->finished_at ? c->finished_at : t->exited_since, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "exited with code %d at %s and "
+			    "was not restarted", c->exit_code, at);
+		}
+		break;
+	case PD_FIND_OOM: {
+		time_t last = t != NULL ? heal_ring_last(&t->ooms) : 0;
+		int n = t != NULL ? heal_ring_count(&t->ooms, now, h->tm.oom_window) : 0;
+
+		*active = c != NULL && last != 0 && (double)(now - last) < h->tm.oom_window;
+		*resolved = c == NULL || (strcmp(c->state, "running") == 0 && !*active);
+		if (*active) {
+			heal_hms(last, at, sizeof(at));
+			pd_format_bytes(lim, sizeof(lim), c->mem_limit);
+			pd_format_bytes(use, sizeof(use), c->mem_usage);
+			snprintf(f->evidence, sizeof(f->evidence), "%d oom event%s in the last %.0fs, "
+			    "the last at %s; state %s; memory limit %s, usage %s (last sample)", n,
+			    n == 1 ? "" : "s", h->tm.oom_window, at, c->state,
+			    c->mem_limit ? lim : "-", c->mem_usage ? use : "-");
+		}
+		break;
+	}
+	case PD_FIND_UNHEALTHY:
+		/* Unhealthy while running; a container that exits is another finding's. */
+		*active = c != NULL && c->health == PD_HEALTH_UNHEALTHY &&
+		    strcmp(c->state, "running") == 0;
+		*resolved = c == NULL || c->health == PD_HEALTH_HEALTHY ||
+		    c->health == PD_HEALTH_NONE || strcmp(c->state, "running") != 0;
+		break;
+	case PD_FIND_NODE_DOWN: {
+		const struct pd_node *n = heal_node(s, f->node);
+		time_t since = heal_down_since(h, n, now);
+
+		*active = since != 0;
+		*resolved = n == NULL || n->reach == PD_REACH_UP;
+		if (*active) {
+			heal_hms(since, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "unreachable (%s) since %s: %s",
+			    pd_reach_name(n->reach), at, n->error);
+		}
+		break;
+	}
+	case PD_FIND_PULL_FAILED:
+		/* Opened from the deploy records; it closes after clear_after. */
+		*active = 0;
+		*resolved = 1;
+		break;
+	case PD_FIND_ANOMALY:
+		/* A security finding does not resolve by itself when the intruder
+		 * goes quiet: only quarantine (paused) or the container's removal
+		 * ends it, or an engineer's rejection stops its proposals. */
+		*active = c != NULL && t != NULL && t->anomalies > 0 &&
+		    strcmp(c->state, "paused") != 0;
+		*resolved = c == NULL || strcmp(c->state, "paused") == 0;
+		if (*active && !t->seeded) {
+			char first[16];
+
+			heal_hms(t->anomaly_first, first, sizeof(first));
+			heal_hms(t->anomaly_last, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "%d anomal%s caught by the agent on "
+			    "%s since %s, the last at %s; the worst (%s): %s", t->anomalies,
+			    t->anomalies == 1 ? "y" : "ies", f->node, first, at, t->anomaly_sev,
+			    t->anomaly_text);
+			if (t->anomalies > f->count)
+				f->count = t->anomalies;
+		}
+		break;
+	case PD_FIND_DRIFT:
+		*active = c != NULL && t != NULL && t->drifting && strcmp(c->state, "running") == 0;
+		*resolved = c == NULL || (t != NULL && !t->drifting);
+		if (*active && !t->seeded) {
+			heal_hms(t->drift_since, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "the agent on %s reports since %s: %s",
+			    f->node, at, t->drift_text);
+		}
+		break;
+	case PD_FIND_TASK_FAILING:
+		heal_evaluate_swarm(h, f, s, now, active, resolved);
+		break;
+	case PD_FIND_STRANDED: {
+		const struct pd_node *n = heal_node(s, f->node);
+		time_t since = heal_down_since(h, n, now);
+
+		*active = c != NULL && since != 0;
+		*resolved = c == NULL || n == NULL || n->reach == PD_REACH_UP;
+		if (*active) {
+			heal_hms(since, at, sizeof(at));
+			snprintf(f->evidence, sizeof(f->evidence), "node %s unreachable (%s) since %s: "
+			    "%s; %s of stack %s was %s there when last seen", f->node,
+			    pd_reach_name(n->reach), at, n->error, f->container, f->stack, c->state);
+		}
+		break;
+	}
+	}
+}
+
+/* ---------------------------------------------------------------- events */
+
+/* The name of event E's container: an agent names one that its engine did
+ * not know by its short id, which the snapshot may know by name. */
+static const char *
+heal_event_container(const struct pd_snapshot *s, const struct pd_event *e)
+{
+	size_t len = strlen(e->container);
+
+	if (e->kind != PD_EV_ANOMALY || len != 12 ||
+	    strspn(e->container, "0123456789abcdef") != len)
+		return e->container;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct pd_node *n = &s->nodes[i];
+
+		if (strcmp(n->name, e->node) != 0)
+			continue;
+		for (size_t k = 0; k < n->ncontainers; k++) {
+			const struct pd_container *c = &s->containers[n->first_container + k];
+
+			if (strncmp(c->id, e->container, len) == 0 && c->name[0] != '\0')
+				return c->name;
+		}
+	}
+	return e->container;
+}
+
+/* Whether agent event E is an anomaly that the policy makes a finding of. */
+static int
+heal_is_anomaly(const struct heal *h, const struct pd_event *e)
+{
+	if (e->kind != PD_EV_ANOMALY || (strcmp(e->action, "signal") != 0 &&
+	    strcmp(e->action, "exec") != 0 && strcmp(e->action, "ptrace") != 0))
+		return 0;
+	if (strcmp(e->severity, "critical") == 0)
+		return 1;
+	return strcmp(e->severity, "warning") == 0 && !h->inv->heal.anomaly_critical_only;
+}
+
+/* Feed agent event E (anomaly, drift) to track T. */
+static void
+heal_agent_event(struct heal *h, struct heal_track *t, const struct pd_event *e)
+{
+	if (t->seeded) {
+		t->seeded = 0;
+		t->anomaly_sev[0] = '\0';
+	}
+	if (heal_is_anomaly(h, e)) {
+		if (t->anomalies == 0)
+			t->anomaly_first = e->time;
+		t->anomalies++;
+		if (e->time >= t->anomaly_last)
+			t->anomaly_last = e->time;
+		if (t->anomaly_sev[0] == '\0' || strcmp(e->severity, "critical") == 0) {
+			snprintf(t->anomaly_sev, sizeof(t->anomaly_sev), "%s", e->severity);
+			snprintf(t->anomaly_text, sizeof(t->anomaly_text), "%s", e->text);
+		}
+	} else if (e->kind == PD_EV_ANOMALY && strcmp(e->action, "drift") == 0) {
+		if (!t->drifting)
+			t->drift_since = e->time;
+		t->drifting = 1;
+		snprintf(t->drift_text, sizeof(t->drift_text), "%s", e->text);
+	} else if (e->kind == PD_EV_ANOMALY && strcmp(e->action, "drift_resolved") == 0) {
+		t->drifting = 0;
+	}
+}
+
+/* Feed the events newer than the last tick to the tracks and the jobs. */
+void
+heal_events(struct heal *h, const struct pd_snapshot *s)
+{
+	uint64_t top = h->last_seq;
+
+	for (size_t k = s->nevents; k-- > 0;) {
+		const struct pd_event *e = &s->events[k];
+		struct heal_track *t;
+		const char *name;
+
+		if (e->seq <= h->last_seq || e->kind == PD_EV_NODE || e->container[0] == '\0') {
+			if (e->seq > top)
+				top = e->seq;
+			continue;
+		}
+		if (e->seq > top)
+			top = e->seq;
+		name = heal_event_container(s, e);
+		t = heal_track_get(h, e->node, name, 1);
+		if (t != NULL && e->kind == PD_EV_ANOMALY) {
+			heal_agent_event(h, t, e);
+		} else if (t != NULL && strcmp(e->action, "die") == 0) {
+			heal_ring_push(&t->dies, e->time);
+			if (strncmp(e->text, "exit code ", 10) == 0)
+				t->last_exit = (int)strtol(e->text + 10, NULL, 10);
+		} else if (t != NULL && strcmp(e->action, "oom") == 0) {
+			heal_ring_push(&t->ooms, e->time);
+		}
+		heal_jobs_event(h, e, name);
+	}
+	h->last_seq = top;
+}
+
+/* ---------------------------------------------------------------- detectors */
+
+/* The last output of container NAME's healthcheck (inspect), made one line. */
+static void
+heal_health_output(struct engine *e, const char *name, char *out, size_t len)
+{
+	struct engine_reply rep;
+	char path[400], *enc;
+	cJSON *j, *log, *last, *o;
+
+	out[0] = '\0';
+	if (e == NULL)
+		return;
+	enc = curl_easy_escape(NULL, name, 0);
+	snprintf(path, sizeof(path), "/containers/%s/json", enc != NULL ? enc : "");
+	curl_free(enc);
+	if (engine_call(e, "GET", path, NULL, &rep) == 0 && rep.body.data != NULL &&
+	    (j = cJSON_Parse(rep.body.data)) != NULL) {
+		log = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(j, "State"), "Health"), "Log");
+		last = cJSON_GetArrayItem(log, cJSON_GetArraySize(log) - 1);
+		o = cJSON_GetObjectItemCaseSensitive(last, "Output");
+		if (cJSON_IsString(o)) {
+			size_t k = 0;
+
+			/* Keep it one line; pd_sanitize makes the rest safe on output. */
+			for (const char *p = o->valuestring; *p != '\0' && k + 1 < len; p++)
+				out[k++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
+			while (k > 0 && out[k - 1] == ' ')
+				k--;
+			out[k] = '\0';
+		}
+		cJSON_Delete(j);
+	}
+	engine_reply_free(&rep);
+}
+
+/* Open findings for what the snapshot shows now. */
+void
+heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
+{
+	char stack[PD_NAME_LEN], service[PD_NAME_LEN], out[PD_LINE_LEN], ev[PD_ERROR_LEN];
+
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct pd_node *n = &s->nodes[i];
+		int ix = heal_inv_index(h, n->name);
+
+		if (ix >= 0) {
+			if (n->reach == PD_REACH_DOWN || n->reach == PD_REACH_STALE) {
+				if (h->down_since[ix] == 0)
+					h->down_since[ix] = now;
+			} else {
+				h->down_since[ix] = 0;
+			}
+			if (heal_down_since(h, n, now) != 0 &&
+			    heal_fnd_find(h, PD_FIND_NODE_DOWN, n->name, "") == NULL)
+				heal_fnd_open(h, PD_FIND_NODE_DOWN, n->name, "", "", "",
+				    "unreachable", now);
+		}
+		for (size_t k = 0; k < n->ncontainers; k++) {
+			const struct pd_container *c = &s->containers[n->first_container + k];
+			struct heal_track *t;
+			int is_stack, active, resolved;
+
+			if (c->name[0] == '\0' || strcmp(c->id, n->agent) == 0)
+				continue;
+			is_stack = heal_split_name(c->name, h->stacks, h->nstacks, stack,
+			    sizeof(stack), service, sizeof(service));
+			if (!is_stack) {
+				char base[PD_NAME_LEN], *dot;
+
+				stack[0] = service[0] = '\0';
+				/* A stack's set-aside container ("NAME.rREV") is none of ours. */
+				snprintf(base, sizeof(base), "%s", c->name);
+				dot = strrchr(base, '.');
+				if (dot != NULL && dot[1] == 'r') {
+					*dot = '\0';
+					if (heal_split_name(base, h->stacks, h->nstacks, ev, sizeof(ev), out,
+					    sizeof(out)))
+						continue;
+				}
+			}
+			t = heal_track_get(h, n->name, c->name, 1);
+			if (t == NULL || heal_moving_to(h, n->name, c->name))
+				continue;
+			t->seen = now;
+			if (strcmp(c->state, "exited") == 0) {
+				if (t->exited_since == 0)
+					t->exited_since = now;
+			} else {
+				t->exited_since = 0;
+			}
+			if (heal_is_task(s, c))
+				goto agent_findings;
+			heal_cond_crash(h, c, t, now, &active, &resolved);
+			if (active && heal_fnd_find(h, PD_FIND_CRASH_LOOP, n->name, c->name) == NULL) {
+				struct heal_fnd *cl = heal_fnd_open(h, PD_FIND_CRASH_LOOP, n->name,
+				    c->name, stack, service, "crash loop", now);
+				struct heal_fnd *uh = heal_fnd_find(h, PD_FIND_UNHEALTHY, n->name, c->name);
+
+				/* Failing checks before the exits were the same trouble. */
+				if (cl != NULL && uh != NULL)
+					heal_fnd_supersede(h, uh, cl->id, now);
+			}
+			if (is_stack && strcmp(c->state, "exited") == 0 && c->exit_code != 0 &&
+			    now - t->exited_since >= HEAL_EXITED_GRACE &&
+			    heal_fnd_find(h, PD_FIND_CRASH_LOOP, n->name, c->name) == NULL &&
+			    heal_fnd_find(h, PD_FIND_OOM, n->name, c->name) == NULL &&
+			    heal_fnd_find(h, PD_FIND_EXITED, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_EXITED, n->name, c->name, stack, service,
+				    "exited", now);
+			if (heal_ring_last(&t->ooms) != 0 &&
+			    (double)(now - heal_ring_last(&t->ooms)) < h->tm.oom_window &&
+			    heal_fnd_find(h, PD_FIND_OOM, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_OOM, n->name, c->name, stack, service, "oom", now);
+			if (c->health == PD_HEALTH_UNHEALTHY && strcmp(c->state, "running") == 0 &&
+			    heal_fnd_find(h, PD_FIND_CRASH_LOOP, n->name, c->name) == NULL &&
+			    heal_fnd_find(h, PD_FIND_UNHEALTHY, n->name, c->name) == NULL) {
+				char at[16];
+
+				heal_health_output(heal_engine(h, n->name), c->name, out, sizeof(out));
+				heal_hms(now, at, sizeof(at));
+				snprintf(ev, sizeof(ev), "unhealthy since %s; last check: %s", at,
+				    out[0] ? out : "(no output)");
+				heal_fnd_open(h, PD_FIND_UNHEALTHY, n->name, c->name, stack, service, ev,
+				    now);
+			}
+agent_findings:
+			if (t->anomalies > 0 && strcmp(c->state, "paused") != 0 &&
+			    heal_fnd_find(h, PD_FIND_ANOMALY, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_ANOMALY, n->name, c->name, stack, service,
+				    t->anomaly_text, now);
+			if (t->drifting && heal_fnd_find(h, PD_FIND_DRIFT, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_DRIFT, n->name, c->name, stack, service,
+				    t->drift_text, now);
+			if (is_stack && heal_down_since(h, n, now) != 0 &&
+			    heal_fnd_find(h, PD_FIND_STRANDED, n->name, c->name) == NULL)
+				heal_fnd_open(h, PD_FIND_STRANDED, n->name, c->name, stack, service,
+				    "its node is unreachable", now);
+		}
+	}
+}
+
+/* Findings from the deploy records: nodes whose pull failed lately. */
+void
+heal_detect_pulls(struct heal *h, time_t now)
+{
+	struct store_heal_pull rows[16];
+	struct {
+		char node[PD_NAME_LEN], stack[PD_NAME_LEN], ev[PD_ERROR_LEN];
+	} found[16];
+	size_t n = 0, nrows;
+
+	if (now - h->pulls_at < 10)
+		return;
+	h->pulls_at = now;
+	/* Each failed pull makes one finding: one that closed does not come back. */
+	nrows = store_heal_failed_pulls(h->st, h->pulls_seen > now - HEAL_PULL_RECENT ?
+	    h->pulls_seen : now - HEAL_PULL_RECENT, rows, 16);
+	for (size_t i = 0; i < nrows; i++) {
+		char at[16];
+
+		if (rows[i].updated > h->pulls_seen)
+			h->pulls_seen = rows[i].updated;
+
+		heal_hms(rows[i].updated, at, sizeof(at));
+		snprintf(found[n].stack, sizeof(found[n].stack), "%s", rows[i].stack);
+		snprintf(found[n].node, sizeof(found[n].node), "%s", rows[i].node);
+		snprintf(found[n].ev, sizeof(found[n].ev), "deploy #%lld of stack %s could not "
+		    "pull at %s: %s", (long long)rows[i].deploy, rows[i].stack, at, rows[i].error);
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (size_t k = 0; k < h->nfnds; k++)
+			seen |= h->fnds[k].kind == PD_FIND_PULL_FAILED &&
+			    strcmp(h->fnds[k].node, found[i].node) == 0 &&
+			    strcmp(h->fnds[k].stack, found[i].stack) == 0;
+		if (!seen)
+			heal_fnd_open(h, PD_FIND_PULL_FAILED, found[i].node, "", found[i].stack, "",
+			    found[i].ev, now);
+	}
+}

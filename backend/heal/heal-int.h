@@ -1,0 +1,232 @@
+/* heal-int.h: what the self-healer's files share — the healer's state and
+ * the calls one stage makes into another.
+ *
+ *   heal.c        the thread (lease, tick), the public heal_* calls, and
+ *                 the lookups every stage uses;
+ *   detect.c      events and samples -> findings with their evidence;
+ *   propose.c     findings -> proposals along their ladders;
+ *   execute.c     approved proposals -> actions -> verification;
+ *   heal-swarm.c  the same three stages for Swarm services.
+ *
+ * Not a public header: only the files of backend/heal/ include it (the
+ * unit tests reach the pure logic through heal.h).  Everything here runs
+ * on the detector thread, except the workers of execute.c, which share
+ * only struct heal_job's result fields with it, under heal.lock. */
+#ifndef PLANTDECK_HEAL_INT_H
+#define PLANTDECK_HEAL_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "backend/backend.h"
+#include "backend/heal/heal.h"
+
+struct engine;
+struct store;
+
+/* Built with -DUNITTEST, the pure logic is reachable from the tests (and
+ * heal.h declares it); otherwise it is static and declared here. */
+#ifdef UNITTEST
+#define STATIC
+#else
+#define STATIC static
+#define HEAL_RING 32
+struct heal_ring {
+	time_t t[HEAL_RING];
+	size_t n, head;
+};
+struct heal_hyst {
+	int open;
+	int quiet;
+	time_t quiet_since;
+};
+enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSED };
+#endif
+
+#define HEAL_TICK_MS 1000
+#define HEAL_LEASE_DEAD 10          /* s: a lease not renewed for longer is free */
+#define HEAL_MAX_JOBS 8
+#define HEAL_EXITED_GRACE 10        /* s exited before "exited non-zero" is a finding */
+#define HEAL_PULL_RECENT 600        /* s a failed pull stays a finding's evidence */
+#define HEAL_LABEL_STACK "io.plantdeck.stack"
+
+#define HEAL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A container the detectors follow. */
+struct heal_track {
+	char node[PD_NAME_LEN];
+	char name[PD_NAME_LEN];
+	struct heal_ring dies, ooms;
+	int last_exit;
+	time_t exited_since;
+	time_t seen;
+	/* From the node's agent: anomalies since the last anomaly finding closed. */
+	time_t anomaly_first, anomaly_last;
+	int anomalies;
+	char anomaly_sev[12];          /* the worst seen */
+	char anomaly_text[PD_EVENT_TEXT_LEN];
+	/* From the node's agent: a limit drifted (until drift_resolved). */
+	int drifting;
+	time_t drift_since;
+	char drift_text[PD_EVENT_TEXT_LEN];
+	int seeded;                    /* set from the database, no event since */
+};
+
+/* An open finding, as the detector thread keeps it. */
+struct heal_fnd {
+	int64_t id;
+	enum pd_finding_kind kind;
+	char node[PD_NAME_LEN];
+	char container[PD_NAME_LEN];
+	char stack[PD_NAME_LEN];
+	char service[PD_NAME_LEN];
+	struct heal_hyst hy;
+	int active;                  /* this tick */
+	int count;
+	int stage;                   /* ladder index of the next proposal */
+	int64_t live;                /* its proposal that is not over, 0 none */
+	int blocked;                 /* rejected, or no stage left: nothing until it closes */
+	char evidence[PD_ERROR_LEN];
+};
+
+/* An approved proposal being carried out and verified. */
+struct heal_job {
+	struct heal *h;
+	struct pd_proposal p;        /* as claimed */
+	pthread_t th;
+	int done, ok;                /* under h->lock */
+	char result[PD_ERROR_LEN];
+	char node_after[PD_NAME_LEN];
+	int verifying;
+	time_t done_at, until;
+	int failed_early;
+	char fail_text[PD_ERROR_LEN];
+};
+
+struct heal {
+	struct backend_config cfg;
+	char db_path[4096];
+	const struct inventory *inv;
+	struct fleet *fleet;
+	struct rollouts *ro;
+	struct heal_timing tm;
+	struct store *st;
+	pthread_mutex_t lock;
+	pthread_t th;
+	int running, stop;
+	char me[192];                /* the lease holder's name: "HOST pid N" */
+	char actor[224];             /* for the audit: "heal on HOST pid N" */
+	int leader;
+	uint64_t last_seq;
+	struct heal_track *tracks;
+	size_t ntracks;
+	struct heal_fnd *fnds;
+	size_t nfnds;
+	time_t *down_since;          /* per inventory node */
+	struct engine **engines;     /* per inventory node, for the detector thread */
+	char **stacks;
+	size_t nstacks;
+	time_t stacks_at, pulls_at;
+	time_t pulls_seen;           /* failed pulls up to here are findings already */
+	struct heal_job *jobs[HEAL_MAX_JOBS];
+};
+
+/* ---- heal.c: lookups every stage uses */
+
+/* The container NAME of NODE in S, or NULL. */
+const struct pd_container *heal_container(const struct pd_snapshot *s, const char *node,
+    const char *name);
+/* The node NAME in S, or NULL. */
+const struct pd_node *heal_node(const struct pd_snapshot *s, const char *name);
+/* T as "12:03:04Z". */
+void heal_hms(time_t t, char *out, size_t len);
+/* The inventory index of NODE, or -1. */
+int heal_inv_index(const struct heal *h, const char *node);
+/* An engine for NODE (created on first use), or NULL.  Detector thread only. */
+struct engine *heal_engine(struct heal *h, const char *node);
+
+/* ---- detect.c: events and samples -> findings */
+
+/* How many of R's times lie in (NOW - WINDOW, NOW]. */
+int heal_ring_count(const struct heal_ring *r, time_t now, double window);
+/* One tick of a finding's hysteresis (see detect.c). */
+enum heal_edge heal_hyst_step(struct heal_hyst *h, int active, int resolved, time_t now,
+    double clear_after);
+/* The track of container NAME on NODE (made when CREATE), or NULL. */
+struct heal_track *heal_track_get(struct heal *h, const char *node, const char *name,
+    int create);
+/* The open finding of KIND on NODE's CONTAINER, or NULL. */
+struct heal_fnd *heal_fnd_find(struct heal *h, enum pd_finding_kind kind, const char *node,
+    const char *container);
+/* The open finding ID, or NULL. */
+struct heal_fnd *heal_fnd_by_id(struct heal *h, int64_t id);
+/* Record a new open finding; NULL when it cannot be. */
+struct heal_fnd *heal_fnd_open(struct heal *h, enum pd_finding_kind kind, const char *node,
+    const char *container, const char *stack, const char *service, const char *evidence,
+    time_t now);
+/* Write F's evidence, count and last_seen. */
+void heal_fnd_save(struct heal *h, const struct heal_fnd *f, time_t now);
+/* Close finding F (it stayed resolved), expiring a pending proposal; the
+ * last finding moves to F's place. */
+void heal_fnd_close(struct heal *h, struct heal_fnd *f, time_t now);
+/* Close finding F because finding BY covers it (unless a job works on it). */
+void heal_fnd_supersede(struct heal *h, struct heal_fnd *f, int64_t by, time_t now);
+/* Evaluate finding F on snapshot S: active/resolved, and its evidence. */
+void heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, time_t now,
+    int *active, int *resolved);
+/* Feed the events newer than the last tick to the tracks and the jobs. */
+void heal_events(struct heal *h, const struct pd_snapshot *s);
+/* Open findings for what the snapshot shows now. */
+void heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now);
+/* Findings from the deploy records: nodes whose pull failed lately. */
+void heal_detect_pulls(struct heal *h, time_t now);
+
+/* ---- propose.c: findings -> proposals */
+
+/* One line naming a proposal's target, for the audit and the log. */
+void heal_target(const struct pd_proposal *p, char *out, size_t len);
+/* The kept revision of STACK before its current one (*CURRENT); 0 when none. */
+int heal_previous_revision(struct heal *h, const char *stack, int *current);
+/* P for ACTION on finding F: its target and evidence, the rest empty. */
+void heal_proposal_init(const struct heal_fnd *f, enum pd_heal_action action,
+    struct pd_proposal *p);
+/* Hysteresis, expiry and new proposals of every open finding. */
+void heal_findings_tick(struct heal *h, const struct pd_snapshot *s, time_t now);
+
+/* ---- execute.c: approved proposals -> actions -> verification */
+
+/* Whether an action in flight moves container NAME onto NODE. */
+int heal_moving_to(const struct heal *h, const char *node, const char *name);
+/* Event E of container NAME, seen while jobs verify: fail those it shows did not help. */
+void heal_jobs_event(struct heal *h, const struct pd_event *e, const char *name);
+/* End job slot J with STATE and RESULT. */
+void heal_job_end(struct heal *h, size_t j, const char *state, const char *result, time_t now);
+/* Finished workers start verifying; verifications end. */
+void heal_jobs_tick(struct heal *h, const struct pd_snapshot *s, time_t now);
+/* Remove stacks moved off unreachable nodes once those answer again. */
+void heal_cleanups_tick(struct heal *h, const struct pd_snapshot *s, time_t now);
+/* Claim approved proposals and start their workers. */
+void heal_claim(struct heal *h, time_t now);
+
+/* ---- heal-swarm.c: the same stages for Swarm services */
+
+/* Whether container C is a Swarm task's (its service is judged instead). */
+int heal_is_task(const struct pd_snapshot *s, const struct pd_container *c);
+/* Open task_failing findings. */
+void heal_detect_swarm(struct heal *h, const struct pd_snapshot *s, time_t now);
+/* heal_evaluate for a task_failing finding. */
+void heal_evaluate_swarm(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s,
+    time_t now, int *active, int *resolved);
+/* Fill P for ACTION on task_failing finding F; 1 when it applies now, else 0. */
+int heal_prepare_swarm(struct heal *h, const struct heal_fnd *f, const struct pd_snapshot *s,
+    enum pd_heal_action action, struct pd_proposal *p);
+/* Carry out P, a task_failing proposal, through the swarm's managers: 0
+ * with RES, -1 with ERR. */
+int heal_swarm_act(struct heal *h, const struct pd_proposal *p, char *res, size_t reslen,
+    char *err, size_t errlen);
+/* Verify the swarm action of job slot J (ends it when judged). */
+void heal_verify_swarm(struct heal *h, size_t j, const struct pd_snapshot *s, time_t now);
+
+#endif

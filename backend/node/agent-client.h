@@ -1,0 +1,26 @@
+/* agent-client.h: the client that reaches the plantdeck agent of a remote
+ * node, through that node's Engine API (doc/agent.md).
+ *
+ * The agent (agent.c) runs in a container labelled io.plantdeck.agent=1 on
+ * its node; a request line is an exec of `plantdeck agent --request LINE`
+ * in that container, and its answer the last JSON line the exec printed.
+ * Used by `plantdeck agent --node` (cli/agent.c, through backend.h) and by
+ * the self-healer's reapply (backend/heal/execute.c).  The fleet follows
+ * the agents' output on its own, through their logs stream (fleet.c). */
+#ifndef PLANTDECK_AGENT_CLIENT_H
+#define PLANTDECK_AGENT_CLIENT_H
+
+#include <stddef.h>
+
+#include "backend/backend.h"
+
+/* Send request LINE (as agent_command takes it) to the agent container of
+ * node NODE (NULL: the inventory's one node) through the Engine API: an exec
+ * of `plantdeck agent --request LINE` in the container labelled
+ * io.plantdeck.agent=1.  Refused under CFG->read_only.  0 with *OUT, the
+ * answer line (JSON, to free), or -1 with ERR.  (Also declared in
+ * backend.h, for the front ends.) */
+int agent_remote_request(const struct backend_config *cfg, const char *node, const char *line,
+    char **out, char *err, size_t errlen);
+
+#endif
