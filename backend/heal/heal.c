@@ -50,6 +50,8 @@
 #include "backend/heal/heal.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/model/model.h"
+#include "backend/node/node.h"
 #include "backend/base/thread.h"
 #include "backend/deploy/rollout.h"
 #include "backend/store/store.h"
@@ -162,70 +164,7 @@ struct heal {
 	struct heal_job *jobs[HEAL_MAX_JOBS];
 };
 
-/* ---------------------------------------------------------------- names */
-
-static const char *const heal_kind_names[] = {
-	[PD_FIND_CRASH_LOOP] = "crash_loop",
-	[PD_FIND_EXITED] = "exited",
-	[PD_FIND_OOM] = "oom",
-	[PD_FIND_UNHEALTHY] = "unhealthy",
-	[PD_FIND_NODE_DOWN] = "node_down",
-	[PD_FIND_PULL_FAILED] = "pull_failed",
-	[PD_FIND_ANOMALY] = "anomaly",
-	[PD_FIND_DRIFT] = "drift",
-	[PD_FIND_STRANDED] = "stranded",
-	[PD_FIND_TASK_FAILING] = "task_failing",
-};
-
-static const char *const heal_action_names[] = {
-	[PD_HEAL_RESTART] = "restart",
-	[PD_HEAL_RESCHEDULE] = "reschedule",
-	[PD_HEAL_ROLLBACK] = "rollback",
-	[PD_HEAL_MEMORY] = "memory",
-	[PD_HEAL_QUARANTINE] = "quarantine",
-	[PD_HEAL_REAPPLY] = "reapply",
-};
-
-static const char *const heal_state_names[] = {
-	[PD_PROP_PENDING] = "pending",
-	[PD_PROP_APPROVED] = "approved",
-	[PD_PROP_EXECUTING] = "executing",
-	[PD_PROP_VERIFYING] = "verifying",
-	[PD_PROP_SUCCEEDED] = "succeeded",
-	[PD_PROP_FAILED] = "failed",
-	[PD_PROP_REJECTED] = "rejected",
-	[PD_PROP_EXPIRED] = "expired",
-};
-
 #define HEAL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-const char *
-pd_finding_kind_name(enum pd_finding_kind k)
-{
-	return (size_t)k < HEAL_NELEM(heal_kind_names) ? heal_kind_names[k] : "unknown";
-}
-
-const char *
-pd_heal_action_name(enum pd_heal_action a)
-{
-	return (size_t)a < HEAL_NELEM(heal_action_names) ? heal_action_names[a] : "unknown";
-}
-
-const char *
-pd_proposal_state_name(enum pd_proposal_state s)
-{
-	return (size_t)s < HEAL_NELEM(heal_state_names) ? heal_state_names[s] : "unknown";
-}
-
-/* The index of NAME in NAMES, or 0. */
-static int
-heal_index(const char *const *names, size_t n, const char *name)
-{
-	for (size_t i = 0; name != NULL && i < n; i++)
-		if (names[i] != NULL && strcmp(names[i], name) == 0)
-			return (int)i;
-	return 0;
-}
 
 /* ---------------------------------------------------------------- pure logic */
 
@@ -567,10 +506,10 @@ heal_proposal_row(sqlite3_stmt *q, struct pd_proposal *p)
 	memset(p, 0, sizeof(*p));
 	p->id = sqlite3_column_int64(q, 0);
 	p->finding = sqlite3_column_int64(q, 1);
-	p->kind = heal_index(heal_kind_names, HEAL_NELEM(heal_kind_names), heal_col(q, 2));
+	p->kind = pd_finding_kind_from_name(heal_col(q, 2));
 	p->stage = sqlite3_column_int(q, 3);
-	p->action = heal_index(heal_action_names, HEAL_NELEM(heal_action_names), heal_col(q, 4));
-	p->state = heal_index(heal_state_names, HEAL_NELEM(heal_state_names), heal_col(q, 5));
+	p->action = pd_heal_action_from_name(heal_col(q, 4));
+	p->state = pd_proposal_state_from_name(heal_col(q, 5));
 	snprintf(p->node, sizeof(p->node), "%s", heal_col(q, 6));
 	snprintf(p->container, sizeof(p->container), "%s", heal_col(q, 7));
 	snprintf(p->stack, sizeof(p->stack), "%s", heal_col(q, 8));
@@ -2893,7 +2832,7 @@ heal_load(struct heal *h, time_t now)
 		f = &h->fnds[h->nfnds++];
 		memset(f, 0, sizeof(*f));
 		f->id = sqlite3_column_int64(q, 0);
-		f->kind = heal_index(heal_kind_names, HEAL_NELEM(heal_kind_names), heal_col(q, 1));
+		f->kind = pd_finding_kind_from_name(heal_col(q, 1));
 		snprintf(f->node, sizeof(f->node), "%s", heal_col(q, 2));
 		snprintf(f->container, sizeof(f->container), "%s", heal_col(q, 3));
 		snprintf(f->stack, sizeof(f->stack), "%s", heal_col(q, 4));
@@ -3144,7 +3083,7 @@ heal_findings(struct heal *h, int all, struct pd_finding **out, size_t *n, char 
 		f = &v[len++];
 		memset(f, 0, sizeof(*f));
 		f->id = sqlite3_column_int64(q, 0);
-		f->kind = heal_index(heal_kind_names, HEAL_NELEM(heal_kind_names), heal_col(q, 1));
+		f->kind = pd_finding_kind_from_name(heal_col(q, 1));
 		snprintf(f->node, sizeof(f->node), "%s", heal_col(q, 2));
 		snprintf(f->container, sizeof(f->container), "%s", heal_col(q, 3));
 		snprintf(f->stack, sizeof(f->stack), "%s", heal_col(q, 4));

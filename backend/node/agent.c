@@ -27,12 +27,13 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "backend/backend.h"
 #include "backend/node/capture.h"
 #include "backend/node/cgroup.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/model/model.h"
+#include "backend/node/node.h"
 #include "backend/base/thread.h"
 #include "backend/node/tune.h"
 
@@ -1081,7 +1082,7 @@ agent_start(struct agent *a)
 	cJSON *j = agent_line("agent", NULL), *arr;
 	int rc;
 
-	cJSON_AddStringToObject(j, "version", backend_version());
+	cJSON_AddStringToObject(j, "version", pd_version());
 	cJSON_AddNumberToObject(j, "pid", (double)getpid());
 	cJSON_AddBoolToObject(j, "read_only", a->cfg.read_only);
 	arr = cJSON_AddArrayToObject(j, "engines");
