@@ -118,13 +118,17 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 }
 
 int
-backend_start(struct backend *b)
+backend_start(struct backend *b, char *err, size_t errlen)
 {
 	int rc = fleet_start(b->fleet);
 
 	if (rc == 0 && b->cfg.heal)
 		rc = heal_start(b->heal);
-	return rc;
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", strerror(-rc));
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -19,7 +19,27 @@
  * model and base/.
  *
  * Every string in a snapshot came from a node, or from a file a user wrote:
- * it is untrusted, and must be sanitised before it reaches a terminal. */
+ * it is untrusted, and must be sanitised before it reaches a terminal.
+ *
+ * Errors: one rule for the whole backend.
+ * - A function that can fail for a reason a person must read takes
+ *   (char *err, size_t errlen) as its last parameters and returns 0, or -1
+ *   with ERR set; one that returns a pointer returns NULL instead of -1.
+ *   ERR is one sentence, without "plantdeck:" or a newline, that names what
+ *   is at fault: "FILE:LINE:COL: message" for a file a user wrote, else the
+ *   node, container, stack, deploy or proposal.  The caller adds where it
+ *   comes from ("plantdeck: deploy: ") and prints it as it is.
+ * - When success has more than one outcome, the others are positive
+ *   (backend_tune: 1, something reads back differently; backend_audit_verify:
+ *   1, the chain is broken); -1 is still the failure.  The buffer may then
+ *   carry a reason for the positive outcome too, and is named for it (WHY,
+ *   WHO).
+ * - A function whose only failure is running out of memory returns NULL
+ *   (or -1) and takes no ERR; one that answers a question (whether, how
+ *   many, the next line) says in its comment what it returns.
+ * - Only thin wrappers of the system return 0 or -errno, and their caller
+ *   writes the sentence: opening the log file (backend_log_open, log_open)
+ *   and starting a module's thread (fleet_start, heal_start). */
 #ifndef PLANTDECK_BACKEND_H
 #define PLANTDECK_BACKEND_H
 
@@ -33,8 +53,9 @@
 /* The program's version string, e.g. "0.1.0" (pd_version()). */
 const char *backend_version(void);
 
-/* Diagnostics while a screen is up: append them to PATH (0 or -errno),
- * keep them off stderr (QUIET), and close the file. */
+/* Diagnostics while a screen is up: append them to PATH (0 or -errno, a
+ * thin wrapper: errno says why), keep them off stderr (QUIET), and close
+ * the file. */
 int backend_log_open(const char *path);
 void backend_log_quiet(int quiet);
 void backend_log_close(void);
@@ -48,8 +69,9 @@ struct backend;
 int backend_open(const struct backend_config *cfg, struct backend **out,
     char *err, size_t errlen);
 
-/* Start the io thread; 0 or -errno. */
-int backend_start(struct backend *b);
+/* Start the io thread (and, with CFG->heal, the heal detectors); 0, or -1
+ * with ERR (the system's reason, e.g. "Resource temporarily unavailable"). */
+int backend_start(struct backend *b, char *err, size_t errlen);
 
 /* A file descriptor that becomes readable when the model changed. */
 int backend_wakeup_fd(const struct backend *b);
@@ -119,12 +141,14 @@ int backend_deploy_wait(struct backend *b, int64_t id, int timeout_ms);
 /* Whether an executor of this process is running any deploy. */
 int backend_deploy_busy(struct backend *b);
 
-/* Deploy ID's journal, oldest first, one call of CB per line. */
+/* Deploy ID's journal, oldest first, one call of CB per line; 0, or -1
+ * with ERR. */
 int backend_deploy_journal(struct backend *b, int64_t id,
     void (*cb)(void *ctx, double time, const char *node, const char *step,
         const char *status, const char *detail), void *ctx, char *err, size_t errlen);
 
-/* The kept revisions of STACK (NULL: every stack), newest first. */
+/* The kept revisions of STACK (NULL: every stack), newest first, in a new
+ * array; 0, or -1 with ERR. */
 int backend_history(struct backend *b, const char *stack, struct pd_revision **out,
     size_t *n, char *err, size_t errlen);
 

@@ -655,9 +655,9 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 		fprintf(stderr, "plantdeck: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
-	rc = backend_start(b);
+	rc = backend_start(b, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", strerror(-rc));
+		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", err);
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}

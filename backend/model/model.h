@@ -8,6 +8,8 @@
  * backend/: every other backend file may include it, and it includes no
  * other backend file.  The front ends get it through backend/backend.h.
  *
+ * Errors follow the one rule written at the top of backend/backend.h.
+ *
  * Every string in these types came from a node, or from a file a user
  * wrote: it is untrusted, and must be sanitised before it reaches a
  * terminal. */

@@ -1076,7 +1076,7 @@ fail:
 }
 
 int
-agent_start(struct agent *a)
+agent_start(struct agent *a, char *err, size_t errlen)
 {
 	struct capture_config cc;
 	cJSON *j = agent_line("agent", NULL), *arr;
@@ -1110,12 +1110,16 @@ agent_start(struct agent *a)
 		cc.all_signals = a->opt.all_signals;
 		cc.report = agent_on_report;
 		cc.arg = a;
-		if (capture_start(&cc, &a->cap) != 0)
-			return -ENOMEM;
+		if (capture_start(&cc, &a->cap) != 0) {
+			snprintf(err, errlen, "%s", strerror(ENOMEM));
+			return -1;
+		}
 	}
 	rc = pd_thread_start(&a->hk, agent_housekeeping, a);
-	if (rc != 0)
-		return -rc;
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", strerror(rc));
+		return -1;
+	}
 	a->hk_running = 1;
 	return 0;
 }

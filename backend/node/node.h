@@ -6,7 +6,8 @@
  * header, so tui/ and cli/ still include backend.h alone.  The self-healer
  * calls them too, which is why they live below the facade.  They load the
  * inventory CFG names themselves (no struct backend is needed), and refuse
- * to change anything under CFG->read_only.  See doc/agent.md. */
+ * to change anything under CFG->read_only.  Errors: the rule at the top of
+ * backend/backend.h.  See doc/agent.md. */
 #ifndef PLANTDECK_NODE_H
 #define PLANTDECK_NODE_H
 
@@ -58,8 +59,9 @@ int agent_open(const struct backend_config *cfg, const struct agent_options *opt
     struct agent **out, char *err, size_t errlen);
 
 /* Start the capture and drift threads; the first lines say how capture
- * went ("unavailable: REASON" included).  0 or -errno. */
-int agent_start(struct agent *a);
+ * went ("unavailable: REASON" included).  0, or -1 with ERR (the system's
+ * reason, e.g. "Cannot allocate memory"). */
+int agent_start(struct agent *a, char *err, size_t errlen);
 
 /* A file descriptor that becomes readable when output lines are pending. */
 int agent_wakeup_fd(const struct agent *a);
