@@ -1,7 +1,11 @@
-/* backend.c: the backend's entry points that the front ends call.
+/* backend.c: the backend's entry points that the front ends call, and
+ * nothing else (backend.h).
  *
- * It turns a configuration into an inventory (file, Docker contexts or the
- * environment), narrows it with the node selector, and owns the fleet. */
+ * A struct backend owns the inventory a configuration names
+ * (inventory_for_config), the fleet, the deploys and the healer, and wires
+ * them together; every entry point forwards to the module that does the
+ * work.  The model (backend/model/) and the node-local entry points
+ * (backend/node/node.h) are implemented below it. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,7 +18,6 @@
 
 #include "backend/store/audit.h"
 #include "backend/backend.h"
-#include "backend/node/capture.h"
 #include "backend/engine/fleet.h"
 #include "backend/heal/heal.h"
 #include "backend/engine/inventory.h"
@@ -32,7 +35,7 @@ struct backend {
 const char *
 backend_version(void)
 {
-	return PACKAGE_VERSION;
+	return pd_version();
 }
 
 int
@@ -51,84 +54,6 @@ void
 backend_log_close(void)
 {
 	log_close();
-}
-
-int
-backend_capture_available(char *reason, size_t reasonlen)
-{
-	return capture_available(reason, reasonlen);
-}
-
-const char *
-pd_reach_name(enum pd_reach r)
-{
-	switch (r) {
-	case PD_REACH_CONNECTING: return "connecting";
-	case PD_REACH_UP: return "up";
-	case PD_REACH_STALE: return "stale";
-	case PD_REACH_DOWN: return "down";
-	}
-	return "unknown";
-}
-
-const char *
-pd_health_name(enum pd_health h)
-{
-	switch (h) {
-	case PD_HEALTH_NONE: return "none";
-	case PD_HEALTH_STARTING: return "starting";
-	case PD_HEALTH_HEALTHY: return "healthy";
-	case PD_HEALTH_UNHEALTHY: return "unhealthy";
-	}
-	return "unknown";
-}
-
-void
-pd_snapshot_free(struct pd_snapshot *s)
-{
-	if (s == NULL)
-		return;
-	free(s->nodes);
-	free(s->containers);
-	free(s->events);
-	free(s->swarm.nodes);
-	free(s->swarm.services);
-	free(s->swarm.tasks);
-	free(s);
-}
-
-int
-inventory_for_config(const struct backend_config *cfg, struct inventory **out, char *err,
-    size_t errlen)
-{
-	struct inv_selector *sel;
-	size_t kept;
-	int rc;
-
-	*out = NULL;
-	if (cfg->inventory_path != NULL)
-		rc = inventory_load(cfg->inventory_path, out, err, errlen);
-	else if (cfg->context != NULL)
-		rc = inventory_from_contexts(NULL, strcmp(cfg->context, "*") == 0 ? NULL :
-		    cfg->context, out, err, errlen);
-	else
-		rc = inventory_from_env(out, err, errlen);
-	if (rc != 0 || cfg->selector == NULL)
-		return rc;
-	if (inventory_selector_parse(cfg->selector, &sel, err, errlen) != 0)
-		goto fail;
-	kept = inventory_filter(*out, sel);
-	inventory_selector_free(sel);
-	if (kept == 0) {
-		snprintf(err, errlen, "--nodes '%s': no node of %s matches", cfg->selector,
-		    (*out)->source);
-		goto fail;
-	}
-	return 0;
-fail:
-	inventory_free(*out);
-	*out = NULL;
-	return -1;
 }
 
 /* Wake the front end: a deploy changed.  (The fleet's wakeup fd is an
@@ -192,20 +117,18 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 	return 0;
 }
 
-size_t
-backend_node_count(const struct backend *b)
-{
-	return b->inv->nnodes;
-}
-
 int
-backend_start(struct backend *b)
+backend_start(struct backend *b, char *err, size_t errlen)
 {
 	int rc = fleet_start(b->fleet);
 
 	if (rc == 0 && b->cfg.heal)
 		rc = heal_start(b->heal);
-	return rc;
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", strerror(-rc));
+		return -1;
+	}
+	return 0;
 }
 
 int

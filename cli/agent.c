@@ -250,9 +250,9 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		fprintf(stderr, "plantdeck: agent: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
-	rc = agent_start(a);
+	rc = agent_start(a, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "plantdeck: agent: cannot start: %s\n", strerror(-rc));
+		fprintf(stderr, "plantdeck: agent: cannot start: %s\n", err);
 		agent_close(a);
 		return CLI_EXIT_FAIL;
 	}

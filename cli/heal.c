@@ -404,9 +404,9 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 	cli_catch_signals();
 	if (backend_read_only(b))
 		printf("read-only: the detectors do not run here; showing the queue\n");
-	rc = backend_start(b);
+	rc = backend_start(b, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "plantdeck: heal watch: cannot start: %s\n", strerror(-rc));
+		fprintf(stderr, "plantdeck: heal watch: cannot start: %s\n", err);
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}

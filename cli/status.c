@@ -560,6 +560,7 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct backend_config cfg = { 0 };
+	char err[512];
 	struct backend *b;
 	struct pd_snapshot *s;
 	int opt, json = 0, watch = 0, containers = 1, rc;
@@ -607,9 +608,9 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 
 	if ((rc = cli_backend_open(g, &cfg, NULL, &b)) != CLI_EXIT_OK)
 		return rc;
-	rc = backend_start(b);
+	rc = backend_start(b, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", strerror(-rc));
+		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", err);
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}

@@ -14,8 +14,8 @@
 
 #include <curl/curl.h>
 
-#include "backend/backend.h"
 #include "backend/engine/inventory.h"
+#include "backend/model/model.h"
 #include "backend/deploy/rollout.h"
 #include "backend/engine/swarm.h"
 

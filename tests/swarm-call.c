@@ -13,9 +13,9 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "backend/backend.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
+#include "backend/model/model.h"
 #include "backend/engine/swarm.h"
 
 /* Seconds on the monotonic clock. */

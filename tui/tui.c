@@ -646,7 +646,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	struct pollfd pfd[3] = { { 0 } };
 	double last_frame = 0, wait;
 	int quit = 0, ch, rc;
-	char drain[64];
+	char drain[64], err[PD_ERROR_LEN];
 	const char *cs;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -673,10 +673,10 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		return 1;
 	}
 	backend_log_quiet(1);
-	rc = backend_start(b);
+	rc = backend_start(b, err, sizeof(err));
 	if (rc != 0) {
 		backend_log_quiet(0);
-		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", strerror(-rc));
+		fprintf(stderr, "plantdeck: cannot start the backend: %s\n", err);
 		free(t);
 		return 1;
 	}

@@ -15,7 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 #include "backend/deploy/compose.h"
 
 struct engine;

@@ -1790,20 +1790,6 @@ rollouts_free(struct rollouts *ro)
 	free(ro);
 }
 
-void
-pd_plan_free(struct pd_plan *p)
-{
-	if (p == NULL)
-		return;
-	compose_free(p->priv);
-	free(p->services);
-	free(p->nodes);
-	for (size_t i = 0; i < p->nwarnings; i++)
-		free(p->warnings[i]);
-	free(p->warnings);
-	free(p);
-}
-
 /* A stack keeps its target: the containers of one and the services of the
  * other would run side by side.  0, or -1 with ERR when the current
  * revision of P's stack has another target than STACK. */
@@ -1840,6 +1826,13 @@ ro_secs(char *out, size_t len, double s)
 		snprintf(out, len, "%gs", s);
 }
 
+/* Free a plan's parsed stack (its priv_free, called by pd_plan_free). */
+static void
+ro_plan_stack_free(void *priv)
+{
+	compose_free(priv);
+}
+
 int
 rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct pd_plan **out,
     char *err, size_t errlen)
@@ -1872,6 +1865,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 		goto oom;
 	*out = p;
 	p->priv = stack;
+	p->priv_free = ro_plan_stack_free;
 	snprintf(p->file, sizeof(p->file), "%s", file);
 	snprintf(p->stack, sizeof(p->stack), "%s", stack->name);
 	p->services = calloc(stack->nservices, sizeof(*p->services));

@@ -6,7 +6,7 @@
 #ifndef PLANTDECK_ROLLOUT_H
 #define PLANTDECK_ROLLOUT_H
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 struct inventory;
 struct rollouts;

@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 struct inventory;
 struct fleet;

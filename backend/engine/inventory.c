@@ -2150,3 +2150,39 @@ inventory_selector_match(const struct inv_selector *sel, const struct inv_node *
 	}
 	return 0;
 }
+
+/* ---------------------------------------------------------------- configuration */
+
+int
+inventory_for_config(const struct backend_config *cfg, struct inventory **out, char *err,
+    size_t errlen)
+{
+	struct inv_selector *sel;
+	size_t kept;
+	int rc;
+
+	*out = NULL;
+	if (cfg->inventory_path != NULL)
+		rc = inventory_load(cfg->inventory_path, out, err, errlen);
+	else if (cfg->context != NULL)
+		rc = inventory_from_contexts(NULL, strcmp(cfg->context, "*") == 0 ? NULL :
+		    cfg->context, out, err, errlen);
+	else
+		rc = inventory_from_env(out, err, errlen);
+	if (rc != 0 || cfg->selector == NULL)
+		return rc;
+	if (inventory_selector_parse(cfg->selector, &sel, err, errlen) != 0)
+		goto fail;
+	kept = inventory_filter(*out, sel);
+	inventory_selector_free(sel);
+	if (kept == 0) {
+		snprintf(err, errlen, "--nodes '%s': no node of %s matches", cfg->selector,
+		    (*out)->source);
+		goto fail;
+	}
+	return 0;
+fail:
+	inventory_free(*out);
+	*out = NULL;
+	return -1;
+}

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "backend/model/model.h"
+
 struct inv_label {
 	char *key;
 	char *value;
@@ -113,11 +115,10 @@ void inventory_selector_free(struct inv_selector *sel);
 /* Keep only the nodes of INV that SEL matches, in order; returns how many. */
 size_t inventory_filter(struct inventory *inv, const struct inv_selector *sel);
 
-struct backend_config;
-
 /* The inventory a backend configuration names (file, contexts or the
- * environment), narrowed by its selector; -1 with ERR when it cannot be
- * loaded or the selector leaves no node. */
+ * environment), narrowed by its selector: what backend_open, the tuner and
+ * the agent load.  0, or -1 with ERR when it cannot be loaded or the
+ * selector leaves no node. */
 int inventory_for_config(const struct backend_config *cfg, struct inventory **out,
     char *err, size_t errlen);
 

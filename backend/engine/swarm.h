@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 #include "backend/engine/engine.h"
 
 struct inventory;

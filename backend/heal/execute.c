@@ -30,7 +30,7 @@
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/heal/heal-int.h"
-#include "backend/node/agent-client.h"
+#include "backend/node/node.h"
 #include "backend/store/audit.h"
 #include "backend/store/store-heal.h"
 

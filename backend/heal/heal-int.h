@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 #include "backend/heal/heal.h"
 
 struct engine;

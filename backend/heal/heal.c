@@ -57,61 +57,6 @@
 /* Messages are cut to their fixed-size buffers on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-/* ---------------------------------------------------------------- names */
-
-static const char *const heal_kind_names[] = {
-	[PD_FIND_CRASH_LOOP] = "crash_loop",
-	[PD_FIND_EXITED] = "exited",
-	[PD_FIND_OOM] = "oom",
-	[PD_FIND_UNHEALTHY] = "unhealthy",
-	[PD_FIND_NODE_DOWN] = "node_down",
-	[PD_FIND_PULL_FAILED] = "pull_failed",
-	[PD_FIND_ANOMALY] = "anomaly",
-	[PD_FIND_DRIFT] = "drift",
-	[PD_FIND_STRANDED] = "stranded",
-	[PD_FIND_TASK_FAILING] = "task_failing",
-};
-
-static const char *const heal_action_names[] = {
-	[PD_HEAL_RESTART] = "restart",
-	[PD_HEAL_RESCHEDULE] = "reschedule",
-	[PD_HEAL_ROLLBACK] = "rollback",
-	[PD_HEAL_MEMORY] = "memory",
-	[PD_HEAL_QUARANTINE] = "quarantine",
-	[PD_HEAL_REAPPLY] = "reapply",
-};
-
-static const char *const heal_state_names[] = {
-	[PD_PROP_PENDING] = "pending",
-	[PD_PROP_APPROVED] = "approved",
-	[PD_PROP_EXECUTING] = "executing",
-	[PD_PROP_VERIFYING] = "verifying",
-	[PD_PROP_SUCCEEDED] = "succeeded",
-	[PD_PROP_FAILED] = "failed",
-	[PD_PROP_REJECTED] = "rejected",
-	[PD_PROP_EXPIRED] = "expired",
-};
-
-#define HEAL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-const char *
-pd_finding_kind_name(enum pd_finding_kind k)
-{
-	return (size_t)k < HEAL_NELEM(heal_kind_names) ? heal_kind_names[k] : "unknown";
-}
-
-const char *
-pd_heal_action_name(enum pd_heal_action a)
-{
-	return (size_t)a < HEAL_NELEM(heal_action_names) ? heal_action_names[a] : "unknown";
-}
-
-const char *
-pd_proposal_state_name(enum pd_proposal_state s)
-{
-	return (size_t)s < HEAL_NELEM(heal_state_names) ? heal_state_names[s] : "unknown";
-}
-
 /* ---------------------------------------------------------------- lookups */
 
 /* The container NAME of NODE in S, or NULL. */

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 struct fleet;
 struct inventory;

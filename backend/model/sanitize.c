@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 /* Length of the valid UTF-8 sequence at S (at most N bytes), or 0. */
 static size_t

@@ -15,7 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/node/agent-client.h"

@@ -12,14 +12,14 @@
 
 #include <stddef.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 /* Send request LINE (as agent_command takes it) to the agent container of
  * node NODE (NULL: the inventory's one node) through the Engine API: an exec
  * of `plantdeck agent --request LINE` in the container labelled
  * io.plantdeck.agent=1.  Refused under CFG->read_only.  0 with *OUT, the
- * answer line (JSON, to free), or -1 with ERR.  (Also declared in
- * backend.h, for the front ends.) */
+ * answer line (JSON, to free), or -1 with ERR.  The front ends reach it
+ * through backend.h (node/node.h includes this header). */
 int agent_remote_request(const struct backend_config *cfg, const char *node, const char *line,
     char **out, char *err, size_t errlen);
 

@@ -28,12 +28,13 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "backend/backend.h"
 #include "backend/node/capture.h"
 #include "backend/node/cgroup.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/model/model.h"
+#include "backend/node/node.h"
 #include "backend/base/thread.h"
 #include "backend/node/tune.h"
 
@@ -895,13 +896,13 @@ fail:
 }
 
 int
-agent_start(struct agent *a)
+agent_start(struct agent *a, char *err, size_t errlen)
 {
 	struct capture_config cc;
 	cJSON *j = agent_line("agent", NULL), *arr;
 	int rc;
 
-	cJSON_AddStringToObject(j, "version", backend_version());
+	cJSON_AddStringToObject(j, "version", pd_version());
 	cJSON_AddNumberToObject(j, "pid", (double)getpid());
 	cJSON_AddBoolToObject(j, "read_only", a->cfg.read_only);
 	arr = cJSON_AddArrayToObject(j, "engines");
@@ -929,12 +930,16 @@ agent_start(struct agent *a)
 		cc.all_signals = a->opt.all_signals;
 		cc.report = agent_on_report;
 		cc.arg = a;
-		if (capture_start(&cc, &a->cap) != 0)
-			return -ENOMEM;
+		if (capture_start(&cc, &a->cap) != 0) {
+			snprintf(err, errlen, "%s", strerror(ENOMEM));
+			return -1;
+		}
 	}
 	rc = pd_thread_start(&a->hk, agent_housekeeping, a);
-	if (rc != 0)
-		return -rc;
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", strerror(rc));
+		return -1;
+	}
 	a->hk_running = 1;
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* tune.c: the tuner — applies resource limits, remembers them, finds drift.
  *
- * Also the tune entry points of backend.h (backend_tune, backend_tune_check):
+ * Also the tune entry points of node.h (backend_tune, backend_tune_check):
  * they load the inventory the way backend_open does, find the node that has
  * the container, and refuse to change anything in read-only mode — here, in
  * the backend, not only in the front end that called them. */
@@ -18,11 +18,12 @@
 #include <curl/curl.h>
 
 #include "backend/store/audit.h"
-#include "backend/backend.h"
 #include "backend/node/cgroup.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/model/model.h"
+#include "backend/node/node.h"
 #include "backend/store/store.h"
 #include "backend/node/tune.h"
 
@@ -960,7 +961,7 @@ tune_proc_root(void)
 	return r != NULL && r[0] == '/' ? r : "/proc";
 }
 
-/* ------------------------------------------------------------ backend.h */
+/* ------------------------------------------------------------ node.h */
 
 /* Load the inventory CFG names, narrowed by its selector and to NODE. */
 static int

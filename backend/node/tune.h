@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 #include "backend/node/cgroup.h"
 
 struct engine;

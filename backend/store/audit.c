@@ -245,20 +245,6 @@ fail:
 	return -1;
 }
 
-void
-pd_audit_free(struct pd_audit_entry *e, size_t n)
-{
-	if (e == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(e[i].actor);
-		free(e[i].action);
-		free(e[i].target);
-		free(e[i].detail);
-	}
-	free(e);
-}
-
 static char *
 audit_dup(sqlite3_stmt *q, int col)
 {

@@ -78,25 +78,6 @@ static const char store_heal_schema[] =
 	" COALESCE(expected, ''), COALESCE(result, ''), automatic, COALESCE(decided_by, '')," \
 	" COALESCE(reject_reason, ''), created, updated, decided, snapshot"
 
-/* Which name table store_heal_index reads. */
-enum store_heal_names { STORE_HEAL_KIND, STORE_HEAL_ACTION, STORE_HEAL_STATE };
-
-/* The enum value whose name (pd_*_name) is NAME, or 0. */
-static int
-store_heal_index(enum store_heal_names which, const char *name)
-{
-	for (int i = 0; name != NULL; i++) {
-		const char *n = which == STORE_HEAL_KIND ? pd_finding_kind_name(i) :
-		    which == STORE_HEAL_ACTION ? pd_heal_action_name(i) : pd_proposal_state_name(i);
-
-		if (n == NULL || strcmp(n, "unknown") == 0)
-			break;
-		if (strcmp(n, name) == 0)
-			return i;
-	}
-	return 0;
-}
-
 int
 store_heal_init(struct store *st, char *err, size_t errlen)
 {
@@ -306,7 +287,7 @@ store_heal_findings(struct store *st, int all, struct pd_finding **out, size_t *
 		f = &v[len++];
 		memset(f, 0, sizeof(*f));
 		f->id = sqlite3_column_int64(q, 0);
-		f->kind = store_heal_index(STORE_HEAL_KIND, store_heal_col(q, 1));
+		f->kind = pd_finding_kind_from_name(store_heal_col(q, 1));
 		snprintf(f->node, sizeof(f->node), "%s", store_heal_col(q, 2));
 		snprintf(f->container, sizeof(f->container), "%s", store_heal_col(q, 3));
 		snprintf(f->stack, sizeof(f->stack), "%s", store_heal_col(q, 4));
@@ -361,7 +342,7 @@ store_heal_open_findings(struct store *st, struct store_heal_open **out, size_t 
 		o = &v[len++];
 		memset(o, 0, sizeof(*o));
 		o->f.id = sqlite3_column_int64(q, 0);
-		o->f.kind = store_heal_index(STORE_HEAL_KIND, store_heal_col(q, 1));
+		o->f.kind = pd_finding_kind_from_name(store_heal_col(q, 1));
 		snprintf(o->f.node, sizeof(o->f.node), "%s", store_heal_col(q, 2));
 		snprintf(o->f.container, sizeof(o->f.container), "%s", store_heal_col(q, 3));
 		snprintf(o->f.stack, sizeof(o->f.stack), "%s", store_heal_col(q, 4));
@@ -407,10 +388,10 @@ store_heal_proposal_row(sqlite3_stmt *q, struct pd_proposal *p)
 	memset(p, 0, sizeof(*p));
 	p->id = sqlite3_column_int64(q, 0);
 	p->finding = sqlite3_column_int64(q, 1);
-	p->kind = store_heal_index(STORE_HEAL_KIND, store_heal_col(q, 2));
+	p->kind = pd_finding_kind_from_name(store_heal_col(q, 2));
 	p->stage = sqlite3_column_int(q, 3);
-	p->action = store_heal_index(STORE_HEAL_ACTION, store_heal_col(q, 4));
-	p->state = store_heal_index(STORE_HEAL_STATE, store_heal_col(q, 5));
+	p->action = pd_heal_action_from_name(store_heal_col(q, 4));
+	p->state = pd_proposal_state_from_name(store_heal_col(q, 5));
 	snprintf(p->node, sizeof(p->node), "%s", store_heal_col(q, 6));
 	snprintf(p->container, sizeof(p->container), "%s", store_heal_col(q, 7));
 	snprintf(p->stack, sizeof(p->stack), "%s", store_heal_col(q, 8));

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 struct store;
 

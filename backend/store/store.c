@@ -91,72 +91,6 @@ static const char store_schema[] =
 	"  time REAL NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS journal_deploy ON journal (deploy, id);";
 
-static const char *const store_state_names[] = {
-	[PD_DEPLOY_RUNNING] = "running",
-	[PD_DEPLOY_PAUSED] = "paused",
-	[PD_DEPLOY_COMPLETED] = "completed",
-	[PD_DEPLOY_FAILED] = "failed",
-	[PD_DEPLOY_ROLLING_BACK] = "rolling_back",
-	[PD_DEPLOY_ROLLED_BACK] = "rolled_back",
-	[PD_DEPLOY_ABORTED] = "aborted",
-	[PD_DEPLOY_INTERRUPTED] = "interrupted",
-};
-
-static const char *const store_phase_names[] = {
-	[PD_PHASE_PENDING] = "pending",
-	[PD_PHASE_PULLING] = "pulling",
-	[PD_PHASE_PULLED] = "pulled",
-	[PD_PHASE_SWITCHING] = "switching",
-	[PD_PHASE_HEALTH] = "health",
-	[PD_PHASE_MONITOR] = "monitor",
-	[PD_PHASE_DONE] = "done",
-	[PD_PHASE_FAILED] = "failed",
-	[PD_PHASE_ROLLING_BACK] = "rolling_back",
-	[PD_PHASE_ROLLED_BACK] = "rolled_back",
-	[PD_PHASE_SKIPPED] = "skipped",
-};
-
-const char *
-pd_deploy_state_name(enum pd_deploy_state s)
-{
-	if ((size_t)s < sizeof(store_state_names) / sizeof(store_state_names[0]))
-		return store_state_names[s];
-	return "unknown";
-}
-
-const char *
-pd_phase_name(enum pd_phase p)
-{
-	return store_phase_name(p);
-}
-
-const char *
-store_phase_name(enum pd_phase p)
-{
-	if ((size_t)p < sizeof(store_phase_names) / sizeof(store_phase_names[0]))
-		return store_phase_names[p];
-	return "unknown";
-}
-
-/* The state called NAME; RUNNING for an unknown name (a newer schema). */
-static enum pd_deploy_state
-store_state_from(const char *name)
-{
-	for (size_t i = 0; i < sizeof(store_state_names) / sizeof(store_state_names[0]); i++)
-		if (name != NULL && strcmp(name, store_state_names[i]) == 0)
-			return (enum pd_deploy_state)i;
-	return PD_DEPLOY_RUNNING;
-}
-
-static enum pd_phase
-store_phase_from(const char *name)
-{
-	for (size_t i = 0; i < sizeof(store_phase_names) / sizeof(store_phase_names[0]); i++)
-		if (name != NULL && strcmp(name, store_phase_names[i]) == 0)
-			return (enum pd_phase)i;
-	return PD_PHASE_PENDING;
-}
-
 int
 store_default_path(const char *configured, char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -869,7 +803,7 @@ store_node_set(struct store *st, int64_t id, const char *node, enum pd_phase pha
 	    " WHERE deploy = ?1 AND node = ?2", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, id);
 		sqlite3_bind_text(q, 2, node, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 3, store_phase_name(phase), -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, pd_phase_name(phase), -1, SQLITE_STATIC);
 		if (step != NULL)
 			sqlite3_bind_text(q, 4, step, -1, SQLITE_TRANSIENT);
 		if (error != NULL)
@@ -936,7 +870,7 @@ store_deploy_row(struct store *st, sqlite3_stmt *q, struct pd_deploy *d)
 	d->parent = sqlite3_column_int64(q, 3);
 	d->revision = sqlite3_column_int(q, 4);
 	d->from_revision = sqlite3_column_int(q, 5);
-	d->state = store_state_from(store_text(q, 6));
+	d->state = pd_deploy_state_from_name(store_text(q, 6));
 	snprintf(d->failure_action, sizeof(d->failure_action), "%s", store_text(q, 7));
 	d->max_failure_ratio = sqlite3_column_double(q, 8);
 	snprintf(d->message, sizeof(d->message), "%s", store_text(q, 9));
@@ -1044,7 +978,7 @@ store_deploy_get(struct store *st, int64_t id, struct pd_deploy *out, char *err,
 		memset(dn, 0, sizeof(*dn));
 		snprintf(dn->node, sizeof(dn->node), "%s", store_text(q, 0));
 		dn->wave = sqlite3_column_int(q, 1);
-		dn->phase = store_phase_from(store_text(q, 2));
+		dn->phase = pd_phase_from_name(store_text(q, 2));
 		snprintf(dn->step, sizeof(dn->step), "%s", store_text(q, 3));
 		snprintf(dn->error, sizeof(dn->error), "%s", store_text(q, 4));
 		dn->updated = (time_t)sqlite3_column_int64(q, 5);
@@ -1088,24 +1022,6 @@ store_journal_each(struct store *st, int64_t id,
 		return -1;
 	}
 	return 0;
-}
-
-void
-pd_deploy_free(struct pd_deploy *d)
-{
-	if (d == NULL)
-		return;
-	free(d->nodes);
-	d->nodes = NULL;
-	d->nnodes = 0;
-}
-
-void
-pd_deploys_free(struct pd_deploy *d, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		pd_deploy_free(&d[i]);
-	free(d);
 }
 
 void

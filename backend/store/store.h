@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 struct store;
 
@@ -106,8 +106,6 @@ int store_deploy_get(struct store *st, int64_t id, struct pd_deploy *out, char *
 int store_journal_each(struct store *st, int64_t id,
     void (*cb)(void *ctx, double time, const char *node, const char *step,
         const char *status, const char *detail), void *ctx, char *err, size_t errlen);
-
-const char *store_phase_name(enum pd_phase p);
 
 /* Who acts, for the record: "user@/dev/pts/3 from 10.1.2.3" (the terminal
  * and the SSH client address when there are). */

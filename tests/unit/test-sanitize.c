@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "backend/backend.h"
+#include "backend/model/model.h"
 
 /* Sanitise SRC and compare with WANT. */
 static void

@@ -22,9 +22,9 @@
 
 #include <curl/curl.h>
 
-#include "backend/backend.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
+#include "backend/model/model.h"
 #include "backend/engine/swarm.h"
 
 /* ---------------------------------------------------------------- fixtures */

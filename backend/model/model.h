@@ -1,0 +1,576 @@
+/* model.h: the model — the data every layer of plantdeck shares.
+ *
+ * The pd_* types (the fleet, its snapshots and details, tune results,
+ * deploys and plans, revisions, audit entries, heal findings and
+ * proposals), their constants, the names of their enums, the functions that
+ * free them, the sanitiser and the display formatters, and the
+ * configuration a front end hands the backend.  It is the bottom of
+ * backend/: every other backend file may include it, and it includes no
+ * other backend file.  The front ends get it through backend/backend.h.
+ *
+ * Errors follow the one rule written at the top of backend/backend.h.
+ *
+ * Every string in these types came from a node, or from a file a user
+ * wrote: it is untrusted, and must be sanitised before it reaches a
+ * terminal. */
+#ifndef PLANTDECK_MODEL_H
+#define PLANTDECK_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The program's version string, e.g. "0.1.0". */
+const char *pd_version(void);
+
+/* ------------------------------------------------------------ text for a terminal */
+
+/* Copy untrusted SRC into DST (DSTLEN bytes, always terminated) with
+ * control characters, escape sequences and invalid UTF-8 made visible
+ * ("\e", "\x07", "\xff"); with ASCII, non-ASCII characters become "\uXXXX"
+ * too.  Returns the length written. */
+size_t pd_sanitize(char *dst, size_t dstlen, const char *src, int ascii);
+
+/* An age for display: "3s", "4m", "2h", "5d", or "-" when THEN is 0. */
+void pd_format_age(char *out, size_t len, time_t now, time_t then);
+
+/* A size for display: "512B", "1.5M", "24G". */
+void pd_format_bytes(char *out, size_t len, uint64_t v);
+
+/* ------------------------------------------------------------ configuration */
+
+/* What a front end asks of the backend: where the inventory comes from, how
+ * often to look, the database, and whether anything may change.  The
+ * modules below the facade that load an inventory or open the database
+ * themselves (tune, the agent, heal) take it too. */
+struct backend_config {
+	const char *inventory_path;   /* NULL: contexts, or the environment */
+	const char *context;          /* a Docker context name, "*" for all, or NULL */
+	const char *selector;         /* --nodes: "line=A,cell=3" or names; NULL all */
+	int read_only;                /* refuse every changing command */
+	double ping_interval;         /* seconds between liveness pings (0: default) */
+	double reconcile_interval;    /* seconds between full container lists */
+	double stats_interval;        /* seconds between resource samples per container */
+	double swarm_interval;        /* seconds between reads of a Swarm manager's nodes,
+	                                 services and tasks (0: default, 3) */
+	unsigned stats_budget;        /* stats calls in flight, fleet-wide */
+	unsigned event_history;       /* events kept per node */
+	const char *db_path;          /* the database (deploys, revisions, journal); NULL:
+	                                 $PLANTDECK_DB, else $XDG_STATE_HOME/plantdeck/plantdeck.db,
+	                                 else ~/.local/state/plantdeck/plantdeck.db */
+	int heal;                     /* backend_start also runs the heal detectors and
+	                                 executor (not under read_only); see "heal" in
+	                                 backend/backend.h */
+};
+
+/* ------------------------------------------------------------ the fleet */
+
+enum pd_reach {
+	PD_REACH_CONNECTING,   /* never answered yet */
+	PD_REACH_UP,           /* answering */
+	PD_REACH_STALE,        /* was answering; no answer for a while (hung?) */
+	PD_REACH_DOWN,         /* refused, failed or timed out */
+};
+
+enum pd_health {
+	PD_HEALTH_NONE,        /* no healthcheck */
+	PD_HEALTH_STARTING,
+	PD_HEALTH_HEALTHY,
+	PD_HEALTH_UNHEALTHY,
+};
+
+#define PD_ID_LEN 65
+#define PD_NAME_LEN 128
+#define PD_IMAGE_LEN 256
+#define PD_STATE_LEN 16
+#define PD_LABEL_LEN 64
+#define PD_ERROR_LEN 256
+#define PD_EVENT_TEXT_LEN 160
+#define PD_MAX_LABELS 16
+#define PD_SWARM_ID_LEN 32               /* swarm object ids are 25 characters */
+
+struct pd_label {
+	char key[PD_LABEL_LEN];
+	char value[PD_LABEL_LEN];
+};
+
+struct pd_container {
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];          /* without the leading '/' */
+	char image[PD_IMAGE_LEN];
+	char state[PD_STATE_LEN];        /* created running paused restarting exited dead */
+	enum pd_health health;
+	int restart_count;
+	int exit_code;
+	int oom_killed;                  /* the engine said OOMKilled, or sent an oom event */
+	time_t created, started_at, finished_at;  /* 0 when unknown */
+	double cpu_pct;                  /* of one CPU; < 0 when not sampled yet */
+	uint64_t mem_usage, mem_limit;   /* bytes; 0 when not sampled yet */
+	time_t sampled_at;               /* when cpu/mem were sampled; 0 never */
+	int inspected;                   /* details above come from an inspect */
+};
+
+struct pd_node {
+	char name[PD_NAME_LEN];
+	char endpoint[PD_IMAGE_LEN];
+	enum pd_reach reach;
+	char error[PD_ERROR_LEN];        /* the last failure, or "" */
+	time_t last_seen;                /* last answer; 0 never */
+	double rtt_ms;                   /* round trip of the last /_ping; < 0 unknown */
+	char engine_version[32];
+	char api_version[16];
+	char os[64];
+	int ncpu;
+	uint64_t mem_total;
+	int events_connected;            /* the /events stream is open */
+	struct pd_label labels[PD_MAX_LABELS];
+	int nlabels;
+	int running, total;              /* container counts */
+	size_t first_container;          /* index into the snapshot's containers */
+	size_t ncontainers;
+	char agent[PD_ID_LEN];           /* the node's agent container (label
+	                                    io.plantdeck.agent=1), or "" */
+	int agent_connected;             /* its logs stream is open */
+	/* Docker Swarm (all "" when the engine is in no swarm).  From its
+	 * GET /info, and from the swarm's node list once a manager answered. */
+	char swarm_node_id[PD_SWARM_ID_LEN];  /* Swarm.NodeID: links it to a pd_swarm_node */
+	char swarm_role[PD_STATE_LEN];        /* manager, worker */
+	char swarm_availability[PD_STATE_LEN]; /* active, pause, drain ("" until listed) */
+	char swarm_state[PD_STATE_LEN];       /* ready, down, unknown, disconnected ("" until listed) */
+	int swarm_manager;               /* a manager to ask: marked in the inventory, or its
+	                                    /info says Swarm.ControlAvailable */
+};
+
+/* ---- Docker Swarm, as its managers see it */
+
+/* One node of the swarm (GET /nodes), as `docker node ls` shows it. */
+struct pd_swarm_node {
+	char id[PD_SWARM_ID_LEN];
+	uint64_t version;                /* Version.Index: what POST /nodes/{id}/update needs */
+	char hostname[PD_NAME_LEN];      /* Description.Hostname */
+	char role[PD_STATE_LEN];         /* Spec.Role: manager, worker */
+	char availability[PD_STATE_LEN]; /* Spec.Availability: active, pause, drain */
+	char state[PD_STATE_LEN];        /* Status.State: ready, down, unknown, disconnected */
+	char message[PD_ERROR_LEN];      /* Status.Message, or "" */
+	char addr[64];                   /* Status.Addr */
+	int leader;                      /* ManagerStatus.Leader */
+	char reachability[PD_STATE_LEN]; /* ManagerStatus.Reachability: reachable, unreachable,
+	                                    unknown; "" for a worker */
+	char manager_addr[64];           /* ManagerStatus.Addr ("ip:2377"), or "" */
+	char engine_version[32];         /* Description.Engine.EngineVersion */
+	struct pd_label labels[PD_MAX_LABELS];  /* Spec.Labels (placement constraints) */
+	int nlabels;
+	char inventory[PD_NAME_LEN];     /* the inventory node it is (same Swarm.NodeID), or "" */
+};
+
+/* One service (GET /services), as `docker service ls` shows it. */
+struct pd_swarm_service {
+	char id[PD_SWARM_ID_LEN];
+	uint64_t version;                /* Version.Index: what POST /services/{id}/update needs */
+	char name[PD_NAME_LEN];
+	char image[PD_IMAGE_LEN];        /* Spec.TaskTemplate.ContainerSpec.Image (with @digest
+	                                    when Swarm pinned one) */
+	char mode[PD_STATE_LEN];         /* replicated, global, replicated-job, global-job */
+	int desired;                     /* tasks wanted: replicas, or (global) one per node */
+	int running;                     /* tasks running that are meant to run */
+	char stack[PD_NAME_LEN];         /* label com.docker.stack.namespace, or "" */
+	char update_state[24];           /* UpdateStatus.State: updating, paused, completed,
+	                                    rollback_started, rollback_paused,
+	                                    rollback_completed; "" when never updated */
+	char update_message[PD_ERROR_LEN];
+	time_t update_started, update_completed;  /* 0 when unknown */
+	time_t created, updated;
+};
+
+/* One task (GET /tasks), as `docker service ps` shows it. */
+struct pd_swarm_task {
+	char id[PD_SWARM_ID_LEN];
+	char service_id[PD_SWARM_ID_LEN];
+	char service[PD_NAME_LEN];       /* its service's name, "" when not listed */
+	int slot;                        /* replicated: 1..; global: 0 */
+	char node_id[PD_SWARM_ID_LEN];   /* "" while not scheduled */
+	char node[PD_NAME_LEN];          /* the inventory node it runs on, else the swarm
+	                                    node's hostname, else "" */
+	char desired_state[PD_STATE_LEN];  /* running, shutdown, accepted... */
+	char state[PD_STATE_LEN];        /* Status.State: new ... running, complete, failed,
+	                                    shutdown, rejected, orphaned, remove */
+	char message[PD_EVENT_TEXT_LEN]; /* Status.Message */
+	char error[PD_ERROR_LEN];        /* Status.Err, or "" */
+	time_t since;                    /* Status.Timestamp: when it entered its state */
+	time_t created;                  /* Meta.CreatedAt (with its nanoseconds below): */
+	long created_nsec;               /* a slot's newest task is its current one */
+	char image[PD_IMAGE_LEN];        /* Spec.ContainerSpec.Image */
+	char container_id[PD_ID_LEN];    /* Status.ContainerStatus.ContainerID, or "" */
+	int exit_code;                   /* Status.ContainerStatus.ExitCode */
+};
+
+/* A manager that plantdeck may ask, in the order it asks them. */
+struct pd_swarm_manager {
+	char node[PD_NAME_LEN];          /* the inventory node */
+	int marked;                      /* "swarm: manager" in the inventory */
+	int detected;                    /* its GET /info says Swarm.ControlAvailable */
+	int current;                     /* the one in use */
+	char error[PD_ERROR_LEN];        /* why it was last given up, or "" */
+	time_t failed;                   /* when; 0 never */
+};
+
+#define PD_SWARM_MANAGERS 16             /* managers kept in a snapshot (Swarm
+                                            advises at most 7) */
+
+/* The swarm part of a snapshot.  All empty when no inventory node is a
+ * manager.  The lists are the last ones a manager gave; while no manager
+ * answers they are kept, and STALE says so. */
+struct pd_swarm {
+	int active;                      /* some inventory node is a manager */
+	char manager[PD_NAME_LEN];       /* the manager in use, "" while none answers */
+	char error[PD_ERROR_LEN];        /* the last manager failure, or "" */
+	int stale;                       /* the lists are not fresh: no manager answers, or
+	                                    the last answer is old */
+	time_t updated;                  /* when the oldest of the three lists was read;
+	                                    0 never */
+	int events_connected;            /* the manager's /events stream is open */
+	int complete;                    /* the lists were read once, or every manager failed */
+	struct pd_swarm_manager managers[PD_SWARM_MANAGERS];
+	size_t nmanagers;
+	struct pd_swarm_node *nodes;     /* by name (inventory name, else hostname), then id */
+	size_t nnodes;
+	struct pd_swarm_service *services;  /* by name */
+	size_t nservices;
+	struct pd_swarm_task *tasks;     /* by service name, slot (node for global), newest
+	                                    created first: as `docker service ps` */
+	size_t ntasks;
+};
+
+enum pd_event_kind {
+	PD_EV_CONTAINER,                 /* an engine's container event */
+	PD_EV_NODE,                      /* a node went up, down, stale */
+	PD_EV_ANOMALY,                   /* a line of the node's plantdeck agent container:
+	                                    anomaly, oom, drift, overrun (doc/agent.md) */
+};
+
+struct pd_event {
+	time_t time;
+	uint64_t seq;                    /* grows with every event: orders them */
+	enum pd_event_kind kind;
+	char node[PD_NAME_LEN];
+	char container[PD_NAME_LEN];     /* name, or "" */
+	char action[32];                 /* start, die, oom, health_status, up, down… */
+	char text[PD_EVENT_TEXT_LEN];    /* details, e.g. "exit code 137" */
+	char severity[12];               /* PD_EV_ANOMALY: info, warning, critical; else "" */
+};
+
+struct pd_snapshot {
+	uint64_t generation;             /* grows with every change */
+	time_t taken;
+	char site[PD_NAME_LEN];
+	struct pd_node *nodes;
+	size_t nnodes;
+	struct pd_container *containers; /* grouped by node, see pd_node */
+	size_t ncontainers;
+	struct pd_event *events;         /* fleet-wide, newest first, bounded */
+	size_t nevents;
+	int complete;                    /* every node answered or failed once (and the
+	                                    swarm, if any, see pd_swarm.complete) */
+	struct pd_swarm swarm;
+};
+
+/* Free S (NULL: nothing) and every list in it. */
+void pd_snapshot_free(struct pd_snapshot *s);
+
+#define PD_LOG_LINES 40
+#define PD_LINE_LEN 240
+#define PD_HEALTH_LOG 5
+
+/* One container's details, fetched on demand for the container screen. */
+struct pd_details {
+	char node[PD_NAME_LEN];
+	char id[PD_ID_LEN];
+	int ready;                       /* fetched at least once */
+	char error[PD_ERROR_LEN];        /* the last fetch's failure, or "" */
+	time_t fetched;
+	char command[PD_IMAGE_LEN];      /* entrypoint and command, joined */
+	char restart_policy[32];
+	int restart_max;
+	uint64_t mem_limit, mem_reservation;
+	double cpus;                     /* NanoCpus, or quota/period; 0 unlimited */
+	char user[64];
+	int privileged, read_only_rootfs;
+	char health_log[PD_HEALTH_LOG][PD_LINE_LEN];  /* newest last */
+	int health_exit[PD_HEALTH_LOG];
+	int nhealth;
+	char logs[PD_LOG_LINES][PD_LINE_LEN];          /* the last lines, oldest first */
+	int nlogs;
+};
+
+/* Names of the enums, for display and JSON. */
+const char *pd_reach_name(enum pd_reach r);
+const char *pd_health_name(enum pd_health h);
+
+/* ---- node-local: tune and drift results (backend/node/) */
+
+#define PD_TUNE_ITEMS 8
+#define PD_TUNE_VALUE_LEN 48
+
+/* One key of a tune or a drift check. */
+struct pd_tune_item {
+	char key[24];                    /* memory, memory.high, memory.low, cpus, cpu.max, cpu.weight */
+	char want[PD_TUNE_VALUE_LEN];    /* asked for (tune), desired (check) */
+	char engine[PD_TUNE_VALUE_LEN];  /* the engine's view afterwards; "" when it has no field */
+	char cgroup[PD_TUNE_VALUE_LEN];  /* the cgroup file's value; "" when not read */
+	char file[224];                  /* the cgroup file read, or "" */
+	char via[24];                    /* tune: "engine", "cgroupfs", "engine+cgroupfs";
+	                                    check: where the desired value came from,
+	                                    "plantdeck" (remembered) or "engine" */
+	int ok;                          /* tune: read back as asked; check: no drift */
+	char note[160];                  /* why not ok, or what --fix did */
+};
+
+/* What a tune or a drift check did and saw. */
+struct pd_tune_result {
+	char node[PD_NAME_LEN];
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];
+	int local;                       /* its cgroup files are on this machine */
+	int cgroup_version;              /* 1 or 2 when local, else 0 */
+	char warnings[PD_ERROR_LEN];     /* the engine's warnings, if any */
+	struct pd_tune_item items[PD_TUNE_ITEMS];
+	size_t nitems;
+	int drifted;                     /* check: items that drifted */
+	int fixed;                       /* check --fix: items re-applied and now ok */
+};
+
+
+/* ---- deploys: stacks rolled out over the fleet (backend/deploy/, doc/deploy.md) */
+
+enum pd_deploy_state {
+	PD_DEPLOY_RUNNING,
+	PD_DEPLOY_PAUSED,       /* failure_action pause, or a user: resume goes on */
+	PD_DEPLOY_COMPLETED,    /* every target passed monitor on the new revision */
+	PD_DEPLOY_FAILED,       /* ended with failures (continue), or a rollback failed */
+	PD_DEPLOY_ROLLING_BACK, /* its touched nodes are being returned */
+	PD_DEPLOY_ROLLED_BACK,  /* its touched nodes are back on the previous revision */
+	PD_DEPLOY_ABORTED,      /* stopped by a user; touched nodes keep what they have */
+	PD_DEPLOY_INTERRUPTED,  /* the process running it died: resume or roll back */
+};
+
+enum pd_phase {
+	PD_PHASE_PENDING,       /* not touched yet */
+	PD_PHASE_PULLING,
+	PD_PHASE_PULLED,        /* every image is on the node; nothing switched */
+	PD_PHASE_SWITCHING,     /* old containers renamed/stopped, new created/started */
+	PD_PHASE_HEALTH,        /* waiting for healthy (or running), up to the deadline */
+	PD_PHASE_MONITOR,       /* healthy; must stay so for monitor seconds */
+	PD_PHASE_DONE,          /* passed monitor; old containers removed */
+	PD_PHASE_FAILED,
+	PD_PHASE_ROLLING_BACK,
+	PD_PHASE_ROLLED_BACK,
+	PD_PHASE_SKIPPED,       /* never touched: the deploy paused, aborted or rolled back */
+};
+
+struct pd_deploy_node {
+	char node[PD_NAME_LEN];
+	enum pd_phase phase;
+	int wave;                        /* 0 is the canary wave */
+	int pull_pct;                    /* 0..100 while pulling, -1 unknown */
+	char step[64];                   /* the last journal step, e.g. "start plc" */
+	char error[PD_ERROR_LEN];        /* why it failed, or "" */
+	time_t updated;
+};
+
+struct pd_deploy {
+	int64_t id;
+	char stack[PD_NAME_LEN];
+	char kind[16];                   /* "deploy" or "rollback" */
+	char target[16];                 /* "engines" or "swarm": what switched its nodes */
+	int64_t parent;                  /* a rollback: the deploy it undoes; else 0 */
+	int revision;                    /* the revision it brings its nodes to */
+	int from_revision;               /* the stack's revision before it; 0 none */
+	enum pd_deploy_state state;
+	char failure_action[16];         /* pause, rollback, continue */
+	double max_failure_ratio;
+	int total, done, failed, touched;  /* node counts */
+	char message[PD_ERROR_LEN];      /* why it paused, failed or ended */
+	char user[64];                   /* who started it */
+	time_t started, updated;
+	int live;                        /* run by an executor of this process */
+	struct pd_deploy_node *nodes;    /* filled by backend_deploy_get() only */
+	size_t nnodes;
+};
+
+/* One target of a plan. */
+struct pd_plan_node {
+	char node[PD_NAME_LEN];
+	int wave;                        /* 0 is the canary wave */
+};
+
+struct pd_plan_service {
+	char name[PD_NAME_LEN];
+	char image[PD_IMAGE_LEN];
+};
+
+/* What a deploy would do, made from a stack file before anything changes. */
+struct pd_plan {
+	char file[512];
+	char stack[PD_NAME_LEN];
+	int revision;                    /* the revision this deploy would create */
+	int from_revision;               /* the stack's current revision; 0 none */
+	char target[16];                 /* "engines" or "swarm" (x-plantdeck.target) */
+	char policy[PD_ERROR_LEN];       /* one line: "canary 1, waves x2 up to all, ..." */
+	struct pd_plan_service *services;
+	size_t nservices;
+	struct pd_plan_node *nodes;      /* the targets, in wave order */
+	size_t nnodes;
+	int nwaves;
+	char **warnings;                 /* "FILE:LINE:COL: ..." */
+	size_t nwarnings;
+	void *priv;                      /* the parsed stack */
+	void (*priv_free)(void *priv);   /* frees PRIV (set by whoever sets it) */
+};
+
+enum pd_deploy_cmd {
+	PD_CMD_PAUSE,                    /* stop starting nodes; in-flight ones finish */
+	PD_CMD_RESUME,                   /* a paused or interrupted deploy goes on */
+	PD_CMD_ABORT,                    /* stop starting nodes, for good */
+	PD_CMD_ROLLBACK,                 /* return its touched nodes to TO_REVISION
+	                                    (0: the revision before it) */
+};
+
+/* Free PLAN (NULL: nothing), its parsed stack with it. */
+void pd_plan_free(struct pd_plan *plan);
+
+/* Free D's nodes (not D); free an array of N deploys and their nodes. */
+void pd_deploy_free(struct pd_deploy *d);          /* frees nodes, not D */
+void pd_deploys_free(struct pd_deploy *d, size_t n);
+
+/* Names of the enums, for display, JSON and the database. */
+const char *pd_deploy_state_name(enum pd_deploy_state s);
+const char *pd_phase_name(enum pd_phase p);
+
+/* One revision of a stack. */
+struct pd_revision {
+	char stack[PD_NAME_LEN];
+	int revision;
+	int current;                     /* the stack's nodes were last brought to it */
+	int64_t deploy;                  /* the deploy that created it */
+	time_t created;
+	char file[512];
+	char images[PD_ERROR_LEN];       /* "plc=127.0.0.1:5000/plant/plc-sim:2, ..." */
+};
+
+
+/* ---------------------------------------------------------------- audit */
+
+/* One entry of the audit trail (doc/audit.md), as it is stored. */
+struct pd_audit_entry {
+	int64_t id;
+	char time[40];                   /* ISO 8601 UTC: "2025-03-01T12:00:00.123Z" */
+	char *actor;                     /* "user@/dev/pts/3 from 10.1.2.3" */
+	char *action;                    /* "deploy", "rollback", "tune", "approve", ... */
+	char *target;
+	char *detail;
+	char prev_hash[65];              /* hex SHA-256 of the entry before */
+	char hash[65];                   /* hex SHA-256 of this one */
+};
+
+/* Free the N entries of E, and E. */
+void pd_audit_free(struct pd_audit_entry *e, size_t n);
+
+/* ---------------------------------------------------------------- heal */
+/* What the self-healer (backend/heal/, doc/heal.md) finds and proposes; see
+ * "heal" in backend/backend.h for how a proposal is decided and carried out.
+ * Every text in them that came from a node is untrusted. */
+
+enum pd_finding_kind {
+	PD_FIND_CRASH_LOOP,              /* N die events in a window */
+	PD_FIND_EXITED,                  /* a stack's container exited non-zero */
+	PD_FIND_OOM,                     /* the engine's oom event */
+	PD_FIND_UNHEALTHY,               /* its healthcheck says unhealthy */
+	PD_FIND_NODE_DOWN,               /* unreachable past a grace period */
+	PD_FIND_PULL_FAILED,             /* a deploy could not pull an image */
+	PD_FIND_ANOMALY,                 /* the node's agent caught an abnormal syscall
+	                                    (signal, exec, ptrace) aimed at the container */
+	PD_FIND_DRIFT,                   /* the node's agent: a cgroup limit is no longer
+	                                    what was set (memory, memory.high, cpu...) */
+	PD_FIND_STRANDED,                /* a stack's container on a node that has been
+	                                    unreachable past the grace period */
+	PD_FIND_TASK_FAILING,            /* a Swarm service's tasks keep failing on a node
+	                                    (container: the service's name) */
+};
+
+enum pd_heal_action {
+	PD_HEAL_RESTART,                 /* restart the container where it is (Swarm: force-
+	                                    update the service, which replaces its tasks) */
+	PD_HEAL_RESCHEDULE,              /* its stack onto another node of its placement
+	                                    (Swarm: drain the node; Swarm moves its tasks) */
+	PD_HEAL_ROLLBACK,                /* its stack to the previous revision, on its node
+	                                    (Swarm: the service's rollback to its previous spec) */
+	PD_HEAL_MEMORY,                  /* raise its memory limit (and start it if stopped) */
+	PD_HEAL_QUARANTINE,              /* pause it (memory kept) and commit its files to a
+	                                    snapshot image on its node, for analysis */
+	PD_HEAL_REAPPLY,                 /* re-apply its desired limits through the node's agent */
+};
+
+enum pd_proposal_state {
+	PD_PROP_PENDING,                 /* waits for approve or reject */
+	PD_PROP_APPROVED,                /* waits for the executor */
+	PD_PROP_EXECUTING,
+	PD_PROP_VERIFYING,               /* done; watching whether it helped */
+	PD_PROP_SUCCEEDED,               /* it helped */
+	PD_PROP_FAILED,                  /* it could not be done or did not help */
+	PD_PROP_REJECTED,
+	PD_PROP_EXPIRED,                 /* the situation resolved itself first */
+};
+
+/* What a detector saw. */
+struct pd_finding {
+	int64_t id;
+	enum pd_finding_kind kind;
+	char node[PD_NAME_LEN];          /* where (moves with a reschedule) */
+	char container[PD_NAME_LEN];     /* "" for a node's finding */
+	char stack[PD_NAME_LEN];         /* "" when not a stack's container */
+	int open;                        /* 0: resolved (quiet for a while) */
+	int count;                       /* how often seen: events, or returns after a quiet spell */
+	time_t first_seen, last_seen, resolved;
+	char evidence[PD_ERROR_LEN];     /* what was seen, when, how often */
+};
+
+/* One proposed action for a finding. */
+struct pd_proposal {
+	int64_t id;
+	int64_t finding;
+	enum pd_finding_kind kind;       /* of its finding */
+	int stage;                       /* 1, 2, 3: its place on the escalation ladder */
+	enum pd_heal_action action;
+	enum pd_proposal_state state;
+	char node[PD_NAME_LEN];          /* the target: a container of a node */
+	char container[PD_NAME_LEN];
+	char stack[PD_NAME_LEN];         /* "" when not a stack's container */
+	char to_node[PD_NAME_LEN];       /* reschedule: where to */
+	int to_revision;                 /* rollback: to which revision */
+	uint64_t memory_from, memory_to; /* memory: the limit now and proposed, bytes */
+	char snapshot[PD_NAME_LEN];      /* quarantine: the snapshot image (REPO:TAG) */
+	char reason[PD_ERROR_LEN];       /* why this action */
+	char evidence[PD_ERROR_LEN];     /* the finding's evidence when proposed */
+	char expected[PD_ERROR_LEN];     /* what should be true afterwards */
+	char result[PD_ERROR_LEN];       /* what was done and seen, or why it expired */
+	int automatic;                   /* approved by the inventory's heal.auto */
+	char decided_by[128];            /* who approved or rejected (store_actor) */
+	char reject_reason[PD_ERROR_LEN];
+	time_t created, updated, decided;
+};
+
+/* Names of the enums, for display, JSON and the database. */
+const char *pd_finding_kind_name(enum pd_finding_kind k);
+const char *pd_heal_action_name(enum pd_heal_action a);
+const char *pd_proposal_state_name(enum pd_proposal_state s);
+
+/* The value called NAME (as the *_name functions above give it), for
+ * reading back what was stored; the first value (0) for NULL or an unknown
+ * name, e.g. one a newer schema wrote. */
+enum pd_deploy_state pd_deploy_state_from_name(const char *name);
+enum pd_phase pd_phase_from_name(const char *name);
+enum pd_finding_kind pd_finding_kind_from_name(const char *name);
+enum pd_heal_action pd_heal_action_from_name(const char *name);
+enum pd_proposal_state pd_proposal_state_from_name(const char *name);
+
+#endif
