@@ -26,7 +26,7 @@
 
 #include "backend/deploy/compose.h"
 
-/* Exposed by compose.c under UNITTEST. */
+/* Exposed by compose-values.c under UNITTEST. */
 int compose_parse_size(const char *s, int64_t *bytes);
 int compose_parse_duration(const char *s, int64_t *ns);
 int compose_parse_cpus(const char *s, int64_t *nanocpus);
