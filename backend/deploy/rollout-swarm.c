@@ -285,7 +285,7 @@ rs_update_config(const struct compose_policy *p, int rollback)
 	const char *action = compose_failure_action_name(p->failure_action);
 
 	if (rollback && p->failure_action == COMPOSE_FAIL_ROLLBACK)
-		action = "pause";
+		action = compose_failure_action_name(COMPOSE_FAIL_PAUSE);
 	if (o == NULL ||
 	    cJSON_AddNumberToObject(o, "Parallelism", p->parallelism) == NULL ||
 	    cJSON_AddNumberToObject(o, "Delay", p->delay * RS_NS) == NULL ||
