@@ -171,7 +171,8 @@ compose_policy_to_json(const struct compose_policy *p, enum compose_target t)
 	char *text = NULL;
 
 	/* The target too: a rollback to no revision has no spec to say it. */
-	if (root != NULL && cJSON_AddStringToObject(root, "target", compose_target_name(t)) != NULL &&
+	if (root != NULL &&
+	    cJSON_AddStringToObject(root, "target", compose_target_name(t)) != NULL &&
 	    cp_policy_write(root, p) == 0)
 		text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
@@ -199,7 +200,8 @@ compose_policy_from_json(const char *json, struct compose_policy *p, enum compos
 		bad = cp_policy_read(root, &pol);
 	cJSON_Delete(root);
 	if (bad != NULL)
-		return yf_seterr(err, errlen, "policy: bad field '%s'", yf_quotes(&q, bad, YF_QUOTE));
+		return yf_seterr(err, errlen, "policy: bad field '%s'",
+		    yf_quotes(&q, bad, YF_QUOTE));
 	*p = pol;
 	*t = target;
 	return 0;

@@ -268,7 +268,8 @@ cp_rollout(struct cp_file *f, yaml_node_t *n, struct compose_policy *p)
 		case CP_KIND_SECONDS:
 			rc = cp_seconds(f, v, what, &d);
 			if (rc == 0 && fd->positive && d <= 0)
-				rc = yf_error(&f->y, &v->start_mark, "%s must be more than 0", what);
+				rc = yf_error(&f->y, &v->start_mark, "%s must be more than 0",
+				    what);
 			break;
 		case CP_KIND_RATIO:
 			rc = cp_ratio(f, v, what, &d);
@@ -336,7 +337,8 @@ cp_placement(struct cp_file *f, yaml_node_t *n, char **out)
 	} else if (n->type == YAML_SCALAR_NODE)
 		*out = cp_str(f, n, "'placement'", 0);
 	else
-		return yf_error(&f->y, &n->start_mark, "expected a string or a mapping for 'placement'");
+		return yf_error(&f->y, &n->start_mark, "expected a string or a mapping for "
+		    "'placement'");
 	if (*out == NULL)
 		return -1;
 	if (inventory_selector_parse(*out, &sel, msg, sizeof(msg)) != 0) {

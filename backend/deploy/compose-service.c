@@ -203,8 +203,8 @@ cp_port(struct cp_file *f, yaml_node_t *n, cJSON *exposed, cJSON *bindings)
 		proto = slash + 1;
 		if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0 &&
 		    strcmp(proto, "sctp") != 0) {
-			yf_error(&f->y, &n->start_mark, "'ports': bad protocol in '%s' (use tcp, udp "
-			    "or sctp)", q.s);
+			yf_error(&f->y, &n->start_mark, "'ports': bad protocol in '%s' (use "
+			    "tcp, udp or sctp)", q.s);
 			goto out;
 		}
 	}
@@ -253,7 +253,8 @@ cp_port(struct cp_file *f, yaml_node_t *n, cJSON *exposed, cJSON *bindings)
 		if (cp_port_range(host, strlen(host), &hlo, &hhi) != 0)
 			goto bad;
 		if (hhi - hlo != chi - clo && chi != clo) {
-			yf_error(&f->y, &n->start_mark, "'ports': the ranges in '%s' differ in size", q.s);
+			yf_error(&f->y, &n->start_mark, "'ports': the ranges in '%s' differ in "
+			    "size", q.s);
 			goto out;
 		}
 	}
@@ -280,8 +281,8 @@ cp_port(struct cp_file *f, yaml_node_t *n, cJSON *exposed, cJSON *bindings)
 	rc = 0;
 	goto out;
 bad:
-	yf_error(&f->y, &n->start_mark, "'ports': bad port '%s' (use [[IP:]HOST:]CONTAINER[/PROTOCOL], "
-	    "such as 8080:80 or 127.0.0.1:8080:80/udp)", q.s);
+	yf_error(&f->y, &n->start_mark, "'ports': bad port '%s' (use "
+	    "[[IP:]HOST:]CONTAINER[/PROTOCOL], such as 8080:80 or 127.0.0.1:8080:80/udp)", q.s);
 out:
 	free(s);
 	return rc;
@@ -362,8 +363,8 @@ cp_volume(struct cp_file *f, yaml_node_t *n, cJSON *binds, cJSON *volumes)
 	int rc = -1, named;
 
 	if (n->type == YAML_MAPPING_NODE)
-		return yf_error(&f->y, &n->start_mark, "'volumes': the long syntax is not supported "
-		    "(use \"SOURCE:TARGET[:MODE]\")");
+		return yf_error(&f->y, &n->start_mark, "'volumes': the long syntax is not "
+		    "supported (use \"SOURCE:TARGET[:MODE]\")");
 	s = cp_str(f, n, "'volumes'", 0);
 	if (s == NULL)
 		return -1;
@@ -393,22 +394,22 @@ cp_volume(struct cp_file *f, yaml_node_t *n, cJSON *binds, cJSON *volumes)
 	}
 	named = !(parts[0][0] == '/' || parts[0][0] == '.' || parts[0][0] == '~');
 	if (nparts == 3 && !cp_volume_mode(parts[2], named)) {
-		yf_error(&f->y, &n->start_mark, "'volumes': bad mode '%s' in '%s' (use ro, rw, z, Z "
-		    "or a propagation such as rslave)", parts[2], q.s);
+		yf_error(&f->y, &n->start_mark, "'volumes': bad mode '%s' in '%s' (use ro, rw, "
+		    "z, Z or a propagation such as rslave)", parts[2], q.s);
 		goto out;
 	}
 	if (nparts == 3 && f->stack->target == COMPOSE_TARGET_SWARM &&
 	    strpbrk(parts[2], "zZ") != NULL) {
-		yf_error(&f->y, &n->start_mark, "'volumes': Swarm cannot do this (x-plantdeck target "
-		    "swarm): mode '%s' in '%s' relabels for SELinux, which a service's mount "
-		    "cannot", parts[2], q.s);
+		yf_error(&f->y, &n->start_mark, "'volumes': Swarm cannot do this (x-plantdeck "
+		    "target swarm): mode '%s' in '%s' relabels for SELinux, which a service's "
+		    "mount cannot", parts[2], q.s);
 		goto out;
 	}
 	if (named) {
 		if (!cp_valid_name(parts[0], strlen(parts[0]))) {
-			yf_error(&f->y, &n->start_mark, "'volumes': bad volume name '%s': use 1 to %d "
-			    "of A-Z a-z 0-9 _ . - starting with a letter or digit, or a path",
-			    parts[0], CP_MAX_NAME);
+			yf_error(&f->y, &n->start_mark, "'volumes': bad volume name '%s': use "
+			    "1 to %d of A-Z a-z 0-9 _ . - starting with a letter or digit, or "
+			    "a path", parts[0], CP_MAX_NAME);
 			goto out;
 		}
 		src = strdup(parts[0]);
@@ -416,7 +417,8 @@ cp_volume(struct cp_file *f, yaml_node_t *n, cJSON *binds, cJSON *volumes)
 		if (parts[0][1] != '\0' && parts[0][1] != '/')
 			goto bad;
 		if (home == NULL || home[0] != '/') {
-			yf_error(&f->y, &n->start_mark, "'volumes': '~' in '%s' but HOME is not set", q.s);
+			yf_error(&f->y, &n->start_mark, "'volumes': '~' in '%s' but HOME is "
+			    "not set", q.s);
 			goto out;
 		}
 		src = yf_join(home, parts[0] + 1);
@@ -570,8 +572,8 @@ cp_healthcheck(struct cp_file *f, yaml_node_t *n, cJSON **out, int *has)
 		goto fail;
 	t = vals[HC_TEST];
 	if (disable && t != NULL) {
-		yf_error(&f->y, &keyn[HC_DISABLE]->start_mark, "'healthcheck': 'disable' and 'test' "
-		    "cannot both be given");
+		yf_error(&f->y, &keyn[HC_DISABLE]->start_mark, "'healthcheck': 'disable' and "
+		    "'test' cannot both be given");
 		goto fail;
 	}
 	if (disable) {
@@ -589,8 +591,8 @@ cp_healthcheck(struct cp_file *f, yaml_node_t *n, cJSON **out, int *has)
 		if (!((strcmp(first, "CMD") == 0 && count >= 2) ||
 		    (strcmp(first, "CMD-SHELL") == 0 && count == 2) ||
 		    (strcmp(first, "NONE") == 0 && count == 1))) {
-			yf_error(&f->y, &t->start_mark, "'test' must start with CMD (and a command), "
-			    "CMD-SHELL (and one string) or be [NONE], not '%s'",
+			yf_error(&f->y, &t->start_mark, "'test' must start with CMD (and a "
+			    "command), CMD-SHELL (and one string) or be [NONE], not '%s'",
 			    yf_quotes(&q, first, YF_QUOTE));
 			goto fail;
 		}
@@ -703,8 +705,8 @@ cp_res_set(struct cp_file *f, yaml_node_t *n, const char *what, int64_t v,
 	if (*has && *field != v) {
 		yf_quote(&q, yf_scalar(n), n->data.scalar.length, YF_QUOTE);
 		yf_quote(&qo, yf_scalar(*where), (*where)->data.scalar.length, YF_QUOTE);
-		return yf_error(&f->y, &n->start_mark, "%s '%s' disagrees with '%s' '%s' (line %zu)",
-		    what, q.s, other, qo.s, (*where)->start_mark.line + 1);
+		return yf_error(&f->y, &n->start_mark, "%s '%s' disagrees with '%s' '%s' (line "
+		    "%zu)", what, q.s, other, qo.s, (*where)->start_mark.line + 1);
 	}
 	*field = v;
 	*has = 1;
@@ -747,8 +749,9 @@ cp_deploy(struct cp_file *f, yaml_node_t *n, struct cp_res *r)
 		long long x;
 
 		if (r->mode != COMPOSE_MODE_REPLICATED)
-			return yf_error(&f->y, &dk[DEP_REPLICAS]->start_mark, "'replicas' needs 'mode: "
-			    "replicated' (a global service runs one task on every target node)");
+			return yf_error(&f->y, &dk[DEP_REPLICAS]->start_mark, "'replicas' "
+			    "needs 'mode: replicated' (a global service runs one task on every "
+			    "target node)");
 		if (cp_int(f, dv[DEP_REPLICAS], "'replicas'", 0, 100000, &x) != 0)
 			return -1;
 		r->replicas = (int)x;
@@ -809,8 +812,8 @@ cp_caps(struct cp_file *f, yaml_node_t *n, const char *what, cJSON **out)
 		return -1;
 	cJSON_ArrayForEach(item, *out) {
 		if (!cp_valid_cap(item->valuestring)) {
-			yf_error(&f->y, &cp_item(f, n, i)->start_mark, "%s: bad capability '%s'", what,
-			    yf_quotes(&q, item->valuestring, YF_QUOTE));
+			yf_error(&f->y, &cp_item(f, n, i)->start_mark, "%s: bad capability '%s'",
+			    what, yf_quotes(&q, item->valuestring, YF_QUOTE));
 			cJSON_Delete(*out);
 			*out = NULL;
 			return -1;
@@ -878,9 +881,9 @@ cp_swarm_keys(struct cp_file *f, yaml_node_t **vals, yaml_node_t **keyn)
 		if (cp_bool(f, vals[SVC_PRIVILEGED], "'privileged'", &b) != 0)
 			return -1;
 		if (b)
-			return yf_error(&f->y, &keyn[SVC_PRIVILEGED]->start_mark, "'privileged': Swarm "
-			    "cannot do this (x-plantdeck target swarm): a service has no "
-			    "privileged mode");
+			return yf_error(&f->y, &keyn[SVC_PRIVILEGED]->start_mark,
+			    "'privileged': Swarm cannot do this (x-plantdeck target swarm): a "
+			    "service has no privileged mode");
 	}
 	return 0;
 }
@@ -904,8 +907,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	svc->line = k->start_mark.line >= INT_MAX ? INT_MAX : (int)k->start_mark.line + 1;
 	svc->column = k->start_mark.column >= INT_MAX ? INT_MAX : (int)k->start_mark.column + 1;
 	if (!cp_valid_name(yf_scalar(k), k->data.scalar.length))
-		return yf_error(&f->y, &k->start_mark, "bad service name '%s': use 1 to %d of A-Z a-z "
-		    "0-9 _ . - starting with a letter or digit", q.s, CP_MAX_NAME);
+		return yf_error(&f->y, &k->start_mark, "bad service name '%s': use 1 to %d of "
+		    "A-Z a-z 0-9 _ . - starting with a letter or digit", q.s, CP_MAX_NAME);
 	if ((svc->name = yf_strndup(yf_scalar(k), k->data.scalar.length)) == NULL)
 		return yf_error(&f->y, &k->start_mark, "out of memory");
 	if (yf_null(v) || v->type != YAML_MAPPING_NODE)
@@ -978,8 +981,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		if (s == NULL)
 			goto out;
 		if (s[0] != '/') {
-			yf_error(&f->y, &vals[SVC_WORKING_DIR]->start_mark, "'working_dir' must be an "
-			    "absolute path, not '%s'", yf_quotes(&q, s, YF_QUOTE));
+			yf_error(&f->y, &vals[SVC_WORKING_DIR]->start_mark, "'working_dir' "
+			    "must be an absolute path, not '%s'", yf_quotes(&q, s, YF_QUOTE));
 			free(s);
 			goto out;
 		}
@@ -1061,8 +1064,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		if (s == NULL)
 			goto out;
 		if (strncmp(s, "service:", 8) == 0) {
-			yf_error(&f->y, &n->start_mark, "'network_mode': 'service:' is not supported "
-			    "(use container:NAME)");
+			yf_error(&f->y, &n->start_mark, "'network_mode': 'service:' is not "
+			    "supported (use container:NAME)");
 			free(s);
 			goto out;
 		}

@@ -214,7 +214,8 @@ cp_interp(struct cp_file *f, const yaml_node_t *n, const char *whole, const char
 			continue;
 		}
 		if (at + 1 >= len || s[at + 1] != '{')
-			return yf_error(&f->y, &m, "%s: bad '$' (write '$$' for a dollar sign)", what);
+			return yf_error(&f->y, &m, "%s: bad '$' (write '$$' for a dollar sign)",
+			    what);
 
 		/* ${...}: find the matching brace, nested ${ included. */
 		{
@@ -271,10 +272,11 @@ cp_interp(struct cp_file *f, const yaml_node_t *n, const char *whole, const char
 				if (val == NULL || (colon && *val == '\0')) {
 					yf_quote(&q, name, nlen, YF_QUOTE);
 					if (end == inner)
-						return yf_error(&f->y, &m, "%s: variable '%s' is required",
-						    what, q.s);
-					return yf_error(&f->y, &m, "%s: variable '%s' is required: %s",
-					    what, q.s, yf_quote(&qm, s + inner, end - inner, YF_QUOTE));
+						return yf_error(&f->y, &m, "%s: variable '%s' "
+						    "is required", what, q.s);
+					return yf_error(&f->y, &m, "%s: variable '%s' is "
+					    "required: %s", what, q.s,
+					    yf_quote(&qm, s + inner, end - inner, YF_QUOTE));
 				}
 				break;
 			case '+':
@@ -408,8 +410,8 @@ cp_env_line(struct cp_file *f, const char *shown, size_t lineno, const char *lin
 		}
 		if (p == end) {
 			free(b.s);
-			return yf_seterr(f->y.err, f->y.errlen, "%s:%zu: unterminated quote in '%s'",
-			    shown, lineno, yf_quote(&q, line, len, YF_QUOTE));
+			return yf_seterr(f->y.err, f->y.errlen, "%s:%zu: unterminated quote in "
+			    "'%s'", shown, lineno, yf_quote(&q, line, len, YF_QUOTE));
 		}
 		for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
 			;
@@ -472,7 +474,8 @@ cp_env_file(struct cp_file *f, const char *path, struct cp_vars *vars, int optio
 		return yf_error(&f->y, mark, "%s: cannot open '%s': %s", what,
 		    yf_quotes(&q, path, YF_QUOTE_PATH), strerror(errno));
 	if (buf == NULL)
-		return yf_seterr(f->y.err, f->y.errlen, "%s: cannot open: %s", path, strerror(errno));
+		return yf_seterr(f->y.err, f->y.errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
 	end = buf + len;
 	if (memchr(buf, '\0', len) != NULL) {
 		free(buf);
@@ -602,7 +605,8 @@ cp_kv(struct cp_file *f, yaml_node_t *n, const char *what, int env, struct cp_va
 				goto out;
 		}
 		if (value == NULL || cp_vars_set(vars, key, klen, value) != 0) {
-			yf_error(&f->y, &k->start_mark, "%s: too many entries, or out of memory", what);
+			yf_error(&f->y, &k->start_mark, "%s: too many entries, or out of memory",
+			    what);
 			goto out;
 		}
 	}
@@ -622,7 +626,8 @@ cp_env_files(struct cp_file *f, yaml_node_t *n, struct cp_vars *vars)
 	if (n->type == YAML_SEQUENCE_NODE && cp_list(f, n, "'env_file'", &count) != 0)
 		return -1;
 	if (n->type != YAML_SEQUENCE_NODE && n->type != YAML_SCALAR_NODE)
-		return yf_error(&f->y, &n->start_mark, "expected a list or a string for 'env_file'");
+		return yf_error(&f->y, &n->start_mark, "expected a list or a string for "
+		    "'env_file'");
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = n->type == YAML_SEQUENCE_NODE ? cp_item(f, n, i) : n;
 		char *path;

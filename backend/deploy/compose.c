@@ -134,9 +134,9 @@ cp_stack_name(struct cp_file *f, yaml_node_t *n, const char *what)
 		if (s == NULL)
 			return -1;
 		if (!cp_valid_name(s, strlen(s))) {
-			yf_error(&f->y, &n->start_mark, "bad stack name '%s': use 1 to %d of A-Z a-z "
-			    "0-9 _ . - starting with a letter or digit", yf_quotes(&q, s, YF_QUOTE),
-			    CP_MAX_NAME);
+			yf_error(&f->y, &n->start_mark, "bad stack name '%s': use 1 to %d of "
+			    "A-Z a-z 0-9 _ . - starting with a letter or digit",
+			    yf_quotes(&q, s, YF_QUOTE), CP_MAX_NAME);
 			free(s);
 			return -1;
 		}
@@ -153,8 +153,8 @@ cp_stack_name(struct cp_file *f, yaml_node_t *n, const char *what)
 	}
 	name[len] = '\0';
 	if (len == 0)
-		return yf_seterr(f->y.err, f->y.errlen, "%s: no stack name: the directory '%s' gives "
-		    "none; set x-plantdeck.stack or name:", f->y.path,
+		return yf_seterr(f->y.err, f->y.errlen, "%s: no stack name: the directory '%s' "
+		    "gives none; set x-plantdeck.stack or name:", f->y.path,
 		    yf_quotes(&q, f->dir, YF_QUOTE_PATH));
 	if ((f->stack->name = strdup(name)) == NULL)
 		return yf_seterr(f->y.err, f->y.errlen, "%s: out of memory", f->y.path);
@@ -181,8 +181,8 @@ cp_volumes_top(struct cp_file *f, yaml_node_t *n)
 		struct yf_q q;
 
 		if (!cp_valid_name(yf_scalar(pairs[i].k), pairs[i].k->data.scalar.length)) {
-			yf_error(&f->y, &pairs[i].k->start_mark, "bad volume name '%s': use 1 to %d of "
-			    "A-Z a-z 0-9 _ . - starting with a letter or digit",
+			yf_error(&f->y, &pairs[i].k->start_mark, "bad volume name '%s': use 1 "
+			    "to %d of A-Z a-z 0-9 _ . - starting with a letter or digit",
 			    yf_quote(&q, yf_scalar(pairs[i].k), pairs[i].k->data.scalar.length,
 			    YF_QUOTE), CP_MAX_NAME);
 			goto out;
@@ -272,8 +272,8 @@ cp_file_parse(struct cp_file *f)
 		s->nservices = i + 1;	/* so that compose_free sees it */
 		if (pairs[i].k->data.scalar.length >= 2 && yf_scalar(pairs[i].k)[0] == 'x' &&
 		    yf_scalar(pairs[i].k)[1] == '-') {
-			yf_error(&f->y, &pairs[i].k->start_mark, "bad service name '%s': 'x-' names "
-			    "are extensions", yf_quote(&q, yf_scalar(pairs[i].k),
+			yf_error(&f->y, &pairs[i].k->start_mark, "bad service name '%s': 'x-' "
+			    "names are extensions", yf_quote(&q, yf_scalar(pairs[i].k),
 			    pairs[i].k->data.scalar.length, YF_QUOTE));
 			goto out;
 		}
@@ -343,7 +343,8 @@ compose_load(const char *path, struct compose_stack **out, char *err, size_t err
 	f.stack = cp_stack_new(path);
 	dotenv = f.reldir != NULL ? yf_join(f.reldir, ".env") : NULL;
 	if (f.reldir == NULL || f.dir == NULL || f.stack == NULL || dotenv == NULL) {
-		yf_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+		yf_seterr(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno ? errno : ENOMEM));
 		goto out;
 	}
 	if (cp_env_file(&f, dotenv, &f.dotenv, 1, NULL, NULL) != 0)

@@ -563,8 +563,8 @@ inv_mapping(struct inv_file *f, yaml_node_t *n, const char *const *keys, size_t 
 		if (i == nkeys)
 			return yf_error(&f->y, &k->start_mark, "unknown key '%s'", q.s);
 		if (vals[i] != NULL)
-			return yf_error(&f->y, &k->start_mark, "duplicate key '%s' (first at line %zu)",
-			    q.s, keyn[i]->start_mark.line + 1);
+			return yf_error(&f->y, &k->start_mark, "duplicate key '%s' (first at "
+			    "line %zu)", q.s, keyn[i]->start_mark.line + 1);
 		vals[i] = v;
 		keyn[i] = k;
 	}
@@ -645,7 +645,8 @@ inv_file_tls(struct inv_file *f, const yaml_node_t *k, yaml_node_t *v, struct in
 		t->verify = b;
 	}
 	if ((t->cert == NULL) != (t->key == NULL))
-		return yf_error(&f->y, &v->start_mark, "tls needs both 'cert' and 'key', or neither");
+		return yf_error(&f->y, &v->start_mark, "tls needs both 'cert' and 'key', or "
+		    "neither");
 	return 0;
 }
 
@@ -661,10 +662,12 @@ inv_file_labels(struct inv_file *f, yaml_node_t *v, const struct inv_label *base
 	size_t n = 0, npairs;
 
 	if (v->type != YAML_MAPPING_NODE)
-		return yf_error(&f->y, &v->start_mark, "'labels' must be a mapping of names to values");
+		return yf_error(&f->y, &v->start_mark, "'labels' must be a mapping of names to "
+		    "values");
 	npairs = yf_npairs(v);
 	if (npairs > INV_MAX_LABELS)
-		return yf_error(&f->y, &v->start_mark, "too many labels (at most %d)", INV_MAX_LABELS);
+		return yf_error(&f->y, &v->start_mark, "too many labels (at most %d)",
+		    INV_MAX_LABELS);
 	l = calloc(nbase + npairs + 1, sizeof(*l));
 	if (l == NULL)
 		return yf_error(&f->y, &v->start_mark, "out of memory");
@@ -688,8 +691,8 @@ inv_file_labels(struct inv_file *f, yaml_node_t *v, const struct inv_label *base
 			yaml_node_t *pk = yf_get(&f->y, first[prev].key);
 
 			if (pk != NULL && yf_scalar_is(pk, yf_scalar(k))) {
-				yf_error(&f->y, &k->start_mark, "duplicate key '%s' (first at line %zu)",
-				    q.s, pk->start_mark.line + 1);
+				yf_error(&f->y, &k->start_mark, "duplicate key '%s' (first at "
+				    "line %zu)", q.s, pk->start_mark.line + 1);
 				goto fail;
 			}
 		}
@@ -728,7 +731,8 @@ inv_file_defaults(struct inv_file *f, yaml_node_t *v, struct inv_defaults *d)
 	yaml_node_t *vals[DEF_NKEYS], *keyn[DEF_NKEYS];
 
 	if (v->type != YAML_MAPPING_NODE)
-		return yf_error(&f->y, &v->start_mark, "'defaults' must be a mapping (tls, labels)");
+		return yf_error(&f->y, &v->start_mark, "'defaults' must be a mapping (tls, "
+		    "labels)");
 	if (inv_mapping(f, v, inv_defaults_keys, DEF_NKEYS, vals, keyn) != 0)
 		return -1;
 	if (vals[DEF_TLS] != NULL && inv_file_tls(f, keyn[DEF_TLS], vals[DEF_TLS], &d->tls) != 0)
@@ -831,8 +835,9 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 	if (nv != NULL) {
 		if (!yf_scalar_is(nv, "manager")) {
 			if (nv->type == YAML_SCALAR_NODE)
-				yf_error(&f->y, &nv->start_mark, "'swarm' must be 'manager', not '%s'",
-				    yf_quote(&q, yf_scalar(nv), nv->data.scalar.length, YF_QUOTE));
+				yf_error(&f->y, &nv->start_mark, "'swarm' must be 'manager', "
+				    "not '%s'", yf_quote(&q, yf_scalar(nv), nv->data.scalar.length,
+				    YF_QUOTE));
 			else
 				yf_error(&f->y, &nv->start_mark, "'swarm' must be 'manager'");
 			goto out;
@@ -1069,8 +1074,8 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		    (suf[0] != '\0' && strcmp(suf, "%") != 0) || num < 1 || num > 1000) {
 			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
 			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
-			return yf_error(&f->y, &v->start_mark, "'memory_headroom' must be a percentage "
-			    "from 1%% to 1000%%, not '%s'", q.s);
+			return yf_error(&f->y, &v->start_mark, "'memory_headroom' must be a "
+			    "percentage from 1%% to 1000%%, not '%s'", q.s);
 		}
 		inv->heal.memory_headroom = (int)num;
 	}
@@ -1090,8 +1095,8 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		if (mult == 0 || num == 0 || num > (1ull << 50) / mult || num * mult < (6ull << 20)) {
 			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
 			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
-			return yf_error(&f->y, &v->start_mark, "'memory_max' must be a size of at least "
-			    "6M, like 512M or 2G, not '%s'", q.s);
+			return yf_error(&f->y, &v->start_mark, "'memory_max' must be a size of "
+			    "at least 6M, like 512M or 2G, not '%s'", q.s);
 		}
 		inv->heal.memory_max = num * mult;
 	}
@@ -1111,8 +1116,8 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		    num > 32) {
 			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
 			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
-			return yf_error(&f->y, &v->start_mark, "'crash_restarts' must be a whole number "
-			    "from 2 to 32, not '%s'", q.s);
+			return yf_error(&f->y, &v->start_mark, "'crash_restarts' must be a "
+			    "whole number from 2 to 32, not '%s'", q.s);
 		}
 		inv->heal.crash_restarts = (int)num;
 	}
@@ -1122,8 +1127,8 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		} else if (!yf_scalar_is(v, "warning")) {
 			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
 			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
-			return yf_error(&f->y, &v->start_mark, "'anomaly_severity' must be warning or "
-			    "critical, not '%s'", q.s);
+			return yf_error(&f->y, &v->start_mark, "'anomaly_severity' must be "
+			    "warning or critical, not '%s'", q.s);
 		}
 	}
 	if (inv->heal.memory_headroom > 0 && inv->heal.memory_max == 0)
@@ -1699,7 +1704,8 @@ inv_selector_term(struct inv_selector *sel, const char *text, const char *s, siz
 	if (vlen == 0)
 		return yf_seterr(err, errlen, "bad selector '%s': empty value in '%s'", qs.s, qt.s);
 	if (klen > INV_MAX_NAME)
-		return yf_seterr(err, errlen, "bad selector '%s': key too long in '%s'", qs.s, qt.s);
+		return yf_seterr(err, errlen, "bad selector '%s': key too long in '%s'", qs.s,
+		    qt.s);
 	for (i = 0; i < klen; i++) {
 		if (!yf_isalnum((unsigned char)key[i]) && !inv_in("._/-", key[i]))
 			return yf_seterr(err, errlen, "bad selector '%s': bad character "
