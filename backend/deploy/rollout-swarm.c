@@ -333,7 +333,7 @@ cJSON *
 rollout_swarm_spec(const struct compose_stack *stack, size_t index, const char *image, int rev,
     int64_t deploy, char *err, size_t errlen)
 {
-	/* What compose.c puts in a create body; anything else would be dropped
+	/* What compose-service.c puts in a create body; anything else would be dropped
 	 * silently, so it is an error until it is translated. */
 	static const char *const create_keys[] = {
 		"Image", "Cmd", "Entrypoint", "Env", "Labels", "ExposedPorts", "Volumes",
