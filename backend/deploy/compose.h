@@ -17,7 +17,15 @@
  *
  * A stack also has a canonical form, a JSON text that holds everything a
  * deploy needs (no file is read again): revisions store it, and
- * compose_from_json() turns it back into a stack for a rollback. */
+ * compose_from_json() turns it back into a stack for a rollback.  A deploy
+ * record keeps its policy and target as JSON too (compose_policy_to_json);
+ * the one codec (compose-codec.c) writes and reads the policy in both, and
+ * accepts the ranges a stack file does.
+ *
+ * The stack format is backend/deploy/compose*.c: compose.c loads a file,
+ * compose-vars.c interpolates variables, compose-values.c reads typed
+ * values, compose-service.c the services, compose-policy.c x-plantdeck,
+ * compose-codec.c the JSON; compose-int.h is what they share. */
 #ifndef PLANTDECK_COMPOSE_H
 #define PLANTDECK_COMPOSE_H
 
@@ -105,6 +113,18 @@ char *compose_to_json(const struct compose_stack *stack);
 
 /* A stack from its canonical text; 0, or -1 with ERR. */
 int compose_from_json(const char *json, struct compose_stack **out, char *err, size_t errlen);
+
+/* The JSON text a deploy record keeps: target T and policy P, the fields
+ * of the canonical text's "policy" ({"target":"engines","canary":1,...}).
+ * A new string; NULL on allocation failure. */
+char *compose_policy_to_json(const struct compose_policy *p, enum compose_target t);
+
+/* A policy and target from that text, every field checked as a stack
+ * file's is; a text without a target (from before targets) is engines.
+ * 0, or -1 with ERR ("policy: bad field 'parallelism'") and P and T as
+ * they were. */
+int compose_policy_from_json(const char *json, struct compose_policy *p, enum compose_target *t,
+    char *err, size_t errlen);
 
 void compose_free(struct compose_stack *stack);
 

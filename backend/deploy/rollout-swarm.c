@@ -285,7 +285,7 @@ rs_update_config(const struct compose_policy *p, int rollback)
 	const char *action = compose_failure_action_name(p->failure_action);
 
 	if (rollback && p->failure_action == COMPOSE_FAIL_ROLLBACK)
-		action = "pause";
+		action = compose_failure_action_name(COMPOSE_FAIL_PAUSE);
 	if (o == NULL ||
 	    cJSON_AddNumberToObject(o, "Parallelism", p->parallelism) == NULL ||
 	    cJSON_AddNumberToObject(o, "Delay", p->delay * RS_NS) == NULL ||
@@ -333,7 +333,7 @@ cJSON *
 rollout_swarm_spec(const struct compose_stack *stack, size_t index, const char *image, int rev,
     int64_t deploy, char *err, size_t errlen)
 {
-	/* What compose.c puts in a create body; anything else would be dropped
+	/* What compose-service.c puts in a create body; anything else would be dropped
 	 * silently, so it is an error until it is translated. */
 	static const char *const create_keys[] = {
 		"Image", "Cmd", "Entrypoint", "Env", "Labels", "ExposedPorts", "Volumes",

@@ -1555,71 +1555,6 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 	return r;
 }
 
-/* Policy as JSON (what the deploy record keeps), and back. */
-static char *
-ro_policy_json(const struct compose_policy *p, int swarm)
-{
-	cJSON *j = cJSON_CreateObject();
-	char *s;
-
-	/* The target too: a rollback to no revision has no spec to say it. */
-	cJSON_AddStringToObject(j, "target", swarm ? "swarm" : "engines");
-	cJSON_AddNumberToObject(j, "canary", p->canary);
-	cJSON_AddNumberToObject(j, "parallelism", p->parallelism);
-	cJSON_AddBoolToObject(j, "grow", p->grow);
-	cJSON_AddNumberToObject(j, "delay", p->delay);
-	cJSON_AddNumberToObject(j, "monitor", p->monitor);
-	cJSON_AddNumberToObject(j, "progress_deadline", p->progress_deadline);
-	cJSON_AddNumberToObject(j, "max_failure_ratio", p->max_failure_ratio);
-	cJSON_AddStringToObject(j, "failure_action", compose_failure_action_name(p->failure_action));
-	cJSON_AddStringToObject(j, "order", compose_order_name(p->order));
-	cJSON_AddNumberToObject(j, "revisions", p->revisions);
-	cJSON_AddNumberToObject(j, "max_pulls", p->max_pulls);
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	return s;
-}
-
-static void
-ro_policy_from(const char *json, struct compose_policy *p, int *swarm)
-{
-	cJSON *j = cJSON_Parse(json), *v;
-
-	compose_policy_defaults(p);
-	v = cJSON_GetObjectItemCaseSensitive(j, "target");
-	*swarm = cJSON_IsString(v) && strcmp(v->valuestring, "swarm") == 0;
-#define RO_NUM(key, field, lo, hi) \
-	v = cJSON_GetObjectItemCaseSensitive(j, key); \
-	if (cJSON_IsNumber(v) && v->valuedouble >= (lo) && v->valuedouble <= (hi)) \
-		p->field = v->valuedouble;
-	RO_NUM("canary", canary, 0, 1e6)
-	RO_NUM("parallelism", parallelism, 0, 1e6)
-	RO_NUM("delay", delay, 0, 86400)
-	RO_NUM("monitor", monitor, 0, 86400)
-	RO_NUM("progress_deadline", progress_deadline, 1, 86400)
-	RO_NUM("max_failure_ratio", max_failure_ratio, 0, 1)
-	RO_NUM("revisions", revisions, 1, 100)
-	RO_NUM("max_pulls", max_pulls, 1, 1000)
-#undef RO_NUM
-	v = cJSON_GetObjectItemCaseSensitive(j, "grow");
-	if (cJSON_IsBool(v))
-		p->grow = cJSON_IsTrue(v);
-	v = cJSON_GetObjectItemCaseSensitive(j, "failure_action");
-	if (cJSON_IsString(v)) {
-		if (strcmp(v->valuestring, "rollback") == 0)
-			p->failure_action = COMPOSE_FAIL_ROLLBACK;
-		else if (strcmp(v->valuestring, "continue") == 0)
-			p->failure_action = COMPOSE_FAIL_CONTINUE;
-		else
-			p->failure_action = COMPOSE_FAIL_PAUSE;
-	}
-	v = cJSON_GetObjectItemCaseSensitive(j, "order");
-	if (cJSON_IsString(v))
-		p->order = strcmp(v->valuestring, "start-first") == 0 ? COMPOSE_START_FIRST :
-		    COMPOSE_STOP_FIRST;
-	cJSON_Delete(j);
-}
-
 /* The stack of revision REV of STACK (NULL with no error for revision 0). */
 static int
 ro_load_revision(struct rollouts *ro, const char *stack, int rev, struct compose_stack **out,
@@ -1697,14 +1632,15 @@ ro_new_rollback(struct rollout *parent, int to_revision, char *err, size_t errle
 	pol.failure_action = COMPOSE_FAIL_PAUSE;
 	if (pol.monitor > 5)
 		pol.monitor = 5;
-	pj = ro_policy_json(&pol, parent->swarm);
+	pj = compose_policy_to_json(&pol, parent->swarm ? COMPOSE_TARGET_SWARM :
+	    COMPOSE_TARGET_ENGINES);
 	store_actor(user, sizeof(user));
 	nd.stack = parent->stack;
 	nd.kind = "rollback";
 	nd.parent = parent->id;
 	nd.revision = to_revision;
 	nd.from_revision = parent->revision;
-	nd.failure_action = "pause";
+	nd.failure_action = compose_failure_action_name(pol.failure_action);
 	nd.max_failure_ratio = pol.max_failure_ratio;
 	nd.policy = pj;
 	nd.file = "revision";
@@ -1977,7 +1913,7 @@ rollout_start(struct rollouts *ro, struct pd_plan *p, int64_t *id, char *err, si
 	    store_stack_next(ro->st, p->stack, &p->revision, err, errlen) != 0)
 		goto out;
 	spec = compose_to_json(stack);
-	pj = ro_policy_json(&stack->policy, stack->target == COMPOSE_TARGET_SWARM);
+	pj = compose_policy_to_json(&stack->policy, stack->target);
 	if (spec == NULL || pj == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -2058,22 +1994,23 @@ ro_from_record(struct rollouts *ro, const struct pd_deploy *d, char *err, size_t
 {
 	struct compose_stack *spec = NULL;
 	struct compose_policy pol;
+	enum compose_target target;
 	char *pj, *file;
 	struct rollout *r;
-	int swarm;
+	int rc;
 
 	if (store_deploy_policy(ro->st, d->id, &pj, &file, err, errlen) != 0)
 		return NULL;
-	ro_policy_from(pj, &pol, &swarm);
+	rc = compose_policy_from_json(pj, &pol, &target, err, errlen);
 	free(pj);
 	free(file);
-	if (ro_load_revision(ro, d->stack, d->revision, &spec, err, errlen) != 0)
+	if (rc != 0 || ro_load_revision(ro, d->stack, d->revision, &spec, err, errlen) != 0)
 		return NULL;
 	r = ro_new(ro, d->id, d, spec, &pol, err, errlen);
 	if (r != NULL && strcmp(d->kind, "rollback") == 0)
 		r->pull_if_missing = 1;
 	if (r != NULL)
-		r->swarm |= swarm;
+		r->swarm |= target == COMPOSE_TARGET_SWARM;
 	return r;
 }
 
@@ -2384,7 +2321,7 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 	pol.failure_action = COMPOSE_FAIL_CONTINUE;
 	if (pol.monitor > 5)
 		pol.monitor = 5;
-	pj = ro_policy_json(&pol, swarm);
+	pj = compose_policy_to_json(&pol, swarm ? COMPOSE_TARGET_SWARM : COMPOSE_TARGET_ENGINES);
 	if (pj == NULL) {
 		compose_free(spec);
 		free(placed);
@@ -2402,7 +2339,7 @@ rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
 	nd.revision = rev;
 	nd.from_revision = cur;
 	nd.file = file;
-	nd.failure_action = "continue";
+	nd.failure_action = compose_failure_action_name(pol.failure_action);
 	nd.max_failure_ratio = pol.max_failure_ratio;
 	nd.policy = pj;
 	nd.user = user;

@@ -2,20 +2,21 @@
  * the user's Docker contexts, and the selectors that pick some of them.
  *
  * A YAML inventory is read whole (at most INV_MAX_FILE bytes) and loaded
- * with libyaml's document API, then walked against a small schema.  Each
+ * with libyaml's document API by base/yamlfile.c, which the stack format
+ * uses too, then walked against a small schema.  Each
  * mapping is checked against a table of the keys it may hold (inv_top_keys,
  * inv_node_keys, ...): inv_mapping() rejects unknown and repeated keys and
  * hands back the values by table index, so a new key is a new table row and
  * the code that reads its value.  The walk only ever goes as deep as the
- * schema, so aliases (even cyclic ones) are never expanded.  libyaml's
- * scanner slows down with the square of the nesting depth, so a first pass
- * over the events (inv_check_depth) refuses deep nesting before the loader
- * runs; limits on nodes, labels and text bound the rest.
+ * schema, so aliases (even cyclic ones) are never expanded.  Deep nesting
+ * is refused before the loader runs (yf_load); limits on nodes, labels and
+ * text bound the rest.
  *
  * Every error is one line.  In a file it is "FILE:LINE:COLUMN: message",
  * 1-based (libyaml's marks are 0-based); elsewhere it is prefixed by what
- * was wrong (DOCKER_HOST, a meta.json path).  Text quoted in a message may
- * be junk from the file, so inv_quote() escapes and shortens it.
+ * was wrong (DOCKER_HOST, a meta.json path).  yf_error() writes the one,
+ * yf_seterr() the other; text quoted in a message may be junk from the
+ * file, so yf_quote() escapes and shortens it.
  *
  * The constructors return 0, or -1 with *out NULL; whatever they built on
  * the way is freed.
@@ -28,7 +29,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,36 +41,26 @@
 #include <cjson/cJSON.h>
 #include <yaml.h>
 
+#include "backend/base/yamlfile.h"
 #include "backend/engine/inventory.h"
 
 #define INV_MAX_FILE (16 * 1024 * 1024)	/* bytes of YAML */
 #define INV_MAX_JSON (1024 * 1024)	/* bytes of one meta.json */
 #define INV_MAX_NODES 4096
-#define INV_MAX_DEPTH 64		/* nested collections */
 #define INV_MAX_LABELS 64		/* per node, defaults included */
 #define INV_MAX_NAME 63			/* node names and label keys */
 #define INV_MAX_TEXT 1024		/* site, label values, endpoints */
 #define INV_MAX_PATH 4096		/* TLS file names */
 #define INV_MAX_SELECTOR 4096
-#define INV_QUOTE 64			/* bytes of junk shown in a message */
-#define INV_QUOTE_PATH 256		/* bytes of a path shown in a message */
 
 #define INV_DEFAULT_HOST "unix:///var/run/docker.sock"
 #define INV_PORT_PLAIN 2375
 #define INV_PORT_TLS 2376
 
-/* Untrusted text made printable for a message. */
-struct inv_q {
-	char s[4 * INV_QUOTE_PATH + 8];
-};
-
 /* A YAML inventory being read. */
 struct inv_file {
-	const char *path;	/* as the caller gave it, for messages */
+	struct yf_file y;	/* the file, its document and where errors go */
 	char *dir;		/* absolute directory of the file */
-	yaml_document_t doc;
-	char *err;
-	size_t errlen;
 };
 
 /* A tls value: a mapping, or true/false. */
@@ -165,111 +155,11 @@ struct inv_selector {
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Write a message to ERR, if there is room for one; returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-inv_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Untrusted TEXT (LEN bytes) for a one-line message: printable ASCII as
- * is, other bytes as \xHH, cut after MAX bytes with "...". */
-static const char *
-inv_quote(struct inv_q *q, const char *text, size_t len, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	if (max > INV_QUOTE_PATH)
-		max = INV_QUOTE_PATH;
-	for (i = 0; i < len && i < max; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			q->s[o++] = (char)c;
-		else {
-			q->s[o++] = '\\';
-			q->s[o++] = 'x';
-			q->s[o++] = hex[c >> 4];
-			q->s[o++] = hex[c & 15];
-		}
-	}
-	if (i < len) {
-		memcpy(q->s + o, "...", 3);
-		o += 3;
-	}
-	q->s[o] = '\0';
-	return q->s;
-}
-
-/* A NUL-terminated string for a C string, quoted as above. */
-static const char *
-inv_quotes(struct inv_q *q, const char *s, size_t max)
-{
-	return inv_quote(q, s, strlen(s), max);
-}
-
-/* A new string holding LEN bytes of S. */
-static char *
-inv_strndup(const char *s, size_t len)
-{
-	char *copy = malloc(len + 1);
-
-	if (copy == NULL)
-		return NULL;
-	memcpy(copy, s, len);
-	copy[len] = '\0';
-	return copy;
-}
-
-/* A new string "A/B" (no doubled slash), or NULL. */
-static char *
-inv_join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	int slash = la > 0 && a[la - 1] == '/';
-	char *s = malloc(la + lb + 2);
-
-	if (s == NULL)
-		return NULL;
-	snprintf(s, la + lb + 2, "%s%s%s", a, slash ? "" : "/", b);
-	return s;
-}
-
-/* ASCII letter or digit, whatever the locale. */
-static int
-inv_isalnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
 /* Whether C is one of the characters of SET (never NUL). */
 static int
 inv_in(const char *set, int c)
 {
 	return c != '\0' && strchr(set, c) != NULL;
-}
-
-/* ASCII digit. */
-static int
-inv_isdigit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* A control character (C0 or DEL). */
-static int
-inv_iscntrl(int c)
-{
-	return (c >= 0 && c < 0x20) || c == 0x7f;
 }
 
 /* Whether S (LEN bytes) is a good node name: 1-63 of [A-Za-z0-9._-]. */
@@ -279,7 +169,7 @@ inv_valid_name(const char *s, size_t len)
 	if (len == 0 || len > INV_MAX_NAME)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
-		if (!inv_isalnum((unsigned char)s[i]) && !inv_in("._-", s[i]))
+		if (!yf_isalnum((unsigned char)s[i]) && !inv_in("._-", s[i]))
 			return 0;
 	}
 	return 1;
@@ -292,7 +182,7 @@ inv_valid_key(const char *s, size_t len)
 	if (len == 0 || len > INV_MAX_NAME)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
-		if (!inv_isalnum((unsigned char)s[i]) && !inv_in("._/-", s[i]))
+		if (!yf_isalnum((unsigned char)s[i]) && !inv_in("._/-", s[i]))
 			return 0;
 	}
 	return 1;
@@ -359,76 +249,13 @@ inv_unreadable(const char *path)
 	return NULL;
 }
 
-/* All of PATH in a new NUL-terminated buffer of at most MAX bytes, or NULL
- * with errno (EISDIR for a directory, EFBIG when too large). */
-static char *
-inv_read_file(const char *path, size_t max, size_t *lenp)
-{
-	struct stat st;
-	size_t len = 0, size = 4096;
-	char *buf = NULL, *nbuf;
-	ssize_t got;
-	int fd, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
-	if (S_ISREG(st.st_mode) && st.st_size >= 0 && (size_t)st.st_size <= max)
-		size = (size_t)st.st_size + 1;
-	buf = malloc(size);
-	if (buf == NULL)
-		goto fail;
-	for (;;) {
-		if (len + 1 >= size) {
-			if (size >= max + 2) {
-				errno = EFBIG;
-				goto fail;
-			}
-			size = size * 2 > max + 2 ? max + 2 : size * 2;
-			nbuf = realloc(buf, size);
-			if (nbuf == NULL)
-				goto fail;
-			buf = nbuf;
-		}
-		got = read(fd, buf + len, size - len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			goto fail;
-		if (got == 0)
-			break;
-		len += (size_t)got;
-		if (len > max) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-
-fail:
-	e = errno;
-	free(buf);
-	close(fd);
-	errno = e;
-	return NULL;
-}
-
 /* ---------------------------------------------------------------- endpoints */
 
 /* Check URL and give it its one spelling: scheme in lower case, a port. */
 char *
 inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen)
 {
-	struct inv_q q, qs;
+	struct yf_q q, qs;
 	const char *sep, *host, *p, *start;
 	size_t len, schemelen, hostlen, plen;
 	long port;
@@ -437,22 +264,22 @@ inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen)
 	if (url == NULL)
 		url = "";
 	len = strlen(url);
-	inv_quote(&q, url, len, INV_QUOTE_PATH);
+	yf_quote(&q, url, len, YF_QUOTE_PATH);
 	if (len > INV_MAX_TEXT) {
-		inv_seterr(err, errlen, "bad endpoint '%s': too long (at most %d bytes)",
+		yf_seterr(err, errlen, "bad endpoint '%s': too long (at most %d bytes)",
 		    q.s, INV_MAX_TEXT);
 		return NULL;
 	}
 	for (size_t i = 0; i < len; i++) {
-		if (inv_iscntrl((unsigned char)url[i])) {
-			inv_seterr(err, errlen, "bad endpoint '%s': control character", q.s);
+		if (yf_iscntrl((unsigned char)url[i])) {
+			yf_seterr(err, errlen, "bad endpoint '%s': control character", q.s);
 			return NULL;
 		}
 	}
 	sep = strstr(url, "://");
 	schemelen = sep == NULL ? 0 : (size_t)(sep - url);
 	if (schemelen == 0) {
-		inv_seterr(err, errlen, "bad endpoint '%s': missing scheme "
+		yf_seterr(err, errlen, "bad endpoint '%s': missing scheme "
 		    "(use unix:///path or tcp://host[:port])", q.s);
 		return NULL;
 	}
@@ -461,25 +288,25 @@ inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen)
 		p = sep + 3;
 		plen = strlen(p);
 		if (*p != '/') {
-			inv_seterr(err, errlen, "bad endpoint '%s': the socket path "
+			yf_seterr(err, errlen, "bad endpoint '%s': the socket path "
 			    "must be absolute (unix:///path)", q.s);
 			return NULL;
 		}
 		while (plen > 1 && p[plen - 1] == '/')
 			plen--;
 		if (plen == 1) {
-			inv_seterr(err, errlen, "bad endpoint '%s': missing socket path", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': missing socket path", q.s);
 			return NULL;
 		}
 		if (plen >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
-			inv_seterr(err, errlen, "bad endpoint '%s': socket path too long "
+			yf_seterr(err, errlen, "bad endpoint '%s': socket path too long "
 			    "(at most %zu bytes)", q.s,
 			    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
 			return NULL;
 		}
 		out = malloc(plen + 8);
 		if (out == NULL) {
-			inv_seterr(err, errlen, "out of memory");
+			yf_seterr(err, errlen, "out of memory");
 			return NULL;
 		}
 		snprintf(out, plen + 8, "unix://%.*s", (int)plen, p);
@@ -487,8 +314,8 @@ inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen)
 	}
 
 	if (schemelen != 3 || strncasecmp(url, "tcp", 3) != 0) {
-		inv_seterr(err, errlen, "bad endpoint '%s': unsupported scheme '%s' "
-		    "(use unix:// or tcp://)", q.s, inv_quote(&qs, url, schemelen, INV_QUOTE));
+		yf_seterr(err, errlen, "bad endpoint '%s': unsupported scheme '%s' "
+		    "(use unix:// or tcp://)", q.s, yf_quote(&qs, url, schemelen, YF_QUOTE));
 		return NULL;
 	}
 
@@ -500,43 +327,43 @@ inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen)
 		size_t alen;
 
 		if (rb == NULL) {
-			inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
 			return NULL;
 		}
 		alen = (size_t)(rb - host - 1);
 		if (memchr(host + 1, '%', alen) != NULL)	/* a zone: check the address */
 			alen = (size_t)((const char *)memchr(host + 1, '%', alen) - host - 1);
 		if (alen == 0 || alen >= sizeof(addr)) {
-			inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
 			return NULL;
 		}
 		memcpy(addr, host + 1, alen);
 		addr[alen] = '\0';
 		if (inet_pton(AF_INET6, addr, bin) != 1) {
-			inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
 			return NULL;
 		}
 		for (p = host + 1 + alen; p < rb; p++) {
-			if (!inv_isalnum((unsigned char)*p) && !inv_in("%._-", *p)) {
-				inv_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
+			if (!yf_isalnum((unsigned char)*p) && !inv_in("%._-", *p)) {
+				yf_seterr(err, errlen, "bad endpoint '%s': bad IPv6 address", q.s);
 				return NULL;
 			}
 		}
 		p = rb + 1;
 	} else {
-		for (p = host; inv_isalnum((unsigned char)*p) || inv_in("._-", *p); p++)
+		for (p = host; yf_isalnum((unsigned char)*p) || inv_in("._-", *p); p++)
 			;
 		if (p == host && (*p == '\0' || *p == ':' || *p == '/')) {
-			inv_seterr(err, errlen, "bad endpoint '%s': missing host", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': missing host", q.s);
 			return NULL;
 		}
 		if (*p != '\0' && *p != ':' && *p != '/') {
-			inv_seterr(err, errlen, "bad endpoint '%s': bad character '%s' in the host",
-			    q.s, inv_quote(&qs, p, 1, 1));
+			yf_seterr(err, errlen, "bad endpoint '%s': bad character '%s' in the host",
+			    q.s, yf_quote(&qs, p, 1, 1));
 			return NULL;
 		}
 		if (p - host > 253 || host[0] == '.' || host[0] == '-') {
-			inv_seterr(err, errlen, "bad endpoint '%s': bad host", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': bad host", q.s);
 			return NULL;
 		}
 	}
@@ -545,27 +372,27 @@ inventory_endpoint_normalise(const char *url, int tls, char *err, size_t errlen)
 	port = tls ? INV_PORT_TLS : INV_PORT_PLAIN;
 	if (*p == ':') {
 		start = ++p;
-		while (inv_isdigit((unsigned char)*p))
+		while (yf_isdigit((unsigned char)*p))
 			p++;
 		if (p == start) {
-			inv_seterr(err, errlen, "bad endpoint '%s': missing port after ':'", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': missing port after ':'", q.s);
 			return NULL;
 		}
 		if (p - start > 5 || (port = strtol(start, NULL, 10)) < 1 || port > 65535) {
-			inv_seterr(err, errlen, "bad endpoint '%s': the port must be 1-65535", q.s);
+			yf_seterr(err, errlen, "bad endpoint '%s': the port must be 1-65535", q.s);
 			return NULL;
 		}
 	}
 	if (p[0] == '/' && p[1] == '\0')
 		p++;
 	if (*p != '\0') {
-		inv_seterr(err, errlen, "bad endpoint '%s': trailing junk '%s'", q.s,
-		    inv_quotes(&qs, p, INV_QUOTE));
+		yf_seterr(err, errlen, "bad endpoint '%s': trailing junk '%s'", q.s,
+		    yf_quotes(&qs, p, YF_QUOTE));
 		return NULL;
 	}
 	out = malloc(hostlen + 16);
 	if (out == NULL) {
-		inv_seterr(err, errlen, "out of memory");
+		yf_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(out, hostlen + 16, "tcp://%.*s:%ld", (int)hostlen, host, port);
@@ -673,53 +500,11 @@ inventory_filter(struct inventory *inv, const struct inv_selector *sel)
 
 /* ---------------------------------------------------------------- YAML files */
 
-/* Set a "FILE:LINE:COLUMN: message" error at MARK; returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-inv_error(struct inv_file *f, const yaml_mark_t *mark, const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return inv_seterr(f->err, f->errlen, "%s:%zu:%zu: %s", f->path,
-	    mark->line + 1, mark->column + 1, msg);
-}
-
-/* Scalar N's bytes. */
-static const char *
-inv_scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
-
-/* Whether N is a scalar with exactly the text S. */
-static int
-inv_scalar_is(const yaml_node_t *n, const char *s)
-{
-	size_t len = strlen(s);
-
-	return n->type == YAML_SCALAR_NODE && n->data.scalar.length == len &&
-	    memcmp(n->data.scalar.value, s, len) == 0;
-}
-
 /* N as a boolean: 1, 0, or -1 when it is not true or false. */
 static int
 inv_bool(const yaml_node_t *n)
 {
-	if (inv_scalar_is(n, "true") || inv_scalar_is(n, "True") || inv_scalar_is(n, "TRUE"))
-		return 1;
-	if (inv_scalar_is(n, "false") || inv_scalar_is(n, "False") || inv_scalar_is(n, "FALSE"))
-		return 0;
-	return -1;
-}
-
-/* Node INDEX of the document. */
-static yaml_node_t *
-inv_get(struct inv_file *f, int index)
-{
-	return yaml_document_get_node(&f->doc, index);
+	return n->type == YAML_SCALAR_NODE ? yf_truth(yf_scalar(n), n->data.scalar.length) : -1;
 }
 
 /* A copy of scalar N's text, at most MAX bytes, not empty, no control
@@ -732,28 +517,28 @@ inv_text(struct inv_file *f, const yaml_node_t *n, const char *what, size_t max)
 	char *copy;
 
 	if (n->type != YAML_SCALAR_NODE) {
-		inv_error(f, &n->start_mark, "%s must be a string", what);
+		yf_error(&f->y, &n->start_mark, "%s must be a string", what);
 		return NULL;
 	}
-	s = inv_scalar(n);
+	s = yf_scalar(n);
 	len = n->data.scalar.length;
 	if (len == 0) {
-		inv_error(f, &n->start_mark, "%s is empty", what);
+		yf_error(&f->y, &n->start_mark, "%s is empty", what);
 		return NULL;
 	}
 	if (len > max) {
-		inv_error(f, &n->start_mark, "%s is too long (at most %zu bytes)", what, max);
+		yf_error(&f->y, &n->start_mark, "%s is too long (at most %zu bytes)", what, max);
 		return NULL;
 	}
 	for (size_t i = 0; i < len; i++) {
-		if (inv_iscntrl((unsigned char)s[i])) {
-			inv_error(f, &n->start_mark, "%s has a control character", what);
+		if (yf_iscntrl((unsigned char)s[i])) {
+			yf_error(&f->y, &n->start_mark, "%s has a control character", what);
 			return NULL;
 		}
 	}
-	copy = inv_strndup(s, len);
+	copy = yf_strndup(s, len);
 	if (copy == NULL)
-		inv_error(f, &n->start_mark, "out of memory");
+		yf_error(&f->y, &n->start_mark, "out of memory");
 	return copy;
 }
 
@@ -763,29 +548,23 @@ static int
 inv_mapping(struct inv_file *f, yaml_node_t *n, const char *const *keys, size_t nkeys,
     yaml_node_t **vals, yaml_node_t **keyn)
 {
-	struct inv_q q;
+	struct yf_q q;
 
 	for (size_t i = 0; i < nkeys; i++)
 		vals[i] = keyn[i] = NULL;
-	for (yaml_node_pair_t *pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = inv_get(f, pair->key), *v = inv_get(f, pair->value);
+	for (size_t p = 0; p < yf_npairs(n); p++) {
+		yaml_node_t *k, *v;
 		size_t i;
 
-		if (k == NULL || v == NULL)
-			return inv_error(f, &n->start_mark, "broken mapping");
-		if (k->type != YAML_SCALAR_NODE)
-			return inv_error(f, &k->start_mark, "a key must be a string");
-		for (i = 0; i < nkeys; i++) {
-			if (inv_scalar_is(k, keys[i]))
-				break;
-		}
-		inv_quote(&q, inv_scalar(k), k->data.scalar.length, INV_QUOTE);
+		if (yf_pair(&f->y, n, p, &k, &v) != 0)
+			return -1;
+		i = yf_key_index(k, keys, nkeys);
+		yf_quote(&q, yf_scalar(k), k->data.scalar.length, YF_QUOTE);
 		if (i == nkeys)
-			return inv_error(f, &k->start_mark, "unknown key '%s'", q.s);
+			return yf_error(&f->y, &k->start_mark, "unknown key '%s'", q.s);
 		if (vals[i] != NULL)
-			return inv_error(f, &k->start_mark, "duplicate key '%s' (first at line %zu)",
-			    q.s, keyn[i]->start_mark.line + 1);
+			return yf_error(&f->y, &k->start_mark, "duplicate key '%s' (first at "
+			    "line %zu)", q.s, keyn[i]->start_mark.line + 1);
 		vals[i] = v;
 		keyn[i] = k;
 	}
@@ -798,22 +577,18 @@ static int
 inv_file_tls_path(struct inv_file *f, const yaml_node_t *n, const char *key, char **out)
 {
 	char what[64];
-	struct inv_q q;
+	struct yf_q q;
 	const char *why;
-	char *name, *path;
+	char *path;
 
 	snprintf(what, sizeof(what), "tls '%s'", key);
-	name = inv_text(f, n, what, INV_MAX_PATH);
-	if (name == NULL)
-		return -1;
-	path = name[0] == '/' ? strdup(name) : inv_join(f->dir, name);
-	free(name);
+	path = yf_path(&f->y, &n->start_mark, f->dir, inv_text(f, n, what, INV_MAX_PATH));
 	if (path == NULL)
-		return inv_error(f, &n->start_mark, "out of memory");
+		return -1;
 	why = inv_unreadable(path);
 	if (why != NULL) {
-		inv_error(f, &n->start_mark, "tls %s '%s': %s", key,
-		    inv_quotes(&q, path, INV_QUOTE_PATH), why);
+		yf_error(&f->y, &n->start_mark, "tls %s '%s': %s", key,
+		    yf_quotes(&q, path, YF_QUOTE_PATH), why);
 		free(path);
 		return -1;
 	}
@@ -837,7 +612,7 @@ static int
 inv_file_tls(struct inv_file *f, const yaml_node_t *k, yaml_node_t *v, struct inv_tls *t)
 {
 	yaml_node_t *vals[TLS_NKEYS], *keyn[TLS_NKEYS];
-	struct inv_q q;
+	struct yf_q q;
 	int b;
 
 	t->set = 1;
@@ -848,7 +623,7 @@ inv_file_tls(struct inv_file *f, const yaml_node_t *k, yaml_node_t *v, struct in
 		return 0;
 	}
 	if (v->type != YAML_MAPPING_NODE)
-		return inv_error(f, &v->start_mark,
+		return yf_error(&f->y, &v->start_mark,
 		    "'tls' must be a mapping (ca, cert, key, verify) or true/false");
 	t->enabled = 1;
 	if (inv_mapping(f, v, inv_tls_keys, TLS_NKEYS, vals, keyn) != 0)
@@ -860,17 +635,18 @@ inv_file_tls(struct inv_file *f, const yaml_node_t *k, yaml_node_t *v, struct in
 	if (vals[TLS_VERIFY] != NULL) {
 		b = inv_bool(vals[TLS_VERIFY]);
 		if (b < 0 && vals[TLS_VERIFY]->type == YAML_SCALAR_NODE)
-			return inv_error(f, &vals[TLS_VERIFY]->start_mark,
+			return yf_error(&f->y, &vals[TLS_VERIFY]->start_mark,
 			    "'verify' must be true or false, not '%s'",
-			    inv_quote(&q, inv_scalar(vals[TLS_VERIFY]),
-			    vals[TLS_VERIFY]->data.scalar.length, INV_QUOTE));
+			    yf_quote(&q, yf_scalar(vals[TLS_VERIFY]),
+			    vals[TLS_VERIFY]->data.scalar.length, YF_QUOTE));
 		if (b < 0)
-			return inv_error(f, &vals[TLS_VERIFY]->start_mark,
+			return yf_error(&f->y, &vals[TLS_VERIFY]->start_mark,
 			    "'verify' must be true or false");
 		t->verify = b;
 	}
 	if ((t->cert == NULL) != (t->key == NULL))
-		return inv_error(f, &v->start_mark, "tls needs both 'cert' and 'key', or neither");
+		return yf_error(&f->y, &v->start_mark, "tls needs both 'cert' and 'key', or "
+		    "neither");
 	return 0;
 }
 
@@ -880,47 +656,43 @@ static int
 inv_file_labels(struct inv_file *f, yaml_node_t *v, const struct inv_label *base,
     size_t nbase, struct inv_label **labels, size_t *nlabels)
 {
-	yaml_node_pair_t *first = v->data.mapping.pairs.start, *pair;
+	const yaml_node_pair_t *first = v->data.mapping.pairs.start;
 	struct inv_label *l;
-	struct inv_q q;
+	struct yf_q q;
 	size_t n = 0, npairs;
 
 	if (v->type != YAML_MAPPING_NODE)
-		return inv_error(f, &v->start_mark, "'labels' must be a mapping of names to values");
-	npairs = (size_t)(v->data.mapping.pairs.top - first);
+		return yf_error(&f->y, &v->start_mark, "'labels' must be a mapping of names to "
+		    "values");
+	npairs = yf_npairs(v);
 	if (npairs > INV_MAX_LABELS)
-		return inv_error(f, &v->start_mark, "too many labels (at most %d)", INV_MAX_LABELS);
+		return yf_error(&f->y, &v->start_mark, "too many labels (at most %d)",
+		    INV_MAX_LABELS);
 	l = calloc(nbase + npairs + 1, sizeof(*l));
 	if (l == NULL)
-		return inv_error(f, &v->start_mark, "out of memory");
+		return yf_error(&f->y, &v->start_mark, "out of memory");
 	for (size_t i = 0; i < nbase; i++) {
 		if (inv_labels_set(l, &n, base[i].key, base[i].value) != 0)
 			goto oom;
 	}
-	for (pair = first; pair < v->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = inv_get(f, pair->key), *val = inv_get(f, pair->value);
+	for (size_t p = 0; p < npairs; p++) {
 		char what[sizeof(q.s) + 16], *key, *value;
+		yaml_node_t *k, *val;
 
-		if (k == NULL || val == NULL) {
-			inv_error(f, &v->start_mark, "broken mapping");
+		if (yf_pair(&f->y, v, p, &k, &val) != 0)
 			goto fail;
-		}
-		if (k->type != YAML_SCALAR_NODE) {
-			inv_error(f, &k->start_mark, "a key must be a string");
-			goto fail;
-		}
-		inv_quote(&q, inv_scalar(k), k->data.scalar.length, INV_QUOTE);
-		if (!inv_valid_key(inv_scalar(k), k->data.scalar.length)) {
-			inv_error(f, &k->start_mark, "bad label key '%s': use 1 to %d of "
+		yf_quote(&q, yf_scalar(k), k->data.scalar.length, YF_QUOTE);
+		if (!inv_valid_key(yf_scalar(k), k->data.scalar.length)) {
+			yf_error(&f->y, &k->start_mark, "bad label key '%s': use 1 to %d of "
 			    "A-Z a-z 0-9 . _ / -", q.s, INV_MAX_NAME);
 			goto fail;
 		}
-		for (yaml_node_pair_t *prev = first; prev < pair; prev++) {
-			yaml_node_t *pk = inv_get(f, prev->key);
+		for (size_t prev = 0; prev < p; prev++) {
+			yaml_node_t *pk = yf_get(&f->y, first[prev].key);
 
-			if (pk != NULL && inv_scalar_is(pk, inv_scalar(k))) {
-				inv_error(f, &k->start_mark, "duplicate key '%s' (first at line %zu)",
-				    q.s, pk->start_mark.line + 1);
+			if (pk != NULL && yf_scalar_is(pk, yf_scalar(k))) {
+				yf_error(&f->y, &k->start_mark, "duplicate key '%s' (first at "
+				    "line %zu)", q.s, pk->start_mark.line + 1);
 				goto fail;
 			}
 		}
@@ -928,7 +700,7 @@ inv_file_labels(struct inv_file *f, yaml_node_t *v, const struct inv_label *base
 		value = inv_text(f, val, what, INV_MAX_TEXT);
 		if (value == NULL)
 			goto fail;
-		key = inv_strndup(inv_scalar(k), k->data.scalar.length);
+		key = yf_strndup(yf_scalar(k), k->data.scalar.length);
 		if (key == NULL || inv_labels_set(l, &n, key, value) != 0) {
 			free(key);
 			free(value);
@@ -938,7 +710,7 @@ inv_file_labels(struct inv_file *f, yaml_node_t *v, const struct inv_label *base
 		free(value);
 	}
 	if (n > INV_MAX_LABELS) {
-		inv_error(f, &v->start_mark, "too many labels (at most %d)", INV_MAX_LABELS);
+		yf_error(&f->y, &v->start_mark, "too many labels (at most %d)", INV_MAX_LABELS);
 		goto fail;
 	}
 	*labels = l;
@@ -946,7 +718,7 @@ inv_file_labels(struct inv_file *f, yaml_node_t *v, const struct inv_label *base
 	return 0;
 
 oom:
-	inv_error(f, &v->start_mark, "out of memory");
+	yf_error(&f->y, &v->start_mark, "out of memory");
 fail:
 	inv_labels_free(l, n);
 	return -1;
@@ -959,7 +731,8 @@ inv_file_defaults(struct inv_file *f, yaml_node_t *v, struct inv_defaults *d)
 	yaml_node_t *vals[DEF_NKEYS], *keyn[DEF_NKEYS];
 
 	if (v->type != YAML_MAPPING_NODE)
-		return inv_error(f, &v->start_mark, "'defaults' must be a mapping (tls, labels)");
+		return yf_error(&f->y, &v->start_mark, "'defaults' must be a mapping (tls, "
+		    "labels)");
 	if (inv_mapping(f, v, inv_defaults_keys, DEF_NKEYS, vals, keyn) != 0)
 		return -1;
 	if (vals[DEF_TLS] != NULL && inv_file_tls(f, keyn[DEF_TLS], vals[DEF_TLS], &d->tls) != 0)
@@ -992,7 +765,7 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 	struct inv_node *n = &inv->nodes[index];
 	struct inv_tls t = { 0 };
 	const struct inv_tls *tls;
-	struct inv_q q;
+	struct yf_q q;
 	char msg[1024], *endpoint;
 	int rc = -1;
 
@@ -1000,33 +773,33 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 	n->column = v->start_mark.column >= INT_MAX ? INT_MAX : (int)v->start_mark.column + 1;
 	n->tls_verify = 1;
 	if (v->type != YAML_MAPPING_NODE)
-		return inv_error(f, &v->start_mark,
+		return yf_error(&f->y, &v->start_mark,
 		    "a node must be a mapping with 'name' and 'endpoint'");
 	if (inv_mapping(f, v, inv_node_keys, NODE_NKEYS, vals, keyn) != 0)
 		return -1;
 
 	nv = vals[NODE_NAME];
 	if (nv == NULL)
-		return inv_error(f, &v->start_mark, "node has no 'name'");
+		return yf_error(&f->y, &v->start_mark, "node has no 'name'");
 	if (nv->type != YAML_SCALAR_NODE)
-		return inv_error(f, &nv->start_mark, "'name' must be a string");
-	inv_quote(&q, inv_scalar(nv), nv->data.scalar.length, INV_QUOTE);
-	if (!inv_valid_name(inv_scalar(nv), nv->data.scalar.length))
-		return inv_error(f, &nv->start_mark, "bad node name '%s': use 1 to %d of "
+		return yf_error(&f->y, &nv->start_mark, "'name' must be a string");
+	yf_quote(&q, yf_scalar(nv), nv->data.scalar.length, YF_QUOTE);
+	if (!inv_valid_name(yf_scalar(nv), nv->data.scalar.length))
+		return yf_error(&f->y, &nv->start_mark, "bad node name '%s': use 1 to %d of "
 		    "A-Z a-z 0-9 . _ -", q.s, INV_MAX_NAME);
 	for (size_t i = 0; i < index; i++) {
-		if (inv_scalar_is(nv, inv->nodes[i].name))
-			return inv_error(f, &nv->start_mark,
+		if (yf_scalar_is(nv, inv->nodes[i].name))
+			return yf_error(&f->y, &nv->start_mark,
 			    "duplicate node name '%s' (first defined at line %d)",
 			    q.s, inv->nodes[i].line);
 	}
-	n->name = inv_strndup(inv_scalar(nv), nv->data.scalar.length);
+	n->name = yf_strndup(yf_scalar(nv), nv->data.scalar.length);
 	if (n->name == NULL)
-		return inv_error(f, &nv->start_mark, "out of memory");
+		return yf_error(&f->y, &nv->start_mark, "out of memory");
 
 	nv = vals[NODE_ENDPOINT];
 	if (nv == NULL)
-		return inv_error(f, &v->start_mark, "node '%s' has no 'endpoint'", q.s);
+		return yf_error(&f->y, &v->start_mark, "node '%s' has no 'endpoint'", q.s);
 	endpoint = inv_text(f, nv, "'endpoint'", INV_MAX_TEXT);
 	if (endpoint == NULL)
 		return -1;
@@ -1037,7 +810,7 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 			goto out;
 		tls = &t;
 		if (t.enabled && inv_is_unix(endpoint)) {
-			inv_error(f, &t.mark, "tls needs a tcp:// endpoint, not unix://");
+			yf_error(&f->y, &t.mark, "tls needs a tcp:// endpoint, not unix://");
 			goto out;
 		}
 	}
@@ -1048,11 +821,11 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 
 	n->endpoint = inventory_endpoint_normalise(endpoint, tls != NULL, msg, sizeof(msg));
 	if (n->endpoint == NULL) {
-		inv_error(f, &nv->start_mark, "%s", msg);
+		yf_error(&f->y, &nv->start_mark, "%s", msg);
 		goto out;
 	}
 	if (tls != NULL && inv_node_set_tls(n, tls) != 0) {
-		inv_error(f, &v->start_mark, "out of memory");
+		yf_error(&f->y, &v->start_mark, "out of memory");
 		goto out;
 	}
 
@@ -1060,12 +833,13 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 	 * managers list them), so any other value is a mistake. */
 	nv = vals[NODE_SWARM];
 	if (nv != NULL) {
-		if (!inv_scalar_is(nv, "manager")) {
+		if (!yf_scalar_is(nv, "manager")) {
 			if (nv->type == YAML_SCALAR_NODE)
-				inv_error(f, &nv->start_mark, "'swarm' must be 'manager', not '%s'",
-				    inv_quote(&q, inv_scalar(nv), nv->data.scalar.length, INV_QUOTE));
+				yf_error(&f->y, &nv->start_mark, "'swarm' must be 'manager', "
+				    "not '%s'", yf_quote(&q, yf_scalar(nv), nv->data.scalar.length,
+				    YF_QUOTE));
 			else
-				inv_error(f, &nv->start_mark, "'swarm' must be 'manager'");
+				yf_error(&f->y, &nv->start_mark, "'swarm' must be 'manager'");
 			goto out;
 		}
 		n->swarm_manager = 1;
@@ -1078,13 +852,13 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 	} else if (d->nlabels > 0) {
 		n->labels = calloc(d->nlabels, sizeof(*n->labels));
 		if (n->labels == NULL) {
-			inv_error(f, &v->start_mark, "out of memory");
+			yf_error(&f->y, &v->start_mark, "out of memory");
 			goto out;
 		}
 		for (size_t i = 0; i < d->nlabels; i++) {
 			if (inv_labels_set(n->labels, &n->nlabels, d->labels[i].key,
 			    d->labels[i].value) != 0) {
-				inv_error(f, &v->start_mark, "out of memory");
+				yf_error(&f->y, &v->start_mark, "out of memory");
 				goto out;
 			}
 		}
@@ -1145,7 +919,7 @@ inv_file_kiosk(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	char bad[96];
 
 	if (m->type != YAML_MAPPING_NODE)
-		return inv_error(f, &m->start_mark, "'kiosk' must be a mapping (exit_chord)");
+		return yf_error(&f->y, &m->start_mark, "'kiosk' must be a mapping (exit_chord)");
 	if (inv_mapping(f, m, inv_kiosk_keys, KIOSK_NKEYS, vals, keyn) != 0)
 		return -1;
 	if (vals[KIOSK_EXIT_CHORD] == NULL)
@@ -1154,7 +928,7 @@ inv_file_kiosk(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	if (inv->kiosk_exit_chord == NULL)
 		return -1;
 	if (!inventory_chord_valid(inv->kiosk_exit_chord, bad, sizeof(bad)))
-		return inv_error(f, &vals[KIOSK_EXIT_CHORD]->start_mark, "exit_chord: %s", bad);
+		return yf_error(&f->y, &vals[KIOSK_EXIT_CHORD]->start_mark, "exit_chord: %s", bad);
 	return 0;
 }
 
@@ -1169,11 +943,11 @@ inv_number(const yaml_node_t *n, unsigned long long *num, char *suf, size_t sufl
 
 	if (n->type != YAML_SCALAR_NODE)
 		return -1;
-	s = inv_scalar(n);
+	s = yf_scalar(n);
 	len = n->data.scalar.length;
-	if (len == 0 || !inv_isdigit((unsigned char)s[0]))
+	if (len == 0 || !yf_isdigit((unsigned char)s[0]))
 		return -1;
-	for (; i < len && inv_isdigit((unsigned char)s[i]); i++) {
+	for (; i < len && yf_isdigit((unsigned char)s[i]); i++) {
 		if (v > (ULLONG_MAX - 9) / 10)
 			return -1;
 		v = v * 10 + (unsigned long long)(s[i] - '0');
@@ -1197,38 +971,38 @@ inv_file_heal_auto(struct inv_file *f, yaml_node_t *m, struct inv_heal_auto *a)
 	static const unsigned bits[] = { INV_HEAL_RESTART, INV_HEAL_RESCHEDULE, INV_HEAL_ROLLBACK,
 	    INV_HEAL_MEMORY, INV_HEAL_QUARANTINE, INV_HEAL_REAPPLY };
 	yaml_node_t *vals[HAUTO_NKEYS], *keyn[HAUTO_NKEYS], *acts;
-	struct inv_q q;
+	struct yf_q q;
 
 	if (m->type != YAML_MAPPING_NODE)
-		return inv_error(f, &m->start_mark,
+		return yf_error(&f->y, &m->start_mark,
 		    "an 'auto' entry must be a mapping (stack, actions)");
 	if (inv_mapping(f, m, inv_heal_auto_keys, HAUTO_NKEYS, vals, keyn) != 0)
 		return -1;
 	if (vals[HAUTO_STACK] == NULL)
-		return inv_error(f, &m->start_mark, "an 'auto' entry has no 'stack'");
+		return yf_error(&f->y, &m->start_mark, "an 'auto' entry has no 'stack'");
 	if (vals[HAUTO_ACTIONS] == NULL)
-		return inv_error(f, &m->start_mark, "an 'auto' entry has no 'actions'");
+		return yf_error(&f->y, &m->start_mark, "an 'auto' entry has no 'actions'");
 	a->stack = inv_text(f, vals[HAUTO_STACK], "'stack'", INV_MAX_NAME * 2);
 	if (a->stack == NULL)
 		return -1;
 	acts = vals[HAUTO_ACTIONS];
 	if (acts->type != YAML_SEQUENCE_NODE)
-		return inv_error(f, &acts->start_mark, "'actions' must be a list "
+		return yf_error(&f->y, &acts->start_mark, "'actions' must be a list "
 		    "(" INV_HEAL_ACTIONS ")");
 	for (yaml_node_item_t *it = acts->data.sequence.items.start;
 	    it < acts->data.sequence.items.top; it++) {
-		yaml_node_t *v = inv_get(f, *it);
+		yaml_node_t *v = yf_get(&f->y, *it);
 		size_t k;
 
 		if (v == NULL || v->type != YAML_SCALAR_NODE)
-			return inv_error(f, v != NULL ? &v->start_mark : &acts->start_mark,
+			return yf_error(&f->y, v != NULL ? &v->start_mark : &acts->start_mark,
 			    "an action must be a word (" INV_HEAL_ACTIONS ")");
 		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-			if (inv_scalar_is(v, names[k]))
+			if (yf_scalar_is(v, names[k]))
 				break;
 		if (k == sizeof(names) / sizeof(names[0])) {
-			inv_quote(&q, inv_scalar(v), v->data.scalar.length, INV_QUOTE);
-			return inv_error(f, &v->start_mark, "unknown action '%s': use "
+			yf_quote(&q, yf_scalar(v), v->data.scalar.length, YF_QUOTE);
+			return yf_error(&f->y, &v->start_mark, "unknown action '%s': use "
 			    INV_HEAL_ACTIONS, q.s);
 		}
 		a->actions |= bits[k];
@@ -1244,16 +1018,16 @@ inv_heal_duration(struct inv_file *f, const yaml_node_t *v, const char *name, un
 {
 	unsigned long long num, secs;
 	char suf[8];
-	struct inv_q q;
+	struct yf_q q;
 
 	if (v == NULL)
 		return 0;
 	if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
 	    (suf[0] != '\0' && strcmp(suf, "s") != 0 && strcmp(suf, "m") != 0) ||
 	    num > 1000000 || (secs = suf[0] == 'm' ? num * 60 : num) < lo || secs > hi) {
-		inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
-		    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
-		return inv_error(f, &v->start_mark, "'%s' must be a duration from %us to %u%s, "
+		yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
+		    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
+		return yf_error(&f->y, &v->start_mark, "'%s' must be a duration from %us to %u%s, "
 		    "like 30s or 5m, not '%s'", name, lo, hi > 3600 ? hi / 3600 : hi / 60,
 		    hi > 3600 ? "h" : "m", q.s);
 	}
@@ -1268,10 +1042,10 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	yaml_node_t *vals[HEAL_NKEYS], *keyn[HEAL_NKEYS], *v;
 	unsigned long long num;
 	char suf[8];
-	struct inv_q q;
+	struct yf_q q;
 
 	if (m->type != YAML_MAPPING_NODE)
-		return inv_error(f, &m->start_mark, "'heal' must be a mapping "
+		return yf_error(&f->y, &m->start_mark, "'heal' must be a mapping "
 		    "(auto, memory_headroom, memory_max, verify_window, ...)");
 	if (inv_mapping(f, m, inv_heal_keys, HEAL_NKEYS, vals, keyn) != 0)
 		return -1;
@@ -1279,18 +1053,18 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		size_t count;
 
 		if (v->type != YAML_SEQUENCE_NODE)
-			return inv_error(f, &v->start_mark, "'auto' must be a list of "
+			return yf_error(&f->y, &v->start_mark, "'auto' must be a list of "
 			    "{stack, actions}");
 		count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 		inv->heal.autos = calloc(count ? count : 1, sizeof(*inv->heal.autos));
 		if (inv->heal.autos == NULL)
-			return inv_error(f, &v->start_mark, "out of memory");
+			return yf_error(&f->y, &v->start_mark, "out of memory");
 		for (size_t i = 0; i < count; i++) {
-			yaml_node_t *item = inv_get(f, v->data.sequence.items.start[i]);
+			yaml_node_t *item = yf_get(&f->y, v->data.sequence.items.start[i]);
 
 			inv->heal.nautos = i + 1;
 			if (item == NULL)
-				return inv_error(f, &v->start_mark, "broken list");
+				return yf_error(&f->y, &v->start_mark, "broken list");
 			if (inv_file_heal_auto(f, item, &inv->heal.autos[i]) != 0)
 				return -1;
 		}
@@ -1298,10 +1072,10 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	if ((v = vals[HEAL_HEADROOM]) != NULL) {
 		if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
 		    (suf[0] != '\0' && strcmp(suf, "%") != 0) || num < 1 || num > 1000) {
-			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
-			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
-			return inv_error(f, &v->start_mark, "'memory_headroom' must be a percentage "
-			    "from 1%% to 1000%%, not '%s'", q.s);
+			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
+			return yf_error(&f->y, &v->start_mark, "'memory_headroom' must be a "
+			    "percentage from 1%% to 1000%%, not '%s'", q.s);
 		}
 		inv->heal.memory_headroom = (int)num;
 	}
@@ -1319,10 +1093,10 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 				mult = 1ull << 30;
 		}
 		if (mult == 0 || num == 0 || num > (1ull << 50) / mult || num * mult < (6ull << 20)) {
-			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
-			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
-			return inv_error(f, &v->start_mark, "'memory_max' must be a size of at least "
-			    "6M, like 512M or 2G, not '%s'", q.s);
+			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
+			return yf_error(&f->y, &v->start_mark, "'memory_max' must be a size of "
+			    "at least 6M, like 512M or 2G, not '%s'", q.s);
 		}
 		inv->heal.memory_max = num * mult;
 	}
@@ -1340,25 +1114,25 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	if ((v = vals[HEAL_CRASH_RESTARTS]) != NULL) {
 		if (inv_number(v, &num, suf, sizeof(suf)) != 0 || suf[0] != '\0' || num < 2 ||
 		    num > 32) {
-			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
-			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
-			return inv_error(f, &v->start_mark, "'crash_restarts' must be a whole number "
-			    "from 2 to 32, not '%s'", q.s);
+			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
+			return yf_error(&f->y, &v->start_mark, "'crash_restarts' must be a "
+			    "whole number from 2 to 32, not '%s'", q.s);
 		}
 		inv->heal.crash_restarts = (int)num;
 	}
 	if ((v = vals[HEAL_ANOMALY_SEVERITY]) != NULL) {
-		if (inv_scalar_is(v, "critical")) {
+		if (yf_scalar_is(v, "critical")) {
 			inv->heal.anomaly_critical_only = 1;
-		} else if (!inv_scalar_is(v, "warning")) {
-			inv_quote(&q, v->type == YAML_SCALAR_NODE ? inv_scalar(v) : "",
-			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, INV_QUOTE);
-			return inv_error(f, &v->start_mark, "'anomaly_severity' must be warning or "
-			    "critical, not '%s'", q.s);
+		} else if (!yf_scalar_is(v, "warning")) {
+			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
+			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
+			return yf_error(&f->y, &v->start_mark, "'anomaly_severity' must be "
+			    "warning or critical, not '%s'", q.s);
 		}
 	}
 	if (inv->heal.memory_headroom > 0 && inv->heal.memory_max == 0)
-		return inv_error(f, &keyn[HEAL_HEADROOM]->start_mark,
+		return yf_error(&f->y, &keyn[HEAL_HEADROOM]->start_mark,
 		    "'memory_headroom' needs 'memory_max', the bound a limit is raised to");
 	return 0;
 }
@@ -1367,19 +1141,14 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 static int
 inv_file_parse(struct inv_file *f, struct inventory *inv)
 {
-	yaml_node_t *root = yaml_document_get_root_node(&f->doc);
+	yaml_node_t *root = yf_root(&f->y, "inventory", "a mapping with a 'nodes' list");
 	yaml_node_t *vals[TOP_NKEYS], *keyn[TOP_NKEYS], *nodes;
 	struct inv_defaults d = { .tls = { .verify = 1 } };
-	yaml_mark_t start = { 0, 0, 0 };
 	size_t count;
 	int rc = -1;
 
 	if (root == NULL)
-		return inv_error(f, &start,
-		    "empty inventory: expected a mapping with a 'nodes' list");
-	if (root->type != YAML_MAPPING_NODE)
-		return inv_error(f, &root->start_mark,
-		    "the inventory must be a mapping with a 'nodes' list");
+		return -1;
 	if (inv_mapping(f, root, inv_top_keys, TOP_NKEYS, vals, keyn) != 0)
 		return -1;
 
@@ -1397,33 +1166,24 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 
 	nodes = vals[TOP_NODES];
 	if (nodes == NULL) {
-		inv_error(f, &root->start_mark, "no 'nodes' list");
+		yf_error(&f->y, &root->start_mark, "no 'nodes' list");
 		goto out;
 	}
 	if (nodes->type != YAML_SEQUENCE_NODE) {
-		inv_error(f, &nodes->start_mark, "'nodes' must be a list of nodes");
+		yf_error(&f->y, &nodes->start_mark, "'nodes' must be a list of nodes");
 		goto out;
 	}
 	count = (size_t)(nodes->data.sequence.items.top - nodes->data.sequence.items.start);
-	if (count == 0) {
-		inv_error(f, &nodes->start_mark, "'nodes' is empty: list at least one node");
+	inv->nodes = yf_items(&f->y, &nodes->start_mark, count, INV_MAX_NODES,
+	    sizeof(*inv->nodes), "nodes", "'nodes' is empty: list at least one node");
+	if (inv->nodes == NULL)
 		goto out;
-	}
-	if (count > INV_MAX_NODES) {
-		inv_error(f, &nodes->start_mark, "too many nodes (at most %d)", INV_MAX_NODES);
-		goto out;
-	}
-	inv->nodes = calloc(count, sizeof(*inv->nodes));
-	if (inv->nodes == NULL) {
-		inv_error(f, &nodes->start_mark, "out of memory");
-		goto out;
-	}
 	for (size_t i = 0; i < count; i++) {
-		yaml_node_t *item = inv_get(f, nodes->data.sequence.items.start[i]);
+		yaml_node_t *item = yf_get(&f->y, nodes->data.sequence.items.start[i]);
 
 		inv->nnodes = i + 1;	/* so that inventory_free sees it */
 		if (item == NULL) {
-			inv_error(f, &nodes->start_mark, "broken list");
+			yf_error(&f->y, &nodes->start_mark, "broken list");
 			goto out;
 		}
 		if (inv_file_node(f, item, &d, inv, i) != 0)
@@ -1436,149 +1196,49 @@ out:
 	return rc;
 }
 
-/* Report PARSER's error on BUF (LEN bytes) as "FILE:LINE:COLUMN: ...". */
-static int
-inv_yaml_error(struct inv_file *f, const yaml_parser_t *parser, const char *buf, size_t len)
-{
-	const char *problem = parser->problem != NULL ? parser->problem : "cannot parse";
-	yaml_mark_t mark = { 0, 0, 0 };
-
-	switch (parser->error) {
-	case YAML_MEMORY_ERROR:
-		return inv_seterr(f->err, f->errlen, "%s: out of memory", f->path);
-	case YAML_READER_ERROR:
-		/* No mark for these: count lines and characters to the offset. */
-		for (size_t i = 0; i < parser->problem_offset && i < len; i++) {
-			if (buf[i] == '\n') {
-				mark.line++;
-				mark.column = 0;
-			} else if (((unsigned char)buf[i] & 0xc0) != 0x80)
-				mark.column++;
-		}
-		return inv_error(f, &mark, "%s", problem);
-	default:
-		if (parser->context != NULL)
-			return inv_error(f, &parser->problem_mark, "%s (%s at %zu:%zu)", problem,
-			    parser->context, parser->context_mark.line + 1,
-			    parser->context_mark.column + 1);
-		return inv_error(f, &parser->problem_mark, "%s", problem);
-	}
-}
-
-/* Parse BUF (LEN bytes) as events only, to report syntax errors and refuse
- * nesting deeper than INV_MAX_DEPTH cheaply. */
-static int
-inv_check_depth(struct inv_file *f, const char *buf, size_t len)
-{
-	yaml_parser_t parser;
-	yaml_event_type_t type;
-	yaml_event_t ev;
-	int depth = 0, rc = 0;
-
-	if (!yaml_parser_initialize(&parser))
-		return inv_seterr(f->err, f->errlen, "%s: out of memory", f->path);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	do {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = inv_yaml_error(f, &parser, buf, len);
-			break;
-		}
-		type = ev.type;
-		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
-			if (++depth > INV_MAX_DEPTH)
-				rc = inv_error(f, &ev.start_mark, "nesting too deep "
-				    "(more than %d levels)", INV_MAX_DEPTH);
-		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT)
-			depth--;
-		yaml_event_delete(&ev);
-	} while (rc == 0 && type != YAML_STREAM_END_EVENT);
-	yaml_parser_delete(&parser);
-	return rc;
-}
-
-/* The absolute directory that holds PATH, or NULL with errno. */
-static char *
-inv_dirname(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir, *abs;
-
-	if (slash == NULL)
-		return realpath(".", NULL);
-	dir = inv_strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (dir == NULL)
-		return NULL;
-	abs = realpath(dir, NULL);
-	free(dir);
-	return abs;
-}
-
 /* Read the YAML inventory at PATH. */
 int
 inventory_load(const char *path, struct inventory **out, char *err, size_t errlen)
 {
-	struct inv_file f = { .path = path, .err = err, .errlen = errlen };
-	yaml_parser_t parser;
-	yaml_document_t more;
+	struct inv_file f = { .y = { .path = path, .err = err, .errlen = errlen } };
 	struct inventory *inv = NULL;
 	size_t len = 0;
-	char *buf;
-	int loaded = 0, rc = -1;
+	char *buf, *reldir;
+	int rc = -1, e;
 
 	if (out == NULL)
-		return inv_seterr(err, errlen, "no place for the inventory");
+		return yf_seterr(err, errlen, "no place for the inventory");
 	*out = NULL;
 	if (path == NULL)
-		return inv_seterr(err, errlen, "no inventory file");
-	buf = inv_read_file(path, INV_MAX_FILE, &len);
+		return yf_seterr(err, errlen, "no inventory file");
+	buf = yf_read_file(path, INV_MAX_FILE, &len);
 	if (buf == NULL)
-		return inv_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-	f.dir = inv_dirname(path);
+		return yf_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	reldir = yf_dirname(path);
+	f.dir = reldir != NULL ? realpath(reldir, NULL) : NULL;
+	e = errno;
+	free(reldir);
 	if (f.dir == NULL) {
-		inv_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		yf_seterr(err, errlen, "%s: cannot open: %s", path, strerror(e));
 		free(buf);
 		return -1;
 	}
-	if (inv_check_depth(&f, buf, len) != 0)
-		goto out_buf;
-	if (!yaml_parser_initialize(&parser)) {
-		inv_seterr(err, errlen, "%s: out of memory", path);
-		goto out_buf;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &f.doc)) {
-		inv_yaml_error(&f, &parser, buf, len);
-		goto out_parser;
-	}
-	loaded = 1;
-	if (!yaml_parser_load(&parser, &more)) {
-		inv_yaml_error(&f, &parser, buf, len);
-		goto out_parser;
-	}
-	if (yaml_document_get_root_node(&more) != NULL) {
-		inv_error(&f, &more.start_mark, "only one YAML document is allowed");
-		yaml_document_delete(&more);
-		goto out_parser;
-	}
-	yaml_document_delete(&more);
-
+	if (yf_load(&f.y, buf, len) != 0)
+		goto out;
 	inv = calloc(1, sizeof(*inv));
 	if (inv == NULL || (inv->source = strdup(path)) == NULL) {
-		inv_seterr(err, errlen, "%s: out of memory", path);
-		goto out_parser;
+		yf_seterr(err, errlen, "%s: out of memory", path);
+		goto out;
 	}
 	if (inv_file_parse(&f, inv) != 0)
-		goto out_parser;
+		goto out;
 	*out = inv;
 	inv = NULL;
 	rc = 0;
 
-out_parser:
+out:
 	inventory_free(inv);
-	if (loaded)
-		yaml_document_delete(&f.doc);
-	yaml_parser_delete(&parser);
-out_buf:
+	yf_close(&f.y);
 	free(f.dir);
 	free(buf);
 	return rc;
@@ -1593,20 +1253,20 @@ inv_optional_file(const char *dir, const char *name, const char *what, char **ou
     char *err, size_t errlen)
 {
 	struct stat st;
-	struct inv_q q;
+	struct yf_q q;
 	const char *why;
-	char *path = inv_join(dir, name);
+	char *path = yf_join(dir, name);
 
 	if (path == NULL)
-		return inv_seterr(err, errlen, "out of memory");
+		return yf_seterr(err, errlen, "out of memory");
 	if (stat(path, &st) != 0 && errno == ENOENT) {
 		free(path);
 		return 0;
 	}
 	why = inv_unreadable(path);
 	if (why != NULL) {
-		inv_seterr(err, errlen, "%s: '%s': %s", what,
-		    inv_quotes(&q, path, INV_QUOTE_PATH), why);
+		yf_seterr(err, errlen, "%s: '%s': %s", what,
+		    yf_quotes(&q, path, YF_QUOTE_PATH), why);
 		free(path);
 		return -1;
 	}
@@ -1627,8 +1287,8 @@ inv_env_name(const char *ep)
 	if (colon == NULL)
 		colon = host + strlen(host);
 	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']')
-		return inv_strndup(host + 1, (size_t)(colon - host - 2));
-	return inv_strndup(host, (size_t)(colon - host));
+		return yf_strndup(host + 1, (size_t)(colon - host - 2));
+	return yf_strndup(host, (size_t)(colon - host));
 }
 
 /* The one node the Docker environment variables name. */
@@ -1645,7 +1305,7 @@ inventory_from_env(struct inventory **out, char *err, size_t errlen)
 	int tls;
 
 	if (out == NULL)
-		return inv_seterr(err, errlen, "no place for the inventory");
+		return yf_seterr(err, errlen, "no place for the inventory");
 	*out = NULL;
 	if (host == NULL || *host == '\0')
 		host = INV_DEFAULT_HOST;
@@ -1653,13 +1313,13 @@ inventory_from_env(struct inventory **out, char *err, size_t errlen)
 
 	inv = inv_new("environment", 1);
 	if (inv == NULL)
-		return inv_seterr(err, errlen, "out of memory");
+		return yf_seterr(err, errlen, "out of memory");
 	inv->nnodes = 1;
 	n = &inv->nodes[0];
 	n->tls_verify = 1;
 	n->endpoint = inventory_endpoint_normalise(host, tls, msg, sizeof(msg));
 	if (n->endpoint == NULL) {
-		inv_seterr(err, errlen, "DOCKER_HOST: %s", msg);
+		yf_seterr(err, errlen, "DOCKER_HOST: %s", msg);
 		goto fail;
 	}
 	n->name = inv_env_name(n->endpoint);
@@ -1670,9 +1330,9 @@ inventory_from_env(struct inventory **out, char *err, size_t errlen)
 		if (certs != NULL && *certs != '\0')
 			dir = strdup(certs);
 		else if (home != NULL && *home != '\0')
-			dir = inv_join(home, ".docker");
+			dir = yf_join(home, ".docker");
 		else {
-			inv_seterr(err, errlen, "DOCKER_TLS_VERIFY is set but neither "
+			yf_seterr(err, errlen, "DOCKER_TLS_VERIFY is set but neither "
 			    "DOCKER_CERT_PATH nor HOME is");
 			goto fail;
 		}
@@ -1695,7 +1355,7 @@ inventory_from_env(struct inventory **out, char *err, size_t errlen)
 	return 0;
 
 oom:
-	inv_seterr(err, errlen, "out of memory");
+	yf_seterr(err, errlen, "out of memory");
 fail:
 	free(dir);
 	inventory_free(inv);
@@ -1738,10 +1398,10 @@ inv_valid_context(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > 255 || !inv_isalnum((unsigned char)s[0]))
+	if (len == 0 || len > 255 || !yf_isalnum((unsigned char)s[0]))
 		return 0;
 	for (size_t i = 1; i < len; i++) {
-		if (!inv_isalnum((unsigned char)s[i]) && !inv_in("_.+-", s[i]))
+		if (!yf_isalnum((unsigned char)s[i]) && !inv_in("_.+-", s[i]))
 			return 0;
 	}
 	return 1;
@@ -1754,38 +1414,38 @@ inv_context_read(const char *meta, const char *dir, struct inv_context *c,
 {
 	const cJSON *name, *docker, *host, *skip;
 	char path[PATH_MAX], *buf;
-	struct inv_q q;
+	struct yf_q q;
 	cJSON *root;
 	size_t len;
 	int rc = -1;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/meta.json", meta, dir) >= sizeof(path))
-		return inv_seterr(err, errlen, "%s/%s: path too long", meta, dir);
-	buf = inv_read_file(path, INV_MAX_JSON, &len);
+		return yf_seterr(err, errlen, "%s/%s: path too long", meta, dir);
+	buf = yf_read_file(path, INV_MAX_JSON, &len);
 	if (buf == NULL && (errno == ENOENT || errno == ENOTDIR))
 		return 1;
 	if (buf == NULL)
-		return inv_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return yf_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 	root = cJSON_Parse(buf);
 	free(buf);
 	if (root == NULL)
-		return inv_seterr(err, errlen, "%s: not valid JSON", path);
+		return yf_seterr(err, errlen, "%s: not valid JSON", path);
 	name = cJSON_GetObjectItemCaseSensitive(root, "Name");
 	docker = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(root, "Endpoints"), "docker");
 	host = cJSON_GetObjectItemCaseSensitive(docker, "Host");
 	skip = cJSON_GetObjectItemCaseSensitive(docker, "SkipTLSVerify");
 	if (!cJSON_IsString(name) || name->valuestring == NULL) {
-		inv_seterr(err, errlen, "%s: no \"Name\"", path);
+		yf_seterr(err, errlen, "%s: no \"Name\"", path);
 		goto out;
 	}
 	if (!inv_valid_context(name->valuestring)) {
-		inv_seterr(err, errlen, "%s: bad context name '%s'", path,
-		    inv_quotes(&q, name->valuestring, INV_QUOTE));
+		yf_seterr(err, errlen, "%s: bad context name '%s'", path,
+		    yf_quotes(&q, name->valuestring, YF_QUOTE));
 		goto out;
 	}
 	if (!cJSON_IsString(host) || host->valuestring == NULL) {
-		inv_seterr(err, errlen, "%s: context '%s' has no Endpoints.docker.Host",
+		yf_seterr(err, errlen, "%s: context '%s' has no Endpoints.docker.Host",
 		    path, name->valuestring);
 		goto out;
 	}
@@ -1794,7 +1454,7 @@ inv_context_read(const char *meta, const char *dir, struct inv_context *c,
 	c->host = strdup(host->valuestring);
 	c->skip_verify = cJSON_IsTrue(skip);
 	if (c->dir == NULL || c->name == NULL || c->host == NULL) {
-		inv_seterr(err, errlen, "out of memory");
+		yf_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = 0;
@@ -1820,12 +1480,12 @@ inv_contexts_list(const char *meta, struct inv_context **out, size_t *n,
 	if (d == NULL && (errno == ENOENT || errno == ENOTDIR))
 		return 0;
 	if (d == NULL)
-		return inv_seterr(err, errlen, "%s: cannot open: %s", meta, strerror(errno));
+		return yf_seterr(err, errlen, "%s: cannot open: %s", meta, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (count == INV_MAX_NODES) {
-			inv_seterr(err, errlen, "%s: too many contexts (at most %d)",
+			yf_seterr(err, errlen, "%s: too many contexts (at most %d)",
 			    meta, INV_MAX_NODES);
 			goto fail;
 		}
@@ -1833,7 +1493,7 @@ inv_contexts_list(const char *meta, struct inv_context **out, size_t *n,
 			size = size ? size * 2 : 8;
 			nc = realloc(c, size * sizeof(*c));
 			if (nc == NULL) {
-				inv_seterr(err, errlen, "out of memory");
+				yf_seterr(err, errlen, "out of memory");
 				goto fail;
 			}
 			c = nc;
@@ -1872,9 +1532,9 @@ inv_context_node(struct inventory *inv, const struct inv_context *c, const char 
 
 	n->tls_verify = !c->skip_verify;
 	if ((n->name = strdup(c->name)) == NULL)
-		return inv_seterr(err, errlen, "out of memory");
+		return yf_seterr(err, errlen, "out of memory");
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/docker", tlsdir, c->dir) >= sizeof(path))
-		return inv_seterr(err, errlen, "context '%s': path too long", c->name);
+		return yf_seterr(err, errlen, "context '%s': path too long", c->name);
 	snprintf(what, sizeof(what), "context '%s'", c->name);
 	if (!inv_is_unix(c->host) && stat(path, &st) == 0) {
 		if (inv_optional_file(path, "ca.pem", what, &n->tls_ca, err, errlen) != 0 ||
@@ -1886,10 +1546,10 @@ inv_context_node(struct inventory *inv, const struct inv_context *c, const char 
 	n->tls = tls;
 	n->endpoint = inventory_endpoint_normalise(c->host, tls, msg, sizeof(msg));
 	if (n->endpoint == NULL)
-		return inv_seterr(err, errlen, "context '%s': %s", c->name, msg);
+		return yf_seterr(err, errlen, "context '%s': %s", c->name, msg);
 	n->labels = calloc(1, sizeof(*n->labels));
 	if (n->labels == NULL || inv_labels_set(n->labels, &n->nlabels, "context", c->name) != 0)
-		return inv_seterr(err, errlen, "out of memory");
+		return yf_seterr(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -1904,36 +1564,36 @@ inventory_from_contexts(const char *config_dir, const char *name,
 	struct inv_context *c = NULL;
 	char *dir = NULL, *abs;
 	size_t n = 0, used = 0, i;
-	struct inv_q q;
+	struct yf_q q;
 	int rc = -1;
 
 	if (out == NULL)
-		return inv_seterr(err, errlen, "no place for the inventory");
+		return yf_seterr(err, errlen, "no place for the inventory");
 	*out = NULL;
 	if (config_dir == NULL || *config_dir == '\0')
 		config_dir = getenv("DOCKER_CONFIG");
 	if (config_dir != NULL && *config_dir != '\0')
 		dir = strdup(config_dir);
 	else if (home != NULL && *home != '\0')
-		dir = inv_join(home, ".docker");
+		dir = yf_join(home, ".docker");
 	else
-		return inv_seterr(err, errlen, "cannot find the Docker contexts: "
+		return yf_seterr(err, errlen, "cannot find the Docker contexts: "
 		    "neither DOCKER_CONFIG nor HOME is set");
 	if (dir == NULL)
-		return inv_seterr(err, errlen, "out of memory");
+		return yf_seterr(err, errlen, "out of memory");
 	if ((abs = realpath(dir, NULL)) != NULL) {	/* absolute TLS paths */
 		free(dir);
 		dir = abs;
 	}
 	if ((size_t)snprintf(meta, sizeof(meta), "%s/contexts/meta", dir) >= sizeof(meta) ||
 	    (size_t)snprintf(tlsdir, sizeof(tlsdir), "%s/contexts/tls", dir) >= sizeof(tlsdir)) {
-		inv_seterr(err, errlen, "%s: path too long", dir);
+		yf_seterr(err, errlen, "%s: path too long", dir);
 		goto out;
 	}
 	if (inv_contexts_list(meta, &c, &n, err, errlen) != 0)
 		goto out;
 	if (n == 0) {
-		inv_seterr(err, errlen, "%s: no Docker contexts (create one with "
+		yf_seterr(err, errlen, "%s: no Docker contexts (create one with "
 		    "'docker context create')", meta);
 		goto out;
 	}
@@ -1950,14 +1610,14 @@ inventory_from_contexts(const char *config_dir, const char *name,
 					break;
 				used += (size_t)w;
 			}
-			inv_seterr(err, errlen, "no Docker context '%s' (there are: %s)",
-			    inv_quotes(&q, name, INV_QUOTE), list);
+			yf_seterr(err, errlen, "no Docker context '%s' (there are: %s)",
+			    yf_quotes(&q, name, YF_QUOTE), list);
 			goto out;
 		}
 	}
 	inv = inv_new("docker contexts", n);
 	if (inv == NULL) {
-		inv_seterr(err, errlen, "out of memory");
+		yf_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -2000,7 +1660,7 @@ inventory_selector_free(struct inv_selector *sel)
 static int
 inv_name_char(int c)
 {
-	return inv_isalnum(c) || inv_in("._+:-*?[]!", c);
+	return yf_isalnum(c) || inv_in("._+:-*?[]!", c);
 }
 
 /* Add term S (LEN bytes, trimmed, not empty) of selector TEXT to SEL. */
@@ -2009,21 +1669,21 @@ inv_selector_term(struct inv_selector *sel, const char *text, const char *s, siz
     char *err, size_t errlen)
 {
 	const char *eq = memchr(s, '=', len), *key, *value;
-	struct inv_q qt, qs, qc;
+	struct yf_q qt, qs, qc;
 	size_t klen, vlen, i;
 	struct inv_term *t;
 	int negate;
 
-	inv_quotes(&qs, text, INV_QUOTE_PATH);
-	inv_quote(&qt, s, len, INV_QUOTE);
+	yf_quotes(&qs, text, YF_QUOTE_PATH);
+	yf_quote(&qt, s, len, YF_QUOTE);
 	if (eq == NULL) {
 		for (i = 0; i < len; i++) {
 			if (!inv_name_char((unsigned char)s[i]))
-				return inv_seterr(err, errlen, "bad selector '%s': bad character "
-				    "'%s' in '%s'", qs.s, inv_quote(&qc, s + i, 1, 1), qt.s);
+				return yf_seterr(err, errlen, "bad selector '%s': bad character "
+				    "'%s' in '%s'", qs.s, yf_quote(&qc, s + i, 1, 1), qt.s);
 		}
-		if ((sel->names[sel->nnames] = inv_strndup(s, len)) == NULL)
-			return inv_seterr(err, errlen, "out of memory");
+		if ((sel->names[sel->nnames] = yf_strndup(s, len)) == NULL)
+			return yf_seterr(err, errlen, "out of memory");
 		sel->nnames++;
 		return 0;
 	}
@@ -2040,28 +1700,29 @@ inv_selector_term(struct inv_selector *sel, const char *text, const char *s, siz
 		vlen--;
 	}
 	if (klen == 0)
-		return inv_seterr(err, errlen, "bad selector '%s': empty key in '%s'", qs.s, qt.s);
+		return yf_seterr(err, errlen, "bad selector '%s': empty key in '%s'", qs.s, qt.s);
 	if (vlen == 0)
-		return inv_seterr(err, errlen, "bad selector '%s': empty value in '%s'", qs.s, qt.s);
+		return yf_seterr(err, errlen, "bad selector '%s': empty value in '%s'", qs.s, qt.s);
 	if (klen > INV_MAX_NAME)
-		return inv_seterr(err, errlen, "bad selector '%s': key too long in '%s'", qs.s, qt.s);
+		return yf_seterr(err, errlen, "bad selector '%s': key too long in '%s'", qs.s,
+		    qt.s);
 	for (i = 0; i < klen; i++) {
-		if (!inv_isalnum((unsigned char)key[i]) && !inv_in("._/-", key[i]))
-			return inv_seterr(err, errlen, "bad selector '%s': bad character "
-			    "'%s' in '%s'", qs.s, inv_quote(&qc, key + i, 1, 1), qt.s);
+		if (!yf_isalnum((unsigned char)key[i]) && !inv_in("._/-", key[i]))
+			return yf_seterr(err, errlen, "bad selector '%s': bad character "
+			    "'%s' in '%s'", qs.s, yf_quote(&qc, key + i, 1, 1), qt.s);
 	}
 	for (i = 0; i < vlen; i++) {
-		if (inv_iscntrl((unsigned char)value[i]) || value[i] == '=')
-			return inv_seterr(err, errlen, "bad selector '%s': bad character "
-			    "'%s' in '%s'", qs.s, inv_quote(&qc, value + i, 1, 1), qt.s);
+		if (yf_iscntrl((unsigned char)value[i]) || value[i] == '=')
+			return yf_seterr(err, errlen, "bad selector '%s': bad character "
+			    "'%s' in '%s'", qs.s, yf_quote(&qc, value + i, 1, 1), qt.s);
 	}
 	t = &sel->labels[sel->nlabels];
-	t->key = inv_strndup(key, klen);
-	t->value = inv_strndup(value, vlen);
+	t->key = yf_strndup(key, klen);
+	t->value = yf_strndup(value, vlen);
 	t->negate = negate;
 	sel->nlabels++;		/* so that inventory_selector_free sees it */
 	if (t->key == NULL || t->value == NULL)
-		return inv_seterr(err, errlen, "out of memory");
+		return yf_seterr(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -2073,26 +1734,26 @@ inventory_selector_parse(const char *text, struct inv_selector **out,
 	struct inv_selector *sel;
 	size_t len, nterms = 1;
 	const char *p, *end;
-	struct inv_q q;
+	struct yf_q q;
 
 	if (out == NULL)
-		return inv_seterr(err, errlen, "no place for the selector");
+		return yf_seterr(err, errlen, "no place for the selector");
 	*out = NULL;
 	if (text == NULL)
 		text = "";
 	len = strlen(text);
 	if (len > INV_MAX_SELECTOR)
-		return inv_seterr(err, errlen, "bad selector '%s': too long (at most %d bytes)",
-		    inv_quotes(&q, text, INV_QUOTE), INV_MAX_SELECTOR);
+		return yf_seterr(err, errlen, "bad selector '%s': too long (at most %d bytes)",
+		    yf_quotes(&q, text, YF_QUOTE), INV_MAX_SELECTOR);
 	for (p = text; *p != '\0'; p++)
 		nterms += *p == ',';
 	sel = calloc(1, sizeof(*sel));
 	if (sel == NULL)
-		return inv_seterr(err, errlen, "out of memory");
+		return yf_seterr(err, errlen, "out of memory");
 	sel->labels = calloc(nterms, sizeof(*sel->labels));
 	sel->names = calloc(nterms, sizeof(*sel->names));
 	if (sel->labels == NULL || sel->names == NULL) {
-		inv_seterr(err, errlen, "out of memory");
+		yf_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (p = text;; p = end + 1) {
@@ -2110,8 +1771,8 @@ inventory_selector_parse(const char *text, struct inv_selector **out,
 		while (tlen > 0 && (s[tlen - 1] == ' ' || s[tlen - 1] == '\t'))
 			tlen--;
 		if (tlen == 0) {
-			inv_seterr(err, errlen, "bad selector '%s': empty term",
-			    inv_quotes(&q, text, INV_QUOTE_PATH));
+			yf_seterr(err, errlen, "bad selector '%s': empty term",
+			    yf_quotes(&q, text, YF_QUOTE_PATH));
 			goto fail;
 		}
 		if (inv_selector_term(sel, text, s, tlen, err, errlen) != 0)

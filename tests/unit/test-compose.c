@@ -26,7 +26,7 @@
 
 #include "backend/deploy/compose.h"
 
-/* Exposed by compose.c under UNITTEST. */
+/* Exposed by compose-values.c under UNITTEST. */
 int compose_parse_size(const char *s, int64_t *bytes);
 int compose_parse_duration(const char *s, int64_t *ns);
 int compose_parse_cpus(const char *s, int64_t *nanocpus);
@@ -1187,6 +1187,84 @@ test_round_trip(void **state)
 	assert_null(compose_to_json(NULL));
 }
 
+/* The policy text a deploy record keeps: written as it always was, read
+ * back with the ranges of a stack file (the one codec). */
+static void
+test_policy_json(void **state)
+{
+	static const char defaults[] = "{\"target\":\"engines\",\"canary\":1,\"parallelism\":0,"
+	    "\"grow\":true,\"delay\":0,\"monitor\":10,\"progress_deadline\":120,"
+	    "\"max_failure_ratio\":0.05,\"failure_action\":\"pause\",\"order\":\"stop-first\","
+	    "\"revisions\":5,\"max_pulls\":8}";
+	static const struct {
+		const char *json;
+		const char *want;
+	} bad[] = {
+		{ "", "policy: not valid JSON" },
+		{ "{\"target\":\"k8s\"}", "policy: bad field 'target'" },
+		{ "{\"canary\":1}", "policy: bad field 'parallelism'" },
+		{ "{\"canary\":1,\"parallelism\":100001}", "policy: bad field 'parallelism'" },
+		{ "{\"canary\":1,\"parallelism\":0,\"grow\":true,\"delay\":0,\"monitor\":10,"
+		    "\"progress_deadline\":0}", "policy: bad field 'progress_deadline'" },
+		{ "{\"canary\":1,\"parallelism\":0,\"grow\":true,\"delay\":0,\"monitor\":10,"
+		    "\"progress_deadline\":120,\"max_failure_ratio\":0.05,"
+		    "\"failure_action\":\"explode\"}", "policy: bad field 'failure_action'" },
+	};
+	struct compose_policy p, back;
+	enum compose_target t;
+	char err[ERRLEN], *text;
+
+	(void)state;
+	compose_policy_defaults(&p);
+	text = compose_policy_to_json(&p, COMPOSE_TARGET_ENGINES);
+	assert_non_null(text);
+	assert_string_equal(text, defaults);
+	free(text);
+
+	/* What a file allows comes back whole: a long monitor, the most
+	 * parallelism, a swarm target. */
+	p.monitor = 172800;
+	p.parallelism = 100000;
+	p.failure_action = COMPOSE_FAIL_ROLLBACK;
+	p.order = COMPOSE_START_FIRST;
+	p.grow = 0;
+	text = compose_policy_to_json(&p, COMPOSE_TARGET_SWARM);
+	assert_non_null(text);
+	assert_int_equal(compose_policy_from_json(text, &back, &t, err, sizeof(err)), 0);
+	free(text);
+	assert_int_equal(t, COMPOSE_TARGET_SWARM);
+	assert_true(back.monitor == 172800);
+	assert_int_equal(back.parallelism, 100000);
+	assert_int_equal(back.failure_action, COMPOSE_FAIL_ROLLBACK);
+	assert_int_equal(back.order, COMPOSE_START_FIRST);
+	assert_int_equal(back.grow, 0);
+
+	/* A record from before targets existed has none: engines. */
+	{
+		char old[512];
+
+		snprintf(old, sizeof(old), "{%s", defaults + strlen("{\"target\":\"engines\","));
+		t = COMPOSE_TARGET_SWARM;
+		assert_int_equal(compose_policy_from_json(old, &back, &t, err, sizeof(err)), 0);
+		assert_int_equal(t, COMPOSE_TARGET_ENGINES);
+		assert_int_equal(back.canary, 1);
+	}
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		compose_policy_defaults(&back);
+		back.canary = 7;
+		t = COMPOSE_TARGET_SWARM;
+		err[0] = '\0';
+		assert_int_equal(compose_policy_from_json(bad[i].json, &back, &t, err,
+		    sizeof(err)), -1);
+		if (strcmp(err, bad[i].want) != 0)
+			fail_msg("case %zu: got '%s' want '%s'", i, err, bad[i].want);
+		assert_int_equal(back.canary, 7);	/* untouched */
+		assert_int_equal(t, COMPOSE_TARGET_SWARM);
+	}
+	assert_int_equal(compose_policy_from_json(NULL, &back, &t, err, sizeof(err)), -1);
+}
+
 static void
 test_from_json_hostile(void **state)
 {
@@ -1330,6 +1408,7 @@ main(void)
 		cmocka_unit_test(test_directory_name),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_from_json_hostile),
+		cmocka_unit_test(test_policy_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
