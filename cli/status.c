@@ -348,6 +348,7 @@ status_json_swarm(const struct pd_snapshot *s)
 		cJSON_AddNumberToObject(so, "version", (double)v->version);
 		cJSON_AddStringToObject(so, "name", v->name);
 		cJSON_AddStringToObject(so, "image", v->image);
+		cJSON_AddNumberToObject(so, "force_update", (double)v->force_update);
 		cJSON_AddStringToObject(so, "mode", v->mode);
 		cJSON_AddNumberToObject(so, "replicas_desired", v->desired);
 		cJSON_AddNumberToObject(so, "replicas_running", v->running);
@@ -378,6 +379,7 @@ status_json_swarm(const struct pd_snapshot *s)
 		cJSON_AddItemToObject(to, "since", cli_json_time(t->since));
 		cJSON_AddItemToObject(to, "created", cli_json_time(t->created));
 		cJSON_AddStringToObject(to, "image", t->image);
+		cJSON_AddNumberToObject(to, "force_update", (double)t->force_update);
 		cJSON_AddItemToObject(to, "container_id", status_json_str(t->container_id));
 		cJSON_AddNumberToObject(to, "exit_code", t->exit_code);
 		cJSON_AddItemToArray(a, to);

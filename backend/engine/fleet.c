@@ -580,6 +580,12 @@ fl_count(struct fl_node *n)
 static void
 fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
     const char *action, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void
+fl_cevent(struct fl_node *n, const char *id, const char *name, const char *action,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void
+fl_vevent(struct fl_node *n, enum pd_event_kind kind, const char *id, const char *container,
+    const char *action, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 /* A new event at the end of the node's history (the oldest goes when it is
  * full), stamped now; NULL when no history is kept. */
@@ -603,20 +609,42 @@ fl_event_slot(struct fl_node *n)
 	return e;
 }
 
+/* Record an event of NODE; ID is the container's id (NULL: none). */
 static void
-fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
-    const char *action, const char *fmt, ...)
+fl_vevent(struct fl_node *n, enum pd_event_kind kind, const char *id, const char *container,
+    const char *action, const char *fmt, va_list ap)
 {
 	struct pd_event *e = fl_event_slot(n);
-	va_list ap;
 
 	if (e == NULL)
 		return;
 	e->kind = kind;
+	snprintf(e->id, sizeof(e->id), "%s", id ? id : "");
 	snprintf(e->container, sizeof(e->container), "%s", container ? container : "");
 	snprintf(e->action, sizeof(e->action), "%s", action);
-	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+}
+
+static void
+fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
+    const char *action, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fl_vevent(n, kind, NULL, container, action, fmt, ap);
+	va_end(ap);
+}
+
+/* Record an event of container ID (named NAME) on node N. */
+static void
+fl_cevent(struct fl_node *n, const char *id, const char *name, const char *action,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fl_vevent(n, PD_EV_CONTAINER, id, name, action, fmt, ap);
 	va_end(ap);
 }
 
@@ -1161,7 +1189,7 @@ fl_events_line(struct fl_node *n, const char *line)
 		c = fl_find(n, id);
 		if (c != NULL)
 			fl_remove(n, c);
-		fl_event(n, PD_EV_CONTAINER, name, "destroy", "removed");
+		fl_cevent(n, id, name, "destroy", "removed");
 		goto done;
 	}
 	c = fl_get(n, id);
@@ -1175,11 +1203,11 @@ fl_events_line(struct fl_node *n, const char *line)
 
 	if (strcmp(action, "create") == 0) {
 		snprintf(c->pub.state, sizeof(c->pub.state), "created");
-		fl_event(n, PD_EV_CONTAINER, name, action, "image %s", image);
+		fl_cevent(n, id, name, action, "image %s", image);
 	} else if (strcmp(action, "start") == 0 || strcmp(action, "unpause") == 0) {
 		snprintf(c->pub.state, sizeof(c->pub.state), "running");
 		c->pub.started_at = time(NULL);
-		fl_event(n, PD_EV_CONTAINER, name, action, "running");
+		fl_cevent(n, id, name, action, "running");
 	} else if (strcmp(action, "die") == 0) {
 		char *end;
 		long code = strtol(exitcode, &end, 10);
@@ -1190,13 +1218,13 @@ fl_events_line(struct fl_node *n, const char *line)
 		c->pub.finished_at = time(NULL);
 		c->pub.cpu_pct = -1;
 		c->have_prev = 0;
-		fl_event(n, PD_EV_CONTAINER, name, action, "exit code %s", exitcode);
+		fl_cevent(n, id, name, action, "exit code %s", exitcode);
 	} else if (strcmp(action, "pause") == 0) {
 		snprintf(c->pub.state, sizeof(c->pub.state), "paused");
-		fl_event(n, PD_EV_CONTAINER, name, action, "paused");
+		fl_cevent(n, id, name, action, "paused");
 	} else if (strcmp(action, "oom") == 0) {
 		c->pub.oom_killed = 1;
-		fl_event(n, PD_EV_CONTAINER, name, action, "out of memory: killed by the kernel");
+		fl_cevent(n, id, name, action, "out of memory: killed by the kernel");
 	} else if (strncmp(action, "health_status", 13) == 0) {
 		const char *st = strchr(action, ':');
 
@@ -1204,9 +1232,9 @@ fl_events_line(struct fl_node *n, const char *line)
 		while (*st == ' ')
 			st++;
 		c->pub.health = fleet_parse_health_status(st);
-		fl_event(n, PD_EV_CONTAINER, name, "health", "%s", st);
+		fl_cevent(n, id, name, "health", "%s", st);
 	} else {
-		fl_event(n, PD_EV_CONTAINER, name, action, "%s", "");
+		fl_cevent(n, id, name, action, "%s", "");
 	}
 done:
 	fl_count(n);

@@ -731,6 +731,8 @@ swarm_parse_services(const char *json, size_t len, struct pd_swarm_service **out
 		sw_str(x->name, sizeof(x->name), spec, "Name");
 		sw_str(x->image, sizeof(x->image),
 		    sw_get(sw_get(spec, "TaskTemplate"), "ContainerSpec"), "Image");
+		x->force_update = (uint64_t)sw_num(sw_get(spec, "TaskTemplate"), "ForceUpdate",
+		    9007199254740992.0);
 		x->desired = -1;
 		x->running = -1;
 		if (sw_get(mode, "Replicated") != NULL) {
@@ -803,6 +805,8 @@ swarm_parse_tasks(const char *json, size_t len, struct pd_swarm_task **out, size
 		x->created_nsec = sw_nsec(it, "CreatedAt");
 		sw_str(x->image, sizeof(x->image), sw_get(sw_get(it, "Spec"), "ContainerSpec"),
 		    "Image");
+		x->force_update = (uint64_t)sw_num(sw_get(it, "Spec"), "ForceUpdate",
+		    9007199254740992.0);
 		sw_id(x->container_id, sizeof(x->container_id), cs, "ContainerID");
 		{
 			const cJSON *ec = sw_get(cs, "ExitCode");

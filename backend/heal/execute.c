@@ -28,6 +28,7 @@
 #include "backend/base/thread.h"
 #include "backend/deploy/rollout.h"
 #include "backend/engine/engine.h"
+#include "backend/engine/fleet.h"
 #include "backend/engine/inventory.h"
 #include "backend/heal/heal-int.h"
 #include "backend/node/node.h"
@@ -94,7 +95,8 @@ heal_jobs_event(struct heal *h, const struct pd_event *e, const char *name)
 		if (job == NULL || !job->verifying || job->failed_early || e->time <= job->done_at)
 			continue;
 		node = job->node_after[0] ? job->node_after : job->p.node;
-		if (strcmp(node, e->node) != 0 || strcmp(job->p.container, name) != 0)
+		if (strcmp(node, e->node) != 0 || strcmp(job->p.container, name) != 0 ||
+		    (job->replaced_id[0] != '\0' && strcmp(e->id, job->replaced_id) == 0))
 			continue;
 		bad = heal_event_fails(job, e);
 		if (bad) {
@@ -312,6 +314,19 @@ heal_worker(void *arg)
 	char after[PD_NAME_LEN] = "";
 	int ok = 0;
 
+	job->issued_at = time(NULL);
+	if (p->kind != PD_FIND_TASK_FAILING &&
+	    (p->action == PD_HEAL_RESCHEDULE || p->action == PD_HEAL_ROLLBACK)) {
+		/* These replace the container: note which one, so that its late
+		 * events (a stop the switch made) are not taken for the new one's. */
+		struct pd_snapshot *s = fleet_snapshot(h->fleet);
+		const struct pd_container *c = s != NULL ? heal_container(s, p->node, p->container) :
+		    NULL;
+
+		if (c != NULL)
+			snprintf(job->replaced_id, sizeof(job->replaced_id), "%s", c->id);
+		pd_snapshot_free(s);
+	}
 	if (p->kind == PD_FIND_TASK_FAILING && p->action == PD_HEAL_ROLLBACK &&
 	    p->to_revision > 0) {
 		struct pd_deploy d;
@@ -326,6 +341,8 @@ heal_worker(void *arg)
 				snprintf(err, sizeof(err), "%s", res);
 			pd_deploy_free(&d);
 		}
+		if (ok)
+			heal_swarm_spec_after(h, job);
 		pthread_mutex_lock(&h->lock);
 		job->ok = ok;
 		snprintf(job->result, sizeof(job->result), "%s", ok ? res : err);
@@ -335,6 +352,8 @@ heal_worker(void *arg)
 	}
 	if (p->kind == PD_FIND_TASK_FAILING) {
 		ok = heal_swarm_act(h, p, res, sizeof(res), err, sizeof(err)) == 0;
+		if (ok)
+			heal_swarm_spec_after(h, job);
 		pthread_mutex_lock(&h->lock);
 		job->ok = ok;
 		snprintf(job->result, sizeof(job->result), "%s", ok ? res : err);

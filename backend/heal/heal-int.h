@@ -103,6 +103,16 @@ struct heal_job {
 	time_t done_at, until;
 	int failed_early;
 	char fail_text[PD_ERROR_LEN];
+	/* What the action left, so that verification judges only that: a
+	 * Swarm action's service spec (image and ForceUpdate: tasks of an older
+	 * spec may still be starting and fail after it), and the container an
+	 * action on an engine replaced (its late events are not the new one's).
+	 * Set by the worker before it sets done. */
+	time_t issued_at;
+	int spec_known;
+	char spec_image[PD_IMAGE_LEN];
+	uint64_t spec_force;
+	char replaced_id[PD_ID_LEN];
 };
 
 struct heal {
@@ -228,5 +238,11 @@ int heal_swarm_act(struct heal *h, const struct pd_proposal *p, char *res, size_
     char *err, size_t errlen);
 /* Verify the swarm action of job slot J (ends it when judged). */
 void heal_verify_swarm(struct heal *h, size_t j, const struct pd_snapshot *s, time_t now);
+/* Note in JOB the spec its Swarm action left the service on (worker). */
+void heal_swarm_spec_after(struct heal *h, struct heal_job *job);
+/* Tasks of JOB's service (on its node, if it has one) made from the spec
+ * its action left, that failed after the action; the newest in *LAST. */
+int heal_job_task_failures(const struct pd_snapshot *s, const struct heal_job *job,
+    const struct pd_swarm_task **last);
 
 #endif

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "backend/base/log.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/fleet.h"
 #include "backend/engine/swarm.h"
@@ -466,26 +467,86 @@ heal_swarm_act(struct heal *h, const struct pd_proposal *p, char *res, size_t re
 	return rc;
 }
 
+/* Note in JOB the spec its action left service P->container on: what its
+ * verification judges.  When the manager cannot say, tasks are judged by
+ * when they failed alone, and the log says so. */
+void
+heal_swarm_spec_after(struct heal *h, struct heal_job *job)
+{
+	char err[PD_ERROR_LEN];
+	uint64_t version;
+	cJSON *spec = heal_service_spec(h, job->p.container, &version, NULL, err, sizeof(err));
+	const cJSON *fu;
+
+	if (spec == NULL) {
+		log_msg(LOG_WARN, "heal: proposal #%lld: cannot read the spec its action left (%s): "
+		    "judging every task that fails after it", (long long)job->p.id, err);
+		return;
+	}
+	fu = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec,
+	    "TaskTemplate"), "ForceUpdate");
+	snprintf(job->spec_image, sizeof(job->spec_image), "%s", heal_spec_image(spec));
+	job->spec_force = cJSON_IsNumber(fu) && fu->valuedouble > 0 &&
+	    fu->valuedouble < 9007199254740992.0 ? (uint64_t)fu->valuedouble : 0;
+	job->spec_known = 1;
+	cJSON_Delete(spec);
+}
+
+int
+heal_job_task_failures(const struct pd_snapshot *s, const struct heal_job *job,
+    const struct pd_swarm_task **last)
+{
+	const char *node = job->p.node;
+	int n = 0;
+
+	*last = NULL;
+	for (size_t i = 0; i < s->swarm.ntasks; i++) {
+		const struct pd_swarm_task *t = &s->swarm.tasks[i];
+
+		if (strcmp(t->service, job->p.container) != 0 ||
+		    (node[0] != '\0' && strcmp(t->node, node) != 0) ||
+		    (strcmp(t->state, "failed") != 0 && strcmp(t->state, "rejected") != 0))
+			continue;
+		if (job->spec_known) {
+			/* A task of another spec (the one the action replaced, still
+			 * starting when it was issued) says nothing of this one. */
+			if (strcmp(t->image, job->spec_image) != 0 ||
+			    t->force_update != job->spec_force || t->since < job->issued_at)
+				continue;
+		} else if (t->since <= job->done_at) {
+			continue;
+		}
+		n++;
+		if (*last == NULL || t->since > (*last)->since)
+			*last = t;
+	}
+	return n;
+}
+
 /* Verify the swarm action of job slot J: a restart or rollback fails when a
- * task of the service fails on the node again; at the end the service
- * must run tasks there (restart, rollback), or none there and every one it
- * wants elsewhere (drain). */
+ * task made from the spec it left fails (on the node, if it had one); at
+ * the end the service must run tasks there (restart, rollback), or none
+ * there and every one it wants elsewhere (drain). */
 void
 heal_verify_swarm(struct heal *h, size_t j, const struct pd_snapshot *s, time_t now)
 {
 	struct heal_job *job = h->jobs[j];
 	const struct pd_swarm_task *last;
 	const struct pd_swarm_service *svc;
-	char msg[PD_ERROR_LEN * 2], at[16];
+	char msg[PD_ERROR_LEN * 2], at[16], where[PD_NAME_LEN + 8];
 	int failed, here, all, good;
 
 	if (!s->swarm.complete || s->swarm.stale)
 		return;             /* judge only on a fresh word from a manager */
-	failed = heal_task_failures(s, job->p.container, job->p.node, job->done_at, &last);
+	failed = heal_job_task_failures(s, job, &last);
 	if (failed > 0 && job->p.action != PD_HEAL_RESCHEDULE) {
 		heal_hms(last->since, at, sizeof(at));
-		snprintf(msg, sizeof(msg), "%s; did not help: a task failed on %s again at %s: %s",
-		    job->result, job->p.node, at, last->error[0] ? last->error : last->message);
+		if (last->node[0] != '\0')
+			snprintf(where, sizeof(where), "on %s", last->node);
+		else
+			snprintf(where, sizeof(where), "before Swarm gave it a node");
+		snprintf(msg, sizeof(msg), "%s; did not help: a task failed %s again at %s: %s",
+		    job->result, where, at, last->error[0] ? last->error : last->message);
 		heal_job_end(h, j, "failed", msg, now);
 		return;
 	}

@@ -168,6 +168,8 @@ struct pd_swarm_service {
 	char id[PD_SWARM_ID_LEN];
 	uint64_t version;                /* Version.Index: what POST /services/{id}/update needs */
 	char name[PD_NAME_LEN];
+	uint64_t force_update;           /* Spec.TaskTemplate.ForceUpdate: with the image, which
+	                                    spec a task was made from (see pd_swarm_task) */
 	char image[PD_IMAGE_LEN];        /* Spec.TaskTemplate.ContainerSpec.Image (with @digest
 	                                    when Swarm pinned one) */
 	char mode[PD_STATE_LEN];         /* replicated, global, replicated-job, global-job */
@@ -200,6 +202,9 @@ struct pd_swarm_task {
 	time_t created;                  /* Meta.CreatedAt (with its nanoseconds below): */
 	long created_nsec;               /* a slot's newest task is its current one */
 	char image[PD_IMAGE_LEN];        /* Spec.ContainerSpec.Image */
+	uint64_t force_update;           /* Spec.ForceUpdate: a task was made from its service's
+	                                    spec when both this and the image are the spec's
+	                                    (the API gives a task no spec version) */
 	char container_id[PD_ID_LEN];    /* Status.ContainerStatus.ContainerID, or "" */
 	int exit_code;                   /* Status.ContainerStatus.ExitCode */
 };
@@ -254,6 +259,8 @@ struct pd_event {
 	enum pd_event_kind kind;
 	char node[PD_NAME_LEN];
 	char container[PD_NAME_LEN];     /* name, or "" */
+	char id[PD_ID_LEN];              /* PD_EV_CONTAINER: the container's id, from the
+	                                    engine's event; else "" */
 	char action[32];                 /* start, die, oom, health_status, up, down… */
 	char text[PD_EVENT_TEXT_LEN];    /* details, e.g. "exit code 137" */
 	char severity[12];               /* PD_EV_ANOMALY: info, warning, critical; else "" */

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "backend/heal/heal.h"
+#include "backend/heal/heal-int.h"
 
 /* A crash loop is N exits inside the window: old ones fall out of it. */
 static void
@@ -222,6 +224,76 @@ test_names(void **state)
 	assert_string_equal(pd_proposal_state_name((enum pd_proposal_state)99), "unknown");
 }
 
+/* A task of SERVICE on NODE, made from IMAGE with FORCE, in STATE since SINCE. */
+static struct pd_swarm_task
+task(const char *node, const char *image, uint64_t force, const char *state, time_t since)
+{
+	struct pd_swarm_task t;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.service, sizeof(t.service), "svc");
+	snprintf(t.node, sizeof(t.node), "%s", node);
+	snprintf(t.image, sizeof(t.image), "%s", image);
+	t.force_update = force;
+	snprintf(t.state, sizeof(t.state), "%s", state);
+	snprintf(t.desired_state, sizeof(t.desired_state), "shutdown");
+	t.since = since;
+	return t;
+}
+
+/* The race of issue 14: when a rollback is issued, a task of the spec it
+ * replaced is still starting, and fails a second later.  Verification
+ * judges only tasks made from the spec the action left; a failure of one
+ * of those counts, even before Swarm gave it a node. */
+static void
+test_swarm_verify_spec(void **state)
+{
+	struct pd_swarm_task v[5];
+	struct pd_snapshot s;
+	struct heal_job job;
+	const struct pd_swarm_task *last;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	memset(&job, 0, sizeof(job));
+	snprintf(job.p.container, sizeof(job.p.container), "svc");
+	job.issued_at = 1000;
+	job.done_at = 1001;
+	job.spec_known = 1;
+	snprintf(job.spec_image, sizeof(job.spec_image), "reg/plc:1");
+	job.spec_force = 0;
+	v[0] = task("lab-02", "reg/plc:bad", 0, "failed", 1002);   /* the old spec, late */
+	v[1] = task("lab-03", "reg/plc:bad", 0, "rejected", 1003);
+	v[2] = task("lab-02", "reg/plc:1", 0, "running", 1002);
+	v[3] = task("lab-04", "reg/plc:1", 0, "failed", 990);      /* before the action */
+	s.swarm.tasks = v;
+	s.swarm.ntasks = 4;
+	assert_int_equal(heal_job_task_failures(&s, &job, &last), 0);
+	assert_null(last);
+	/* Judged by time alone (the old way, now only when the spec could not
+	 * be read), the late task of the old spec counts. */
+	job.spec_known = 0;
+	assert_int_equal(heal_job_task_failures(&s, &job, &last), 2);
+	job.spec_known = 1;
+	/* A task of the spec it left fails: that counts, nodeless or not. */
+	v[4] = task("", "reg/plc:1", 0, "failed", 1005);
+	s.swarm.ntasks = 5;
+	assert_int_equal(heal_job_task_failures(&s, &job, &last), 1);
+	assert_ptr_equal(last, &v[4]);
+	assert_string_equal(last->node, "");
+
+	/* A force-update on lab-03: the same image, ForceUpdate 2 -> 3.  A task
+	 * of ForceUpdate 2 still restarting there is not the new spec's. */
+	snprintf(job.p.node, sizeof(job.p.node), "lab-03");
+	job.spec_force = 3;
+	v[0] = task("lab-03", "reg/plc:1", 2, "failed", 1002);
+	v[1] = task("lab-03", "reg/plc:1", 3, "failed", 1004);
+	v[2] = task("lab-02", "reg/plc:1", 3, "failed", 1004);    /* another node */
+	s.swarm.ntasks = 3;
+	assert_int_equal(heal_job_task_failures(&s, &job, &last), 1);
+	assert_ptr_equal(last, &v[1]);
+}
+
 int
 main(void)
 {
@@ -235,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_ladder),
 		cmocka_unit_test(test_snapshot_ref),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_swarm_verify_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -190,6 +190,8 @@ test_services(void **state)
 
 	assert_string_equal(v[2].id, "svcplc0000000000000000001");
 	assert_int_equal(v[2].version, 120);
+	assert_int_equal(v[2].force_update, 7);
+	assert_int_equal(v[0].force_update, 0);
 	assert_string_equal(v[2].mode, "replicated");
 	assert_string_equal(v[2].image, "127.0.0.1:5000/plant/plc-sim:2@sha256:"
 	    "0c3e1b9b0f2d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f");
@@ -248,6 +250,8 @@ test_tasks_linked(void **state)
 	assert_string_equal(t[0].error, "");
 	assert_int_equal(t[0].since, 1796306701);
 	assert_string_equal(t[0].image, "127.0.0.1:5000/plant/plc-sim:2@sha256:0c3e");
+	assert_int_equal(t[0].force_update, 4);      /* which spec it was made from */
+	assert_int_equal(t[1].force_update, 0);      /* none given */
 	assert_string_equal(t[0].container_id,
 	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	assert_string_equal(t[1].error, "task: non-zero exit (1)");
