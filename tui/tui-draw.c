@@ -1,4 +1,5 @@
-/* tui-draw.c: drawing primitives for the cockpit.
+/* tui-draw.c: drawing primitives for the cockpit, and the small helpers
+ * its screens share (a list's scroll, a filter's match).
  *
  * Text is clipped and padded by display columns (wide characters count
  * two), and every string that came from a node goes through pd_sanitize()
@@ -7,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "tui-internal.h"
@@ -183,4 +185,31 @@ tui_put_wrap(struct tui *t, int y, int x, int w, int maxlines, int attr, const c
 			p++;
 	}
 	return used;
+}
+
+/* Keep the selection inside the list and visible in ROWS rows. */
+void
+tui_list_clamp(struct tui_list *l, int n, int rows)
+{
+	if (l->sel >= n)
+		l->sel = n - 1;
+	if (l->sel < 0)
+		l->sel = 0;
+	if (rows < 1)
+		rows = 1;
+	if (l->sel < l->top)
+		l->top = l->sel;
+	if (l->sel >= l->top + rows)
+		l->top = l->sel - rows + 1;
+	if (l->top > n - rows)
+		l->top = n - rows;
+	if (l->top < 0)
+		l->top = 0;
+}
+
+/* Whether NEEDLE is in HAY, case-insensitive; "" is everywhere. */
+int
+tui_has(const char *hay, const char *needle)
+{
+	return needle[0] == '\0' || strcasestr(hay, needle) != NULL;
 }

@@ -1,8 +1,19 @@
-/* tui-internal.h: the cockpit's state, shared by the files of tui/.
+/* tui-internal.h: the cockpit's state and its screens, shared by the files of tui/.
  *
  * The UI thread owns all of it.  It draws from a snapshot of the backend's
  * model (never holding a backend lock while drawing) and keeps a map of
- * what it drew where, so that a mouse click finds the row or tile under it. */
+ * what it drew where, so that a mouse click finds the row or tile under it.
+ *
+ * Screens, tmux style: each screen is one file, screen-NAME.c, that exports
+ * one const struct tui_screen and keeps its own state.  tui.c holds the
+ * table of them (one per enum tui_view) and the stack of open screens, and
+ * calls the hooks of the one on top; tui-frame.c draws what is around it.
+ * A screen opens another only by naming it to tui_open(), after it set the
+ * selection below (t->node, t->cid, t->dep_id, ...) that the other one
+ * shows: no screen calls another screen's functions.  What several screens
+ * show of deploys and of heal proposals is read once into struct tui, by
+ * tui-deploys.c and tui-heals.c, which also hold what the screens of each
+ * kind ask and do alike. */
 #ifndef PLANTDECK_TUI_INTERNAL_H
 #define PLANTDECK_TUI_INTERNAL_H
 
@@ -30,8 +41,6 @@ enum tui_ask {
 	TA_APPROVE, TA_REJECT,
 };
 
-enum tui_sort { TS_NAME, TS_STATE, TS_CPU, TS_MEM, TS_RESTARTS, TS_COUNT };
-
 #define TUI_MAX_HITS 1024
 #define TUI_MAX_DEPTH 4
 
@@ -50,28 +59,28 @@ struct tui {
 	const struct tui_options *opts;
 	struct backend *b;
 	struct pd_snapshot *snap;
-	struct pd_details details;
 	int utf8;                       /* draw with UTF-8 lines and bars */
 	int cols, lines;
 	int dirty;
 	double now;                     /* monotonic, for rotation and blink */
 
+	/* The open screens (tui.c); the last one is on top. */
 	enum tui_view stack[TUI_MAX_DEPTH];
 	int depth;
 	int help;                       /* the help overlay is up */
 	int filtering;                  /* typing into the filter */
 	char filter[TV_COUNT][64];
-
-	int tiles;                      /* fleet: tile grid instead of table */
-	char group_key[PD_LABEL_LEN];   /* fleet: group by this label, "" none */
 	struct tui_list list[TV_COUNT];
 	int nitems;                     /* items in the current view's list */
 	int page_rows;                  /* rows a page of the current list shows */
 
-	char node[PD_NAME_LEN];         /* the node view's node */
-	enum tui_sort sort;
-	int sort_rev;
-	char cid[PD_ID_LEN];            /* the container view's container */
+	/* The selection: what a screen shows when another one opened it. */
+	char node[PD_NAME_LEN];         /* the node screen's node, the container's */
+	char cid[PD_ID_LEN];            /* the container screen's container */
+	int64_t dep_id;                 /* the deploy screen's deploy */
+	char plan_file[512];            /* the plan screen's stack file */
+	char plan_nodes[128];           /* and node selector */
+	int64_t heal_id;                /* the proposal screen's proposal */
 
 	/* kiosk */
 	double next_rotate;
@@ -80,7 +89,7 @@ struct tui {
 	unsigned alarm_sig;
 	double alarm_changed;
 
-	/* deploys (tui-deploy.c); read from the backend at most once a
+	/* deploys (tui-deploys.c); read from the backend at most once a
 	 * second, four times a second on a deploy screen after a wakeup */
 	struct pd_deploy *deploys;      /* the newest, without nodes */
 	size_t ndeploys;
@@ -91,16 +100,8 @@ struct tui {
 	int nrunning, npaused, ninterrupted;
 	char (*busy_nodes)[PD_NAME_LEN];  /* nodes a running deploy is working on */
 	size_t nbusy_nodes;
-	struct pd_deploy dep;           /* the deploy screen's deploy, with nodes */
-	int64_t dep_id;
-	int dep_ok;                     /* dep holds dep_id */
-	char dep_err[PD_ERROR_LEN];
-	struct pd_plan *plan;           /* the plan screen's plan, or NULL */
-	char plan_err[PD_ERROR_LEN];
-	char plan_file[512];
-	char plan_nodes[128];
 
-	/* heal (tui-heal.c); read from the backend at most once a second */
+	/* heal (tui-heals.c); read from the backend at most once a second */
 	struct pd_proposal *heals;      /* every proposal, newest first */
 	size_t nheals;
 	char heals_err[PD_ERROR_LEN];
@@ -108,10 +109,6 @@ struct tui {
 	int npending;                   /* the header's badge */
 	int heal_runner;                /* backend_heal_runner(): 1, 0, -1 */
 	char heal_who[PD_ERROR_LEN];
-	int heal_open_only;             /* the list hides proposals that are over */
-	int64_t heal_id;                /* the proposal screen's proposal */
-	struct pd_finding fnd;          /* its finding */
-	int fnd_ok;
 	char heal_reason[256];          /* a rejection's reason, while y/n is up */
 	time_t heal_since;              /* results after this are events */
 	struct pd_event *heal_ev;       /* those results, newest first */
@@ -131,6 +128,72 @@ struct tui {
 	int nhits;
 };
 
+/* What was just read again, for a screen's read hook. */
+enum tui_read { TR_SNAPSHOT, TR_DEPLOYS, TR_HEALS };
+
+/* Flags of a screen. */
+#define TUI_SCROLLS      0x1    /* Up/Down scroll the page; it selects nothing */
+#define TUI_FILTERS      0x2    /* / types a filter for its list */
+#define TUI_FAST_DEPLOYS 0x4    /* it shows deploys move: read them 4 times a second */
+
+/* One screen.  Every hook but draw may be NULL.  Hooks act on the screen
+ * on top, except read and the start and stop of the cockpit, which every
+ * screen of the table gets. */
+struct tui_screen {
+	const char *name;               /* in the breadcrumb, unless crumb says more */
+	const char *footer;             /* its keys, on the last line */
+	const char *const *help;        /* its lines of the help overlay, NULL-ended */
+	int flags;                      /* TUI_SCROLLS, TUI_FILTERS, TUI_FAST_DEPLOYS */
+	/* Its name in the breadcrumb when it has one of its own (in BUF). */
+	const char *(*crumb)(const struct tui *t, char *buf, size_t len);
+	/* Opened, by tui_open(): show the selection from a fresh start. */
+	void (*enter)(struct tui *t);
+	/* No longer on top: covered by another screen, or closed. */
+	void (*leave)(struct tui *t);
+	/* WHAT was just read again; TOP: the screen is the one on top. */
+	void (*read)(struct tui *t, enum tui_read what, int top);
+	/* Draw in ROWS rows from TOP; fill t->nitems, t->page_rows and t->hits. */
+	void (*draw)(struct tui *t, int top, int rows);
+	/* A key, before the keys all screens share; 1 when it was its own. */
+	int (*key)(struct tui *t, int ch);
+	/* Enter, Right or a click on the selection: open what is selected. */
+	int (*open)(struct tui *t);
+	/* Enter on the line it asked for (t->input). */
+	void (*typed)(struct tui *t);
+	/* y to the question it asked (t->ask). */
+	void (*answer)(struct tui *t);
+	/* The cockpit starts (the first snapshot is in), or ends. */
+	void (*start)(struct tui *t);
+	void (*stop)(struct tui *t);
+};
+
+/* How tui_open() puts a screen on the stack. */
+enum tui_how {
+	TUI_PUSH,               /* on top; nothing when the stack is full */
+	TUI_PUSH_OR_REPLACE,    /* on top, or in place of the top one when it is full */
+	TUI_REPLACE,            /* in place of the one on top */
+	TUI_ROOT,               /* the only one above the fleet; nothing when it is on top */
+};
+
+/* The screens (screen-*.c), in the table of tui.c. */
+extern const struct tui_screen screen_fleet, screen_node, screen_container, screen_events,
+    screen_alarms, screen_deploys, screen_deploy, screen_plan, screen_heals, screen_heal;
+
+/* tui.c: the stack of screens, and what the screens share. */
+enum tui_view tui_view(const struct tui *t);
+const struct tui_screen *tui_screen_of(enum tui_view v);
+const struct tui_screen *tui_screen(const struct tui *t);     /* the one on top */
+int tui_open(struct tui *t, enum tui_view v, enum tui_how how);   /* 1 when it did */
+void tui_move(struct tui *t, int delta);
+const struct pd_node *tui_node(const struct tui *t);   /* t->node, or NULL when gone */
+int tui_edit(char *buf, size_t size, int ch);   /* 1 Enter, -1 Esc, 0 editing */
+void tui_message(struct tui *t, int attr, double secs, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* tui-frame.c: the header, the footer, the help overlay, the whole frame. */
+void tui_frame_draw(struct tui *t);
+unsigned tui_frame_alarm_signature(const struct pd_snapshot *s);
+
 /* tui-draw.c: primitives. */
 void tui_put(struct tui *t, int y, int x, int w, int attr, const char *s);
 void tui_put_untrusted(struct tui *t, int y, int x, int w, int attr, const char *s);
@@ -140,50 +203,36 @@ void tui_hline(struct tui *t, int y, int x, int w, int attr);
 void tui_bar(struct tui *t, int y, int x, int w, double frac, int attr_fill, int attr_empty);
 void tui_hit_add(struct tui *t, int y, int x, int h, int w, int item);
 int tui_hit_find(const struct tui *t, int y, int x);
-
-/* tui-views.c: the screens. */
-enum tui_view tui_view(const struct tui *t);
-void tui_draw_view(struct tui *t, int top, int rows);
-void tui_draw_help(struct tui *t);
-const char *tui_footer_keys(const struct tui *t);
-int tui_open_selected(struct tui *t);   /* Enter: 1 when it opened something */
-unsigned tui_alarm_signature(const struct pd_snapshot *s);
-int tui_alarm_text(const struct tui *t, char *out, size_t len);
 void tui_list_clamp(struct tui_list *l, int n, int rows);
+int tui_has(const char *hay, const char *needle);
 
-/* tui.c: shared by the screens. */
-int tui_edit(char *buf, size_t size, int ch);   /* 1 Enter, -1 Esc, 0 editing */
-void tui_message(struct tui *t, int attr, double secs, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* tui-deploys.c: the deploys as last read, and what the deploy screens do alike. */
+extern const char *const tui_deploys_help[];
+int tui_deploys_refresh(struct tui *t);         /* 1 when it read them */
+double tui_deploys_due(const struct tui *t);    /* seconds until a refresh is due */
+int tui_deploys_busy(const struct tui *t, const char *node);
+int tui_deploys_header(const struct tui *t, char *out, size_t len);
+int tui_deploys_state_attr(enum pd_deploy_state s);
+int tui_deploys_phase_attr(enum pd_phase p);
+void tui_deploys_new(struct tui *t);            /* n: type a stack file, then nodes */
+void tui_deploys_typed(struct tui *t);          /* Enter on those lines */
+void tui_deploys_ask(struct tui *t, int ch, const struct pd_deploy *d);  /* p r a b */
+void tui_deploys_answer(struct tui *t);         /* y to that question */
+void tui_deploys_open(struct tui *t, int64_t id);
+void tui_deploys_free(struct tui *t);
 
-/* tui-deploy.c: the deploy screens and what the others show of deploys. */
-void tui_deploy_refresh(struct tui *t);
-double tui_deploy_due(const struct tui *t);     /* seconds until a refresh is due */
-void tui_deploy_show(struct tui *t);            /* D: the deploy list */
-void tui_deploy_draw(struct tui *t, int top, int rows);
-int tui_deploy_key(struct tui *t, int ch);      /* 1 when the key was the screen's */
-void tui_deploy_input_done(struct tui *t);      /* Enter on the input line */
-void tui_deploy_answer(struct tui *t);          /* y to a deploy question */
-int tui_deploy_open_selected(struct tui *t);
-const char *tui_deploy_footer(const struct tui *t);
-const char *tui_deploy_crumb(const struct tui *t, enum tui_view v, char *buf, size_t len);
-int tui_deploy_node_busy(const struct tui *t, const char *node);
-int tui_deploy_header(const struct tui *t, char *out, size_t len);
-void tui_deploy_free(struct tui *t);
-
-/* tui-heal.c: the heal queue and what the other screens show of it. */
-void tui_heal_refresh(struct tui *t);
-double tui_heal_due(const struct tui *t);       /* seconds until a refresh is due */
-void tui_heal_show(struct tui *t);              /* H: the heal queue */
-void tui_heal_draw(struct tui *t, int top, int rows);
-int tui_heal_key(struct tui *t, int ch);        /* 1 when the key was the screen's */
-void tui_heal_input_done(struct tui *t);        /* Enter on the reason line */
-void tui_heal_answer(struct tui *t);            /* y to a heal question */
-int tui_heal_open_selected(struct tui *t);
-const char *tui_heal_footer(const struct tui *t);
-const char *tui_heal_crumb(const struct tui *t, enum tui_view v, char *buf, size_t len);
-int tui_heal_header(const struct tui *t, char *out, size_t len);
-int tui_heal_alarm_lines(struct tui *t, int y, int bottom);  /* lines drawn */
-void tui_heal_free(struct tui *t);
+/* tui-heals.c: the proposals as last read, and what the heal screens do alike. */
+extern const char *const tui_heals_help[];
+int tui_heals_refresh(struct tui *t);           /* 1 when it read them */
+double tui_heals_due(const struct tui *t);      /* seconds until a refresh is due */
+int tui_heals_header(const struct tui *t, char *out, size_t len);
+int tui_heals_over(enum pd_proposal_state s);
+int tui_heals_state_attr(enum pd_proposal_state s);
+void tui_heals_target(char *out, size_t len, const struct pd_proposal *p);
+const struct pd_proposal *tui_heals_get(const struct tui *t, int64_t id);
+void tui_heals_ask(struct tui *t, int ch, const struct pd_proposal *p);  /* a x r */
+void tui_heals_typed(struct tui *t);            /* Enter on the reason line */
+void tui_heals_answer(struct tui *t);           /* y to the question */
+void tui_heals_free(struct tui *t);
 
 #endif

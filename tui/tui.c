@@ -1,4 +1,4 @@
-/* tui.c: the cockpit's main loop and its keys.
+/* tui.c: the cockpit's main loop, its keys, and the table of its screens.
  *
  * The UI thread is the only one that calls curses.  It sleeps in poll() on
  * the terminal, on a self-pipe that signal handlers write to, and on the
@@ -7,7 +7,16 @@
  * once a second for ages and the clock.  curses sends only the cells that
  * changed.  Resizes relayout from LINES/COLS in tui_layout().  In kiosk
  * mode the terminal is raw (^C and ^Z are keys, not signals), no key acts,
- * and the pages rotate on their own. */
+ * and the pages rotate on their own.
+ *
+ * The screens are a table, one struct tui_screen per enum tui_view, and a
+ * stack of open ones (the fleet, or the kiosk's page, at the bottom).  A
+ * key goes to the line being typed, the question, the filter or the help
+ * overlay when one is up, then to the key hook of the screen on top, then
+ * to the keys every screen shares: moving, back, open, filter, help, e, D,
+ * H and quit.  Screens move between each other only through tui_open(),
+ * which calls the leave hook of the screen on top and the enter hook of the
+ * one it opens; tui_back() closes the one on top. */
 #include "config.h"
 
 #include <errno.h>
@@ -27,10 +36,21 @@
 
 #include "tui-internal.h"
 
-#define TUI_MIN_COLS 80
-#define TUI_MIN_LINES 24
 #define TUI_FRAME_GAP 0.1     /* s between frames at most ten a second */
-#define TUI_BLINK_SECS 10.0   /* an alarm that changed blinks this long */
+
+/* The screens, by enum tui_view. */
+static const struct tui_screen *const tui_screens[TV_COUNT] = {
+	[TV_FLEET] = &screen_fleet,
+	[TV_NODE] = &screen_node,
+	[TV_CONTAINER] = &screen_container,
+	[TV_EVENTS] = &screen_events,
+	[TV_ALARMS] = &screen_alarms,
+	[TV_DEPLOYS] = &screen_deploys,
+	[TV_DEPLOY] = &screen_deploy,
+	[TV_PLAN] = &screen_plan,
+	[TV_HEALS] = &screen_heals,
+	[TV_HEAL] = &screen_heal,
+};
 
 static int tui_sigpipe[2] = { -1, -1 };
 static volatile sig_atomic_t tui_got_winch;
@@ -100,148 +120,83 @@ tui_layout(struct tui *t)
 	t->dirty = 1;
 }
 
-/* The header: fleet totals, alarms, badges and the clock. */
-static void
-tui_draw_header(struct tui *t)
+/* The view on top of the stack. */
+enum tui_view
+tui_view(const struct tui *t)
 {
-	const struct pd_snapshot *s = t->snap;
-	size_t up = 0, running = 0, total = 0;
-	char line[512], clean[1024], alarm[256], clock[16], deploys[96], heal[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int blink, dl, x, right;
-
-	for (size_t i = 0; i < s->nnodes; i++) {
-		up += s->nodes[i].reach == PD_REACH_UP;
-		running += (size_t)s->nodes[i].running;
-		total += (size_t)s->nodes[i].total;
-	}
-	localtime_r(&now, &tm);
-	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	snprintf(line, sizeof(line), " plantdeck %s  site %s  %zu/%zu nodes up  %zu/%zu running%s",
-	    backend_version(), s->site[0] ? s->site : "-", up, s->nnodes, running, total,
-	    s->complete ? "" : "  (connecting...)");
-	tui_fill(0, 0, t->cols, theme_attr(TH_HEADER));
-	pd_sanitize(clean, sizeof(clean), line, !t->utf8);
-	tui_put(t, 0, 0, t->cols - 10, theme_attr(TH_HEADER), clean);
-	/* Deploys at work, paused or interrupted, after the fleet's figures. */
-	dl = tui_deploy_header(t, deploys, sizeof(deploys));
-	x = (int)strlen(clean) + 2;
-	right = t->opts->kiosk ? t->cols - 19 : backend_read_only(t->b) ? t->cols - 23 :
-	    t->cols - 10;
-	if (dl && x < right) {
-		tui_put(t, 0, x, right - x, theme_attr(dl == 2 ? TH_HEADER_ALARM : TH_HEADER),
-		    deploys);
-		x += (int)strlen(deploys) + 2;
-	}
-	/* Proposals of self-heal that wait for a decision. */
-	if (tui_heal_header(t, heal, sizeof(heal)) && x < right)
-		tui_put(t, 0, x, (int)strlen(heal) + 2 < right - x ? (int)strlen(heal) + 2 : right - x,
-		    theme_attr(TH_HEADER_ALARM), heal);
-	tui_put(t, 0, t->cols - 9, 9, theme_attr(TH_HEADER), clock);
-	if (t->opts->kiosk)
-		tui_put(t, 0, t->cols - 18, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");
-	else if (backend_read_only(t->b))
-		tui_put(t, 0, t->cols - 22, 12, theme_attr(TH_KIOSK_BADGE), " READ-ONLY ");
-
-	/* Line 1: where we are, and the alarms when there are any. */
-	{
-		static const char *const names[] = { "Fleet", "Node", "Container", "Events", "Alarms" };
-		char crumb[256], nb[32];
-		size_t o = 0;
-		int cw;
-
-		for (int i = 0; i < t->depth && o < sizeof(crumb); i++) {
-			const char *name = t->stack[i] < TV_DEPLOYS ? names[t->stack[i]] :
-			    t->stack[i] >= TV_HEALS ? tui_heal_crumb(t, t->stack[i], nb, sizeof(nb)) :
-			    tui_deploy_crumb(t, t->stack[i], nb, sizeof(nb));
-
-			if (t->stack[i] == TV_NODE)
-				name = t->node;
-			o += (size_t)snprintf(crumb + o, sizeof(crumb) - o, "%s%s", i ? " > " : " ", name);
-		}
-		tui_fill(1, 0, t->cols, theme_attr(TH_DIM));
-		cw = (int)strlen(crumb) + 1;
-		if (tui_alarm_text(t, alarm, sizeof(alarm))) {
-			blink = t->now - t->alarm_changed < TUI_BLINK_SECS ? A_BLINK : 0;
-			if (cw > t->cols / 2)
-				cw = t->cols / 2;
-			tui_put(t, 1, 0, t->cols - cw, theme_attr(TH_HEADER_ALARM) | blink, alarm);
-			tui_put_untrusted(t, 1, t->cols - cw, cw, theme_attr(TH_DIM), crumb);
-		} else {
-			tui_put_untrusted(t, 1, 0, t->cols, theme_attr(TH_DIM), crumb);
-		}
-	}
+	return t->stack[t->depth - 1];
 }
 
-/* The footer: the filter being typed, or the keys of this screen. */
-static void
-tui_draw_footer(struct tui *t)
+/* The screen of view V. */
+const struct tui_screen *
+tui_screen_of(enum tui_view v)
 {
-	const char *f = t->filter[tui_view(t)];
-	char line[600];
-
-	if (t->ask != TA_NONE) {
-		snprintf(line, sizeof(line), " %s [y/N] ", t->ask_text);
-		tui_put_untrusted(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
-		return;
-	}
-	if (t->input != TI_NONE) {
-		size_t len = strlen(t->input_buf);
-		const char *label = t->input == TI_FILE ? " Stack file: " :
-		    t->input == TI_REASON ? " Reject: reason (optional, Enter goes on, Esc cancels): " :
-		    " Nodes (selector, empty: all): ";
-		int room = t->cols - (int)strlen(label) - 2;
-
-		/* The end of a long path is what is being typed: show that. */
-		snprintf(line, sizeof(line), "%s%s_", label, room > 0 && (int)len > room ?
-		    t->input_buf + len - (size_t)room : t->input_buf);
-		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
-		return;
-	}
-	if (t->filtering) {
-		snprintf(line, sizeof(line), " Filter: %s_", f);
-		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
-		return;
-	}
-	tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FOOTER), tui_footer_keys(t));
-	if (f[0] != '\0') {
-		snprintf(line, sizeof(line), " [filter: %s]", f);
-		tui_put(t, t->lines - 1, t->cols - 32, 32, theme_attr(TH_FILTER), line);
-	}
+	return tui_screens[v];
 }
 
-/* Draw the whole screen from the current snapshot. */
-static void
-tui_draw(struct tui *t)
+/* The screen on top of the stack. */
+const struct tui_screen *
+tui_screen(const struct tui *t)
 {
-	char line[128];
-
-	erase();
-	if (t->cols < TUI_MIN_COLS || t->lines < TUI_MIN_LINES) {
-		snprintf(line, sizeof(line), "Terminal too small: %dx%d", t->cols, t->lines);
-		mvaddnstr(0, 0, line, t->cols);
-		snprintf(line, sizeof(line), "need %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
-		mvaddnstr(1, 0, line, t->cols);
-		t->nhits = 0;
-		return;
-	}
-	tui_draw_header(t);
-	tui_draw_view(t, 2, t->lines - 3);
-	if (t->msg[0] != '\0' && t->msg_until != 0 && t->now > t->msg_until)
-		t->msg[0] = '\0';
-	if (t->msg[0] != '\0') {
-		/* Above the footer, on two lines when it is long. */
-		int two = (int)strlen(t->msg) > t->cols;
-
-		tui_put_wrap(t, t->lines - 2 - two, 0, t->cols, 1 + two, t->msg_attr, t->msg);
-	}
-	tui_draw_footer(t);
-	if (t->help)
-		tui_draw_help(t);
+	return tui_screens[tui_view(t)];
 }
 
-/* Take a new snapshot (and the watched container's details). */
+/* Tell every screen that WHAT was just read again. */
+static void
+tui_read(struct tui *t, enum tui_read what)
+{
+	for (int v = 0; v < TV_COUNT; v++)
+		if (tui_screens[v]->read != NULL)
+			tui_screens[v]->read(t, what, v == (int)tui_view(t));
+}
+
+/* Open screen V, placed as HOW says; 1 when it did. */
+int
+tui_open(struct tui *t, enum tui_view v, enum tui_how how)
+{
+	const struct tui_screen *top = tui_screen(t);
+
+	if (how == TUI_PUSH && t->depth >= TUI_MAX_DEPTH)
+		return 0;
+	if (how == TUI_ROOT && tui_view(t) == v)
+		return 0;
+	if (top->leave != NULL)
+		top->leave(t);
+	switch (how) {
+	case TUI_PUSH:
+		t->stack[t->depth++] = v;
+		break;
+	case TUI_PUSH_OR_REPLACE:
+		if (t->depth < TUI_MAX_DEPTH)
+			t->stack[t->depth++] = v;
+		else
+			t->stack[t->depth - 1] = v;
+		break;
+	case TUI_REPLACE:
+		t->stack[t->depth - 1] = v;
+		break;
+	case TUI_ROOT:
+		t->stack[0] = TV_FLEET;
+		t->stack[1] = v;
+		t->depth = 2;
+		break;
+	}
+	if (tui_screens[v]->enter != NULL)
+		tui_screens[v]->enter(t);
+	return 1;
+}
+
+/* The node of the selection (t->node) in the snapshot, or NULL when it is gone. */
+const struct pd_node *
+tui_node(const struct tui *t)
+{
+	for (size_t i = 0; i < t->snap->nnodes; i++)
+		if (strcmp(t->snap->nodes[i].name, t->node) == 0)
+			return &t->snap->nodes[i];
+	return NULL;
+}
+
+/* Take a new snapshot (and what the screens read with it). */
 static void
 tui_refresh_model(struct tui *t)
 {
@@ -252,9 +207,8 @@ tui_refresh_model(struct tui *t)
 		return;
 	pd_snapshot_free(t->snap);
 	t->snap = s;
-	if (tui_view(t) == TV_CONTAINER)
-		backend_details(t->b, &t->details);
-	sig = tui_alarm_signature(s);
+	tui_read(t, TR_SNAPSHOT);
+	sig = tui_frame_alarm_signature(s);
 	if (sig != t->alarm_sig) {
 		t->alarm_sig = sig;
 		t->alarm_changed = t->now;
@@ -262,24 +216,37 @@ tui_refresh_model(struct tui *t)
 	t->dirty = 1;
 }
 
-/* Leave the current view. */
+/* Close the screen on top. */
 static void
 tui_back(struct tui *t)
 {
+	const struct tui_screen *top = tui_screen(t);
+
 	if (t->depth <= 1)
 		return;
-	if (tui_view(t) == TV_CONTAINER)
-		backend_watch_container(t->b, NULL, NULL);
+	if (top->leave != NULL)
+		top->leave(t);
 	t->depth--;
 }
 
-/* Move the current list's selection by DELTA (clamped when drawn). */
+/* Enter, Right or a click on the selection: the screen opens what is selected. */
 static void
+tui_open_selected(struct tui *t)
+{
+	const struct tui_screen *top = tui_screen(t);
+
+	if (top->open != NULL)
+		top->open(t);
+}
+
+/* Move the current list's selection by DELTA (clamped when drawn), or
+ * scroll a screen that selects nothing. */
+void
 tui_move(struct tui *t, int delta)
 {
 	struct tui_list *l = &t->list[tui_view(t)];
 
-	if (tui_view(t) == TV_CONTAINER || tui_view(t) == TV_PLAN || tui_view(t) == TV_HEAL) {
+	if (tui_screen(t)->flags & TUI_SCROLLS) {
 		l->top += delta;
 		if (l->top < 0)
 			l->top = 0;
@@ -290,33 +257,6 @@ tui_move(struct tui *t, int delta)
 		l->sel = 0;
 	if (l->sel > t->nitems - 1)
 		l->sel = t->nitems - 1;
-}
-
-/* Next label key to group the fleet by, after the current one. */
-static void
-tui_next_group(struct tui *t)
-{
-	const struct pd_snapshot *s = t->snap;
-	char keys[16][PD_LABEL_LEN];
-	int nk = 0, cur = -1;
-
-	for (size_t i = 0; i < s->nnodes; i++)
-		for (int k = 0; k < s->nodes[i].nlabels; k++) {
-			int seen = 0;
-
-			for (int j = 0; j < nk; j++)
-				seen |= strcmp(keys[j], s->nodes[i].labels[k].key) == 0;
-			if (!seen && nk < 16)
-				snprintf(keys[nk++], PD_LABEL_LEN, "%s", s->nodes[i].labels[k].key);
-		}
-	for (int j = 0; j < nk; j++)
-		if (strcmp(keys[j], t->group_key) == 0)
-			cur = j;
-	if (cur + 1 < nk)
-		snprintf(t->group_key, sizeof(t->group_key), "%s", keys[cur + 1]);
-	else
-		t->group_key[0] = '\0';
-	t->list[TV_FLEET] = (struct tui_list){ 0, 0 };
 }
 
 /* Edit the line BUF (SIZE bytes) with key CH: printable ASCII is typed,
@@ -396,10 +336,9 @@ tui_answer(struct tui *t, int ch)
 	}
 	if (what == TA_QUIT)
 		return 1;
-	if (what == TA_APPROVE || what == TA_REJECT)
-		tui_heal_answer(t);
-	else
-		tui_deploy_answer(t);
+	/* The screen on top asked it: it is still on top. */
+	if (tui_screen(t)->answer != NULL)
+		tui_screen(t)->answer(t);
 	t->ask = TA_NONE;
 	return 0;
 }
@@ -509,11 +448,10 @@ tui_key(struct tui *t, int ch)
 	if (t->input != TI_NONE) {
 		int r = ch == KEY_MOUSE ? 0 : tui_edit(t->input_buf, sizeof(t->input_buf), ch);
 
-		if (r > 0 && t->input == TI_REASON)
-			tui_heal_input_done(t);
-		else if (r > 0)
-			tui_deploy_input_done(t);
-		else if (r < 0)
+		/* The screen on top asked for the line: it is still on top. */
+		if (r > 0 && tui_screen(t)->typed != NULL)
+			tui_screen(t)->typed(t);
+		else if (r != 0)
 			t->input = TI_NONE;
 		return 0;
 	}
@@ -529,7 +467,7 @@ tui_key(struct tui *t, int ch)
 		t->help = 0;
 		return ch == KEY_F(10) ? tui_quit(t) : 0;
 	}
-	if (tui_deploy_key(t, ch) || tui_heal_key(t, ch))
+	if (tui_screen(t)->key != NULL && tui_screen(t)->key(t, ch))
 		return 0;
 	switch (ch) {
 	case 'q':
@@ -537,11 +475,11 @@ tui_key(struct tui *t, int ch)
 		return tui_quit(t);
 	case 'D':
 	case KEY_F(5):
-		tui_deploy_show(t);
+		tui_open(t, TV_DEPLOYS, TUI_ROOT);
 		break;
 	case 'H':
 	case KEY_F(7):
-		tui_heal_show(t);
+		tui_open(t, TV_HEALS, TUI_ROOT);
 		break;
 	case KEY_F(1):
 	case '?':
@@ -555,16 +493,10 @@ tui_key(struct tui *t, int ch)
 	case KEY_HOME: case 'g': tui_move(t, -1000000); break;
 	case KEY_END: case 'G': tui_move(t, 1000000); break;
 	case KEY_LEFT:
-		if (tui_view(t) == TV_FLEET && t->tiles)
-			tui_move(t, -1);
-		else
-			tui_back(t);
+		tui_back(t);
 		break;
 	case KEY_RIGHT:
-		if (tui_view(t) == TV_FLEET && t->tiles)
-			tui_move(t, 1);
-		else
-			tui_open_selected(t);
+		tui_open_selected(t);
 		break;
 	case '\n': case '\r': case KEY_ENTER: case 'l':
 		tui_open_selected(t);
@@ -573,35 +505,12 @@ tui_key(struct tui *t, int ch)
 		tui_back(t);
 		break;
 	case '/': case KEY_F(3):
-		if (tui_view(t) != TV_CONTAINER && tui_view(t) != TV_ALARMS &&
-		    tui_view(t) != TV_DEPLOY && tui_view(t) != TV_PLAN && tui_view(t) != TV_HEAL)
+		if (tui_screen(t)->flags & TUI_FILTERS)
 			t->filtering = 1;
 		break;
-	case 't':
-		if (tui_view(t) == TV_FLEET) {
-			t->tiles = !t->tiles;
-			t->list[TV_FLEET].top = 0;
-		}
-		break;
-	case 'b':
-		if (tui_view(t) == TV_FLEET)
-			tui_next_group(t);
-		break;
-	case 's': case KEY_F(6):
-		if (tui_view(t) == TV_NODE)
-			t->sort = (t->sort + 1) % TS_COUNT;
-		break;
-	case 'r':
-		if (tui_view(t) == TV_NODE)
-			t->sort_rev = !t->sort_rev;
-		break;
 	case 'e':
-		if (tui_view(t) != TV_EVENTS && t->depth < TUI_MAX_DEPTH) {
-			if (tui_view(t) == TV_CONTAINER)
-				backend_watch_container(t->b, NULL, NULL);
-			t->stack[t->depth++] = TV_EVENTS;
-			t->list[TV_EVENTS] = (struct tui_list){ 0, 0 };
-		}
+		if (tui_view(t) != TV_EVENTS)
+			tui_open(t, TV_EVENTS, TUI_PUSH);
 		break;
 	default:
 		break;
@@ -663,7 +572,6 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	t->b = b;
 	t->stack[0] = TV_FLEET;
 	t->depth = 1;
-	t->tiles = opts->kiosk;
 	if (opts->log_path != NULL && backend_log_open(opts->log_path) != 0)
 		fprintf(stderr, "plantdeck: cannot open log file %s: %s\n",
 		    opts->log_path, strerror(errno));
@@ -713,17 +621,13 @@ tui_run(const struct tui_options *opts, struct backend *b)
 #endif
 	    , NULL);
 	mouseinterval(0);
-	if (t->stack[0] == TV_FLEET && opts->kiosk)
-		t->tiles = 1;
 	t->now = tui_now();
 	t->next_rotate = t->now + opts->rotate;
 	tui_layout(t);
 	tui_refresh_model(t);
-	if (t->snap != NULL && t->snap->nnodes > 0) {
-		for (int k = 0; k < t->snap->nodes[0].nlabels; k++)
-			if (strcmp(t->snap->nodes[0].labels[k].key, "line") == 0)
-				snprintf(t->group_key, sizeof(t->group_key), "line");
-	}
+	for (int v = 0; v < TV_COUNT; v++)
+		if (tui_screens[v]->start != NULL)
+			tui_screens[v]->start(t);
 
 	pfd[0].fd = STDIN_FILENO;
 	pfd[0].events = POLLIN;
@@ -735,20 +639,22 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		t->now = tui_now();
 		if (t->opts->kiosk)
 			tui_kiosk_rotate(t);
-		tui_deploy_refresh(t);
-		tui_heal_refresh(t);
+		if (tui_deploys_refresh(t))
+			tui_read(t, TR_DEPLOYS);
+		if (tui_heals_refresh(t))
+			tui_read(t, TR_HEALS);
 		if (t->dirty && t->snap != NULL && t->now - last_frame >= TUI_FRAME_GAP) {
-			tui_draw(t);
+			tui_frame_draw(t);
 			refresh();
 			t->dirty = 0;
 			last_frame = t->now;
 		}
 		/* Sleep until input, a change, the next frame slot, or the clock tick. */
 		wait = t->dirty ? TUI_FRAME_GAP - (t->now - last_frame) : 1.0 - fmod(t->now, 1.0);
-		if (tui_deploy_due(t) < wait)
-			wait = tui_deploy_due(t);
-		if (tui_heal_due(t) < wait)
-			wait = tui_heal_due(t);
+		if (tui_deploys_due(t) < wait)
+			wait = tui_deploys_due(t);
+		if (tui_heals_due(t) < wait)
+			wait = tui_heals_due(t);
 		if (wait < 0.005)
 			wait = 0.005;
 		if (poll(pfd, 3, (int)(wait * 1000)) < 0) {
@@ -780,10 +686,12 @@ tui_run(const struct tui_options *opts, struct backend *b)
 			t->dirty = 1;  /* the clock and the ages move */
 	}
 	endwin();
-	backend_watch_container(b, NULL, NULL);
+	for (int v = 0; v < TV_COUNT; v++)
+		if (tui_screens[v]->stop != NULL)
+			tui_screens[v]->stop(t);
 	pd_snapshot_free(t->snap);
-	tui_deploy_free(t);
-	tui_heal_free(t);
+	tui_deploys_free(t);
+	tui_heals_free(t);
 	free(t);
 	theme_free(theme);
 	backend_log_quiet(0);

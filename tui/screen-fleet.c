@@ -1,0 +1,448 @@
+/* screen-fleet.c: the fleet screen, every node at a glance.
+ *
+ * A table (one line per node: state, age, containers running, unhealthy
+ * and restarting, CPU and memory bars, Swarm role, labels) or a grid of
+ * tiles (the kiosk's), filtered, and grouped by a label ("line" when the
+ * first node has one; b takes the next).  A node a running deploy works on
+ * carries a mark.  Enter opens the node screen on the selected node. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui-internal.h"
+
+#define TILE_W 12
+#define TILE_H 2
+
+/* The fleet screen's own state. */
+static struct {
+	int tiles;                      /* tile grid instead of table */
+	char group_key[PD_LABEL_LEN];   /* group by this label, "" none */
+} fleet;
+
+/* Per-node figures the fleet shows. */
+struct node_sum {
+	int unhealthy, restarting, oom, exited_bad;
+	double cpu;         /* % of the node's CPUs */
+	double mem;         /* fraction of the node's memory */
+};
+
+/* Sum NODE's containers. */
+static struct node_sum
+node_sum(const struct pd_snapshot *s, const struct pd_node *n)
+{
+	struct node_sum r = { 0 };
+	uint64_t mem = 0;
+	double cpu = 0;
+
+	for (size_t k = 0; k < n->ncontainers; k++) {
+		const struct pd_container *c = &s->containers[n->first_container + k];
+
+		r.unhealthy += c->health == PD_HEALTH_UNHEALTHY;
+		r.restarting += strcmp(c->state, "restarting") == 0;
+		r.oom += c->oom_killed;
+		r.exited_bad += strcmp(c->state, "exited") == 0 && c->exit_code != 0;
+		if (c->cpu_pct > 0)
+			cpu += c->cpu_pct;
+		mem += c->mem_usage;
+	}
+	r.cpu = n->ncpu > 0 ? cpu / n->ncpu : cpu;
+	r.mem = n->mem_total > 0 ? (double)mem / (double)n->mem_total : 0;
+	return r;
+}
+
+/* The node's value of label KEY, or "". */
+static const char *
+node_label(const struct pd_node *n, const char *key)
+{
+	for (int i = 0; i < n->nlabels; i++)
+		if (strcmp(n->labels[i].key, key) == 0)
+			return n->labels[i].value;
+	return "";
+}
+
+/* Whether node N passes the fleet filter F (name, endpoint, state, labels). */
+static int
+node_matches(const struct pd_node *n, const char *f)
+{
+	if (tui_has(n->name, f) || tui_has(n->endpoint, f) || tui_has(pd_reach_name(n->reach), f))
+		return 1;
+	for (int i = 0; i < n->nlabels; i++) {
+		char kv[2 * PD_LABEL_LEN + 2];
+
+		snprintf(kv, sizeof(kv), "%s=%s", n->labels[i].key, n->labels[i].value);
+		if (tui_has(kv, f))
+			return 1;
+	}
+	return 0;
+}
+
+/* The attribute of a node's tile or state cell. */
+static int
+node_level(const struct pd_snapshot *s, const struct pd_node *n, const struct node_sum *sum)
+{
+	(void)s;
+	if (n->reach == PD_REACH_DOWN)
+		return 3;
+	if (n->reach != PD_REACH_UP)
+		return 2;
+	if (sum->unhealthy || sum->restarting || sum->exited_bad || sum->oom)
+		return 1;
+	return 0;
+}
+
+/* Node indexes in display order (filtered, grouped); returns the count. */
+static int
+fleet_order(struct tui *t, int *order)
+{
+	const struct pd_snapshot *s = t->snap;
+	int n = 0;
+
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (node_matches(&s->nodes[i], t->filter[TV_FLEET]))
+			order[n++] = (int)i;
+	if (fleet.group_key[0] != '\0') {
+		/* A stable insertion sort by the group label keeps inventory order. */
+		for (int i = 1; i < n; i++) {
+			int v = order[i], j = i;
+
+			while (j > 0 && strcmp(node_label(&s->nodes[order[j - 1]], fleet.group_key),
+			    node_label(&s->nodes[v], fleet.group_key)) > 0) {
+				order[j] = order[j - 1];
+				j--;
+			}
+			order[j] = v;
+		}
+	}
+	return n;
+}
+
+/* A group header line. */
+static void
+draw_group(struct tui *t, int y, const char *value, int count, int down)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), " %s %s  (%d node%s%s)", fleet.group_key,
+	    value[0] ? value : "(none)", count, count == 1 ? "" : "s",
+	    down ? ", some down" : "");
+	tui_hline(t, y, 0, t->cols, theme_attr(TH_BORDER));
+	tui_put_untrusted(t, y, 2, (int)strlen(line) + 2 < t->cols - 2 ?
+	    (int)strlen(line) + 1 : t->cols - 2, theme_attr(TH_GROUP), line);
+}
+
+/* The fleet as a table. */
+static void
+draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
+{
+	const struct pd_snapshot *s = t->snap;
+	struct tui_list *l = &t->list[TV_FLEET];
+	char buf[128];
+	const char *prev = NULL;
+	int y = top + 1, x;
+
+	tui_put(t, top, 0, t->cols, theme_attr(TH_TITLE),
+	    " NODE           STATE   AGE  RUN/ALL UNH RST  CPU        MEM        LABELS");
+	t->page_rows = rows - 1;
+	tui_list_clamp(l, n, rows - 1 - (fleet.group_key[0] ? 3 : 0));
+	for (int i = l->top; i < n && y < top + rows; i++) {
+		const struct pd_node *nd = &s->nodes[order[i]];
+		struct node_sum sum = node_sum(s, nd);
+		int level = node_level(s, nd, &sum), sel = i == l->sel;
+		int base = sel ? theme_attr(TH_SELECTION) : theme_attr(TH_NORMAL);
+		static const enum theme_elem lv[] = { TH_OK, TH_WARN, TH_STALE, TH_CRIT };
+
+		if (fleet.group_key[0] != '\0') {
+			const char *g = node_label(nd, fleet.group_key);
+
+			if (prev == NULL || strcmp(prev, g) != 0) {
+				int cnt = 0, down = 0;
+
+				for (int k = 0; k < n; k++)
+					if (strcmp(node_label(&s->nodes[order[k]], fleet.group_key), g) == 0) {
+						cnt++;
+						down |= s->nodes[order[k]].reach != PD_REACH_UP;
+					}
+				draw_group(t, y++, g, cnt, down);
+				prev = g;
+				if (y >= top + rows)
+					break;
+			}
+		}
+		tui_fill(y, 0, t->cols, base);
+		if (tui_deploys_busy(t, nd->name))  /* a running deploy changes it now */
+			tui_put(t, y, 0, 1, sel ? base : theme_attr(TH_DEPLOY), t->utf8 ? "\u00bb" : "*");
+		tui_put_untrusted(t, y, 1, 14, base, nd->name);
+		tui_put(t, y, 16, 7, sel ? base : theme_attr(lv[level]), pd_reach_name(nd->reach));
+		pd_format_age(buf, sizeof(buf), s->taken, nd->last_seen);
+		tui_put(t, y, 23, 5, base, buf);
+		snprintf(buf, sizeof(buf), "%3d/%-3d", nd->running, nd->total);
+		tui_put(t, y, 29, 7, base, buf);
+		snprintf(buf, sizeof(buf), "%3d", sum.unhealthy);
+		tui_put(t, y, 37, 3, sum.unhealthy && !sel ? theme_attr(TH_WARN) : base, buf);
+		snprintf(buf, sizeof(buf), "%3d", sum.restarting);
+		tui_put(t, y, 41, 3, sum.restarting && !sel ? theme_attr(TH_WARN) : base, buf);
+		snprintf(buf, sizeof(buf), "%3.0f%%", sum.cpu);
+		tui_put(t, y, 45, 4, base, buf);
+		tui_bar(t, y, 50, 5, sum.cpu / 100.0, theme_attr(sum.cpu > 80 ? TH_BAR_CRIT :
+		    sum.cpu > 50 ? TH_BAR_WARN : TH_BAR_OK), theme_attr(TH_BAR_EMPTY));
+		snprintf(buf, sizeof(buf), "%3.0f%%", sum.mem * 100);
+		tui_put(t, y, 56, 4, base, buf);
+		tui_bar(t, y, 61, 5, sum.mem, theme_attr(sum.mem > 0.9 ? TH_BAR_CRIT :
+		    sum.mem > 0.7 ? TH_BAR_WARN : TH_BAR_OK), theme_attr(TH_BAR_EMPTY));
+		x = 67;
+		if (nd->swarm_role[0] != '\0' && x < t->cols - 1) {
+			/* Its Docker Swarm role: [M] or [W], with what the swarm says when
+			 * it is not simply ready and active ("[W drain]"). */
+			int odd = (nd->swarm_state[0] != '\0' && strcmp(nd->swarm_state, "ready") != 0) ||
+			    (nd->swarm_availability[0] != '\0' &&
+			    strcmp(nd->swarm_availability, "active") != 0);
+
+			snprintf(buf, sizeof(buf), "[%s%s%s]",
+			    strcmp(nd->swarm_role, "manager") == 0 ? "M" : "W", odd ? " " : "",
+			    !odd ? "" : strcmp(nd->swarm_state, "ready") != 0 ? nd->swarm_state :
+			    nd->swarm_availability);
+			tui_put_untrusted(t, y, x, t->cols - x, sel || !odd ? base : theme_attr(TH_WARN),
+			    buf);
+			x += (int)strlen(buf) + 1;
+		}
+		for (int k = 0; k < nd->nlabels && x < t->cols - 1; k++) {
+			snprintf(buf, sizeof(buf), "%s=%s", nd->labels[k].key, nd->labels[k].value);
+			tui_put_untrusted(t, y, x, t->cols - x, base, buf);
+			x += (int)strlen(buf) + 1;
+		}
+		tui_hit_add(t, y, 0, 1, t->cols, i);
+		y++;
+	}
+}
+
+/* The fleet as tiles: TILE_W x TILE_H each, a blank line between rows. */
+static void
+draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
+{
+	const struct pd_snapshot *s = t->snap;
+	struct tui_list *l = &t->list[TV_FLEET];
+	static const enum theme_elem tl[] = { TH_TILE_OK, TH_TILE_WARN, TH_TILE_STALE, TH_TILE_CRIT };
+	int per_row = (t->cols + 1) / (TILE_W + 1), y = top, col = 0;
+	const char *prev = NULL;
+	char l1[64], l2[64], age[16];
+
+	if (per_row < 1)
+		per_row = 1;
+	t->page_rows = per_row;
+	tui_list_clamp(l, n, n);
+	/* Scroll by whole tile rows so that the selection is on screen. */
+	{
+		int lines_needed = 0, start = 0;
+
+		for (int i = 0; i <= l->sel && i < n; i++) {
+			const char *g = fleet.group_key[0] ? node_label(&s->nodes[order[i]], fleet.group_key) : "";
+
+			if (fleet.group_key[0] && (i == 0 || strcmp(g, node_label(&s->nodes[order[i - 1]],
+			    fleet.group_key)) != 0)) {
+				lines_needed += (col != 0) ? TILE_H + 1 : 0;
+				lines_needed += 1;
+				col = 0;
+			}
+			if (col == 0)
+				lines_needed += TILE_H + 1;
+			if (lines_needed > rows) {
+				start = i - col;
+				lines_needed = TILE_H + 1;
+			}
+			col = (col + 1) % per_row;
+		}
+		l->top = start;
+		col = 0;
+	}
+	for (int i = l->top; i < n; i++) {
+		const struct pd_node *nd = &s->nodes[order[i]];
+		struct node_sum sum = node_sum(s, nd);
+		int level = node_level(s, nd, &sum), attr, x;
+		const char *g = fleet.group_key[0] ? node_label(nd, fleet.group_key) : "";
+
+		if (fleet.group_key[0] && (prev == NULL || strcmp(prev, g) != 0)) {
+			int cnt = 0, down = 0;
+
+			if (col != 0)
+				y += TILE_H + 1;
+			col = 0;
+			if (y >= top + rows)
+				break;
+			for (int k = 0; k < n; k++)
+				if (strcmp(node_label(&s->nodes[order[k]], fleet.group_key), g) == 0) {
+					cnt++;
+					down |= s->nodes[order[k]].reach != PD_REACH_UP;
+				}
+			draw_group(t, y++, g, cnt, down);
+			prev = g;
+		}
+		if (y + TILE_H > top + rows)
+			break;
+		x = col * (TILE_W + 1);
+		attr = theme_attr(i == l->sel ? TH_TILE_SELECTED : tl[level]);
+		if (nd->reach == PD_REACH_DOWN)
+			snprintf(age, sizeof(age), "DOWN");
+		else if (nd->reach == PD_REACH_STALE)
+			snprintf(age, sizeof(age), "STALE");
+		else if (nd->reach == PD_REACH_CONNECTING)
+			snprintf(age, sizeof(age), "...");
+		else if (sum.unhealthy)
+			snprintf(age, sizeof(age), "UNH%d", sum.unhealthy);
+		else
+			snprintf(age, sizeof(age), level ? "WARN" : "ok");
+		/* Line 1: the name; line 2: the state word, then the counts or the age. */
+		tui_fill(y, x, TILE_W, attr);
+		tui_fill(y + 1, x, TILE_W, attr);
+		tui_put_untrusted(t, y, x, TILE_W, attr, nd->name);
+		if (nd->reach == PD_REACH_UP) {
+			snprintf(l2, sizeof(l2), "%d/%d", nd->running, nd->total);
+			if (sum.restarting)
+				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " r%d", sum.restarting);
+			if (sum.oom)
+				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " oom");
+		} else {
+			pd_format_age(l2, sizeof(l2), s->taken, nd->last_seen);
+		}
+		snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(age) + 1, age,
+		    TILE_W - (int)strlen(age) - 1, l2);
+		tui_put(t, y + 1, x, TILE_W, attr, l1);
+		if (tui_deploys_busy(t, nd->name))
+			tui_put(t, y, x + TILE_W - 1, 1, theme_attr(TH_DEPLOY) | A_REVERSE,
+			    t->utf8 ? "\u00bb" : "*");
+		tui_hit_add(t, y, x, TILE_H, TILE_W, i);
+		if (++col == per_row) {
+			col = 0;
+			y += TILE_H + 1;
+		}
+	}
+}
+
+/* The fleet screen. */
+static void
+fleet_draw(struct tui *t, int top, int rows)
+{
+	int *order = calloc(t->snap->nnodes + 1, sizeof(*order));
+	int n;
+
+	if (order == NULL)
+		return;
+	n = fleet_order(t, order);
+	t->nitems = n;
+	if (n == 0)
+		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
+		    t->filter[TV_FLEET][0] ? "No node matches the filter." : "No nodes.");
+	else if (fleet.tiles)
+		draw_fleet_tiles(t, top, rows, order, n);
+	else
+		draw_fleet_table(t, top, rows, order, n);
+	free(order);
+}
+
+/* Enter: open the node screen on the selected node. */
+static int
+fleet_open(struct tui *t)
+{
+	const struct pd_snapshot *s = t->snap;
+	int *order = calloc(s->nnodes + 1, sizeof(*order)), n, sel;
+
+	if (order == NULL)
+		return 0;
+	n = fleet_order(t, order);
+	sel = t->list[TV_FLEET].sel;
+	if (sel >= 0 && sel < n) {
+		snprintf(t->node, sizeof(t->node), "%s", s->nodes[order[sel]].name);
+		tui_open(t, TV_NODE, TUI_PUSH);
+	}
+	free(order);
+	return sel >= 0 && sel < n;
+}
+
+/* Next label key to group the fleet by, after the current one. */
+static void
+next_group(struct tui *t)
+{
+	const struct pd_snapshot *s = t->snap;
+	char keys[16][PD_LABEL_LEN];
+	int nk = 0, cur = -1;
+
+	for (size_t i = 0; i < s->nnodes; i++)
+		for (int k = 0; k < s->nodes[i].nlabels; k++) {
+			int seen = 0;
+
+			for (int j = 0; j < nk; j++)
+				seen |= strcmp(keys[j], s->nodes[i].labels[k].key) == 0;
+			if (!seen && nk < 16)
+				snprintf(keys[nk++], PD_LABEL_LEN, "%s", s->nodes[i].labels[k].key);
+		}
+	for (int j = 0; j < nk; j++)
+		if (strcmp(keys[j], fleet.group_key) == 0)
+			cur = j;
+	if (cur + 1 < nk)
+		snprintf(fleet.group_key, sizeof(fleet.group_key), "%s", keys[cur + 1]);
+	else
+		fleet.group_key[0] = '\0';
+	t->list[TV_FLEET] = (struct tui_list){ 0, 0 };
+}
+
+/* t: table or tiles; b: group by the next label; Left/Right move in the tiles. */
+static int
+fleet_key(struct tui *t, int ch)
+{
+	switch (ch) {
+	case 't':
+		fleet.tiles = !fleet.tiles;
+		t->list[TV_FLEET].top = 0;
+		return 1;
+	case 'b':
+		next_group(t);
+		return 1;
+	case KEY_LEFT:
+	case KEY_RIGHT:
+		if (!fleet.tiles)
+			return 0;
+		tui_move(t, ch == KEY_LEFT ? -1 : 1);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The kiosk starts on tiles; the fleet is grouped by "line" when the first
+ * node has that label. */
+static void
+fleet_start(struct tui *t)
+{
+	fleet.tiles = t->opts->kiosk;
+	if (t->snap != NULL && t->snap->nnodes > 0) {
+		for (int k = 0; k < t->snap->nodes[0].nlabels; k++)
+			if (strcmp(t->snap->nodes[0].labels[k].key, "line") == 0)
+				snprintf(fleet.group_key, sizeof(fleet.group_key), "line");
+	}
+}
+
+/* Forget the state: the next cockpit starts afresh. */
+static void
+fleet_stop(struct tui *t)
+{
+	(void)t;
+	memset(&fleet, 0, sizeof(fleet));
+}
+
+static const char *const fleet_help[] = {
+	"t                table / tiles", "b                group by the next label", NULL,
+};
+
+const struct tui_screen screen_fleet = {
+	.name = "Fleet",
+	.footer = " F1 Help  Enter Open  / Filter  t Tiles  b Group  e Events  D Deploys  H Heal",
+	.help = fleet_help,
+	.flags = TUI_FILTERS,
+	.draw = fleet_draw,
+	.key = fleet_key,
+	.open = fleet_open,
+	.start = fleet_start,
+	.stop = fleet_stop,
+};

@@ -1,0 +1,240 @@
+/* screen-node.c: the node screen, one node's containers.
+ *
+ * The node's engine facts on top (or why it is stale), then its containers:
+ * state, health, restarts, exit code, OOM, CPU and memory, filtered, sorted
+ * by a column (s the next one, r reversed).  The fleet screen and the
+ * deploy screen open it on t->node; Enter opens the container screen on
+ * the selected container. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui-internal.h"
+
+enum node_sort { NS_NAME, NS_STATE, NS_CPU, NS_MEM, NS_RESTARTS, NS_COUNT };
+
+/* The node screen's own state. */
+static struct {
+	enum node_sort sort;
+	int rev;
+} node;
+
+/* The order container_cmp() sorts by, while qsort() runs. */
+static enum node_sort sort_key;
+static int sort_rev;
+
+/* qsort comparator for the node view. */
+static int
+container_cmp(const void *a, const void *b)
+{
+	const struct pd_container *x = *(const struct pd_container *const *)a;
+	const struct pd_container *y = *(const struct pd_container *const *)b;
+	int r = 0;
+
+	switch (sort_key) {
+	case NS_STATE: r = strcmp(x->state, y->state); break;
+	case NS_CPU: r = (x->cpu_pct > y->cpu_pct) - (x->cpu_pct < y->cpu_pct); r = -r; break;
+	case NS_MEM: r = (x->mem_usage > y->mem_usage) - (x->mem_usage < y->mem_usage); r = -r; break;
+	case NS_RESTARTS: r = y->restart_count - x->restart_count; break;
+	default: break;
+	}
+	if (r == 0)
+		r = strcmp(x->name, y->name);
+	return sort_rev ? -r : r;
+}
+
+/* The containers of the node view in display order; returns the count. */
+static int
+node_containers(struct tui *t, const struct pd_node *n, const struct pd_container **out)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < n->ncontainers; i++) {
+		const struct pd_container *c = &t->snap->containers[n->first_container + i];
+
+		if (tui_has(c->name, t->filter[TV_NODE]) || tui_has(c->image, t->filter[TV_NODE]) ||
+		    tui_has(c->state, t->filter[TV_NODE]))
+			out[k++] = c;
+	}
+	sort_key = node.sort;
+	sort_rev = node.rev;
+	qsort(out, (size_t)k, sizeof(*out), container_cmp);
+	return k;
+}
+
+/* The node screen. */
+static void
+node_draw(struct tui *t, int top, int rows)
+{
+	const struct pd_node *n = tui_node(t);
+	const struct pd_container **cs;
+	struct tui_list *l = &t->list[TV_NODE];
+	static const char *const sort_names[] = { "name", "state", "cpu", "mem", "restarts" };
+	char buf[512], mem[16], lim[16];
+	int k, y, iw, xs;
+
+	if (n == NULL) {
+		tui_put(t, top, 2, t->cols - 2, theme_attr(TH_CRIT), "This node is no longer in the fleet.");
+		t->nitems = 0;
+		return;
+	}
+	pd_format_bytes(mem, sizeof(mem), n->mem_total);
+	snprintf(buf, sizeof(buf), " %s  %s  engine %s  API %s  %d CPUs  %s  rtt %.1f ms  %s",
+	    n->name, pd_reach_name(n->reach), n->engine_version[0] ? n->engine_version : "?",
+	    n->api_version[0] ? n->api_version : "?", n->ncpu, mem, n->rtt_ms < 0 ? 0 : n->rtt_ms,
+	    n->endpoint);
+	tui_put_untrusted(t, top, 0, t->cols, theme_attr(TH_INFO), buf);
+	if (n->reach != PD_REACH_UP) {
+		pd_format_age(mem, sizeof(mem), t->snap->taken, n->last_seen);
+		snprintf(buf, sizeof(buf), " STALE: last answer %s ago. %s", mem, n->error);
+		tui_put_untrusted(t, top + 1, 0, t->cols, theme_attr(TH_STALE), buf);
+	} else {
+		snprintf(buf, sizeof(buf), " %d running of %d   sorted by %s%s", n->running, n->total,
+		    sort_names[node.sort], node.rev ? " (reversed)" : "");
+		tui_put(t, top + 1, 0, t->cols, theme_attr(TH_DIM), buf);
+	}
+	/* NAME and IMAGE share what the fixed columns leave. */
+	iw = t->cols - 71 - 22;
+	if (iw < 0)
+		iw = 0;
+	xs = 22 + (iw > 0 ? iw + 1 : 0);
+	tui_fill(top + 2, 0, t->cols, theme_attr(TH_TITLE));
+	tui_put(t, top + 2, 1, 20, theme_attr(TH_TITLE), "NAME");
+	if (iw > 0)
+		tui_put(t, top + 2, 22, iw, theme_attr(TH_TITLE), "IMAGE");
+	tui_put(t, top + 2, xs, t->cols - xs, theme_attr(TH_TITLE),
+	    "STATE      HEALTH    RST EXIT OOM   CPU% MEMORY");
+	cs = calloc(n->ncontainers + 1, sizeof(*cs));
+	if (cs == NULL)
+		return;
+	k = node_containers(t, n, cs);
+	t->nitems = k;
+	t->page_rows = rows - 3;
+	tui_list_clamp(l, k, rows - 3);
+	y = top + 3;
+	for (int i = l->top; i < k && y < top + rows; i++, y++) {
+		const struct pd_container *c = cs[i];
+		int sel = i == l->sel, base = theme_attr(sel ? TH_SELECTION : TH_NORMAL);
+		int st = strcmp(c->state, "running") == 0 ? TH_OK :
+		    (strcmp(c->state, "exited") == 0 && c->exit_code != 0) ? TH_CRIT :
+		    strcmp(c->state, "restarting") == 0 ? TH_WARN : TH_DIM;
+		int he = c->health == PD_HEALTH_UNHEALTHY ? TH_CRIT :
+		    c->health == PD_HEALTH_STARTING ? TH_WARN : c->health == PD_HEALTH_HEALTHY ? TH_OK : TH_DIM;
+
+		if (n->reach != PD_REACH_UP && !sel)
+			base = theme_attr(TH_STALE), st = he = TH_STALE;
+		tui_fill(y, 0, t->cols, base);
+		tui_put_untrusted(t, y, 1, 20, base, c->name);
+		if (iw > 0)
+			tui_put_untrusted(t, y, 22, iw, base, c->image);
+		tui_put(t, y, xs, 10, sel ? base : theme_attr(st), c->state);
+		tui_put(t, y, xs + 11, 9, sel ? base : theme_attr(he),
+		    c->health == PD_HEALTH_NONE ? "-" : pd_health_name(c->health));
+		snprintf(buf, sizeof(buf), "%3d %4d %s", c->restart_count, c->exit_code,
+		    c->oom_killed ? "OOM" : "  -");
+		tui_put(t, y, xs + 21, 12, c->oom_killed && !sel ? theme_attr(TH_CRIT) : base, buf);
+		if (c->cpu_pct >= 0)
+			snprintf(buf, sizeof(buf), "%6.1f", c->cpu_pct);
+		else
+			snprintf(buf, sizeof(buf), "     -");
+		tui_put(t, y, xs + 34, 6, base, buf);
+		if (c->sampled_at != 0) {
+			pd_format_bytes(mem, sizeof(mem), c->mem_usage);
+			pd_format_bytes(lim, sizeof(lim), c->mem_limit);
+			snprintf(buf, sizeof(buf), "%s/%s", mem, lim);
+		} else {
+			snprintf(buf, sizeof(buf), "-");
+		}
+		tui_put(t, y, xs + 41, t->cols - xs - 41, base, buf);
+		tui_hit_add(t, y, 0, 1, t->cols, i);
+	}
+	if (k == 0)
+		tui_put(t, top + 3, 2, t->cols - 2, theme_attr(TH_DIM),
+		    t->filter[TV_NODE][0] ? "No container matches the filter." : "No containers.");
+	free(cs);
+}
+
+/* Enter: open the container screen on the selected container. */
+static int
+node_open(struct tui *t)
+{
+	const struct pd_node *n = tui_node(t);
+	const struct pd_container **cs;
+	int k, sel;
+
+	if (n == NULL || t->depth >= TUI_MAX_DEPTH)
+		return 0;
+	cs = calloc(n->ncontainers + 1, sizeof(*cs));
+	if (cs == NULL)
+		return 0;
+	k = node_containers(t, n, cs);
+	sel = t->list[TV_NODE].sel;
+	if (sel >= 0 && sel < k) {
+		snprintf(t->cid, sizeof(t->cid), "%s", cs[sel]->id);
+		tui_open(t, TV_CONTAINER, TUI_PUSH);
+	}
+	free(cs);
+	return sel >= 0 && sel < k;
+}
+
+/* s, F6: sort by the next column; r: reverse the sort. */
+static int
+node_key(struct tui *t, int ch)
+{
+	(void)t;
+	switch (ch) {
+	case 's':
+	case KEY_F(6):
+		node.sort = (node.sort + 1) % NS_COUNT;
+		return 1;
+	case 'r':
+		node.rev = !node.rev;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Opened on t->node: from the top, unfiltered. */
+static void
+node_enter(struct tui *t)
+{
+	t->list[TV_NODE] = (struct tui_list){ 0, 0 };
+	t->filter[TV_NODE][0] = '\0';
+}
+
+/* In the breadcrumb: the node's name. */
+static const char *
+node_crumb(const struct tui *t, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return t->node;
+}
+
+/* Forget the state: the next cockpit starts afresh. */
+static void
+node_stop(struct tui *t)
+{
+	(void)t;
+	memset(&node, 0, sizeof(node));
+}
+
+static const char *const node_help[] = {
+	"s, F6            sort by the next column", "r                reverse the sort", NULL,
+};
+
+const struct tui_screen screen_node = {
+	.name = "Node",
+	.footer = " F1 Help  Enter Open  Esc Back  / Filter  s Sort  r Reverse  e Events  F10 Quit",
+	.help = node_help,
+	.flags = TUI_FILTERS,
+	.crumb = node_crumb,
+	.enter = node_enter,
+	.draw = node_draw,
+	.key = node_key,
+	.open = node_open,
+	.stop = node_stop,
+};

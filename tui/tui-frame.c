@@ -1,0 +1,265 @@
+/* tui-frame.c: what is around the screen on top, and the whole frame.
+ *
+ *   line 0     the header: the fleet's figures, the deploys at work, the
+ *              heal badge, the kiosk or read-only badge, the clock
+ *   line 1     the breadcrumb of the open screens, after the alarms
+ *   ...        the screen on top (its draw hook)
+ *   line -2    a notice, on two lines when it is long
+ *   line -1    the footer: a question, a line being typed, the filter
+ *              being typed, or the screen's keys
+ *
+ * The help overlay is drawn over all of it: the screen's own keys first,
+ * then the keys every screen shares. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui-internal.h"
+
+#define TUI_MIN_COLS 80
+#define TUI_MIN_LINES 24
+#define TUI_BLINK_SECS 10.0   /* an alarm that changed blinks this long */
+
+/* A hash of what is alarming now, so that a change can blink. */
+unsigned
+tui_frame_alarm_signature(const struct pd_snapshot *s)
+{
+	unsigned h = 2166136261u;
+
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct pd_node *n = &s->nodes[i];
+
+		if (n->reach == PD_REACH_DOWN || n->reach == PD_REACH_STALE)
+			for (const char *p = n->name; *p; p++)
+				h = (h ^ (unsigned char)*p) * 16777619u;
+	}
+	for (size_t i = 0; i < s->ncontainers; i++)
+		if (s->containers[i].health == PD_HEALTH_UNHEALTHY ||
+		    strcmp(s->containers[i].state, "restarting") == 0)
+			for (const char *p = s->containers[i].id; *p; p++)
+				h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+/* The alarm line in OUT; 0 (and "") when nothing is alarming. */
+static int
+alarm_text(const struct tui *t, char *out, size_t len)
+{
+	const struct pd_snapshot *s = t->snap;
+	int down = 0, stale = 0, unh = 0, rst = 0;
+	size_t o;
+
+	for (size_t i = 0; i < s->nnodes; i++) {
+		down += s->nodes[i].reach == PD_REACH_DOWN;
+		stale += s->nodes[i].reach == PD_REACH_STALE;
+	}
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		unh += s->containers[i].health == PD_HEALTH_UNHEALTHY;
+		rst += strcmp(s->containers[i].state, "restarting") == 0;
+	}
+	if (!down && !stale && !unh && !rst) {
+		out[0] = '\0';
+		return 0;
+	}
+	o = (size_t)snprintf(out, len, " ALARM:");
+	if (down && o < len)
+		o += (size_t)snprintf(out + o, len - o, " %d node%s DOWN", down, down == 1 ? "" : "s");
+	if (stale && o < len)
+		o += (size_t)snprintf(out + o, len - o, " %d stale", stale);
+	if (unh && o < len)
+		o += (size_t)snprintf(out + o, len - o, " %d unhealthy", unh);
+	if (rst && o < len)
+		snprintf(out + o, len - o, " %d restarting", rst);
+	return 1;
+}
+
+/* The header: fleet totals, alarms, badges and the clock. */
+static void
+draw_header(struct tui *t)
+{
+	const struct pd_snapshot *s = t->snap;
+	size_t up = 0, running = 0, total = 0;
+	char line[512], clean[1024], alarm[256], clock[16], deploys[96], heal[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int blink, dl, x, right;
+
+	for (size_t i = 0; i < s->nnodes; i++) {
+		up += s->nodes[i].reach == PD_REACH_UP;
+		running += (size_t)s->nodes[i].running;
+		total += (size_t)s->nodes[i].total;
+	}
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	snprintf(line, sizeof(line), " plantdeck %s  site %s  %zu/%zu nodes up  %zu/%zu running%s",
+	    backend_version(), s->site[0] ? s->site : "-", up, s->nnodes, running, total,
+	    s->complete ? "" : "  (connecting...)");
+	tui_fill(0, 0, t->cols, theme_attr(TH_HEADER));
+	pd_sanitize(clean, sizeof(clean), line, !t->utf8);
+	tui_put(t, 0, 0, t->cols - 10, theme_attr(TH_HEADER), clean);
+	/* Deploys at work, paused or interrupted, after the fleet's figures. */
+	dl = tui_deploys_header(t, deploys, sizeof(deploys));
+	x = (int)strlen(clean) + 2;
+	right = t->opts->kiosk ? t->cols - 19 : backend_read_only(t->b) ? t->cols - 23 :
+	    t->cols - 10;
+	if (dl && x < right) {
+		tui_put(t, 0, x, right - x, theme_attr(dl == 2 ? TH_HEADER_ALARM : TH_HEADER),
+		    deploys);
+		x += (int)strlen(deploys) + 2;
+	}
+	/* Proposals of self-heal that wait for a decision. */
+	if (tui_heals_header(t, heal, sizeof(heal)) && x < right)
+		tui_put(t, 0, x, (int)strlen(heal) + 2 < right - x ? (int)strlen(heal) + 2 : right - x,
+		    theme_attr(TH_HEADER_ALARM), heal);
+	tui_put(t, 0, t->cols - 9, 9, theme_attr(TH_HEADER), clock);
+	if (t->opts->kiosk)
+		tui_put(t, 0, t->cols - 18, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");
+	else if (backend_read_only(t->b))
+		tui_put(t, 0, t->cols - 22, 12, theme_attr(TH_KIOSK_BADGE), " READ-ONLY ");
+
+	/* Line 1: where we are, and the alarms when there are any. */
+	{
+		char crumb[256], nb[32];
+		size_t o = 0;
+		int cw;
+
+		for (int i = 0; i < t->depth && o < sizeof(crumb); i++) {
+			const struct tui_screen *sc = tui_screen_of(t->stack[i]);
+			const char *name = sc->crumb != NULL ? sc->crumb(t, nb, sizeof(nb)) : sc->name;
+
+			o += (size_t)snprintf(crumb + o, sizeof(crumb) - o, "%s%s", i ? " > " : " ", name);
+		}
+		tui_fill(1, 0, t->cols, theme_attr(TH_DIM));
+		cw = (int)strlen(crumb) + 1;
+		if (alarm_text(t, alarm, sizeof(alarm))) {
+			blink = t->now - t->alarm_changed < TUI_BLINK_SECS ? A_BLINK : 0;
+			if (cw > t->cols / 2)
+				cw = t->cols / 2;
+			tui_put(t, 1, 0, t->cols - cw, theme_attr(TH_HEADER_ALARM) | blink, alarm);
+			tui_put_untrusted(t, 1, t->cols - cw, cw, theme_attr(TH_DIM), crumb);
+		} else {
+			tui_put_untrusted(t, 1, 0, t->cols, theme_attr(TH_DIM), crumb);
+		}
+	}
+}
+
+/* The footer: the question, the line or the filter being typed, or the
+ * keys of this screen. */
+static void
+draw_footer(struct tui *t)
+{
+	const char *f = t->filter[tui_view(t)];
+	char line[600];
+
+	if (t->ask != TA_NONE) {
+		snprintf(line, sizeof(line), " %s [y/N] ", t->ask_text);
+		tui_put_untrusted(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		return;
+	}
+	if (t->input != TI_NONE) {
+		size_t len = strlen(t->input_buf);
+		const char *label = t->input == TI_FILE ? " Stack file: " :
+		    t->input == TI_REASON ? " Reject: reason (optional, Enter goes on, Esc cancels): " :
+		    " Nodes (selector, empty: all): ";
+		int room = t->cols - (int)strlen(label) - 2;
+
+		/* The end of a long path is what is being typed: show that. */
+		snprintf(line, sizeof(line), "%s%s_", label, room > 0 && (int)len > room ?
+		    t->input_buf + len - (size_t)room : t->input_buf);
+		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		return;
+	}
+	if (t->filtering) {
+		snprintf(line, sizeof(line), " Filter: %s_", f);
+		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		return;
+	}
+	tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FOOTER),
+	    t->opts->kiosk ? " KIOSK  read-only screen" : tui_screen(t)->footer);
+	if (f[0] != '\0') {
+		snprintf(line, sizeof(line), " [filter: %s]", f);
+		tui_put(t, t->lines - 1, t->cols - 32, 32, theme_attr(TH_FILTER), line);
+	}
+}
+
+/* Keys every screen shares, for the help overlay. */
+static const char *const help_common[] = {
+	"Up/Down, k/j     move",
+	"PgUp/PgDn        page",
+	"Home/End, g/G    first, last",
+	"Enter, click     open",
+	"Esc, Backspace   back",
+	"/, F3            filter (Enter keeps it, Esc clears it)",
+	"e                events timeline",
+	"D, F5            deploys",
+	"H, F7            heal queue (self-heal proposals)",
+	"F1, ?            this help",
+	"Ctrl-L           redraw",
+	"q, F10           quit",
+	NULL,
+};
+
+/* The help overlay: the keys of the screen on top, then the common ones. */
+static void
+draw_help(struct tui *t)
+{
+	const char *const *extra = tui_screen(t)->help;
+	int n = 0, w = 62, h, y0, x0, y;
+
+	for (const char *const *p = help_common; *p; p++)
+		n++;
+	if (extra)
+		for (const char *const *p = extra; *p; p++)
+			n++;
+	h = n + 4;
+	if (w > t->cols)
+		w = t->cols;
+	if (h > t->lines)
+		h = t->lines;
+	y0 = (t->lines - h) / 2;
+	x0 = (t->cols - w) / 2;
+	for (y = y0; y < y0 + h; y++)
+		tui_fill(y, x0, w, theme_attr(TH_NORMAL) | A_REVERSE);
+	tui_put(t, y0 + 1, x0 + 2, w - 4, theme_attr(TH_NORMAL) | A_REVERSE | A_BOLD,
+	    "Keys on this screen (any key closes)");
+	y = y0 + 2;
+	if (extra)
+		for (const char *const *p = extra; *p && y < y0 + h - 1; p++)
+			tui_put(t, y++, x0 + 2, w - 4, theme_attr(TH_NORMAL) | A_REVERSE, *p);
+	for (const char *const *p = help_common; *p && y < y0 + h - 1; p++)
+		tui_put(t, y++, x0 + 2, w - 4, theme_attr(TH_NORMAL) | A_REVERSE, *p);
+}
+
+/* Draw the whole screen from the current snapshot. */
+void
+tui_frame_draw(struct tui *t)
+{
+	char line[128];
+
+	erase();
+	if (t->cols < TUI_MIN_COLS || t->lines < TUI_MIN_LINES) {
+		snprintf(line, sizeof(line), "Terminal too small: %dx%d", t->cols, t->lines);
+		mvaddnstr(0, 0, line, t->cols);
+		snprintf(line, sizeof(line), "need %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
+		mvaddnstr(1, 0, line, t->cols);
+		t->nhits = 0;
+		return;
+	}
+	draw_header(t);
+	/* The screen on top maps its rows and tiles for the mouse as it draws. */
+	t->nhits = 0;
+	tui_screen(t)->draw(t, 2, t->lines - 3);
+	if (t->msg[0] != '\0' && t->msg_until != 0 && t->now > t->msg_until)
+		t->msg[0] = '\0';
+	if (t->msg[0] != '\0') {
+		/* Above the footer, on two lines when it is long. */
+		int two = (int)strlen(t->msg) > t->cols;
+
+		tui_put_wrap(t, t->lines - 2 - two, 0, t->cols, 1 + two, t->msg_attr, t->msg);
+	}
+	draw_footer(t);
+	if (t->help)
+		draw_help(t);
+}

@@ -1,0 +1,276 @@
+/* tui-heals.c: the heal proposals as the cockpit last read them, and what
+ * the heal screens (screen-heals.c, screen-heal.c) ask and do alike.
+ *
+ * The detectors and the executor run in a backend thread (or another
+ * process holding the lease); proposals live in the database.  This file
+ * reads them at most once a second, never once per frame; the header's
+ * badge (pending proposals), the kiosk's alarm page and the heal lines of
+ * the events screen come from the same reading.  A proposal that reaches
+ * succeeded, failed or expired while the cockpit runs becomes an event
+ * line and a notice.  a on the queue or on one proposal approves it after
+ * a question; x or r rejects it, after a reason typed at the bottom and a
+ * question.  A read-only cockpit asks no question: it lets the backend
+ * refuse and shows the backend's words. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui-internal.h"
+
+/* Texts are cut to the screen's fixed-size buffers on purpose. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define HEAL_GAP 1.0            /* s between readings */
+#define HEAL_EVENTS_MAX 200     /* heal lines kept for the events screen */
+
+const char *const tui_heals_help[] = {
+	"Enter            open the proposal: evidence, result",
+	"a                approve it (asks first)",
+	"x, r             reject it: a reason, then y/n",
+	"o                all proposals / open ones only",
+	NULL,
+};
+
+/* Whether state S is over: nothing more will happen to the proposal. */
+int
+tui_heals_over(enum pd_proposal_state s)
+{
+	return s == PD_PROP_SUCCEEDED || s == PD_PROP_FAILED || s == PD_PROP_REJECTED ||
+	    s == PD_PROP_EXPIRED;
+}
+
+/* The element to draw proposal state S with. */
+int
+tui_heals_state_attr(enum pd_proposal_state s)
+{
+	switch (s) {
+	case PD_PROP_PENDING: return theme_attr(TH_WARN);
+	case PD_PROP_APPROVED:
+	case PD_PROP_EXECUTING:
+	case PD_PROP_VERIFYING: return theme_attr(TH_DEPLOY);
+	case PD_PROP_SUCCEEDED: return theme_attr(TH_OK);
+	case PD_PROP_FAILED: return theme_attr(TH_CRIT);
+	default: return theme_attr(TH_DIM);
+	}
+}
+
+/* "node/container", or the node alone for a node's proposal. */
+void
+tui_heals_target(char *out, size_t len, const struct pd_proposal *p)
+{
+	snprintf(out, len, "%s%s%s", p->node, p->container[0] ? "/" : "", p->container);
+}
+
+/* Seconds until the proposals are due to be read again. */
+double
+tui_heals_due(const struct tui *t)
+{
+	if (t->heals_at == 0)
+		return 0;
+	return t->heals_at + HEAL_GAP - t->now;
+}
+
+/* Remember proposal P, which reached a final state: an events line and a notice. */
+static void
+note_result(struct tui *t, const struct pd_proposal *p)
+{
+	struct pd_event *e;
+	char tg[2 * PD_NAME_LEN + 2];
+
+	if (p->state == PD_PROP_REJECTED)
+		return;     /* a decision, not a result: the audit trail has it */
+	for (size_t i = 0; i < t->nheal_ev; i++)
+		if (t->heal_ev_ids[i] == p->id)
+			return;
+	if (t->nheal_ev == HEAL_EVENTS_MAX) {
+		t->nheal_ev--;   /* the oldest goes */
+	} else {
+		struct pd_event *ne = realloc(t->heal_ev, (t->nheal_ev + 1) * sizeof(*ne));
+		int64_t *ni;
+
+		if (ne == NULL)
+			return;
+		t->heal_ev = ne;
+		ni = realloc(t->heal_ev_ids, (t->nheal_ev + 1) * sizeof(*ni));
+		if (ni == NULL)
+			return;
+		t->heal_ev_ids = ni;
+	}
+	/* Newest first, like the snapshot's events. */
+	memmove(t->heal_ev + 1, t->heal_ev, t->nheal_ev * sizeof(*t->heal_ev));
+	memmove(t->heal_ev_ids + 1, t->heal_ev_ids, t->nheal_ev * sizeof(*t->heal_ev_ids));
+	t->nheal_ev++;
+	t->heal_ev_ids[0] = p->id;
+	e = &t->heal_ev[0];
+	memset(e, 0, sizeof(*e));
+	e->time = p->updated ? p->updated : time(NULL);
+	e->kind = PD_EV_CONTAINER;
+	snprintf(e->node, sizeof(e->node), "%s", p->node);
+	snprintf(e->container, sizeof(e->container), "%s", p->container);
+	snprintf(e->action, sizeof(e->action), "heal");
+	snprintf(e->severity, sizeof(e->severity), "%s", pd_proposal_state_name(p->state));
+	snprintf(e->text, sizeof(e->text), "#%lld %s %s: %s", (long long)p->id,
+	    pd_heal_action_name(p->action), pd_proposal_state_name(p->state),
+	    p->result[0] ? p->result : "-");
+	/* A notice too, unless one waits for a key. */
+	if (t->msg[0] == '\0' || t->msg_until != 0) {
+		tui_heals_target(tg, sizeof(tg), p);
+		tui_message(t, theme_attr(p->state == PD_PROP_SUCCEEDED ? TH_OK :
+		    p->state == PD_PROP_FAILED ? TH_CRIT : TH_DIM), 10, " Heal #%lld (%s %s) %s: %s",
+		    (long long)p->id, pd_heal_action_name(p->action), tg,
+		    pd_proposal_state_name(p->state), p->result[0] ? p->result : "-");
+	}
+}
+
+/* Read the proposals again when they are due; 1 when it did. */
+int
+tui_heals_refresh(struct tui *t)
+{
+	struct pd_proposal *list = NULL;
+	size_t n = 0;
+	char err[PD_ERROR_LEN];
+
+	if (tui_heals_due(t) > 0)
+		return 0;
+	t->heals_at = t->now > 0 ? t->now : 1e-9;
+	if (t->heal_since == 0)
+		t->heal_since = time(NULL);
+	if (backend_heal_list(t->b, 1, &list, &n, err, sizeof(err)) != 0) {
+		snprintf(t->heals_err, sizeof(t->heals_err), "%s", err);
+		list = NULL;
+		n = 0;
+	} else {
+		t->heals_err[0] = '\0';
+	}
+	free(t->heals);
+	t->heals = list;
+	t->nheals = n;
+	t->npending = 0;
+	for (size_t i = 0; i < n; i++) {
+		t->npending += list[i].state == PD_PROP_PENDING;
+		if (tui_heals_over(list[i].state) && list[i].updated >= t->heal_since)
+			note_result(t, &list[i]);
+	}
+	t->heal_runner = backend_heal_runner(t->b, t->heal_who, sizeof(t->heal_who));
+	t->dirty = 1;
+	return 1;
+}
+
+/* The header's badge in OUT: pending proposals; 0 when none. */
+int
+tui_heals_header(const struct tui *t, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (t->npending <= 0)
+		return 0;
+	snprintf(out, len, "%d heal", t->npending);
+	return 1;
+}
+
+/* Proposal ID as last read, or NULL. */
+const struct pd_proposal *
+tui_heals_get(const struct tui *t, int64_t id)
+{
+	for (size_t i = 0; i < t->nheals; i++)
+		if (t->heals[i].id == id)
+			return &t->heals[i];
+	return NULL;
+}
+
+/* Approve or reject proposal ID (REASON: the rejection's). */
+static void
+decide(struct tui *t, int approve, int64_t id, const char *reason)
+{
+	char err[PD_ERROR_LEN];
+	int rc;
+
+	rc = approve ? backend_heal_approve(t->b, id, err, sizeof(err)) :
+	    backend_heal_reject(t->b, id, reason, err, sizeof(err));
+	if (rc != 0) {
+		tui_message(t, theme_attr(TH_CRIT), 0, " Proposal #%lld: %s", (long long)id, err);
+		return;
+	}
+	t->heals_at = 0;
+	if (approve)
+		tui_message(t, theme_attr(TH_INFO), 5, " Proposal #%lld approved%s.", (long long)id,
+		    t->heal_runner > 0 ? "; the executor carries it out" :
+		    "; no process runs the executor yet");
+	else
+		tui_message(t, theme_attr(TH_INFO), 5, " Proposal #%lld rejected.", (long long)id);
+}
+
+/* y to the question: approve or reject. */
+void
+tui_heals_answer(struct tui *t)
+{
+	if (t->ask == TA_APPROVE)
+		decide(t, 1, t->ask_id, NULL);
+	else if (t->ask == TA_REJECT)
+		decide(t, 0, t->ask_id, t->heal_reason);
+}
+
+/* Enter on the reason: ask before rejecting. */
+void
+tui_heals_typed(struct tui *t)
+{
+	const struct pd_proposal *p;
+	char tg[2 * PD_NAME_LEN + 2];
+
+	t->input = TI_NONE;
+	snprintf(t->heal_reason, sizeof(t->heal_reason), "%s", t->input_buf);
+	p = tui_heals_get(t, t->ask_id);
+	if (p == NULL)
+		return;
+	tui_heals_target(tg, sizeof(tg), p);
+	t->ask = TA_REJECT;
+	snprintf(t->ask_text, sizeof(t->ask_text), "Reject proposal #%lld (%s %s)%s?",
+	    (long long)p->id, pd_heal_action_name(p->action), tg,
+	    t->heal_reason[0] ? ", with that reason" : ", with no reason");
+}
+
+/* a (approve), x or r (reject) (CH) on proposal P, or on none: ask first. */
+void
+tui_heals_ask(struct tui *t, int ch, const struct pd_proposal *p)
+{
+	char tg[2 * PD_NAME_LEN + 2];
+
+	if (p == NULL) {
+		tui_message(t, theme_attr(TH_DIM), 3, " No proposal selected.");
+		return;
+	}
+	t->ask_id = p->id;
+	/* Read-only: no question; the backend refuses, in its words. */
+	if (backend_read_only(t->b)) {
+		decide(t, ch == 'a', p->id, "");
+		return;
+	}
+	tui_heals_target(tg, sizeof(tg), p);
+	if (ch == 'a') {
+		t->ask = TA_APPROVE;
+		snprintf(t->ask_text, sizeof(t->ask_text), "Approve proposal #%lld: %s %s%s%s?",
+		    (long long)p->id, pd_heal_action_name(p->action), tg,
+		    p->action == PD_HEAL_RESCHEDULE ? (p->kind == PD_FIND_TASK_FAILING ?
+		    " (drain the node)" : " to ") : "",
+		    p->action == PD_HEAL_RESCHEDULE ? p->to_node : "");
+		return;
+	}
+	t->input = TI_REASON;
+	t->input_buf[0] = '\0';
+}
+
+/* Free the proposals as last read, and the heal events. */
+void
+tui_heals_free(struct tui *t)
+{
+	free(t->heals);
+	t->heals = NULL;
+	t->nheals = 0;
+	free(t->heal_ev);
+	free(t->heal_ev_ids);
+	t->heal_ev = NULL;
+	t->heal_ev_ids = NULL;
+	t->nheal_ev = 0;
+}
