@@ -165,7 +165,7 @@ int backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, c
     size_t whylen);
 
 /* ---------------------------------------------------------------- heal */
-/* Implemented in backend/heal/heal.c (doc/heal.md).  Detectors turn the fleet's
+/* Implemented in backend/heal/ (doc/heal.md).  Detectors turn the fleet's
  * events and samples into findings; a finding becomes a proposal, one at a
  * time, along an escalation ladder (restart -> reschedule -> roll back; an
  * OOM first raises the memory limit when heal.memory_headroom allows; a

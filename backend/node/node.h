@@ -1,6 +1,7 @@
 /* node.h: what the node-local subsystem (backend/node/) offers the layers
  * above it — tuning a container's limits and checking them for drift
- * (tune.c), and the headless node agent with its remote client (agent.c).
+ * (tune.c), the headless node agent (agent.c) and its remote client
+ * (agent-client.c, declared in agent-client.h, included here).
  *
  * These are entry points of the front ends: backend/backend.h includes this
  * header, so tui/ and cli/ still include backend.h alone.  The self-healer
