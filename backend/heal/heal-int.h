@@ -50,6 +50,8 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 #define HEAL_MAX_JOBS 8
 #define HEAL_EXITED_GRACE 10        /* s exited before "exited non-zero" is a finding */
 #define HEAL_PULL_RECENT 600        /* s a failed pull stays a finding's evidence */
+#define HEAL_SWARM_SETTLE 120       /* s past verify_window a Swarm verdict waits for the
+                                       update or rollback its action started */
 #define HEAL_LABEL_STACK "io.plantdeck.stack"
 
 #define HEAL_NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -533,7 +533,7 @@ heal_verify_swarm(struct heal *h, size_t j, const struct pd_snapshot *s, time_t 
 	struct heal_job *job = h->jobs[j];
 	const struct pd_swarm_task *last;
 	const struct pd_swarm_service *svc;
-	char msg[PD_ERROR_LEN * 2], at[16], where[PD_NAME_LEN + 8];
+	char msg[PD_ERROR_LEN * 2], at[16], where[PD_NAME_LEN + 32];
 	int failed, here, all, good;
 
 	if (!s->swarm.complete || s->swarm.stale)
@@ -553,6 +553,15 @@ heal_verify_swarm(struct heal *h, size_t j, const struct pd_snapshot *s, time_t 
 	if (now < job->until)
 		return;
 	svc = heal_swarm_service(s, job->p.container);
+	/* Swarm replaces tasks at its own pace (a rollback goes one task at a
+	 * time unless told otherwise, each old task given its stop grace
+	 * period): while the update or rollback the action started is under
+	 * way, the verdict waits for it, HEAL_SWARM_SETTLE seconds at most. */
+	if (svc != NULL && job->p.action != PD_HEAL_RESCHEDULE &&
+	    (strcmp(svc->update_state, "updating") == 0 ||
+	    strcmp(svc->update_state, "rollback_started") == 0) &&
+	    now < job->until + HEAL_SWARM_SETTLE)
+		return;
 	here = heal_tasks_running(s, job->p.container, job->p.node[0] ? job->p.node : NULL);
 	all = heal_tasks_running(s, job->p.container, NULL);
 	if (job->p.action == PD_HEAL_RESCHEDULE)
@@ -561,9 +570,15 @@ heal_verify_swarm(struct heal *h, size_t j, const struct pd_snapshot *s, time_t 
 		good = svc != NULL && all > 0 && (svc->desired <= 0 || all >= svc->desired);
 	else
 		good = svc != NULL && here > 0;
-	snprintf(msg, sizeof(msg), "%s; %s: service %s runs %d task%s (%d wanted), %d on %s, "
-	    "after %.0fs", job->result, good ? "verified" : "did not help", job->p.container, all,
-	    all == 1 ? "" : "s", svc != NULL ? svc->desired : 0, here, job->p.node,
-	    h->tm.verify_window);
+	if (job->p.node[0] != '\0')
+		snprintf(where, sizeof(where), ", %d on %s", here, job->p.node);
+	else
+		where[0] = '\0';
+	snprintf(msg, sizeof(msg), "%s; %s: service %s runs %d task%s (%d wanted)%s, after %.0fs%s",
+	    job->result, good ? "verified" : "did not help", job->p.container, all,
+	    all == 1 ? "" : "s", svc != NULL ? svc->desired : 0, where,
+	    difftime(now, job->done_at), svc != NULL && (strcmp(svc->update_state, "updating") == 0 ||
+	    strcmp(svc->update_state, "rollback_started") == 0) ? " (Swarm's update still under way)" :
+	    "");
 	heal_job_end(h, j, good ? "succeeded" : "failed", msg, now);
 }
