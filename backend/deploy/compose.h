@@ -128,6 +128,26 @@ int compose_policy_from_json(const char *json, struct compose_policy *p, enum co
 
 void compose_free(struct compose_stack *stack);
 
+/* What the front end gives every load: the profiles enabled (plantdeck
+ * deploy --profile; none: COMPOSE_PROFILES, as Compose reads it) and
+ * images per service ("SERVICE=REF", --image), which win over the file's
+ * image: and x-plantdeck.images. */
+struct compose_options {
+	char **profiles;
+	size_t nprofiles;
+	char **images;
+	size_t nimages;
+};
+
+/* Set O (copied) for every later compose_load; NULL clears.  0, or -1
+ * with ERR naming a bad --image. */
+int compose_set_options(const struct compose_options *o, char *err, size_t errlen);
+
+/* The warnings of stack file PATH in file order, also when it has errors
+ * (which compose_load tells): a new array of new strings in *OUT, *N of
+ * them (none when the file cannot be read).  0. */
+int compose_warnings(const char *path, char ***out, size_t *n);
+
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);
 const char *compose_order_name(enum compose_order o);

@@ -479,7 +479,6 @@ test_warnings(void **state)
 		":8:5: unsupported key 'depends_on' ignored",
 		":10:7: unsupported key 'replicas' ignored",
 		":11:7: unsupported key 'placement' ignored",
-		":13:5: unsupported key 'logging' ignored",
 		":18:5: unsupported key 'container_name' ignored",
 		":23:5: unsupported key 'driver' ignored",
 		":24:1: unsupported key 'secrets' ignored",
@@ -643,7 +642,7 @@ static const struct err_case err_cases[] = {
 	{ "err-swarm-volume-z.yaml", ":7:9: 'volumes': Swarm cannot do this (x-plantdeck target "
 	    "swarm): mode 'ro,z' in './data:/data:ro,z' relabels for SELinux, which a "
 	    "service's mount cannot" },
-	{ "err-swarm-replicas-global.yaml", ":7:7: 'replicas' needs 'mode: replicated' (a "
+	{ "err-swarm-replicas-global.yaml", ":8:7: 'replicas' needs 'mode: replicated' (a "
 	    "global service runs one task on every target node)" },
 	{ "err-swarm-mode.yaml", ":7:13: 'mode' must be global or replicated, not "
 	    "'replicated-job'" },
@@ -941,8 +940,8 @@ test_hostile_text(void **state)
 		    ":4:13: 'ports': bad port '999.1.1.1:80:80'" },
 		{ "services:\n  web:\n    image: nginx\n    ports: [\"80/icmp\"]\n",
 		    ":4:13: 'ports': bad protocol in '80/icmp' (use tcp, udp or sctp)" },
-		{ "services:\n  web:\n    image: nginx\n    ports: [{target: 80}]\n",
-		    ":4:13: 'ports': the long syntax is not supported" },
+		{ "services:\n  web:\n    image: nginx\n    ports: [{published: 80}]\n",
+		    ":4:13: 'ports': no 'target' (the container's port)" },
 		{ "services:\n  web:\n    image: nginx\n    volumes: [\"bad/name:/data\"]\n",
 		    ":4:15: 'volumes': bad volume name 'bad/name'" },
 		{ "services:\n  web:\n    image: nginx\n    volumes: [\"a:b:c:d\"]\n",
