@@ -1142,7 +1142,7 @@ cp_profiles(struct cp_file *f, yaml_node_t *k, yaml_node_t *n)
 		}
 	}
 	cJSON_Delete(list);
-	rc = on ? 1 : cp_warn(f, &k->start_mark, "service '%s' is not deployed: its "
+	rc = on ? 0 : cp_warn(f, &k->start_mark, "service '%s' is not deployed: its "
 	    "profiles (%s) are not enabled (plantdeck deploy --profile NAME, or "
 	    "COMPOSE_PROFILES)", yf_quote(&q, yf_scalar(k), k->data.scalar.length, YF_QUOTE),
 	    b.s != NULL ? b.s : "");
