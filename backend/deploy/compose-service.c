@@ -1456,7 +1456,12 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		if (cJSON_AddBoolToObject(hc, "ReadonlyRootfs", b) == NULL)
 			goto oom;
 	}
-	if (cJSON_GetArraySize(tmpfs) > 0) {
+	if (cJSON_GetArraySize(tmpfs) > 0 && f->stack->target == COMPOSE_TARGET_SWARM) {
+		/* A long-form tmpfs volume: tmpfs: itself was warned about already. */
+		if (cp_warn(f, &keyn[SVC_VOLUMES]->start_mark, "tmpfs volumes ignored under "
+		    "x-plantdeck target swarm (not yet carried into a Swarm service)") != 0)
+			goto out;
+	} else if (cJSON_GetArraySize(tmpfs) > 0) {
 		cJSON_AddItemToObject(hc, "Tmpfs", tmpfs);
 		tmpfs = NULL;
 	}
