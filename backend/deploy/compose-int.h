@@ -14,6 +14,9 @@
  *                      policy (its fields and their ranges), and the name
  *                      table of every enum
  *   compose-codec.c    the one JSON codec of stacks and policies
+ *   compose-options.c  container options of one HostConfig field each
+ *                      (tmpfs, ulimits, sysctls, extra_hosts, dns, logging)
+ *   compose-extends.c  extends: the base service and Compose's merge
  *
  * The file itself (reading it, the YAML document, FILE:LINE:COL errors) is
  * base/yamlfile.c's, shared with the inventory.  Internal names carry cp_. */
@@ -45,6 +48,7 @@
 #define CP_MAX_INT 999999999999999LL	/* cJSON prints it without an exponent */
 #define CP_MAX_CPUS 4096
 #define CP_MAX_PORT_RANGE 1024		/* ports in one "8000-8010" */
+#define CP_MAX_EXTENDS 8		/* services in one chain of extends */
 
 #define CP_NS 1000000000LL		/* ns in one second */
 
@@ -77,6 +81,9 @@ struct cp_file {
 	struct cp_vars images;	/* SERVICE=REF: --image, then x-plantdeck.images */
 	char **profiles;	/* the profiles enabled (--profile, COMPOSE_PROFILES) */
 	size_t nprofiles;
+	int depth;		/* extends: followed so far */
+	int partial;		/* reading a service extends: names (it may lack an image) */
+	int quiet;		/* its warnings are told elsewhere */
 };
 
 /* A key and value of a mapping, merges flattened. */
@@ -215,6 +222,16 @@ int cp_sysctls(struct cp_file *f, yaml_node_t *n, cJSON **out);
 int cp_extra_hosts(struct cp_file *f, yaml_node_t *n, cJSON **out);
 int cp_dns(struct cp_file *f, yaml_node_t *n, cJSON **out);
 int cp_logging(struct cp_file *f, yaml_node_t *n, cJSON **out);
+
+/* ---- compose-extends.c */
+
+/* extends N of a service: read the service it names (in this file or in
+ * another one) into BASE. */
+int cp_extends(struct cp_file *f, yaml_node_t *n, struct compose_service *base);
+
+/* OWN's create body merged into BASE's by Compose's rules (BASE is
+ * changed); -1 on allocation failure. */
+int cp_merge_create(cJSON *base, const cJSON *own);
 
 /* ---- compose-service.c */
 

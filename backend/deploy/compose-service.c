@@ -38,7 +38,7 @@ enum { SVC_IMAGE, SVC_COMMAND, SVC_ENTRYPOINT, SVC_ENVIRONMENT, SVC_ENV_FILE,
 	SVC_NETWORK_MODE, SVC_CAP_ADD, SVC_CAP_DROP, SVC_PRIVILEGED, SVC_USER,
 	SVC_READ_ONLY, SVC_WORKING_DIR, SVC_HOSTNAME, SVC_STOP_SIGNAL,
 	SVC_STOP_GRACE, SVC_PROFILES, SVC_SCALE, SVC_TMPFS, SVC_ULIMITS, SVC_SYSCTLS,
-	SVC_INIT, SVC_EXTRA_HOSTS, SVC_DNS, SVC_LOGGING, SVC_NKEYS };
+	SVC_INIT, SVC_EXTRA_HOSTS, SVC_DNS, SVC_LOGGING, SVC_EXTENDS, SVC_NKEYS };
 static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_IMAGE] = "image", [SVC_COMMAND] = "command", [SVC_ENTRYPOINT] = "entrypoint",
 	[SVC_ENVIRONMENT] = "environment", [SVC_ENV_FILE] = "env_file",
@@ -53,7 +53,7 @@ static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_STOP_GRACE] = "stop_grace_period", [SVC_PROFILES] = "profiles",
 	[SVC_SCALE] = "scale", [SVC_TMPFS] = "tmpfs", [SVC_ULIMITS] = "ulimits",
 	[SVC_SYSCTLS] = "sysctls", [SVC_INIT] = "init", [SVC_EXTRA_HOSTS] = "extra_hosts",
-	[SVC_DNS] = "dns", [SVC_LOGGING] = "logging",
+	[SVC_DNS] = "dns", [SVC_LOGGING] = "logging", [SVC_EXTENDS] = "extends",
 };
 /* The rest of the compose specification's service keys (and those of
  * older file formats docker-compose still reads): a warning naming them.
@@ -64,7 +64,7 @@ static const char *const cp_service_unsupported[] = {
 	"configs", "container_name", "cpu_count", "cpu_percent", "cpu_period",
 	"cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset",
 	"credential_spec", "depends_on", "develop", "device_cgroup_rules",
-	"dns_opt", "dns_search", "domainname", "driver_opts", "expose", "extends",
+	"dns_opt", "dns_search", "domainname", "driver_opts", "expose",
 	"external_links", "gpus", "group_add", "ipc", "isolation", "label_file",
 	"links", "mac_address", "mem_swappiness", "memswap_limit", "models",
 	"networks", "oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
@@ -1212,6 +1212,7 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	struct cp_res r = { .mode = COMPOSE_MODE_GLOBAL, .replicas = -1 };
 	cJSON *c, *hc, *item = NULL, *exposed = NULL, *bindings = NULL, *binds = NULL;
 	cJSON *volumes = NULL, *devices = NULL, *tmpfs = NULL;
+	struct compose_service base = { 0 };
 	const char *override;
 	struct yf_q q;
 	int64_t v64;
@@ -1234,7 +1235,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	if (f->stack->target == COMPOSE_TARGET_SWARM && (cp_swarm_keys(f, vals, keyn) != 0 ||
 	    cp_swarm_ignored(f, vals, keyn) != 0))
 		return -1;
-	if (vals[SVC_PROFILES] != NULL && (on = cp_profiles(f, k, vals[SVC_PROFILES])) < 0)
+	if (vals[SVC_PROFILES] != NULL && !f->partial &&
+	    (on = cp_profiles(f, k, vals[SVC_PROFILES])) < 0)
 		return -1;
 	if (vals[SVC_SCALE] != NULL) {
 		if (cp_int(f, vals[SVC_SCALE], "'scale'", 0, 100000, &scale) != 0)
@@ -1243,24 +1245,33 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		    "ignored: plantdeck runs one container of a service per node", scale) != 0)
 			return -1;
 	}
-	override = cp_image_override(f, svc->name);
+	if (vals[SVC_EXTENDS] != NULL && cp_extends(f, vals[SVC_EXTENDS], &base) != 0)
+		goto out;
+	override = f->partial ? NULL : cp_image_override(f, svc->name);
 	if (override != NULL) {
 		if ((svc->image = strdup(override)) == NULL)
-			return yf_error(&f->y, &k->start_mark, "out of memory");
+			goto oom;
+	} else if (vals[SVC_IMAGE] == NULL && base.image != NULL) {
+		if ((svc->image = strdup(base.image)) == NULL)
+			goto oom;
+	} else if (vals[SVC_IMAGE] == NULL && f->partial) {
+		/* A base of extends: the service extending it may give the image. */
 	} else if (vals[SVC_IMAGE] == NULL) {
 		yaml_node_t *build = cp_key_of(f, v, "build");
 
 		if (build != NULL)
-			return yf_error(&f->y, &build->start_mark, "service '%s' has 'build' "
+			yf_error(&f->y, &build->start_mark, "service '%s' has 'build' "
 			    "and no 'image': plantdeck deploys images and builds none; build "
 			    "and push it, then name it with 'image:', with 'x-plantdeck: images: "
 			    "{%s: REF}' or with 'plantdeck deploy --image %s=REF'", q.s, q.s, q.s);
-		return yf_error(&f->y, keyn[SVC_IMAGE] != NULL ? &keyn[SVC_IMAGE]->start_mark :
-		    &k->start_mark, "service '%s' has no 'image'", q.s);
+		else
+			yf_error(&f->y, keyn[SVC_IMAGE] != NULL ? &keyn[SVC_IMAGE]->start_mark :
+			    &k->start_mark, "service '%s' has no 'image'", q.s);
+		goto out;
 	} else if ((svc->image = cp_word(f, vals[SVC_IMAGE], "'image'", 1024)) == NULL)
-		return -1;
+		goto out;
 	if ((svc->create = c = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(c, "Image", svc->image) == NULL)
+	    (svc->image != NULL && cJSON_AddStringToObject(c, "Image", svc->image) == NULL))
 		goto oom;
 
 	if ((n = vals[SVC_COMMAND]) != NULL) {
@@ -1392,6 +1403,10 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	}
 	if (scale > 1 && r.mode == COMPOSE_MODE_REPLICATED && r.replicas < 0)
 		r.replicas = (int)scale;
+	if (vals[SVC_DEPLOY] == NULL && base.create != NULL) {
+		r.mode = base.mode;
+		r.replicas = base.mode == COMPOSE_MODE_REPLICATED ? base.replicas : -1;
+	}
 	svc->mode = r.mode;
 	svc->replicas = r.mode == COMPOSE_MODE_REPLICATED ? (r.replicas >= 0 ? r.replicas : 1) : 0;
 	if ((hc = cJSON_AddObjectToObject(c, "HostConfig")) == NULL)
@@ -1496,6 +1511,15 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 			goto out;
 		cJSON_AddItemToObject(hc, "LogConfig", item);
 	}
+	if (base.create != NULL) {
+		/* extends: this service's body merged into its base's. */
+		if (cp_merge_create(base.create, c) != 0)
+			goto oom;
+		cJSON_Delete(c);
+		svc->create = base.create;
+		base.create = NULL;
+		svc->has_healthcheck |= base.has_healthcheck;
+	}
 	rc = on ? 0 : 1;
 	goto out;
 oom:
@@ -1507,6 +1531,9 @@ out:
 	cJSON_Delete(volumes);
 	cJSON_Delete(devices);
 	cJSON_Delete(tmpfs);
+	free(base.name);
+	free(base.image);
+	cJSON_Delete(base.create);
 	cp_vars_clear(&env);
 	cp_vars_clear(&labels);
 	return rc;

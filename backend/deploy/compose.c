@@ -230,7 +230,7 @@ cp_warn(struct cp_file *f, const yaml_mark_t *mark, const char *fmt, ...)
 	char line[2048 + YF_QUOTE_PATH * 4], **nw, *copy;
 	va_list ap;
 
-	if (s->nwarnings >= CP_MAX_WARNINGS)
+	if (s->nwarnings >= CP_MAX_WARNINGS || f->quiet)
 		return 0;
 	va_start(ap, fmt);
 	yf_vformat(&f->y, mark, line, sizeof(line), fmt, ap);
@@ -455,6 +455,10 @@ cp_warning_pos(const struct cp_file *f, const char *w)
 	const char *p = w + strlen(f->y.path) + 1;
 	unsigned long long line, col;
 	char *end;
+
+	/* Another file's (extends: file:), after this one's. */
+	if (strncmp(w, f->y.path, strlen(f->y.path)) != 0 || w[strlen(f->y.path)] != ':')
+		return ~0ULL;
 
 	line = strtoull(p, &end, 10);
 	col = *end == ':' ? strtoull(end + 1, NULL, 10) : 0;

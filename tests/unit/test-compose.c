@@ -499,6 +499,13 @@ test_spec_long_forms(void **state)
 		    "\"Tmpfs\":{\"/run\":\"\",\"/tmp\":\"size=64m,mode=1777\"}", NULL } },
 		{ "spec-env-file-long.yaml", { "\"Env\":[]", NULL } },
 		{ "spec-build-image.yaml", { "\"Image\":\"reg.plant.local/hmi:4.2\"", NULL } },
+		{ "spec-extends.yaml", {
+		    "\"name\":\"gateway-a\",\"image\":\"127.0.0.1:5000/plant/opcua-gw:2\"",
+		    "\"Env\":[\"SITE=north\",\"LEVEL=debug\"],\"HostConfig\":{\"Binds\":"
+		    "[\"", "/tests/data/compose/conf-a:/etc/gw:ro\"],\"RestartPolicy\":"
+		    "{\"Name\":\"always\"}}",
+		    "\"create\":{\"Image\":\"127.0.0.1:5000/plant/plc-sim:1\",\"Env\":"
+		    "[\"PLC_ID=b\",\"PLC_PORT=502\"],\"HostConfig\":{\"CapAdd\":[\"NET_ADMIN\"]}}" } },
 	};
 	char path[PATH_MAX];
 
