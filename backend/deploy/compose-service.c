@@ -6,8 +6,16 @@
  * ExposedPorts, Volumes, WorkingDir, User, Hostname, Healthcheck,
  * StopSignal, StopTimeout, then HostConfig (Binds, PortBindings, Devices,
  * Memory, MemoryReservation, NanoCpus, RestartPolicy, NetworkMode, CapAdd,
- * CapDrop, Privileged, ReadonlyRootfs).  Labels that plantdeck adds and the
- * container's name are the rollout's.
+ * CapDrop, Privileged, ReadonlyRootfs, Tmpfs, Ulimits, Sysctls, Init,
+ * ExtraHosts, Dns, LogConfig).  Labels that plantdeck adds and the
+ * container's name are the rollout's.  The long forms of volumes and ports
+ * are turned into the short forms' text and read as those are.
+ *
+ * A service may be left out (cp_service returns 1, a warning says why):
+ * its profiles are not enabled, or scale or deploy.replicas is 0.  A
+ * service with extends: is merged into its base (compose-extends.c); an
+ * image may come from --image or x-plantdeck.images, and a service with
+ * build: and no image is an error that says how to give one.
  *
  * The key tables say what a service (and its deploy:, healthcheck: ...)
  * may hold and which compose keys are ignored with a warning.  Under

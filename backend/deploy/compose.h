@@ -5,7 +5,10 @@
  * extension (placement and rollout policy).  Nothing is deployed from a
  * file that does not parse: every error is one line naming
  * "FILE:LINE:COLUMN: message" (1-based); a key plantdeck does not support
- * is a warning naming it, with its position.
+ * is a warning naming it, with its position.  Services Compose would not
+ * start (profiles not enabled, scale or replicas 0) are left out, with a
+ * warning; compose_set_options gives the profiles and images a front end
+ * was told (plantdeck deploy --profile, --image).
  *
  * x-plantdeck.target says what runs the stack: "engines" (the default,
  * plantdeck's rollout over standalone engines) or "swarm" (one Swarm
@@ -88,7 +91,8 @@ struct compose_service {
 struct compose_stack {
 	char *file;                  /* the path it came from, or "revision" */
 	char *name;                  /* x-plantdeck.stack, else name:, else the file's
-	                                directory name; [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+	                                directory name normalised as Compose does
+	                                ([a-z0-9][a-z0-9_-]*); [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 	struct compose_service *services;   /* in file order */
 	size_t nservices;
 	char *placement;             /* a node selector ("line=A,cell=3") or NULL: all */
