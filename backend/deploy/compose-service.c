@@ -682,7 +682,40 @@ cp_device(struct cp_file *f, yaml_node_t *n, cJSON *devices)
 	cJSON *d;
 	int rc = -1;
 
-	s = cp_str(f, n, "'devices'", 0);
+	if (n->type == YAML_MAPPING_NODE) {
+		/* The long form: {source, target, permissions}. */
+		static const char *const keys[] = { "source", "target", "permissions" };
+		static const struct cp_schema schema = { keys, 3, NULL, 1 };
+		yaml_node_t *vals[3], *keyn[3];
+		struct cp_buf b = { 0 };
+		int bad = 0;
+
+		if (cp_mapping(f, n, "'devices'", &schema, vals, keyn) != 0)
+			return -1;
+		if (vals[0] == NULL)
+			return yf_error(&f->y, &n->start_mark, "'devices': no 'source'");
+		for (size_t i = 0; i < 3 && !bad; i++) {
+			char *part;
+
+			if (vals[i] == NULL)
+				continue;
+			if ((part = cp_str(f, vals[i], i == 0 ? "'source'" : i == 1 ? "'target'" :
+			    "'permissions'", 0)) == NULL) {
+				free(b.s);
+				return -1;
+			}
+			if ((i > 0 && cp_buf_add(&b, ":", 1) != 0) ||
+			    cp_buf_add(&b, part, strlen(part)) != 0)
+				bad = 1;
+			free(part);
+		}
+		if (bad) {
+			free(b.s);
+			return yf_error(&f->y, &n->start_mark, "out of memory");
+		}
+		s = cp_buf_take(&b);
+	} else
+		s = cp_str(f, n, "'devices'", 0);
 	if (s == NULL)
 		return -1;
 	yf_quotes(&q, s, YF_QUOTE);

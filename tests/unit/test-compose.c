@@ -495,6 +495,11 @@ test_spec_long_forms(void **state)
 		    "\"ExtraHosts\":[\"plc-a:192.0.2.10\"],\"Dns\":[\"192.0.2.53\"],",
 		    "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"10m\","
 		    "\"max-file\":\"3\"}}" } },
+		{ "spec-devices-long.yaml", {
+		    "\"Devices\":[{\"PathOnHost\":\"/dev/ttyS0\",\"PathInContainer\":"
+		    "\"/dev/ttyPLC\",\"CgroupPermissions\":\"rw\"},{\"PathOnHost\":"
+		    "\"/dev/ttyUSB0\",\"PathInContainer\":\"/dev/ttyUSB0\",\"CgroupPermissions\":"
+		    "\"rwm\"}]", NULL } },
 		{ "spec-tmpfs.yaml", {
 		    "\"Tmpfs\":{\"/run\":\"\",\"/tmp\":\"size=64m,mode=1777\"}", NULL } },
 		{ "spec-env-file-long.yaml", { "\"Env\":[]", NULL } },
