@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "backend/heal/heal.h"
 #include "backend/engine/inventory.h"
 #include "backend/base/log.h"
+#include "backend/deploy/compose.h"
 #include "backend/deploy/rollout.h"
 
 struct backend {
@@ -193,6 +195,32 @@ backend_deploy_plan(struct backend *b, const char *file, const char *selector,
     struct pd_plan **out, char *err, size_t errlen)
 {
 	return rollout_plan(b->rollouts, file, selector, out, err, errlen);
+}
+
+int
+backend_deploy_options(const char *const *profiles, size_t nprofiles,
+    const char *const *images, size_t nimages, char *err, size_t errlen)
+{
+	const struct compose_options o = {
+		.profiles = (char **)(uintptr_t)profiles, .nprofiles = nprofiles,
+		.images = (char **)(uintptr_t)images, .nimages = nimages,
+	};
+
+	return compose_set_options(&o, err, errlen);
+}
+
+void
+backend_stack_warnings(const char *file, char ***out, size_t *n)
+{
+	compose_warnings(file, out, n);
+}
+
+void
+backend_stack_warnings_free(char **warnings, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(warnings[i]);
+	free(warnings);
 }
 
 int

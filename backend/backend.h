@@ -113,6 +113,19 @@ void backend_close(struct backend *b);
 int backend_deploy_plan(struct backend *b, const char *file, const char *selector,
     struct pd_plan **out, char *err, size_t errlen);
 
+/* The profiles enabled (none: COMPOSE_PROFILES) and the images given per
+ * service ("SERVICE=REF") for every stack file planned from now on, as
+ * `plantdeck deploy --profile --image` give them.  Call it before planning.
+ * 0, or -1 with ERR naming a bad one. */
+int backend_deploy_options(const char *const *profiles, size_t nprofiles,
+    const char *const *images, size_t nimages, char *err, size_t errlen);
+
+/* The warnings of stack file FILE, also when it has errors (which
+ * backend_deploy_plan tells): *N new strings in *OUT, which
+ * backend_stack_warnings_free frees. */
+void backend_stack_warnings(const char *file, char ***out, size_t *n);
+void backend_stack_warnings_free(char **warnings, size_t n);
+
 /* Start PLAN in an executor thread of this process (the plan is taken over
  * and freed).  Refused in read-only, and while another deploy of the stack
  * is running, paused or interrupted.  0 with *ID, or -1 with ERR. */

@@ -183,12 +183,17 @@ deploy_follow(struct backend *b, int64_t id)
 static void
 deploy_usage(void)
 {
-	printf("Usage: plantdeck [OPTION]... deploy FILE [--nodes SEL] [--dry-run] [--yes]\n"
+	printf("Usage: plantdeck [OPTION]... deploy FILE [--nodes SEL] [--profile NAME]...\n"
+	    "                  [--image SERVICE=REF]... [--dry-run] [--yes]\n"
 	    "Roll the stack in FILE (a docker-compose file with an x-plantdeck: part) out\n"
 	    "to the nodes its placement and --nodes select: pull everywhere first, then\n"
 	    "switch in waves, each node healthy and monitored, with a failure breaker.\n"
 	    "\n"
 	    "  -n, --nodes SEL   only these nodes (line=A, lab-0*, ...)\n"
+	    "      --profile NAME  deploy the services of Compose profile NAME too\n"
+	    "                    (repeatable; default: COMPOSE_PROFILES)\n"
+	    "      --image SERVICE=REF  deploy image REF for SERVICE (one the file\n"
+	    "                    builds, or instead of its image:); repeatable\n"
 	    "      --dry-run     print the plan and change nothing\n"
 	    "  -y, --yes         do not ask for confirmation\n"
 	    "\n"
@@ -203,10 +208,13 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 		{ "nodes", required_argument, NULL, 'n' },
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "image", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *selector = NULL;
+	const char *selector = NULL, *profiles[64], *images[256];
+	size_t nprofiles = 0, nimages = 0;
 	int dry = 0, yes = 0, opt, rc;
 	struct backend *b;
 	struct pd_plan *plan;
@@ -226,6 +234,16 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 		case 'y':
 			yes = 1;
 			break;
+		case 'p':
+			if (nprofiles == sizeof(profiles) / sizeof(profiles[0]))
+				return cli_usage_error("deploy", "too many --profile");
+			profiles[nprofiles++] = optarg;
+			break;
+		case 'i':
+			if (nimages == sizeof(images) / sizeof(images[0]))
+				return cli_usage_error("deploy", "too many --image");
+			images[nimages++] = optarg;
+			break;
 		case 'h':
 			deploy_usage();
 			return CLI_EXIT_OK;
@@ -236,9 +254,19 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("deploy", optind == argc ? "no stack file given" :
 		    "one stack file at a time");
+	if (backend_deploy_options(profiles, nprofiles, images, nimages, err, sizeof(err)) != 0)
+		return cli_usage_error("deploy", "%s", err);
 	if (cli_backend_open(g, NULL, NULL, &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	if (backend_deploy_plan(b, argv[optind], selector, &plan, err, sizeof(err)) != 0) {
+		char **warnings;
+		size_t nwarnings;
+
+		/* The file's warnings too: they may say why it fails. */
+		backend_stack_warnings(argv[optind], &warnings, &nwarnings);
+		for (size_t i = 0; i < nwarnings; i++)
+			fprintf(stderr, "plantdeck: warning: %s\n", warnings[i]);
+		backend_stack_warnings_free(warnings, nwarnings);
 		fprintf(stderr, "plantdeck: %s\n", err);
 		backend_close(b);
 		return CLI_EXIT_USAGE;

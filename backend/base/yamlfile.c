@@ -215,6 +215,26 @@ yf_mark_of(const char *buf, size_t len, size_t off)
 	return mark;
 }
 
+/* Whether the line of AT in BUF (LEN bytes) is indented with a tab before
+ * AT; *TAB gets the tab's position.  YAML forbids tabs in indentation,
+ * and libyaml's own words for it ("found character that cannot start any
+ * token") do not say so. */
+static int
+yf_tab_indent(const char *buf, size_t len, const yaml_mark_t *at, yaml_mark_t *tab)
+{
+	size_t start = at->index <= len ? at->index : len, i;
+
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	for (i = start; i < len && i <= at->index && (buf[i] == ' ' || buf[i] == '\t'); i++) {
+		if (buf[i] == '\t') {
+			*tab = yf_mark_of(buf, len, i);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Report PARSER's error on BUF (LEN bytes) as "FILE:LINE:COLUMN: ...". */
 static int
 yf_yaml_error(struct yf_file *f, const yaml_parser_t *parser, const char *buf, size_t len)
@@ -230,6 +250,8 @@ yf_yaml_error(struct yf_file *f, const yaml_parser_t *parser, const char *buf, s
 		mark = yf_mark_of(buf, len, parser->problem_offset);
 		return yf_error(f, &mark, "%s", problem);
 	default:
+		if (yf_tab_indent(buf, len, &parser->problem_mark, &mark))
+			return yf_error(f, &mark, "tab in indentation (indent with spaces)");
 		if (parser->context != NULL)
 			return yf_error(f, &parser->problem_mark, "%s (%s at %zu:%zu)", problem,
 			    parser->context, parser->context_mark.line + 1,

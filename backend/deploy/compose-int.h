@@ -14,6 +14,9 @@
  *                      policy (its fields and their ranges), and the name
  *                      table of every enum
  *   compose-codec.c    the one JSON codec of stacks and policies
+ *   compose-options.c  container options of one HostConfig field each
+ *                      (tmpfs, ulimits, sysctls, extra_hosts, dns, logging)
+ *   compose-extends.c  extends: the base service and Compose's merge
  *
  * The file itself (reading it, the YAML document, FILE:LINE:COL errors) is
  * base/yamlfile.c's, shared with the inventory.  Internal names carry cp_. */
@@ -45,6 +48,7 @@
 #define CP_MAX_INT 999999999999999LL	/* cJSON prints it without an exponent */
 #define CP_MAX_CPUS 4096
 #define CP_MAX_PORT_RANGE 1024		/* ports in one "8000-8010" */
+#define CP_MAX_EXTENDS 8		/* services in one chain of extends */
 
 #define CP_NS 1000000000LL		/* ns in one second */
 
@@ -74,6 +78,12 @@ struct cp_file {
 	char *dir;		/* its absolute directory */
 	struct cp_vars dotenv;	/* the .env beside it */
 	struct compose_stack *stack;
+	struct cp_vars images;	/* SERVICE=REF: --image, then x-plantdeck.images */
+	char **profiles;	/* the profiles enabled (--profile, COMPOSE_PROFILES) */
+	size_t nprofiles;
+	int depth;		/* extends: followed so far */
+	int partial;		/* reading a service extends: names (it may lack an image) */
+	int quiet;		/* its warnings are told elsewhere */
 };
 
 /* A key and value of a mapping, merges flattened. */
@@ -98,6 +108,10 @@ struct cp_names {
 
 /* ---- compose.c */
 
+/* Whether KEY is in the top level's key table or its list of unsupported
+ * keys. */
+int cp_top_key_known(const char *key);
+
 /* A new empty stack from FILE with the default policy, or NULL. */
 struct compose_stack *cp_stack_new(const char *file);
 
@@ -115,6 +129,10 @@ int cp_warn(struct cp_file *f, const yaml_mark_t *mark, const char *fmt, ...)
 /* Scalar N's value, interpolated, as a new string; WHAT names it in
  * messages ("'image'"). */
 char *cp_str(struct cp_file *f, yaml_node_t *n, const char *what, int flags);
+
+/* Set KEY to a copy of VALUE in V, replacing an earlier value; -1 on
+ * allocation failure or too many. */
+int cp_vars_put(struct cp_vars *v, const char *key, const char *value);
 
 /* Free the variables of V. */
 void cp_vars_clear(struct cp_vars *v);
@@ -189,9 +207,42 @@ int cp_string_list(struct cp_file *f, yaml_node_t *n, const char *what, int flag
 /* Add string S to array ARR; -1 on allocation failure. */
 int cp_add_string(cJSON *arr, const char *s);
 
+/* ---- compose-options.c */
+
+/* tmpfs N (a path or a list of "PATH[:OPTIONS]") into object TMPFS. */
+int cp_tmpfs(struct cp_file *f, yaml_node_t *n, cJSON *tmpfs);
+
+/* A tmpfs mount at TARGET of SIZE bytes (0: no size) into object TMPFS. */
+int cp_tmpfs_add(struct cp_file *f, yaml_node_t *n, const char *target, int64_t size,
+    cJSON *tmpfs);
+
+/* ulimits, sysctls, extra_hosts, dns, logging N in the Engine API's shape. */
+int cp_ulimits(struct cp_file *f, yaml_node_t *n, cJSON **out);
+int cp_sysctls(struct cp_file *f, yaml_node_t *n, cJSON **out);
+int cp_extra_hosts(struct cp_file *f, yaml_node_t *n, cJSON **out);
+int cp_dns(struct cp_file *f, yaml_node_t *n, cJSON **out);
+int cp_logging(struct cp_file *f, yaml_node_t *n, cJSON **out);
+
+/* ---- compose-extends.c */
+
+/* extends N of a service: read the service it names (in this file or in
+ * another one) into BASE. */
+int cp_extends(struct cp_file *f, yaml_node_t *n, struct compose_service *base);
+
+/* OWN's create body merged into BASE's by Compose's rules (BASE is
+ * changed); -1 on allocation failure. */
+int cp_merge_create(cJSON *base, const cJSON *own);
+
 /* ---- compose-service.c */
 
-/* Read service mapping V under key K into SVC. */
+/* Whether KEY is in a service's key table or its list of unsupported
+ * keys (for the test that holds them against the Compose Specification's
+ * schema). */
+int cp_service_key_known(const char *key);
+
+/* Read service mapping V under key K into SVC: 0, 1 when the service is
+ * not to be deployed (a profile not enabled, scale or replicas 0; a
+ * warning says so), or -1. */
 int cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_service *svc);
 
 /* ---- compose-policy.c */

@@ -213,10 +213,10 @@ cp_policy_set(struct compose_policy *p, int i, double v)
 /* ---------------------------------------------------------------- x-plantdeck */
 
 /* The keys of x-plantdeck. */
-enum { PD_STACK, PD_PLACEMENT, PD_ROLLOUT, PD_TARGET, PD_NKEYS };
+enum { PD_STACK, PD_PLACEMENT, PD_ROLLOUT, PD_TARGET, PD_IMAGES, PD_NKEYS };
 static const char *const cp_pd_keys[PD_NKEYS] = {
 	[PD_STACK] = "stack", [PD_PLACEMENT] = "placement", [PD_ROLLOUT] = "rollout",
-	[PD_TARGET] = "target",
+	[PD_TARGET] = "target", [PD_IMAGES] = "images",
 };
 
 /* rollout N into policy P, each field checked against its row of
@@ -372,5 +372,33 @@ cp_plantdeck(struct cp_file *f, yaml_node_t *n, yaml_node_t **stack_n)
 		return -1;
 	if (vals[PD_ROLLOUT] != NULL && cp_rollout(f, vals[PD_ROLLOUT], &f->stack->policy) != 0)
 		return -1;
+	/* images: SERVICE: REF, the image of a service the file builds (or
+	 * one to deploy instead of its image:). */
+	if (vals[PD_IMAGES] != NULL) {
+		if (vals[PD_IMAGES]->type != YAML_MAPPING_NODE)
+			return yf_error(&f->y, &vals[PD_IMAGES]->start_mark, "expected a mapping "
+			    "of service names to image references for 'images'");
+		struct cp_vars file = { 0 };
+		int rc = cp_kv(f, vals[PD_IMAGES], "'images'", 0, &file);
+
+		for (size_t i = 0; rc == 0 && i < file.n; i++) {
+			const char *ref = file.v[i].value;
+
+			if (ref == NULL || ref[0] == '\0' || strpbrk(ref, " \t") != NULL)
+				rc = yf_error(&f->y, &vals[PD_IMAGES]->start_mark, "'images': "
+				    "bad image for service '%s'", file.v[i].key);
+		}
+		/* --image (already in f->images) wins over the file. */
+		for (size_t i = 0; rc == 0 && i < f->images.n; i++) {
+			if (cp_vars_put(&file, f->images.v[i].key, f->images.v[i].value) != 0)
+				rc = yf_error(&f->y, &vals[PD_IMAGES]->start_mark, "out of memory");
+		}
+		if (rc != 0) {
+			cp_vars_clear(&file);
+			return -1;
+		}
+		cp_vars_clear(&f->images);
+		f->images = file;
+	}
 	return 0;
 }

@@ -6,8 +6,16 @@
  * ExposedPorts, Volumes, WorkingDir, User, Hostname, Healthcheck,
  * StopSignal, StopTimeout, then HostConfig (Binds, PortBindings, Devices,
  * Memory, MemoryReservation, NanoCpus, RestartPolicy, NetworkMode, CapAdd,
- * CapDrop, Privileged, ReadonlyRootfs).  Labels that plantdeck adds and the
- * container's name are the rollout's.
+ * CapDrop, Privileged, ReadonlyRootfs, Tmpfs, Ulimits, Sysctls, Init,
+ * ExtraHosts, Dns, LogConfig).  Labels that plantdeck adds and the
+ * container's name are the rollout's.  The long forms of volumes and ports
+ * are turned into the short forms' text and read as those are.
+ *
+ * A service may be left out (cp_service returns 1, a warning says why):
+ * its profiles are not enabled, or scale or deploy.replicas is 0.  A
+ * service with extends: is merged into its base (compose-extends.c); an
+ * image may come from --image or x-plantdeck.images, and a service with
+ * build: and no image is an error that says how to give one.
  *
  * The key tables say what a service (and its deploy:, healthcheck: ...)
  * may hold and which compose keys are ignored with a warning.  Under
@@ -37,7 +45,8 @@ enum { SVC_IMAGE, SVC_COMMAND, SVC_ENTRYPOINT, SVC_ENVIRONMENT, SVC_ENV_FILE,
 	SVC_CPUS, SVC_DEPLOY, SVC_RESTART, SVC_HEALTHCHECK, SVC_LABELS,
 	SVC_NETWORK_MODE, SVC_CAP_ADD, SVC_CAP_DROP, SVC_PRIVILEGED, SVC_USER,
 	SVC_READ_ONLY, SVC_WORKING_DIR, SVC_HOSTNAME, SVC_STOP_SIGNAL,
-	SVC_STOP_GRACE, SVC_NKEYS };
+	SVC_STOP_GRACE, SVC_PROFILES, SVC_SCALE, SVC_TMPFS, SVC_ULIMITS, SVC_SYSCTLS,
+	SVC_INIT, SVC_EXTRA_HOSTS, SVC_DNS, SVC_LOGGING, SVC_EXTENDS, SVC_NKEYS };
 static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_IMAGE] = "image", [SVC_COMMAND] = "command", [SVC_ENTRYPOINT] = "entrypoint",
 	[SVC_ENVIRONMENT] = "environment", [SVC_ENV_FILE] = "env_file",
@@ -49,22 +58,28 @@ static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_CAP_DROP] = "cap_drop", [SVC_PRIVILEGED] = "privileged", [SVC_USER] = "user",
 	[SVC_READ_ONLY] = "read_only", [SVC_WORKING_DIR] = "working_dir",
 	[SVC_HOSTNAME] = "hostname", [SVC_STOP_SIGNAL] = "stop_signal",
-	[SVC_STOP_GRACE] = "stop_grace_period",
+	[SVC_STOP_GRACE] = "stop_grace_period", [SVC_PROFILES] = "profiles",
+	[SVC_SCALE] = "scale", [SVC_TMPFS] = "tmpfs", [SVC_ULIMITS] = "ulimits",
+	[SVC_SYSCTLS] = "sysctls", [SVC_INIT] = "init", [SVC_EXTRA_HOSTS] = "extra_hosts",
+	[SVC_DNS] = "dns", [SVC_LOGGING] = "logging", [SVC_EXTENDS] = "extends",
 };
-/* The rest of the compose specification's service keys. */
+/* The rest of the compose specification's service keys (and those of
+ * older file formats docker-compose still reads): a warning naming them.
+ * tests/unit/test-compose-spec.c holds this list and the one above against
+ * the specification's JSON schema. */
 static const char *const cp_service_unsupported[] = {
 	"annotations", "attach", "blkio_config", "build", "cgroup", "cgroup_parent",
 	"configs", "container_name", "cpu_count", "cpu_percent", "cpu_period",
 	"cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset",
-	"credential_spec", "depends_on", "develop", "device_cgroup_rules", "dns",
-	"dns_opt", "dns_search", "domainname", "driver_opts", "expose", "extends",
-	"external_links", "extra_hosts", "gpus", "group_add", "init", "ipc",
-	"isolation", "label_file", "links", "logging", "mac_address",
-	"mem_swappiness", "memswap_limit", "models", "networks", "oom_kill_disable",
-	"oom_score_adj", "pid", "pids_limit", "platform", "post_start", "pre_stop",
-	"profiles", "provider", "pull_policy", "runtime", "scale", "secrets",
-	"security_opt", "shm_size", "stdin_open", "storage_opt", "sysctls", "tmpfs",
-	"tty", "ulimits", "use_api_socket", "userns_mode", "uts", "volumes_from",
+	"credential_spec", "depends_on", "develop", "device_cgroup_rules",
+	"dns_opt", "dns_search", "domainname", "driver_opts", "expose",
+	"external_links", "gpus", "group_add", "ipc", "isolation", "label_file",
+	"links", "mac_address", "mem_swappiness", "memswap_limit", "models",
+	"networks", "oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
+	"platform", "post_start", "pre_start", "pre_stop", "provider", "pull_policy",
+	"pull_refresh_after", "runtime", "secrets", "security_opt", "shm_size",
+	"stdin_open", "storage_opt", "tty", "use_api_socket", "userns_mode", "uts",
+	"volumes_from", "net", "volume_driver", "dockerfile", "lifecycle_hooks",
 	NULL,
 };
 
@@ -74,10 +89,9 @@ static const char *const cp_deploy_keys[DEP_NKEYS] = {
 };
 /* Under target engines only resources is read; under target swarm mode
  * and replicas too. */
-static const char *const cp_deploy_unsupported[] = {
-	"endpoint_mode", "labels", "mode", "placement", "replicas", "restart_policy",
-	"rollback_config", "update_config", NULL,
-};
+/* Both targets read the same keys: under target engines mode is a
+ * warning and replicas is read only for a 0 (the service is not
+ * deployed), any other number is a warning. */
 static const char *const cp_deploy_swarm_unsupported[] = {
 	"endpoint_mode", "labels", "placement", "restart_policy", "rollback_config",
 	"update_config", NULL,
@@ -118,6 +132,7 @@ struct cp_res {
 	yaml_node_t *memory_n, *reservation_n, *cpus_n;	/* where they were given */
 	enum compose_mode mode;				/* target swarm: deploy.mode */
 	int replicas;					/* and deploy.replicas (-1: none) */
+	yaml_node_t *replicas_k;			/* where replicas was given */
 };
 
 /* ---------------------------------------------------------------- ports, volumes, devices */
@@ -178,8 +193,76 @@ cp_port_bind(cJSON *exposed, cJSON *bindings, long port, const char *proto,
 	return 0;
 }
 
-/* One ports entry N, "[[IP:]HOST:]CONTAINER[/PROTOCOL]", into EXPOSED and
- * BINDINGS. */
+/* The long form of a ports entry, mapping N (target, published, host_ip,
+ * protocol, mode), as the short form's text (a new string). */
+static char *
+cp_port_long(struct cp_file *f, yaml_node_t *n)
+{
+	static const char *const keys[] = { "target", "published", "host_ip", "protocol",
+	    "mode" };
+	static const char *const unsupported[] = { "name", "app_protocol", NULL };
+	static const struct cp_schema schema = { keys, 5, unsupported, 1 };
+	yaml_node_t *vals[5], *keyn[5];
+	char *part[4] = { NULL, NULL, NULL, NULL }, *out = NULL;
+	struct cp_buf b = { 0 };
+	int bad = 0;
+
+	if (cp_mapping(f, n, "'ports'", &schema, vals, keyn) != 0)
+		return NULL;
+	if (vals[0] == NULL) {
+		yf_error(&f->y, &n->start_mark, "'ports': no 'target' (the container's port)");
+		return NULL;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (vals[i] != NULL && (part[i] = cp_str(f, vals[i], i == 0 ? "'target'" :
+		    i == 1 ? "'published'" : i == 2 ? "'host_ip'" : "'protocol'", 0)) == NULL)
+			goto out;
+	}
+	if (vals[4] != NULL) {
+		char *mode = cp_str(f, vals[4], "'mode'", 0);
+
+		if (mode == NULL)
+			goto out;
+		bad = strcmp(mode, "host") != 0 && strcmp(mode, "ingress") != 0;
+		free(mode);
+		if (bad) {
+			yf_error(&f->y, &vals[4]->start_mark, "'mode' must be host or ingress");
+			goto out;
+		}
+	}
+	if (part[2] != NULL && part[2][0] != '\0' && part[1] == NULL) {
+		yf_error(&f->y, &keyn[2]->start_mark, "'ports': 'host_ip' needs 'published'");
+		goto out;
+	}
+	if (part[2] != NULL && part[2][0] != '\0') {
+		int v6 = strchr(part[2], ':') != NULL;
+
+		if ((v6 && cp_buf_add(&b, "[", 1) != 0) || cp_buf_add(&b, part[2],
+		    strlen(part[2])) != 0 || (v6 && cp_buf_add(&b, "]", 1) != 0) ||
+		    cp_buf_add(&b, ":", 1) != 0)
+			goto oom;
+	}
+	if (part[1] != NULL && part[1][0] != '\0' &&
+	    (cp_buf_add(&b, part[1], strlen(part[1])) != 0 || cp_buf_add(&b, ":", 1) != 0))
+		goto oom;
+	if (cp_buf_add(&b, part[0], strlen(part[0])) != 0)
+		goto oom;
+	if (part[3] != NULL && (cp_buf_add(&b, "/", 1) != 0 ||
+	    cp_buf_add(&b, part[3], strlen(part[3])) != 0))
+		goto oom;
+	out = cp_buf_take(&b);
+	goto out;
+oom:
+	yf_error(&f->y, &n->start_mark, "out of memory");
+out:
+	free(b.s);
+	for (size_t i = 0; i < 4; i++)
+		free(part[i]);
+	return out;
+}
+
+/* One ports entry N, "[[IP:]HOST:]CONTAINER[/PROTOCOL]" or its long form,
+ * into EXPOSED and BINDINGS. */
 static int
 cp_port(struct cp_file *f, yaml_node_t *n, cJSON *exposed, cJSON *bindings)
 {
@@ -191,9 +274,9 @@ cp_port(struct cp_file *f, yaml_node_t *n, cJSON *exposed, cJSON *bindings)
 	int rc = -1;
 
 	if (n->type == YAML_MAPPING_NODE)
-		return yf_error(&f->y, &n->start_mark, "'ports': the long syntax is not supported "
-		    "(use \"[[IP:]HOST:]CONTAINER[/PROTOCOL]\")");
-	s = cp_str(f, n, "'ports'", 0);
+		s = cp_port_long(f, n);
+	else
+		s = cp_str(f, n, "'ports'", 0);
 	if (s == NULL)
 		return -1;
 	yf_quotes(&q, s, YF_QUOTE);
@@ -350,22 +433,138 @@ cp_volume_mode(const char *opts, int named)
 	return 1;
 }
 
+/* The long form of a volumes entry, mapping N (type, source, target,
+ * read_only, bind, volume, tmpfs), as the short form's text (a new
+ * string); a tmpfs goes into TMPFS instead, and *DONE is set. */
+static char *
+cp_volume_long(struct cp_file *f, yaml_node_t *n, cJSON *tmpfs, int *done)
+{
+	enum { V_TYPE, V_SOURCE, V_TARGET, V_RO, V_BIND, V_VOLUME, V_TMPFS, V_N };
+	static const char *const keys[V_N] = { "type", "source", "target", "read_only",
+	    "bind", "volume", "tmpfs" };
+	static const char *const unsupported[] = { "consistency", "image", NULL };
+	static const struct cp_schema schema = { keys, V_N, unsupported, 1 };
+	static const char *const bkeys[] = { "propagation", "create_host_path", "selinux" };
+	static const char *const bunsupported[] = { "recursive", NULL };
+	static const struct cp_schema bschema = { bkeys, 3, bunsupported, 1 };
+	static const char *const vkeys[] = { "nocopy" };
+	static const char *const vunsupported[] = { "subpath", "labels", "driver", NULL };
+	static const struct cp_schema vschema = { vkeys, 1, vunsupported, 1 };
+	static const char *const tkeys[] = { "size" };
+	static const char *const tunsupported[] = { "mode", NULL };
+	static const struct cp_schema tschema = { tkeys, 1, tunsupported, 1 };
+	yaml_node_t *vals[V_N], *keyn[V_N], *sv[3], *sk[3];
+	char *type = NULL, *src = NULL, *target = NULL, *prop = NULL, *sel = NULL, *out = NULL;
+	struct cp_buf b = { 0 };
+	int ro = 0, nocopy = 0, create = 1;
+
+	*done = 0;
+	if (cp_mapping(f, n, "'volumes'", &schema, vals, keyn) != 0)
+		return NULL;
+	if (vals[V_TYPE] == NULL || vals[V_TARGET] == NULL) {
+		yf_error(&f->y, &n->start_mark, "'volumes': the long syntax needs 'type' and "
+		    "'target'");
+		return NULL;
+	}
+	if ((type = cp_str(f, vals[V_TYPE], "'type'", 0)) == NULL ||
+	    (target = cp_str(f, vals[V_TARGET], "'target'", 0)) == NULL ||
+	    (vals[V_SOURCE] != NULL && (src = cp_str(f, vals[V_SOURCE], "'source'", 0)) == NULL))
+		goto out;
+	if (strcmp(type, "bind") != 0 && strcmp(type, "volume") != 0 &&
+	    strcmp(type, "tmpfs") != 0) {
+		yf_error(&f->y, &vals[V_TYPE]->start_mark, "'volumes': type '%s' is not "
+		    "supported (use bind, volume or tmpfs)", type);
+		goto out;
+	}
+	if (target[0] != '/') {
+		yf_error(&f->y, &vals[V_TARGET]->start_mark, "'volumes': the target must be an "
+		    "absolute path");
+		goto out;
+	}
+	if (vals[V_RO] != NULL && cp_bool(f, vals[V_RO], "'read_only'", &ro) != 0)
+		goto out;
+	if (strcmp(type, "tmpfs") == 0) {
+		int64_t size = 0;
+
+		if (vals[V_TMPFS] != NULL) {
+			if (cp_mapping(f, vals[V_TMPFS], "'tmpfs'", &tschema, sv, sk) != 0 ||
+			    (sv[0] != NULL && cp_size(f, sv[0], "'size'", &size) != 0))
+				goto out;
+		}
+		if (cp_tmpfs_add(f, n, target, size, tmpfs) == 0)
+			*done = 1;
+		goto out;
+	}
+	if (vals[V_BIND] != NULL) {
+		if (cp_mapping(f, vals[V_BIND], "'bind'", &bschema, sv, sk) != 0 ||
+		    (sv[0] != NULL && (prop = cp_str(f, sv[0], "'propagation'", 0)) == NULL) ||
+		    (sv[1] != NULL && cp_bool(f, sv[1], "'create_host_path'", &create) != 0) ||
+		    (sv[2] != NULL && (sel = cp_str(f, sv[2], "'selinux'", 0)) == NULL))
+			goto out;
+		if (!create && cp_warn(f, &sk[1]->start_mark, "'create_host_path: false' "
+		    "ignored: the engine creates a missing bind source") != 0)
+			goto out;
+	}
+	if (vals[V_VOLUME] != NULL) {
+		if (cp_mapping(f, vals[V_VOLUME], "'volume'", &vschema, sv, sk) != 0 ||
+		    (sv[0] != NULL && cp_bool(f, sv[0], "'nocopy'", &nocopy) != 0))
+			goto out;
+	}
+	if (src == NULL || src[0] == '\0') {
+		if (strcmp(type, "bind") == 0) {
+			yf_error(&f->y, &n->start_mark, "'volumes': a bind needs a 'source'");
+			goto out;
+		}
+		out = target;	/* an anonymous volume */
+		target = NULL;
+		goto out;
+	}
+	/* A bind's source is a path even when it does not look like one. */
+	if (strcmp(type, "bind") == 0 && src[0] != '/' && src[0] != '.' && src[0] != '~' &&
+	    cp_buf_add(&b, "./", 2) != 0)
+		goto oom;
+	if (cp_buf_add(&b, src, strlen(src)) != 0 || cp_buf_add(&b, ":", 1) != 0 ||
+	    cp_buf_add(&b, target, strlen(target)) != 0 ||
+	    cp_buf_add(&b, ro ? ":ro" : ":rw", 3) != 0 ||
+	    (nocopy && cp_buf_add(&b, ",nocopy", 7) != 0) ||
+	    (prop != NULL && (cp_buf_add(&b, ",", 1) != 0 ||
+	    cp_buf_add(&b, prop, strlen(prop)) != 0)) ||
+	    (sel != NULL && (cp_buf_add(&b, ",", 1) != 0 ||
+	    cp_buf_add(&b, sel, strlen(sel)) != 0)))
+		goto oom;
+	out = cp_buf_take(&b);
+	goto out;
+oom:
+	yf_error(&f->y, &n->start_mark, "out of memory");
+out:
+	free(b.s);
+	free(type);
+	free(src);
+	free(target);
+	free(prop);
+	free(sel);
+	return out;
+}
+
 /* One volumes entry N: "SOURCE:TARGET[:MODE]" (a bind when SOURCE starts
  * with / . or ~, else a named volume) into BINDS, or "TARGET" alone (an
- * anonymous volume) into VOLUMES. */
+ * anonymous volume) into VOLUMES, or the long form (a tmpfs into
+ * TMPFS). */
 static int
-cp_volume(struct cp_file *f, yaml_node_t *n, cJSON *binds, cJSON *volumes)
+cp_volume(struct cp_file *f, yaml_node_t *n, cJSON *binds, cJSON *volumes, cJSON *tmpfs)
 {
 	char *s, *parts[3] = { NULL, NULL, NULL }, *p, *src = NULL, *bind = NULL;
 	const char *home = getenv("HOME");
 	size_t nparts = 0, len;
 	struct yf_q q;
-	int rc = -1, named;
+	int rc = -1, named, done = 0;
 
 	if (n->type == YAML_MAPPING_NODE)
-		return yf_error(&f->y, &n->start_mark, "'volumes': the long syntax is not "
-		    "supported (use \"SOURCE:TARGET[:MODE]\")");
-	s = cp_str(f, n, "'volumes'", 0);
+		s = cp_volume_long(f, n, tmpfs, &done);
+	else
+		s = cp_str(f, n, "'volumes'", 0);
+	if (done)
+		return 0;
 	if (s == NULL)
 		return -1;
 	yf_quotes(&q, s, YF_QUOTE);
@@ -483,7 +682,40 @@ cp_device(struct cp_file *f, yaml_node_t *n, cJSON *devices)
 	cJSON *d;
 	int rc = -1;
 
-	s = cp_str(f, n, "'devices'", 0);
+	if (n->type == YAML_MAPPING_NODE) {
+		/* The long form: {source, target, permissions}. */
+		static const char *const keys[] = { "source", "target", "permissions" };
+		static const struct cp_schema schema = { keys, 3, NULL, 1 };
+		yaml_node_t *vals[3], *keyn[3];
+		struct cp_buf b = { 0 };
+		int bad = 0;
+
+		if (cp_mapping(f, n, "'devices'", &schema, vals, keyn) != 0)
+			return -1;
+		if (vals[0] == NULL)
+			return yf_error(&f->y, &n->start_mark, "'devices': no 'source'");
+		for (size_t i = 0; i < 3 && !bad; i++) {
+			char *part;
+
+			if (vals[i] == NULL)
+				continue;
+			if ((part = cp_str(f, vals[i], i == 0 ? "'source'" : i == 1 ? "'target'" :
+			    "'permissions'", 0)) == NULL) {
+				free(b.s);
+				return -1;
+			}
+			if ((i > 0 && cp_buf_add(&b, ":", 1) != 0) ||
+			    cp_buf_add(&b, part, strlen(part)) != 0)
+				bad = 1;
+			free(part);
+		}
+		if (bad) {
+			free(b.s);
+			return yf_error(&f->y, &n->start_mark, "out of memory");
+		}
+		s = cp_buf_take(&b);
+	} else
+		s = cp_str(f, n, "'devices'", 0);
 	if (s == NULL)
 		return -1;
 	yf_quotes(&q, s, YF_QUOTE);
@@ -719,9 +951,6 @@ cp_res_set(struct cp_file *f, yaml_node_t *n, const char *what, int64_t v,
 static int
 cp_deploy(struct cp_file *f, yaml_node_t *n, struct cp_res *r)
 {
-	/* Under target engines mode and replicas are unsupported keys: the
-	 * schema reads only resources. */
-	static const struct cp_schema deploy = { cp_deploy_keys, 1, cp_deploy_unsupported, 1 };
 	static const struct cp_schema deploy_swarm = { cp_deploy_keys, DEP_NKEYS,
 	    cp_deploy_swarm_unsupported, 1 };
 	static const struct cp_schema resources = { cp_resources_keys, RES_NKEYS, NULL, 1 };
@@ -736,8 +965,29 @@ cp_deploy(struct cp_file *f, yaml_node_t *n, struct cp_res *r)
 
 	for (size_t i = 0; i < DEP_NKEYS; i++)
 		dv[i] = dk[i] = NULL;
-	if (cp_mapping(f, n, "'deploy'", swarm ? &deploy_swarm : &deploy, dv, dk) != 0)
+	if (cp_mapping(f, n, "'deploy'", &deploy_swarm, dv, dk) != 0)
 		return -1;
+	if (!swarm) {
+		/* Engines run one container of a service per node: mode is not
+		 * read, replicas only for a 0 (the service is not deployed). */
+		long long x = 1;
+
+		if (dk[DEP_MODE] != NULL && cp_warn(f, &dk[DEP_MODE]->start_mark,
+		    "unsupported key 'mode' ignored") != 0)
+			return -1;
+		if (dv[DEP_REPLICAS] != NULL &&
+		    cp_int(f, dv[DEP_REPLICAS], "'replicas'", 0, 100000, &x) != 0)
+			return -1;
+		if (dv[DEP_REPLICAS] != NULL && x == 0)
+			r->replicas = 0;
+		else if (dk[DEP_REPLICAS] != NULL && cp_warn(f, &dk[DEP_REPLICAS]->start_mark,
+		    "unsupported key 'replicas' ignored") != 0)
+			return -1;
+		r->replicas_k = dk[DEP_REPLICAS];
+		dv[DEP_MODE] = dv[DEP_REPLICAS] = NULL;
+	}
+	if (dv[DEP_MODE] == NULL && dv[DEP_REPLICAS] != NULL)
+		r->mode = COMPOSE_MODE_REPLICATED;	/* Compose's default mode */
 	if (dv[DEP_MODE] != NULL) {
 		int mode;
 
@@ -755,6 +1005,7 @@ cp_deploy(struct cp_file *f, yaml_node_t *n, struct cp_res *r)
 		if (cp_int(f, dv[DEP_REPLICAS], "'replicas'", 0, 100000, &x) != 0)
 			return -1;
 		r->replicas = (int)x;
+		r->replicas_k = dk[DEP_REPLICAS];
 	}
 	if (dv[DEP_RESOURCES] == NULL)
 		return 0;
@@ -888,6 +1139,109 @@ cp_swarm_keys(struct cp_file *f, yaml_node_t **vals, yaml_node_t **keyn)
 	return 0;
 }
 
+/* Whether KEY is in a service's key table or its list of unsupported
+ * keys. */
+int
+cp_service_key_known(const char *key)
+{
+	for (size_t i = 0; i < SVC_NKEYS; i++) {
+		if (strcmp(cp_service_keys[i], key) == 0)
+			return 1;
+	}
+	for (size_t i = 0; cp_service_unsupported[i] != NULL; i++) {
+		if (strcmp(cp_service_unsupported[i], key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether service N (its mapping V) is enabled by its profiles: a service
+ * without any is always; else one of them must be enabled (or "*"). 1, 0
+ * with a warning saying so, or -1. */
+static int
+cp_profiles(struct cp_file *f, yaml_node_t *k, yaml_node_t *n)
+{
+	const cJSON *item;
+	struct cp_buf b = { 0 };
+	struct yf_q q;
+	cJSON *list;
+	int on = 0, rc;
+
+	if (cp_string_list(f, n, "'profiles'", 0, &list) != 0)
+		return -1;
+	if (cJSON_GetArraySize(list) == 0)
+		on = 1;
+	cJSON_ArrayForEach(item, list) {
+		for (size_t i = 0; i < f->nprofiles && !on; i++)
+			on = strcmp(f->profiles[i], item->valuestring) == 0 ||
+			    strcmp(f->profiles[i], "*") == 0;
+		if ((b.len > 0 && cp_buf_add(&b, ", ", 2) != 0) ||
+		    cp_buf_add(&b, item->valuestring, strlen(item->valuestring)) != 0) {
+			cJSON_Delete(list);
+			free(b.s);
+			return yf_error(&f->y, &n->start_mark, "out of memory");
+		}
+	}
+	cJSON_Delete(list);
+	rc = on ? 0 : cp_warn(f, &k->start_mark, "service '%s' is not deployed: its "
+	    "profiles (%s) are not enabled (plantdeck deploy --profile NAME, or "
+	    "COMPOSE_PROFILES)", yf_quote(&q, yf_scalar(k), k->data.scalar.length, YF_QUOTE),
+	    b.s != NULL ? b.s : "");
+	free(b.s);
+	return rc != 0 ? -1 : on;
+}
+
+/* The image of service NAME given by x-plantdeck.images or --image, or
+ * NULL. */
+static const char *
+cp_image_override(const struct cp_file *f, const char *name)
+{
+	/* --image and x-plantdeck.images are one set, --image winning. */
+	for (size_t i = 0; i < f->images.n; i++) {
+		if (strcmp(f->images.v[i].key, name) == 0)
+			return f->images.v[i].value;
+	}
+	return NULL;
+}
+
+/* Where service mapping V has KEY, or NULL. */
+static yaml_node_t *
+cp_key_of(struct cp_file *f, yaml_node_t *v, const char *key)
+{
+	struct cp_pair *pairs;
+	yaml_node_t *found = NULL;
+	size_t np;
+
+	if (cp_pairs(f, v, &pairs, &np) != 0)
+		return NULL;
+	for (size_t i = 0; i < np && found == NULL; i++) {
+		if (yf_scalar_is(pairs[i].k, key))
+			found = pairs[i].k;
+	}
+	free(pairs);
+	return found;
+}
+
+/* Under target swarm, container options Swarm's translation does not carry
+ * yet: a warning naming each, and the key left out. */
+static int
+cp_swarm_ignored(struct cp_file *f, yaml_node_t **vals, yaml_node_t **keyn)
+{
+	static const int later[] = { SVC_TMPFS, SVC_ULIMITS, SVC_SYSCTLS, SVC_INIT,
+	    SVC_EXTRA_HOSTS, SVC_DNS, SVC_LOGGING };
+
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+		int k = later[i];
+
+		if (keyn[k] != NULL && cp_warn(f, &keyn[k]->start_mark, "'%s' ignored under "
+		    "x-plantdeck target swarm (not yet carried into a Swarm service)",
+		    cp_service_keys[k]) != 0)
+			return -1;
+		vals[k] = NULL;
+	}
+	return 0;
+}
+
 /* Read service mapping V under key K into SVC. */
 int
 cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_service *svc)
@@ -898,10 +1252,13 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	struct cp_vars env = { 0 }, labels = { 0 };
 	struct cp_res r = { .mode = COMPOSE_MODE_GLOBAL, .replicas = -1 };
 	cJSON *c, *hc, *item = NULL, *exposed = NULL, *bindings = NULL, *binds = NULL;
-	cJSON *volumes = NULL, *devices = NULL;
+	cJSON *volumes = NULL, *devices = NULL, *tmpfs = NULL;
+	struct compose_service base = { 0 };
+	const char *override;
 	struct yf_q q;
 	int64_t v64;
-	int rc = -1, b;
+	long long scale = 1;
+	int rc = -1, b, on = 1;
 
 	yf_quote(&q, yf_scalar(k), k->data.scalar.length, YF_QUOTE);
 	svc->line = k->start_mark.line >= INT_MAX ? INT_MAX : (int)k->start_mark.line + 1;
@@ -916,15 +1273,46 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		    "expected a mapping for service '%s'", q.s);
 	if (cp_mapping(f, v, "service", &schema, vals, keyn) != 0)
 		return -1;
-	if (f->stack->target == COMPOSE_TARGET_SWARM && cp_swarm_keys(f, vals, keyn) != 0)
+	if (f->stack->target == COMPOSE_TARGET_SWARM && (cp_swarm_keys(f, vals, keyn) != 0 ||
+	    cp_swarm_ignored(f, vals, keyn) != 0))
 		return -1;
-	if (vals[SVC_IMAGE] == NULL)
-		return yf_error(&f->y, keyn[SVC_IMAGE] != NULL ? &keyn[SVC_IMAGE]->start_mark :
-		    &k->start_mark, "service '%s' has no 'image'", q.s);
-	if ((svc->image = cp_word(f, vals[SVC_IMAGE], "'image'", 1024)) == NULL)
+	if (vals[SVC_PROFILES] != NULL && !f->partial &&
+	    (on = cp_profiles(f, k, vals[SVC_PROFILES])) < 0)
 		return -1;
+	if (vals[SVC_SCALE] != NULL) {
+		if (cp_int(f, vals[SVC_SCALE], "'scale'", 0, 100000, &scale) != 0)
+			return -1;
+		if (scale > 1 && cp_warn(f, &keyn[SVC_SCALE]->start_mark, "'scale' %lld "
+		    "ignored: plantdeck runs one container of a service per node", scale) != 0)
+			return -1;
+	}
+	if (vals[SVC_EXTENDS] != NULL && cp_extends(f, vals[SVC_EXTENDS], &base) != 0)
+		goto out;
+	override = f->partial ? NULL : cp_image_override(f, svc->name);
+	if (override != NULL) {
+		if ((svc->image = strdup(override)) == NULL)
+			goto oom;
+	} else if (vals[SVC_IMAGE] == NULL && base.image != NULL) {
+		if ((svc->image = strdup(base.image)) == NULL)
+			goto oom;
+	} else if (vals[SVC_IMAGE] == NULL && f->partial) {
+		/* A base of extends: the service extending it may give the image. */
+	} else if (vals[SVC_IMAGE] == NULL) {
+		yaml_node_t *build = cp_key_of(f, v, "build");
+
+		if (build != NULL)
+			yf_error(&f->y, &build->start_mark, "service '%s' has 'build' "
+			    "and no 'image': plantdeck deploys images and builds none; build "
+			    "and push it, then name it with 'image:', with 'x-plantdeck: images: "
+			    "{%s: REF}' or with 'plantdeck deploy --image %s=REF'", q.s, q.s, q.s);
+		else
+			yf_error(&f->y, keyn[SVC_IMAGE] != NULL ? &keyn[SVC_IMAGE]->start_mark :
+			    &k->start_mark, "service '%s' has no 'image'", q.s);
+		goto out;
+	} else if ((svc->image = cp_word(f, vals[SVC_IMAGE], "'image'", 1024)) == NULL)
+		goto out;
 	if ((svc->create = c = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(c, "Image", svc->image) == NULL)
+	    (svc->image != NULL && cJSON_AddStringToObject(c, "Image", svc->image) == NULL))
 		goto oom;
 
 	if ((n = vals[SVC_COMMAND]) != NULL) {
@@ -956,13 +1344,23 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	}
 	if ((exposed = cJSON_CreateObject()) == NULL || (bindings = cJSON_CreateObject()) == NULL ||
 	    (binds = cJSON_CreateArray()) == NULL || (volumes = cJSON_CreateObject()) == NULL ||
-	    (devices = cJSON_CreateArray()) == NULL)
+	    (devices = cJSON_CreateArray()) == NULL || (tmpfs = cJSON_CreateObject()) == NULL)
 		goto oom;
 	if (vals[SVC_PORTS] != NULL &&
 	    cp_entries(f, vals[SVC_PORTS], "'ports'", cp_port, exposed, bindings) != 0)
 		goto out;
-	if (vals[SVC_VOLUMES] != NULL &&
-	    cp_entries(f, vals[SVC_VOLUMES], "'volumes'", cp_volume, binds, volumes) != 0)
+	if (vals[SVC_VOLUMES] != NULL) {
+		size_t count;
+
+		if (cp_list(f, vals[SVC_VOLUMES], "'volumes'", &count) != 0)
+			goto out;
+		for (size_t i = 0; i < count; i++) {
+			if (cp_volume(f, cp_item(f, vals[SVC_VOLUMES], i), binds, volumes,
+			    tmpfs) != 0)
+				goto out;
+		}
+	}
+	if (vals[SVC_TMPFS] != NULL && cp_tmpfs(f, vals[SVC_TMPFS], tmpfs) != 0)
 		goto out;
 	if (vals[SVC_DEVICES] != NULL &&
 	    cp_entries(f, vals[SVC_DEVICES], "'devices'", cp_device2, devices, NULL) != 0)
@@ -1032,6 +1430,24 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		goto out;
 	if (vals[SVC_DEPLOY] != NULL && cp_deploy(f, vals[SVC_DEPLOY], &r) != 0)
 		goto out;
+	if (r.replicas == 0 && r.replicas_k != NULL && on) {
+		if (cp_warn(f, &r.replicas_k->start_mark, "service '%s' is not deployed: "
+		    "'replicas' is 0", q.s) != 0)
+			goto out;
+		on = 0;
+	}
+	if (scale == 0 && on) {
+		if (cp_warn(f, &keyn[SVC_SCALE]->start_mark, "service '%s' is not deployed: "
+		    "'scale' is 0", q.s) != 0)
+			goto out;
+		on = 0;
+	}
+	if (scale > 1 && r.mode == COMPOSE_MODE_REPLICATED && r.replicas < 0)
+		r.replicas = (int)scale;
+	if (vals[SVC_DEPLOY] == NULL && base.create != NULL) {
+		r.mode = base.mode;
+		r.replicas = base.mode == COMPOSE_MODE_REPLICATED ? base.replicas : -1;
+	}
 	svc->mode = r.mode;
 	svc->replicas = r.mode == COMPOSE_MODE_REPLICATED ? (r.replicas >= 0 ? r.replicas : 1) : 0;
 	if ((hc = cJSON_AddObjectToObject(c, "HostConfig")) == NULL)
@@ -1096,7 +1512,56 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		if (cJSON_AddBoolToObject(hc, "ReadonlyRootfs", b) == NULL)
 			goto oom;
 	}
-	rc = 0;
+	if (cJSON_GetArraySize(tmpfs) > 0 && f->stack->target == COMPOSE_TARGET_SWARM) {
+		/* A long-form tmpfs volume: tmpfs: itself was warned about already. */
+		if (cp_warn(f, &keyn[SVC_VOLUMES]->start_mark, "tmpfs volumes ignored under "
+		    "x-plantdeck target swarm (not yet carried into a Swarm service)") != 0)
+			goto out;
+	} else if (cJSON_GetArraySize(tmpfs) > 0) {
+		cJSON_AddItemToObject(hc, "Tmpfs", tmpfs);
+		tmpfs = NULL;
+	}
+	if (vals[SVC_ULIMITS] != NULL) {
+		if (cp_ulimits(f, vals[SVC_ULIMITS], &item) != 0)
+			goto out;
+		cJSON_AddItemToObject(hc, "Ulimits", item);
+	}
+	if (vals[SVC_SYSCTLS] != NULL) {
+		if (cp_sysctls(f, vals[SVC_SYSCTLS], &item) != 0)
+			goto out;
+		cJSON_AddItemToObject(hc, "Sysctls", item);
+	}
+	if (vals[SVC_INIT] != NULL) {
+		if (cp_bool(f, vals[SVC_INIT], "'init'", &b) != 0)
+			goto out;
+		if (cJSON_AddBoolToObject(hc, "Init", b) == NULL)
+			goto oom;
+	}
+	if (vals[SVC_EXTRA_HOSTS] != NULL) {
+		if (cp_extra_hosts(f, vals[SVC_EXTRA_HOSTS], &item) != 0)
+			goto out;
+		cJSON_AddItemToObject(hc, "ExtraHosts", item);
+	}
+	if (vals[SVC_DNS] != NULL) {
+		if (cp_dns(f, vals[SVC_DNS], &item) != 0)
+			goto out;
+		cJSON_AddItemToObject(hc, "Dns", item);
+	}
+	if (vals[SVC_LOGGING] != NULL) {
+		if (cp_logging(f, vals[SVC_LOGGING], &item) != 0)
+			goto out;
+		cJSON_AddItemToObject(hc, "LogConfig", item);
+	}
+	if (base.create != NULL) {
+		/* extends: this service's body merged into its base's. */
+		if (cp_merge_create(base.create, c) != 0)
+			goto oom;
+		cJSON_Delete(c);
+		svc->create = base.create;
+		base.create = NULL;
+		svc->has_healthcheck |= base.has_healthcheck;
+	}
+	rc = on ? 0 : 1;
 	goto out;
 oom:
 	yf_error(&f->y, &v->start_mark, "out of memory");
@@ -1106,6 +1571,10 @@ out:
 	cJSON_Delete(binds);
 	cJSON_Delete(volumes);
 	cJSON_Delete(devices);
+	cJSON_Delete(tmpfs);
+	free(base.name);
+	free(base.image);
+	cJSON_Delete(base.create);
 	cp_vars_clear(&env);
 	cp_vars_clear(&labels);
 	return rc;

@@ -630,22 +630,49 @@ cp_env_files(struct cp_file *f, yaml_node_t *n, struct cp_vars *vars)
 		    "'env_file'");
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = n->type == YAML_SEQUENCE_NODE ? cp_item(f, n, i) : n;
+		yaml_node_t *pathn = item;
 		char *path;
-		int rc;
+		int rc, optional = 0;
 
-		if (item->type == YAML_MAPPING_NODE)
-			return yf_error(&f->y, &item->start_mark, "'env_file': only a path is "
-			    "supported, not a mapping");
-		path = yf_path(&f->y, &item->start_mark, f->reldir,
-		    cp_str(f, item, "'env_file'", 0));
+		if (item->type == YAML_MAPPING_NODE) {
+			/* The long form: {path: FILE, required: BOOL (default true)}. */
+			static const char *const keys[] = { "path", "required" };
+			static const char *const unsupported[] = { "format", NULL };
+			static const struct cp_schema schema = { keys, 2, unsupported, 1 };
+			yaml_node_t *vals[2], *keyn[2];
+			int required = 1;
+
+			if (cp_mapping(f, item, "'env_file'", &schema, vals, keyn) != 0)
+				return -1;
+			if (vals[0] == NULL)
+				return yf_error(&f->y, &item->start_mark, "'env_file': no 'path'");
+			if (vals[1] != NULL && cp_bool(f, vals[1], "'required'", &required) != 0)
+				return -1;
+			pathn = vals[0];
+			optional = !required;
+		}
+		path = yf_path(&f->y, &pathn->start_mark, f->reldir,
+		    cp_str(f, pathn, "'env_file'", 0));
 		if (path == NULL)
 			return -1;
-		rc = cp_env_file(f, path, vars, 0, &item->start_mark, "'env_file'");
+		rc = cp_env_file(f, path, vars, optional, &pathn->start_mark, "'env_file'");
 		free(path);
 		if (rc != 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Set KEY to a copy of VALUE in V, replacing an earlier value; -1 on
+ * allocation failure or too many. */
+int
+cp_vars_put(struct cp_vars *v, const char *key, const char *value)
+{
+	char *copy = value != NULL ? strdup(value) : NULL;
+
+	if (value != NULL && copy == NULL)
+		return -1;
+	return cp_vars_set(v, key, strlen(key), copy);
 }
 
 /* VARS as an array of "KEY=VALUE" (ENV) or an object of labels. */

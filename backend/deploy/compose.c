@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,137 @@ static const char *const cp_top_keys[TOP_NKEYS] = {
 static const char *const cp_top_unsupported[] = {
 	"networks", "secrets", "configs", "include", "models", NULL,
 };
+
+/* What the front end set for every load (compose_set_options): the
+ * profiles enabled and the images given per service. */
+static pthread_mutex_t cp_opt_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct compose_options cp_opt;
+
+/* Whether KEY is in the top level's key table or its list of unsupported
+ * keys. */
+int
+cp_top_key_known(const char *key)
+{
+	for (size_t i = 0; i < TOP_NKEYS; i++) {
+		if (strcmp(cp_top_keys[i], key) == 0)
+			return 1;
+	}
+	for (size_t i = 0; cp_top_unsupported[i] != NULL; i++) {
+		if (strcmp(cp_top_unsupported[i], key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Free the strings of a list of N. */
+static void
+cp_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A copy of the N strings of V in *OUT; -1 on allocation failure. */
+static int
+cp_strings_dup(char *const *v, size_t n, char ***out)
+{
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (((*out)[i] = strdup(v[i])) == NULL) {
+			cp_strings_free(*out, i);
+			*out = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Set the profiles and images every later load uses. */
+int
+compose_set_options(const struct compose_options *o, char *err, size_t errlen)
+{
+	struct compose_options n = { 0 };
+
+	for (size_t i = 0; o != NULL && i < o->nimages; i++) {
+		const char *eq = strchr(o->images[i], '=');
+
+		if (eq == NULL || eq == o->images[i] || eq[1] == '\0' ||
+		    !cp_valid_name(o->images[i], (size_t)(eq - o->images[i])) ||
+		    strpbrk(eq + 1, " \t") != NULL)
+			return yf_seterr(err, errlen, "--image '%s': use SERVICE=REF, such as "
+			    "web=registry.local/web:1.2", o->images[i]);
+	}
+	for (size_t i = 0; o != NULL && i < o->nprofiles; i++) {
+		if (o->profiles[i][0] == '\0')
+			return yf_seterr(err, errlen, "--profile: an empty name");
+	}
+	if (o != NULL && (cp_strings_dup(o->profiles, o->nprofiles, &n.profiles) != 0 ||
+	    cp_strings_dup(o->images, o->nimages, &n.images) != 0)) {
+		cp_strings_free(n.profiles, o->nprofiles);
+		return yf_seterr(err, errlen, "out of memory");
+	}
+	if (o != NULL) {
+		n.nprofiles = o->nprofiles;
+		n.nimages = o->nimages;
+	}
+	pthread_mutex_lock(&cp_opt_lock);
+	cp_strings_free(cp_opt.profiles, cp_opt.nprofiles);
+	cp_strings_free(cp_opt.images, cp_opt.nimages);
+	cp_opt = n;
+	pthread_mutex_unlock(&cp_opt_lock);
+	return 0;
+}
+
+/* The options into F: the profiles (--profile, else COMPOSE_PROFILES) and
+ * the images of --image, after those of x-plantdeck.images. */
+static int
+cp_file_options(struct cp_file *f)
+{
+	const char *env = getenv("COMPOSE_PROFILES");
+	int rc = 0;
+
+	pthread_mutex_lock(&cp_opt_lock);
+	if (cp_opt.nprofiles > 0) {
+		rc = cp_strings_dup(cp_opt.profiles, cp_opt.nprofiles, &f->profiles);
+		f->nprofiles = rc == 0 ? cp_opt.nprofiles : 0;
+	}
+	for (size_t i = 0; rc == 0 && i < cp_opt.nimages; i++) {
+		const char *eq = strchr(cp_opt.images[i], '=');
+		char *key = yf_strndup(cp_opt.images[i], (size_t)(eq - cp_opt.images[i]));
+
+		rc = key == NULL ? -1 : cp_vars_put(&f->images, key, eq + 1);
+		free(key);
+	}
+	pthread_mutex_unlock(&cp_opt_lock);
+	if (rc == 0 && f->nprofiles == 0 && env != NULL && *env != '\0') {
+		/* COMPOSE_PROFILES: names separated by commas. */
+		for (const char *p = env; *p != '\0' && rc == 0;) {
+			size_t len = strcspn(p, ",");
+			char **np;
+
+			if (len > 0) {
+				np = realloc(f->profiles, (f->nprofiles + 1) * sizeof(*np));
+				if (np == NULL || (np[f->nprofiles] = yf_strndup(p, len)) == NULL) {
+					if (np != NULL)
+						f->profiles = np;
+					rc = -1;
+					break;
+				}
+				f->profiles = np;
+				f->nprofiles++;
+			}
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	return rc == 0 ? 0 : yf_seterr(f->y.err, f->y.errlen, "%s: out of memory", f->y.path);
+}
 
 /* ---------------------------------------------------------------- stacks */
 
@@ -98,7 +230,7 @@ cp_warn(struct cp_file *f, const yaml_mark_t *mark, const char *fmt, ...)
 	char line[2048 + YF_QUOTE_PATH * 4], **nw, *copy;
 	va_list ap;
 
-	if (s->nwarnings >= CP_MAX_WARNINGS)
+	if (s->nwarnings >= CP_MAX_WARNINGS || f->quiet)
 		return 0;
 	va_start(ap, fmt);
 	yf_vformat(&f->y, mark, line, sizeof(line), fmt, ap);
@@ -119,7 +251,8 @@ cp_warn(struct cp_file *f, const yaml_mark_t *mark, const char *fmt, ...)
 /* ---------------------------------------------------------------- files */
 
 /* The stack's name: from node N (x-plantdeck.stack or name:), else the
- * directory's, lowercased with what a name may not hold dropped. */
+ * directory's, normalised as Compose does a project name: lowercased, with
+ * all but a-z 0-9 _ - dropped ("site.v2" is "sitev2"). */
 static int
 cp_stack_name(struct cp_file *f, yaml_node_t *n, const char *what)
 {
@@ -140,6 +273,13 @@ cp_stack_name(struct cp_file *f, yaml_node_t *n, const char *what)
 			free(s);
 			return -1;
 		}
+		if (f->stack->target == COMPOSE_TARGET_SWARM && strchr(s, '.') != NULL) {
+			yf_error(&f->y, &n->start_mark, "bad stack name '%s' under x-plantdeck "
+			    "target swarm: a Swarm service name cannot hold '.'",
+			    yf_quotes(&q, s, YF_QUOTE));
+			free(s);
+			return -1;
+		}
 		f->stack->name = s;
 		return 0;
 	}
@@ -148,7 +288,7 @@ cp_stack_name(struct cp_file *f, yaml_node_t *n, const char *what)
 	for (; *base != '\0' && len < CP_MAX_NAME; base++) {
 		char c = *base >= 'A' && *base <= 'Z' ? (char)(*base - 'A' + 'a') : *base;
 
-		if (yf_isalnum((unsigned char)c) || (len > 0 && (c == '_' || c == '.' || c == '-')))
+		if (yf_isalnum((unsigned char)c) || (len > 0 && (c == '_' || c == '-')))
 			name[len++] = c;
 	}
 	name[len] = '\0';
@@ -269,7 +409,7 @@ cp_file_parse(struct cp_file *f)
 	for (size_t i = 0; i < np; i++) {
 		struct yf_q q;
 
-		s->nservices = i + 1;	/* so that compose_free sees it */
+		s->nservices++;		/* so that compose_free sees it */
 		if (pairs[i].k->data.scalar.length >= 2 && yf_scalar(pairs[i].k)[0] == 'x' &&
 		    yf_scalar(pairs[i].k)[1] == '-') {
 			yf_error(&f->y, &pairs[i].k->start_mark, "bad service name '%s': 'x-' "
@@ -277,8 +417,30 @@ cp_file_parse(struct cp_file *f)
 			    pairs[i].k->data.scalar.length, YF_QUOTE));
 			goto out;
 		}
-		if (cp_service(f, pairs[i].k, pairs[i].v, &s->services[i]) != 0)
+		switch (cp_service(f, pairs[i].k, pairs[i].v, &s->services[s->nservices - 1])) {
+		case 0:
+			break;
+		case 1:		/* not deployed: forget it, the warning says why */
+			free(s->services[s->nservices - 1].name);
+			free(s->services[s->nservices - 1].image);
+			cJSON_Delete(s->services[s->nservices - 1].create);
+			memset(&s->services[s->nservices - 1], 0, sizeof(s->services[0]));
+			s->nservices--;
+			break;
+		default:
 			goto out;
+		}
+	}
+	for (size_t i = 0; i < f->images.n; i++) {
+		int found = 0;
+
+		for (size_t j = 0; j < np && !found; j++)
+			found = yf_scalar_is(pairs[j].k, f->images.v[i].key);
+		if (!found) {
+			rc = yf_seterr(f->y.err, f->y.errlen, "%s: an image is given for service "
+			    "'%s', which the file does not have", f->y.path, f->images.v[i].key);
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -293,6 +455,10 @@ cp_warning_pos(const struct cp_file *f, const char *w)
 	const char *p = w + strlen(f->y.path) + 1;
 	unsigned long long line, col;
 	char *end;
+
+	/* Another file's (extends: file:), after this one's. */
+	if (strncmp(w, f->y.path, strlen(f->y.path)) != 0 || w[strlen(f->y.path)] != ':')
+		return ~0ULL;
 
 	line = strtoull(p, &end, 10);
 	col = *end == ':' ? strtoull(end + 1, NULL, 10) : 0;
@@ -319,9 +485,11 @@ cp_sort_warnings(const struct cp_file *f)
 	}
 }
 
-/* Load the stack file PATH. */
-int
-compose_load(const char *path, struct compose_stack **out, char *err, size_t errlen)
+/* Load the stack file PATH into *OUT; when WARN, the warnings are put
+ * there even when the file has errors (*OUT is NULL then). */
+static int
+cp_load(const char *path, struct compose_stack **out, char ***warn, size_t *nwarn,
+    char *err, size_t errlen)
 {
 	struct cp_file f = { .y = { .path = path, .err = err, .errlen = errlen } };
 	char *buf, *dotenv = NULL;
@@ -347,7 +515,7 @@ compose_load(const char *path, struct compose_stack **out, char *err, size_t err
 		    strerror(errno ? errno : ENOMEM));
 		goto out;
 	}
-	if (cp_env_file(&f, dotenv, &f.dotenv, 1, NULL, NULL) != 0)
+	if (cp_env_file(&f, dotenv, &f.dotenv, 1, NULL, NULL) != 0 || cp_file_options(&f) != 0)
 		goto out;
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
 		yaml_mark_t m = yf_mark_of(buf, len, (size_t)(nul - buf));
@@ -363,6 +531,15 @@ compose_load(const char *path, struct compose_stack **out, char *err, size_t err
 	rc = 0;
 
 out:
+	if (warn != NULL && f.stack != NULL) {
+		cp_sort_warnings(&f);
+		*warn = f.stack->warnings;
+		*nwarn = f.stack->nwarnings;
+		f.stack->warnings = NULL;
+		f.stack->nwarnings = 0;
+	}
+	cp_vars_clear(&f.images);
+	cp_strings_free(f.profiles, f.nprofiles);
 	yf_close(&f.y);
 	compose_free(f.stack);
 	cp_vars_clear(&f.dotenv);
@@ -371,4 +548,30 @@ out:
 	free(f.reldir);
 	free(buf);
 	return rc;
+}
+
+/* Load the stack file PATH. */
+int
+compose_load(const char *path, struct compose_stack **out, char *err, size_t errlen)
+{
+	return cp_load(path, out, NULL, NULL, err, errlen);
+}
+
+/* The warnings of stack file PATH, even when it has errors. */
+int
+compose_warnings(const char *path, char ***out, size_t *n)
+{
+	struct compose_stack *stack = NULL;
+	char err[512];
+
+	*out = NULL;
+	*n = 0;
+	if (cp_load(path, &stack, out, n, err, sizeof(err)) == 0) {
+		*out = stack->warnings;
+		*n = stack->nwarnings;
+		stack->warnings = NULL;
+		stack->nwarnings = 0;
+		compose_free(stack);
+	}
+	return 0;
 }

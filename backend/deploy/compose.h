@@ -5,7 +5,10 @@
  * extension (placement and rollout policy).  Nothing is deployed from a
  * file that does not parse: every error is one line naming
  * "FILE:LINE:COLUMN: message" (1-based); a key plantdeck does not support
- * is a warning naming it, with its position.
+ * is a warning naming it, with its position.  Services Compose would not
+ * start (profiles not enabled, scale or replicas 0) are left out, with a
+ * warning; compose_set_options gives the profiles and images a front end
+ * was told (plantdeck deploy --profile, --image).
  *
  * x-plantdeck.target says what runs the stack: "engines" (the default,
  * plantdeck's rollout over standalone engines) or "swarm" (one Swarm
@@ -88,7 +91,8 @@ struct compose_service {
 struct compose_stack {
 	char *file;                  /* the path it came from, or "revision" */
 	char *name;                  /* x-plantdeck.stack, else name:, else the file's
-	                                directory name; [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+	                                directory name normalised as Compose does
+	                                ([a-z0-9][a-z0-9_-]*); [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 	struct compose_service *services;   /* in file order */
 	size_t nservices;
 	char *placement;             /* a node selector ("line=A,cell=3") or NULL: all */
@@ -127,6 +131,26 @@ int compose_policy_from_json(const char *json, struct compose_policy *p, enum co
     char *err, size_t errlen);
 
 void compose_free(struct compose_stack *stack);
+
+/* What the front end gives every load: the profiles enabled (plantdeck
+ * deploy --profile; none: COMPOSE_PROFILES, as Compose reads it) and
+ * images per service ("SERVICE=REF", --image), which win over the file's
+ * image: and x-plantdeck.images. */
+struct compose_options {
+	char **profiles;
+	size_t nprofiles;
+	char **images;
+	size_t nimages;
+};
+
+/* Set O (copied) for every later compose_load; NULL clears.  0, or -1
+ * with ERR naming a bad --image. */
+int compose_set_options(const struct compose_options *o, char *err, size_t errlen);
+
+/* The warnings of stack file PATH in file order, also when it has errors
+ * (which compose_load tells): a new array of new strings in *OUT, *N of
+ * them (none when the file cannot be read).  0. */
+int compose_warnings(const char *path, char ***out, size_t *n);
 
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);

@@ -470,6 +470,119 @@ test_merge(void **state)
 	compose_free(s);
 }
 
+/* The spec-*.yaml fixtures' long forms and container options, in the
+ * create body as the short forms would be, and back from the canonical
+ * text. */
+static void
+test_spec_long_forms(void **state)
+{
+	static const struct { const char *file, *want[4]; } cases[] = {
+		{ "spec-long-volumes.yaml", {
+		    "\"Volumes\":{\"/scratch\":{}}",
+		    "\"Binds\":[\"pgdata:/var/lib/postgresql/data:rw,nocopy\",",
+		    "/tests/data/compose/conf:/etc/historian:ro,rprivate\"]",
+		    "\"Tmpfs\":{\"/run/cache\":\"size=67108864\"}" } },
+		{ "spec-long-ports.yaml", {
+		    "\"4840/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"4840\"}]",
+		    "\"502/udp\":[{\"HostIp\":\"\",\"HostPort\":\"1502\"}]",
+		    "\"9000/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}]", NULL } },
+		{ "spec-long-ports-host-ip.yaml", {
+		    "\"502/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"1502\"}]", NULL } },
+		{ "spec-container-options.yaml", {
+		    "\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":20000,\"Hard\":40000},"
+		    "{\"Name\":\"nproc\",\"Soft\":65535,\"Hard\":65535}]",
+		    "\"Sysctls\":{\"net.core.somaxconn\":\"1024\"},\"Init\":true,",
+		    "\"ExtraHosts\":[\"plc-a:192.0.2.10\"],\"Dns\":[\"192.0.2.53\"],",
+		    "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"10m\","
+		    "\"max-file\":\"3\"}}" } },
+		{ "spec-devices-long.yaml", {
+		    "\"Devices\":[{\"PathOnHost\":\"/dev/ttyS0\",\"PathInContainer\":"
+		    "\"/dev/ttyPLC\",\"CgroupPermissions\":\"rw\"},{\"PathOnHost\":"
+		    "\"/dev/ttyUSB0\",\"PathInContainer\":\"/dev/ttyUSB0\",\"CgroupPermissions\":"
+		    "\"rwm\"}]", NULL } },
+		{ "spec-tmpfs.yaml", {
+		    "\"Tmpfs\":{\"/run\":\"\",\"/tmp\":\"size=64m,mode=1777\"}", NULL } },
+		{ "spec-env-file-long.yaml", { "\"Env\":[]", NULL } },
+		{ "spec-build-image.yaml", { "\"Image\":\"reg.plant.local/hmi:4.2\"", NULL } },
+		{ "spec-extends.yaml", {
+		    "\"name\":\"gateway-a\",\"image\":\"127.0.0.1:5000/plant/opcua-gw:2\"",
+		    "\"Env\":[\"SITE=north\",\"LEVEL=debug\"],\"HostConfig\":{\"Binds\":"
+		    "[\"", "/tests/data/compose/conf-a:/etc/gw:ro\"],\"RestartPolicy\":"
+		    "{\"Name\":\"always\"}}",
+		    "\"create\":{\"Image\":\"127.0.0.1:5000/plant/plc-sim:1\",\"Env\":"
+		    "[\"PLC_ID=b\",\"PLC_PORT=502\"],\"HostConfig\":{\"CapAdd\":[\"NET_ADMIN\"]}}" } },
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	clear_vars();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct compose_stack *s;
+		char *text;
+
+		fixture(path, sizeof(path), cases[i].file);
+		s = load_ok(path);
+		text = compose_to_json(s);
+		assert_non_null(text);
+		for (size_t j = 0; j < 4 && cases[i].want[j] != NULL; j++)
+			assert_has(text, cases[i].want[j]);
+		free(text);
+		assert_round_trip(s);
+		compose_free(s);
+	}
+}
+
+/* Under target swarm, replicas without mode is replicated (Compose's
+ * default); a directory with a dot gives a name without one. */
+static void
+test_swarm_replicas_default(void **state)
+{
+	static const char yaml[] = "x-plantdeck:\n  target: swarm\nservices:\n  web:\n"
+	    "    image: nginx\n    deploy:\n      replicas: 3\n";
+	char dir[DIRLEN], sub[DIRLEN + 16], path[PATH_MAX];
+	struct compose_stack *s;
+
+	(void)state;
+	clear_vars();
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(sub, sizeof(sub), "%s/Site.v2", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_bytes(sub, "stack.yml", yaml, strlen(yaml));
+	snprintf(path, sizeof(path), "%s/stack.yml", sub);
+	s = load_ok(path);
+	assert_string_equal(s->name, "sitev2");
+	assert_int_equal(s->services[0].mode, COMPOSE_MODE_REPLICATED);
+	assert_int_equal(s->services[0].replicas, 3);
+	compose_free(s);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+/* Services Compose would not start are left out, with a warning. */
+static void
+test_spec_left_out(void **state)
+{
+	static const char *const files[] = {
+		"spec-profiles.yaml", "spec-scale-zero.yaml", "spec-replicas-zero.yaml",
+	};
+	char path[PATH_MAX];
+
+	(void)state;
+	clear_vars();
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct compose_stack *s;
+
+		fixture(path, sizeof(path), files[i]);
+		s = load_ok(path);
+		assert_int_equal(s->nservices, 1);
+		assert_string_equal(s->services[0].name, "plc");
+		assert_int_equal(s->nwarnings, 1);
+		assert_has(s->warnings[0], "is not deployed");
+		compose_free(s);
+	}
+}
+
 static void
 test_warnings(void **state)
 {
@@ -479,7 +592,6 @@ test_warnings(void **state)
 		":8:5: unsupported key 'depends_on' ignored",
 		":10:7: unsupported key 'replicas' ignored",
 		":11:7: unsupported key 'placement' ignored",
-		":13:5: unsupported key 'logging' ignored",
 		":18:5: unsupported key 'container_name' ignored",
 		":23:5: unsupported key 'driver' ignored",
 		":24:1: unsupported key 'secrets' ignored",
@@ -643,7 +755,7 @@ static const struct err_case err_cases[] = {
 	{ "err-swarm-volume-z.yaml", ":7:9: 'volumes': Swarm cannot do this (x-plantdeck target "
 	    "swarm): mode 'ro,z' in './data:/data:ro,z' relabels for SELinux, which a "
 	    "service's mount cannot" },
-	{ "err-swarm-replicas-global.yaml", ":7:7: 'replicas' needs 'mode: replicated' (a "
+	{ "err-swarm-replicas-global.yaml", ":8:7: 'replicas' needs 'mode: replicated' (a "
 	    "global service runs one task on every target node)" },
 	{ "err-swarm-mode.yaml", ":7:13: 'mode' must be global or replicated, not "
 	    "'replicated-job'" },
@@ -941,8 +1053,15 @@ test_hostile_text(void **state)
 		    ":4:13: 'ports': bad port '999.1.1.1:80:80'" },
 		{ "services:\n  web:\n    image: nginx\n    ports: [\"80/icmp\"]\n",
 		    ":4:13: 'ports': bad protocol in '80/icmp' (use tcp, udp or sctp)" },
-		{ "services:\n  web:\n    image: nginx\n    ports: [{target: 80}]\n",
-		    ":4:13: 'ports': the long syntax is not supported" },
+		{ "services:\n  web:\n  \timage: nginx\n", ":3:3: tab in indentation" },
+		{ "services:\n  web:\n    build: .\n", ":3:5: service 'web' has 'build' and no "
+		    "'image': plantdeck deploys images and builds none; build and push it, then "
+		    "name it with 'image:', with 'x-plantdeck: images: {web: REF}' or with "
+		    "'plantdeck deploy --image web=REF'" },
+		{ "x-plantdeck:\n  target: swarm\n  stack: a.b\nservices:\n  web:\n    image: x\n",
+		    ":3:10: bad stack name 'a.b' under x-plantdeck target swarm" },
+		{ "services:\n  web:\n    image: nginx\n    ports: [{published: 80}]\n",
+		    ":4:13: 'ports': no 'target' (the container's port)" },
 		{ "services:\n  web:\n    image: nginx\n    volumes: [\"bad/name:/data\"]\n",
 		    ":4:15: 'volumes': bad volume name 'bad/name'" },
 		{ "services:\n  web:\n    image: nginx\n    volumes: [\"a:b:c:d\"]\n",
@@ -1394,6 +1513,9 @@ main(void)
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_spec_long_forms),
+		cmocka_unit_test(test_spec_left_out),
+		cmocka_unit_test(test_swarm_replicas_default),
 		cmocka_unit_test(test_rollout_forms),
 		cmocka_unit_test(test_swarm),
 		cmocka_unit_test(test_errors),

@@ -331,7 +331,7 @@ test_file_errors(void **state)
 		{ "err-swarm-network.yaml", ":6:5: 'network_mode'" },
 		{ "err-swarm-port-ip.yaml", ":8:9: 'ports'" },
 		{ "err-swarm-volume-z.yaml", ":7:9: 'volumes'" },
-		{ "err-swarm-replicas-global.yaml", ":7:7: 'replicas'" },
+		{ "err-swarm-replicas-global.yaml", ":8:7: 'replicas'" },
 		{ "err-swarm-mode.yaml", ":7:13: 'mode'" },
 		{ "err-swarm-target.yaml", ":2:11: 'target'" },
 	};
