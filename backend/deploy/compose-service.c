@@ -6,7 +6,9 @@
  * ExposedPorts, Volumes, WorkingDir, User, Hostname, Healthcheck,
  * StopSignal, StopTimeout, then HostConfig (Binds, PortBindings, Devices,
  * Memory, MemoryReservation, NanoCpus, RestartPolicy, NetworkMode, CapAdd,
- * CapDrop, Privileged, ReadonlyRootfs).  Labels that plantdeck adds and the
+ * CapDrop, Privileged, ReadonlyRootfs).  networks, network_mode and
+ * depends_on are compose-net.c's: the networks a service joins are kept
+ * beside its body, not in it.  Labels that plantdeck adds and the
  * container's name are the rollout's.
  *
  * The key tables say what a service (and its deploy:, healthcheck: ...)
@@ -37,7 +39,7 @@ enum { SVC_IMAGE, SVC_COMMAND, SVC_ENTRYPOINT, SVC_ENVIRONMENT, SVC_ENV_FILE,
 	SVC_CPUS, SVC_DEPLOY, SVC_RESTART, SVC_HEALTHCHECK, SVC_LABELS,
 	SVC_NETWORK_MODE, SVC_CAP_ADD, SVC_CAP_DROP, SVC_PRIVILEGED, SVC_USER,
 	SVC_READ_ONLY, SVC_WORKING_DIR, SVC_HOSTNAME, SVC_STOP_SIGNAL,
-	SVC_STOP_GRACE, SVC_NKEYS };
+	SVC_STOP_GRACE, SVC_NETWORKS, SVC_DEPENDS_ON, SVC_NKEYS };
 static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_IMAGE] = "image", [SVC_COMMAND] = "command", [SVC_ENTRYPOINT] = "entrypoint",
 	[SVC_ENVIRONMENT] = "environment", [SVC_ENV_FILE] = "env_file",
@@ -49,18 +51,19 @@ static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_CAP_DROP] = "cap_drop", [SVC_PRIVILEGED] = "privileged", [SVC_USER] = "user",
 	[SVC_READ_ONLY] = "read_only", [SVC_WORKING_DIR] = "working_dir",
 	[SVC_HOSTNAME] = "hostname", [SVC_STOP_SIGNAL] = "stop_signal",
-	[SVC_STOP_GRACE] = "stop_grace_period",
+	[SVC_STOP_GRACE] = "stop_grace_period", [SVC_NETWORKS] = "networks",
+	[SVC_DEPENDS_ON] = "depends_on",
 };
 /* The rest of the compose specification's service keys. */
 static const char *const cp_service_unsupported[] = {
 	"annotations", "attach", "blkio_config", "build", "cgroup", "cgroup_parent",
 	"configs", "container_name", "cpu_count", "cpu_percent", "cpu_period",
 	"cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset",
-	"credential_spec", "depends_on", "develop", "device_cgroup_rules", "dns",
+	"credential_spec", "develop", "device_cgroup_rules", "dns",
 	"dns_opt", "dns_search", "domainname", "driver_opts", "expose", "extends",
 	"external_links", "extra_hosts", "gpus", "group_add", "init", "ipc",
 	"isolation", "label_file", "links", "logging", "mac_address",
-	"mem_swappiness", "memswap_limit", "models", "networks", "oom_kill_disable",
+	"mem_swappiness", "memswap_limit", "models", "oom_kill_disable",
 	"oom_score_adj", "pid", "pids_limit", "platform", "post_start", "pre_stop",
 	"profiles", "provider", "pull_policy", "runtime", "scale", "secrets",
 	"security_opt", "shm_size", "stdin_open", "storage_opt", "sysctls", "tmpfs",
@@ -1058,22 +1061,14 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 			goto out;
 		cJSON_AddItemToObject(hc, "RestartPolicy", item);
 	}
-	if ((n = vals[SVC_NETWORK_MODE]) != NULL) {
-		char *s = cp_word(f, n, "'network_mode'", 256);
-
-		if (s == NULL)
+	if (f->stack->target == COMPOSE_TARGET_SWARM) {
+		/* Refused above (cp_swarm_keys); networks and depends_on are warnings. */
+		if (cp_service_net(f, svc, k, hc, NULL, keyn[SVC_NETWORKS], NULL, NULL,
+		    keyn[SVC_DEPENDS_ON]) != 0)
 			goto out;
-		if (strncmp(s, "service:", 8) == 0) {
-			yf_error(&f->y, &n->start_mark, "'network_mode': 'service:' is not "
-			    "supported (use container:NAME)");
-			free(s);
-			goto out;
-		}
-		item = cJSON_AddStringToObject(hc, "NetworkMode", s);
-		free(s);
-		if (item == NULL)
-			goto oom;
-	}
+	} else if (cp_service_net(f, svc, k, hc, vals[SVC_NETWORKS], keyn[SVC_NETWORKS],
+	    vals[SVC_NETWORK_MODE], vals[SVC_DEPENDS_ON], keyn[SVC_DEPENDS_ON]) != 0)
+		goto out;
 	if (vals[SVC_CAP_ADD] != NULL) {
 		if (cp_caps(f, vals[SVC_CAP_ADD], "'cap_add'", &item) != 0)
 			goto out;
