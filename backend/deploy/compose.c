@@ -287,7 +287,7 @@ cp_file_parse(struct cp_file *f)
 		if (cp_service(f, pairs[i].k, pairs[i].v, &s->services[i]) != 0)
 			goto out;
 	}
-	if (cp_net_check(f, services) != 0)
+	if (cp_net_check(f, services, vals[TOP_NETWORKS]) != 0)
 		goto out;
 	rc = 0;
 out:
