@@ -8,6 +8,10 @@
  * (compose_policy_to_json), which a resumed deploy reads back
  * (compose_policy_from_json).
  *
+ * A stack's networks (a "networks" array), each service's "endpoints" and
+ * "depends_on" are in the text only when the stack has them (compose-net.c), so texts
+ * from before they existed read back as stacks without them.
+ *
  * Both texts write and read the policy with the same two functions,
  * cp_policy_write and cp_policy_read, field by field from the table of
  * compose-policy.c, so that they hold exactly what a stack file may.
@@ -231,6 +235,15 @@ compose_to_json(const struct compose_stack *stack)
 	    cp_policy_write(pol, &stack->policy) != 0 ||
 	    (svcs = cJSON_AddArrayToObject(root, "services")) == NULL)
 		goto out;
+	/* Networks and depends_on only when there are some: the text of a
+	 * stack without them is what it was before they existed. */
+	if (stack->networks != NULL) {
+		cJSON *nets = cJSON_Duplicate(stack->networks, 1);
+
+		if (nets == NULL)
+			goto out;
+		cJSON_AddItemToObject(root, "networks", nets);
+	}
 	for (size_t i = 0; i < stack->nservices; i++) {
 		const struct compose_service *s = &stack->services[i];
 		cJSON *o = cJSON_CreateObject(), *create;
@@ -254,6 +267,20 @@ compose_to_json(const struct compose_stack *stack)
 			goto out;
 		}
 		cJSON_AddItemToObject(o, "create", create);
+		if (s->endpoints != NULL) {
+			cJSON *eps = cJSON_Duplicate(s->endpoints, 1);
+
+			if (eps == NULL)
+				goto out;
+			cJSON_AddItemToObject(o, "endpoints", eps);
+		}
+		if (s->depends_on != NULL) {
+			cJSON *deps = cJSON_Duplicate(s->depends_on, 1);
+
+			if (deps == NULL)
+				goto out;
+			cJSON_AddItemToObject(o, "depends_on", deps);
+		}
 	}
 	text = cJSON_PrintUnformatted(root);
 out:
@@ -268,6 +295,8 @@ cp_json_service(const cJSON *o, const struct compose_stack *stack, size_t index,
 {
 	const cJSON *hc = cJSON_GetObjectItemCaseSensitive(o, "has_healthcheck");
 	const cJSON *create = cJSON_GetObjectItemCaseSensitive(o, "create");
+	const cJSON *deps = cJSON_GetObjectItemCaseSensitive(o, "depends_on");
+	const cJSON *eps = cJSON_GetObjectItemCaseSensitive(o, "endpoints");
 	const char *name = cp_json_str(o, "name"), *image = cp_json_str(o, "image"), *ci;
 
 	if (!cJSON_IsObject(o))
@@ -302,6 +331,14 @@ cp_json_service(const cJSON *o, const struct compose_stack *stack, size_t index,
 		    cp_json_int(o, "replicas", 0, 100000, &s->replicas) != 0)
 			return "replicas";
 	}
+	if (deps != NULL && !cp_depends_valid(deps))
+		return "depends_on";
+	if (deps != NULL && (s->depends_on = cJSON_Duplicate(deps, 1)) == NULL)
+		return "(out of memory)";
+	if (eps != NULL && !cp_endpoints_valid(eps))
+		return "endpoints";
+	if (eps != NULL && (s->endpoints = cJSON_Duplicate(eps, 1)) == NULL)
+		return "(out of memory)";
 	s->has_healthcheck = cJSON_IsTrue(hc);
 	s->name = strdup(name);
 	s->image = strdup(image);
@@ -386,6 +423,28 @@ compose_from_json(const char *json, struct compose_stack **out, char *err, size_
 
 		if ((bad = cp_json_service(o, stack, i, &stack->services[i])) != NULL)
 			goto fail;
+	}
+	o = cJSON_GetObjectItemCaseSensitive(root, "networks");
+	if (o != NULL) {
+		if (!cp_networks_valid(o)) {
+			bad = "networks";
+			goto fail;
+		}
+		if ((stack->networks = cJSON_Duplicate(o, 1)) == NULL) {
+			bad = "(out of memory)";
+			goto fail;
+		}
+	}
+	{
+		size_t *order = calloc((size_t)n, sizeof(*order));
+		char msg[256];
+
+		if (order == NULL || compose_start_order(stack, order, msg, sizeof(msg)) != 0) {
+			free(order);
+			bad = "depends_on";
+			goto fail;
+		}
+		free(order);
 	}
 	cJSON_Delete(root);
 	*out = stack;

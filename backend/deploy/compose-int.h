@@ -17,6 +17,8 @@
  *   compose-options.c  container options of one HostConfig field each
  *                      (tmpfs, ulimits, sysctls, extra_hosts, dns, logging)
  *   compose-extends.c  extends: the base service and Compose's merge
+ *   compose-net.c      networks, network_mode and depends_on: the stack's
+ *                      networks, endpoints, start order and its cycles
  *
  * The file itself (reading it, the YAML document, FILE:LINE:COL errors) is
  * base/yamlfile.c's, shared with the inventory.  Internal names carry cp_. */
@@ -291,5 +293,29 @@ void cp_policy_set(struct compose_policy *p, int i, double v);
 
 /* x-plantdeck N into the stack; *STACK_N gets its stack's node. */
 int cp_plantdeck(struct cp_file *f, yaml_node_t *n, yaml_node_t **stack_n);
+
+/* ---- compose-net.c */
+
+/* The name table of enum compose_dep_condition. */
+extern const struct cp_names cp_conditions;
+
+/* Top-level networks: N into the stack. */
+int cp_networks_top(struct cp_file *f, yaml_node_t *n);
+
+/* networks NETS_N (key NETS_K), network_mode MODE_N and depends_on DEPS_N
+ * (key DEPS_K) of service SVC (key SK); HC is its HostConfig. */
+int cp_service_net(struct cp_file *f, struct compose_service *svc, yaml_node_t *sk, cJSON *hc,
+    yaml_node_t *nets_n, yaml_node_t *nets_k, yaml_node_t *mode_n, yaml_node_t *deps_n,
+    yaml_node_t *deps_k);
+
+/* After the services (mapping SERVICES) are read: depends_on names
+ * services that exist and has no cycle (an error at FILE:LINE:COL). */
+int cp_net_check(struct cp_file *f, yaml_node_t *services);
+
+/* Whether a canonical text's networks array, depends_on array or
+ * endpoints object is well formed. */
+int cp_networks_valid(const cJSON *a);
+int cp_depends_valid(const cJSON *a);
+int cp_endpoints_valid(const cJSON *o);
 
 #endif

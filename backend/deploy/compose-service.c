@@ -7,9 +7,11 @@
  * StopSignal, StopTimeout, then HostConfig (Binds, PortBindings, Devices,
  * Memory, MemoryReservation, NanoCpus, RestartPolicy, NetworkMode, CapAdd,
  * CapDrop, Privileged, ReadonlyRootfs, Tmpfs, Ulimits, Sysctls, Init,
- * ExtraHosts, Dns, LogConfig).  Labels that plantdeck adds and the
- * container's name are the rollout's.  The long forms of volumes and ports
- * are turned into the short forms' text and read as those are.
+ * ExtraHosts, Dns, LogConfig).  networks, network_mode and depends_on are
+ * compose-net.c's: the networks a service joins are kept beside its body,
+ * not in it.  Labels that plantdeck adds and the container's name are the
+ * rollout's.  The long forms of volumes and ports are turned into the short
+ * forms' text and read as those are.
  *
  * A service may be left out (cp_service returns 1, a warning says why):
  * its profiles are not enabled, or scale or deploy.replicas is 0.  A
@@ -46,7 +48,8 @@ enum { SVC_IMAGE, SVC_COMMAND, SVC_ENTRYPOINT, SVC_ENVIRONMENT, SVC_ENV_FILE,
 	SVC_NETWORK_MODE, SVC_CAP_ADD, SVC_CAP_DROP, SVC_PRIVILEGED, SVC_USER,
 	SVC_READ_ONLY, SVC_WORKING_DIR, SVC_HOSTNAME, SVC_STOP_SIGNAL,
 	SVC_STOP_GRACE, SVC_PROFILES, SVC_SCALE, SVC_TMPFS, SVC_ULIMITS, SVC_SYSCTLS,
-	SVC_INIT, SVC_EXTRA_HOSTS, SVC_DNS, SVC_LOGGING, SVC_EXTENDS, SVC_NKEYS };
+	SVC_INIT, SVC_EXTRA_HOSTS, SVC_DNS, SVC_LOGGING, SVC_EXTENDS, SVC_NETWORKS,
+	SVC_DEPENDS_ON, SVC_NKEYS };
 static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_IMAGE] = "image", [SVC_COMMAND] = "command", [SVC_ENTRYPOINT] = "entrypoint",
 	[SVC_ENVIRONMENT] = "environment", [SVC_ENV_FILE] = "env_file",
@@ -62,6 +65,7 @@ static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_SCALE] = "scale", [SVC_TMPFS] = "tmpfs", [SVC_ULIMITS] = "ulimits",
 	[SVC_SYSCTLS] = "sysctls", [SVC_INIT] = "init", [SVC_EXTRA_HOSTS] = "extra_hosts",
 	[SVC_DNS] = "dns", [SVC_LOGGING] = "logging", [SVC_EXTENDS] = "extends",
+	[SVC_NETWORKS] = "networks", [SVC_DEPENDS_ON] = "depends_on",
 };
 /* The rest of the compose specification's service keys (and those of
  * older file formats docker-compose still reads): a warning naming them.
@@ -71,11 +75,11 @@ static const char *const cp_service_unsupported[] = {
 	"annotations", "attach", "blkio_config", "build", "cgroup", "cgroup_parent",
 	"configs", "container_name", "cpu_count", "cpu_percent", "cpu_period",
 	"cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset",
-	"credential_spec", "depends_on", "develop", "device_cgroup_rules",
+	"credential_spec", "develop", "device_cgroup_rules",
 	"dns_opt", "dns_search", "domainname", "driver_opts", "expose",
 	"external_links", "gpus", "group_add", "ipc", "isolation", "label_file",
 	"links", "mac_address", "mem_swappiness", "memswap_limit", "models",
-	"networks", "oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
+	"oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
 	"platform", "post_start", "pre_start", "pre_stop", "provider", "pull_policy",
 	"pull_refresh_after", "runtime", "secrets", "security_opt", "shm_size",
 	"stdin_open", "storage_opt", "tty", "use_api_socket", "userns_mode", "uts",
@@ -1474,22 +1478,14 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 			goto out;
 		cJSON_AddItemToObject(hc, "RestartPolicy", item);
 	}
-	if ((n = vals[SVC_NETWORK_MODE]) != NULL) {
-		char *s = cp_word(f, n, "'network_mode'", 256);
-
-		if (s == NULL)
+	if (f->stack->target == COMPOSE_TARGET_SWARM) {
+		/* Refused above (cp_swarm_keys); networks and depends_on are warnings. */
+		if (cp_service_net(f, svc, k, hc, NULL, keyn[SVC_NETWORKS], NULL, NULL,
+		    keyn[SVC_DEPENDS_ON]) != 0)
 			goto out;
-		if (strncmp(s, "service:", 8) == 0) {
-			yf_error(&f->y, &n->start_mark, "'network_mode': 'service:' is not "
-			    "supported (use container:NAME)");
-			free(s);
-			goto out;
-		}
-		item = cJSON_AddStringToObject(hc, "NetworkMode", s);
-		free(s);
-		if (item == NULL)
-			goto oom;
-	}
+	} else if (cp_service_net(f, svc, k, hc, vals[SVC_NETWORKS], keyn[SVC_NETWORKS],
+	    vals[SVC_NETWORK_MODE], vals[SVC_DEPENDS_ON], keyn[SVC_DEPENDS_ON]) != 0)
+		goto out;
 	if (vals[SVC_CAP_ADD] != NULL) {
 		if (cp_caps(f, vals[SVC_CAP_ADD], "'cap_add'", &item) != 0)
 			goto out;

@@ -4,8 +4,9 @@
  * A stack file is read whole (at most CP_MAX_FILE bytes) and loaded by
  * base/yamlfile.c, as the inventory is, after the .env beside it
  * (compose-vars.c).  The document is walked against a small schema: here
- * the top level (services:, name:, volumes:, x-plantdeck:), and from here
- * each service (compose-service.c) and x-plantdeck (compose-policy.c).
+ * the top level (services:, name:, volumes:, networks:, x-plantdeck:), and
+ * from here each service (compose-service.c), the networks and start order
+ * (compose-net.c) and x-plantdeck (compose-policy.c).
  * Each mapping is checked against a table of the keys plantdeck reads and
  * a list of the compose keys it does not (cp_mapping, compose-values.c):
  * an unsupported key is a warning, an unknown one an error, an "x-" key is
@@ -40,13 +41,14 @@
 #include "backend/deploy/compose-int.h"
 
 /* The top level of a stack file. */
-enum { TOP_SERVICES, TOP_NAME, TOP_VERSION, TOP_VOLUMES, TOP_PLANTDECK, TOP_NKEYS };
+enum { TOP_SERVICES, TOP_NAME, TOP_VERSION, TOP_VOLUMES, TOP_PLANTDECK, TOP_NETWORKS,
+	TOP_NKEYS };
 static const char *const cp_top_keys[TOP_NKEYS] = {
 	[TOP_SERVICES] = "services", [TOP_NAME] = "name", [TOP_VERSION] = "version",
-	[TOP_VOLUMES] = "volumes", [TOP_PLANTDECK] = "x-plantdeck",
+	[TOP_VOLUMES] = "volumes", [TOP_PLANTDECK] = "x-plantdeck", [TOP_NETWORKS] = "networks",
 };
 static const char *const cp_top_unsupported[] = {
-	"networks", "secrets", "configs", "include", "models", NULL,
+	"secrets", "configs", "include", "models", NULL,
 };
 
 /* What the front end set for every load (compose_set_options): the
@@ -194,7 +196,10 @@ compose_free(struct compose_stack *stack)
 		free(s->name);
 		free(s->image);
 		cJSON_Delete(s->create);
+		cJSON_Delete(s->depends_on);
+		cJSON_Delete(s->endpoints);
 	}
+	cJSON_Delete(stack->networks);
 	for (size_t i = 0; i < stack->nwarnings; i++)
 		free(stack->warnings[i]);
 	free(stack->services);
@@ -390,6 +395,8 @@ cp_file_parse(struct cp_file *f)
 	}
 	if (vals[TOP_VOLUMES] != NULL && cp_volumes_top(f, vals[TOP_VOLUMES]) != 0)
 		return -1;
+	if (vals[TOP_NETWORKS] != NULL && cp_networks_top(f, vals[TOP_NETWORKS]) != 0)
+		return -1;
 
 	services = vals[TOP_SERVICES];
 	if (services == NULL && keyn[TOP_SERVICES] != NULL)
@@ -442,6 +449,8 @@ cp_file_parse(struct cp_file *f)
 			goto out;
 		}
 	}
+	if (cp_net_check(f, services) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(pairs);

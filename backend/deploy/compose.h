@@ -58,6 +58,14 @@ enum compose_mode {
 	COMPOSE_MODE_REPLICATED,     /* deploy.replicas tasks, at most one per node */
 };
 
+/* depends_on condition: what a service waits for on its node before it
+ * starts (compose-net.c). */
+enum compose_dep_condition {
+	COMPOSE_DEP_STARTED,         /* service_started (the default) */
+	COMPOSE_DEP_HEALTHY,         /* service_healthy */
+	COMPOSE_DEP_COMPLETED,       /* service_completed_successfully: exited 0 */
+};
+
 /* The rollout policy: x-plantdeck.rollout, every key optional. */
 struct compose_policy {
 	int canary;                  /* nodes in the first wave, which must also pass
@@ -86,6 +94,11 @@ struct compose_service {
 	int line, column;            /* where the service is defined */
 	enum compose_mode mode;      /* target swarm: deploy.mode (else global) */
 	int replicas;                /* target swarm, replicated: deploy.replicas (default 1) */
+	cJSON *endpoints;            /* target engines, without network_mode: the networks
+	                                it joins, {NAME: Engine EndpointSettings} in the
+	                                file's order (the first one it is created on) */
+	cJSON *depends_on;           /* target engines: [{"service", "condition",
+	                                "restart", "required"}] in file order, or NULL */
 };
 
 struct compose_stack {
@@ -98,6 +111,8 @@ struct compose_stack {
 	char *placement;             /* a node selector ("line=A,cell=3") or NULL: all */
 	enum compose_target target;  /* x-plantdeck.target (default engines) */
 	struct compose_policy policy;
+	cJSON *networks;             /* target engines: [{"key", "name", "external",
+	                                "create": POST /networks/create body}], or NULL */
 	char **warnings;             /* "FILE:LINE:COL: unsupported key 'x' ignored" */
 	size_t nwarnings;
 };
@@ -151,6 +166,17 @@ int compose_set_options(const struct compose_options *o, char *err, size_t errle
  * (which compose_load tells): a new array of new strings in *OUT, *N of
  * them (none when the file cannot be read).  0. */
 int compose_warnings(const char *path, char ***out, size_t *n);
+
+/* The order a node's services start in (ORDER gets STACK->nservices
+ * indexes): each after the ones it depends on (depends_on, network_mode
+ * service:NAME), else in file order; they stop in reverse.  0, or -1 with
+ * ERR (a cycle, or a required service missing). */
+int compose_start_order(const struct compose_stack *stack, size_t *order, char *err,
+    size_t errlen);
+
+/* The condition of depends_on entry D, and a condition's name. */
+enum compose_dep_condition compose_dep_condition(const cJSON *d);
+const char *compose_dep_condition_name(enum compose_dep_condition c);
 
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);

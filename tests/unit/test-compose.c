@@ -351,7 +351,14 @@ test_minimal(void **state)
 	    "\"failure_action\":\"pause\",\"order\":\"stop-first\",\"revisions\":5,"
 	    "\"max_pulls\":8},\"services\":[{\"name\":\"web\",\"image\":\"nginx\","
 	    "\"has_healthcheck\":false,\"line\":2,\"column\":3,"
-	    "\"create\":{\"Image\":\"nginx\",\"HostConfig\":{}}}]}");
+	    "\"create\":{\"Image\":\"nginx\",\"HostConfig\":{}},"
+	    "\"endpoints\":{\"compose_default\":{\"Aliases\":[\"web\"]}}}],"
+	    "\"networks\":[{\"key\":\"default\",\"name\":\"compose_default\","
+	    "\"external\":false,\"create\":{\"Name\":\"compose_default\","
+	    "\"CheckDuplicate\":true,\"Driver\":\"bridge\",\"Labels\":{"
+	    "\"com.docker.compose.project\":\"compose\","
+	    "\"com.docker.compose.network\":\"default\","
+	    "\"io.plantdeck.stack\":\"compose\"}}}]}");
 	free(text);
 	assert_round_trip(s);
 	compose_free(s);
@@ -587,9 +594,7 @@ static void
 test_warnings(void **state)
 {
 	static const char *const want[] = {
-		":2:1: unsupported key 'networks' ignored",
 		":7:5: unsupported key 'build' ignored",
-		":8:5: unsupported key 'depends_on' ignored",
 		":10:7: unsupported key 'replicas' ignored",
 		":11:7: unsupported key 'placement' ignored",
 		":18:5: unsupported key 'container_name' ignored",
@@ -735,8 +740,8 @@ static const struct err_case err_cases[] = {
 	{ "err-command-quote.yaml", ":4:14: 'command': unterminated quote in "
 	    "'sh -c 'echo \"hi'" },
 	{ "err-merge.yaml", ":3:9: '<<' merges mappings only" },
-	{ "err-network-service.yaml", ":4:19: 'network_mode': 'service:' is not supported "
-	    "(use container:NAME)" },
+	{ "err-network-service.yaml", ":4:19: 'network_mode': 'service:db' names no service "
+	    "of the stack" },
 	{ "err-not-mapping.yaml", ":1:1: the stack file must be a mapping with 'services'" },
 	{ "err-empty.yaml", ":1:1: empty stack file: expected a mapping with 'services'" },
 	{ "err-two-docs.yaml", ":4:1: only one YAML document is allowed" },
