@@ -32,6 +32,10 @@ deploy_print_plan(const struct pd_plan *p)
 	for (size_t i = 0; i < p->nservices; i++)
 		printf("  service %s: %s\n", cli_clean(a, sizeof(a), p->services[i].name),
 		    cli_clean(b, sizeof(b), p->services[i].image));
+	if (p->networks[0] != '\0')
+		printf("  networks: %s\n", cli_clean(a, sizeof(a), p->networks));
+	if (p->order[0] != '\0')
+		printf("  start order: %s\n", cli_clean(a, sizeof(a), p->order));
 	printf("  policy: %s\n", p->policy);
 	if (strcmp(p->target, "swarm") == 0) {
 		/* Swarm places the tasks and picks its batches: no waves to show. */

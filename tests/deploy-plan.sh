@@ -31,6 +31,7 @@ out=$(plan "$T_TMP/plain.yaml") || fail "plain: $out"
 want="stack pd-deploy-plan: revision 0 -> 1, from $T_TMP/plain.yaml
   service hmi: reg.plant.local/hmi:4.2
   service plc: 127.0.0.1:5000/plant/plc-sim:1
+  networks: STACKNAME_default (bridge)
   policy: canary 1, then waves doubling up to all; monitor 10s, deadline 2m; max failure 5% -> pause; stop-first; pulls <= 8 per registry
   9 nodes in 4 waves:
     wave 0: a-01
@@ -41,7 +42,7 @@ dry run: nothing changed"
 # The stack is named after the file's directory (the temp dir, lowercased,
 # without its random suffix's dot).
 stack=$(echo "$out" | sed -n '1s/^stack \([^:]*\):.*/\1/p')
-want=$(echo "$want" | sed "s/pd-deploy-plan/$stack/")
+want=$(echo "$want" | sed "s/pd-deploy-plan/$stack/; s/STACKNAME/$stack/")
 [ "$out" = "$want" ] || fail "plain plan:
 $out
 --- want:
@@ -83,6 +84,45 @@ echo "$out" | grep -qx "  2 nodes in 1 wave:" || fail "--nodes narrowing: $out"
 out=$(plan "$T_TMP/line-a.yaml" --nodes 'b-01' 2>&1) && fail "a selector outside the placement planned: $out"
 echo "$out" | grep -q "no node of the inventory matches placement 'line=A' and --nodes" || fail "$out"
 ok "--nodes narrows the placement; nothing left is an error"
+
+# --- networks and start order: listed in the plan; a cycle is an error.
+cat >"$T_TMP/cell.yaml" <<'YAML'
+x-plantdeck: {stack: cell}
+networks:
+  field: {internal: true}
+  plant: {external: true, name: plant-bus}
+services:
+  hmi:
+    image: x
+    networks: [plant, default]
+    depends_on:
+      gateway: {condition: service_healthy}
+  gateway:
+    image: x
+    networks: [default, field]
+    depends_on: [plc]
+  plc:
+    image: x
+    networks: [field]
+  sidecar:
+    image: x
+    network_mode: service:plc
+YAML
+out=$(plan "$T_TMP/cell.yaml") || fail "cell: $out"
+echo "$out" | grep -qx "  networks: cell_field (bridge), plant-bus (external), cell_default (bridge)" ||
+	fail "networks line: $out"
+echo "$out" | grep -qx "  start order: gateway (after plc started), hmi (after gateway healthy), plc, sidecar" &&
+	fail "start order ignores depends_on: $out"
+echo "$out" | grep -qx "  start order: plc, gateway (after plc started), hmi (after gateway healthy), sidecar (after plc started)" ||
+	fail "start order line: $out"
+ok "networks (default, internal, external) and the start order in the plan"
+printf 'services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on:\n      a: {condition: service_started}\n' >"$T_TMP/cycle.yaml"
+rc=0
+out=$(plan "$T_TMP/cycle.yaml") || rc=$?
+[ "$rc" = 2 ] || fail "cycle: exit $rc, want 2: $out"
+echo "$out" | grep -qx "plantdeck: $T_TMP/cycle.yaml:8:7: dependency cycle: a -> b -> a" ||
+	fail "cycle: $out"
+ok "a depends_on cycle: exit 2 at the entry that closes it"
 
 # --- bad files: exit 2, FILE:LINE:COLUMN, nothing recorded.
 printf 'services:\n  plc:\n    image: x\n    mem_limit: 12q\n' >"$T_TMP/bad-size.yaml"

@@ -126,6 +126,25 @@ void ro_audit(struct rollouts *ro, const char *action, const char *stack, int re
 /* The inventory node called NAME, or NULL. */
 const struct inv_node *ro_inv_node(const struct rollouts *ro, const char *name);
 
+/* ---- networks and start order on engines (rollout-net.c) */
+
+/* The networks of N's target revision there (made, reused or checked). */
+int ro_net_ensure(struct ro_node *n, char *err, size_t errlen);
+/* Create body BODY of service S ready for N: on its first network (the
+ * others in *EXTRA, NULL: none), network_mode service:NAME as container:ID. */
+int ro_net_prepare(struct ro_node *n, const struct compose_service *s, cJSON *body, cJSON **extra,
+    char *err, size_t errlen);
+/* Connect container ID (NAME) to the networks of EXTRA. */
+int ro_net_connect(struct ro_node *n, const char *id, const char *name, const cJSON *extra,
+    char *err, size_t errlen);
+/* Wait on N until the services S depends on reached their conditions. */
+int ro_dep_wait(struct ro_node *n, const struct compose_service *s, double deadline, char *err,
+    size_t errlen);
+/* Whether service SVC of SPEC is waited on to complete (exit 0 is fine). */
+int ro_completes(const struct compose_stack *spec, const char *svc);
+/* The plan's networks and start order lines. */
+void ro_plan_net(const struct compose_stack *stack, struct pd_plan *p);
+
 /* ---- the Swarm path (rollout-swarm.c) */
 
 /* The Swarm service name of compose service SVC of STACK, "STACK_SVC";

@@ -652,7 +652,7 @@ ro_create(struct ro_node *n, const struct compose_service *s, const char *name, 
     size_t idlen, char *err, size_t errlen)
 {
 	struct rollout *r = n->r;
-	cJSON *body = cJSON_Duplicate(s->create, 1), *labels, *reply = NULL, *cid;
+	cJSON *body = cJSON_Duplicate(s->create, 1), *labels, *reply = NULL, *cid, *extra = NULL;
 	char path[300], enc[300], step[64], num[32];
 	char *text;
 	int rc;
@@ -680,9 +680,14 @@ ro_create(struct ro_node *n, const struct compose_service *s, const char *name, 
 		cJSON_AddStringToObject(labels, "com.docker.compose.project", r->stack);
 		cJSON_AddStringToObject(labels, "com.docker.compose.service", s->name);
 	}
+	if (ro_net_prepare(n, s, body, &extra, err, errlen) != 0) {
+		cJSON_Delete(body);
+		return -1;
+	}
 	text = cJSON_PrintUnformatted(body);
 	cJSON_Delete(body);
 	if (text == NULL) {
+		cJSON_Delete(extra);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -699,6 +704,10 @@ ro_create(struct ro_node *n, const struct compose_service *s, const char *name, 
 	if (rc == 0)
 		snprintf(id, idlen, "%s", cid->valuestring);
 	cJSON_Delete(reply);
+	/* The other networks before it starts, so that it starts on all. */
+	if (rc == 0 && extra != NULL)
+		rc = ro_net_connect(n, id, name, extra, err, errlen);
+	cJSON_Delete(extra);
 	return rc;
 }
 
@@ -746,20 +755,34 @@ ro_set_aside(struct ro_node *n, struct ro_ctr *v, size_t nv, struct ro_ctr *c, i
 	return 0;
 }
 
-/* Bring N's containers to the target revision (idempotent).  Containers
- * that start-first leaves running until the new ones are healthy are
- * recorded in LATE (ids). */
+/* Bring N's containers to the target revision (idempotent): its networks
+ * first, then the old containers stopped and set aside in reverse start
+ * order, then each service started in start order once the ones it
+ * depends on reached their condition (before DEADLINE).  Containers that
+ * start-first leaves running until the new ones are healthy are recorded
+ * in LATE (ids, in reverse start order). */
 static int
-ro_switch(struct ro_node *n, char late[][PD_ID_LEN], size_t *nlate, char *err, size_t errlen)
+ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nlate, char *err,
+    size_t errlen)
 {
 	struct rollout *r = n->r;
-	struct ro_ctr *v;
-	size_t nv;
+	struct ro_ctr *v = NULL;
+	size_t nv, *order = NULL, ns = r->spec != NULL ? r->spec->nservices : 0;
 	int start_first = r->pol.order == COMPOSE_START_FIRST;
 
 	*nlate = 0;
-	if (ro_list(n, &v, &nv, err, errlen) != 0)
+	if (ro_net_ensure(n, err, errlen) != 0)
 		return -1;
+	if (ns > 0) {
+		if ((order = calloc(ns, sizeof(*order))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (compose_start_order(r->spec, order, err, errlen) != 0)
+			goto fail;
+	}
+	if (ro_list(n, &v, &nv, err, errlen) != 0)
+		goto fail;
 	/* Containers of services the revision does not have go aside. */
 	for (size_t i = 0; i < nv; i++) {
 		char want[PD_NAME_LEN];
@@ -769,8 +792,26 @@ ro_switch(struct ro_node *n, char late[][PD_ID_LEN], size_t *nlate, char *err, s
 		    ro_set_aside(n, v, nv, &v[i], 1, err, errlen) != 0)
 			goto fail;
 	}
-	for (size_t i = 0; r->spec != NULL && i < r->spec->nservices; i++) {
-		const struct compose_service *s = &r->spec->services[i];
+	/* The old containers of the revision's services, dependents first. */
+	for (size_t k = ns; k-- > 0;) {
+		const struct compose_service *s = &r->spec->services[order[k]];
+		char name[PD_NAME_LEN], keepname[PD_NAME_LEN + 16];
+		struct ro_ctr *cur;
+		int stop_now;
+
+		ro_name(r, s->name, name, sizeof(name));
+		cur = ro_find(v, nv, name);
+		if (cur == NULL || cur->revision == r->revision)
+			continue;
+		snprintf(keepname, sizeof(keepname), "%s.r%d", name, r->revision);
+		stop_now = !start_first || ro_find(v, nv, keepname) != NULL;
+		if (ro_set_aside(n, v, nv, cur, stop_now, err, errlen) != 0)
+			goto fail;
+		if (!stop_now && cur->running && *nlate < 16)
+			snprintf(late[(*nlate)++], PD_ID_LEN, "%s", cur->id);
+	}
+	for (size_t k = 0; k < ns; k++) {
+		const struct compose_service *s = &r->spec->services[order[k]];
 		char name[PD_NAME_LEN], keepname[PD_NAME_LEN + 16], id[PD_ID_LEN];
 		struct ro_ctr *cur, *keep;
 
@@ -778,34 +819,32 @@ ro_switch(struct ro_node *n, char late[][PD_ID_LEN], size_t *nlate, char *err, s
 		cur = ro_find(v, nv, name);
 		if (cur != NULL && cur->revision == r->revision) {
 			/* Already switched (a resumed deploy): make sure it runs. */
-			if (!cur->running && ro_start(n, cur->id, name, err, errlen) != 0)
+			if (!cur->running && (ro_dep_wait(n, s, deadline, err, errlen) != 0 ||
+			    ro_start(n, cur->id, name, err, errlen) != 0))
 				goto fail;
 			continue;
 		}
+		if (ro_dep_wait(n, s, deadline, err, errlen) != 0)
+			goto fail;
 		snprintf(keepname, sizeof(keepname), "%s.r%d", name, r->revision);
 		keep = ro_find(v, nv, keepname);
-		if (cur != NULL) {
-			int stop_now = !start_first || keep != NULL;
-
-			if (ro_set_aside(n, v, nv, cur, stop_now, err, errlen) != 0)
-				goto fail;
-			if (!stop_now && cur->running && *nlate < 16)
-				snprintf(late[(*nlate)++], PD_ID_LEN, "%s", cur->id);
-		}
 		if (keep != NULL) {
 			/* The container of this revision is still there: switch back to it. */
 			if (ro_rename(n, keep->id, name, err, errlen) != 0 ||
 			    ro_start(n, keep->id, name, err, errlen) != 0)
 				goto fail;
+			snprintf(keep->name, sizeof(keep->name), "%s", name);
 			continue;
 		}
 		if (ro_create(n, s, name, id, sizeof(id), err, errlen) != 0 ||
 		    ro_start(n, id, name, err, errlen) != 0)
 			goto fail;
 	}
+	free(order);
 	free(v);
 	return 0;
 fail:
+	free(order);
 	free(v);
 	return -1;
 }
@@ -888,6 +927,9 @@ ro_health(struct ro_node *n, int *restarts, char *err, size_t errlen)
 		} else if (!cJSON_IsString(status)) {
 			snprintf(err, errlen, "%s: no state in its inspect", name);
 			result = -1;
+		} else if (strcmp(status->valuestring, "exited") == 0 && cJSON_IsNumber(code) &&
+		    code->valueint == 0 && ro_completes(r->spec, r->spec->services[i].name)) {
+			result = 1;	/* a one-shot another service waited to complete */
 		} else if (strcmp(status->valuestring, "exited") == 0 ||
 		    strcmp(status->valuestring, "dead") == 0 ||
 		    strcmp(status->valuestring, "restarting") == 0) {
@@ -959,7 +1001,9 @@ ro_node_main(void *arg)
 		restarts[i] = -1;
 	ro_phase(n, PD_PHASE_SWITCHING, "switch", NULL);
 	ro_begin(r, n, "switch", NULL);
-	if (ro_switch(n, late, &nlate, err, sizeof(err)) != 0) {
+	/* Waits for depends_on conditions are bounded by the progress deadline. */
+	if (ro_switch(n, ro_now() + r->pol.progress_deadline, late, &nlate, err,
+	    sizeof(err)) != 0) {
 		ro_end(r, n, "switch", 0, err);
 		goto failed;
 	}
@@ -987,6 +1031,7 @@ ro_node_main(void *arg)
 	}
 	snprintf(detail, sizeof(detail), "healthy after %.1fs", ro_now() - t0);
 	ro_end(r, n, "health wait", 1, detail);
+	/* LATE is in reverse start order: dependents stop first. */
 	for (size_t i = 0; i < nlate; i++) {
 		struct ro_ctr c = { .running = 1 };
 
@@ -1868,6 +1913,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 		p->revision = 1;
 	}
 	err[0] = '\0';
+	ro_plan_net(stack, p);
 	snprintf(p->target, sizeof(p->target), "%s", compose_target_name(stack->target));
 	if (ro_target_kept(ro, p, stack, err, errlen) != 0 ||
 	    (stack->target == COMPOSE_TARGET_SWARM && ro_swarm_plan(ro, p, stack, err, errlen) != 0))

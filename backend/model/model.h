@@ -423,6 +423,10 @@ struct pd_plan {
 	int from_revision;               /* the stack's current revision; 0 none */
 	char target[16];                 /* "engines" or "swarm" (x-plantdeck.target) */
 	char policy[PD_ERROR_LEN];       /* one line: "canary 1, waves x2 up to all, ..." */
+	char networks[PD_ERROR_LEN];     /* "STACK_default, plant-bus (external)", or "" */
+	char order[PD_ERROR_LEN];        /* start order when a service depends on another:
+	                                    "plc, gateway (plc started), hmi (gateway
+	                                    healthy)", or "" */
 	struct pd_plan_service *services;
 	size_t nservices;
 	struct pd_plan_node *nodes;      /* the targets, in wave order */
