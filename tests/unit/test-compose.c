@@ -1507,6 +1507,212 @@ test_from_json_hostile(void **state)
 	assert_int_equal(compose_from_json(NULL, NULL, err, sizeof(err)), -1);
 }
 
+/* ---------------------------------------------------------------- networks, start order */
+
+/* The start order of S as "a b c". */
+static const char *
+order_text(const struct compose_stack *s)
+{
+	static char out[512];
+	size_t order[16], len = 0;
+	char err[ERRLEN];
+
+	assert_true(s->nservices <= 16);
+	if (compose_start_order(s, order, err, sizeof(err)) != 0)
+		fail_msg("start order: %s", err);
+	out[0] = '\0';
+	for (size_t i = 0; i < s->nservices; i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? " " : "",
+		    s->services[order[i]].name);
+	return out;
+}
+
+static void
+test_start_order(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		/* No depends_on: file order. */
+		{ "services:\n  b: {image: x}\n  a: {image: x}\n", "b a" },
+		/* The list form. */
+		{ "services:\n  hmi: {image: x, depends_on: [gw]}\n  gw: {image: x, depends_on: [plc]}\n"
+		  "  plc: {image: x}\n", "plc gw hmi" },
+		/* The long form, every condition; required: false to no service. */
+		{ "services:\n  hmi:\n    image: x\n    depends_on:\n"
+		  "      gw: {condition: service_healthy, restart: true}\n"
+		  "      init: {condition: service_completed_successfully}\n"
+		  "      ghost: {condition: service_started, required: false}\n"
+		  "  gw:\n    image: x\n    depends_on: {plc: {condition: service_started}}\n"
+		  "  plc: {image: x}\n  init: {image: x}\n", "plc gw init hmi" },
+		/* network_mode service:NAME comes after NAME. */
+		{ "services:\n  side: {image: x, network_mode: 'service:main'}\n  main: {image: x}\n",
+		  "main side" },
+		/* Independent services keep file order around the dependent ones. */
+		{ "services:\n  a: {image: x, depends_on: [d]}\n  b: {image: x}\n  c: {image: x}\n"
+		  "  d: {image: x}\n", "b c d a" },
+	};
+	char dir[256], err[ERRLEN];
+
+	(void)state;
+	make_tmpdir(dir, sizeof(dir));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct compose_stack *s = NULL, *back = NULL;
+		char *text;
+
+		if (load_text(dir, "order/stack.yaml", cases[i].yaml, err, &s) != 0)
+			fail_msg("case %zu: %s", i, err);
+		assert_string_equal(order_text(s), cases[i].want);
+		/* A revision keeps the order (and its depends_on). */
+		text = compose_to_json(s);
+		assert_non_null(text);
+		assert_int_equal(compose_from_json(text, &back, err, sizeof(err)), 0);
+		assert_string_equal(order_text(back), cases[i].want);
+		free(text);
+		compose_free(back);
+		compose_free(s);
+	}
+	rm_tree(dir);
+}
+
+static void
+test_start_order_errors(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		/* The entry that closes the cycle is named. */
+		{ "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n"
+		  "    depends_on:\n      a: {condition: service_healthy}\n",
+		  ":8:7: dependency cycle: a -> b -> a" },
+		{ "services:\n  a: {image: x, depends_on: [a]}\n", ":2:30: dependency cycle: a -> a" },
+		{ "services:\n  x: {image: x}\n  a: {image: x, depends_on: [c]}\n"
+		  "  b: {image: x, depends_on: [a]}\n  c: {image: x, depends_on: [b]}\n",
+		  ":4:30: dependency cycle: a -> c -> b -> a" },
+		/* Through network_mode. */
+		{ "services:\n  a: {image: x, network_mode: 'service:b'}\n"
+		  "  b: {image: x, depends_on: [a]}\n", ":3:30: dependency cycle: a -> b -> a" },
+		{ "services:\n  a: {image: x, depends_on: [nope]}\n",
+		  ":2:30: service 'a' depends on 'nope', which is not a service of the stack" },
+		{ "services:\n  a:\n    image: x\n    depends_on:\n      b: {condition: started}\n"
+		  "  b: {image: x}\n",
+		  ":5:22: 'condition' must be service_started, service_healthy or "
+		  "service_completed_successfully, not 'started'" },
+		{ "services:\n  a: {image: x, depends_on: [b, b]}\n  b: {image: x}\n",
+		  ":2:33: 'depends_on': 'b' is named twice" },
+		{ "services:\n  a: {image: x, networks: [nope]}\n",
+		  ":2:28: network 'nope' is not defined under the top-level 'networks'" },
+		{ "services:\n  a: {image: x, networks: [default], network_mode: host}\n",
+		  ":2:17: 'networks' and 'network_mode' cannot both be given" },
+		{ "services:\n  a: {image: x, network_mode: bogus}\n",
+		  ":2:31: 'network_mode': 'bogus' is none of host, none, bridge, service:NAME, "
+		  "container:ID" },
+		{ "networks:\n  n:\n    external: true\n    driver: bridge\nservices:\n  a: {image: x}\n",
+		  ":4:5: 'driver': an external network is not created, so it takes no settings" },
+		{ "networks:\n  n:\n    ipam:\n      config:\n        - subnet: 10.1.2.0\n"
+		  "services:\n  a: {image: x}\n",
+		  ":5:19: 'subnet': bad subnet (use ADDRESS/BITS) '10.1.2.0'" },
+	};
+	char dir[256], err[ERRLEN], path[512], want[1024];
+
+	(void)state;
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/bad/stack.yaml", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct compose_stack *s = NULL;
+
+		assert_int_equal(load_text(dir, "bad/stack.yaml", cases[i].yaml, err, &s), -1);
+		assert_null(s);
+		snprintf(want, sizeof(want), "%s%s", path, cases[i].want);
+		if (strcmp(err, want) != 0)
+			fail_msg("case %zu:\n  got  %s\n  want %s", i, err, want);
+	}
+	rm_tree(dir);
+}
+
+static void
+test_networks(void **state)
+{
+	static const char yaml[] =
+	    "name: cell\n"
+	    "networks:\n"
+	    "  field:\n"
+	    "    driver: bridge\n"
+	    "    driver_opts: {com.docker.network.bridge.name: br-field}\n"
+	    "    internal: true\n"
+	    "    attachable: true\n"
+	    "    labels: {site: north}\n"
+	    "    ipam:\n"
+	    "      config:\n"
+	    "        - {subnet: 10.201.0.0/24, gateway: 10.201.0.1}\n"
+	    "  plant: {external: true, name: plant-bus}\n"
+	    "services:\n"
+	    "  plc:\n"
+	    "    image: x\n"
+	    "    networks:\n"
+	    "      field: {aliases: [plc-main], ipv4_address: 10.201.0.5}\n"
+	    "      default:\n"
+	    "  gw: {image: x}\n"
+	    "  host: {image: x, network_mode: host}\n";
+	char dir[256], err[ERRLEN], *text;
+	struct compose_stack *s = NULL, *back = NULL;
+
+	(void)state;
+	make_tmpdir(dir, sizeof(dir));
+	if (load_text(dir, "cell/stack.yaml", yaml, err, &s) != 0)
+		fail_msg("%s", err);
+	text = cJSON_PrintUnformatted(s->networks);
+	assert_string_equal(text,
+	    "[{\"key\":\"field\",\"name\":\"cell_field\",\"external\":false,\"create\":{"
+	    "\"Name\":\"cell_field\",\"CheckDuplicate\":true,\"Driver\":\"bridge\","
+	    "\"Labels\":{\"site\":\"north\",\"com.docker.compose.project\":\"cell\","
+	    "\"com.docker.compose.network\":\"field\",\"io.plantdeck.stack\":\"cell\"},"
+	    "\"Options\":{\"com.docker.network.bridge.name\":\"br-field\"},\"Internal\":true,"
+	    "\"Attachable\":true,\"IPAM\":{\"Driver\":\"default\",\"Config\":[{"
+	    "\"Subnet\":\"10.201.0.0/24\",\"Gateway\":\"10.201.0.1\"}]}}},"
+	    "{\"key\":\"plant\",\"name\":\"plant-bus\",\"external\":true},"
+	    "{\"key\":\"default\",\"name\":\"cell_default\",\"external\":false,\"create\":{"
+	    "\"Name\":\"cell_default\",\"CheckDuplicate\":true,\"Driver\":\"bridge\","
+	    "\"Labels\":{\"com.docker.compose.project\":\"cell\","
+	    "\"com.docker.compose.network\":\"default\",\"io.plantdeck.stack\":\"cell\"}}}]");
+	free(text);
+	text = cJSON_PrintUnformatted(s->services[0].endpoints);
+	assert_string_equal(text,
+	    "{\"cell_field\":{\"Aliases\":[\"plc\",\"plc-main\"],"
+	    "\"IPAMConfig\":{\"IPv4Address\":\"10.201.0.5\"}},"
+	    "\"cell_default\":{\"Aliases\":[\"plc\"]}}");
+	free(text);
+	text = cJSON_PrintUnformatted(s->services[1].endpoints);
+	assert_string_equal(text, "{\"cell_default\":{\"Aliases\":[\"gw\"]}}");
+	free(text);
+	/* network_mode: no endpoints, the mode in the create body. */
+	assert_null(s->services[2].endpoints);
+	text = cJSON_PrintUnformatted(s->services[2].create);
+	assert_string_equal(text, "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"host\"}}");
+	free(text);
+	assert_round_trip(s);
+	/* A revision with a bad network or endpoint is refused. */
+	text = compose_to_json(s);
+	assert_non_null(text);
+	{
+		char *bad = strdup(text), *p = strstr(bad, "\"name\":\"cell_field\"");
+
+		assert_non_null(p);
+		memcpy(p + 8, "-", 1);		/* "-ell_field": not a network name */
+		assert_int_equal(compose_from_json(bad, &back, err, sizeof(err)), -1);
+		assert_string_equal(err, "revision: bad field 'networks'");
+		free(bad);
+	}
+	free(text);
+	compose_free(s);
+	/* Every service on network_mode: no default network. */
+	assert_int_equal(load_text(dir, "cell/stack.yaml",
+	    "services:\n  a: {image: x, network_mode: none}\n", err, &s), 0);
+	assert_null(s->networks);
+	compose_free(s);
+	rm_tree(dir);
+}
+
 int
 main(void)
 {
@@ -1536,6 +1742,9 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_from_json_hostile),
 		cmocka_unit_test(test_policy_json),
+		cmocka_unit_test(test_start_order),
+		cmocka_unit_test(test_start_order_errors),
+		cmocka_unit_test(test_networks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
