@@ -60,6 +60,10 @@ plan_draw(struct tui *t, int top, int rows)
 	for (size_t i = 0; i < p->nservices; i++)
 		PLAN_LINE(theme_attr(TH_NORMAL), "   service %-16s %s", p->services[i].name,
 		    p->services[i].image);
+	if (p->networks[0] != '\0')
+		PLAN_LINE(theme_attr(TH_NORMAL), " Networks %s", p->networks);
+	if (p->order[0] != '\0')
+		PLAN_LINE(theme_attr(TH_NORMAL), " Start    %s", p->order);
 	/* The policy line, broken at "; " to fit. */
 	{
 		const char *q = p->policy;

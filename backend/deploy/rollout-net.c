@@ -105,14 +105,38 @@ rn_inspect(struct ro_node *n, const char *name, cJSON **out, char *err, size_t e
 	return 1;
 }
 
+/* Whether the existing network HAVE on N may serve as network NAME of the
+ * stack (WANT its create body): the stack's label and the same settings. */
+static int
+rn_check(struct ro_node *n, const char *name, const cJSON *have, const cJSON *want, char *err,
+    size_t errlen)
+{
+	const cJSON *lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(have,
+	    "Labels"), RO_LABEL_STACK);
+	char why[128];
+
+	if (!cJSON_IsString(lab) || strcmp(lab->valuestring, n->r->stack) != 0) {
+		snprintf(err, errlen, "%s: network %s exists and is not stack %s's (no %s=%s "
+		    "label): remove or rename it", n->inv->name, name, n->r->stack, RO_LABEL_STACK,
+		    n->r->stack);
+		return -1;
+	}
+	if (!rn_same(have, want, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: network %s exists with other settings (%s): remove it "
+		    "once no container uses it", n->inv->name, name, why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Network NET (an entry of the stack's networks) on N: there and usable. */
 static int
 rn_ensure_one(struct ro_node *n, const cJSON *net, char *err, size_t errlen)
 {
 	struct rollout *r = n->r;
 	const char *name = cJSON_GetObjectItemCaseSensitive(net, "name")->valuestring;
-	const cJSON *want = cJSON_GetObjectItemCaseSensitive(net, "create"), *lab;
-	char step[PD_NAME_LEN + 16], why[128];
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(net, "create");
+	char step[PD_NAME_LEN + 16];
 	cJSON *have = NULL;
 	char *body;
 	int rc;
@@ -130,19 +154,7 @@ rn_ensure_one(struct ro_node *n, const cJSON *net, char *err, size_t errlen)
 		return 0;
 	}
 	if (rc == 1) {
-		lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(have,
-		    "Labels"), RO_LABEL_STACK);
-		if (!cJSON_IsString(lab) || strcmp(lab->valuestring, r->stack) != 0) {
-			snprintf(err, errlen, "%s: network %s exists and is not stack %s's (no %s=%s "
-			    "label): remove or rename it", n->inv->name, name, r->stack,
-			    RO_LABEL_STACK, r->stack);
-			rc = -1;
-		} else if (!rn_same(have, want, why, sizeof(why))) {
-			snprintf(err, errlen, "%s: network %s exists with other settings (%s): remove "
-			    "it once no container uses it", n->inv->name, name, why);
-			rc = -1;
-		} else
-			rc = 0;
+		rc = rn_check(n, name, have, want, err, errlen);
 		cJSON_Delete(have);
 		return rc;
 	}
@@ -156,9 +168,10 @@ rn_ensure_one(struct ro_node *n, const cJSON *net, char *err, size_t errlen)
 	free(body);
 	if (rc != 0 && strstr(err, "HTTP 409") != NULL) {
 		/* Made meanwhile (another deploy of the stack): check it as above. */
-		ro_end(r, n, step, 1, "already there");
-		return rn_inspect(n, name, &have, err, errlen) == 1 ?
-		    (cJSON_Delete(have), 0) : -1;
+		if (rn_inspect(n, name, &have, err, errlen) == 1) {
+			rc = rn_check(n, name, have, want, err, errlen);
+			cJSON_Delete(have);
+		}
 	}
 	ro_end(r, n, step, rc == 0, rc == 0 ? "created" : err);
 	return rc;
