@@ -308,9 +308,11 @@ int cp_service_net(struct cp_file *f, struct compose_service *svc, yaml_node_t *
     yaml_node_t *nets_n, yaml_node_t *nets_k, yaml_node_t *mode_n, yaml_node_t *deps_n,
     yaml_node_t *deps_k);
 
-/* After the services (mapping SERVICES) are read: depends_on names
- * services that exist and has no cycle (an error at FILE:LINE:COL). */
-int cp_net_check(struct cp_file *f, yaml_node_t *services);
+/* After the services (mapping SERVICES) are read: the networks of
+ * top-level NETS (NULL: none) that no service joins dropped with a
+ * warning; depends_on names services that exist and has no cycle (an
+ * error at FILE:LINE:COL). */
+int cp_net_check(struct cp_file *f, yaml_node_t *services, yaml_node_t *nets);
 
 /* Whether a canonical text's networks array, depends_on array or
  * endpoints object is well formed. */

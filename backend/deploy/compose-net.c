@@ -898,10 +898,57 @@ cn_service_nodes(struct cp_file *f, yaml_node_t *v, yaml_node_t **deps, yaml_nod
 	}
 }
 
-/* After every service of SERVICES (the mapping) is read: the services
+/* Whether a service of S joins network NAME. */
+static int
+cn_used(const struct compose_stack *s, const char *name)
+{
+	for (size_t i = 0; i < s->nservices; i++)
+		if (cJSON_GetObjectItemCaseSensitive(s->services[i].endpoints, name) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Drop the networks of top-level NETS that no service joins, with a
+ * warning each, as Compose does: they are not made. */
+static int
+cn_prune(struct cp_file *f, yaml_node_t *nets)
+{
+	struct compose_stack *s = f->stack;
+	cJSON *n = s->networks != NULL ? s->networks->child : NULL, *next;
+
+	for (; n != NULL; n = next) {
+		const char *key = cJSON_GetObjectItemCaseSensitive(n, "key")->valuestring;
+		const yaml_mark_t *mark = nets != NULL ? &nets->start_mark : NULL;
+		struct yf_q q;
+
+		next = n->next;
+		if (cn_used(s, cJSON_GetObjectItemCaseSensitive(n, "name")->valuestring))
+			continue;
+		for (yaml_node_pair_t *p = nets != NULL && nets->type == YAML_MAPPING_NODE ?
+		    nets->data.mapping.pairs.start : NULL; p != NULL &&
+		    p < nets->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yf_get(&f->y, p->key);
+
+			if (k != NULL && yf_scalar_is(k, key))
+				mark = &k->start_mark;
+		}
+		if (mark != NULL && cp_warn(f, mark, "network '%s' is used by no service: not "
+		    "created", yf_quotes(&q, key, YF_QUOTE)) != 0)
+			return -1;
+		cJSON_Delete(cJSON_DetachItemViaPointer(s->networks, n));
+	}
+	if (s->networks != NULL && s->networks->child == NULL) {
+		cJSON_Delete(s->networks);
+		s->networks = NULL;
+	}
+	return 0;
+}
+
+/* After every service of SERVICES (the mapping) is read: networks no
+ * service joins are dropped (top-level NETS, NULL: none), the services
  * named by depends_on and network_mode exist, and there is no cycle. */
 int
-cp_net_check(struct cp_file *f, yaml_node_t *services)
+cp_net_check(struct cp_file *f, yaml_node_t *services, yaml_node_t *nets)
 {
 	struct compose_stack *s = f->stack;
 	size_t *order, at = 0;
@@ -911,6 +958,8 @@ cp_net_check(struct cp_file *f, yaml_node_t *services)
 
 	if (s->target == COMPOSE_TARGET_SWARM || s->nservices == 0)
 		return 0;
+	if (cn_prune(f, nets) != 0)
+		return -1;
 	order = calloc(s->nservices, sizeof(*order));
 	stuck = calloc(s->nservices, 1);
 	if (order == NULL || stuck == NULL) {

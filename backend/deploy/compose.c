@@ -449,7 +449,7 @@ cp_file_parse(struct cp_file *f)
 			goto out;
 		}
 	}
-	if (cp_net_check(f, services) != 0)
+	if (cp_net_check(f, services, vals[TOP_NETWORKS]) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -594,6 +594,7 @@ static void
 test_warnings(void **state)
 {
 	static const char *const want[] = {
+		":3:3: network 'plant' is used by no service: not created",
 		":7:5: unsupported key 'build' ignored",
 		":10:7: unsupported key 'replicas' ignored",
 		":11:7: unsupported key 'placement' ignored",
@@ -1646,6 +1647,7 @@ test_networks(void **state)
 	    "      config:\n"
 	    "        - {subnet: 10.201.0.0/24, gateway: 10.201.0.1}\n"
 	    "  plant: {external: true, name: plant-bus}\n"
+	    "  unused: {driver: macvlan}\n"
 	    "services:\n"
 	    "  plc:\n"
 	    "    image: x\n"
@@ -1653,7 +1655,8 @@ test_networks(void **state)
 	    "      field: {aliases: [plc-main], ipv4_address: 10.201.0.5}\n"
 	    "      default:\n"
 	    "  gw: {image: x}\n"
-	    "  host: {image: x, network_mode: host}\n";
+	    "  host: {image: x, network_mode: host}\n"
+	    "  hmi: {image: x, networks: [plant]}\n";
 	char dir[256], err[ERRLEN], *text;
 	struct compose_stack *s = NULL, *back = NULL;
 
@@ -1661,6 +1664,10 @@ test_networks(void **state)
 	make_tmpdir(dir, sizeof(dir));
 	if (load_text(dir, "cell/stack.yaml", yaml, err, &s) != 0)
 		fail_msg("%s", err);
+	/* A network no service joins is not made, as with Compose. */
+	assert_int_equal(s->nwarnings, 1);
+	assert_non_null(strstr(s->warnings[0], "stack.yaml:13:3: network 'unused' is used by no "
+	    "service: not created"));
 	text = cJSON_PrintUnformatted(s->networks);
 	assert_string_equal(text,
 	    "[{\"key\":\"field\",\"name\":\"cell_field\",\"external\":false,\"create\":{"
