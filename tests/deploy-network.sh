@@ -96,7 +96,7 @@ expect_by_name() {
 # Lines "EVENT NAME" of stack containers on node $1 between $2 and $3.
 events() {
 	ldocker "$1" events --since "$2" --until "$3" --filter type=container \
-		--filter "label=io.plantdeck.stack=$S" --format '{{.Status}} {{.Actor.Attributes.name}}'
+		--filter "label=io.plantdeck.stack=$S" --format '{{.Action}} {{.Actor.Attributes.name}}'
 }
 
 # --- the plan lists the network and the start order.
