@@ -49,9 +49,10 @@ services:
   gateway:
     image: $REG/plant/plc-sim:$1
     depends_on: [plc]
-    # Healthy once it reads the plc of its node by name.
+    # Healthy once it reads the plc of its node by name (busybox's wget
+    # crashes in these static images; nc does not).
     healthcheck:
-      test: ["CMD-SHELL", "wget -q -T 2 -O /dev/null http://plc:8080/id"]
+      test: ["CMD-SHELL", "{ echo GET /id HTTP/1.0; echo; } | nc -w 2 plc 8080 | grep -q ' 200 '"]
       interval: 3s
       timeout: 10s
       retries: 15
@@ -84,7 +85,8 @@ expect_by_name() {
 	for i in $(seq 1 "$N"); do
 		plc=$(ldocker "$i" inspect -f '{{.Config.Hostname}}' "$S-plc") ||
 			fail "$(lab_name "$i"): no $S-plc"
-		got=$(ldocker "$i" exec "$S-gateway" wget -q -T 5 -O - http://plc:8080/id 2>&1) ||
+		got=$(ldocker "$i" exec "$S-gateway" sh -c \
+			'{ echo GET /id HTTP/1.0; echo; } | nc -w 5 plc 8080 | tail -n 1' 2>&1) ||
 			fail "$(lab_name "$i"): the gateway cannot reach plc by name: $got"
 		[ "$got" = "$plc" ] ||
 			fail "$(lab_name "$i"): the gateway reached plc $got, its node's is $plc"
