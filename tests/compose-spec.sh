@@ -5,7 +5,7 @@
 # docker-compose 1.29 gives (`docker-compose -f FILE config -q`) and
 # plantdeck's; they must agree, except for a build-only service (plantdeck
 # builds no image) and a key newer than docker-compose 1.29 (a "# newer:"
-# line says which).  "# warns:" and "# error:" lines are text plantdeck
+# line says which).  "# warns:", "# error:" and "# says:" lines are text plantdeck
 # must print.  When docker-compose is installed, its verdict is checked
 # too.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -40,7 +40,7 @@ for f in "$top_srcdir"/tests/data/compose/spec-*.yaml; do
 			fail "$name: docker-compose $want_dc but plantdeck $want_pd, and no reason"
 		fi
 	fi
-	sed -n 's/^# \(warns\|error\): //p' "$f" | while IFS= read -r text; do
+	sed -n 's/^# \(warns\|error\|says\): //p' "$f" | while IFS= read -r text; do
 		echo "$out" | grep -qF -- "$text" || fail "$name: lacks '$text': $out"
 	done || exit 1
 	if [ -n "$dc" ]; then
