@@ -77,7 +77,7 @@ grep -q "policy: Swarm rolling update: all at once" "$T_TMP/plan" ||
 	fail "plan policy: $(cat "$T_TMP/plan")"
 grep -q "target swarm: one service per compose service, on the $n nodes" "$T_TMP/plan" ||
 	fail "plan: $(cat "$T_TMP/plan")"
-[ -z "$(ldocker 1 service ls -q)" ] || fail "--dry-run created a service"
+[ -z "$(ldocker 1 service ls -q --filter "name=${S}_")" ] || fail "--dry-run created a service"
 ok "dry run: Swarm's update in the plan, $n target nodes, nothing changed"
 
 # --- read-only: refused, and the managers saw no change
@@ -90,11 +90,18 @@ grep -q "refused: read-only" "$T_TMP/ro" || fail "read-only: $(cat "$T_TMP/ro")"
 sleep 1
 t1=$(date +%s)
 for i in $(seq 1 "$m"); do
-	ev=$(curl -sS --max-time 10 "http://127.0.0.$((10 + i)):2375/events?since=$t0&until=$t1")
+	# Only what this stack could have caused: images, and objects that are not
+	# another stack's (other tests may use the lab meanwhile).
+	ev=$(curl -sS --max-time 10 "http://127.0.0.$((10 + i)):2375/events?since=$t0&until=$t1" |
+		jq -c --arg s "$S" '
+		    .Actor.Attributes as $a
+		    | select(($a["io.plantdeck.stack"] // $a["com.docker.compose.project"]
+		        // $a["com.docker.stack.namespace"] // $s) == $s)
+		    | select(.Type == "image" or (($a.name // $s) | startswith($s)))')
 	[ -z "$ev" ] || fail "$(lab_name "$i") saw events during a read-only deploy: $ev"
 done
-[ -z "$(ldocker 1 service ls -q)" ] || fail "a read-only deploy created a service"
-ok "read-only: refused; the $m managers' /events show nothing from $t0 to $t1"
+[ -z "$(ldocker 1 service ls -q --filter "name=${S}_")" ] || fail "a read-only deploy created a service"
+ok "read-only: refused; the $m managers' /events show nothing of it from $t0 to $t1"
 
 # --- :1, then :2
 t0=$(now_s)
