@@ -266,6 +266,20 @@ status_json_str(const char *s)
 	return s[0] != '\0' ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
+/* Member "networks" of O: the names in LIST ("a,b") as an array. */
+static void
+status_add_networks(cJSON *o, const char *list)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, "networks");
+	char buf[PD_NAME_LEN], *save = NULL;
+
+	if (a == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+		cJSON_AddItemToArray(a, cJSON_CreateString(t));
+}
+
 /* A node's swarm membership, or null when it is in no swarm. */
 static cJSON *
 status_json_node_swarm(const struct pd_node *n)
@@ -448,6 +462,7 @@ status_json(const struct pd_snapshot *s)
 			cJSON_AddNumberToObject(co, "restart_count", c->restart_count);
 			cJSON_AddNumberToObject(co, "exit_code", c->exit_code);
 			cJSON_AddBoolToObject(co, "oom_killed", c->oom_killed);
+			status_add_networks(co, c->networks);
 			cJSON_AddItemToObject(co, "created", cli_json_time(c->created));
 			cJSON_AddItemToObject(co, "started_at", cli_json_time(c->started_at));
 			cJSON_AddItemToObject(co, "finished_at", cli_json_time(c->finished_at));

@@ -133,6 +133,13 @@ for i in $(seq 1 "$N"); do
 done
 ok "every node has ${S}_default, labelled as Compose labels it; gateway has its alias"
 
+# plantdeck's own view: status --json lists each container's networks.
+"$PLANTDECK" status --json --nodes "$SEL" >"$T_TMP/st.json" || fail "status --json"
+got=$(jq -r --arg c "$S-gateway" '[.nodes[].containers[] | select(.name == $c)
+    | .networks | join(",")] | unique | join(" ")' "$T_TMP/st.json")
+[ "$got" = "${S}_default" ] || fail "status --json: $S-gateway's networks: '$got'"
+ok "status --json: every gateway on ${S}_default"
+
 expect_by_name
 ok "on every node the gateway reaches its own node's plc by name (embedded DNS)"
 

@@ -89,6 +89,8 @@ container_draw(struct tui *t, int top, int rows)
 		add(L, theme_attr(TH_STALE), 0, " STALE: the node does not answer; this is the last known state");
 	add(L, theme_attr(TH_NORMAL), 1, " image     %s", c->image);
 	add(L, theme_attr(TH_NORMAL), 0, " id        %.12s", c->id);
+	if (c->networks[0] != '\0')
+		add(L, theme_attr(TH_NORMAL), 1, " networks  %s", c->networks);
 	if (d->ready) {
 		add(L, theme_attr(TH_NORMAL), 1, " command   %s", d->command);
 		add(L, theme_attr(TH_NORMAL), 1, " restart   %s%s%.0d   restarts %d",

@@ -64,6 +64,35 @@ node_containers(struct tui *t, const struct pd_node *n, const struct pd_containe
 	return k;
 }
 
+/* The networks N's containers are attached to, beyond the modes every
+ * engine has (bridge, host, none), each once: "plc_default, plant-bus". */
+static void
+node_networks(const struct tui *t, const struct pd_node *n, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n->ncontainers; i++) {
+		char buf[PD_NAME_LEN], *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", t->snap->containers[n->first_container + i].networks);
+		for (char *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+			size_t k = strlen(w);
+			const char *p = out;
+
+			if (strcmp(w, "bridge") == 0 || strcmp(w, "host") == 0 || strcmp(w, "none") == 0)
+				continue;
+			/* Already listed? */
+			while ((p = strstr(p, w)) != NULL && !((p == out || p[-1] == ' ') &&
+			    (p[k] == ',' || p[k] == '\0')))
+				p += k;
+			if (p != NULL || used + k + 3 > len)
+				continue;
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "", w);
+		}
+	}
+}
+
 /* The node screen. */
 static void
 node_draw(struct tui *t, int top, int rows)
@@ -91,9 +120,13 @@ node_draw(struct tui *t, int top, int rows)
 		snprintf(buf, sizeof(buf), " STALE: last answer %s ago. %s", mem, n->error);
 		tui_put_untrusted(t, top + 1, 0, t->cols, theme_attr(TH_STALE), buf);
 	} else {
-		snprintf(buf, sizeof(buf), " %d running of %d   sorted by %s%s", n->running, n->total,
-		    sort_names[node.sort], node.rev ? " (reversed)" : "");
-		tui_put(t, top + 1, 0, t->cols, theme_attr(TH_DIM), buf);
+		char nets[256];
+
+		node_networks(t, n, nets, sizeof(nets));
+		snprintf(buf, sizeof(buf), " %d running of %d   sorted by %s%s%s%s", n->running,
+		    n->total, sort_names[node.sort], node.rev ? " (reversed)" : "",
+		    nets[0] ? "   networks " : "", nets);
+		tui_put_untrusted(t, top + 1, 0, t->cols, theme_attr(TH_DIM), buf);
 	}
 	/* NAME and IMAGE share what the fixed columns leave. */
 	iw = t->cols - 71 - 22;

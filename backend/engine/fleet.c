@@ -964,6 +964,32 @@ fl_agent_from_list(struct fl_node *n, const cJSON *list)
 	fl_agent_set(n, "");
 }
 
+/* The names of the networks in SETTINGS (a NetworkSettings object), joined
+ * with ',' into OUT; "" when there are none.  A name too long for what is
+ * left is not cut but left out, so OUT holds only whole names. */
+static void
+fl_networks(char *out, size_t len, const cJSON *settings)
+{
+	const cJSON *nets = cJSON_GetObjectItemCaseSensitive(settings, "Networks");
+	const cJSON *it;
+	size_t used = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(it, nets) {
+		size_t k;
+
+		if (it->string == NULL || it->string[0] == '\0')
+			continue;
+		k = strlen(it->string);
+		if (used + (used > 0) + k + 1 > len)
+			continue;
+		if (used > 0)
+			out[used++] = ',';
+		memcpy(out + used, it->string, k + 1);
+		used += k;
+	}
+}
+
 /* Apply a /containers/json list: add, update, remove. */
 static void
 fl_apply_list(struct fl_node *n, const cJSON *list)
@@ -996,6 +1022,8 @@ fl_apply_list(struct fl_node *n, const cJSON *list)
 		snprintf(c->pub.state, sizeof(c->pub.state), "%s", state);
 		c->pub.health = fl_health_from_status_text(status);
 		c->pub.created = (time_t)fl_num(it, "Created", 0);
+		fl_networks(c->pub.networks, sizeof(c->pub.networks),
+		    cJSON_GetObjectItemCaseSensitive(it, "NetworkSettings"));
 	}
 	for (size_t i = n->nc; i-- > 0;)
 		if (!n->c[i].seen)
@@ -1028,6 +1056,8 @@ fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
 	c->pub.health = cJSON_IsString(hs) ? fleet_parse_health_status(hs->valuestring)
 	    : PD_HEALTH_NONE;
 	c->pub.restart_count = (int)fl_num(j, "RestartCount", 0);
+	fl_networks(c->pub.networks, sizeof(c->pub.networks),
+	    cJSON_GetObjectItemCaseSensitive(j, "NetworkSettings"));
 	c->pub.exit_code = (int)fl_num(state, "ExitCode", 0);
 	/* OOMKilled is cleared on restart; an oom event seen earlier stays. */
 	if (cJSON_IsTrue(oom))

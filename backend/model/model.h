@@ -108,6 +108,9 @@ struct pd_container {
 	uint64_t mem_usage, mem_limit;   /* bytes; 0 when not sampled yet */
 	time_t sampled_at;               /* when cpu/mem were sampled; 0 never */
 	int inspected;                   /* details above come from an inspect */
+	char networks[PD_NAME_LEN];      /* "plc_default,plant-bus": the networks it is
+	                                    attached to, from NetworkSettings.Networks
+	                                    (host, none or bridge for those modes), or "" */
 };
 
 struct pd_node {
