@@ -8,8 +8,8 @@
 # as docker stack deploy labels them, with the file's settings); the gateway becomes healthy
 # only by reaching plc by name, and it reads the hostname of plc's task; each service is
 # attached with its name and aliases; an update to :2 keeps the same networks and
-# attachments; an external network that does not exist stops a deploy in its plan, before
-# anything changes.
+# attachments; network_mode host puts a service's task on the host network; an external
+# network that does not exist stops a deploy in its plan, before anything changes.
 #
 # On the lab the stack runs on lab-01 only: the lab's dockerds share the host's network
 # namespace, so a second node's task on the same overlay network is rejected ("error
@@ -43,7 +43,7 @@ node1=$(ldocker 1 info --format '{{.Swarm.NodeID}}')
 # then the placement label.
 swarm_clean() {
 	local t
-	ldocker 1 service rm "${S}_plc" "${S}_gateway" >/dev/null 2>&1 || true
+	ldocker 1 service rm "${S}_plc" "${S}_gateway" "${S}_probe" >/dev/null 2>&1 || true
 	for t in $(seq 1 60); do
 		ldocker 1 network rm "${S}_default" "${S}_field" >/dev/null 2>&1 || true
 		[ -z "$(ldocker 1 network ls -q --filter "label=io.plantdeck.stack=$S")" ] && break
@@ -102,6 +102,9 @@ ${2:+      - outside
       timeout: 10s
       retries: 20
       start_period: 1s
+  probe:
+    image: $REG/plant/plc-sim:$1
+    network_mode: host
 YAML
 	echo "$DIR/stack.yml"
 }
@@ -143,12 +146,12 @@ net_state() {
 f=$(stack 1)
 "$PLANTDECK" deploy "$f" --nodes lab-01 --dry-run >"$T_TMP/plan" 2>&1 || fail "dry run: $(cat "$T_TMP/plan")"
 grep -q "^stack $S: revision 0 -> 1" "$T_TMP/plan" || fail "plan: not stack $S: $(cat "$T_TMP/plan")"
-grep -qx "  networks: ${S}_field (overlay), ${S}_default (overlay)" "$T_TMP/plan" ||
+grep -qx "  networks: ${S}_field (overlay), ${S}_default (overlay), host (probe)" "$T_TMP/plan" ||
 	fail "plan: $(cat "$T_TMP/plan")"
 grep -q "depends_on' ignored (x-plantdeck target swarm: Swarm starts the services in no order; docker stack deploy ignores it too)" \
 	"$T_TMP/plan" || fail "no depends_on warning: $(cat "$T_TMP/plan")"
 [ -z "$(ldocker 1 network ls -q --filter "label=io.plantdeck.stack=$S")" ] || fail "--dry-run made a network"
-ok "dry run from site.v2-$$/: stack $S, networks ${S}_field and ${S}_default (overlay), nothing made"
+ok "dry run from site.v2-$$/: stack $S, networks ${S}_field and ${S}_default (overlay), host (probe), nothing made"
 
 # --- an external network that does not exist: refused before anything changes
 rc=0
@@ -198,6 +201,11 @@ ldocker 1 service inspect "${S}_gateway" | jq -e --arg f "$fld" \
 	'.[0].Spec.TaskTemplate.Networks == [{"Target": $f, "Aliases": ["gateway"]}]' >/dev/null ||
 	fail "gateway's attachments: $(ldocker 1 service inspect "${S}_gateway" | jq -c '.[0].Spec.TaskTemplate.Networks')"
 ok "services attached as docker stack deploy attaches them: the file's aliases, then the service's name"
+probe=$(task_of probe)
+[ "$(ldocker 1 service inspect "${S}_probe" | jq '.[0].Spec.TaskTemplate.Networks | length')" = 1 ] &&
+	[ -n "$probe" ] && [ "$(ldocker 1 inspect -f '{{.HostConfig.NetworkMode}}' "$probe")" = host ] ||
+	fail "probe (network_mode host): $(ldocker 1 service inspect "${S}_probe" | jq -c '.[0].Spec.TaskTemplate.Networks')"
+ok "network_mode host: the probe's task runs on the host network"
 
 expect_by_name
 ok "the gateway is healthy: it reaches plc by name (and plc-main) over the overlay network"
