@@ -146,7 +146,7 @@ net_state() {
 f=$(stack 1)
 "$PLANTDECK" deploy "$f" --nodes lab-01 --dry-run >"$T_TMP/plan" 2>&1 || fail "dry run: $(cat "$T_TMP/plan")"
 grep -q "^stack $S: revision 0 -> 1" "$T_TMP/plan" || fail "plan: not stack $S: $(cat "$T_TMP/plan")"
-grep -qx "  networks: ${S}_field (overlay), ${S}_default (overlay), host (probe)" "$T_TMP/plan" ||
+grep -qx "  networks: ${S}_field (overlay, new), ${S}_default (overlay, new), host (probe)" "$T_TMP/plan" ||
 	fail "plan: $(cat "$T_TMP/plan")"
 grep -q "depends_on' ignored (x-plantdeck target swarm: Swarm starts the services in no order; docker stack deploy ignores it too)" \
 	"$T_TMP/plan" || fail "no depends_on warning: $(cat "$T_TMP/plan")"
@@ -210,6 +210,10 @@ ok "network_mode host: the probe's task runs on the host network"
 expect_by_name
 ok "the gateway is healthy: it reaches plc by name (and plc-main) over the overlay network"
 net_state >"$T_TMP/net1"
+"$PLANTDECK" deploy "$(stack 2)" --nodes lab-01 --dry-run >"$T_TMP/plan2" 2>&1 || fail "dry run: $(cat "$T_TMP/plan2")"
+grep -qx "  networks: ${S}_field (overlay), ${S}_default (overlay), host (probe)" "$T_TMP/plan2" ||
+	fail "plan of :2: $(cat "$T_TMP/plan2")"
+ok "the plan of :2: the networks exist (no 'new')"
 
 # --- :2: the same networks and attachments
 f=$(stack 2)

@@ -237,11 +237,11 @@ rsn_external(const char *name, const cJSON *have, char *err, size_t errlen)
 }
 
 /* Network NET (an entry of the stack's networks): there and usable.  R
- * NULL: only look (a plan); else make it when it is not there, journaled
- * and audited. */
+ * NULL: only look (a plan: *NEW says whether the deploy will make it);
+ * else make it when it is not there, journaled and audited. */
 static int
 rsn_one(struct rollouts *ro, struct rollout *r, const char *stack, const cJSON *net,
-    char *err, size_t errlen)
+    int *new, char *err, size_t errlen)
 {
 	const char *name = cJSON_GetObjectItemCaseSensitive(net, "name")->valuestring;
 	const cJSON *want = cJSON_GetObjectItemCaseSensitive(net, "create");
@@ -252,6 +252,7 @@ rsn_one(struct rollouts *ro, struct rollout *r, const char *stack, const cJSON *
 	char *body;
 	int rc;
 
+	*new = 0;
 	if (external && !rsn_user_defined(name))
 		return 0;        /* host: on every node, not to be inspected */
 	rc = rsn_inspect(ro, name, &have, err, errlen);
@@ -263,6 +264,7 @@ rsn_one(struct rollouts *ro, struct rollout *r, const char *stack, const cJSON *
 		cJSON_Delete(have);
 		return rc;
 	}
+	*new = 1;
 	if (r == NULL)
 		return 0;        /* the plan: made by the deploy */
 	if ((body = cJSON_PrintUnformatted(want)) == NULL) {
@@ -292,10 +294,29 @@ int
 ro_swarm_net_plan(struct rollouts *ro, struct pd_plan *p, const struct compose_stack *stack,
     char *err, size_t errlen)
 {
-	size_t o = strlen(p->networks);
 	const cJSON *net;
 	char inner[PD_ERROR_LEN];
+	size_t o = 0;
+	int new;
 
+	/* The line ro_plan_net() wrote, again, with what the managers have:
+	 * "STACK_default (overlay, new)" is made by the deploy. */
+	p->networks[0] = '\0';
+	cJSON_ArrayForEach(net, stack->networks) {
+		const cJSON *drv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		    net, "create"), "Driver");
+		int ext = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(net, "external"));
+
+		if (rsn_one(ro, NULL, stack->name, net, &new, inner, sizeof(inner)) != 0) {
+			snprintf(err, errlen, "%s: target swarm: %s", p->file, inner);
+			return -1;
+		}
+		if (o < sizeof(p->networks))
+			o += (size_t)snprintf(p->networks + o, sizeof(p->networks) - o, "%s%s (%s%s)",
+			    o ? ", " : "", cJSON_GetObjectItemCaseSensitive(net, "name")->valuestring,
+			    ext ? "external" : cJSON_IsString(drv) ? drv->valuestring : "overlay",
+			    new ? ", new" : "");
+	}
 	/* Services on the host network, which no entry of stack->networks is. */
 	for (size_t i = 0; i < stack->nservices && o < sizeof(p->networks); i++) {
 		const cJSON *hc = cJSON_GetObjectItemCaseSensitive(stack->services[i].create,
@@ -305,12 +326,6 @@ ro_swarm_net_plan(struct rollouts *ro, struct pd_plan *p, const struct compose_s
 			o += (size_t)snprintf(p->networks + o, sizeof(p->networks) - o,
 			    "%shost (%s)", o ? ", " : "", stack->services[i].name);
 	}
-	cJSON_ArrayForEach(net, stack->networks) {
-		if (rsn_one(ro, NULL, stack->name, net, inner, sizeof(inner)) != 0) {
-			snprintf(err, errlen, "%s: target swarm: %s", p->file, inner);
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -318,11 +333,12 @@ int
 ro_swarm_net_ensure(struct rollout *r, char *msg, size_t msglen)
 {
 	const cJSON *net;
+	int new;
 
 	if (r->spec == NULL)
 		return 0;
 	cJSON_ArrayForEach(net, r->spec->networks) {
-		if (rsn_one(r->ro, r, r->stack, net, msg, msglen) != 0)
+		if (rsn_one(r->ro, r, r->stack, net, &new, msg, msglen) != 0)
 			return -1;
 	}
 	return 0;
