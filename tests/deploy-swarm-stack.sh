@@ -8,8 +8,9 @@
 # as docker stack deploy labels them, with the file's settings); the gateway becomes healthy
 # only by reaching plc by name, and it reads the hostname of plc's task; each service is
 # attached with its name and aliases; an update to :2 keeps the same networks and
-# attachments; network_mode host puts a service's task on the host network; an external
-# network that does not exist stops a deploy in its plan, before anything changes.
+# attachments; network_mode host puts a service's task on the host network; a same-named
+# network that is not the stack's or has other settings, and an external network that
+# does not exist, stop a deploy in its plan, before anything changes.
 #
 # On the lab the stack runs on lab-01 only: the lab's dockerds share the host's network
 # namespace, so a second node's task on the same overlay network is rejected ("error
@@ -152,6 +153,25 @@ grep -q "depends_on' ignored (x-plantdeck target swarm: Swarm starts the service
 	"$T_TMP/plan" || fail "no depends_on warning: $(cat "$T_TMP/plan")"
 [ -z "$(ldocker 1 network ls -q --filter "label=io.plantdeck.stack=$S")" ] || fail "--dry-run made a network"
 ok "dry run from site.v2-$$/: stack $S, networks ${S}_field and ${S}_default (overlay), host (probe), nothing made"
+
+# --- a network of the same name that is not the stack's, or has other settings: refused
+O=otherv2-$$
+mkdir -p "$T_TMP/other.v2-$$"
+cp "$f" "$T_TMP/other.v2-$$/stack.yml"
+t_on_exit "ldocker 1 network rm ${O}_default ${O}_field >/dev/null 2>&1 || true"
+ldocker 1 network create --driver overlay "${O}_default" >/dev/null || fail "cannot make a foreign network"
+rc=0
+"$PLANTDECK" deploy "$T_TMP/other.v2-$$/stack.yml" --nodes lab-01 --dry-run >"$T_TMP/foreign" 2>&1 || rc=$?
+[ "$rc" != 0 ] && grep -q "network ${O}_default exists and is not stack $O's" "$T_TMP/foreign" ||
+	fail "a foreign network: $(cat "$T_TMP/foreign")"
+ldocker 1 network create --driver overlay --internal --label "io.plantdeck.stack=$O" "${O}_field" >/dev/null ||
+	fail "cannot make a network"
+ldocker 1 network rm "${O}_default" >/dev/null
+rc=0
+"$PLANTDECK" deploy "$T_TMP/other.v2-$$/stack.yml" --nodes lab-01 --dry-run >"$T_TMP/other" 2>&1 || rc=$?
+[ "$rc" != 0 ] && grep -q "network ${O}_field exists with other settings (Internal is true)" "$T_TMP/other" ||
+	fail "a network with other settings: $(cat "$T_TMP/other")"
+ok "a same-named network without the stack's label, or with other settings: the plan refuses, naming it"
 
 # --- an external network that does not exist: refused before anything changes
 rc=0
