@@ -89,6 +89,7 @@ rsn_attach_one(cJSON *nets, const char *name, const char *svc, const cJSON *alia
 	return 0;
 }
 
+/* Service S's TaskTemplate.Networks into TT (see rollout-int.h). */
 int
 ro_swarm_net_attach(const struct compose_stack *stack, const struct compose_service *s,
     cJSON *tt, char *err, size_t errlen)
@@ -290,6 +291,7 @@ rsn_one(struct rollouts *ro, struct rollout *r, const char *stack, const cJSON *
 	return rc;
 }
 
+/* The plan's check of a swarm stack's networks, and its networks line. */
 int
 ro_swarm_net_plan(struct rollouts *ro, struct pd_plan *p, const struct compose_stack *stack,
     char *err, size_t errlen)
@@ -329,6 +331,7 @@ ro_swarm_net_plan(struct rollouts *ro, struct pd_plan *p, const struct compose_s
 	return 0;
 }
 
+/* The revision's networks through the managers, before its services. */
 int
 ro_swarm_net_ensure(struct rollout *r, char *msg, size_t msglen)
 {
