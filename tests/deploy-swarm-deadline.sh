@@ -39,6 +39,9 @@ x-plantdeck:
 services:
   plc:
     image: $REG/plant/plc-sim:$2
+    # The lab's nodes share one network namespace: an overlay network reaches
+    # one node only (doc/lab.md); the host network works on every node.
+    network_mode: host
     healthcheck:
       test: $4
       interval: 2s

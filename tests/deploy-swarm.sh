@@ -41,6 +41,9 @@ services:
   plc:
     image: $REG/plant/plc-sim:$1
     restart: always
+    # The lab's nodes share one network namespace: an overlay network reaches
+    # one node only (doc/lab.md); the host network works on every node.
+    network_mode: host
     labels:
       plant.role: plc
     healthcheck:

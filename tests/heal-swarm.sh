@@ -72,6 +72,9 @@ services:
   plc:
     image: $REG/plant/plc-sim:$1
     restart: always
+    # The lab's nodes share one network namespace: an overlay network reaches
+    # one node only (doc/lab.md); the host network works on every node.
+    network_mode: host
 YAML
 	echo "$T_TMP/$S3-$1.yaml"
 }

@@ -262,7 +262,8 @@ compose_to_json(const struct compose_stack *stack)
 		    (stack->target == COMPOSE_TARGET_SWARM &&
 		    (cJSON_AddStringToObject(o, "mode", compose_mode_name(s->mode)) == NULL ||
 		    (s->mode == COMPOSE_MODE_REPLICATED &&
-		    cJSON_AddNumberToObject(o, "replicas", s->replicas) == NULL)))) {
+		    cJSON_AddNumberToObject(o, "replicas", s->replicas) == NULL) ||
+		    (s->dnsrr && cJSON_AddStringToObject(o, "endpoint_mode", "dnsrr") == NULL)))) {
 			cJSON_Delete(create);
 			goto out;
 		}
@@ -330,6 +331,14 @@ cp_json_service(const cJSON *o, const struct compose_stack *stack, size_t index,
 		if (s->mode == COMPOSE_MODE_REPLICATED &&
 		    cp_json_int(o, "replicas", 0, 100000, &s->replicas) != 0)
 			return "replicas";
+		/* Absent: Swarm's virtual IP (texts from before endpoint_mode). */
+		if (cJSON_GetObjectItemCaseSensitive(o, "endpoint_mode") != NULL) {
+			const char *em = cp_json_str(o, "endpoint_mode");
+
+			if (em == NULL || strcmp(em, "dnsrr") != 0)
+				return "endpoint_mode";
+			s->dnsrr = 1;
+		}
 	}
 	if (deps != NULL && !cp_depends_valid(deps))
 		return "depends_on";

@@ -23,7 +23,15 @@
  * that closes it); compose_start_order() gives the order the rollout
  * starts a node's services in, and stops them in reverse.
  *
- * Under target swarm these keys stay what they were: warnings. */
+ * Under target swarm the networks are those docker stack deploy gives a
+ * stack: overlay (unless the file names a driver), scope swarm, labelled
+ * com.docker.stack.namespace and io.plantdeck.stack; rollout-swarm-net.c
+ * makes them through the managers and turns each service's endpoints into
+ * its TaskTemplate.Networks.  network_mode: host is the node's host network
+ * as a service network (what a stack file's external network named host
+ * gives); any other network_mode is an error; depends_on is a warning, as
+ * docker stack deploy ignores it too; ipv4_address is a warning (Swarm
+ * gives task addresses itself). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -39,6 +47,7 @@
 #include "backend/deploy/compose-int.h"
 
 #define CN_LABEL_STACK "io.plantdeck.stack"
+#define CN_LABEL_NAMESPACE "com.docker.stack.namespace"	/* docker stack deploy's */
 #define CN_MAX_NETWORKS 64
 
 /* A top-level network. */
@@ -160,15 +169,18 @@ cn_add(struct compose_stack *s, const char *key, const char *name, int external)
 }
 
 /* The create body of network NAME (key KEY) of the stack with the labels
- * Compose gives, plus LABELS (taken). */
+ * Compose gives (under target swarm: docker stack deploy's, and the swarm
+ * scope), plus LABELS (taken). */
 static cJSON *
 cn_body(const struct compose_stack *s, const char *key, const char *name, cJSON *labels)
 {
+	int swarm = s->target == COMPOSE_TARGET_SWARM;
 	cJSON *b = cJSON_CreateObject();
 
 	if (b == NULL || cJSON_AddStringToObject(b, "Name", name) == NULL ||
 	    cJSON_AddBoolToObject(b, "CheckDuplicate", 1) == NULL ||
-	    cJSON_AddStringToObject(b, "Driver", "bridge") == NULL) {
+	    cJSON_AddStringToObject(b, "Driver", swarm ? "overlay" : "bridge") == NULL ||
+	    (swarm && cJSON_AddStringToObject(b, "Scope", "swarm") == NULL)) {
 		cJSON_Delete(b);
 		cJSON_Delete(labels);
 		return NULL;
@@ -181,6 +193,15 @@ cn_body(const struct compose_stack *s, const char *key, const char *name, cJSON 
 	cJSON_DeleteItemFromObjectCaseSensitive(labels, "com.docker.compose.project");
 	cJSON_DeleteItemFromObjectCaseSensitive(labels, "com.docker.compose.network");
 	cJSON_DeleteItemFromObjectCaseSensitive(labels, CN_LABEL_STACK);
+	cJSON_DeleteItemFromObjectCaseSensitive(labels, CN_LABEL_NAMESPACE);
+	if (swarm) {
+		if (cJSON_AddStringToObject(labels, CN_LABEL_NAMESPACE, s->name) == NULL ||
+		    cJSON_AddStringToObject(labels, CN_LABEL_STACK, s->name) == NULL) {
+			cJSON_Delete(b);
+			return NULL;
+		}
+		return b;
+	}
 	if (cJSON_AddStringToObject(labels, "com.docker.compose.project", s->name) == NULL ||
 	    cJSON_AddStringToObject(labels, "com.docker.compose.network", key) == NULL ||
 	    cJSON_AddStringToObject(labels, CN_LABEL_STACK, s->name) == NULL) {
@@ -388,9 +409,6 @@ cp_networks_top(struct cp_file *f, yaml_node_t *n)
 	size_t np;
 	int rc = -1;
 
-	if (f->stack->target == COMPOSE_TARGET_SWARM)
-		return cp_warn(f, &n->start_mark, "unsupported key 'networks' ignored (x-plantdeck "
-		    "target swarm)");
 	if (n->type != YAML_MAPPING_NODE)
 		return yf_error(&f->y, &n->start_mark, "expected a mapping for 'networks'");
 	if (cp_pairs(f, n, &pairs, &np) != 0)
@@ -487,7 +505,12 @@ cn_endpoint(struct cp_file *f, const struct compose_service *svc, yaml_node_t *n
 		}
 		cJSON_Delete(more);
 	}
-	if (vals[SN_IPV4] != NULL) {
+	if (vals[SN_IPV4] != NULL && f->stack->target == COMPOSE_TARGET_SWARM) {
+		if (cp_warn(f, &keyn[SN_IPV4]->start_mark, "unsupported key 'ipv4_address' ignored "
+		    "(x-plantdeck target swarm: Swarm gives each task its address, as under "
+		    "docker stack deploy)") != 0)
+			return -1;
+	} else if (vals[SN_IPV4] != NULL) {
 		char *ip = cp_str(f, vals[SN_IPV4], "'ipv4_address'", 0);
 		cJSON *ipam;
 
@@ -530,6 +553,14 @@ cn_service_networks(struct cp_file *f, struct compose_service *svc, yaml_node_t 
 		if (strncmp(m, "service:", 8) == 0 && !cp_valid_name(m + 8, strlen(m + 8))) {
 			yf_error(&f->y, &mode_n->start_mark, "'network_mode': bad service name in "
 			    "'%s'", yf_quotes(&q, m, YF_QUOTE));
+			free(m);
+			return -1;
+		}
+		if (f->stack->target == COMPOSE_TARGET_SWARM && strcmp(m, "host") != 0) {
+			yf_error(&f->y, &mode_n->start_mark, "'network_mode': '%s' has no Swarm "
+			    "equivalent (x-plantdeck target swarm): only 'host' (the node's host "
+			    "network) has; leave network_mode out for the stack's networks",
+			    yf_quotes(&q, m, YF_QUOTE));
 			free(m);
 			return -1;
 		}
@@ -690,17 +721,17 @@ cp_service_net(struct cp_file *f, struct compose_service *svc, yaml_node_t *sk, 
     yaml_node_t *nets_n, yaml_node_t *nets_k, yaml_node_t *mode_n, yaml_node_t *deps_n,
     yaml_node_t *deps_k)
 {
+	if (cn_service_networks(f, svc, sk, hc, mode_n, nets_n, nets_k) != 0)
+		return -1;
 	if (f->stack->target == COMPOSE_TARGET_SWARM) {
-		if (nets_k != NULL && cp_warn(f, &nets_k->start_mark, "unsupported key 'networks' "
-		    "ignored (x-plantdeck target swarm)") != 0)
-			return -1;
+		/* Swarm starts a stack's services in no order, and docker stack
+		 * deploy ignores depends_on as well. */
 		if (deps_k != NULL && cp_warn(f, &deps_k->start_mark, "unsupported key "
-		    "'depends_on' ignored (x-plantdeck target swarm)") != 0)
+		    "'depends_on' ignored (x-plantdeck target swarm: Swarm starts the services "
+		    "in no order; docker stack deploy ignores it too)") != 0)
 			return -1;
 		return 0;
 	}
-	if (cn_service_networks(f, svc, sk, hc, mode_n, nets_n, nets_k) != 0)
-		return -1;
 	if (deps_n != NULL && cn_depends_on(f, svc, deps_n) != 0)
 		return -1;
 	return 0;
@@ -956,10 +987,12 @@ cp_net_check(struct cp_file *f, yaml_node_t *services, yaml_node_t *nets)
 	char msg[512];
 	int rc;
 
-	if (s->target == COMPOSE_TARGET_SWARM || s->nservices == 0)
+	if (s->nservices == 0)
 		return 0;
 	if (cn_prune(f, nets) != 0)
 		return -1;
+	if (s->target == COMPOSE_TARGET_SWARM)
+		return 0;	/* no depends_on, no network_mode service: */
 	order = calloc(s->nservices, sizeof(*order));
 	stuck = calloc(s->nservices, 1);
 	if (order == NULL || stuck == NULL) {

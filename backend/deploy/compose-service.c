@@ -87,17 +87,22 @@ static const char *const cp_service_unsupported[] = {
 	NULL,
 };
 
-enum { DEP_RESOURCES, DEP_MODE, DEP_REPLICAS, DEP_NKEYS };
+enum { DEP_RESOURCES, DEP_MODE, DEP_REPLICAS, DEP_ENDPOINT_MODE, DEP_NKEYS };
 static const char *const cp_deploy_keys[DEP_NKEYS] = {
 	[DEP_RESOURCES] = "resources", [DEP_MODE] = "mode", [DEP_REPLICAS] = "replicas",
+	[DEP_ENDPOINT_MODE] = "endpoint_mode",
 };
+/* deploy.endpoint_mode under target swarm: a virtual IP (Swarm's default,
+ * which needs the kernel's IPVS) or DNS round robin over the tasks. */
+static const char *const cp_endpoint_mode_names[] = { "vip", "dnsrr" };
+static const struct cp_names cp_endpoint_modes = { cp_endpoint_mode_names, 2 };
 /* Under target engines only resources is read; under target swarm mode
  * and replicas too. */
 /* Both targets read the same keys: under target engines mode is a
  * warning and replicas is read only for a 0 (the service is not
  * deployed), any other number is a warning. */
 static const char *const cp_deploy_swarm_unsupported[] = {
-	"endpoint_mode", "labels", "placement", "restart_policy", "rollback_config",
+	"labels", "placement", "restart_policy", "rollback_config",
 	"update_config", NULL,
 };
 
@@ -137,6 +142,7 @@ struct cp_res {
 	enum compose_mode mode;				/* target swarm: deploy.mode */
 	int replicas;					/* and deploy.replicas (-1: none) */
 	yaml_node_t *replicas_k;			/* where replicas was given */
+	int dnsrr;					/* and endpoint_mode: dnsrr */
 };
 
 /* ---------------------------------------------------------------- ports, volumes, devices */
@@ -988,8 +994,15 @@ cp_deploy(struct cp_file *f, yaml_node_t *n, struct cp_res *r)
 		    "unsupported key 'replicas' ignored") != 0)
 			return -1;
 		r->replicas_k = dk[DEP_REPLICAS];
-		dv[DEP_MODE] = dv[DEP_REPLICAS] = NULL;
+		if (dk[DEP_ENDPOINT_MODE] != NULL && cp_warn(f, &dk[DEP_ENDPOINT_MODE]->start_mark,
+		    "unsupported key 'endpoint_mode' ignored") != 0)
+			return -1;
+		dv[DEP_MODE] = dv[DEP_REPLICAS] = dv[DEP_ENDPOINT_MODE] = NULL;
 	}
+	if (dv[DEP_ENDPOINT_MODE] != NULL &&
+	    cp_enum(f, dv[DEP_ENDPOINT_MODE], "'endpoint_mode'", &cp_endpoint_modes,
+	    &r->dnsrr) != 0)
+		return -1;
 	if (dv[DEP_MODE] == NULL && dv[DEP_REPLICAS] != NULL)
 		r->mode = COMPOSE_MODE_REPLICATED;	/* Compose's default mode */
 	if (dv[DEP_MODE] != NULL) {
@@ -1120,8 +1133,6 @@ cp_swarm_keys(struct cp_file *f, yaml_node_t **vals, yaml_node_t **keyn)
 {
 	static const struct { int key; const char *why; } cannot[] = {
 		{ SVC_DEVICES, "a service cannot be given host devices" },
-		{ SVC_NETWORK_MODE, "a service's tasks join the node's default network "
-		    "(leave network_mode out)" },
 	};
 	int b;
 
@@ -1452,6 +1463,9 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		r.mode = base.mode;
 		r.replicas = base.mode == COMPOSE_MODE_REPLICATED ? base.replicas : -1;
 	}
+	if (vals[SVC_DEPLOY] == NULL && base.create != NULL)
+		r.dnsrr = base.dnsrr;
+	svc->dnsrr = r.dnsrr;
 	svc->mode = r.mode;
 	svc->replicas = r.mode == COMPOSE_MODE_REPLICATED ? (r.replicas >= 0 ? r.replicas : 1) : 0;
 	if ((hc = cJSON_AddObjectToObject(c, "HostConfig")) == NULL)
@@ -1478,12 +1492,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 			goto out;
 		cJSON_AddItemToObject(hc, "RestartPolicy", item);
 	}
-	if (f->stack->target == COMPOSE_TARGET_SWARM) {
-		/* Refused above (cp_swarm_keys); networks and depends_on are warnings. */
-		if (cp_service_net(f, svc, k, hc, NULL, keyn[SVC_NETWORKS], NULL, NULL,
-		    keyn[SVC_DEPENDS_ON]) != 0)
-			goto out;
-	} else if (cp_service_net(f, svc, k, hc, vals[SVC_NETWORKS], keyn[SVC_NETWORKS],
+	/* Both targets: compose-net.c knows what Swarm takes of them. */
+	if (cp_service_net(f, svc, k, hc, vals[SVC_NETWORKS], keyn[SVC_NETWORKS],
 	    vals[SVC_NETWORK_MODE], vals[SVC_DEPENDS_ON], keyn[SVC_DEPENDS_ON]) != 0)
 		goto out;
 	if (vals[SVC_CAP_ADD] != NULL) {

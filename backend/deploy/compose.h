@@ -13,8 +13,9 @@
  * x-plantdeck.target says what runs the stack: "engines" (the default,
  * plantdeck's rollout over standalone engines) or "swarm" (one Swarm
  * service per compose service).  Under target swarm, deploy.mode (global,
- * the default, or replicated) and deploy.replicas are read, and the keys
- * Swarm cannot do (privileged, devices, network_mode, a port bound to a
+ * the default, or replicated), deploy.replicas and deploy.endpoint_mode are
+ * read, networks are overlay networks, and the keys Swarm cannot do
+ * (privileged, devices, a network_mode other than host, a port bound to a
  * host address, SELinux relabelling of a bind) are errors naming the key;
  * canary and grow, plantdeck-engine notions, are warnings.
  *
@@ -94,7 +95,9 @@ struct compose_service {
 	int line, column;            /* where the service is defined */
 	enum compose_mode mode;      /* target swarm: deploy.mode (else global) */
 	int replicas;                /* target swarm, replicated: deploy.replicas (default 1) */
-	cJSON *endpoints;            /* target engines, without network_mode: the networks
+	int dnsrr;                   /* target swarm: deploy.endpoint_mode dnsrr (DNS round
+	                                robin; else Swarm's virtual IP) */
+	cJSON *endpoints;            /* without network_mode: the networks
 	                                it joins, {NAME: Engine EndpointSettings} in the
 	                                file's order (the first one it is created on) */
 	cJSON *depends_on;           /* target engines: [{"service", "condition",
@@ -111,7 +114,7 @@ struct compose_stack {
 	char *placement;             /* a node selector ("line=A,cell=3") or NULL: all */
 	enum compose_target target;  /* x-plantdeck.target (default engines) */
 	struct compose_policy policy;
-	cJSON *networks;             /* target engines: [{"key", "name", "external",
+	cJSON *networks;             /* [{"key", "name", "external",
 	                                "create": POST /networks/create body}], or NULL */
 	char **warnings;             /* "FILE:LINE:COL: unsupported key 'x' ignored" */
 	size_t nwarnings;

@@ -144,6 +144,27 @@ int ro_dep_wait(struct ro_node *n, const struct compose_service *s, double deadl
 int ro_completes(const struct compose_stack *spec, const char *svc);
 /* The plan's networks and start order lines. */
 void ro_plan_net(const struct compose_stack *stack, struct pd_plan *p);
+/* Whether existing network HAVE (an inspect) has what create body WANT
+ * asks for (driver, internal, attachable, subnets); WHY says what not. */
+int ro_net_same(const cJSON *have, const cJSON *want, char *why, size_t whylen);
+
+/* ---- a swarm stack's networks (rollout-swarm-net.c) */
+
+/* TaskTemplate.Networks of service S of STACK into task template TT, as
+ * docker stack deploy sets them (network_mode host: the host network).
+ * 0, or -1 with ERR. */
+int ro_swarm_net_attach(const struct compose_stack *stack, const struct compose_service *s,
+    cJSON *tt, char *err, size_t errlen);
+/* The plan of a swarm stack: its networks checked through the managers
+ * (external ones exist in scope swarm, existing ones are the stack's with
+ * the same settings), host-network services added to P's networks line.
+ * Only reads.  0, or -1 with ERR. */
+int ro_swarm_net_plan(struct rollouts *ro, struct pd_plan *p, const struct compose_stack *stack,
+    char *err, size_t errlen);
+/* The networks of R's revision made (or found) through the managers,
+ * before any service changes, each journaled and audited.  0, or -1 with
+ * MSG. */
+int ro_swarm_net_ensure(struct rollout *r, char *msg, size_t msglen);
 
 /* ---- the Swarm path (rollout-swarm.c) */
 

@@ -36,9 +36,10 @@
 /* ---------------------------------------------------------------- networks */
 
 /* Whether the existing network HAVE (an inspect) is what WANT (a create
- * body) asks for; WHY gets the first difference. */
-static int
-rn_same(const cJSON *have, const cJSON *want, char *why, size_t whylen)
+ * body) asks for; WHY gets the first difference.  (rollout-swarm-net.c
+ * checks a stack's swarm networks with it too.) */
+int
+ro_net_same(const cJSON *have, const cJSON *want, char *why, size_t whylen)
 {
 	static const char *const flags[] = { "Internal", "Attachable" };
 	const cJSON *hd = cJSON_GetObjectItemCaseSensitive(have, "Driver");
@@ -121,7 +122,7 @@ rn_check(struct ro_node *n, const char *name, const cJSON *have, const cJSON *wa
 		    n->r->stack);
 		return -1;
 	}
-	if (!rn_same(have, want, why, sizeof(why))) {
+	if (!ro_net_same(have, want, why, sizeof(why))) {
 		snprintf(err, errlen, "%s: network %s exists with other settings (%s): remove it "
 		    "once no container uses it", n->inv->name, name, why);
 		return -1;

@@ -8,6 +8,8 @@
  *   pin        each image is pinned to the digest the pre-pull fetched
  *              ("repo:tag@sha256:..."), so that Swarm's tasks use the
  *              pulled image and skip their own pull;
+ *   networks   the stack's overlay networks, made or checked through the
+ *              managers before any service changes (rollout-swarm-net.c);
  *   services   one Swarm service per compose service, "STACK_SERVICE",
  *              created or updated (POST /services/{id}/update?version=)
  *              with the spec rollout_swarm_spec() translates from the
@@ -342,7 +344,8 @@ rollout_swarm_spec(const struct compose_stack *stack, size_t index, const char *
 	};
 	static const char *const host_keys[] = {
 		"Binds", "PortBindings", "Memory", "MemoryReservation", "NanoCpus",
-		"RestartPolicy", "CapAdd", "CapDrop", "Privileged", "ReadonlyRootfs", NULL,
+		"RestartPolicy", "CapAdd", "CapDrop", "Privileged", "ReadonlyRootfs", "NetworkMode",
+		NULL,
 	};
 	const struct compose_service *s;
 	const cJSON *c, *hc, *v, *item;
@@ -455,6 +458,9 @@ rollout_swarm_spec(const struct compose_stack *stack, size_t index, const char *
 	if (s->mode == COMPOSE_MODE_REPLICATED &&
 	    cJSON_AddNumberToObject(pl, "MaxReplicas", 1) == NULL)
 		goto oom;
+	/* The stack's networks (rollout-swarm-net.c). */
+	if (ro_swarm_net_attach(stack, s, tt, err, errlen) != 0)
+		goto fail;
 
 	if ((mode = cJSON_AddObjectToObject(spec, "Mode")) == NULL)
 		goto oom;
@@ -471,9 +477,10 @@ rollout_swarm_spec(const struct compose_stack *stack, size_t index, const char *
 		goto oom;
 	cJSON_AddItemToObject(spec, "RollbackConfig", x);
 	v = cJSON_GetObjectItemCaseSensitive(hc, "PortBindings");
-	if (cJSON_GetArraySize(v) > 0) {
+	if (cJSON_GetArraySize(v) > 0 || s->dnsrr) {
+		/* deploy.endpoint_mode: dnsrr needs no IPVS; ports stay host-mode. */
 		if ((ep = cJSON_AddObjectToObject(spec, "EndpointSpec")) == NULL ||
-		    cJSON_AddStringToObject(ep, "Mode", "vip") == NULL ||
+		    cJSON_AddStringToObject(ep, "Mode", s->dnsrr ? "dnsrr" : "vip") == NULL ||
 		    (ports = cJSON_AddArrayToObject(ep, "Ports")) == NULL)
 			goto oom;
 		if (rs_ports(v, ports, inner, sizeof(inner)) != 0) {
@@ -843,6 +850,8 @@ ro_swarm_plan(struct rollouts *ro, struct pd_plan *p, const struct compose_stack
 		    "nodes (mark one 'swarm: manager', or include one in the inventory)", p->file);
 		goto out;
 	}
+	if (ro_swarm_net_plan(ro, p, stack, err, errlen) != 0)
+		goto out;
 	if (rs_nodes(ro, stack->name, &nodes, &nnodes, inner, sizeof(inner)) != 0) {
 		snprintf(err, errlen, "%s: target swarm: %s", p->file, inner);
 		goto out;
@@ -2243,6 +2252,13 @@ ro_swarm_run(struct rollout *r, char *msg, size_t msglen, int *tripped)
 		goto out;
 	}
 	rs_pin(&x);
+	/* The stack's networks before its services, as docker stack deploy. */
+	if (ro_swarm_net_ensure(r, msg, msglen) != 0) {
+		rs_skip_rest(&x);
+		*tripped = 1;
+		final = PD_DEPLOY_FAILED;
+		goto out;
+	}
 	if (rs_apply(&x, msg, msglen) != 0) {
 		size_t changed = 0;
 

@@ -752,9 +752,9 @@ static const struct err_case err_cases[] = {
 	    "target swarm): a service has no privileged mode" },
 	{ "err-swarm-devices.yaml", ":6:5: 'devices': Swarm cannot do this (x-plantdeck target "
 	    "swarm): a service cannot be given host devices" },
-	{ "err-swarm-network.yaml", ":6:5: 'network_mode': Swarm cannot do this (x-plantdeck "
-	    "target swarm): a service's tasks join the node's default network (leave "
-	    "network_mode out)" },
+	{ "err-swarm-network.yaml", ":6:19: 'network_mode': 'none' has no Swarm equivalent "
+	    "(x-plantdeck target swarm): only 'host' (the node's host network) has; leave "
+	    "network_mode out for the stack's networks" },
 	{ "err-swarm-port-ip.yaml", ":8:9: 'ports': Swarm cannot do this (x-plantdeck target "
 	    "swarm): '127.0.0.1:8443:443' binds a host address (a service publishes on every "
 	    "address of the node)" },

@@ -6,7 +6,8 @@
  * rewrites them); create bodies that Swarm cannot run are refused with a
  * message naming the service and what; and the stack files that target
  * swarm with a key Swarm cannot do fail to load at FILE:LINE:COL, so that
- * nothing reaches the translation. */
+ * nothing reaches the translation.  tests/data/compose/site.v2/stack.yml
+ * holds the stack's overlay networks and their attachments. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -254,8 +255,8 @@ test_refused(void **state)
 	} cases[] = {
 		{ "{\"Image\":\"x\",\"HostConfig\":{\"Privileged\":true}}",
 		    "service web: privileged: a Swarm service cannot be" },
-		{ "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"host\"}}",
-		    "service web: 'NetworkMode' has no Swarm translation" },
+		{ "{\"Image\":\"x\",\"HostConfig\":{\"NetworkMode\":\"none\"}}",
+		    "service web: network_mode 'none' has no Swarm translation (only host has)" },
 		{ "{\"Image\":\"x\",\"HostConfig\":{\"Devices\":[]}}",
 		    "service web: 'Devices' has no Swarm translation" },
 		{ "{\"Image\":\"x\",\"Tty\":true}", "service web: 'Tty' has no Swarm translation" },
@@ -297,6 +298,141 @@ test_refused(void **state)
 	}
 }
 
+/* The network named TARGET among attachments NETS, or NULL. */
+static const cJSON *
+attached(const cJSON *nets, const char *target)
+{
+	const cJSON *n;
+
+	cJSON_ArrayForEach(n, nets)
+		if (strcmp(at(n, 1, "Target")->valuestring, target) == 0)
+			return n;
+	return NULL;
+}
+
+/* Whether the aliases of attachment N are the NULL-terminated WANT. */
+static void
+assert_aliases(const cJSON *n, ...)
+{
+	const cJSON *a = at(n, 1, "Aliases");
+	va_list ap;
+	int i = 0;
+	const char *w;
+
+	va_start(ap, n);
+	while ((w = va_arg(ap, const char *)) != NULL)
+		assert_string_equal(cJSON_GetArrayItem(a, i++)->valuestring, w);
+	va_end(ap);
+	assert_int_equal(cJSON_GetArraySize(a), i);
+}
+
+/* Stack networks under target swarm, as docker stack deploy makes them:
+ * overlay networks of scope swarm named from the normalised stack name
+ * (the file is in site.v2/), labelled, with the file's settings; every
+ * service attached in TaskTemplate.Networks, sorted, with its aliases and
+ * its name; network_mode host as the host network; depends_on and
+ * ipv4_address warnings; the canonical text keeps it all. */
+static void
+test_networks(void **state)
+{
+	struct compose_stack *s = load("site.v2/stack.yml"), *back = NULL;
+	char err[ERRLEN], *text, *text2;
+	const cJSON *net, *b, *nets;
+	cJSON *spec;
+	int warned = 0;
+
+	(void)state;
+	assert_string_equal(s->name, "sitev2");
+	/* field, plant (external), default; spare is used by no service. */
+	assert_int_equal(cJSON_GetArraySize(s->networks), 3);
+	net = cJSON_GetArrayItem(s->networks, 0);
+	assert_string_equal(at(net, 1, "name")->valuestring, "sitev2_field");
+	b = at(net, 1, "create");
+	assert_string_equal(at(b, 1, "Name")->valuestring, "sitev2_field");
+	assert_string_equal(at(b, 1, "Driver")->valuestring, "overlay");
+	assert_string_equal(at(b, 1, "Scope")->valuestring, "swarm");
+	assert_true(cJSON_IsTrue(at(b, 1, "Internal")));
+	assert_true(cJSON_IsTrue(at(b, 1, "Attachable")));
+	assert_string_equal(at(b, 2, "Options", "encrypted")->valuestring, "");
+	assert_string_equal(cJSON_GetArrayItem(at(b, 2, "IPAM", "Config"), 0)->child->valuestring,
+	    "10.203.0.0/24");
+	assert_string_equal(at(b, 2, "Labels", "site")->valuestring, "north");
+	assert_string_equal(at(b, 2, "Labels", "com.docker.stack.namespace")->valuestring,
+	    "sitev2");
+	assert_string_equal(at(b, 2, "Labels", "io.plantdeck.stack")->valuestring, "sitev2");
+	assert_null(at(b, 2, "Labels", "com.docker.compose.project"));
+	net = cJSON_GetArrayItem(s->networks, 1);
+	assert_string_equal(at(net, 1, "name")->valuestring, "plant-bus");
+	assert_true(cJSON_IsTrue(at(net, 1, "external")));
+	assert_null(at(net, 1, "create"));
+	net = cJSON_GetArrayItem(s->networks, 2);
+	assert_string_equal(at(net, 1, "name")->valuestring, "sitev2_default");
+	assert_string_equal(at(net, 2, "create", "Driver")->valuestring, "overlay");
+	assert_string_equal(at(net, 3, "create", "Labels", "com.docker.stack.namespace")->valuestring,
+	    "sitev2");
+	for (size_t i = 0; i < s->nwarnings; i++) {
+		if (strstr(s->warnings[i], ":23:36: unsupported key 'ipv4_address' ignored") ||
+		    strstr(s->warnings[i], ":29:5: unsupported key 'depends_on' ignored (x-plantdeck "
+		    "target swarm: Swarm starts the services in no order; docker stack deploy "
+		    "ignores it too)") ||
+		    strstr(s->warnings[i], ":18:3: network 'spare' is used by no service"))
+			warned++;
+	}
+	assert_int_equal(warned, 3);
+
+	/* plc: both networks sorted, the file's aliases then its name; dnsrr. */
+	spec = rollout_swarm_spec(s, 0, NULL, 1, 1, err, sizeof(err));
+	if (spec == NULL)
+		fail_msg("%s", err);
+	nets = at(spec, 2, "TaskTemplate", "Networks");
+	assert_int_equal(cJSON_GetArraySize(nets), 2);
+	assert_string_equal(at(cJSON_GetArrayItem(nets, 0), 1, "Target")->valuestring,
+	    "sitev2_default");
+	assert_aliases(attached(nets, "sitev2_default"), "plc", NULL);
+	assert_aliases(attached(nets, "sitev2_field"), "plc-main", "plc", NULL);
+	assert_string_equal(at(spec, 2, "EndpointSpec", "Mode")->valuestring, "dnsrr");
+	assert_int_equal(cJSON_GetArraySize(at(spec, 2, "EndpointSpec", "Ports")), 0);
+	cJSON_Delete(spec);
+	/* gateway: the external network by its name; no EndpointSpec (vip). */
+	spec = rollout_swarm_spec(s, 1, NULL, 1, 1, err, sizeof(err));
+	assert_non_null(spec);
+	nets = at(spec, 2, "TaskTemplate", "Networks");
+	assert_string_equal(at(cJSON_GetArrayItem(nets, 0), 1, "Target")->valuestring, "plant-bus");
+	assert_aliases(cJSON_GetArrayItem(nets, 0), "gateway", NULL);
+	assert_aliases(cJSON_GetArrayItem(nets, 1), "gateway", NULL);
+	assert_null(at(spec, 1, "EndpointSpec"));
+	cJSON_Delete(spec);
+	/* probe: network_mode host is the host network, which takes no alias. */
+	spec = rollout_swarm_spec(s, 2, NULL, 1, 1, err, sizeof(err));
+	assert_non_null(spec);
+	nets = at(spec, 2, "TaskTemplate", "Networks");
+	assert_int_equal(cJSON_GetArraySize(nets), 1);
+	assert_string_equal(at(cJSON_GetArrayItem(nets, 0), 1, "Target")->valuestring, "host");
+	assert_null(at(cJSON_GetArrayItem(nets, 0), 1, "Aliases"));
+	cJSON_Delete(spec);
+	/* hmi: no networks: key, so STACK_default. */
+	spec = rollout_swarm_spec(s, 3, NULL, 1, 1, err, sizeof(err));
+	assert_non_null(spec);
+	nets = at(spec, 2, "TaskTemplate", "Networks");
+	assert_int_equal(cJSON_GetArraySize(nets), 1);
+	assert_aliases(attached(nets, "sitev2_default"), "hmi", NULL);
+	cJSON_Delete(spec);
+
+	/* The canonical text keeps networks, endpoints and endpoint_mode. */
+	text = compose_to_json(s);
+	assert_non_null(text);
+	if (compose_from_json(text, &back, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	text2 = compose_to_json(back);
+	assert_string_equal(text, text2);
+	assert_true(back->services[0].dnsrr);
+	assert_false(back->services[1].dnsrr);
+	free(text);
+	free(text2);
+	compose_free(back);
+	compose_free(s);
+}
+
 /* A Swarm service name is at most 63 characters. */
 static void
 test_names(void **state)
@@ -328,7 +464,7 @@ test_file_errors(void **state)
 	} cases[] = {
 		{ "err-swarm-privileged.yaml", ":6:5: 'privileged'" },
 		{ "err-swarm-devices.yaml", ":6:5: 'devices'" },
-		{ "err-swarm-network.yaml", ":6:5: 'network_mode'" },
+		{ "err-swarm-network.yaml", ":6:19: 'network_mode'" },
 		{ "err-swarm-port-ip.yaml", ":8:9: 'ports'" },
 		{ "err-swarm-volume-z.yaml", ":7:9: 'volumes'" },
 		{ "err-swarm-replicas-global.yaml", ":8:7: 'replicas'" },
@@ -357,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_specs),
 		cmocka_unit_test(test_plc),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_networks),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_file_errors),
 	};
