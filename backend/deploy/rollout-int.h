@@ -154,6 +154,8 @@ int ro_secrets_check(const struct compose_stack *spec, char *err, size_t errlen)
  * between its create and its start (PUT archive); 0, or -1 with ERR. */
 int ro_secrets_put(struct ro_node *n, const struct compose_service *s, const char *id,
     const char *name, char *err, size_t errlen);
+/* The plan's line of secrets and configs: names, sources and digests. */
+void ro_plan_secrets(const struct compose_stack *stack, struct pd_plan *p);
 /* Target swarm: every secret and config of R's revision made (versioned
  * names), reused or found (external); *IDS {"KIND:KEY": {"ID", "Name"}}
  * (NULL: none).  0, or -1 with MSG. */

@@ -101,6 +101,32 @@ ro_secrets_check(const struct compose_stack *spec, char *err, size_t errlen)
 	return 0;
 }
 
+/* The plan's line: each definition's name, kind, source and digest. */
+void
+ro_plan_secrets(const struct compose_stack *stack, struct pd_plan *p)
+{
+	const cJSON *d;
+	size_t o = 0;
+
+	p->secrets[0] = '\0';
+	cJSON_ArrayForEach(d, stack->secrets) {
+		const char *src = "content";
+		char what[PD_ERROR_LEN];
+
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "external")))
+			snprintf(what, sizeof(what), "external");
+		else if (*(src = rsec_str(d, "file")) != '\0')
+			snprintf(what, sizeof(what), "file %s, sha256 %.8s", src, rsec_str(d, "sha256"));
+		else if (*(src = rsec_str(d, "environment")) != '\0')
+			snprintf(what, sizeof(what), "$%s, sha256 %.8s", src, rsec_str(d, "sha256"));
+		else
+			snprintf(what, sizeof(what), "content, sha256 %.8s", rsec_str(d, "sha256"));
+		if (o < sizeof(p->secrets))
+			o += (size_t)snprintf(p->secrets + o, sizeof(p->secrets) - o, "%s%s (%s, %s)",
+			    o ? ", " : "", rsec_str(d, "key"), rsec_str(d, "kind"), what);
+	}
+}
+
 /* ---------------------------------------------------------------- tar */
 
 /* A growing buffer of tar blocks. */

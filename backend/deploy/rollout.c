@@ -1924,6 +1924,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 	}
 	err[0] = '\0';
 	ro_plan_net(stack, p);
+	ro_plan_secrets(stack, p);
 	snprintf(p->target, sizeof(p->target), "%s", compose_target_name(stack->target));
 	if (ro_target_kept(ro, p, stack, err, errlen) != 0 ||
 	    (stack->target == COMPOSE_TARGET_SWARM && ro_swarm_plan(ro, p, stack, err, errlen) != 0))
