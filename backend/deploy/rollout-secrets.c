@@ -71,6 +71,22 @@ rsec_wipe(char *data, size_t len)
 
 /* ---------------------------------------------------------------- checks */
 
+/* Whether a service of SPEC uses definition D (one no service names is
+ * not read, made or looked for, as docker stack deploy ignores it). */
+static int
+rsec_used(const struct compose_stack *spec, const cJSON *d)
+{
+	for (size_t i = 0; i < spec->nservices; i++) {
+		const cJSON *r;
+
+		cJSON_ArrayForEach(r, spec->services[i].secrets)
+			if (strcmp(rsec_str(r, "kind"), rsec_str(d, "kind")) == 0 &&
+			    strcmp(rsec_str(r, "source"), rsec_str(d, "key")) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* Every source the services of SPEC use, read again and checked against
  * its digest, before any node is touched. */
 int
@@ -81,18 +97,9 @@ ro_secrets_check(const struct compose_stack *spec, char *err, size_t errlen)
 	cJSON_ArrayForEach(d, spec->secrets) {
 		char *data;
 		size_t len;
-		int used = 0;
 
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "external")))
-			continue;
-		for (size_t i = 0; i < spec->nservices && !used; i++) {
-			const cJSON *r;
-
-			cJSON_ArrayForEach(r, spec->services[i].secrets)
-				used |= strcmp(rsec_str(r, "kind"), rsec_str(d, "kind")) == 0 &&
-				    strcmp(rsec_str(r, "source"), rsec_str(d, "key")) == 0;
-		}
-		if (!used)
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "external")) ||
+		    !rsec_used(spec, d))
 			continue;
 		if (compose_secret_read(d, &data, &len, err, errlen) != 0)
 			return -1;
@@ -546,6 +553,8 @@ ro_swarm_secrets(struct rollout *r, cJSON **ids, char *msg, size_t msglen)
 		cJSON *e;
 		int found;
 
+		if (!rsec_used(r->spec, d))
+			continue;
 		if (rsec_name(r->stack, d, name, sizeof(name)) != 0) {
 			snprintf(msg, msglen, "%s %s: its Swarm name is longer than %d characters "
 			    "(give a shorter name:)", kind, key, RSEC_MAX_NAME);
