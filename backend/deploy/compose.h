@@ -28,7 +28,9 @@
  * The stack format is backend/deploy/compose*.c: compose.c loads a file,
  * compose-vars.c interpolates variables, compose-values.c reads typed
  * values, compose-service.c the services, compose-policy.c x-plantdeck,
- * compose-codec.c the JSON; compose-int.h is what they share. */
+ * compose-codec.c the JSON, compose-secrets.c secrets and configs (kept
+ * as sources and digests, never a secret's content); compose-int.h is
+ * what they share. */
 #ifndef PLANTDECK_COMPOSE_H
 #define PLANTDECK_COMPOSE_H
 

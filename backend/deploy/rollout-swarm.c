@@ -8,6 +8,9 @@
  *   pin        each image is pinned to the digest the pre-pull fetched
  *              ("repo:tag@sha256:..."), so that Swarm's tasks use the
  *              pulled image and skip their own pull;
+ *   secrets    the revision's secrets and configs as Swarm objects with
+ *              versioned names, made or reused (rollout-secrets.c), and
+ *              named in each service's ContainerSpec;
  *   services   one Swarm service per compose service, "STACK_SERVICE",
  *              created or updated (POST /services/{id}/update?version=)
  *              with the spec rollout_swarm_spec() translates from the
