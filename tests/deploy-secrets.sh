@@ -17,8 +17,9 @@ need_lab
 S=dsec$$
 SEL=lab-01,lab-02
 PLACE=$top_builddir/tests/rollout-place
-t_on_exit "lab_rm_prefix $S-"
+# Containers first (cleanups run newest first): a network in use cannot go.
 t_on_exit "for i in 1 2; do ldocker \$i network rm ${S}_default >/dev/null 2>&1 || true; done"
+t_on_exit "lab_rm_prefix $S-"
 
 FILE_SECRET="file-secret-$$-Qx7"
 ENV_SECRET="env-secret-$$-Vb3"
