@@ -1,12 +1,13 @@
 #!/bin/sh
 # deploy-secrets-swarm.sh: secrets and configs of a stack of x-plantdeck target swarm, on a
-# lab swarm of 2 nodes (lab-01 the manager, as tests/deploy-swarm.sh brings one up): real
+# lab swarm of 2 nodes (lab-01 the manager: the lab's own swarm when it has one, else one
+# brought up as tests/deploy-swarm.sh does, and left at exit): real
 # Swarm secrets and configs with versioned names (STACK_KEY_<8 hex of the sha256>, labelled
 # io.plantdeck.stack) in the service's ContainerSpec, each readable in every task's container
 # at its path with its mode and owner; the secrets' text nowhere in the database or the
 # outputs; an update whose secret file changed makes a new secret, the service update rotates
-# it in, and the old one is removed while the unchanged ones are reused.  The swarm is left at
-# exit, also on failure, after the service, secrets and configs of the test are removed.
+# it in, and the old one is removed while the unchanged ones are reused.  The service, secrets
+# and configs of the test are removed at exit, also on failure.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 . "$top_srcdir/tests/deploy-lib.sh"
@@ -18,12 +19,19 @@ S=dss$$
 SVC=${S}_plc
 sel=lab-01,lab-02
 
-# Whatever fails, the swarm is left (fd 9, the lab lock, is not passed on) ...
-t_on_exit "\"$lab\" swarm-leave --dir \"$PLANTDECK_LAB\" >/dev/null 2>&1 9>&-"
-out=$("$lab" up --swarm --managers 1 --swarm-nodes "$n" 2>&1 9>&-) || fail "up --swarm failed: $out"
+if [ "$(ldocker 1 info --format '{{.Swarm.ControlAvailable}}')" = true ] &&
+	[ "$(ldocker 2 info --format '{{.Swarm.LocalNodeState}}')" = active ]; then
+	# A lab brought up with --swarm: used as it is, and left so.
+	ok "the lab's swarm (lab-01 a manager) used as it is"
+else
+	# Whatever fails, the swarm is left (fd 9, the lab lock, is not passed on) ...
+	t_on_exit "\"$lab\" swarm-leave --dir \"$PLANTDECK_LAB\" >/dev/null 2>&1 9>&-"
+	out=$("$lab" up --swarm --managers 1 --swarm-nodes "$n" 2>&1 9>&-) || fail "up --swarm failed: $out"
+fi
 # ... after the service, its secrets and configs are removed (cleanups run newest first).
 t_on_exit "ldocker 1 config rm \$(ldocker 1 config ls -q --filter label=io.plantdeck.stack=$S) >/dev/null 2>&1 || true"
 t_on_exit "ldocker 1 secret rm \$(ldocker 1 secret ls -q --filter label=io.plantdeck.stack=$S) >/dev/null 2>&1 || true"
+t_on_exit "for i in 1 2; do ldocker 1 node update --label-rm io.plantdeck.placement.$S \$(ldocker \$i info --format '{{.Swarm.NodeID}}') >/dev/null 2>&1 || true; done"
 t_on_exit "ldocker 1 service rm $SVC >/dev/null 2>&1 || true"
 eval "$("$lab" env --dir "$PLANTDECK_LAB")"    # the inventory now marks the manager
 
