@@ -10,7 +10,9 @@
  *
  * A stack's networks (a "networks" array), each service's "endpoints" and
  * "depends_on" are in the text only when the stack has them (compose-net.c), so texts
- * from before they existed read back as stacks without them.
+ * from before they existed read back as stacks without them.  So are the
+ * stack's "secrets" and each service's (compose-secrets.c): references and
+ * digests, never the content of a secret.
  *
  * Both texts write and read the policy with the same two functions,
  * cp_policy_write and cp_policy_read, field by field from the table of
@@ -244,6 +246,13 @@ compose_to_json(const struct compose_stack *stack)
 			goto out;
 		cJSON_AddItemToObject(root, "networks", nets);
 	}
+	if (stack->secrets != NULL) {
+		cJSON *sec = cJSON_Duplicate(stack->secrets, 1);
+
+		if (sec == NULL)
+			goto out;
+		cJSON_AddItemToObject(root, "secrets", sec);
+	}
 	for (size_t i = 0; i < stack->nservices; i++) {
 		const struct compose_service *s = &stack->services[i];
 		cJSON *o = cJSON_CreateObject(), *create;
@@ -282,6 +291,13 @@ compose_to_json(const struct compose_stack *stack)
 				goto out;
 			cJSON_AddItemToObject(o, "depends_on", deps);
 		}
+		if (s->secrets != NULL) {
+			cJSON *sec = cJSON_Duplicate(s->secrets, 1);
+
+			if (sec == NULL)
+				goto out;
+			cJSON_AddItemToObject(o, "secrets", sec);
+		}
 	}
 	text = cJSON_PrintUnformatted(root);
 out:
@@ -298,6 +314,7 @@ cp_json_service(const cJSON *o, const struct compose_stack *stack, size_t index,
 	const cJSON *create = cJSON_GetObjectItemCaseSensitive(o, "create");
 	const cJSON *deps = cJSON_GetObjectItemCaseSensitive(o, "depends_on");
 	const cJSON *eps = cJSON_GetObjectItemCaseSensitive(o, "endpoints");
+	const cJSON *sec = cJSON_GetObjectItemCaseSensitive(o, "secrets");
 	const char *name = cp_json_str(o, "name"), *image = cp_json_str(o, "image"), *ci;
 
 	if (!cJSON_IsObject(o))
@@ -347,6 +364,10 @@ cp_json_service(const cJSON *o, const struct compose_stack *stack, size_t index,
 	if (eps != NULL && !cp_endpoints_valid(eps))
 		return "endpoints";
 	if (eps != NULL && (s->endpoints = cJSON_Duplicate(eps, 1)) == NULL)
+		return "(out of memory)";
+	if (sec != NULL && !cp_secret_refs_valid(sec, stack))
+		return "secrets";
+	if (sec != NULL && (s->secrets = cJSON_Duplicate(sec, 1)) == NULL)
 		return "(out of memory)";
 	s->has_healthcheck = cJSON_IsTrue(hc);
 	s->name = strdup(name);
@@ -417,6 +438,18 @@ compose_from_json(const char *json, struct compose_stack **out, char *err, size_
 	pol = cJSON_GetObjectItemCaseSensitive(root, "policy");
 	if ((bad = cp_policy_read(pol, &stack->policy)) != NULL)
 		goto fail;
+	/* The definitions before the services that name them. */
+	o = cJSON_GetObjectItemCaseSensitive(root, "secrets");
+	if (o != NULL) {
+		if (!cp_secrets_valid(o)) {
+			bad = "secrets";
+			goto fail;
+		}
+		if ((stack->secrets = cJSON_Duplicate(o, 1)) == NULL) {
+			bad = "(out of memory)";
+			goto fail;
+		}
+	}
 	svcs = cJSON_GetObjectItemCaseSensitive(root, "services");
 	n = cJSON_GetArraySize(svcs);
 	if (!cJSON_IsArray(svcs) || n == 0 || n > CP_MAX_SERVICES) {

@@ -19,6 +19,8 @@
  *   compose-extends.c  extends: the base service and Compose's merge
  *   compose-net.c      networks, network_mode and depends_on: the stack's
  *                      networks, endpoints, start order and its cycles
+ *   compose-secrets.c  secrets and configs: their sources and digests,
+ *                      the services' references, reading them again
  *
  * The file itself (reading it, the YAML document, FILE:LINE:COL errors) is
  * base/yamlfile.c's, shared with the inventory.  Internal names carry cp_. */
@@ -319,5 +321,21 @@ int cp_net_check(struct cp_file *f, yaml_node_t *services, yaml_node_t *nets);
 int cp_networks_valid(const cJSON *a);
 int cp_depends_valid(const cJSON *a);
 int cp_endpoints_valid(const cJSON *o);
+
+/* ---- compose-secrets.c */
+
+/* Top-level secrets or configs N (WHAT: "secrets", "configs") into the
+ * stack: each source read once for its sha256, which is all that is kept. */
+int cp_secrets_top(struct cp_file *f, yaml_node_t *n, const char *what);
+
+/* A service's secrets SECRETS_N and configs CONFIGS_N (NULL: none) into
+ * SVC->secrets, each naming a top-level definition. */
+int cp_service_secrets(struct cp_file *f, struct compose_service *svc, yaml_node_t *secrets_n,
+    yaml_node_t *configs_n);
+
+/* Whether a canonical text's secrets array, or a service's (naming
+ * definitions of STACK), is well formed. */
+int cp_secrets_valid(const cJSON *a);
+int cp_secret_refs_valid(const cJSON *a, const struct compose_stack *stack);
 
 #endif

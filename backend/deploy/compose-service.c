@@ -49,7 +49,7 @@ enum { SVC_IMAGE, SVC_COMMAND, SVC_ENTRYPOINT, SVC_ENVIRONMENT, SVC_ENV_FILE,
 	SVC_READ_ONLY, SVC_WORKING_DIR, SVC_HOSTNAME, SVC_STOP_SIGNAL,
 	SVC_STOP_GRACE, SVC_PROFILES, SVC_SCALE, SVC_TMPFS, SVC_ULIMITS, SVC_SYSCTLS,
 	SVC_INIT, SVC_EXTRA_HOSTS, SVC_DNS, SVC_LOGGING, SVC_EXTENDS, SVC_NETWORKS,
-	SVC_DEPENDS_ON, SVC_NKEYS };
+	SVC_DEPENDS_ON, SVC_SECRETS, SVC_CONFIGS, SVC_NKEYS };
 static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_IMAGE] = "image", [SVC_COMMAND] = "command", [SVC_ENTRYPOINT] = "entrypoint",
 	[SVC_ENVIRONMENT] = "environment", [SVC_ENV_FILE] = "env_file",
@@ -66,6 +66,7 @@ static const char *const cp_service_keys[SVC_NKEYS] = {
 	[SVC_SYSCTLS] = "sysctls", [SVC_INIT] = "init", [SVC_EXTRA_HOSTS] = "extra_hosts",
 	[SVC_DNS] = "dns", [SVC_LOGGING] = "logging", [SVC_EXTENDS] = "extends",
 	[SVC_NETWORKS] = "networks", [SVC_DEPENDS_ON] = "depends_on",
+	[SVC_SECRETS] = "secrets", [SVC_CONFIGS] = "configs",
 };
 /* The rest of the compose specification's service keys (and those of
  * older file formats docker-compose still reads): a warning naming them.
@@ -73,7 +74,7 @@ static const char *const cp_service_keys[SVC_NKEYS] = {
  * the specification's JSON schema. */
 static const char *const cp_service_unsupported[] = {
 	"annotations", "attach", "blkio_config", "build", "cgroup", "cgroup_parent",
-	"configs", "container_name", "cpu_count", "cpu_percent", "cpu_period",
+	"container_name", "cpu_count", "cpu_percent", "cpu_period",
 	"cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset",
 	"credential_spec", "develop", "device_cgroup_rules",
 	"dns_opt", "dns_search", "domainname", "driver_opts", "expose",
@@ -81,7 +82,7 @@ static const char *const cp_service_unsupported[] = {
 	"links", "mac_address", "mem_swappiness", "memswap_limit", "models",
 	"oom_kill_disable", "oom_score_adj", "pid", "pids_limit",
 	"platform", "post_start", "pre_start", "pre_stop", "provider", "pull_policy",
-	"pull_refresh_after", "runtime", "secrets", "security_opt", "shm_size",
+	"pull_refresh_after", "runtime", "security_opt", "shm_size",
 	"stdin_open", "storage_opt", "tty", "use_api_socket", "userns_mode", "uts",
 	"volumes_from", "net", "volume_driver", "dockerfile", "lifecycle_hooks",
 	NULL,
@@ -1496,6 +1497,8 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 	if (cp_service_net(f, svc, k, hc, vals[SVC_NETWORKS], keyn[SVC_NETWORKS],
 	    vals[SVC_NETWORK_MODE], vals[SVC_DEPENDS_ON], keyn[SVC_DEPENDS_ON]) != 0)
 		goto out;
+	if (cp_service_secrets(f, svc, vals[SVC_SECRETS], vals[SVC_CONFIGS]) != 0)
+		goto out;
 	if (vals[SVC_CAP_ADD] != NULL) {
 		if (cp_caps(f, vals[SVC_CAP_ADD], "'cap_add'", &item) != 0)
 			goto out;
@@ -1566,6 +1569,11 @@ cp_service(struct cp_file *f, yaml_node_t *k, yaml_node_t *v, struct compose_ser
 		svc->create = base.create;
 		base.create = NULL;
 		svc->has_healthcheck |= base.has_healthcheck;
+		if (svc->secrets == NULL) {
+			/* extends: the base's secrets and configs, when it names none. */
+			svc->secrets = base.secrets;
+			base.secrets = NULL;
+		}
 	}
 	rc = on ? 0 : 1;
 	goto out;
@@ -1581,6 +1589,7 @@ out:
 	free(base.name);
 	free(base.image);
 	cJSON_Delete(base.create);
+	cJSON_Delete(base.secrets);
 	cp_vars_clear(&env);
 	cp_vars_clear(&labels);
 	return rc;

@@ -42,13 +42,14 @@
 
 /* The top level of a stack file. */
 enum { TOP_SERVICES, TOP_NAME, TOP_VERSION, TOP_VOLUMES, TOP_PLANTDECK, TOP_NETWORKS,
-	TOP_NKEYS };
+	TOP_SECRETS, TOP_CONFIGS, TOP_NKEYS };
 static const char *const cp_top_keys[TOP_NKEYS] = {
 	[TOP_SERVICES] = "services", [TOP_NAME] = "name", [TOP_VERSION] = "version",
 	[TOP_VOLUMES] = "volumes", [TOP_PLANTDECK] = "x-plantdeck", [TOP_NETWORKS] = "networks",
+	[TOP_SECRETS] = "secrets", [TOP_CONFIGS] = "configs",
 };
 static const char *const cp_top_unsupported[] = {
-	"secrets", "configs", "include", "models", NULL,
+	"include", "models", NULL,
 };
 
 /* What the front end set for every load (compose_set_options): the
@@ -198,8 +199,10 @@ compose_free(struct compose_stack *stack)
 		cJSON_Delete(s->create);
 		cJSON_Delete(s->depends_on);
 		cJSON_Delete(s->endpoints);
+		cJSON_Delete(s->secrets);
 	}
 	cJSON_Delete(stack->networks);
+	cJSON_Delete(stack->secrets);
 	for (size_t i = 0; i < stack->nwarnings; i++)
 		free(stack->warnings[i]);
 	free(stack->services);
@@ -397,6 +400,9 @@ cp_file_parse(struct cp_file *f)
 		return -1;
 	if (vals[TOP_NETWORKS] != NULL && cp_networks_top(f, vals[TOP_NETWORKS]) != 0)
 		return -1;
+	if ((vals[TOP_SECRETS] != NULL && cp_secrets_top(f, vals[TOP_SECRETS], "secrets") != 0) ||
+	    (vals[TOP_CONFIGS] != NULL && cp_secrets_top(f, vals[TOP_CONFIGS], "configs") != 0))
+		return -1;
 
 	services = vals[TOP_SERVICES];
 	if (services == NULL && keyn[TOP_SERVICES] != NULL)
@@ -431,6 +437,7 @@ cp_file_parse(struct cp_file *f)
 			free(s->services[s->nservices - 1].name);
 			free(s->services[s->nservices - 1].image);
 			cJSON_Delete(s->services[s->nservices - 1].create);
+			cJSON_Delete(s->services[s->nservices - 1].secrets);
 			memset(&s->services[s->nservices - 1], 0, sizeof(s->services[0]));
 			s->nservices--;
 			break;

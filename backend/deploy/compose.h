@@ -29,7 +29,9 @@
  * The stack format is backend/deploy/compose*.c: compose.c loads a file,
  * compose-vars.c interpolates variables, compose-values.c reads typed
  * values, compose-service.c the services, compose-policy.c x-plantdeck,
- * compose-codec.c the JSON; compose-int.h is what they share. */
+ * compose-codec.c the JSON, compose-secrets.c secrets and configs (kept
+ * as sources and digests, never a secret's content); compose-int.h is
+ * what they share. */
 #ifndef PLANTDECK_COMPOSE_H
 #define PLANTDECK_COMPOSE_H
 
@@ -102,6 +104,9 @@ struct compose_service {
 	                                file's order (the first one it is created on) */
 	cJSON *depends_on;           /* target engines: [{"service", "condition",
 	                                "restart", "required"}] in file order, or NULL */
+	cJSON *secrets;              /* its secrets and configs, [{"kind", "source",
+	                                "target", "uid", "gid", "mode"}], or NULL
+	                                (compose-secrets.c) */
 };
 
 struct compose_stack {
@@ -116,6 +121,9 @@ struct compose_stack {
 	struct compose_policy policy;
 	cJSON *networks;             /* [{"key", "name", "external",
 	                                "create": POST /networks/create body}], or NULL */
+	cJSON *secrets;              /* top-level secrets and configs: [{"kind", "key",
+	                                "name", a source, "sha256"}], never the content
+	                                of a secret (compose-secrets.c), or NULL */
 	char **warnings;             /* "FILE:LINE:COL: unsupported key 'x' ignored" */
 	size_t nwarnings;
 };
@@ -180,6 +188,17 @@ int compose_start_order(const struct compose_stack *stack, size_t *order, char *
 /* The condition of depends_on entry D, and a condition's name. */
 enum compose_dep_condition compose_dep_condition(const cJSON *d);
 const char *compose_dep_condition_name(enum compose_dep_condition c);
+
+/* Secrets and configs (compose-secrets.c).  The content of definition DEF
+ * (an item of stack->secrets) read again from its source and checked
+ * against the sha256 recorded when the file was loaded: a new buffer in
+ * *DATA of *LEN bytes, which the caller clears and frees.  0, or -1 with
+ * ERR ("secret 'db': /srv/pw changed since the revision was made ..."). */
+int compose_secret_read(const cJSON *def, char **data, size_t *len, char *err, size_t errlen);
+
+/* The definition KEY of KIND ("secret" or "config") in STACK, or NULL. */
+const cJSON *compose_secret_find(const struct compose_stack *stack, const char *kind,
+    const char *key);
 
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);

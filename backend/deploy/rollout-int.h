@@ -166,6 +166,28 @@ int ro_swarm_net_plan(struct rollouts *ro, struct pd_plan *p, const struct compo
  * MSG. */
 int ro_swarm_net_ensure(struct rollout *r, char *msg, size_t msglen);
 
+/* ---- secrets and configs (rollout-secrets.c) */
+
+/* Every source the services of SPEC use read again and checked against
+ * its recorded digest, before any node is touched; 0, or -1 with ERR. */
+int ro_secrets_check(const struct compose_stack *spec, char *err, size_t errlen);
+/* The secrets and configs of service S into container ID (NAME) on N,
+ * between its create and its start (PUT archive); 0, or -1 with ERR. */
+int ro_secrets_put(struct ro_node *n, const struct compose_service *s, const char *id,
+    const char *name, char *err, size_t errlen);
+/* The plan's line of secrets and configs: names, sources and digests. */
+void ro_plan_secrets(const struct compose_stack *stack, struct pd_plan *p);
+/* Target swarm: every secret and config of R's revision made (versioned
+ * names), reused or found (external); *IDS {"KIND:KEY": {"ID", "Name"}}
+ * (NULL: none).  0, or -1 with MSG. */
+int ro_swarm_secrets(struct rollout *r, cJSON **ids, char *msg, size_t msglen);
+/* Service INDEX of STACK's secrets and configs into its ServiceSpec SPEC. */
+int ro_swarm_secrets_attach(const struct compose_stack *stack, size_t index, const cJSON *ids,
+    cJSON *spec, char *err, size_t errlen);
+/* The stack's secrets and configs that IDS (NULL: none) does not hold
+ * removed from the swarm (those in use stay). */
+void ro_swarm_secrets_prune(struct rollout *r, const cJSON *ids);
+
 /* ---- the Swarm path (rollout-swarm.c) */
 
 /* The Swarm service name of compose service SVC of STACK, "STACK_SVC";

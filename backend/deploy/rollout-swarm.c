@@ -10,6 +10,9 @@
  *              pulled image and skip their own pull;
  *   networks   the stack's overlay networks, made or checked through the
  *              managers before any service changes (rollout-swarm-net.c);
+ *   secrets    the revision's secrets and configs as Swarm objects with
+ *              versioned names, made or reused (rollout-secrets.c), and
+ *              named in each service's ContainerSpec;
  *   services   one Swarm service per compose service, "STACK_SERVICE",
  *              created or updated (POST /services/{id}/update?version=)
  *              with the spec rollout_swarm_spec() translates from the
@@ -1021,6 +1024,8 @@ struct rs_run {
 	double settled;                  /* when every service's update was through */
 	double answered;                 /* when a manager last answered */
 	char last_err[PD_ERROR_LEN];     /* the last read failure journaled */
+	cJSON *secret_ids;               /* the revision's secrets and configs in the
+	                                    swarm (ro_swarm_secrets), or NULL */
 };
 
 /* Seconds since the epoch of an RFC 3339 time with its fraction. */
@@ -1512,7 +1517,8 @@ rs_apply(struct rs_run *x, char *msg, size_t msglen)
 	char err[PD_ERROR_LEN];
 
 	ro_begin(r, NULL, "swarm services", NULL);
-	if (rs_services(r, &seen, &nseen, msg, msglen) != 0) {
+	if (ro_swarm_secrets(r, &x->secret_ids, msg, msglen) != 0 ||
+	    rs_services(r, &seen, &nseen, msg, msglen) != 0) {
 		ro_end(r, NULL, "swarm services", 0, msg);
 		return -1;
 	}
@@ -1521,7 +1527,14 @@ rs_apply(struct rs_run *x, char *msg, size_t msglen)
 		struct rs_seen *cur = rs_seen_find(seen, nseen, s->name, NULL);
 		cJSON *spec = rollout_swarm_spec(r->spec, i, s->image, r->revision, r->id, err,
 		    sizeof(err));
-		char *body = spec != NULL ? cJSON_PrintUnformatted(spec) : NULL;
+		char *body;
+
+		if (spec != NULL && ro_swarm_secrets_attach(r->spec, i, x->secret_ids, spec, err,
+		    sizeof(err)) != 0) {
+			cJSON_Delete(spec);
+			spec = NULL;
+		}
+		body = spec != NULL ? cJSON_PrintUnformatted(spec) : NULL;
 		char step[64], path[PD_SWARM_ID_LEN + 64], what[PD_ERROR_LEN];
 		int rc = -1;
 
@@ -2170,6 +2183,7 @@ rs_prune(struct rs_run *x)
 			if (!keep)
 				rs_remove(r, seen[i].id, seen[i].name, err, sizeof(err));
 		}
+		ro_swarm_secrets_prune(r, x->secret_ids);
 	} else {
 		store_journal(r->ro->st, r->id, NULL, "prune", "fail", err);
 	}
@@ -2216,6 +2230,8 @@ rs_remove_stack(struct rs_run *x, char *msg, size_t msglen, int *tripped)
 			bad = 1;
 	}
 	free(seen);
+	if (!bad)
+		ro_swarm_secrets_prune(r, NULL);
 	for (size_t i = 0; i < r->nnodes; i++) {
 		if (x->nodes[i].labelled && rs_label(r, &r->nodes[i], x->nodes[i].id, NULL, 0, err,
 		    sizeof(err)) != 0)
@@ -2294,6 +2310,7 @@ ro_swarm_run(struct rollout *r, char *msg, size_t msglen, int *tripped)
 			if (x.nodes[i].added)
 				rs_label(r, &r->nodes[i], x.nodes[i].id, NULL, 0, err, sizeof(err));
 out:
+	cJSON_Delete(x.secret_ids);
 	free(x.svcs);
 	free(x.nodes);
 	return final;

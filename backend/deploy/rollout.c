@@ -708,6 +708,9 @@ ro_create(struct ro_node *n, const struct compose_service *s, const char *name, 
 	if (rc == 0 && extra != NULL)
 		rc = ro_net_connect(n, id, name, extra, err, errlen);
 	cJSON_Delete(extra);
+	/* Its secrets and configs too: an image reads them as it starts. */
+	if (rc == 0)
+		rc = ro_secrets_put(n, s, id, name, err, errlen);
 	return rc;
 }
 
@@ -1347,6 +1350,13 @@ ro_run(struct rollout *r)
 		if (r->nodes[i].wave + 1 > nwaves)
 			nwaves = r->nodes[i].wave + 1;
 
+	/* A secret whose source moved since the revision was made: nothing is
+	 * touched (Swarm checks its own as it makes them). */
+	if (!r->swarm && r->spec != NULL && ro_secrets_check(r->spec, msg, sizeof(msg)) != 0) {
+		ro_skip_rest(r);
+		final = PD_DEPLOY_FAILED;
+		goto end;
+	}
 	ro_prepull(r);
 	ro_requests(r, &pause, &abort_);
 	if (ro_tripped(r, &failed)) {
@@ -1914,6 +1924,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 	}
 	err[0] = '\0';
 	ro_plan_net(stack, p);
+	ro_plan_secrets(stack, p);
 	snprintf(p->target, sizeof(p->target), "%s", compose_target_name(stack->target));
 	if (ro_target_kept(ro, p, stack, err, errlen) != 0 ||
 	    (stack->target == COMPOSE_TARGET_SWARM && ro_swarm_plan(ro, p, stack, err, errlen) != 0))

@@ -600,7 +600,7 @@ test_warnings(void **state)
 		":11:7: unsupported key 'placement' ignored",
 		":18:5: unsupported key 'container_name' ignored",
 		":23:5: unsupported key 'driver' ignored",
-		":24:1: unsupported key 'secrets' ignored",
+		":24:1: unsupported key 'include' ignored",
 	};
 	char path[PATH_MAX], line[PATH_MAX + 128], *text;
 	struct compose_stack *s;
