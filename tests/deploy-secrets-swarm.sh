@@ -64,6 +64,9 @@ configs:
 services:
   plc:
     image: $REG/plant/plc-sim:$1
+    # The lab's nodes share one network namespace: an overlay network reaches
+    # one node only (doc/lab.md); the host network works on every node.
+    network_mode: host
     secrets:
       - db_pw
       - source: api_key
