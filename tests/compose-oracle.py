@@ -13,8 +13,9 @@ from one (a network whose file gives no ipam) is compared by its size only.
 
 Containers are paired by service (com.docker.compose.service,
 io.plantdeck.service), networks and volumes by their key in the file
-(PROJECT_KEY and STACK_KEY; a name without the prefix keeps a leading '='
-so that an unprefixed name never pairs with a prefixed one).  Each field
+(PROJECT_KEY and STACK_KEY are KEY; any other name is "NAME (unprefixed)":
+external networks, none, and a name that should have had the prefix, which
+so never pairs with a prefixed one).  Each field
 below is read from both sides, normalised (what the engine reports in two
 spellings for one meaning becomes one value) and compared; every
 difference not in ALLOW is printed as
@@ -50,7 +51,7 @@ class Side:
         """The file's key of network or volume NAME (marked if unprefixed)."""
         if name.startswith(self.prefix):
             return name[len(self.prefix):]
-        return "%s (not %s%s)" % (name, self.prefix, name)
+        return name + " (unprefixed)"
 
     def service(self, c):
         return (c["Config"].get("Labels") or {}).get(self.service_label, "?")
@@ -92,6 +93,12 @@ def caps(v, side):
 def labels(v, side):
     v = {k: x for k, x in (v or {}).items() if not k.startswith(OWN_LABELS)}
     return v or None
+
+
+def hostname(c, side):
+    # The engine names a container without hostname: by its short id.
+    h = (c.get("Config") or {}).get("Hostname")
+    return None if h == c["Id"][:12] else empty(h)
 
 
 def restart(v, side):
@@ -239,6 +246,8 @@ CONTAINER_FIELDS = [
     ("Config.Cmd", path("Config.Cmd"), plain),
     ("Config.Entrypoint", path("Config.Entrypoint"), plain),
     ("Config.Healthcheck", path("Config.Healthcheck"), plain),
+    ("Config.Hostname", hostname, None),
+    ("Config.Domainname", path("Config.Domainname"), plain),
     ("Config.User", path("Config.User"), plain),
     ("Config.WorkingDir", path("Config.WorkingDir"), plain),
     ("Config.StopSignal", path("Config.StopSignal"), plain),
