@@ -41,6 +41,7 @@ class Side:
     """One tool's objects and how it names them."""
 
     def __init__(self, name, prefix, service_label, docs):
+        """Side NAME: its prefix, its service label, its inspect documents."""
         self.name = name
         self.prefix = prefix
         self.service_label = service_label
@@ -54,6 +55,7 @@ class Side:
         return name + " (unprefixed)"
 
     def service(self, c):
+        """The service container C belongs to."""
         return (c["Config"].get("Labels") or {}).get(self.service_label, "?")
 
 
@@ -62,6 +64,7 @@ class Side:
 def path(p):
     """A getter of the dotted path P."""
     def get(doc, side):
+        """The value at P in DOC."""
         for part in p.split("."):
             if not isinstance(doc, dict):
                 return None
@@ -78,35 +81,42 @@ def empty(v):
 
 
 def plain(v, side):
+    """The value, or None for not set."""
     return empty(v)
 
 
 def as_set(v, side):
+    """A list whose order means nothing (Env)."""
     return sorted(set(v)) if v else None
 
 
 def caps(v, side):
+    """Capabilities as the engine takes them."""
     # CAP_NET_ADMIN and net_admin are NET_ADMIN to the engine.
     return sorted({re.sub(r"^CAP_", "", c.upper()) for c in v}) if v else None
 
 
 def labels(v, side):
+    """Labels but the tools' own."""
     v = {k: x for k, x in (v or {}).items() if not k.startswith(OWN_LABELS)}
     return v or None
 
 
 def hostname(c, side):
+    """The hostname the file gave, or None."""
     # The engine names a container without hostname: by its short id.
     h = (c.get("Config") or {}).get("Hostname")
     return None if h == c["Id"][:12] else empty(h)
 
 
 def restart(v, side):
+    """The restart policy, "no" for none."""
     v = v or {}
     return {"Name": v.get("Name") or "no", "MaximumRetryCount": v.get("MaximumRetryCount") or 0}
 
 
 def ports(v, side):
+    """Port bindings as (host address, host port) per container port."""
     # "" and 0.0.0.0 are both every address.
     out = {}
     for port, binds in (v or {}).items():
@@ -116,6 +126,7 @@ def ports(v, side):
 
 
 def exposed(v, side):
+    """The exposed ports."""
     return sorted(v) if v else None
 
 
@@ -127,11 +138,13 @@ def by_key(field):
 
 
 def log_config(v, side):
+    """The logging driver and its options."""
     v = v or {}
     return {"Type": v.get("Type") or "", "Config": v.get("Config") or {}}
 
 
 def network_mode(v, side):
+    """NetworkMode by meaning: a network by key, a container by service."""
     v = v or ""
     if v.startswith("container:"):
         target = side.by_id.get(v[10:])
@@ -157,6 +170,7 @@ def tmpfs_opts(opts):
 
 
 def tmpfs(c, side):
+    """The tmpfs mounts by target, with their options."""
     # HostConfig.Tmpfs (short form, and plantdeck's long form) and the tmpfs
     # entries of HostConfig.Mounts (compose's long form) are the same mounts.
     hc = c.get("HostConfig") or {}
@@ -174,6 +188,7 @@ def tmpfs(c, side):
 
 
 def mounts(c, side):
+    """The bind and volume mounts by target."""
     # The container's mounts as the engine made them (.Mounts), whether they
     # were asked for as HostConfig.Binds or HostConfig.Mounts: type, source
     # (a bind's path, a volume's key), target, read-write, propagation and
@@ -199,6 +214,7 @@ def mounts(c, side):
 
 
 def endpoints(c, side):
+    """The container's network endpoints by network key."""
     # The container's networks by key, each with its DNS aliases (the
     # service name and the file's aliases) and its fixed address.  The
     # engine also adds the container's short id as an alias (compose asks
@@ -329,6 +345,7 @@ ALLOW = [
 # --- comparing ----------------------------------------------------------------
 
 def show(v):
+    """V as it is printed in a difference."""
     return json.dumps(v, sort_keys=True)
 
 
@@ -345,6 +362,7 @@ def differences(field, va, vb):
 
 
 def compare(kind, what, fields, a, b, sa, sb, out):
+    """Append to OUT the differences of A and B in FIELDS."""
     for field, get, norm in fields:
         va, vb = get(a, sa), get(b, sb)
         if norm is not None:
@@ -379,11 +397,13 @@ def pair(kind, a_items, b_items, key_a, key_b, name_a, name_b, out):
 
 
 def load(d, side, what):
+    """The inspect documents of SIDE's WHAT in DIR D."""
     with open(os.path.join(d, "%s-%s.json" % (side, what))) as f:
         return json.load(f) or []
 
 
 def main(argv):
+    """Compare; 0 when nothing differs beyond ALLOW, 1 when something does."""
     args, pools = [], []
     it = iter(argv[1:])
     for a in it:
