@@ -532,6 +532,39 @@ cn_endpoint(struct cp_file *f, const struct compose_service *svc, yaml_node_t *n
 	return 0;
 }
 
+/* qsort order of two endpoints: by network name. */
+static int
+cn_endpoint_cmp(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+/* Put ENDPOINTS in the order of their networks' names, as docker compose
+ * does (without priority): the first is the network the container is
+ * created on (HostConfig.NetworkMode), whatever order the file lists. */
+static int
+cn_sort_endpoints(cJSON *endpoints)
+{
+	int n = cJSON_GetArraySize(endpoints), i = 0;
+	cJSON **v, *e;
+
+	if (n < 2)
+		return 0;
+	if ((v = calloc((size_t)n, sizeof(*v))) == NULL)
+		return -1;
+	cJSON_ArrayForEach(e, endpoints)
+		v[i++] = e;
+	qsort(v, (size_t)n, sizeof(*v), cn_endpoint_cmp);
+	for (i = 0; i < n; i++)
+		cJSON_DetachItemViaPointer(endpoints, v[i]);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(endpoints, v[i]);
+	free(v);
+	return 0;
+}
+
 /* network_mode MODE_N and networks NETS_N of service SVC into its create
  * body (HostConfig HC). */
 static int
@@ -626,6 +659,8 @@ cn_service_networks(struct cp_file *f, struct compose_service *svc, yaml_node_t 
 		    "'networks'");
 	if (cJSON_GetArraySize(endpoints) == 0)
 		return yf_error(&f->y, &nets_n->start_mark, "'networks' is empty");
+	if (cn_sort_endpoints(endpoints) != 0)
+		return yf_error(&f->y, &nets_n->start_mark, "out of memory");
 	return 0;
 }
 

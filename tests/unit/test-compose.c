@@ -1683,11 +1683,13 @@ test_networks(void **state)
 	    "\"Labels\":{\"com.docker.compose.project\":\"cell\","
 	    "\"com.docker.compose.network\":\"default\",\"io.plantdeck.stack\":\"cell\"}}}]");
 	free(text);
+	/* In the order of the networks' names, as docker compose: the
+	 * container is created on cell_default, then joins cell_field. */
 	text = cJSON_PrintUnformatted(s->services[0].endpoints);
 	assert_string_equal(text,
-	    "{\"cell_field\":{\"Aliases\":[\"plc\",\"plc-main\"],"
-	    "\"IPAMConfig\":{\"IPv4Address\":\"10.201.0.5\"}},"
-	    "\"cell_default\":{\"Aliases\":[\"plc\"]}}");
+	    "{\"cell_default\":{\"Aliases\":[\"plc\"]},"
+	    "\"cell_field\":{\"Aliases\":[\"plc\",\"plc-main\"],"
+	    "\"IPAMConfig\":{\"IPv4Address\":\"10.201.0.5\"}}}");
 	free(text);
 	text = cJSON_PrintUnformatted(s->services[1].endpoints);
 	assert_string_equal(text, "{\"cell_default\":{\"Aliases\":[\"gw\"]}}");
