@@ -475,8 +475,18 @@ ro_plan_net(const struct compose_stack *stack, struct pd_plan *p)
 			const cJSON *hc = cJSON_GetObjectItemCaseSensitive(s->create, "HostConfig");
 			const cJSON *mode = cJSON_GetObjectItemCaseSensitive(hc, "NetworkMode");
 
+			int named = 0;
+
+			/* depends_on may name the service already: once is enough. */
+			cJSON_ArrayForEach(d, s->depends_on) {
+				const cJSON *svc = cJSON_GetObjectItemCaseSensitive(d, "service");
+
+				named |= cJSON_IsString(mode) && cJSON_IsString(svc) &&
+				    strncmp(mode->valuestring, "service:", 8) == 0 &&
+				    strcmp(mode->valuestring + 8, svc->valuestring) == 0;
+			}
 			if (cJSON_IsString(mode) && strncmp(mode->valuestring, "service:", 8) == 0 &&
-			    o < sizeof(p->order)) {
+			    !named && o < sizeof(p->order)) {
 				o += (size_t)snprintf(p->order + o, sizeof(p->order) - o, "%s%s started",
 				    first ? " (after " : ", ", mode->valuestring + 8);
 				first = 0;
