@@ -62,6 +62,8 @@ plan_draw(struct tui *t, int top, int rows)
 		    p->services[i].image);
 	if (p->networks[0] != '\0')
 		PLAN_LINE(theme_attr(TH_NORMAL), " Networks %s", p->networks);
+	if (p->volumes[0] != '\0')
+		PLAN_LINE(theme_attr(TH_NORMAL), " Volumes  %s", p->volumes);
 	if (p->order[0] != '\0')
 		PLAN_LINE(theme_attr(TH_NORMAL), " Start    %s", p->order);
 	/* The policy line, broken at "; " to fit. */

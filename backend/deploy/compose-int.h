@@ -19,6 +19,8 @@
  *   compose-extends.c  extends: the base service and Compose's merge
  *   compose-net.c      networks, network_mode and depends_on: the stack's
  *                      networks, endpoints, start order and its cycles
+ *   compose-volumes.c  named volumes: top-level volumes:, the engine name
+ *                      a service's mount gets
  *
  * The file itself (reading it, the YAML document, FILE:LINE:COL errors) is
  * base/yamlfile.c's, shared with the inventory.  Internal names carry cp_. */
@@ -319,5 +321,21 @@ int cp_net_check(struct cp_file *f, yaml_node_t *services, yaml_node_t *nets);
 int cp_networks_valid(const cJSON *a);
 int cp_depends_valid(const cJSON *a);
 int cp_endpoints_valid(const cJSON *o);
+
+/* ---- compose-volumes.c */
+
+/* Top-level volumes: N into the stack. */
+int cp_volumes_top(struct cp_file *f, yaml_node_t *n);
+
+/* The engine name of the volume a service mounts as KEY (at node N): a new
+ * string, or NULL with an error when it is not declared. */
+char *cp_volume_use(struct cp_file *f, yaml_node_t *n, const char *key);
+
+/* After the services are read: the volumes of top-level VOLS (NULL: none)
+ * that no service mounts dropped with a warning. */
+int cp_volumes_check(struct cp_file *f, yaml_node_t *vols);
+
+/* Whether a canonical text's volumes array is well formed. */
+int cp_volumes_valid(const cJSON *a);
 
 #endif

@@ -113,6 +113,9 @@ struct compose_stack {
 	struct compose_policy policy;
 	cJSON *networks;             /* target engines: [{"key", "name", "external",
 	                                "create": POST /networks/create body}], or NULL */
+	cJSON *volumes;              /* both targets: the named volumes services mount,
+	                                [{"key", "name", "external", "create": POST
+	                                /volumes/create body}] (compose-volumes.c), or NULL */
 	char **warnings;             /* "FILE:LINE:COL: unsupported key 'x' ignored" */
 	size_t nwarnings;
 };
@@ -177,6 +180,10 @@ int compose_start_order(const struct compose_stack *stack, size_t *order, char *
 /* The condition of depends_on entry D, and a condition's name. */
 enum compose_dep_condition compose_dep_condition(const cJSON *d);
 const char *compose_dep_condition_name(enum compose_dep_condition c);
+
+/* The named volume of STACK whose engine name is NAME ({"key", "name",
+ * "external", "create"}), or NULL: not one of the stack's. */
+const cJSON *compose_volume_named(const struct compose_stack *stack, const char *name);
 
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);

@@ -145,6 +145,16 @@ int ro_completes(const struct compose_stack *spec, const char *svc);
 /* The plan's networks and start order lines. */
 void ro_plan_net(const struct compose_stack *stack, struct pd_plan *p);
 
+/* ---- named volumes on engines (rollout-volumes.c) */
+
+/* The named volumes of N's target revision there (made, kept or checked). */
+int ro_vol_ensure(struct ro_node *n, char *err, size_t errlen);
+/* Inspect volume NAME on N into *OUT: 1 it exists, 0 it does not, -1 error. */
+int ro_vol_inspect(struct ro_node *n, const char *name, cJSON **out, char *err,
+    size_t errlen);
+/* The plan's volumes line. */
+void ro_plan_volumes(const struct compose_stack *stack, struct pd_plan *p);
+
 /* ---- the Swarm path (rollout-swarm.c) */
 
 /* The Swarm service name of compose service SVC of STACK, "STACK_SVC";

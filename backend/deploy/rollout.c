@@ -508,6 +508,12 @@ ro_pull_node(struct ro_node *n)
 		}
 		ro_end(r, n, step, 1, err[0] ? err : image);
 	}
+	/* Named volumes now: a missing external one fails the node before
+	 * anything is switched anywhere. */
+	if (ro_vol_ensure(n, err, sizeof(err)) != 0) {
+		ro_phase(n, PD_PHASE_FAILED, "volumes", err);
+		return -1;
+	}
 	pthread_mutex_lock(&r->lock);
 	n->pull_pct = 100;
 	pthread_mutex_unlock(&r->lock);
@@ -771,7 +777,7 @@ ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nl
 	int start_first = r->pol.order == COMPOSE_START_FIRST;
 
 	*nlate = 0;
-	if (ro_net_ensure(n, err, errlen) != 0)
+	if (ro_net_ensure(n, err, errlen) != 0 || ro_vol_ensure(n, err, errlen) != 0)
 		return -1;
 	if (ns > 0) {
 		if ((order = calloc(ns, sizeof(*order))) == NULL) {
@@ -1914,6 +1920,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 	}
 	err[0] = '\0';
 	ro_plan_net(stack, p);
+	ro_plan_volumes(stack, p);
 	snprintf(p->target, sizeof(p->target), "%s", compose_target_name(stack->target));
 	if (ro_target_kept(ro, p, stack, err, errlen) != 0 ||
 	    (stack->target == COMPOSE_TARGET_SWARM && ro_swarm_plan(ro, p, stack, err, errlen) != 0))

@@ -424,6 +424,7 @@ struct pd_plan {
 	char target[16];                 /* "engines" or "swarm" (x-plantdeck.target) */
 	char policy[PD_ERROR_LEN];       /* one line: "canary 1, waves x2 up to all, ..." */
 	char networks[PD_ERROR_LEN];     /* "STACK_default, plant-bus (external)", or "" */
+	char volumes[PD_ERROR_LEN];      /* "STACK_data (local), hist (external)", or "" */
 	char order[PD_ERROR_LEN];        /* start order when a service depends on another:
 	                                    "plc, gateway (plc started), hmi (gateway
 	                                    healthy)", or "" */

@@ -291,7 +291,7 @@ test_full(void **state)
 	    "\"Retries\":3},"
 	    "\"StopSignal\":\"SIGINT\",\"StopTimeout\":2,"
 	    "\"HostConfig\":{"
-	    "\"Binds\":[\"%s/data:/data:ro\",\"plc-data:/var/lib/plc\",\"/srv/recipes:/recipes\"],"
+	    "\"Binds\":[\"%s/data:/data:ro\",\"press-a_plc-data:/var/lib/plc\",\"/srv/recipes:/recipes\"],"
 	    "\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}],"
 	    "\"502/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"5020\"}],"
 	    "\"9100/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}]},"
@@ -486,7 +486,7 @@ test_spec_long_forms(void **state)
 	static const struct { const char *file, *want[4]; } cases[] = {
 		{ "spec-long-volumes.yaml", {
 		    "\"Volumes\":{\"/scratch\":{}}",
-		    "\"Binds\":[\"pgdata:/var/lib/postgresql/data:rw,nocopy\",",
+		    "\"Binds\":[\"compose_pgdata:/var/lib/postgresql/data:rw,nocopy\",",
 		    "/tests/data/compose/conf:/etc/historian:ro,rprivate\"]",
 		    "\"Tmpfs\":{\"/run/cache\":\"size=67108864\"}" } },
 		{ "spec-long-ports.yaml", {
@@ -599,7 +599,7 @@ test_warnings(void **state)
 		":10:7: unsupported key 'replicas' ignored",
 		":11:7: unsupported key 'placement' ignored",
 		":18:5: unsupported key 'container_name' ignored",
-		":23:5: unsupported key 'driver' ignored",
+		":22:3: volume 'pgdata' is used by no service: not created",
 		":24:1: unsupported key 'secrets' ignored",
 	};
 	char path[PATH_MAX], line[PATH_MAX + 128], *text;
