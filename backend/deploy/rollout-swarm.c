@@ -2323,3 +2323,35 @@ out:
 	free(x.nodes);
 	return final;
 }
+
+/* plantdeck down: the swarm nodes that carry the stack's placement label
+ * lose it (each journaled and audited); DRY: each is only named.  EACH is
+ * told every node's hostname; 0, or -1 with ERR. */
+int
+ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char *host, int ok,
+    const char *err), void *ctx, char *err, size_t errlen)
+{
+	struct rs_snode *nodes;
+	size_t n;
+	int rc = 0;
+
+	if (rs_nodes(r->ro, r->stack, &nodes, &n, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char e[PD_ERROR_LEN] = "";
+		int ok = -1;
+
+		if (!nodes[i].labelled)
+			continue;
+		if (!dry) {
+			ok = rs_label(r, NULL, nodes[i].id, nodes[i].hostname, 0, e, sizeof(e)) == 0;
+			if (!ok) {
+				snprintf(err, errlen, "%s", e);
+				rc = -1;
+			}
+		}
+		each(ctx, nodes[i].hostname, ok, e);
+	}
+	free(nodes);
+	return rc;
+}

@@ -2084,6 +2084,17 @@ rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd, int to_
 	if (ro_store(ro, err, errlen) != 0 || store_deploy_get(ro->st, id, &d, err, errlen) != 0)
 		return -1;
 	id = d.id;
+	/* A down is not resumed nor rolled back: it is run again. */
+	if (strcmp(d.kind, "down") == 0 && (cmd == PD_CMD_RESUME || cmd == PD_CMD_ROLLBACK)) {
+		if (d.state == PD_DEPLOY_INTERRUPTED && store_deploy_claim(ro->st, id, err,
+		    errlen) == 0)
+			store_deploy_set_state(ro->st, id, PD_DEPLOY_ABORTED, "interrupted: run "
+			    "plantdeck down again", NULL, 0);
+		snprintf(err, errlen, "deploy #%lld takes stack %s down: it is not resumed nor "
+		    "rolled back; run plantdeck down %s again", (long long)id, d.stack, d.stack);
+		pd_deploy_free(&d);
+		return -1;
+	}
 	switch (cmd) {
 	case PD_CMD_PAUSE:
 	case PD_CMD_ABORT:

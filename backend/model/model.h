@@ -447,6 +447,19 @@ enum pd_deploy_cmd {
 	                                    (0: the revision before it) */
 };
 
+/* One thing `plantdeck down` removed, failed to remove, or (a dry run)
+ * would remove: a container, network or volume of a node, a Swarm
+ * service, network, secret or config, a swarm node's placement label, or a
+ * node that could not be reached (kind "node"). */
+struct pd_down_item {
+	char node[PD_NAME_LEN];          /* the inventory node; "" for the swarm's */
+	char kind[16];                   /* container, network, volume, service, secret,
+	                                    config, label, node */
+	char name[PD_NAME_LEN * 2];      /* from a node: sanitise before printing */
+	int ok;                          /* 1 removed, 0 failed (ERROR), -1 dry run */
+	char error[PD_ERROR_LEN];
+};
+
 /* Free PLAN (NULL: nothing), its parsed stack with it. */
 void pd_plan_free(struct pd_plan *plan);
 
