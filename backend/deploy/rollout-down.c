@@ -388,12 +388,13 @@ rd_swarm_kind(struct rd_run *x, const char *kind, const char *label, int retry)
 
 /* A swarm node's placement label, as ro_swarm_unplace tells it. */
 static void
-rd_unplaced(void *ctx, const char *host, int ok, const char *err)
+rd_unplaced(void *ctx, const char *host, const char *id, int ok, const char *err)
 {
 	struct rd_run *x = ctx;
-	char name[PD_NAME_LEN + 32];
+	char name[PD_NAME_LEN * 2];
 
-	snprintf(name, sizeof(name), "%s" "%s on %s", RO_LABEL_PLACEMENT, x->r->stack, host);
+	snprintf(name, sizeof(name), "%s%s on %s (%s)", RO_LABEL_PLACEMENT, x->r->stack, host,
+	    id);
 	rd_tell(x, NULL, "label", name, ok, err);
 }
 

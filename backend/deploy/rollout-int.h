@@ -189,9 +189,9 @@ int ro_swarm_placed(struct rollouts *ro, const char *stack, struct pd_plan_node 
 enum pd_deploy_state ro_swarm_run(struct rollout *r, char *msg, size_t msglen, int *tripped);
 
 /* plantdeck down: the swarm nodes that carry R's stack's placement label
- * lose it (DRY: only named); EACH(CTX, HOST, OK, ERR) for each, OK -1 in
- * a dry run.  0, or -1 with ERR. */
+ * lose it (DRY: only named); EACH(CTX, HOST, ID, OK, ERR) for each, OK -1
+ * in a dry run.  0, or -1 with ERR. */
 int ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char *host,
-    int ok, const char *err), void *ctx, char *err, size_t errlen);
+    const char *id, int ok, const char *err), void *ctx, char *err, size_t errlen);
 
 #endif

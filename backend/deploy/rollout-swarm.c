@@ -2326,10 +2326,10 @@ out:
 
 /* plantdeck down: the swarm nodes that carry the stack's placement label
  * lose it (each journaled and audited); DRY: each is only named.  EACH is
- * told every node's hostname; 0, or -1 with ERR. */
+ * told every node's hostname and swarm id; 0, or -1 with ERR. */
 int
-ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char *host, int ok,
-    const char *err), void *ctx, char *err, size_t errlen)
+ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char *host,
+    const char *id, int ok, const char *err), void *ctx, char *err, size_t errlen)
 {
 	struct rs_snode *nodes;
 	size_t n;
@@ -2350,7 +2350,7 @@ ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char 
 				rc = -1;
 			}
 		}
-		each(ctx, nodes[i].hostname, ok, e);
+		each(ctx, nodes[i].hostname, nodes[i].id, ok, e);
 	}
 	free(nodes);
 	return rc;
