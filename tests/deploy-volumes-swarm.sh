@@ -4,14 +4,21 @@
 # STACK_data and the volume's driver and labels (VolumeOptions), so each
 # node's engine makes STACK_data with them; plantdeck down removes the
 # service and the nodes' placement labels and keeps the volume; down
-# --volumes then removes the volume on both nodes.  Uses the swarm the lab
-# runs (it does not make or leave one); skipped when there is none.
+# --volumes then removes the volume on both nodes.  Uses the lab's swarm
+# when lab-01 manages one; else makes one of two nodes as deploy-swarm.sh
+# does, and leaves it at exit, also on failure.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 . "$top_srcdir/tests/deploy-lib.sh"
-[ "$(ldocker 1 info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null)" = \
-	"active true" ] || skip "lab-01 is not a swarm manager"
-grep -q "swarm: manager" "$PLANTDECK_INVENTORY" || skip "the inventory marks no swarm manager"
+[ "$N" -ge 2 ] || skip "needs a lab of 2 nodes or more (has $N)"
+lab=$top_srcdir/lab/plantdeck-lab
+if [ "$(ldocker 1 info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' \
+	2>/dev/null)" != "active true" ]; then
+	t_on_exit "\"$lab\" swarm-leave --dir \"$PLANTDECK_LAB\" >/dev/null 2>&1 9>&-"
+	out=$("$lab" up --swarm --managers 1 --swarm-nodes 2 2>&1 9>&-) || fail "up --swarm failed: $out"
+	eval "$("$lab" env --dir "$PLANTDECK_LAB")"    # the inventory now marks the manager
+fi
+grep -q "swarm: manager" "$PLANTDECK_INVENTORY" || fail "the inventory marks no swarm manager"
 
 S=dvs$$
 SVC=${S}_plc
