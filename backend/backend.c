@@ -279,6 +279,14 @@ backend_deploy_journal(struct backend *b, int64_t id,
 }
 
 int
+backend_stack_down(struct backend *b, const char *stack, int volumes, int dry_run,
+    void (*cb)(void *ctx, const struct pd_down_item *it), void *ctx, int64_t *id,
+    char *err, size_t errlen)
+{
+	return rollout_down(b->rollouts, stack, volumes, dry_run, cb, ctx, id, err, errlen);
+}
+
+int
 backend_audit_list(struct backend *b, time_t since, struct pd_audit_entry **out, size_t *n,
     char *err, size_t errlen)
 {

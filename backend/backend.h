@@ -165,6 +165,24 @@ int backend_deploy_journal(struct backend *b, int64_t id,
 int backend_history(struct backend *b, const char *stack, struct pd_revision **out,
     size_t *n, char *err, size_t errlen);
 
+/* Take STACK off its nodes, as docker compose down / docker stack rm do
+ * (plantdeck down; backend/deploy/rollout-down.c).  On engines: on every
+ * node of the inventory, the containers labelled io.plantdeck.stack=STACK
+ * stopped and removed in reverse depends_on order, then the networks
+ * plantdeck made for it, and with VOLUMES its named volumes (never an
+ * external one).  Under target swarm: its services, the nodes' placement
+ * labels, its networks, secrets and configs (VOLUMES: and each node's
+ * volumes once the tasks are gone).  CB(CTX, ITEM) is called in this
+ * thread for each thing removed, failed or (DRY_RUN) that would be removed,
+ * and for each node that could not be reached.  A deploy record of kind
+ * "down" (*ID) journals every step; the kept revisions stay.  DRY_RUN
+ * changes and records nothing.  Refused in read-only (not a dry run).
+ * 0 all done, 1 some failed (the rest was still done), -1 refused with
+ * ERR. */
+int backend_stack_down(struct backend *b, const char *stack, int volumes, int dry_run,
+    void (*cb)(void *ctx, const struct pd_down_item *it), void *ctx, int64_t *id,
+    char *err, size_t errlen);
+
 /* ---------------------------------------------------------------- audit */
 
 /* The audit entries written at or after SINCE (0: all), oldest first;

@@ -37,6 +37,7 @@ int cli_tune(const struct cli_global *g, int argc, char **argv);
 int cli_deploy(const struct cli_global *g, int argc, char **argv);
 int cli_rollout(const struct cli_global *g, int argc, char **argv);
 int cli_history(const struct cli_global *g, int argc, char **argv);
+int cli_down(const struct cli_global *g, int argc, char **argv);
 int cli_audit(const struct cli_global *g, int argc, char **argv);
 int cli_heal(const struct cli_global *g, int argc, char **argv);
 

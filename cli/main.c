@@ -20,6 +20,7 @@ static const struct cli_command cli_commands[] = {
 	{ "deploy", cli_deploy, "roll a stack (compose file) out over the fleet" },
 	{ "rollout", cli_rollout, "status, pause, resume, abort or roll back a deploy" },
 	{ "history", cli_history, "a stack's kept revisions" },
+	{ "down", cli_down, "take a stack off its nodes (containers, networks; --volumes)" },
 	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
 	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
 	{ NULL, NULL, NULL },

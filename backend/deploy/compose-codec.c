@@ -9,7 +9,8 @@
  * (compose_policy_from_json).
  *
  * A stack's networks (a "networks" array), each service's "endpoints" and
- * "depends_on" are in the text only when the stack has them (compose-net.c), so texts
+ * "depends_on" are in the text only when the stack has them (compose-net.c),
+ * and so are its named volumes ("volumes", compose-volumes.c), so texts
  * from before they existed read back as stacks without them.  So are the
  * stack's "secrets" and each service's (compose-secrets.c): references and
  * digests, never the content of a secret.
@@ -253,6 +254,13 @@ compose_to_json(const struct compose_stack *stack)
 			goto out;
 		cJSON_AddItemToObject(root, "secrets", sec);
 	}
+	if (stack->volumes != NULL) {
+		cJSON *vols = cJSON_Duplicate(stack->volumes, 1);
+
+		if (vols == NULL)
+			goto out;
+		cJSON_AddItemToObject(root, "volumes", vols);
+	}
 	for (size_t i = 0; i < stack->nservices; i++) {
 		const struct compose_service *s = &stack->services[i];
 		cJSON *o = cJSON_CreateObject(), *create;
@@ -473,6 +481,17 @@ compose_from_json(const char *json, struct compose_stack **out, char *err, size_
 			goto fail;
 		}
 		if ((stack->networks = cJSON_Duplicate(o, 1)) == NULL) {
+			bad = "(out of memory)";
+			goto fail;
+		}
+	}
+	o = cJSON_GetObjectItemCaseSensitive(root, "volumes");
+	if (o != NULL) {
+		if (!cp_volumes_valid(o)) {
+			bad = "volumes";
+			goto fail;
+		}
+		if ((stack->volumes = cJSON_Duplicate(o, 1)) == NULL) {
 			bad = "(out of memory)";
 			goto fail;
 		}

@@ -21,6 +21,8 @@
  *                      networks, endpoints, start order and its cycles
  *   compose-secrets.c  secrets and configs: their sources and digests,
  *                      the services' references, reading them again
+ *   compose-volumes.c  named volumes: top-level volumes:, the engine name
+ *                      a service's mount gets
  *
  * The file itself (reading it, the YAML document, FILE:LINE:COL errors) is
  * base/yamlfile.c's, shared with the inventory.  Internal names carry cp_. */
@@ -337,5 +339,20 @@ int cp_service_secrets(struct cp_file *f, struct compose_service *svc, yaml_node
  * definitions of STACK), is well formed. */
 int cp_secrets_valid(const cJSON *a);
 int cp_secret_refs_valid(const cJSON *a, const struct compose_stack *stack);
+/* ---- compose-volumes.c */
+
+/* Top-level volumes: N into the stack. */
+int cp_volumes_top(struct cp_file *f, yaml_node_t *n);
+
+/* The engine name of the volume a service mounts as KEY (at node N): a new
+ * string, or NULL with an error when it is not declared. */
+char *cp_volume_use(struct cp_file *f, yaml_node_t *n, const char *key);
+
+/* After the services are read: the volumes of top-level VOLS (NULL: none)
+ * that no service mounts dropped with a warning. */
+int cp_volumes_check(struct cp_file *f, yaml_node_t *vols);
+
+/* Whether a canonical text's volumes array is well formed. */
+int cp_volumes_valid(const cJSON *a);
 
 #endif

@@ -622,7 +622,9 @@ cp_volume(struct cp_file *f, yaml_node_t *n, cJSON *binds, cJSON *volumes, cJSON
 			    "a path", parts[0], CP_MAX_NAME);
 			goto out;
 		}
-		src = strdup(parts[0]);
+		/* Its engine name: STACK_KEY, or what top-level volumes: says. */
+		if ((src = cp_volume_use(f, n, parts[0])) == NULL)
+			goto out;
 	} else if (parts[0][0] == '~') {
 		if (parts[0][1] != '\0' && parts[0][1] != '/')
 			goto bad;

@@ -6,7 +6,8 @@
  * (compose-vars.c).  The document is walked against a small schema: here
  * the top level (services:, name:, volumes:, networks:, x-plantdeck:), and
  * from here each service (compose-service.c), the networks and start order
- * (compose-net.c) and x-plantdeck (compose-policy.c).
+ * (compose-net.c), the named volumes (compose-volumes.c) and x-plantdeck
+ * (compose-policy.c).
  * Each mapping is checked against a table of the keys plantdeck reads and
  * a list of the compose keys it does not (cp_mapping, compose-values.c):
  * an unsupported key is a warning, an unknown one an error, an "x-" key is
@@ -203,6 +204,7 @@ compose_free(struct compose_stack *stack)
 	}
 	cJSON_Delete(stack->networks);
 	cJSON_Delete(stack->secrets);
+	cJSON_Delete(stack->volumes);
 	for (size_t i = 0; i < stack->nwarnings; i++)
 		free(stack->warnings[i]);
 	free(stack->services);
@@ -309,62 +311,6 @@ cp_stack_name(struct cp_file *f, yaml_node_t *n, const char *what)
 	return 0;
 }
 
-/* Named volumes (top-level volumes:): accepted; any setting is a warning,
- * the engine creates a volume the first time a container uses it. */
-static int
-cp_volumes_top(struct cp_file *f, yaml_node_t *n)
-{
-	struct cp_pair *pairs;
-	size_t np;
-	int rc = -1;
-
-	if (n->type != YAML_MAPPING_NODE)
-		return yf_error(&f->y, &n->start_mark, "expected a mapping for 'volumes'");
-	if (cp_pairs(f, n, &pairs, &np) != 0)
-		return -1;
-	for (size_t i = 0; i < np; i++) {
-		yaml_node_t *v = pairs[i].v;
-		struct cp_pair *opts;
-		size_t nopts;
-		struct yf_q q;
-
-		if (!cp_valid_name(yf_scalar(pairs[i].k), pairs[i].k->data.scalar.length)) {
-			yf_error(&f->y, &pairs[i].k->start_mark, "bad volume name '%s': use 1 "
-			    "to %d of A-Z a-z 0-9 _ . - starting with a letter or digit",
-			    yf_quote(&q, yf_scalar(pairs[i].k), pairs[i].k->data.scalar.length,
-			    YF_QUOTE), CP_MAX_NAME);
-			goto out;
-		}
-		if (yf_null(v))
-			continue;
-		if (v->type != YAML_MAPPING_NODE) {
-			yf_error(&f->y, &v->start_mark, "expected a mapping for volume '%s'",
-			    yf_quote(&q, yf_scalar(pairs[i].k), pairs[i].k->data.scalar.length,
-			    YF_QUOTE));
-			goto out;
-		}
-		if (cp_pairs(f, v, &opts, &nopts) != 0)
-			goto out;
-		for (size_t j = 0; j < nopts; j++) {
-			const yaml_node_t *k = opts[j].k;
-
-			if (k->data.scalar.length >= 2 && yf_scalar(k)[0] == 'x' &&
-			    yf_scalar(k)[1] == '-')
-				continue;
-			if (cp_warn(f, &k->start_mark, "unsupported key '%s' ignored",
-			    yf_quote(&q, yf_scalar(k), k->data.scalar.length, YF_QUOTE)) != 0) {
-				free(opts);
-				goto out;
-			}
-		}
-		free(opts);
-	}
-	rc = 0;
-out:
-	free(pairs);
-	return rc;
-}
-
 /* Check the document's root and read the whole stack. */
 static int
 cp_file_parse(struct cp_file *f)
@@ -456,7 +402,8 @@ cp_file_parse(struct cp_file *f)
 			goto out;
 		}
 	}
-	if (cp_net_check(f, services, vals[TOP_NETWORKS]) != 0)
+	if (cp_net_check(f, services, vals[TOP_NETWORKS]) != 0 ||
+	    cp_volumes_check(f, vals[TOP_VOLUMES]) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -124,6 +124,9 @@ struct compose_stack {
 	cJSON *secrets;              /* top-level secrets and configs: [{"kind", "key",
 	                                "name", a source, "sha256"}], never the content
 	                                of a secret (compose-secrets.c), or NULL */
+	cJSON *volumes;              /* both targets: the named volumes services mount,
+	                                [{"key", "name", "external", "create": POST
+	                                /volumes/create body}] (compose-volumes.c), or NULL */
 	char **warnings;             /* "FILE:LINE:COL: unsupported key 'x' ignored" */
 	size_t nwarnings;
 };
@@ -199,6 +202,9 @@ int compose_secret_read(const cJSON *def, char **data, size_t *len, char *err, s
 /* The definition KEY of KIND ("secret" or "config") in STACK, or NULL. */
 const cJSON *compose_secret_find(const struct compose_stack *stack, const char *kind,
     const char *key);
+/* The named volume of STACK whose engine name is NAME ({"key", "name",
+ * "external", "create"}), or NULL: not one of the stack's. */
+const cJSON *compose_volume_named(const struct compose_stack *stack, const char *name);
 
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);

@@ -188,6 +188,16 @@ int ro_swarm_secrets_attach(const struct compose_stack *stack, size_t index, con
  * removed from the swarm (those in use stay). */
 void ro_swarm_secrets_prune(struct rollout *r, const cJSON *ids);
 
+/* ---- named volumes on engines (rollout-volumes.c) */
+
+/* The named volumes of N's target revision there (made, kept or checked). */
+int ro_vol_ensure(struct ro_node *n, char *err, size_t errlen);
+/* Inspect volume NAME on N into *OUT: 1 it exists, 0 it does not, -1 error. */
+int ro_vol_inspect(struct ro_node *n, const char *name, cJSON **out, char *err,
+    size_t errlen);
+/* The plan's volumes line. */
+void ro_plan_volumes(const struct compose_stack *stack, struct pd_plan *p);
+
 /* ---- the Swarm path (rollout-swarm.c) */
 
 /* The Swarm service name of compose service SVC of STACK, "STACK_SVC";
@@ -220,5 +230,11 @@ int ro_swarm_placed(struct rollouts *ro, const char *stack, struct pd_plan_node 
  * node are through.  Returns the deploy's final state with MSG; *TRIPPED
  * when a failure ended it (the revision does not become current). */
 enum pd_deploy_state ro_swarm_run(struct rollout *r, char *msg, size_t msglen, int *tripped);
+
+/* plantdeck down: the swarm nodes that carry R's stack's placement label
+ * lose it (DRY: only named); EACH(CTX, HOST, ID, OK, ERR) for each, OK -1
+ * in a dry run.  0, or -1 with ERR. */
+int ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char *host,
+    const char *id, int ok, const char *err), void *ctx, char *err, size_t errlen);
 
 #endif

@@ -122,9 +122,47 @@ rs_one_of(const char *s, const char *const *words)
 	return 0;
 }
 
-/* One bind "SOURCE:TARGET[:MODE]" of the create body as a Mount in MOUNTS. */
+/* The VolumeOptions of mount M of named volume VOL (an entry of the
+ * stack's volumes) of STACK: its driver, options and labels, as docker
+ * stack deploy gives them, so that each node's engine makes it alike. */
 static int
-rs_bind(const char *bind, cJSON *mounts, char *err, size_t errlen)
+rs_volume_options(const struct compose_stack *stack, const cJSON *vol, cJSON *m)
+{
+	const cJSON *create = cJSON_GetObjectItemCaseSensitive(vol, "create");
+	const cJSON *drv = cJSON_GetObjectItemCaseSensitive(create, "Driver");
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(create, "DriverOpts");
+	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(create, "Labels");
+	cJSON *o = cJSON_GetObjectItemCaseSensitive(m, "VolumeOptions"), *l, *dc;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(vol, "external")) || create == NULL)
+		return 0;
+	if (o == NULL && (o = cJSON_AddObjectToObject(m, "VolumeOptions")) == NULL)
+		return -1;
+	l = labels != NULL ? cJSON_Duplicate(labels, 1) : cJSON_CreateObject();
+	if (l == NULL)
+		return -1;
+	cJSON_AddItemToObject(o, "Labels", l);
+	cJSON_DeleteItemFromObjectCaseSensitive(l, RO_LABEL_NAMESPACE);
+	if (cJSON_AddStringToObject(l, RO_LABEL_NAMESPACE, stack->name) == NULL ||
+	    (dc = cJSON_AddObjectToObject(o, "DriverConfig")) == NULL ||
+	    cJSON_AddStringToObject(dc, "Name", cJSON_IsString(drv) ? drv->valuestring :
+	    "local") == NULL)
+		return -1;
+	if (opts != NULL) {
+		cJSON *d = cJSON_Duplicate(opts, 1);
+
+		if (d == NULL)
+			return -1;
+		cJSON_AddItemToObject(dc, "Options", d);
+	}
+	return 0;
+}
+
+/* One bind "SOURCE:TARGET[:MODE]" of the create body as a Mount in MOUNTS
+ * (a named volume of STACK with its VolumeOptions). */
+static int
+rs_bind(const struct compose_stack *stack, const char *bind, cJSON *mounts, char *err,
+    size_t errlen)
 {
 	static const char *const propagations[] = {
 		"shared", "slave", "private", "rshared", "rslave", "rprivate", NULL,
@@ -180,6 +218,9 @@ rs_bind(const char *bind, cJSON *mounts, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (named && compose_volume_named(stack, parts[0]) != NULL &&
+	    rs_volume_options(stack, compose_volume_named(stack, parts[0]), m) != 0)
+		goto oom;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -403,7 +444,7 @@ rollout_swarm_spec(const struct compose_stack *stack, size_t index, const char *
 		goto oom;
 	cJSON_AddItemToObject(cs, "Mounts", mounts);
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(hc, "Binds")) {
-		if (!cJSON_IsString(item) || rs_bind(item->valuestring, mounts, inner,
+		if (!cJSON_IsString(item) || rs_bind(stack, item->valuestring, mounts, inner,
 		    sizeof(inner)) != 0) {
 			snprintf(err, errlen, "service %s: %s", s->name, cJSON_IsString(item) ? inner :
 			    "a bind that is not a string");
@@ -2314,4 +2355,36 @@ out:
 	free(x.svcs);
 	free(x.nodes);
 	return final;
+}
+
+/* plantdeck down: the swarm nodes that carry the stack's placement label
+ * lose it (each journaled and audited); DRY: each is only named.  EACH is
+ * told every node's hostname and swarm id; 0, or -1 with ERR. */
+int
+ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char *host,
+    const char *id, int ok, const char *err), void *ctx, char *err, size_t errlen)
+{
+	struct rs_snode *nodes;
+	size_t n;
+	int rc = 0;
+
+	if (rs_nodes(r->ro, r->stack, &nodes, &n, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char e[PD_ERROR_LEN] = "";
+		int ok = -1;
+
+		if (!nodes[i].labelled)
+			continue;
+		if (!dry) {
+			ok = rs_label(r, NULL, nodes[i].id, nodes[i].hostname, 0, e, sizeof(e)) == 0;
+			if (!ok) {
+				snprintf(err, errlen, "%s", e);
+				rc = -1;
+			}
+		}
+		each(ctx, nodes[i].hostname, nodes[i].id, ok, e);
+	}
+	free(nodes);
+	return rc;
 }

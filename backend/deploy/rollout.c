@@ -508,6 +508,12 @@ ro_pull_node(struct ro_node *n)
 		}
 		ro_end(r, n, step, 1, err[0] ? err : image);
 	}
+	/* Named volumes now: a missing external one fails the node before
+	 * anything is switched anywhere. */
+	if (ro_vol_ensure(n, err, sizeof(err)) != 0) {
+		ro_phase(n, PD_PHASE_FAILED, "volumes", err);
+		return -1;
+	}
 	pthread_mutex_lock(&r->lock);
 	n->pull_pct = 100;
 	pthread_mutex_unlock(&r->lock);
@@ -774,7 +780,7 @@ ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nl
 	int start_first = r->pol.order == COMPOSE_START_FIRST;
 
 	*nlate = 0;
-	if (ro_net_ensure(n, err, errlen) != 0)
+	if (ro_net_ensure(n, err, errlen) != 0 || ro_vol_ensure(n, err, errlen) != 0)
 		return -1;
 	if (ns > 0) {
 		if ((order = calloc(ns, sizeof(*order))) == NULL) {
@@ -1925,6 +1931,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 	err[0] = '\0';
 	ro_plan_net(stack, p);
 	ro_plan_secrets(stack, p);
+	ro_plan_volumes(stack, p);
 	snprintf(p->target, sizeof(p->target), "%s", compose_target_name(stack->target));
 	if (ro_target_kept(ro, p, stack, err, errlen) != 0 ||
 	    (stack->target == COMPOSE_TARGET_SWARM && ro_swarm_plan(ro, p, stack, err, errlen) != 0))
@@ -2088,6 +2095,17 @@ rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd, int to_
 	if (ro_store(ro, err, errlen) != 0 || store_deploy_get(ro->st, id, &d, err, errlen) != 0)
 		return -1;
 	id = d.id;
+	/* A down is not resumed nor rolled back: it is run again. */
+	if (strcmp(d.kind, "down") == 0 && (cmd == PD_CMD_RESUME || cmd == PD_CMD_ROLLBACK)) {
+		if (d.state == PD_DEPLOY_INTERRUPTED && store_deploy_claim(ro->st, id, err,
+		    errlen) == 0)
+			store_deploy_set_state(ro->st, id, PD_DEPLOY_ABORTED, "interrupted: run "
+			    "plantdeck down again", NULL, 0);
+		snprintf(err, errlen, "deploy #%lld takes stack %s down: it is not resumed nor "
+		    "rolled back; run plantdeck down %s again", (long long)id, d.stack, d.stack);
+		pd_deploy_free(&d);
+		return -1;
+	}
 	switch (cmd) {
 	case PD_CMD_PAUSE:
 	case PD_CMD_ABORT:

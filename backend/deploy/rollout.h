@@ -68,6 +68,12 @@ struct store *rollout_store(struct rollouts *ro, char *err, size_t errlen);
 int rollout_place(struct rollouts *ro, const char *stack, int rev, const char *node,
     const char *file, const char *user, int64_t *id, char *err, size_t errlen);
 
+/* plantdeck down (rollout-down.c): take STACK off its nodes; see
+ * backend_stack_down in backend.h. */
+int rollout_down(struct rollouts *ro, const char *stack, int volumes, int dry_run,
+    void (*cb)(void *ctx, const struct pd_down_item *it), void *ctx, int64_t *id,
+    char *err, size_t errlen);
+
 #ifdef UNITTEST
 /* Split an image reference into the repository and the tag or digest. */
 int rollout_image_split(const char *ref, char *repo, size_t repolen, char *tag, size_t taglen,

@@ -429,6 +429,7 @@ struct pd_plan {
 	char networks[PD_ERROR_LEN];     /* "STACK_default, plant-bus (external)", or "" */
 	char secrets[PD_ERROR_LEN];      /* "db_pw (secret, file /srv/pw, sha256 1a2b3c4d)",
 	                                    or "": where each comes from, never its content */
+	char volumes[PD_ERROR_LEN];      /* "STACK_data (local), hist (external)", or "" */
 	char order[PD_ERROR_LEN];        /* start order when a service depends on another:
 	                                    "plc, gateway (plc started), hmi (gateway
 	                                    healthy)", or "" */
@@ -449,6 +450,19 @@ enum pd_deploy_cmd {
 	PD_CMD_ABORT,                    /* stop starting nodes, for good */
 	PD_CMD_ROLLBACK,                 /* return its touched nodes to TO_REVISION
 	                                    (0: the revision before it) */
+};
+
+/* One thing `plantdeck down` removed, failed to remove, or (a dry run)
+ * would remove: a container, network or volume of a node, a Swarm
+ * service, network, secret or config, a swarm node's placement label, or a
+ * node that could not be reached (kind "node"). */
+struct pd_down_item {
+	char node[PD_NAME_LEN];          /* the inventory node; "" for the swarm's */
+	char kind[16];                   /* container, network, volume, service, secret,
+	                                    config, label, node */
+	char name[PD_NAME_LEN * 2];      /* from a node: sanitise before printing */
+	int ok;                          /* 1 removed, 0 failed (ERROR), -1 dry run */
+	char error[PD_ERROR_LEN];
 };
 
 /* Free PLAN (NULL: nothing), its parsed stack with it. */

@@ -291,7 +291,7 @@ test_full(void **state)
 	    "\"Retries\":3},"
 	    "\"StopSignal\":\"SIGINT\",\"StopTimeout\":2,"
 	    "\"HostConfig\":{"
-	    "\"Binds\":[\"%s/data:/data:ro\",\"plc-data:/var/lib/plc\",\"/srv/recipes:/recipes\"],"
+	    "\"Binds\":[\"%s/data:/data:ro\",\"press-a_plc-data:/var/lib/plc\",\"/srv/recipes:/recipes\"],"
 	    "\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}],"
 	    "\"502/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"5020\"}],"
 	    "\"9100/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}]},"
@@ -486,7 +486,7 @@ test_spec_long_forms(void **state)
 	static const struct { const char *file, *want[4]; } cases[] = {
 		{ "spec-long-volumes.yaml", {
 		    "\"Volumes\":{\"/scratch\":{}}",
-		    "\"Binds\":[\"pgdata:/var/lib/postgresql/data:rw,nocopy\",",
+		    "\"Binds\":[\"compose_pgdata:/var/lib/postgresql/data:rw,nocopy\",",
 		    "/tests/data/compose/conf:/etc/historian:ro,rprivate\"]",
 		    "\"Tmpfs\":{\"/run/cache\":\"size=67108864\"}" } },
 		{ "spec-long-ports.yaml", {
@@ -599,7 +599,7 @@ test_warnings(void **state)
 		":10:7: unsupported key 'replicas' ignored",
 		":11:7: unsupported key 'placement' ignored",
 		":18:5: unsupported key 'container_name' ignored",
-		":23:5: unsupported key 'driver' ignored",
+		":22:3: volume 'pgdata' is used by no service: not created",
 		":24:1: unsupported key 'include' ignored",
 	};
 	char path[PATH_MAX], line[PATH_MAX + 128], *text;
@@ -1722,6 +1722,140 @@ test_networks(void **state)
 	rm_tree(dir);
 }
 
+/* Named volumes: STACK_KEY, name:, external, driver and options, labels;
+ * a service's mount holds the engine name; the canonical text keeps them. */
+static void
+test_volumes(void **state)
+{
+	static const char yaml[] =
+	    "name: cell\n"
+	    "volumes:\n"
+	    "  data:\n"
+	    "    driver: local\n"
+	    "    driver_opts: {type: tmpfs, device: tmpfs, o: size=64m}\n"
+	    "    labels: [site=north]\n"
+	    "  hist: {external: true}\n"
+	    "  shared: {name: plant-shared}\n"
+	    "  spare:\n"
+	    "services:\n"
+	    "  plc:\n"
+	    "    image: x\n"
+	    "    volumes: [\"data:/var/lib/plc\", \"hist:/hist:ro\"]\n"
+	    "  gw:\n"
+	    "    image: x\n"
+	    "    volumes:\n"
+	    "      - {type: volume, source: shared, target: /s, volume: {nocopy: true}}\n";
+	char dir[256], err[ERRLEN], *text;
+	struct compose_stack *s = NULL, *back = NULL;
+
+	(void)state;
+	make_tmpdir(dir, sizeof(dir));
+	if (load_text(dir, "cell/stack.yaml", yaml, err, &s) != 0)
+		fail_msg("%s", err);
+	/* A volume no service mounts is not made (a warning names it). */
+	assert_int_equal(s->nwarnings, 1);
+	assert_non_null(strstr(s->warnings[0], "stack.yaml:9:3: volume 'spare' is used by no "
+	    "service: not created"));
+	text = cJSON_PrintUnformatted(s->volumes);
+	assert_string_equal(text,
+	    "[{\"key\":\"data\",\"name\":\"cell_data\",\"external\":false,\"create\":{"
+	    "\"Name\":\"cell_data\",\"Driver\":\"local\",\"DriverOpts\":{\"type\":\"tmpfs\","
+	    "\"device\":\"tmpfs\",\"o\":\"size=64m\"},\"Labels\":{\"site\":\"north\","
+	    "\"com.docker.compose.project\":\"cell\",\"com.docker.compose.volume\":\"data\","
+	    "\"io.plantdeck.stack\":\"cell\"}}},"
+	    "{\"key\":\"hist\",\"name\":\"hist\",\"external\":true},"
+	    "{\"key\":\"shared\",\"name\":\"plant-shared\",\"external\":false,\"create\":{"
+	    "\"Name\":\"plant-shared\",\"Driver\":\"local\",\"Labels\":{"
+	    "\"com.docker.compose.project\":\"cell\",\"com.docker.compose.volume\":\"shared\","
+	    "\"io.plantdeck.stack\":\"cell\"}}}]");
+	free(text);
+	text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    s->services[0].create, "HostConfig"), "Binds"));
+	assert_string_equal(text, "[\"cell_data:/var/lib/plc\",\"hist:/hist:ro\"]");
+	free(text);
+	text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    s->services[1].create, "HostConfig"), "Binds"));
+	assert_string_equal(text, "[\"plant-shared:/s:rw,nocopy\"]");
+	free(text);
+	assert_non_null(compose_volume_named(s, "cell_data"));
+	assert_null(compose_volume_named(s, "data"));
+	assert_round_trip(s);
+	/* A revision with a bad volume is refused. */
+	text = compose_to_json(s);
+	assert_non_null(text);
+	{
+		char *bad = strdup(text), *p = strstr(bad, "\"Driver\":\"local\"");
+
+		assert_non_null(p);
+		memcpy(p, "\"Drivex\"", 8);		/* a volume to create without a driver */
+		assert_int_equal(compose_from_json(bad, &back, err, sizeof(err)), -1);
+		assert_string_equal(err, "revision: bad field 'volumes'");
+		free(bad);
+	}
+	free(text);
+	compose_free(s);
+	/* Under target swarm too; without volumes: no "volumes" in the text. */
+	assert_int_equal(load_text(dir, "cell/stack.yaml",
+	    "x-plantdeck: {target: swarm}\nvolumes: {d: }\nservices:\n"
+	    "  a: {image: x, volumes: [\"d:/d\"]}\n", err, &s), 0);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(s->volumes->child, "name")->valuestring,
+	    "cell_d");
+	compose_free(s);
+	assert_int_equal(load_text(dir, "cell/stack.yaml",
+	    "services:\n  a: {image: x, volumes: [\"/h:/d\"]}\n", err, &s), 0);
+	assert_null(s->volumes);
+	text = compose_to_json(s);
+	assert_null(strstr(text, "\"volumes\""));
+	free(text);
+	compose_free(s);
+	rm_tree(dir);
+}
+
+/* Errors of named volumes, each at its FILE:LINE:COL. */
+static void
+test_volume_errors(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		{ "services:\n  web:\n    image: x\n    volumes: [\"data:/d\"]\n",
+		  ":4:15: 'volumes': named volume 'data' is not declared: add it under the "
+		  "top-level 'volumes:'" },
+		{ "volumes: {}\nservices:\n  web:\n    image: x\n    volumes:\n"
+		  "      - {type: volume, source: data, target: /d}\n",
+		  ":6:9: 'volumes': named volume 'data' is not declared" },
+		{ "volumes:\n  data: {external: true, driver: local}\nservices:\n  web: {image: x}\n",
+		  ":2:26: 'driver': an external volume is not created, so it takes no settings" },
+		{ "volumes:\n  data: {external: {name: x}}\nservices:\n  web: {image: x}\n",
+		  ":2:20: 'external': use 'external: true' and 'name:'" },
+		{ "volumes:\n  data: {name: \"a/b\"}\nservices:\n  web: {image: x}\n",
+		  ":2:16: bad volume name 'a/b'" },
+		{ "volumes:\n  data: {name: x}\nservices:\n  web: {image: x}\n",
+		  ":2:16: bad volume name 'x'" },
+		{ "volumes:\n  data: {drivr: local}\nservices:\n  web: {image: x}\n",
+		  ":2:10: unknown key 'drivr'" },
+		{ "volumes:\n  data: [a]\nservices:\n  web: {image: x}\n",
+		  ":2:9: expected a mapping for volume 'data'" },
+		{ "volumes:\n  \"bad/name\":\nservices:\n  web: {image: x}\n",
+		  ":2:3: bad volume name 'bad/name'" },
+		{ "volumes:\n  data: {driver_opts: {o: [x]}}\nservices:\n  web: {image: x}\n",
+		  ":2:27: expected a string for 'driver_opts' 'o'" },
+	};
+	char dir[256], err[ERRLEN];
+
+	(void)state;
+	make_tmpdir(dir, sizeof(dir));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct compose_stack *s = NULL;
+
+		if (load_text(dir, "stack.yaml", cases[i].yaml, err, &s) == 0)
+			fail_msg("case %zu loaded", i);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].want);
+	}
+	rm_tree(dir);
+}
+
 int
 main(void)
 {
@@ -1754,6 +1888,8 @@ main(void)
 		cmocka_unit_test(test_start_order),
 		cmocka_unit_test(test_start_order_errors),
 		cmocka_unit_test(test_networks),
+		cmocka_unit_test(test_volumes),
+		cmocka_unit_test(test_volume_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -192,7 +192,12 @@ test_plc(void **state)
 	assert_string_equal(at(cJSON_GetArrayItem(m, 0), 1, "Type")->valuestring, "bind");
 	assert_true(cJSON_IsTrue(at(cJSON_GetArrayItem(m, 0), 1, "ReadOnly")));
 	assert_string_equal(at(cJSON_GetArrayItem(m, 1), 1, "Type")->valuestring, "volume");
-	assert_string_equal(at(cJSON_GetArrayItem(m, 1), 1, "Source")->valuestring, "plcstate");
+	assert_string_equal(at(cJSON_GetArrayItem(m, 1), 1, "Source")->valuestring,
+	    "plc-swarm_plcstate");
+	assert_string_equal(at(cJSON_GetArrayItem(m, 1), 3, "VolumeOptions", "DriverConfig",
+	    "Name")->valuestring, "local");
+	assert_string_equal(at(cJSON_GetArrayItem(m, 1), 3, "VolumeOptions", "Labels",
+	    "com.docker.stack.namespace")->valuestring, "plc-swarm");
 	assert_string_equal(at(cJSON_GetArrayItem(m, 2), 2, "BindOptions",
 	    "Propagation")->valuestring, "rslave");
 	assert_null(at(cJSON_GetArrayItem(m, 3), 1, "Source"));
