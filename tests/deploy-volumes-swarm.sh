@@ -51,6 +51,9 @@ volumes:
 services:
   plc:
     image: $REG/plant/plc-sim:1
+    # The lab's nodes share one network namespace: an overlay network reaches
+    # one node only (doc/lab.md); the host network works on every node.
+    network_mode: host
     volumes: ["data:/var/lib/plc"]
     healthcheck:
       test: ["CMD", "/bin/plc-sim", "health"]
