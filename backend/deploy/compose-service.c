@@ -1592,6 +1592,8 @@ out:
 	free(base.image);
 	cJSON_Delete(base.create);
 	cJSON_Delete(base.secrets);
+	cJSON_Delete(base.endpoints);
+	cJSON_Delete(base.depends_on);
 	cp_vars_clear(&env);
 	cp_vars_clear(&labels);
 	return rc;

@@ -186,22 +186,27 @@ cp_file_options(struct cp_file *f)
 
 /* ---------------------------------------------------------------- stacks */
 
+/* Free what service S holds, and zero it. */
+static void
+cp_service_free(struct compose_service *s)
+{
+	free(s->name);
+	free(s->image);
+	cJSON_Delete(s->create);
+	cJSON_Delete(s->depends_on);
+	cJSON_Delete(s->endpoints);
+	cJSON_Delete(s->secrets);
+	memset(s, 0, sizeof(*s));
+}
+
 /* Free a stack and everything in it. */
 void
 compose_free(struct compose_stack *stack)
 {
 	if (stack == NULL)
 		return;
-	for (size_t i = 0; i < stack->nservices; i++) {
-		struct compose_service *s = &stack->services[i];
-
-		free(s->name);
-		free(s->image);
-		cJSON_Delete(s->create);
-		cJSON_Delete(s->depends_on);
-		cJSON_Delete(s->endpoints);
-		cJSON_Delete(s->secrets);
-	}
+	for (size_t i = 0; i < stack->nservices; i++)
+		cp_service_free(&stack->services[i]);
 	cJSON_Delete(stack->networks);
 	cJSON_Delete(stack->secrets);
 	cJSON_Delete(stack->volumes);
@@ -380,11 +385,7 @@ cp_file_parse(struct cp_file *f)
 		case 0:
 			break;
 		case 1:		/* not deployed: forget it, the warning says why */
-			free(s->services[s->nservices - 1].name);
-			free(s->services[s->nservices - 1].image);
-			cJSON_Delete(s->services[s->nservices - 1].create);
-			cJSON_Delete(s->services[s->nservices - 1].secrets);
-			memset(&s->services[s->nservices - 1], 0, sizeof(s->services[0]));
+			cp_service_free(&s->services[s->nservices - 1]);
 			s->nservices--;
 			break;
 		default:
