@@ -34,10 +34,10 @@ deploy_print_plan(const struct pd_plan *p)
 		    cli_clean(b, sizeof(b), p->services[i].image));
 	if (p->networks[0] != '\0')
 		printf("  networks: %s\n", cli_clean(a, sizeof(a), p->networks));
-	if (p->secrets[0] != '\0')
-		printf("  secrets and configs: %s\n", cli_clean(a, sizeof(a), p->secrets));
 	if (p->volumes[0] != '\0')
 		printf("  volumes: %s\n", cli_clean(a, sizeof(a), p->volumes));
+	if (p->secrets[0] != '\0')
+		printf("  secrets and configs: %s\n", cli_clean(a, sizeof(a), p->secrets));
 	if (p->order[0] != '\0')
 		printf("  start order: %s\n", cli_clean(a, sizeof(a), p->order));
 	printf("  policy: %s\n", p->policy);

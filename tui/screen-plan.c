@@ -62,10 +62,10 @@ plan_draw(struct tui *t, int top, int rows)
 		    p->services[i].image);
 	if (p->networks[0] != '\0')
 		PLAN_LINE(theme_attr(TH_NORMAL), " Networks %s", p->networks);
-	if (p->secrets[0] != '\0')
-		PLAN_LINE(theme_attr(TH_NORMAL), " Secrets  %s", p->secrets);
 	if (p->volumes[0] != '\0')
 		PLAN_LINE(theme_attr(TH_NORMAL), " Volumes  %s", p->volumes);
+	if (p->secrets[0] != '\0')
+		PLAN_LINE(theme_attr(TH_NORMAL), " Secrets  %s", p->secrets);
 	if (p->order[0] != '\0')
 		PLAN_LINE(theme_attr(TH_NORMAL), " Start    %s", p->order);
 	/* The policy line, broken at "; " to fit. */
