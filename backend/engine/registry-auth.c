@@ -57,6 +57,18 @@ extern char **environ;
 #define RA_MAX_ERR 4096              /* bytes of a helper's stderr kept */
 #define RA_HEADER "X-Registry-Auth: "
 
+/* A helper's time to answer (tests make it short). */
+static long ra_helper_ms = REGISTRY_AUTH_HELPER_MS;
+
+#ifdef UNITTEST
+/* Give helpers MS to answer. */
+void
+registry_auth_test_timeout(long ms)
+{
+	ra_helper_ms = ms;
+}
+#endif
+
 /* Credentials on their way to a header. */
 struct ra_creds {
 	char *user, *secret, *token;
@@ -416,7 +428,7 @@ ra_helper(const char *name, const char *server, struct ra_creds *c, char *err, s
 	/* The server URL, as the CLI writes it: no newline, then end of file. */
 	(void)send(in[0], server, strlen(server), MSG_NOSIGNAL);
 	shutdown(in[0], SHUT_WR);
-	deadline = ra_ms() + REGISTRY_AUTH_HELPER_MS;
+	deadline = ra_ms() + ra_helper_ms;
 	while (open_out || open_err) {
 		struct pollfd pf[2] = { { .fd = open_out ? po[0] : -1, .events = POLLIN },
 		    { .fd = open_err ? pe[0] : -1, .events = POLLIN } };
@@ -444,8 +456,8 @@ ra_helper(const char *name, const char *server, struct ra_creds *c, char *err, s
 	out[outlen] = '\0';
 	errbuf[errn] = '\0';
 	if (timed_out) {
-		yf_seterr(err, errlen, "%s get: no answer within %d s", prog,
-		    REGISTRY_AUTH_HELPER_MS / 1000);
+		yf_seterr(err, errlen, "%s get: no answer within %.1f s", prog,
+		    (double)ra_helper_ms / 1000);
 		goto done;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -453,6 +465,12 @@ ra_helper(const char *name, const char *server, struct ra_creds *c, char *err, s
 		if (strstr(out, "credentials not found") != NULL ||
 		    strstr(errbuf, "credentials not found") != NULL) {
 			rc = 0;
+			goto done;
+		}
+		/* 127 without a word: the exec failed in the child (some spawns
+		 * report it so rather than from posix_spawnp). */
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && errn == 0 && outlen == 0) {
+			yf_seterr(err, errlen, "%s: not found in PATH", prog);
 			goto done;
 		}
 		ra_first_line(errn > 0 ? errbuf : out, errn > 0 ? errn : outlen, line,

@@ -72,6 +72,11 @@ int registry_auth_refused(const char *message);
 void registry_auth_explain(const struct registry_auth *a, const char *lookup_err,
     const char *message, char *out, size_t outlen);
 
+#ifdef UNITTEST
+/* Give credential helpers MS to answer (REGISTRY_AUTH_HELPER_MS otherwise). */
+void registry_auth_test_timeout(long ms);
+#endif
+
 /* Whether NAME may follow "docker-credential-": 1 to 64 of A-Z a-z 0-9 . _ - */
 int registry_auth_helper_valid(const char *name);
 
