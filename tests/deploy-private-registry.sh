@@ -124,6 +124,31 @@ grep -q "credentials from $T_TMP/good/config.json (auths)" "$T_TMP/journal" ||
 	fail "the journal does not say where the credentials came from: $(cat "$T_TMP/journal")"
 ok "with the login in a config.json: $S runs $IMG on 3 engines; the journal names the file"
 
+# --- the inventory's registries entry naming a credential helper, DOCKER_CONFIG empty: the
+# helper (a script here, as docker-credential-NAME) is run with "get" and the host on stdin
+mkdir -p "$T_TMP/bin"
+cat >"$T_TMP/bin/docker-credential-pdlab" <<SH
+#!/bin/sh
+read -r server || true
+echo "\$*|\$server" >"$T_TMP/helper-called"
+printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "\$server" "\$(cat "$PLANTDECK_AUTH_DIR/user")" "\$(cat "$PLANTDECK_AUTH_DIR/password")"
+SH
+chmod 700 "$T_TMP/bin/docker-credential-pdlab"
+{ cat "$PLANTDECK_INVENTORY"; printf 'registries:\n  %s: {helper: pdlab}\n' "$AREG"; } >"$T_TMP/inv.yaml"
+t_on_exit "lab_rm_prefix ${S}h-"
+fh=$(pr_stack "${S}h" engines)
+DOCKER_CONFIG=$T_TMP/empty PATH="$T_TMP/bin:$PATH" "$PLANTDECK" --inventory "$T_TMP/inv.yaml" deploy "$fh" \
+	--nodes 'lab-0[45]' --yes >"$T_TMP/out-helper" 2>&1 ||
+	{ cat "$T_TMP/out-helper" >&2; fail "deploy with the inventory's helper failed"; }
+[ "$(cat "$T_TMP/helper-called" 2>/dev/null)" = "get|$AREG" ] ||
+	fail "the helper was not run as 'get' with $AREG on stdin: $(cat "$T_TMP/helper-called" 2>/dev/null)"
+[ "$(stack_ps "${S}h" | awk -v img="$IMG" '$3 == img && $4 == "running"' | grep -c .)" = 2 ] ||
+	fail "not 2 containers of ${S}h running: $(stack_ps "${S}h")"
+"$PLANTDECK" rollout journal >>"$T_TMP/journal"
+grep -q "credentials from docker-credential-pdlab (the inventory's registries entry)" "$T_TMP/journal" ||
+	fail "the journal does not name the helper: $(tail -5 "$T_TMP/journal")"
+ok "the inventory's registries entry: docker-credential-pdlab get ($AREG on stdin) gave the login; 2 engines"
+
 # --- through Swarm, with a swarm of 5 nodes (made, and left at exit, when there is none)
 state=$(ldocker 1 info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}')
 if [ "$state" != "active true" ]; then
