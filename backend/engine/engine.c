@@ -325,6 +325,7 @@ engine_on_stream(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* One blocking call, its body streamed to LINE when given. */
 int
 engine_call_stream(struct engine *e, const char *method, const char *path, const char *body,
     long timeout_ms, int (*line)(void *ctx, const char *line), void *ctx,
@@ -343,6 +344,7 @@ engine_headers_free(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
+/* One blocking call with one more request header (X-Registry-Auth), zeroed after. */
 int
 engine_call_stream_hdr(struct engine *e, const char *method, const char *path, const char *body,
     const char *header, long timeout_ms, int (*line)(void *ctx, const char *line), void *ctx,

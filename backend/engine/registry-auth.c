@@ -127,6 +127,7 @@ ra_creds_clear(struct ra_creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Zero and free what a lookup left in A. */
 void
 registry_auth_clear(struct registry_auth *a)
 {
@@ -138,6 +139,7 @@ registry_auth_clear(struct registry_auth *a)
 
 /* ---------------------------------------------------------------- names */
 
+/* The registry host a key of auths, credHelpers or the inventory names. */
 int
 registry_auth_host(const char *key, char *out, size_t outlen)
 {
@@ -164,12 +166,14 @@ registry_auth_host(const char *key, char *out, size_t outlen)
 	return 0;
 }
 
+/* The server address Docker uses for HOST. */
 const char *
 registry_auth_server(const char *host)
 {
 	return strcmp(host, REGISTRY_AUTH_HUB) == 0 ? REGISTRY_AUTH_HUB_URL : host;
 }
 
+/* Whether NAME may follow "docker-credential-". */
 int
 registry_auth_helper_valid(const char *name)
 {
@@ -270,6 +274,7 @@ ra_b64_decode(const char *in)
 
 /* ---------------------------------------------------------------- header */
 
+/* The X-Registry-Auth value for these credentials (base64url JSON). */
 char *
 registry_auth_encode(const char *username, const char *password, const char *identitytoken,
     const char *serveraddress)
@@ -710,6 +715,7 @@ ra_default_config(char *out, size_t outlen)
 	snprintf(out, outlen, "%s/.docker/config.json", home != NULL ? home : "");
 }
 
+/* Credentials for registry HOST: the inventory's entry, else the docker config. */
 int
 registry_auth_lookup(const struct inventory *inv, const char *host, struct registry_auth *out,
     char *err, size_t errlen)
@@ -736,6 +742,7 @@ registry_auth_lookup(const struct inventory *inv, const char *host, struct regis
 
 /* ---------------------------------------------------------------- refusals */
 
+/* Whether a pull error means the registry wants (other) credentials. */
 int
 registry_auth_refused(const char *m)
 {
@@ -753,6 +760,7 @@ registry_auth_refused(const char *m)
 	return 0;
 }
 
+/* The error of a refused pull, saying what was tried. */
 void
 registry_auth_explain(const struct registry_auth *a, const char *lookup_err, const char *message,
     char *out, size_t outlen)

@@ -482,6 +482,7 @@ swarm_call(struct swarm *s, const char *method, const char *path, const char *bo
 	    usedlen);
 }
 
+/* swarm_call with one more request header (X-Registry-Auth for services). */
 int
 swarm_call_hdr(struct swarm *s, const char *method, const char *path, const char *body,
     const char *header, long timeout_ms, struct engine_reply *reply, char *used, size_t usedlen)
