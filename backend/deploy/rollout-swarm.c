@@ -1515,7 +1515,7 @@ rs_auth(struct rollout *r, const char *image, struct registry_auth *a)
 	if (rollout_image_split(image, repo, sizeof(repo), tag, sizeof(tag), host,
 	    sizeof(host)) != 0)
 		return;
-	if (registry_auth_lookup(r->ro->inv, host, a, err, sizeof(err)) != 0)
+	if (registry_auth_cached(r->auths, r->ro->inv, host, a, NULL, err, sizeof(err)) != 0)
 		log_msg(LOG_WARN, "deploy #%lld: service of %s without registry credentials: %s",
 		    (long long)r->id, image, err);
 }

@@ -442,7 +442,7 @@ ro_pull_image(struct ro_node *n, const char *image, char *err, size_t errlen)
 	struct registry_auth auth;
 	struct engine_reply rep;
 	struct ro_pull *p;
-	int rc;
+	int rc, looked;
 
 	if (rollout_image_split(image, repo, sizeof(repo), tag, sizeof(tag), host,
 	    sizeof(host)) != 0) {
@@ -463,9 +463,10 @@ ro_pull_image(struct ro_node *n, const char *image, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "/images/create?fromImage=%s&tag=%s", erepo, etag);
 	/* Credentials that cannot be read are no reason to fail a pull from a
 	 * registry that asks for none: pull without, and say why if it asks. */
-	if (registry_auth_lookup(r->ro->inv, host, &auth, aerr, sizeof(aerr)) != 0)
-		log_msg(LOG_WARN, "deploy #%lld: %s: pulling %s without credentials: %s",
-		    (long long)r->id, n->inv->name, image, aerr);
+	if (registry_auth_cached(r->auths, r->ro->inv, host, &auth, &looked, aerr,
+	    sizeof(aerr)) != 0 && looked)
+		log_msg(LOG_WARN, "deploy #%lld: pulling from %s without credentials: %s",
+		    (long long)r->id, host, aerr);
 	ro_registry_slot(r, host, 1);
 	rc = engine_call_stream_hdr(n->eng, "POST", path, NULL, auth.header, 0, ro_pull_line, p,
 	    &rep);
@@ -1539,6 +1540,7 @@ ro_free(struct rollout *r)
 		engine_free(r->nodes[i].eng);
 	free(r->nodes);
 	compose_free(r->spec);
+	registry_auth_cache_free(r->auths);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);
@@ -1568,6 +1570,7 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 	}
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	r->auths = registry_auth_cache_new();    /* NULL: lookups go uncached */
 	r->ro = ro;
 	r->id = id;
 	r->parent = d->parent;

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -738,6 +739,102 @@ registry_auth_lookup(const struct inventory *inv, const char *host, struct regis
 	}
 	ra_default_config(path, sizeof(path));
 	return ra_from_config(out, path, "", err, errlen);
+}
+
+/* ---------------------------------------------------------------- the cache */
+
+/* One host's lookup, as it came out. */
+struct ra_entry {
+	char host[256];
+	struct registry_auth a;
+	int rc;
+	char err[512];
+};
+
+struct registry_auth_cache {
+	pthread_mutex_t lock;
+	struct ra_entry *v;
+	size_t n, cap;
+};
+
+/* A new empty cache. */
+struct registry_auth_cache *
+registry_auth_cache_new(void)
+{
+	struct registry_auth_cache *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+/* Zero and free every credential in C, and C. */
+void
+registry_auth_cache_free(struct registry_auth_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		registry_auth_clear(&c->v[i].a);
+	ra_wipe(c->v, c->cap * sizeof(*c->v));
+	free(c->v);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* registry_auth_lookup through cache C, each host looked up once. */
+int
+registry_auth_cached(struct registry_auth_cache *c, const struct inventory *inv, const char *host,
+    struct registry_auth *out, int *fresh, char *err, size_t errlen)
+{
+	struct ra_entry *e = NULL;
+	char h[256];
+	int rc;
+
+	if (fresh != NULL)
+		*fresh = 1;
+	if (c == NULL || registry_auth_host(host, h, sizeof(h)) != 0)
+		return registry_auth_lookup(inv, host, out, err, errlen);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n && e == NULL; i++)
+		if (strcmp(c->v[i].host, h) == 0)
+			e = &c->v[i];
+	if (e != NULL) {
+		if (fresh != NULL)
+			*fresh = 0;
+	} else {
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 4;
+			struct ra_entry *v = calloc(cap, sizeof(*v));
+
+			if (v == NULL) {
+				pthread_mutex_unlock(&c->lock);
+				return registry_auth_lookup(inv, host, out, err, errlen);
+			}
+			if (c->n > 0)
+				memcpy(v, c->v, c->n * sizeof(*v));
+			ra_wipe(c->v, c->cap * sizeof(*c->v));
+			free(c->v);
+			c->v = v;
+			c->cap = cap;
+		}
+		e = &c->v[c->n++];
+		snprintf(e->host, sizeof(e->host), "%s", h);
+		e->rc = registry_auth_lookup(inv, host, &e->a, e->err, sizeof(e->err));
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->host, sizeof(out->host), "%s", e->a.host);
+	snprintf(out->source, sizeof(out->source), "%s", e->a.source);
+	out->found = e->a.found;
+	rc = e->rc;
+	if (rc != 0)
+		yf_seterr(err, errlen, "%s", e->err);
+	else if (e->a.header != NULL && (out->header = strdup(e->a.header)) == NULL) {
+		out->found = 0;
+		rc = yf_seterr(err, errlen, "credentials for %s: out of memory", h);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- refusals */

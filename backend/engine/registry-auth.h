@@ -46,6 +46,24 @@ int registry_auth_lookup(const struct inventory *inv, const char *host,
 /* Zero and free what a lookup left in A. */
 void registry_auth_clear(struct registry_auth *a);
 
+/* The lookups of one deploy: each registry host is looked up once (a
+ * helper runs once, a failure is not retried for every node), and the
+ * credentials are kept in memory until registry_auth_cache_free zeroes
+ * them.  Thread-safe. */
+struct registry_auth_cache;
+
+/* A new empty cache, or NULL (then lookups go uncached). */
+struct registry_auth_cache *registry_auth_cache_new(void);
+
+/* registry_auth_lookup through cache C (NULL: none): OUT gets its own copy
+ * (clear it as usual); *FRESH (if not NULL) says whether this call did the
+ * lookup rather than finding it in C. */
+int registry_auth_cached(struct registry_auth_cache *c, const struct inventory *inv,
+    const char *host, struct registry_auth *out, int *fresh, char *err, size_t errlen);
+
+/* Zero and free every credential in C, and C. */
+void registry_auth_cache_free(struct registry_auth_cache *c);
+
 /* The registry host a key of `auths`, `credHelpers` or the inventory names:
  * "https://host/v1/", "http://host" and "host" are all "host"; Docker Hub's
  * spellings (index.docker.io, registry-1.docker.io, its v1 URL) are

@@ -449,6 +449,69 @@ test_helper_errors(void **state)
 	}
 }
 
+/* A helper for the cache test: counts its runs in count.log. */
+static void
+counting_helper(const char *name, const char *answer, int code)
+{
+	char rel[128], text[1024];
+
+	snprintf(rel, sizeof(rel), "docker-credential-%s", name);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho run >> \"%s/count.log\"\ncat >/dev/null\n"
+	    "printf '%%s' '%s'\nexit %d\n", tmpdir, answer, code);
+	put(rel, text, 0700);
+}
+
+static void
+test_cache(void **state)
+{
+	struct registry_auth_cache *c = registry_auth_cache_new();
+	struct registry_auth a, b;
+	char err[ERRLEN], buf[256];
+	int fresh;
+
+	(void)state;
+	assert_non_null(c);
+	counting_helper("count", "{\"Username\":\"u\",\"Secret\":\"" SECRET "\"}", 0);
+	put("config.json", "{\"credsStore\": \"count\", \"credHelpers\": "
+	    "{\"bad.example\": \"fails\"}}", 0600);
+	counting_helper("fails", "", 4);
+	/* one helper run for the host, whatever its spelling; each copy its own header */
+	assert_int_equal(registry_auth_cached(c, NULL, "127.0.0.1:5001", &a, &fresh, err,
+	    sizeof(err)), 0);
+	assert_int_equal(fresh, 1);
+	assert_int_equal(registry_auth_cached(c, NULL, "https://127.0.0.1:5001/", &b, &fresh, err,
+	    sizeof(err)), 0);
+	assert_int_equal(fresh, 0);
+	assert_int_equal(a.found, 1);
+	assert_int_equal(b.found, 1);
+	assert_non_null(a.header);
+	assert_ptr_not_equal(a.header, b.header);
+	assert_string_equal(a.header, b.header);
+	assert_string_equal(a.source, b.source);
+	registry_auth_clear(&a);
+	registry_auth_clear(&b);
+	assert_string_equal(get("count.log", buf, sizeof(buf)), "run\n");
+	/* a failure is kept too: the failing helper runs once */
+	assert_int_equal(registry_auth_cached(c, NULL, "bad.example", &a, &fresh, err,
+	    sizeof(err)), -1);
+	assert_has(err, "docker-credential-fails get: exit status 4");
+	registry_auth_clear(&a);
+	err[0] = '\0';
+	assert_int_equal(registry_auth_cached(c, NULL, "bad.example", &a, &fresh, err,
+	    sizeof(err)), -1);
+	assert_int_equal(fresh, 0);
+	assert_has(err, "docker-credential-fails get: exit status 4");
+	registry_auth_clear(&a);
+	assert_string_equal(get("count.log", buf, sizeof(buf)), "run\nrun\n");
+	registry_auth_cache_free(c);
+	/* no cache: a plain lookup */
+	assert_int_equal(registry_auth_cached(NULL, NULL, "127.0.0.1:5001", &a, &fresh, err,
+	    sizeof(err)), 0);
+	assert_int_equal(fresh, 1);
+	assert_int_equal(a.found, 1);
+	registry_auth_clear(&a);
+}
+
 /* ---------------------------------------------------------------- the inventory */
 
 /* Load inventory TEXT (written to TMPDIR/inv.yaml): 0 with *INV, or -1
@@ -616,6 +679,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cred_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_creds_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory_errors, setup, teardown),
 		cmocka_unit_test(test_refused),
