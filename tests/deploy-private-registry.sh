@@ -9,8 +9,9 @@
 # for the run and pushed to 5001 only, since dockerd 20.10 takes a pull by digest as done,
 # without asking the registry, when it holds the same manifest under another name, as every
 # node does for plc-sim:1 from 5000). The password, and
-# its encodings, are found nowhere in the database, the command output and diagnostics,
-# status --json, the journal or the audit trail. Images pulled from 5001 are untagged on every
+# its encodings, are found nowhere in the database, the command output and diagnostics, a
+# cockpit's --log file and terminal output (a deploy made from it), status --json, the journal
+# or the audit trail. Images pulled from 5001 are untagged on every
 # node at the start and at exit (so that the next run's check without credentials really asks
 # the registry), containers, services and placement labels removed.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -149,6 +150,41 @@ grep -q "credentials from docker-credential-pdlab (the inventory's registries en
 	fail "the journal does not name the helper: $(tail -5 "$T_TMP/journal")"
 ok "the inventory's registries entry: docker-credential-pdlab get ($AREG on stdin) gave the login; 2 engines"
 
+# --- from the cockpit, with --log: every byte it wrote to the terminal and its log file are
+# kept for the check at the end
+if command -v tmux >/dev/null; then
+	t_on_exit "lab_rm_prefix ${S}c-"
+	fc=$(pr_stack "${S}c" engines)
+	tmux_start 110 30 "env TERM=xterm-256color LANG=C.UTF-8 DOCKER_CONFIG=$T_TMP/good $PLANTDECK --log $T_TMP/cockpit.log"
+	tmux -L "$T_TMUX" pipe-pane -o "cat >> $T_TMP/cockpit.raw"
+	tmux_wait_for "$(lab_name 1)" 20
+	tmux_keys D
+	tmux_wait_for "Fleet > Deploys"
+	tmux_keys n
+	tmux_wait_for "Stack file: "
+	tmux_keys C-u
+	tmux_keys -l "$fc"
+	tmux_keys Enter
+	tmux_wait_for "Nodes (selector, empty: all): "
+	tmux_keys C-u
+	tmux_keys -l "lab-02"
+	tmux_keys Enter
+	tmux_wait_for "Stack ${S}c: revision 0 -> 1" 20
+	tmux_keys Enter
+	tmux_wait_for "[y/N]"
+	tmux_keys y
+	tmux_wait_for "COMPLETED" 90
+	tmux_keys q
+	i=0
+	until tmux_dead; do
+		i=$((i + 1)); [ "$i" -lt 100 ] || fail "q did not quit the cockpit"; sleep 0.05
+	done
+	[ -s "$T_TMP/cockpit.raw" ] || fail "nothing captured from the cockpit"
+	[ -n "$(ldocker 2 ps -q --filter "name=^${S}c-plc" --filter status=running)" ] ||
+		fail "${S}c-plc does not run on lab-02 after the cockpit's deploy"
+	ok "from the cockpit (--log): ${S}c deployed to lab-02 with the login from DOCKER_CONFIG"
+fi
+
 # --- through Swarm, with a swarm of 5 nodes (made, and left at exit, when there is none)
 state=$(ldocker 1 info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}')
 if [ "$state" != "active true" ]; then
@@ -253,10 +289,11 @@ for id in $(jq -r '.id' "$T_TMP"/st-*); do "$PLANTDECK" rollout journal "$id" >>
 sync
 for secret in "$PASS" "$AUTH64" "$B64URL"; do
 	for file in "$PLANTDECK_DB"* "$T_TMP"/out-* "$T_TMP"/st-* "$T_TMP/status.json" "$T_TMP/audit.txt" \
-		"$T_TMP/audit.json" "$T_TMP/rollout.json" "$T_TMP/journal" "$T_TMP/history"; do
+		"$T_TMP/audit.json" "$T_TMP/rollout.json" "$T_TMP/journal" "$T_TMP/history" \
+		"$T_TMP/cockpit.log" "$T_TMP/cockpit.raw"; do
 		[ -e "$file" ] || continue
 		! grep -a -q -F -- "$secret" "$file" || fail "a credential is in $file"
 	done
 done
 [ -s "$T_TMP/audit.txt" ] && [ -s "$T_TMP/status.json" ] || fail "audit or status printed nothing"
-ok "the password and its encodings are in none of: the database, the deploys' output and diagnostics, status --json, audit, the journals, history"
+ok "the password and its encodings are in none of: the database, the deploys' output and diagnostics, the cockpit's --log file and terminal output, status --json, audit, the journals, history"
