@@ -281,6 +281,7 @@ ok "swarm: lab-05 lost the image; its new task pulled it from $AREG with the log
 B64URL=$(printf '{"username":"%s","password":"%s","serveraddress":"%s"}' "$USER_" "$PASS" "$AREG" |
 	base64 -w0 | tr '+/' '-_')
 "$PLANTDECK" status --json >"$T_TMP/status.json" 2>&1 || true
+"$PLANTDECK" status >"$T_TMP/status.txt" 2>&1 || true
 "$PLANTDECK" audit >"$T_TMP/audit.txt" 2>&1 || true
 "$PLANTDECK" audit --json >"$T_TMP/audit.json" 2>&1 || true
 "$PLANTDECK" rollout status --json >"$T_TMP/rollout.json" 2>&1 || true
@@ -288,7 +289,7 @@ for id in $(jq -r '.id' "$T_TMP"/st-*); do "$PLANTDECK" rollout journal "$id" >>
 "$PLANTDECK" history "$S" >"$T_TMP/history" 2>&1 || true
 sync
 for secret in "$PASS" "$AUTH64" "$B64URL"; do
-	for file in "$PLANTDECK_DB"* "$T_TMP"/out-* "$T_TMP"/st-* "$T_TMP/status.json" "$T_TMP/audit.txt" \
+	for file in "$PLANTDECK_DB"* "$T_TMP"/out-* "$T_TMP"/st-* "$T_TMP"/status.* "$T_TMP/audit.txt" \
 		"$T_TMP/audit.json" "$T_TMP/rollout.json" "$T_TMP/journal" "$T_TMP/history" \
 		"$T_TMP/cockpit.log" "$T_TMP/cockpit.raw"; do
 		[ -e "$file" ] || continue
@@ -296,4 +297,4 @@ for secret in "$PASS" "$AUTH64" "$B64URL"; do
 	done
 done
 [ -s "$T_TMP/audit.txt" ] && [ -s "$T_TMP/status.json" ] || fail "audit or status printed nothing"
-ok "the password and its encodings are in none of: the database, the deploys' output and diagnostics, the cockpit's --log file and terminal output, status --json, audit, the journals, history"
+ok "the password and its encodings are in none of: the database, the deploys' output and diagnostics, the cockpit's --log file and terminal output, status (text and --json), audit, the journals, history"
