@@ -2,7 +2,9 @@
 # lab-up.sh — checks a running plantdeck lab (lab/plantdeck-lab up): it has
 # $PLANTDECK_LAB_NODES (>= 5) nodes, each answering GET /_ping over TCP and over its unix
 # socket and holding 127.0.0.1:5000/plant/plc-sim:1 pulled from the lab registry; the registry
-# has all five sample tags; inventory.yaml lists the nodes.
+# has all five sample tags; the login registry (127.0.0.1:5001) refuses anonymous and wrong
+# logins, serves the five tags with the login from its 0600 files, and `env` names it without
+# the password; inventory.yaml lists the nodes.
 # Exit 0 pass, 1 fail, 77 skip (not root, or $PLANTDECK_LAB unset: the test suite brings one
 # lab up for the whole run and sets it; `lab/plantdeck-lab up` returns once every node answers,
 # so nothing here waits). Uses curl only.
@@ -60,6 +62,23 @@ for tag in plant/plc-sim:1 plant/plc-sim:2 plant/plc-sim:bad plant/leaky:1 plant
 	tags=$(curl -fs --max-time 5 "http://$registry/v2/${tag%:*}/tags/list") || tags=
 	check "registry has $tag" grep -q "\"${tag##*:}\"" <<<"$tags"
 done
+
+# --- the login registry ----------------------------------------------------------------------
+areg=${PLANTDECK_AUTH_REGISTRY:-127.0.0.1:5001}
+adir=${PLANTDECK_AUTH_DIR:-$PLANTDECK_LAB/registry-auth}
+code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://$areg/v2/") || code=
+check "login registry $areg asks for a login (GET /v2/: 401)" test "$code" = 401
+check "its user and password files are mode 0600" test "$(stat -c %a "$adir/user" "$adir/password" 2>/dev/null | tr '\n' ' ')" = "600 600 "
+login="user = \"$(cat "$adir/user" 2>/dev/null):$(cat "$adir/password" 2>/dev/null)\""
+for tag in plant/plc-sim:1 plant/plc-sim:2 plant/plc-sim:bad plant/leaky:1 plant/flaky:1; do
+	tags=$(curl -fs --max-time 5 -K - "http://$areg/v2/${tag%:*}/tags/list" <<<"$login") || tags=
+	check "login registry has $tag (with the login)" grep -q "\"${tag##*:}\"" <<<"$tags"
+done
+code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -u "plant:wrong" "http://$areg/v2/") || code=
+check "login registry refuses a wrong password (401)" test "$code" = 401
+envout=$("$top_srcdir/lab/plantdeck-lab" env --dir "$PLANTDECK_LAB")
+check "env names the login registry" grep -qx "export PLANTDECK_AUTH_REGISTRY=$areg" <<<"$envout"
+check "env does not print the password" bash -c '! grep -qF -- "$1" <<<"$2"' _ "$(cat "$adir/password" 2>/dev/null)" "$envout"
 
 # --- the inventory ---------------------------------------------------------------------------
 inv=${PLANTDECK_INVENTORY:-$PLANTDECK_LAB/inventory.yaml}

@@ -34,6 +34,7 @@ struct swarm;
 #define RO_LABEL_PLACEMENT "io.plantdeck.placement."      /* + STACK: a swarm node label */
 
 struct rollout;
+struct registry_auth_cache;
 
 /* A counting semaphore: pulls in flight to one registry host. */
 struct ro_registry {
@@ -83,6 +84,7 @@ struct rollout {
 	pthread_t th;
 	struct ro_registry regs[RO_MAX_REGISTRIES];
 	size_t nregs;
+	struct registry_auth_cache *auths;  /* registry credentials, zeroed at the end */
 };
 
 /* Every deploy of one backend. */

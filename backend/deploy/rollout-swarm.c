@@ -61,8 +61,10 @@
 #include "backend/engine/engine.h"
 #include "backend/engine/fleet.h"
 #include "backend/engine/inventory.h"
+#include "backend/engine/registry-auth.h"
 #include "backend/base/log.h"
 #include "backend/base/thread.h"
+#include "backend/deploy/rollout.h"
 #include "backend/deploy/rollout-int.h"
 #include "backend/store/store.h"
 #include "backend/engine/swarm.h"
@@ -542,12 +544,13 @@ fail:
 
 /* ---------------------------------------------------------------- the swarm */
 
-/* One call to the swarm through RO's managers: 0 with the body of a 2xx
- * reply in *JSON (if JSON is not NULL), or -1 with ERR; *STATUS (if not
- * NULL) gets the HTTP status, 0 when no manager answered. */
+/* One call to the swarm through RO's managers, with one more request
+ * header HEADER (NULL: none): 0 with the body of a 2xx reply in *JSON (if
+ * JSON is not NULL), or -1 with ERR; *STATUS (if not NULL) gets the HTTP
+ * status, 0 when no manager answered. */
 static int
-rs_call(struct rollouts *ro, const char *method, const char *path, const char *body,
-    cJSON **json, long *status, char *err, size_t errlen)
+rs_call_hdr(struct rollouts *ro, const char *method, const char *path, const char *body,
+    const char *header, cJSON **json, long *status, char *err, size_t errlen)
 {
 	struct engine_reply rep;
 	int rc;
@@ -560,7 +563,7 @@ rs_call(struct rollouts *ro, const char *method, const char *path, const char *b
 		snprintf(err, errlen, "swarm: %s %s: no swarm to ask", method, path);
 		return -1;
 	}
-	rc = swarm_call(ro->sw, method, path, body, RS_CALL_MS, &rep, NULL, 0);
+	rc = swarm_call_hdr(ro->sw, method, path, body, header, RS_CALL_MS, &rep, NULL, 0);
 	if (status != NULL)
 		*status = rep.status;
 	if (rc != 0) {
@@ -574,6 +577,14 @@ rs_call(struct rollouts *ro, const char *method, const char *path, const char *b
 	}
 	engine_reply_free(&rep);
 	return rc;
+}
+
+/* rs_call_hdr without a header. */
+static int
+rs_call(struct rollouts *ro, const char *method, const char *path, const char *body,
+    cJSON **json, long *status, char *err, size_t errlen)
+{
+	return rs_call_hdr(ro, method, path, body, NULL, json, status, err, errlen);
 }
 
 /* Whether a failed changing call may have landed or lost a race: Swarm's
@@ -1548,6 +1559,22 @@ rs_pin(struct rs_run *x)
 	}
 }
 
+/* The registry credentials for IMAGE into A (A->header NULL: none, or they
+ * could not be read; the pre-pull already said so). */
+static void
+rs_auth(struct rollout *r, const char *image, struct registry_auth *a)
+{
+	char repo[512], tag[256], host[256], err[PD_ERROR_LEN];
+
+	memset(a, 0, sizeof(*a));
+	if (rollout_image_split(image, repo, sizeof(repo), tag, sizeof(tag), host,
+	    sizeof(host)) != 0)
+		return;
+	if (registry_auth_cached(r->auths, r->ro->inv, host, a, NULL, err, sizeof(err)) != 0)
+		log_msg(LOG_WARN, "deploy #%lld: service of %s without registry credentials: %s",
+		    (long long)r->id, image, err);
+}
+
 /* Create or update every service of the revision; 0, or -1 with MSG. */
 static int
 rs_apply(struct rs_run *x, char *msg, size_t msglen)
@@ -1577,6 +1604,7 @@ rs_apply(struct rs_run *x, char *msg, size_t msglen)
 		}
 		body = spec != NULL ? cJSON_PrintUnformatted(spec) : NULL;
 		char step[64], path[PD_SWARM_ID_LEN + 64], what[PD_ERROR_LEN];
+		struct registry_auth auth = { .found = 0 };
 		int rc = -1;
 
 		cJSON_Delete(spec);
@@ -1584,6 +1612,9 @@ rs_apply(struct rs_run *x, char *msg, size_t msglen)
 			snprintf(msg, msglen, "%s", spec == NULL ? err : "out of memory");
 			goto fail;
 		}
+		/* As docker stack deploy --with-registry-auth: the manager keeps
+		 * the credentials with the service, for the nodes' own pulls. */
+		rs_auth(r, s->cs->image, &auth);
 		for (int attempt = 0; attempt <= RS_RETRIES && rc != 0; attempt++) {
 			long status;
 			cJSON *reply = NULL;
@@ -1608,15 +1639,16 @@ rs_apply(struct rs_run *x, char *msg, size_t msglen)
 				snprintf(what, sizeof(what), "service %s version %llu", cur->id,
 				    cur->version);
 				ro_begin(r, NULL, step, what);
-				rc = rs_call(r->ro, "POST", path, body, NULL, &status, err, sizeof(err));
+				rc = rs_call_hdr(r->ro, "POST", path, body, auth.header, NULL, &status,
+				    err, sizeof(err));
 				if (rc == 0) {
 					snprintf(s->id, sizeof(s->id), "%s", cur->id);
 					s->updated = 1;
 				}
 			} else {
 				ro_begin(r, NULL, step, s->image);
-				rc = rs_call(r->ro, "POST", "/services/create", body, &reply, &status, err,
-				    sizeof(err));
+				rc = rs_call_hdr(r->ro, "POST", "/services/create", body, auth.header,
+				    &reply, &status, err, sizeof(err));
 				if (rc == 0) {
 					rs_id(s->id, sizeof(s->id), rs_str(reply, 1, "ID"));
 					s->created = 1;
@@ -1646,6 +1678,7 @@ rs_apply(struct rs_run *x, char *msg, size_t msglen)
 			}
 		}
 		free(body);
+		registry_auth_clear(&auth);
 		if (rc != 0) {
 			snprintf(msg, msglen, "%s", err);
 			goto fail;

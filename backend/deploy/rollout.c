@@ -38,6 +38,7 @@
 #include "backend/deploy/compose.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
+#include "backend/engine/registry-auth.h"
 #include "backend/base/log.h"
 #include "backend/base/thread.h"
 #include "backend/deploy/rollout.h"
@@ -141,7 +142,7 @@ ro_audit_nodes(int64_t id, const char *what, const struct ro_node *nodes,
 	return out;
 }
 
-STATIC int
+int
 rollout_image_split(const char *ref, char *repo, size_t repolen, char *tag, size_t taglen,
     char *host, size_t hostlen)
 {
@@ -428,15 +429,20 @@ ro_image_present(struct ro_node *n, const char *image)
 	return ro_call(n, "GET", path, NULL, 10000, NULL, err, sizeof(err)) == 0;
 }
 
-/* Pull IMAGE onto N; 0, or -1 with ERR. */
+/* Pull IMAGE onto N, with the credentials of its registry when there are
+ * some (registry-auth.c); 0, or -1 with ERR.  A refusal from the registry
+ * says what was tried; the credentials never reach ERR, the journal or
+ * the log. */
 static int
 ro_pull_image(struct ro_node *n, const char *image, char *err, size_t errlen)
 {
 	struct rollout *r = n->r;
 	char repo[512], tag[256], host[256], erepo[1024], etag[512], path[1700];
+	char aerr[PD_ERROR_LEN] = "", why[PD_ERROR_LEN];
+	struct registry_auth auth;
 	struct engine_reply rep;
 	struct ro_pull *p;
-	int rc;
+	int rc, looked;
 
 	if (rollout_image_split(image, repo, sizeof(repo), tag, sizeof(tag), host,
 	    sizeof(host)) != 0) {
@@ -455,14 +461,26 @@ ro_pull_image(struct ro_node *n, const char *image, char *err, size_t errlen)
 	ro_urlencode(repo, erepo, sizeof(erepo));
 	ro_urlencode(tag, etag, sizeof(etag));
 	snprintf(path, sizeof(path), "/images/create?fromImage=%s&tag=%s", erepo, etag);
+	/* Credentials that cannot be read are no reason to fail a pull from a
+	 * registry that asks for none: pull without, and say why if it asks. */
+	if (registry_auth_cached(r->auths, r->ro->inv, host, &auth, &looked, aerr,
+	    sizeof(aerr)) != 0 && looked)
+		log_msg(LOG_WARN, "deploy #%lld: pulling from %s without credentials: %s",
+		    (long long)r->id, host, aerr);
 	ro_registry_slot(r, host, 1);
-	rc = engine_call_stream(n->eng, "POST", path, NULL, 0, ro_pull_line, p, &rep);
+	rc = engine_call_stream_hdr(n->eng, "POST", path, NULL, auth.header, 0, ro_pull_line, p,
+	    &rep);
 	ro_registry_slot(r, host, 0);
-	if (p->error[0] != '\0') {
-		snprintf(err, errlen, "pull %s: %s", image, p->error);
+	if (p->error[0] != '\0' || rc != 0) {
+		const char *msg = p->error[0] != '\0' ? p->error : rep.error;
+
+		if (registry_auth_refused(msg)) {
+			registry_auth_explain(&auth, aerr, msg, why, sizeof(why));
+			snprintf(err, errlen, "pull %s: %s", image, why);
+		} else {
+			snprintf(err, errlen, "pull %s: %s", image, msg);
+		}
 		rc = -1;
-	} else if (rc != 0) {
-		snprintf(err, errlen, "pull %s: %s", image, rep.error);
 	} else if (!p->complete) {
 		snprintf(err, errlen, "pull %s: the engine ended the stream without a result",
 		    image);
@@ -473,8 +491,10 @@ ro_pull_image(struct ro_node *n, const char *image, char *err, size_t errlen)
 
 		for (size_t i = 0; i < p->nlayers; i++)
 			fresh += p->layers[i].total > 0;
-		snprintf(err, errlen, "%s: %zu layers, %zu downloaded", image, p->nlayers, fresh);
+		snprintf(err, errlen, "%s: %zu layers, %zu downloaded%s%s", image, p->nlayers, fresh,
+		    auth.found ? ", credentials from " : "", auth.found ? auth.source : "");
 	}
+	registry_auth_clear(&auth);
 	engine_reply_free(&rep);
 	free(p);
 	return rc;
@@ -1536,6 +1556,7 @@ ro_free(struct rollout *r)
 		engine_free(r->nodes[i].eng);
 	free(r->nodes);
 	compose_free(r->spec);
+	registry_auth_cache_free(r->auths);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);
@@ -1565,6 +1586,7 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 	}
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	r->auths = registry_auth_cache_new();    /* NULL: lookups go uncached */
 	r->ro = ro;
 	r->id = id;
 	r->parent = d->parent;

@@ -74,10 +74,13 @@ int rollout_down(struct rollouts *ro, const char *stack, int volumes, int dry_ru
     void (*cb)(void *ctx, const struct pd_down_item *it), void *ctx, int64_t *id,
     char *err, size_t errlen);
 
-#ifdef UNITTEST
-/* Split an image reference into the repository and the tag or digest. */
+/* Split an image reference into the repository and the tag or digest, and
+ * give its registry host ("docker.io" when it names none): what pull slots
+ * and registry credentials are kept by.  0, or -1 when REF is not one. */
 int rollout_image_split(const char *ref, char *repo, size_t repolen, char *tag, size_t taglen,
     char *host, size_t hostlen);
+
+#ifdef UNITTEST
 /* Wave sizes for N targets under a policy: fills WAVES[i] for each target. */
 int rollout_waves(size_t n, int canary, int parallelism, int grow, int *waves);
 #endif

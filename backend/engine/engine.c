@@ -325,13 +325,33 @@ engine_on_stream(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* One blocking call, its body streamed to LINE when given. */
 int
 engine_call_stream(struct engine *e, const char *method, const char *path, const char *body,
     long timeout_ms, int (*line)(void *ctx, const char *line), void *ctx,
     struct engine_reply *r)
 {
+	return engine_call_stream_hdr(e, method, path, body, NULL, timeout_ms, line, ctx, r);
+}
+
+/* Zero the strings of header list L (one may hold credentials), then free it. */
+static void
+engine_headers_free(struct curl_slist *l)
+{
+	for (struct curl_slist *p = l; p != NULL; p = p->next)
+		if (p->data != NULL)
+			explicit_bzero(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
+/* One blocking call with one more request header (X-Registry-Auth), zeroed after. */
+int
+engine_call_stream_hdr(struct engine *e, const char *method, const char *path, const char *body,
+    const char *header, long timeout_ms, int (*line)(void *ctx, const char *line), void *ctx,
+    struct engine_reply *r)
+{
 	struct engine_stream s = { .reply = r, .cb = line, .ctx = ctx };
-	struct curl_slist *hdr = NULL;
+	struct curl_slist *hdr = NULL, *more;
 	CURL *h;
 	CURLcode code;
 
@@ -360,12 +380,23 @@ engine_call_stream(struct engine *e, const char *method, const char *path, const
 	 * optional JSON body (commit, exec start) refuse a form content type. */
 	hdr = curl_slist_append(NULL, body != NULL ? "Content-Type: application/json" :
 	    "Content-Type:");
-	if (hdr != NULL && (body != NULL || strcmp(method, "POST") == 0))
+	if (hdr != NULL && header != NULL) {
+		more = curl_slist_append(hdr, header);
+		if (more == NULL) {
+			engine_headers_free(hdr);
+			curl_easy_cleanup(h);
+			snprintf(r->error, sizeof(r->error), "%s: %s %s: out of memory", e->name,
+			    method, path);
+			return -1;
+		}
+		hdr = more;
+	}
+	if (hdr != NULL && (body != NULL || strcmp(method, "POST") == 0 || header != NULL))
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	code = curl_easy_perform(h);
-	curl_slist_free_all(hdr);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(h);
+	engine_headers_free(hdr);
 	if (line != NULL && code == CURLE_OK && s.len > 0) {
 		s.line[s.len] = '\0';
 		line(ctx, s.line);

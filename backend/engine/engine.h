@@ -77,6 +77,13 @@ int engine_call_stream(struct engine *e, const char *method, const char *path,
     const char *body, long timeout_ms, int (*line)(void *ctx, const char *line),
     void *ctx, struct engine_reply *reply);
 
+/* engine_call_stream with one more request header HEADER ("Name: value",
+ * NULL: none): X-Registry-Auth for a pull.  The header is never logged nor
+ * put in REPLY, and its copies here are zeroed after the transfer. */
+int engine_call_stream_hdr(struct engine *e, const char *method, const char *path,
+    const char *body, const char *header, long timeout_ms,
+    int (*line)(void *ctx, const char *line), void *ctx, struct engine_reply *reply);
+
 /* GET /_ping and adopt the engine's API version; 0 or -1 with REPLY->error. */
 int engine_negotiate(struct engine *e, struct engine_reply *reply);
 

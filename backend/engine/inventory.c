@@ -43,6 +43,7 @@
 
 #include "backend/base/yamlfile.h"
 #include "backend/engine/inventory.h"
+#include "backend/engine/registry-auth.h"
 
 #define INV_MAX_FILE (16 * 1024 * 1024)	/* bytes of YAML */
 #define INV_MAX_JSON (1024 * 1024)	/* bytes of one meta.json */
@@ -52,6 +53,7 @@
 #define INV_MAX_TEXT 1024		/* site, label values, endpoints */
 #define INV_MAX_PATH 4096		/* TLS file names */
 #define INV_MAX_SELECTOR 4096
+#define INV_MAX_REGISTRIES 256
 
 #define INV_DEFAULT_HOST "unix:///var/run/docker.sock"
 #define INV_PORT_PLAIN 2375
@@ -80,13 +82,25 @@ struct inv_defaults {
 };
 
 /* The keys each mapping may hold, by the index its value is returned at. */
-enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_NKEYS };
+enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_REGISTRIES, TOP_NKEYS };
 static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_SITE] = "site",
 	[TOP_DEFAULTS] = "defaults",
 	[TOP_NODES] = "nodes",
 	[TOP_KIOSK] = "kiosk",
 	[TOP_HEAL] = "heal",
+	[TOP_REGISTRIES] = "registries",
+};
+
+enum { REG_CONFIG, REG_HELPER, REG_NKEYS };
+static const char *const inv_registry_keys[REG_NKEYS] = {
+	[REG_CONFIG] = "config",
+	[REG_HELPER] = "helper",
+};
+
+/* Keys of a registries entry that would hold a secret: refused with why. */
+static const char *const inv_registry_secrets[] = {
+	"password", "auth", "identitytoken", "secret", "token", "username",
 };
 
 enum { HEAL_AUTO, HEAL_HEADROOM, HEAL_MEMORY_MAX, HEAL_VERIFY, HEAL_CRASH_RESTARTS,
@@ -436,6 +450,12 @@ inventory_free(struct inventory *inv)
 	for (size_t i = 0; i < inv->heal.nautos; i++)
 		free(inv->heal.autos[i].stack);
 	free(inv->heal.autos);
+	for (size_t i = 0; i < inv->nregistries; i++) {
+		free(inv->registries[i].host);
+		free(inv->registries[i].config);
+		free(inv->registries[i].helper);
+	}
+	free(inv->registries);
 	free(inv);
 }
 
@@ -1137,6 +1157,114 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	return 0;
 }
 
+/* One entry of "registries:": key K (a registry host), value V (a mapping
+ * of config or helper), into R; PREV entries before it. */
+static int
+inv_file_registry(struct inv_file *f, yaml_node_t *k, yaml_node_t *v, struct inv_registry *r,
+    const struct inv_registry *prev, size_t nprev)
+{
+	yaml_node_t *vals[REG_NKEYS], *keyn[REG_NKEYS];
+	char host[256], *text;
+	const char *why;
+	struct yf_q q;
+
+	r->line = (int)(k->start_mark.line < INT_MAX ? k->start_mark.line + 1 : INT_MAX);
+	r->column = (int)(k->start_mark.column < INT_MAX ? k->start_mark.column + 1 : INT_MAX);
+	text = inv_text(f, k, "a registry", 255);
+	if (text == NULL)
+		return -1;
+	yf_quote(&q, text, strlen(text), YF_QUOTE);
+	if (registry_auth_host(text, host, sizeof(host)) != 0 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789.-:[]") != strlen(host)) {
+		free(text);
+		return yf_error(&f->y, &k->start_mark, "bad registry '%s': use its host[:port], "
+		    "as in an image name (registry.example.com:5000)", q.s);
+	}
+	free(text);
+	for (size_t i = 0; i < nprev; i++) {
+		if (strcmp(prev[i].host, host) == 0)
+			return yf_error(&f->y, &k->start_mark, "registry '%s' is listed twice "
+			    "(first at line %d)", q.s, prev[i].line);
+	}
+	r->host = strdup(host);
+	if (r->host == NULL)
+		return yf_error(&f->y, &k->start_mark, "out of memory");
+	if (v->type != YAML_MAPPING_NODE)
+		return yf_error(&f->y, &v->start_mark, "registry '%s' must be a mapping: "
+		    "{config: PATH} (a docker config.json) or {helper: NAME} "
+		    "(docker-credential-NAME)", q.s);
+	/* The inventory is read by everyone who runs plantdeck, and copied
+	 * around with the plant's files: it holds no secrets. */
+	for (size_t p = 0; p < yf_npairs(v); p++) {
+		yaml_node_t *pk, *pv;
+
+		if (yf_pair(&f->y, v, p, &pk, &pv) != 0)
+			return -1;
+		for (size_t s = 0; s < sizeof(inv_registry_secrets) / sizeof(inv_registry_secrets[0]);
+		    s++) {
+			if (yf_scalar_is(pk, inv_registry_secrets[s]))
+				return yf_error(&f->y, &pk->start_mark, "'%s' does not belong in the "
+				    "inventory: it holds no credentials (anyone who can read it would "
+				    "have them); keep them in a docker config.json (config: PATH, "
+				    "e.g. one docker login wrote) or a credential helper (helper: NAME)",
+				    inv_registry_secrets[s]);
+		}
+	}
+	if (inv_mapping(f, v, inv_registry_keys, REG_NKEYS, vals, keyn) != 0)
+		return -1;
+	if ((vals[REG_CONFIG] == NULL) == (vals[REG_HELPER] == NULL))
+		return yf_error(&f->y, &v->start_mark, "registry '%s' needs one of 'config' "
+		    "(a docker config.json) and 'helper' (docker-credential-NAME)", q.s);
+	if (vals[REG_HELPER] != NULL) {
+		r->helper = inv_text(f, vals[REG_HELPER], "'helper'", 64);
+		if (r->helper == NULL)
+			return -1;
+		if (!registry_auth_helper_valid(r->helper)) {
+			yf_quote(&q, r->helper, strlen(r->helper), YF_QUOTE);
+			return yf_error(&f->y, &vals[REG_HELPER]->start_mark, "bad helper '%s': "
+			    "the NAME of docker-credential-NAME, 1 to 64 of A-Z a-z 0-9 . _ -", q.s);
+		}
+		return 0;
+	}
+	r->config = yf_path(&f->y, &vals[REG_CONFIG]->start_mark, f->dir,
+	    inv_text(f, vals[REG_CONFIG], "'config'", INV_MAX_PATH));
+	if (r->config == NULL)
+		return -1;
+	why = inv_unreadable(r->config);
+	if (why != NULL)
+		return yf_error(&f->y, &vals[REG_CONFIG]->start_mark, "config '%s': %s",
+		    yf_quotes(&q, r->config, YF_QUOTE_PATH), why);
+	return 0;
+}
+
+/* Read "registries:" (host: {config: PATH} or {helper: NAME}). */
+static int
+inv_file_registries(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
+{
+	size_t count;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return yf_error(&f->y, &m->start_mark, "'registries' must be a mapping of "
+		    "registry hosts to {config: PATH} or {helper: NAME}");
+	count = yf_npairs(m);
+	if (count > INV_MAX_REGISTRIES)
+		return yf_error(&f->y, &m->start_mark, "too many registries (at most %d)",
+		    INV_MAX_REGISTRIES);
+	inv->registries = calloc(count ? count : 1, sizeof(*inv->registries));
+	if (inv->registries == NULL)
+		return yf_error(&f->y, &m->start_mark, "out of memory");
+	for (size_t p = 0; p < count; p++) {
+		yaml_node_t *k, *v;
+
+		if (yf_pair(&f->y, m, p, &k, &v) != 0)
+			return -1;
+		inv->nregistries = p + 1;	/* so that inventory_free sees it */
+		if (inv_file_registry(f, k, v, &inv->registries[p], inv->registries, p) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Check the document's root and read the whole inventory into INV. */
 static int
 inv_file_parse(struct inv_file *f, struct inventory *inv)
@@ -1162,6 +1290,9 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 	if (vals[TOP_KIOSK] != NULL && inv_file_kiosk(f, vals[TOP_KIOSK], inv) != 0)
 		goto out;
 	if (vals[TOP_HEAL] != NULL && inv_file_heal(f, vals[TOP_HEAL], inv) != 0)
+		goto out;
+	if (vals[TOP_REGISTRIES] != NULL &&
+	    inv_file_registries(f, vals[TOP_REGISTRIES], inv) != 0)
 		goto out;
 
 	nodes = vals[TOP_NODES];

@@ -63,6 +63,16 @@ struct inv_heal {
 	int anomaly_critical_only;      /* anomaly_severity: critical (else warning and up) */
 };
 
+/* One entry of the inventory's "registries:" map: where the credentials of
+ * a registry are (never the credentials themselves); one of CONFIG and
+ * HELPER is set.  backend/engine/registry-auth.c reads them. */
+struct inv_registry {
+	char *host;          /* normalised by registry_auth_host: "docker.io", "reg:5000" */
+	char *config;        /* absolute path of a docker config.json, or NULL */
+	char *helper;        /* NAME of docker-credential-NAME, or NULL */
+	int line, column;    /* where the entry was defined */
+};
+
 struct inventory {
 	char *source;        /* the file's path, "environment" or "docker contexts" */
 	char *site;          /* site name, or NULL */
@@ -70,6 +80,8 @@ struct inventory {
 	struct inv_heal heal;   /* heal: policy */
 	struct inv_node *nodes;
 	size_t nnodes;
+	struct inv_registry *registries;  /* registries: (a file inventory only) */
+	size_t nregistries;
 };
 
 /* Load a YAML inventory; 0, or -1 with ERR set ("FILE:LINE:COL: ..."). */

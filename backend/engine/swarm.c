@@ -393,7 +393,8 @@ sw_answered(struct swarm *s, size_t index, const struct engine *e)
  * the engine's default rather than none. */
 static int
 sw_call(struct swarm *s, const char *method, const char *path, const char *body,
-    long timeout_ms, int default_timeout, int (*line)(void *ctx, const char *line),
+    const char *header, long timeout_ms, int default_timeout,
+    int (*line)(void *ctx, const char *line),
     void *ctx, struct engine_reply *r, char *used, size_t usedlen)
 {
 	size_t *try = calloc(s->n ? s->n : 1, sizeof(*try)), nt;
@@ -448,7 +449,7 @@ sw_call(struct swarm *s, const char *method, const char *path, const char *body,
 			}
 			engine_reply_free(r);
 		}
-		rc = engine_call_stream(e, method, path, body, call_timeout,
+		rc = engine_call_stream_hdr(e, method, path, body, header, call_timeout,
 		    line != NULL ? sw_on_line : NULL, &st, r);
 		if (rc == 0 || st.lines > 0 || !swarm_should_failover(r)) {
 			/* An answer, even a refusal, is the manager working. */
@@ -477,7 +478,17 @@ int
 swarm_call(struct swarm *s, const char *method, const char *path, const char *body,
     long timeout_ms, struct engine_reply *reply, char *used, size_t usedlen)
 {
-	return sw_call(s, method, path, body, timeout_ms, 1, NULL, NULL, reply, used, usedlen);
+	return sw_call(s, method, path, body, NULL, timeout_ms, 1, NULL, NULL, reply, used,
+	    usedlen);
+}
+
+/* swarm_call with one more request header (X-Registry-Auth for services). */
+int
+swarm_call_hdr(struct swarm *s, const char *method, const char *path, const char *body,
+    const char *header, long timeout_ms, struct engine_reply *reply, char *used, size_t usedlen)
+{
+	return sw_call(s, method, path, body, header, timeout_ms, 1, NULL, NULL, reply, used,
+	    usedlen);
 }
 
 int
@@ -485,7 +496,8 @@ swarm_call_stream(struct swarm *s, const char *method, const char *path, const c
     long timeout_ms, int (*line)(void *ctx, const char *line), void *ctx,
     struct engine_reply *reply, char *used, size_t usedlen)
 {
-	return sw_call(s, method, path, body, timeout_ms, 0, line, ctx, reply, used, usedlen);
+	return sw_call(s, method, path, body, NULL, timeout_ms, 0, line, ctx, reply, used,
+	    usedlen);
 }
 
 /* ------------------------------------------------------------ parsers */

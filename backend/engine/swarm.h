@@ -99,6 +99,13 @@ int swarm_should_failover(const struct engine_reply *reply);
 int swarm_call(struct swarm *s, const char *method, const char *path, const char *body,
     long timeout_ms, struct engine_reply *reply, char *used, size_t usedlen);
 
+/* As swarm_call, with one more request header HEADER ("Name: value", NULL:
+ * none) on every manager tried: X-Registry-Auth for a service's create or
+ * update (never logged, zeroed after each try). */
+int swarm_call_hdr(struct swarm *s, const char *method, const char *path, const char *body,
+    const char *header, long timeout_ms, struct engine_reply *reply, char *used,
+    size_t usedlen);
+
 /* As swarm_call, with the body handed to LINE one line at a time as it
  * arrives (see engine_call_stream); it fails over only while no line was
  * handed over yet. */

@@ -24,7 +24,9 @@
 #include "backend/base/log.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/fleet.h"
+#include "backend/engine/registry-auth.h"
 #include "backend/engine/swarm.h"
+#include "backend/deploy/rollout.h"
 #include "backend/heal/heal-int.h"
 
 /* Messages are cut to their fixed-size buffers on purpose. */
@@ -229,11 +231,12 @@ heal_evaluate_swarm(struct heal *h, struct heal_fnd *f, const struct pd_snapshot
 
 /* ---------------------------------------------------------------- propose */
 
-/* One call to the swarm through its managers; the reply's JSON in *JSON
- * (may be NULL).  0, or -1 with ERR. */
+/* One call to the swarm through its managers, with one more request header
+ * HEADER (NULL: none); the reply's JSON in *JSON (may be NULL).  0, or -1
+ * with ERR. */
 static int
-heal_swarm_call(struct heal *h, const char *method, const char *path, const char *body,
-    cJSON **json, char *err, size_t errlen)
+heal_swarm_call_hdr(struct heal *h, const char *method, const char *path, const char *body,
+    const char *header, cJSON **json, char *err, size_t errlen)
 {
 	struct swarm *sw = fleet_swarm(h->fleet);
 	struct engine_reply rep;
@@ -245,13 +248,21 @@ heal_swarm_call(struct heal *h, const char *method, const char *path, const char
 		snprintf(err, errlen, "no swarm manager in the inventory");
 		return -1;
 	}
-	rc = swarm_call(sw, method, path, body, 30000, &rep, NULL, 0);
+	rc = swarm_call_hdr(sw, method, path, body, header, 30000, &rep, NULL, 0);
 	if (rc != 0)
 		snprintf(err, errlen, "%s", rep.error);
 	else if (json != NULL && rep.body.data != NULL)
 		*json = cJSON_Parse(rep.body.data);
 	engine_reply_free(&rep);
 	return rc;
+}
+
+/* heal_swarm_call_hdr without a header. */
+static int
+heal_swarm_call(struct heal *h, const char *method, const char *path, const char *body,
+    cJSON **json, char *err, size_t errlen)
+{
+	return heal_swarm_call_hdr(h, method, path, body, NULL, json, err, errlen);
 }
 
 /* The image of a service Spec, or "". */
@@ -386,6 +397,22 @@ heal_prepare_swarm(struct heal *h, const struct heal_fnd *f, const struct pd_sna
 
 /* ---------------------------------------------------------------- execute */
 
+/* The registry credentials for IMAGE into A (A->header NULL: none, or
+ * they could not be read: the log says why). */
+static void
+heal_swarm_auth(struct heal *h, const char *image, struct registry_auth *a)
+{
+	char repo[512], tag[256], host[256], err[PD_ERROR_LEN];
+
+	memset(a, 0, sizeof(*a));
+	if (image[0] == '\0' || rollout_image_split(image, repo, sizeof(repo), tag, sizeof(tag),
+	    host, sizeof(host)) != 0)
+		return;
+	if (registry_auth_lookup(h->inv, host, a, err, sizeof(err)) != 0)
+		log_msg(LOG_WARN, "heal: force-update of a service of %s without registry "
+		    "credentials: %s", image, err);
+}
+
 /* Carry out P, a task_failing proposal, through the swarm's managers: 0
  * with RES, -1 with ERR. */
 int
@@ -393,6 +420,7 @@ heal_swarm_act(struct heal *h, const struct pd_proposal *p, char *res, size_t re
     char *err, size_t errlen)
 {
 	char path[600], id[PD_SWARM_ID_LEN] = "", *body, *enc;
+	struct registry_auth auth = { .found = 0 };
 	uint64_t version;
 	cJSON *spec, *j = NULL, *tt, *fu, *v;
 	int rc;
@@ -456,9 +484,18 @@ heal_swarm_act(struct heal *h, const struct pd_proposal *p, char *res, size_t re
 		    enc ? enc : "", (unsigned long long)version);
 	}
 	curl_free(enc);
+	/* A force-update without X-Registry-Auth keeps the credentials the
+	 * service was created with (registryAuthFrom=spec); current ones are
+	 * sent when there are some, as `docker service update --force
+	 * --with-registry-auth` does, so that a rotated password reaches the
+	 * nodes that pull again. */
+	if (p->action == PD_HEAL_RESTART)
+		heal_swarm_auth(h, heal_spec_image(spec), &auth);
 	body = cJSON_PrintUnformatted(spec);
 	cJSON_Delete(spec);
-	rc = body != NULL ? heal_swarm_call(h, "POST", path, body, NULL, err, errlen) : -1;
+	rc = body != NULL ? heal_swarm_call_hdr(h, "POST", path, body, auth.header, NULL,
+	    err, errlen) : -1;
+	registry_auth_clear(&auth);
 	free(body);
 	if (rc == 0)
 		snprintf(res, reslen, p->action == PD_HEAL_RESTART ? "force-updated service %s: "
