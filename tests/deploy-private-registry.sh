@@ -56,6 +56,8 @@ has_5001() {
 t_on_exit "untag_5001"
 untag_5001
 for i in $(seq 1 "$N"); do ! has_5001 "$i" || fail "$(lab_name "$i") still has an image of $AREG"; done
+# Containers first (cleanups run newest first): a network in use stays.
+t_on_exit "lab_rm_networks $S"
 t_on_exit "lab_rm_prefix $S-"
 
 # A stack file for stack $1 on image $3 (default IMG), target $2 (engines or swarm).
@@ -71,6 +73,10 @@ services:
   plc:
     image: ${3:-$IMG}
     restart: always
+    # The lab's nodes share one network namespace: a swarm stack's overlay
+    # network reaches one node only (doc/lab.md); the host network works on
+    # every node, and on engines it makes no network to clean up.
+    network_mode: host
     healthcheck:
       test: ["CMD", "/bin/plc-sim", "health"]
       interval: 4s

@@ -134,6 +134,16 @@ lab_rm_prefix() {
 	done
 }
 
+# Remove, on every lab node, the networks whose names start with $1 (a
+# stack's networks: remove its containers first, a network in use stays).
+lab_rm_networks() {
+	local i ids
+	for i in $(seq 1 "${PLANTDECK_LAB_NODES:-5}"); do
+		ids=$(ldocker "$i" network ls -q --filter "name=^$1" 2>/dev/null || true)
+		[ -z "$ids" ] || ldocker "$i" network rm $ids >/dev/null 2>&1 || true
+	done
+}
+
 # Seconds since the epoch, with fractions.
 now_s() { date +%s.%N; }
 # $1 - $2 in milliseconds, as an integer.
