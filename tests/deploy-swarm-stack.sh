@@ -2,7 +2,7 @@
 # deploy-swarm-stack.sh: a stack of x-plantdeck target swarm with its networks, deployed
 # from a directory whose name has a dot (site.v2-PID/stack.yml: stack sitev2-PID, as
 # Compose normalises a project name).  A PLC service (plc-sim serving its task's hostname
-# over HTTP) and a gateway whose healthcheck reaches it by service name over the stack's
+# over HTTP) and a gateway with a Swarm secret whose healthcheck reaches it by service name over the stack's
 # overlay networks.  The plan lists the overlay networks; the deploy makes them through the
 # manager before the services (named from the normalised stack name, scope swarm, labelled
 # as docker stack deploy labels them, with the file's settings); the gateway becomes healthy
@@ -50,9 +50,16 @@ swarm_clean() {
 		[ -z "$(ldocker 1 network ls -q --filter "label=io.plantdeck.stack=$S")" ] && break
 		sleep 0.5
 	done
+	for t in $(ldocker 1 secret ls -q --filter "label=io.plantdeck.stack=$S"); do
+		ldocker 1 secret rm "$t" >/dev/null 2>&1 || true
+	done
 	ldocker 1 node update --label-rm "io.plantdeck.placement.$S" "$node1" >/dev/null 2>&1 || true
 }
 t_on_exit swarm_clean
+
+# The gateway's Swarm secret.
+GW_TOKEN=gw-$$-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+export GW_TOKEN
 
 # stack TAG [EXTRA]: the stack file $DIR/stack.yml on plc-sim:TAG; EXTRA (YAML lines)
 # is added under the gateway's networks.
@@ -71,7 +78,10 @@ networks:
 ${2:+  outside:
     external: true
     name: nope-$$
-}services:
+}secrets:
+  gw_token:
+    environment: GW_TOKEN
+services:
   plc:
     image: $REG/plant/plc-sim:$1
     # The hostname of its task (its container id, 12 digits) over HTTP on 8080.
@@ -93,6 +103,7 @@ ${2:+  outside:
       - field
 ${2:+      - outside
 }    depends_on: [plc]
+    secrets: [gw_token]
     deploy:
       endpoint_mode: dnsrr
     # Healthy once it reads plc by name over the field network (busybox's wget
@@ -132,6 +143,8 @@ expect_by_name() {
 	got=$(ldocker 1 exec "$gw" sh -c \
 		'{ echo GET /id HTTP/1.0; echo; } | nc -w 5 plc-main 8080 | tail -n 1' 2>&1) ||
 		fail "the gateway cannot reach plc by its alias plc-main: $got"
+	got=$(ldocker 1 exec "$gw" cat /run/secrets/gw_token 2>&1)
+	[ "$got" = "$GW_TOKEN" ] || fail "the gateway's Swarm secret reads '$got'"
 }
 
 # "NAME ID" of the stack's networks, and each service's attachments (network ids and aliases).
@@ -228,7 +241,7 @@ probe=$(task_of probe)
 ok "network_mode host: the probe's task runs on the host network"
 
 expect_by_name
-ok "the gateway is healthy: it reaches plc by name (and plc-main) over the overlay network"
+ok "the gateway is healthy: it reaches plc by name (and plc-main) over the overlay network; its Swarm secret is there"
 net_state >"$T_TMP/net1"
 "$PLANTDECK" deploy "$(stack 2)" --nodes lab-01 --dry-run >"$T_TMP/plan2" 2>&1 || fail "dry run: $(cat "$T_TMP/plan2")"
 grep -qx "  networks: ${S}_field (overlay), ${S}_default (overlay), host (probe)" "$T_TMP/plan2" ||

@@ -1396,7 +1396,9 @@ fl_apply_swarm_info(struct fl_node *n, const char *body, size_t len)
 	snprintf(n->pub.swarm_role, sizeof(n->pub.swarm_role), "%s",
 	    !active ? "" : si.manager ? "manager" : "worker");
 	swarm_set_detected(f->sw.sw, fl_index(n), active && si.manager);
-	f->sw.relink = 1;
+	/* Now, not at the next tick: a reader woken by this answer must not
+	 * see the node unlinked from its swarm node. */
+	fl_swarm_relink(f);
 }
 
 /* A request to the swarm manager finished: adopt its list, or fail over
@@ -1482,10 +1484,10 @@ fl_swarm_done(struct fleet *f, struct fl_req *r, int rc, double now)
 		w->complete = 1;
 		w->error[0] = '\0';
 	}
-	w->relink = 1;
 	swarm_mark_ok(w->sw, idx);
-	fl_swarm_freshness(f, now);  /* now, not at the next tick: a reader woken by
-	                                this answer must not see it complete but stale */
+	fl_swarm_relink(f);          /* now, not at the next tick: a reader woken by */
+	fl_swarm_freshness(f, now);  /* this answer must not see it complete but
+	                                unlinked, or stale */
 	fl_touch(f);
 }
 
