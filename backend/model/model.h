@@ -603,4 +603,60 @@ enum pd_finding_kind pd_finding_kind_from_name(const char *name);
 enum pd_heal_action pd_heal_action_from_name(const char *name);
 enum pd_proposal_state pd_proposal_state_from_name(const char *name);
 
+/* ---------------------------------------------------------------- alarms */
+/* What is wrong in the fleet now, worst first, from one snapshot
+ * (backend/model/alarm.c): the cockpit's alarm line, its jump key and the
+ * kiosk's alarm page all read this one list. */
+
+enum pd_alarm_kind {                 /* worst first */
+	PD_ALARM_NODE_DOWN,              /* the node refuses or fails */
+	PD_ALARM_NODE_STALE,             /* the node stopped answering (hung?) */
+	PD_ALARM_OOM,                    /* the kernel killed it for memory: while it is
+	                                    not running, and PD_ALARM_OOM_SECS after the
+	                                    kill once it runs again */
+	PD_ALARM_RESTARTING,             /* a crash loop: the engine restarts it, or
+	                                    restarted it within PD_ALARM_RESTART_SECS */
+	PD_ALARM_UNHEALTHY,              /* its healthcheck fails */
+	PD_ALARM_EXITED,                 /* exited non-zero, not stopped by a signal
+	                                    someone sent (SIGTERM, SIGKILL, SIGINT) */
+};
+
+#define PD_ALARM_OOM_SECS 600        /* an OOM alarm outlives the kill by this much
+                                        once the container runs again */
+#define PD_ALARM_RESTART_SECS 300    /* a running container that the engine restarted
+                                        this recently is still a crash loop */
+
+struct pd_alarm {
+	enum pd_alarm_kind kind;
+	char node[PD_NAME_LEN];
+	char container[PD_NAME_LEN];     /* "" for a node's alarm */
+	char id[PD_ID_LEN];              /* the container's id, "" for a node's */
+	int restarts;                    /* the engine's RestartCount */
+	int exit_code;
+	time_t since;                    /* the node's last answer, the container's kill
+	                                    or exit; 0 unknown */
+};
+
+/* The alarms of snapshot S, worst first (by kind; then the most restarts;
+ * then node and container name), in *N; NULL (and 0) when there are none
+ * or no memory.  One alarm per node or container, of its worst kind.  The
+ * containers of a node that is not up raise none: what is known of them is
+ * old, and the node's own alarm says so.  Free with free(). */
+struct pd_alarm *pd_alarms(const struct pd_snapshot *s, size_t *n);
+
+/* The name of an alarm's kind: "down", "stale", "oom", "restarting",
+ * "unhealthy", "exited". */
+const char *pd_alarm_kind_name(enum pd_alarm_kind k);
+
+/* A's short text for a person, "restarting ×13", "OOM", "DOWN" (with
+ * ASCII, "x13"); holds no text from a node. */
+void pd_alarm_text(char *out, size_t len, const struct pd_alarm *a, int ascii);
+
+/* The alarm line of the N alarms A in OUT, in at most WIDTH columns: the
+ * worst culprits by name, the rest counted, names sanitised:
+ * "ALARM lab-01/crashy restarting ×13 · lab-02/leaky OOM · +2 more"
+ * (with ASCII: "x13", ", ").  "" when N is 0.  Returns how many it names. */
+size_t pd_alarm_line(char *out, size_t len, const struct pd_alarm *a, size_t n, int width,
+    int ascii);
+
 #endif
