@@ -61,7 +61,7 @@ for size in 80x24 200x50; do
 		[ "$enc" = utf8 ] || lang=C
 		tmux_start "$w" "$h" "env TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --inventory $T_TMP/inv.yaml --log $T_TMP/log"
 		tmux_wait_for "weld-01" 10
-		tmux_wait_for "ALARM: 3 nodes DOWN" 10
+		tmux_wait_for "ALARM press-01 DOWN" 10
 		golden "fleet-$size-$enc"
 		tmux_keys t
 		tmux_wait_for "DOWN"

@@ -1,8 +1,10 @@
 /* screen-alarms.c: the alarm page of the kiosk, what is wrong, large and plain.
  *
- * Nodes down or stale, containers unhealthy or restarting, and the heal
- * proposals still open, one line each.  A kiosk with a rotation shows it
- * in turn with the fleet's tiles (tui.c). */
+ * Every alarm of the fleet, worst first, as pd_alarms() lists them (nodes
+ * down or stale, containers OOM-killed, crash-looping, unhealthy or exited
+ * with an error; see backend/model/alarm.c), then the heal proposals still
+ * open, one line each; what does not fit is counted on the last line.  A
+ * kiosk with a rotation shows it in turn with the fleet's tiles (tui.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -36,39 +38,51 @@ heal_lines(struct tui *t, int y, int bottom)
 	return y - y0;
 }
 
-/* The kiosk's alarm page: one line per problem, plainly. */
+/* One alarm's line: "lab-01/crashy  restarting ×13  (last exit 2s ago)". */
+static void
+alarm_line(const struct tui *t, const struct pd_alarm *a, char *out, size_t len)
+{
+	const struct pd_snapshot *s = t->snap;
+	char text[64], age[16], err[PD_ERROR_LEN] = "";
+
+	pd_alarm_text(text, sizeof(text), a, !t->utf8);
+	pd_format_age(age, sizeof(age), s->taken, a->since);
+	if (a->container[0] == '\0') {
+		for (size_t i = 0; i < s->nnodes; i++)
+			if (strcmp(s->nodes[i].name, a->node) == 0 && s->nodes[i].error[0] != '\0')
+				snprintf(err, sizeof(err), ": %s", s->nodes[i].error);
+		snprintf(out, len, " NODE %s %s  (last answer %s ago)%s", a->node, text, age, err);
+	} else if (a->since != 0 && a->kind != PD_ALARM_UNHEALTHY) {
+		snprintf(out, len, " %s/%s  %s  (%s %s ago)", a->node, a->container, text,
+		    a->kind == PD_ALARM_OOM ? "killed" : a->kind == PD_ALARM_EXITED ? "exited" :
+		    "last exit", age);
+	} else {
+		snprintf(out, len, " %s/%s  %s", a->node, a->container, text);
+	}
+}
+
+/* The kiosk's alarm page: one line per alarm, worst first, plainly. */
 static void
 alarms_draw(struct tui *t, int top, int rows)
 {
-	const struct pd_snapshot *s = t->snap;
-	char buf[512], age[16];
-	int y = top + 1;
+	char buf[1024];
+	int y = top + 1, bottom = top + rows;
 
-	tui_put(t, top, 0, t->cols, theme_attr(TH_TITLE), " ALARMS");
-	for (size_t i = 0; i < s->nnodes && y < top + rows; i++) {
-		const struct pd_node *n = &s->nodes[i];
+	snprintf(buf, sizeof(buf), " ALARMS  %zu, worst first", t->nalarms);
+	tui_put(t, top, 0, t->cols, theme_attr(TH_TITLE), t->nalarms ? buf : " ALARMS");
+	for (size_t i = 0; i < t->nalarms && y < bottom; i++) {
+		const struct pd_alarm *a = &t->alarms[i];
 
-		if (n->reach == PD_REACH_UP || n->reach == PD_REACH_CONNECTING)
-			continue;
-		pd_format_age(age, sizeof(age), s->taken, n->last_seen);
-		snprintf(buf, sizeof(buf), " NODE %s %s  (last answer %s ago)", n->name,
-		    n->reach == PD_REACH_DOWN ? "DOWN" : "STALE", age);
-		tui_put_untrusted(t, y++, 0, t->cols, theme_attr(TH_ALARM), buf);
-	}
-	for (size_t i = 0; i < s->nnodes && y < top + rows; i++) {
-		const struct pd_node *n = &s->nodes[i];
-
-		for (size_t k = 0; k < n->ncontainers && y < top + rows; k++) {
-			const struct pd_container *c = &s->containers[n->first_container + k];
-
-			if (c->health != PD_HEALTH_UNHEALTHY && strcmp(c->state, "restarting") != 0)
-				continue;
-			snprintf(buf, sizeof(buf), " %s on %s: %s", c->name, n->name,
-			    c->health == PD_HEALTH_UNHEALTHY ? "UNHEALTHY" : "RESTARTING");
-			tui_put_untrusted(t, y++, 0, t->cols, theme_attr(TH_CRIT), buf);
+		if (y == bottom - 1 && i + 1 < t->nalarms) {
+			snprintf(buf, sizeof(buf), " ... and %zu more", t->nalarms - i);
+			tui_put(t, y++, 0, t->cols, theme_attr(TH_CRIT), buf);
+			break;
 		}
+		alarm_line(t, a, buf, sizeof(buf));
+		tui_put_untrusted(t, y++, 0, t->cols, theme_attr(a->kind <= PD_ALARM_OOM ?
+		    TH_ALARM : TH_CRIT), buf);
 	}
-	y += heal_lines(t, y, top + rows);
+	y += heal_lines(t, y, bottom);
 	if (y == top + 1)
 		tui_put(t, y, 1, t->cols - 1, theme_attr(TH_OK), " No alarms: every node answers, every container is healthy.");
 	t->nitems = 0;

@@ -24,7 +24,7 @@ static struct {
 
 /* Per-node figures the fleet shows. */
 struct node_sum {
-	int unhealthy, restarting, oom, exited_bad;
+	int unhealthy, restarting;
 	double cpu;         /* % of the node's CPUs */
 	double mem;         /* fraction of the node's memory */
 };
@@ -42,8 +42,6 @@ node_sum(const struct pd_snapshot *s, const struct pd_node *n)
 
 		r.unhealthy += c->health == PD_HEALTH_UNHEALTHY;
 		r.restarting += strcmp(c->state, "restarting") == 0;
-		r.oom += c->oom_killed;
-		r.exited_bad += strcmp(c->state, "exited") == 0 && c->exit_code != 0;
 		if (c->cpu_pct > 0)
 			cpu += c->cpu_pct;
 		mem += c->mem_usage;
@@ -79,18 +77,21 @@ node_matches(const struct pd_node *n, const char *f)
 	return 0;
 }
 
-/* The attribute of a node's tile or state cell. */
+/* The level of a node's tile or state cell (0 ok, 1 warn, 2 stale, 3
+ * crit): its reach, then the alarms of its containers (tui-alarms.c). */
 static int
-node_level(const struct pd_snapshot *s, const struct pd_node *n, const struct node_sum *sum)
+node_level(const struct tui *t, const struct pd_node *n)
 {
-	(void)s;
+	int worst;
+
 	if (n->reach == PD_REACH_DOWN)
 		return 3;
 	if (n->reach != PD_REACH_UP)
 		return 2;
-	if (sum->unhealthy || sum->restarting || sum->exited_bad || sum->oom)
-		return 1;
-	return 0;
+	worst = tui_alarms_of_node(t, n->name);
+	if (worst == PD_ALARM_OOM)
+		return 3;
+	return worst >= 0 ? 1 : 0;
 }
 
 /* Node indexes in display order (filtered, grouped); returns the count. */
@@ -150,7 +151,7 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 	for (int i = l->top; i < n && y < top + rows; i++) {
 		const struct pd_node *nd = &s->nodes[order[i]];
 		struct node_sum sum = node_sum(s, nd);
-		int level = node_level(s, nd, &sum), sel = i == l->sel;
+		int level = node_level(t, nd), sel = i == l->sel;
 		int base = sel ? theme_attr(TH_SELECTION) : theme_attr(TH_NORMAL);
 		static const enum theme_elem lv[] = { TH_OK, TH_WARN, TH_STALE, TH_CRIT };
 
@@ -175,15 +176,17 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 		if (tui_deploys_busy(t, nd->name))  /* a running deploy changes it now */
 			tui_put(t, y, 0, 1, sel ? base : theme_attr(TH_DEPLOY), t->utf8 ? "\u00bb" : "*");
 		tui_put_untrusted(t, y, 1, 14, base, nd->name);
-		tui_put(t, y, 16, 7, sel ? base : theme_attr(lv[level]), pd_reach_name(nd->reach));
+		/* Selected, an alarmed node keeps its colour: the selection never hides an alarm. */
+		tui_put(t, y, 16, 7, sel && (level == 0 || level == 2) ? base : theme_attr(lv[level]),
+		    pd_reach_name(nd->reach));
 		pd_format_age(buf, sizeof(buf), s->taken, nd->last_seen);
 		tui_put(t, y, 23, 5, base, buf);
 		snprintf(buf, sizeof(buf), "%3d/%-3d", nd->running, nd->total);
 		tui_put(t, y, 29, 7, base, buf);
 		snprintf(buf, sizeof(buf), "%3d", sum.unhealthy);
-		tui_put(t, y, 37, 3, sum.unhealthy && !sel ? theme_attr(TH_WARN) : base, buf);
+		tui_put(t, y, 37, 3, sum.unhealthy ? theme_attr(TH_WARN) : base, buf);
 		snprintf(buf, sizeof(buf), "%3d", sum.restarting);
-		tui_put(t, y, 41, 3, sum.restarting && !sel ? theme_attr(TH_WARN) : base, buf);
+		tui_put(t, y, 41, 3, sum.restarting ? theme_attr(TH_WARN) : base, buf);
 		snprintf(buf, sizeof(buf), "%3.0f%%", sum.cpu);
 		tui_put(t, y, 45, 4, base, buf);
 		tui_bar(t, y, 50, 5, sum.cpu / 100.0, theme_attr(sum.cpu > 80 ? TH_BAR_CRIT :
@@ -260,7 +263,10 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	for (int i = l->top; i < n; i++) {
 		const struct pd_node *nd = &s->nodes[order[i]];
 		struct node_sum sum = node_sum(s, nd);
-		int level = node_level(s, nd, &sum), attr, x;
+		int level = node_level(t, nd), worst = tui_alarms_of_node(t, nd->name), attr, attr2, x;
+		/* No selection on a kiosk (no key moves it); selected, an alarmed tile
+		 * keeps its colour on the state line: the selection never hides an alarm. */
+		int sel = i == l->sel && !t->opts->kiosk;
 		const char *g = fleet.group_key[0] ? node_label(nd, fleet.group_key) : "";
 
 		if (fleet.group_key[0] && (prev == NULL || strcmp(prev, g) != 0)) {
@@ -282,33 +288,38 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 		if (y + TILE_H > top + rows)
 			break;
 		x = col * (TILE_W + 1);
-		attr = theme_attr(i == l->sel ? TH_TILE_SELECTED : tl[level]);
+		attr = theme_attr(sel ? TH_TILE_SELECTED : tl[level]);
+		attr2 = theme_attr(sel && level == 0 ? TH_TILE_SELECTED : tl[level]);
 		if (nd->reach == PD_REACH_DOWN)
 			snprintf(age, sizeof(age), "DOWN");
 		else if (nd->reach == PD_REACH_STALE)
 			snprintf(age, sizeof(age), "STALE");
 		else if (nd->reach == PD_REACH_CONNECTING)
 			snprintf(age, sizeof(age), "...");
+		else if (worst == PD_ALARM_OOM)
+			snprintf(age, sizeof(age), "OOM");
+		else if (worst == PD_ALARM_RESTARTING)
+			snprintf(age, sizeof(age), "RST");
 		else if (sum.unhealthy)
 			snprintf(age, sizeof(age), "UNH%d", sum.unhealthy);
 		else
 			snprintf(age, sizeof(age), level ? "WARN" : "ok");
 		/* Line 1: the name; line 2: the state word, then the counts or the age. */
 		tui_fill(y, x, TILE_W, attr);
-		tui_fill(y + 1, x, TILE_W, attr);
+		tui_fill(y + 1, x, TILE_W, attr2);
 		tui_put_untrusted(t, y, x, TILE_W, attr, nd->name);
 		if (nd->reach == PD_REACH_UP) {
 			snprintf(l2, sizeof(l2), "%d/%d", nd->running, nd->total);
 			if (sum.restarting)
 				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " r%d", sum.restarting);
-			if (sum.oom)
+			if (worst == PD_ALARM_OOM && strcmp(age, "OOM") != 0)
 				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " oom");
 		} else {
 			pd_format_age(l2, sizeof(l2), s->taken, nd->last_seen);
 		}
 		snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(age) + 1, age,
 		    TILE_W - (int)strlen(age) - 1, l2);
-		tui_put(t, y + 1, x, TILE_W, attr, l1);
+		tui_put(t, y + 1, x, TILE_W, attr2, l1);
 		if (tui_deploys_busy(t, nd->name))
 			tui_put(t, y, x + TILE_W - 1, 1, theme_attr(TH_DEPLOY) | A_REVERSE,
 			    t->utf8 ? "\u00bb" : "*");

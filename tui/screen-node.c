@@ -93,6 +93,13 @@ node_networks(const struct tui *t, const struct pd_node *n, char *out, size_t le
 	}
 }
 
+/* Whether theme element E marks a problem (drawn even on the selection). */
+static int
+alarm_elem(int e)
+{
+	return e == TH_WARN || e == TH_CRIT;
+}
+
 /* The node screen. */
 static void
 node_draw(struct tui *t, int top, int rows)
@@ -162,12 +169,15 @@ node_draw(struct tui *t, int top, int rows)
 		tui_put_untrusted(t, y, 1, 20, base, c->name);
 		if (iw > 0)
 			tui_put_untrusted(t, y, 22, iw, base, c->image);
-		tui_put(t, y, xs, 10, sel ? base : theme_attr(st), c->state);
-		tui_put(t, y, xs + 11, 9, sel ? base : theme_attr(he),
+		/* A selected row keeps its warning colours: the selection never
+		 * hides an alarm. */
+		tui_put(t, y, xs, 10, sel && !alarm_elem(st) ? base : theme_attr(st), c->state);
+		tui_put(t, y, xs + 11, 9, sel && !alarm_elem(he) ? base : theme_attr(he),
 		    c->health == PD_HEALTH_NONE ? "-" : pd_health_name(c->health));
-		snprintf(buf, sizeof(buf), "%3d %4d %s", c->restart_count, c->exit_code,
+		snprintf(buf, sizeof(buf), "%3d %4d ", c->restart_count, c->exit_code);
+		tui_put(t, y, xs + 21, 9, base, buf);
+		tui_put(t, y, xs + 30, 3, c->oom_killed ? theme_attr(TH_CRIT) : base,
 		    c->oom_killed ? "OOM" : "  -");
-		tui_put(t, y, xs + 21, 12, c->oom_killed && !sel ? theme_attr(TH_CRIT) : base, buf);
 		if (c->cpu_pct >= 0)
 			snprintf(buf, sizeof(buf), "%6.1f", c->cpu_pct);
 		else
@@ -230,12 +240,26 @@ node_key(struct tui *t, int ch)
 	}
 }
 
-/* Opened on t->node: from the top, unfiltered. */
+/* Opened on t->node: from the top, unfiltered; on t->select_cid when the
+ * alarm key asked for it. */
 static void
 node_enter(struct tui *t)
 {
+	const struct pd_node *n = tui_node(t);
+	const struct pd_container **cs;
+
 	t->list[TV_NODE] = (struct tui_list){ 0, 0 };
 	t->filter[TV_NODE][0] = '\0';
+	if (t->select_cid[0] != '\0' && n != NULL &&
+	    (cs = calloc(n->ncontainers + 1, sizeof(*cs))) != NULL) {
+		int k = node_containers(t, n, cs);
+
+		for (int i = 0; i < k; i++)
+			if (strcmp(cs[i]->id, t->select_cid) == 0)
+				t->list[TV_NODE].sel = i;
+		free(cs);
+	}
+	t->select_cid[0] = '\0';
 }
 
 /* In the breadcrumb: the node's name. */

@@ -22,66 +22,13 @@
 #define TUI_MIN_LINES 24
 #define TUI_BLINK_SECS 10.0   /* an alarm that changed blinks this long */
 
-/* A hash of what is alarming now, so that a change can blink. */
-unsigned
-tui_frame_alarm_signature(const struct pd_snapshot *s)
-{
-	unsigned h = 2166136261u;
-
-	for (size_t i = 0; i < s->nnodes; i++) {
-		const struct pd_node *n = &s->nodes[i];
-
-		if (n->reach == PD_REACH_DOWN || n->reach == PD_REACH_STALE)
-			for (const char *p = n->name; *p; p++)
-				h = (h ^ (unsigned char)*p) * 16777619u;
-	}
-	for (size_t i = 0; i < s->ncontainers; i++)
-		if (s->containers[i].health == PD_HEALTH_UNHEALTHY ||
-		    strcmp(s->containers[i].state, "restarting") == 0)
-			for (const char *p = s->containers[i].id; *p; p++)
-				h = (h ^ (unsigned char)*p) * 16777619u;
-	return h;
-}
-
-/* The alarm line in OUT; 0 (and "") when nothing is alarming. */
-static int
-alarm_text(const struct tui *t, char *out, size_t len)
-{
-	const struct pd_snapshot *s = t->snap;
-	int down = 0, stale = 0, unh = 0, rst = 0;
-	size_t o;
-
-	for (size_t i = 0; i < s->nnodes; i++) {
-		down += s->nodes[i].reach == PD_REACH_DOWN;
-		stale += s->nodes[i].reach == PD_REACH_STALE;
-	}
-	for (size_t i = 0; i < s->ncontainers; i++) {
-		unh += s->containers[i].health == PD_HEALTH_UNHEALTHY;
-		rst += strcmp(s->containers[i].state, "restarting") == 0;
-	}
-	if (!down && !stale && !unh && !rst) {
-		out[0] = '\0';
-		return 0;
-	}
-	o = (size_t)snprintf(out, len, " ALARM:");
-	if (down && o < len)
-		o += (size_t)snprintf(out + o, len - o, " %d node%s DOWN", down, down == 1 ? "" : "s");
-	if (stale && o < len)
-		o += (size_t)snprintf(out + o, len - o, " %d stale", stale);
-	if (unh && o < len)
-		o += (size_t)snprintf(out + o, len - o, " %d unhealthy", unh);
-	if (rst && o < len)
-		snprintf(out + o, len - o, " %d restarting", rst);
-	return 1;
-}
-
 /* The header: fleet totals, alarms, badges and the clock. */
 static void
 draw_header(struct tui *t)
 {
 	const struct pd_snapshot *s = t->snap;
 	size_t up = 0, running = 0, total = 0;
-	char line[512], clean[1024], alarm[256], clock[16], deploys[96], heal[32];
+	char line[512], clean[1024], alarm[2048], clock[16], deploys[96], heal[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int blink, dl, x, right;
@@ -133,10 +80,11 @@ draw_header(struct tui *t)
 		}
 		tui_fill(1, 0, t->cols, theme_attr(TH_DIM));
 		cw = (int)strlen(crumb) + 1;
-		if (alarm_text(t, alarm, sizeof(alarm))) {
+		if (cw > t->cols / 2)
+			cw = t->cols / 2;
+		/* The culprits by name, already sanitised (tui-alarms.c). */
+		if (tui_alarms_line(t, alarm, sizeof(alarm), t->cols - cw)) {
 			blink = t->now - t->alarm_changed < TUI_BLINK_SECS ? A_BLINK : 0;
-			if (cw > t->cols / 2)
-				cw = t->cols / 2;
 			tui_put(t, 1, 0, t->cols - cw, theme_attr(TH_HEADER_ALARM) | blink, alarm);
 			tui_put_untrusted(t, 1, t->cols - cw, cw, theme_attr(TH_DIM), crumb);
 		} else {
@@ -193,6 +141,7 @@ static const char *const help_common[] = {
 	"Esc, Backspace   back",
 	"/, F3            filter (Enter keeps it, Esc clears it)",
 	"e                events timeline",
+	"!                next alarm: its node, culprit selected",
 	"D, F5            deploys",
 	"H, F7            heal queue (self-heal proposals)",
 	"F1, ?            this help",

@@ -89,6 +89,12 @@ struct tui {
 	unsigned alarm_sig;
 	double alarm_changed;
 
+	/* alarms (tui-alarms.c): pd_alarms() of each snapshot, worst first */
+	struct pd_alarm *alarms;
+	size_t nalarms;
+	char alarm_jumped[PD_NAME_LEN + PD_ID_LEN];  /* the culprit ! went to last */
+	char select_cid[PD_ID_LEN];     /* the node screen selects it when it opens */
+
 	/* deploys (tui-deploys.c); read from the backend at most once a
 	 * second, four times a second on a deploy screen after a wakeup */
 	struct pd_deploy *deploys;      /* the newest, without nodes */
@@ -192,7 +198,13 @@ void tui_message(struct tui *t, int attr, double secs, const char *fmt, ...)
 
 /* tui-frame.c: the header, the footer, the help overlay, the whole frame. */
 void tui_frame_draw(struct tui *t);
-unsigned tui_frame_alarm_signature(const struct pd_snapshot *s);
+
+/* tui-alarms.c: the alarms of the snapshot, the alarm line, the jump key. */
+void tui_alarms_read(struct tui *t);            /* after each new snapshot */
+int tui_alarms_line(const struct tui *t, char *out, size_t len, int width);
+int tui_alarms_of_node(const struct tui *t, const char *node);  /* worst kind, or -1 */
+void tui_alarms_jump(struct tui *t);            /* !: the next alarm's culprit */
+void tui_alarms_free(struct tui *t);
 
 /* tui-draw.c: primitives. */
 void tui_put(struct tui *t, int y, int x, int w, int attr, const char *s);

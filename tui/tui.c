@@ -14,7 +14,7 @@
  * key goes to the line being typed, the question, the filter or the help
  * overlay when one is up, then to the key hook of the screen on top, then
  * to the keys every screen shares: moving, back, open, filter, help, e, D,
- * H and quit.  Screens move between each other only through tui_open(),
+ * H, ! (the next alarm, tui-alarms.c) and quit.  Screens move between each other only through tui_open(),
  * which calls the leave hook of the screen on top and the enter hook of the
  * one it opens; tui_back() closes the one on top. */
 #include "config.h"
@@ -201,18 +201,13 @@ static void
 tui_refresh_model(struct tui *t)
 {
 	struct pd_snapshot *s = backend_snapshot(t->b);
-	unsigned sig;
 
 	if (s == NULL)
 		return;
 	pd_snapshot_free(t->snap);
 	t->snap = s;
+	tui_alarms_read(t);
 	tui_read(t, TR_SNAPSHOT);
-	sig = tui_frame_alarm_signature(s);
-	if (sig != t->alarm_sig) {
-		t->alarm_sig = sig;
-		t->alarm_changed = t->now;
-	}
 	t->dirty = 1;
 }
 
@@ -512,6 +507,9 @@ tui_key(struct tui *t, int ch)
 		if (tui_view(t) != TV_EVENTS)
 			tui_open(t, TV_EVENTS, TUI_PUSH);
 		break;
+	case '!':
+		tui_alarms_jump(t);
+		break;
 	default:
 		break;
 	}
@@ -690,6 +688,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		if (tui_screens[v]->stop != NULL)
 			tui_screens[v]->stop(t);
 	pd_snapshot_free(t->snap);
+	tui_alarms_free(t);
 	tui_deploys_free(t);
 	tui_heals_free(t);
 	free(t);
