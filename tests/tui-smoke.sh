@@ -14,8 +14,8 @@ PD="$PLANTDECK --inventory $T_TMP/inv.yaml --log $T_TMP/log"
 tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 $PD"
 tmux_wait_for "plantdeck $version"
 tmux_wait_for "press-09"
-tmux_wait_for "ALARM: 1 node DOWN"
-ok "first frame at 80x24: the refusing node is down, the alarm line says so"
+tmux_wait_for "ALARM press-09 DOWN"
+ok "first frame at 80x24: the refusing node is down, the alarm line names it"
 
 tmux_resize 120 40
 tmux_wait_for "LABELS"
