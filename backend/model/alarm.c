@@ -16,8 +16,10 @@
  *   - OOM: while the container is not running (it is dead: someone must
  *     act), and for PD_ALARM_OOM_SECS after the kill (finished_at) once it
  *     runs again; a running container whose kill time is unknown raises none.
- *   - crash loop: while the engine says "restarting", and while a running
- *     container with RestartCount > 0 last died within PD_ALARM_RESTART_SECS.
+ *   - crash loop: while the engine says "restarting", and while a container
+ *     with RestartCount > 0 that runs, or has just failed again, last died
+ *     within PD_ALARM_RESTART_SECS: between a die event and the engine's
+ *     next restart it is "exited", and the alarm must not flicker.
  *   - unhealthy: while the healthcheck says so.
  *   - exited: while it stays exited with a non-zero code, unless the code
  *     says a signal someone sends to stop a container ended it (130, 137
@@ -55,7 +57,8 @@ alarm_stopped(int code, int oom)
 	return code == 143 || code == 130 || (code == 137 && !oom);
 }
 
-/* The worst alarm container C of a node raises at NOW into A; 0 when none. */
+/* The worst alarm container C of a node raises at NOW into A; 0 when none.
+ * The order of the tests is the order of the kinds. */
 static int
 alarm_container(const struct pd_container *c, time_t now, struct pd_alarm *a)
 {
@@ -64,14 +67,16 @@ alarm_container(const struct pd_container *c, time_t now, struct pd_alarm *a)
 	int exited = strcmp(c->state, "exited") == 0;
 	time_t ago = c->finished_at != 0 && now >= c->finished_at ? now - c->finished_at : -1;
 
+	int failed = exited && c->exit_code != 0 && !alarm_stopped(c->exit_code, c->oom_killed);
+
 	if (c->oom_killed && (!running || (ago >= 0 && ago < PD_ALARM_OOM_SECS)))
 		a->kind = PD_ALARM_OOM;
-	else if (restarting || (running && c->restart_count > 0 && ago >= 0 &&
+	else if (restarting || ((running || failed) && c->restart_count > 0 && ago >= 0 &&
 	    ago < PD_ALARM_RESTART_SECS))
 		a->kind = PD_ALARM_RESTARTING;
 	else if (c->health == PD_HEALTH_UNHEALTHY && (running || restarting))
 		a->kind = PD_ALARM_UNHEALTHY;
-	else if (exited && c->exit_code != 0 && !alarm_stopped(c->exit_code, c->oom_killed))
+	else if (failed)
 		a->kind = PD_ALARM_EXITED;
 	else
 		return 0;

@@ -614,8 +614,9 @@ enum pd_alarm_kind {                 /* worst first */
 	PD_ALARM_OOM,                    /* the kernel killed it for memory: while it is
 	                                    not running, and PD_ALARM_OOM_SECS after the
 	                                    kill once it runs again */
-	PD_ALARM_RESTARTING,             /* a crash loop: the engine restarts it, or
-	                                    restarted it within PD_ALARM_RESTART_SECS */
+	PD_ALARM_RESTARTING,             /* a crash loop: the engine restarts it, or it
+	                                    has restarts and died within
+	                                    PD_ALARM_RESTART_SECS */
 	PD_ALARM_UNHEALTHY,              /* its healthcheck fails */
 	PD_ALARM_EXITED,                 /* exited non-zero, not stopped by a signal
 	                                    someone sent (SIGTERM, SIGKILL, SIGINT) */

@@ -239,6 +239,26 @@ test_restart_window(void **state)
 	assert_int_equal(a[0].kind, PD_ALARM_RESTARTING);
 	assert_int_equal(a[0].restarts, 7);
 	free(a);
+	/* Just died again, before the engine restarts it: no flicker to "exited". */
+	snprintf(c->state, sizeof(c->state), "exited");
+	c->exit_code = 1;
+	a = pd_alarms(&f.s, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].kind, PD_ALARM_RESTARTING);
+	free(a);
+	/* Long past: it gave up (on-failure:7), an exit with an error. */
+	c->finished_at = NOW - PD_ALARM_RESTART_SECS;
+	a = pd_alarms(&f.s, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].kind, PD_ALARM_EXITED);
+	free(a);
+	/* Stopped by docker stop, recently or not: none. */
+	c->exit_code = 143;
+	assert_null(pd_alarms(&f.s, &n));
+	c->finished_at = NOW - 1;
+	assert_null(pd_alarms(&f.s, &n));
+	/* Running, long after the last death: none. */
+	snprintf(c->state, sizeof(c->state), "running");
 	c->finished_at = NOW - PD_ALARM_RESTART_SECS;
 	assert_null(pd_alarms(&f.s, &n));
 }
