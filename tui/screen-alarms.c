@@ -51,7 +51,10 @@ alarm_line(const struct tui *t, const struct pd_alarm *a, char *out, size_t len)
 		for (size_t i = 0; i < s->nnodes; i++)
 			if (strcmp(s->nodes[i].name, a->node) == 0 && s->nodes[i].error[0] != '\0')
 				snprintf(err, sizeof(err), ": %s", s->nodes[i].error);
-		snprintf(out, len, " NODE %s %s  (last answer %s ago)%s", a->node, text, age, err);
+		if (a->since != 0)
+			snprintf(out, len, " NODE %s %s  (last answer %s ago)%s", a->node, text, age, err);
+		else
+			snprintf(out, len, " NODE %s %s  (never answered)%s", a->node, text, err);
 	} else if (a->since != 0 && a->kind != PD_ALARM_UNHEALTHY) {
 		snprintf(out, len, " %s/%s  %s  (%s %s ago)", a->node, a->container, text,
 		    a->kind == PD_ALARM_OOM ? "killed" : a->kind == PD_ALARM_EXITED ? "exited" :
