@@ -64,6 +64,8 @@ tmux_resize 80 24
 wait_alarm "^ ALARM $(lab_name 2)/$LK OOM · \+1 more" 5 >/dev/null
 ok "at 80x24: $(tmux_screen | sed -n 2p | sed 's/  *Fleet$//')"
 tmux_resize 200 50
+# Back at 200 columns once the line names both again.
+wait_alarm "$LK OOM · $(lab_name 1)/$CR restarting" 5 >/dev/null
 
 # ! opens the worst alarm's node with its culprit selected: Enter opens it.
 tmux_keys -l '!'
