@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "backend/store/audit.h"
+#include "backend/store/store.h"
 #include "backend/backend.h"
 #include "backend/engine/fleet.h"
 #include "backend/heal/heal.h"
@@ -186,6 +187,55 @@ backend_close(struct backend *b)
 	fleet_free(b->fleet);
 	inventory_free(b->inv);
 	free(b);
+}
+
+/* ---------------------------------------------------------------- containers */
+
+int
+backend_container_action(struct backend *b, const char *node, const char *ref,
+    enum pd_container_action action, char *err, size_t errlen)
+{
+	struct pd_container c;
+	struct store *st;
+	char actor[128], target[2 * PD_NAME_LEN + 32], detail[PD_ID_LEN + 96], kind[32];
+	char aerr[PD_ERROR_LEN];
+	const char *what = pd_container_action_name(action);
+	int rc;
+
+	if (b->cfg.read_only) {
+		snprintf(err, errlen, "%s %s/%s: refused: read-only (kiosk or --read-only)", what,
+		    node, ref);
+		return -1;
+	}
+	if ((int)action < 0 || action >= PD_CACT_COUNT) {
+		snprintf(err, errlen, "no such container action");
+		return -1;
+	}
+	rc = fleet_container_find(b->fleet, node, ref, &c);
+	if (rc != 0) {
+		snprintf(err, errlen, rc == -1 ? "%s: no such node in the inventory" :
+		    "%s: no container %s (not seen on the node)", node, ref);
+		return -1;
+	}
+	/* The trail is the gate: no entry, no action. */
+	st = rollout_store(b->rollouts, aerr, sizeof(aerr));
+	store_actor(actor, sizeof(actor));
+	snprintf(kind, sizeof(kind), "container-%s", what);
+	snprintf(target, sizeof(target), "node %s container %s", node, c.name);
+	snprintf(detail, sizeof(detail), "id %.12s, state %s%s", c.id,
+	    c.state[0] ? c.state : "unknown", action == PD_CACT_REMOVE &&
+	    strcmp(c.state, "running") == 0 ? ", forced (the running container is killed)" : "");
+	if (st == NULL || audit_append(st, kind, target, detail, aerr, sizeof(aerr)) != 0) {
+		snprintf(err, errlen, "%s %s/%s: not done: the audit trail cannot be written: %s",
+		    what, node, c.name, aerr);
+		return -1;
+	}
+	if (fleet_container_action(b->fleet, node, c.id, c.name, action, actor) != 0) {
+		snprintf(err, errlen, "%s %s/%s: out of memory", what, node, c.name);
+		return -1;
+	}
+	log_msg(LOG_INFO, "%s %s/%s by %s: sent", what, node, c.name, actor);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- deploys */

@@ -99,6 +99,21 @@ int backend_read_only(const struct backend *b);
 /* Stop the threads and free everything. */
 void backend_close(struct backend *b);
 
+/* ------------------------------------------------------------- containers */
+
+/* Restart, stop, start, pause, unpause or remove (forced: a running one is
+ * killed) container REF (its name, or its id or a prefix of it) of NODE,
+ * as the fleet last saw it.  Refused in read-only (kiosk, --read-only),
+ * before anything is sent.  Written to the audit trail (action
+ * "container-ACTION", the actor store_actor()'s) before it is sent; when
+ * the entry cannot be written nothing is done.  Never waits for the node:
+ * the io thread sends it (backend_start must have run), and its result
+ * becomes an event of the container in the snapshot: action "action",
+ * text "restart by ACTOR: done" or "...: failed: why".  0 when it was
+ * queued, or -1 with ERR. */
+int backend_container_action(struct backend *b, const char *node, const char *ref,
+    enum pd_container_action action, char *err, size_t errlen);
+
 /* ---------------------------------------------------------------- deploys */
 /* Stacks rolled out over the fleet: implemented in backend/deploy/rollout.c
  * and backend/store/store.c (doc/deploy.md).

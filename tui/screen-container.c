@@ -185,6 +185,22 @@ container_read(struct tui *t, enum tui_read what, int top)
 		backend_details(t->b, &details);
 }
 
+/* a, F9: act on this container (and the action menu's keys while it is up). */
+static int
+container_key(struct tui *t, int ch)
+{
+	const struct pd_node *n;
+	const struct pd_container *c = NULL;
+
+	if (!t->act_menu && ch != 'a' && ch != KEY_F(9))
+		return 0;
+	n = tui_node(t);
+	for (size_t k = 0; n != NULL && k < n->ncontainers; k++)
+		if (strcmp(t->snap->containers[n->first_container + k].id, t->cid) == 0)
+			c = &t->snap->containers[n->first_container + k];
+	return tui_actions_key(t, ch, t->node, c);
+}
+
 /* The cockpit ends: nothing is watched any more. */
 static void
 container_stop(struct tui *t)
@@ -195,11 +211,14 @@ container_stop(struct tui *t)
 
 const struct tui_screen screen_container = {
 	.name = "Container",
-	.footer = " F1 Help  Esc Back  Up/Down Scroll  e Events  F10 Quit",
+	.footer = " F1 Help  Esc Back  Up/Down Scroll  a Act  e Events  F10 Quit",
+	.help = tui_actions_help,
 	.flags = TUI_SCROLLS,
 	.enter = container_enter,
 	.leave = container_leave,
 	.read = container_read,
 	.draw = container_draw,
+	.key = container_key,
+	.answer = tui_actions_answer,
 	.stop = container_stop,
 };

@@ -4,7 +4,7 @@
  * state, health, restarts, exit code, OOM, CPU and memory, filtered, sorted
  * by a column (s the next one, r reversed).  The fleet screen and the
  * deploy screen open it on t->node; Enter opens the container screen on
- * the selected container. */
+ * the selected container, a or F9 its actions (tui-actions.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -222,11 +222,32 @@ node_open(struct tui *t)
 	return sel >= 0 && sel < k;
 }
 
-/* s, F6: sort by the next column; r: reverse the sort. */
+/* The selected container, or NULL. */
+static const struct pd_container *
+node_selected(struct tui *t, const struct pd_node *n)
+{
+	const struct pd_container **cs, *c = NULL;
+	int k, sel = t->list[TV_NODE].sel;
+
+	if (n == NULL)
+		return NULL;
+	cs = calloc(n->ncontainers + 1, sizeof(*cs));
+	if (cs == NULL)
+		return NULL;
+	k = node_containers(t, n, cs);
+	if (sel >= 0 && sel < k)
+		c = cs[sel];
+	free(cs);
+	return c;
+}
+
+/* s, F6: sort by the next column; r: reverse the sort; a, F9: act on the
+ * selected container (and the action menu's keys while it is up). */
 static int
 node_key(struct tui *t, int ch)
 {
-	(void)t;
+	if (t->act_menu || ch == 'a' || ch == KEY_F(9))
+		return tui_actions_key(t, ch, t->node, node_selected(t, tui_node(t)));
 	switch (ch) {
 	case 's':
 	case KEY_F(6):
@@ -271,6 +292,15 @@ node_crumb(const struct tui *t, char *buf, size_t len)
 	return t->node;
 }
 
+/* A new snapshot: an action's result becomes a notice, on any screen. */
+static void
+node_read(struct tui *t, enum tui_read what, int top)
+{
+	(void)top;
+	if (what == TR_SNAPSHOT)
+		tui_actions_read(t);
+}
+
 /* Forget the state: the next cockpit starts afresh. */
 static void
 node_stop(struct tui *t)
@@ -280,12 +310,16 @@ node_stop(struct tui *t)
 }
 
 static const char *const node_help[] = {
-	"s, F6            sort by the next column", "r                reverse the sort", NULL,
+	"s, F6            sort by the next column", "r                reverse the sort",
+	"a, F9            act on the selected container: restart (r) stop (s)",
+	"                 start (t) pause (p) unpause (u) remove (x), then y/n",
+	NULL,
 };
 
 const struct tui_screen screen_node = {
 	.name = "Node",
-	.footer = " F1 Help  Enter Open  Esc Back  / Filter  s Sort  r Reverse  e Events  F10 Quit",
+	.footer = " F1 Help  Enter Open  Esc Back  / Filter  s Sort  r Reverse  a Act  e Events  "
+	    "F10 Quit",
 	.help = node_help,
 	.flags = TUI_FILTERS,
 	.crumb = node_crumb,
@@ -293,5 +327,7 @@ const struct tui_screen screen_node = {
 	.draw = node_draw,
 	.key = node_key,
 	.open = node_open,
+	.answer = tui_actions_answer,
+	.read = node_read,
 	.stop = node_stop,
 };

@@ -39,6 +39,7 @@ enum tui_input { TI_NONE, TI_FILE, TI_NODES, TI_REASON };
 enum tui_ask {
 	TA_NONE, TA_QUIT, TA_START, TA_PAUSE, TA_RESUME, TA_ABORT, TA_ROLLBACK,
 	TA_APPROVE, TA_REJECT,
+	TA_CONTAINER,                   /* a container action (tui-actions.c) */
 };
 
 #define TUI_MAX_HITS 1024
@@ -120,6 +121,15 @@ struct tui {
 	struct pd_event *heal_ev;       /* those results, newest first */
 	int64_t *heal_ev_ids;           /* their proposals */
 	size_t nheal_ev;
+
+	/* container actions (tui-actions.c) */
+	int act_menu;                   /* the action menu is up */
+	int act_action;                 /* the one asked about: enum pd_container_action */
+	char act_node[PD_NAME_LEN];     /* on this container */
+	char act_cid[PD_ID_LEN];
+	char act_name[PD_NAME_LEN];
+	int act_wait;                   /* its result is awaited among the events */
+	uint64_t act_seq;               /* the events up to this one were there before */
 
 	enum tui_input input;           /* a line is being typed */
 	char input_buf[512];
@@ -246,5 +256,11 @@ void tui_heals_ask(struct tui *t, int ch, const struct pd_proposal *p);  /* a x 
 void tui_heals_typed(struct tui *t);            /* Enter on the reason line */
 void tui_heals_answer(struct tui *t);           /* y to the question */
 void tui_heals_free(struct tui *t);
+
+/* tui-actions.c: container actions (node and container screens). */
+extern const char *const tui_actions_help[];
+int tui_actions_key(struct tui *t, int ch, const char *node, const struct pd_container *c);
+void tui_actions_answer(struct tui *t);         /* y to the question */
+void tui_actions_read(struct tui *t);           /* a snapshot: the result, as a notice */
 
 #endif

@@ -49,6 +49,7 @@
 
 enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 	FL_DETAILS, FL_LOGS, FL_AGENT,
+	FL_ACTION,                       /* an engineer's container action */
 	/* To the swarm manager in use: */
 	FL_SW_NODES, FL_SW_SERVICES, FL_SW_TASKS, FL_SW_EVENTS };
 
@@ -72,7 +73,21 @@ struct fl_req {
 	double started;
 	CURL *h;
 	struct engine_reply reply;
+	/* FL_ACTION: what, on which container, asked for by whom. */
+	enum pd_container_action action;
+	char name[PD_NAME_LEN];
+	char actor[128];
 	struct fl_req *next;
+};
+
+/* A container action waiting for the io thread (fleet_container_action). */
+struct fl_action {
+	char node[PD_NAME_LEN];
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];
+	char actor[128];
+	enum pd_container_action action;
+	struct fl_action *next;
 };
 
 struct fl_container {
@@ -81,6 +96,7 @@ struct fl_container {
 	int have_prev;
 	double next_stats;
 	int want_inspect, inspecting;
+	double stop_timeout;             /* s, Config.StopTimeout; < 0 the engine's default */
 	int seen;                        /* mark for reconcile */
 };
 
@@ -159,6 +175,7 @@ struct fleet {
 	int wakefd;                      /* readers' wakeup (eventfd) */
 	CURLM *multi;
 	struct fl_req *inflight;
+	struct fl_action *actions;       /* container actions to send, oldest first */
 	unsigned stats_inflight;
 	size_t stats_cursor;
 	uint64_t generation;
@@ -548,6 +565,7 @@ fl_get(struct fl_node *n, const char *id)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->pub.id, sizeof(c->pub.id), "%s", id);
 	c->pub.cpu_pct = -1;
+	c->stop_timeout = -1;
 	c->want_inspect = 1;
 	c->next_stats = 0;
 	return c;
@@ -790,7 +808,8 @@ fl_on_swarm_events(char *data, size_t size, size_t nmemb, void *arg)
 
 /* Start METHOD PATH of KIND on node N.  Returns the request or NULL. */
 static struct fl_req *
-fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout)
+fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const char *path,
+    const char *id, double timeout)
 {
 	struct fleet *f = n->fleet;
 	struct fl_req *r = calloc(1, sizeof(*r));
@@ -799,12 +818,12 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 		return NULL;
 	r->node = n;
 	r->kind = kind;
-	snprintf(r->method, sizeof(r->method), "GET");
+	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	if (id != NULL)
 		snprintf(r->id, sizeof(r->id), "%s", id);
 	r->started = fl_now();
-	r->h = engine_easy(n->engine, "GET", path, kind != FL_PING, NULL,
+	r->h = engine_easy(n->engine, method, path, kind != FL_PING, NULL,
 	    (long)(timeout * 1000), &r->reply);
 	if (r->h == NULL) {
 		free(r);
@@ -837,10 +856,18 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 	case FL_EVENTS: n->events = r; break;
 	case FL_DETAILS: case FL_LOGS: f->watch.inflight++; break;
 	case FL_AGENT: n->agent = r; break;
+	case FL_ACTION: break;
 	case FL_SW_NODES: case FL_SW_SERVICES: case FL_SW_TASKS: f->sw.inflight++; break;
 	case FL_SW_EVENTS: f->sw.events = r; break;
 	}
 	return r;
+}
+
+/* Start GET PATH of KIND on node N.  Returns the request or NULL. */
+static struct fl_req *
+fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout)
+{
+	return fl_send_method(n, kind, "GET", path, id, timeout);
 }
 
 /* Take R off the multi handle and the in-flight list, and free it. */
@@ -864,6 +891,7 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_EVENTS: n->events = NULL; break;
 	case FL_DETAILS: case FL_LOGS: f->watch.inflight--; break;
 	case FL_AGENT: n->agent = NULL; break;
+	case FL_ACTION: break;
 	case FL_SW_NODES: case FL_SW_SERVICES: case FL_SW_TASKS: f->sw.inflight--; break;
 	case FL_SW_EVENTS: f->sw.events = NULL; break;
 	}
@@ -883,8 +911,13 @@ fl_cancel_node(struct fl_node *n)
 
 	for (; r != NULL; r = next) {
 		next = r->next;
-		if (r->node == n)
-			fl_release(f, r);
+		if (r->node != n)
+			continue;
+		if (r->kind == FL_ACTION)
+			fl_cevent(n, r->id, r->name, "action", "%s by %s: failed: the node went down "
+			    "before it answered (it may have been done)",
+			    pd_container_action_name(r->action), r->actor);
+		fl_release(f, r);
 	}
 	engine_buf_free(&n->evline);
 	n->evline.max = 1u << 20;
@@ -1056,6 +1089,7 @@ fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
 	c->pub.health = cJSON_IsString(hs) ? fleet_parse_health_status(hs->valuestring)
 	    : PD_HEALTH_NONE;
 	c->pub.restart_count = (int)fl_num(j, "RestartCount", 0);
+	c->stop_timeout = fl_num(config, "StopTimeout", -1);
 	fl_networks(c->pub.networks, sizeof(c->pub.networks),
 	    cJSON_GetObjectItemCaseSensitive(j, "NetworkSettings"));
 	c->pub.exit_code = (int)fl_num(state, "ExitCode", 0);
@@ -1566,6 +1600,110 @@ fl_swarm_tick(struct fleet *f, double now)
 	return wait < 1.0 ? wait : 1.0;
 }
 
+/* ------------------------------------------------------------ container actions */
+
+/* The engine call of ACTION on container ID: METHOD and PATH.  Remove is
+ * forced: a running container is killed first (the front end's question
+ * says so). */
+FLEET_STATIC void
+fleet_action_request(enum pd_container_action a, const char *id, char *method, size_t mlen,
+    char *path, size_t plen)
+{
+	snprintf(method, mlen, "%s", a == PD_CACT_REMOVE ? "DELETE" : "POST");
+	if (a == PD_CACT_REMOVE)
+		snprintf(path, plen, "/containers/%s?force=1", id);
+	else
+		snprintf(path, plen, "/containers/%s/%s", id, pd_container_action_name(a));
+}
+
+/* Seconds to wait for the answer to ACTION: a stop or restart lasts up to
+ * the container's stop timeout (STOP_TIMEOUT; < 0: the engine's default,
+ * 10 s) before the engine kills it, plus a margin for a slow node. */
+FLEET_STATIC double
+fleet_action_timeout(enum pd_container_action a, double stop_timeout)
+{
+	if (stop_timeout < 0)
+		stop_timeout = 10.0;
+	switch (a) {
+	case PD_CACT_STOP:
+	case PD_CACT_RESTART:
+		return stop_timeout + 20.0;
+	case PD_CACT_REMOVE:
+		return 30.0;
+	default:
+		return 20.0;
+	}
+}
+
+/* Action R on node N was answered (RC from engine_finish): its result is
+ * an event of the container. */
+static void
+fl_action_done(struct fl_node *n, struct fl_req *r, int rc)
+{
+	const char *what = pd_container_action_name(r->action);
+	struct fl_container *c = fl_find(n, r->id);
+
+	if (rc == 0)
+		fl_cevent(n, r->id, r->name, "action", "%s by %s: done", what, r->actor);
+	else if (r->reply.status == 304)
+		fl_cevent(n, r->id, r->name, "action", "%s by %s: done, nothing to change "
+		    "(the engine says it already was)", what, r->actor);
+	else
+		fl_cevent(n, r->id, r->name, "action", "%s by %s: failed: %s", what, r->actor,
+		    r->reply.error);
+	log_msg(rc == 0 || r->reply.status == 304 ? LOG_INFO : LOG_WARN,
+	    "%s: %s %s by %s: %s", n->pub.name, what, r->name, r->actor,
+	    rc == 0 || r->reply.status == 304 ? "done" : r->reply.error);
+	if (c != NULL)
+		c->want_inspect = 1;
+	fl_touch(n->fleet);
+}
+
+/* Send the container actions that were queued (the model lock is held). */
+static void
+fl_action_tick(struct fleet *f)
+{
+	while (f->actions != NULL) {
+		struct fl_action *a = f->actions;
+		struct fl_node *n = NULL;
+		struct fl_container *c;
+		struct fl_req *r = NULL;
+		char method[8], path[256];
+
+		f->actions = a->next;
+		for (size_t i = 0; i < f->nnodes; i++)
+			if (strcmp(f->nodes[i].pub.name, a->node) == 0)
+				n = &f->nodes[i];
+		if (n == NULL) {
+			free(a);
+			continue;
+		}
+		if (!n->connected) {
+			fl_cevent(n, a->id, a->name, "action", "%s by %s: failed: %s is not "
+			    "connected: not sent", pd_container_action_name(a->action), a->actor,
+			    n->pub.name);
+			fl_touch(f);
+			free(a);
+			continue;
+		}
+		c = fl_find(n, a->id);
+		fleet_action_request(a->action, a->id, method, sizeof(method), path, sizeof(path));
+		r = fl_send_method(n, FL_ACTION, method, path, a->id,
+		    fleet_action_timeout(a->action, c != NULL ? c->stop_timeout : -1));
+		if (r == NULL) {
+			fl_cevent(n, a->id, a->name, "action", "%s by %s: failed: %s",
+			    pd_container_action_name(a->action), a->actor, n->engine->read_only ?
+			    "refused: read-only" : "cannot start the request (out of memory?)");
+			fl_touch(f);
+		} else {
+			r->action = a->action;
+			snprintf(r->name, sizeof(r->name), "%s", a->name);
+			snprintf(r->actor, sizeof(r->actor), "%s", a->actor);
+		}
+		free(a);
+	}
+}
+
 /* A request finished: apply its result to the model. */
 static void
 fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
@@ -1630,6 +1768,10 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 			if (j != NULL)
 				fl_apply_details(f, j);
 		}
+		goto out;
+	}
+	if (r->kind == FL_ACTION) {
+		fl_action_done(n, r, rc);
 		goto out;
 	}
 	if (rc != 0) {
@@ -1717,6 +1859,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	case FL_DETAILS:
 	case FL_LOGS:
 	case FL_AGENT:
+	case FL_ACTION:
 	case FL_SW_NODES:
 	case FL_SW_SERVICES:
 	case FL_SW_TASKS:
@@ -1908,6 +2051,7 @@ fl_thread(void *arg)
 		}
 		fl_stats_tick(f, now);
 		fl_watch_tick(f, now);
+		fl_action_tick(f);
 		w = fl_swarm_tick(f, now);
 		if (w < wait)
 			wait = w;
@@ -2041,6 +2185,12 @@ fleet_free(struct fleet *f)
 	}
 	while (f->inflight != NULL)
 		fl_release(f, f->inflight);
+	while (f->actions != NULL) {
+		struct fl_action *a = f->actions;
+
+		f->actions = a->next;
+		free(a);
+	}
 	for (size_t i = 0; i < f->nnodes; i++) {
 		engine_free(f->nodes[i].engine);
 		engine_buf_free(&f->nodes[i].evline);
@@ -2226,4 +2376,56 @@ fleet_details(struct fleet *f, struct pd_details *out)
 	}
 	pthread_mutex_unlock(&f->lock);
 	return rc;
+}
+
+int
+fleet_container_find(struct fleet *f, const char *node, const char *ref,
+    struct pd_container *out)
+{
+	int rc = -1;
+	size_t len = strlen(ref);
+
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->nnodes && rc == -1; i++) {
+		struct fl_node *n = &f->nodes[i];
+
+		if (strcmp(n->pub.name, node) != 0)
+			continue;
+		rc = -2;
+		/* The name first, then the id or a prefix of it. */
+		for (size_t k = 0; k < n->nc && rc == -2; k++)
+			if (strcmp(n->c[k].pub.name, ref) == 0) {
+				*out = n->c[k].pub;
+				rc = 0;
+			}
+		for (size_t k = 0; k < n->nc && rc == -2 && len >= 4; k++)
+			if (strncmp(n->c[k].pub.id, ref, len) == 0) {
+				*out = n->c[k].pub;
+				rc = 0;
+			}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+int
+fleet_container_action(struct fleet *f, const char *node, const char *id, const char *name,
+    enum pd_container_action action, const char *actor)
+{
+	struct fl_action *a = calloc(1, sizeof(*a)), **pp;
+
+	if (a == NULL)
+		return -1;
+	snprintf(a->node, sizeof(a->node), "%s", node);
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	snprintf(a->actor, sizeof(a->actor), "%s", actor);
+	a->action = action;
+	pthread_mutex_lock(&f->lock);
+	for (pp = &f->actions; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = a;
+	pthread_mutex_unlock(&f->lock);
+	curl_multi_wakeup(f->multi);
+	return 0;
 }

@@ -51,6 +51,16 @@ void fleet_wakeup_ack(struct fleet *f);
 struct pd_snapshot *fleet_snapshot(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 int fleet_details(struct fleet *f, struct pd_details *out);
+/* Container REF (its name, its id or a prefix of 4 or more) of NODE as
+ * last seen, in *OUT: 0; -1 no such node; -2 no such container. */
+int fleet_container_find(struct fleet *f, const char *node, const char *ref,
+    struct pd_container *out);
+/* Queue ACTION on container ID (named NAME) of NODE for the io thread,
+ * asked for by ACTOR; it never waits for the node.  The result becomes an
+ * event of the container (action "action", text "restart by ACTOR: done"
+ * or ": failed: why").  0, or -1 out of memory. */
+int fleet_container_action(struct fleet *f, const char *node, const char *id, const char *name,
+    enum pd_container_action action, const char *actor);
 /* The swarm's failover list (backend/engine/swarm.h), for worker threads'
  * swarm_call(); the fleet's io thread keeps it current. */
 struct swarm *fleet_swarm(struct fleet *f);
@@ -65,6 +75,10 @@ enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);
 uint64_t fleet_mem_usage(const cJSON *memory_stats);
 int fleet_parse_logs(const char *data, size_t len, struct pd_details *d);
+/* The engine call of a container action, and how long to wait for it. */
+void fleet_action_request(enum pd_container_action a, const char *id, char *method,
+    size_t mlen, char *path, size_t plen);
+double fleet_action_timeout(enum pd_container_action a, double stop_timeout);
 /* Feed LEN bytes of a logs stream; the stdout payload (all of it in raw
  * mode) goes to OUT.  0, or -1 when the framing is broken. */
 int fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,

@@ -79,6 +79,15 @@ static const char *const model_proposal_state_names[] = {
 	[PD_PROP_EXPIRED] = "expired",
 };
 
+static const char *const model_container_action_names[] = {
+	[PD_CACT_RESTART] = "restart",
+	[PD_CACT_STOP] = "stop",
+	[PD_CACT_START] = "start",
+	[PD_CACT_PAUSE] = "pause",
+	[PD_CACT_UNPAUSE] = "unpause",
+	[PD_CACT_REMOVE] = "remove",
+};
+
 /* Entry I of the N NAMES, or "unknown". */
 static const char *
 model_name(const char *const *names, size_t n, size_t i)
@@ -250,4 +259,20 @@ pd_audit_free(struct pd_audit_entry *e, size_t n)
 		free(e[i].detail);
 	}
 	free(e);
+}
+
+const char *
+pd_container_action_name(enum pd_container_action a)
+{
+	return model_name(model_container_action_names,
+	    MODEL_NELEM(model_container_action_names), (size_t)a);
+}
+
+int
+pd_container_action_from_name(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < MODEL_NELEM(model_container_action_names); i++)
+		if (strcmp(model_container_action_names[i], name) == 0)
+			return (int)i;
+	return -1;
 }

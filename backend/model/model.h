@@ -660,4 +660,23 @@ void pd_alarm_text(char *out, size_t len, const struct pd_alarm *a, int ascii);
 size_t pd_alarm_line(char *out, size_t len, const struct pd_alarm *a, size_t n, int width,
     int ascii);
 
+/* ---------------------------------------------------------------- container actions */
+/* What an engineer can do to one container from a front end
+ * (backend_container_action): each is one engine call, audited first. */
+enum pd_container_action {
+	PD_CACT_RESTART,                 /* POST /containers/ID/restart */
+	PD_CACT_STOP,                    /* POST /containers/ID/stop (its stop timeout) */
+	PD_CACT_START,                   /* POST /containers/ID/start */
+	PD_CACT_PAUSE,                   /* POST /containers/ID/pause */
+	PD_CACT_UNPAUSE,                 /* POST /containers/ID/unpause */
+	PD_CACT_REMOVE,                  /* DELETE /containers/ID?force=1: a running one is
+	                                    killed first (the question says so) */
+	PD_CACT_COUNT
+};
+
+/* "restart", "stop", "start", "pause", "unpause", "remove"; "unknown". */
+const char *pd_container_action_name(enum pd_container_action a);
+/* The action called NAME, or -1. */
+int pd_container_action_from_name(const char *name);
+
 #endif

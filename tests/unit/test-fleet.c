@@ -192,6 +192,47 @@ test_agent_line(void **state)
 	    &nsec), -1);
 }
 
+/* Container actions: the names the CLI, the audit trail and the events
+ * use, the engine call each one makes, and how long it may take. */
+static void
+test_container_actions(void **state)
+{
+	static const char *const names[] = {
+		"restart", "stop", "start", "pause", "unpause", "remove",
+	};
+	char method[8], path[256];
+
+	(void)state;
+	assert_int_equal(PD_CACT_COUNT, 6);
+	for (int i = 0; i < PD_CACT_COUNT; i++) {
+		assert_string_equal(pd_container_action_name((enum pd_container_action)i), names[i]);
+		assert_int_equal(pd_container_action_from_name(names[i]), i);
+	}
+	assert_string_equal(pd_container_action_name(PD_CACT_COUNT), "unknown");
+	assert_int_equal(pd_container_action_from_name("kill"), -1);
+	assert_int_equal(pd_container_action_from_name("Restart"), -1);
+	assert_int_equal(pd_container_action_from_name(NULL), -1);
+
+	fleet_action_request(PD_CACT_RESTART, "abc123", method, sizeof(method), path,
+	    sizeof(path));
+	assert_string_equal(method, "POST");
+	assert_string_equal(path, "/containers/abc123/restart");
+	fleet_action_request(PD_CACT_UNPAUSE, "abc123", method, sizeof(method), path,
+	    sizeof(path));
+	assert_string_equal(path, "/containers/abc123/unpause");
+	fleet_action_request(PD_CACT_REMOVE, "abc123", method, sizeof(method), path,
+	    sizeof(path));
+	assert_string_equal(method, "DELETE");
+	assert_string_equal(path, "/containers/abc123?force=1");
+
+	/* A stop waits for the container's own stop timeout, then a margin. */
+	assert_true(fleet_action_timeout(PD_CACT_STOP, 60) > 60);
+	assert_true(fleet_action_timeout(PD_CACT_RESTART, 60) > 60);
+	assert_true(fleet_action_timeout(PD_CACT_STOP, -1) > 10);
+	assert_true(fleet_action_timeout(PD_CACT_STOP, 0) < fleet_action_timeout(PD_CACT_STOP, 30));
+	assert_true(fleet_action_timeout(PD_CACT_START, 300) < 60);
+}
+
 int
 main(void)
 {
@@ -205,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_engine_error_message),
 		cmocka_unit_test(test_demux),
 		cmocka_unit_test(test_agent_line),
+		cmocka_unit_test(test_container_actions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
