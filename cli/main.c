@@ -23,6 +23,7 @@ static const struct cli_command cli_commands[] = {
 	{ "down", cli_down, "take a stack off its nodes (containers, networks; --volumes)" },
 	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
 	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
+	{ "container", cli_container, "restart, stop, start, pause, unpause or remove a container" },
 	{ NULL, NULL, NULL },
 };
 
