@@ -311,15 +311,15 @@ node_stop(struct tui *t)
 
 static const char *const node_help[] = {
 	"s, F6            sort by the next column", "r                reverse the sort",
-	"a, F9            act on the selected container: restart (r) stop (s)",
-	"                 start (t) pause (p) unpause (u) remove (x), then y/n",
+	"a, F9            act on the container: a menu, then y/n",
+	"                 r restart  s stop  t start  p pause",
+	"                 u unpause  x remove (forced)  Esc",
 	NULL,
 };
 
 const struct tui_screen screen_node = {
 	.name = "Node",
-	.footer = " F1 Help  Enter Open  Esc Back  / Filter  s Sort  r Reverse  a Act  e Events  "
-	    "F10 Quit",
+	.footer = " F1 Help  Enter Open  Esc Back  / Filter  s/r Sort  a Act  e Events  F10 Quit",
 	.help = node_help,
 	.flags = TUI_FILTERS,
 	.crumb = node_crumb,

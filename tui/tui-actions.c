@@ -8,9 +8,10 @@
  * audit trail and queues it for its io thread: the cockpit never waits for
  * a node.  The result comes back as an event of the container (action
  * "action", "restart by USER: done" or "...: failed: why"), which this
- * file turns into a notice as well.  A read-only cockpit opens no menu and
- * asks nothing: the backend refuses, and the notice gives its words.  (A
- * kiosk never gets here: its keys only feed the exit chord.) */
+ * file turns into a notice as well.  A read-only cockpit opens no menu,
+ * asks nothing and sends nothing: it says read-only (and the backend would
+ * refuse all the same).  A kiosk never gets here: its keys only feed the
+ * exit chord, and its footer says read-only. */
 #include "config.h"
 
 #include <stdio.h>
@@ -32,8 +33,9 @@ static const int action_keys[PD_CACT_COUNT] = {
 };
 
 const char *const tui_actions_help[] = {
-	"a, F9            act on the container: restart (r) stop (s) start (t)",
-	"                 pause (p) unpause (u) remove (x), then y/n",
+	"a, F9            act on the container: a menu, then y/n",
+	"                 r restart  s stop  t start  p pause",
+	"                 u unpause  x remove (forced)  Esc",
 	NULL,
 };
 
@@ -127,13 +129,15 @@ tui_actions_key(struct tui *t, int ch, const char *node, const struct pd_contain
 	snprintf(t->act_node, sizeof(t->act_node), "%s", node);
 	snprintf(t->act_cid, sizeof(t->act_cid), "%s", c->id);
 	snprintf(t->act_name, sizeof(t->act_name), "%s", c->name);
-	/* Read-only: no menu, no question; the backend refuses, in its words. */
-	if (backend_read_only(t->b)) {
-		act(t, PD_CACT_RESTART);
-		return 1;
-	}
 	snprintf(tg, sizeof(tg), "%s/%s", node, c->name);
 	pd_sanitize(clean, sizeof(clean), tg, !t->utf8);
+	/* Read-only: no menu, no question, nothing sent (the backend would
+	 * refuse it too: backend_container_action). */
+	if (backend_read_only(t->b)) {
+		tui_message(t, theme_attr(TH_CRIT), 0, " %s: container actions are refused: "
+		    "read-only (kiosk or --read-only). Nothing was sent.", clean);
+		return 1;
+	}
 	t->act_menu = 1;
 	tui_message(t, theme_attr(TH_FILTER), 0, " %s: restart (r)  stop (s)  start (t)  "
 	    "pause (p)  unpause (u)  remove (x)  Esc", clean);
