@@ -37,14 +37,15 @@ container_find(const struct pd_snapshot *s, const char *node, const char *ref)
 	return NULL;
 }
 
-/* The node NAME in S is up and listed: 1; or 0. */
+/* The node NAME in S is up and listed, or is not in the inventory at all
+ * (nothing to wait for: the backend names the error): 1; or 0. */
 static int
 container_node_ready(const struct pd_snapshot *s, const char *name)
 {
 	for (size_t i = 0; i < s->nnodes; i++)
 		if (strcmp(s->nodes[i].name, name) == 0)
 			return s->nodes[i].reach == PD_REACH_UP && s->complete;
-	return 0;
+	return 1;
 }
 
 /* The result event of the action on ID of NODE after SEQ, or NULL. */
@@ -196,6 +197,9 @@ cli_container(const struct cli_global *g, int argc, char **argv)
 	pd_snapshot_free(s);
 	rc = backend_container_action(b, node, w.ref, (enum pd_container_action)action, err,
 	    sizeof(err));
+	if (rc == 0 && c == NULL)
+		snprintf(err, sizeof(err), "%s/%s: sent, but it appeared only now: its result "
+		    "is not followed (see the cockpit's events)", node, w.ref);
 	if (rc != 0 || c == NULL) {
 		fprintf(stderr, "plantdeck: container: %s\n", cli_clean(ce, sizeof(ce), err));
 		backend_close(b);
