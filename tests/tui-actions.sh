@@ -25,12 +25,12 @@ ldocker 1 run -d --name "$K" --stop-timeout 2 "$REG/plant/plc-sim:1" >/dev/null
 
 # The actions lab node 1's engine logged for container $1 from $2 to now
 # (epoch seconds, with nanoseconds: an action of the second before must not
-# count), space-separated.
+# count), space-separated; not its health check's exec_* and health_status.
 engine_actions() {
 	local until=$(( $(date +%s) + 1 ))
 	curl -s --max-time 10 "http://127.0.0.11:2375/events?since=$2&until=$until" |
-		jq -r --arg n "$1" 'select(.Type == "container" and .Actor.Attributes.name == $n) |
-			.Action' | tr '\n' ' '
+		jq -r --arg n "$1" 'select(.Type == "container" and .Actor.Attributes.name == $n and
+			(.Action | test("^(exec_|health_status)") | not)) | .Action' | tr '\n' ' '
 }
 
 # Wait up to $3 s until the engine logged action $2 for container $1 since $4.
@@ -148,8 +148,10 @@ tmux_keys a
 tmux_wait_for "$N1/$K: container actions are refused: read-only"
 screen=$(tmux_screen)
 case "$screen" in *"[y/N]"*|*"remove (x)"*) fail "read-only asked or offered: $screen" ;; esac
-tmux_keys r; tmux_keys y; tmux_keys F9; tmux_keys x; tmux_keys y
-tmux_wait_for "container actions are refused: read-only"
+# The menu's and the question's keys act as on any screen (r reverses the
+# sort); F9 says it again.
+tmux_keys r; tmux_keys y; tmux_keys x; tmux_keys y; tmux_keys F9
+tmux_wait_for "$N1/$K: container actions are refused: read-only"
 tmux_wait_for "READ-ONLY"
 
 # --- a kiosk: every key feeds the exit chord; it says read-only.
