@@ -126,6 +126,12 @@ struct compose_stack *cp_stack_new(const char *file);
 int cp_warn(struct cp_file *f, const yaml_mark_t *mark, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Drop the entries of the top-level array *ARR that USED says no service
+ * refers to, with a warning at each one's key in the mapping TOP (NULL:
+ * none); an array left empty is freed.  WHAT names them ("volume"). */
+int cp_drop_unused(struct cp_file *f, cJSON **arr, yaml_node_t *top, const char *what,
+    int (*used)(const struct compose_stack *s, cJSON *item));
+
 /* ---- compose-vars.c */
 
 /* Flags of cp_str. */

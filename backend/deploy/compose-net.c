@@ -974,40 +974,11 @@ cn_used(const struct compose_stack *s, const char *name)
 	return 0;
 }
 
-/* Drop the networks of top-level NETS that no service joins, with a
- * warning each, as Compose does: they are not made. */
+/* Whether a service joins the top-level network N (for cp_drop_unused). */
 static int
-cn_prune(struct cp_file *f, yaml_node_t *nets)
+cn_joined(const struct compose_stack *s, cJSON *n)
 {
-	struct compose_stack *s = f->stack;
-	cJSON *n = s->networks != NULL ? s->networks->child : NULL, *next;
-
-	for (; n != NULL; n = next) {
-		const char *key = cJSON_GetObjectItemCaseSensitive(n, "key")->valuestring;
-		const yaml_mark_t *mark = nets != NULL ? &nets->start_mark : NULL;
-		struct yf_q q;
-
-		next = n->next;
-		if (cn_used(s, cJSON_GetObjectItemCaseSensitive(n, "name")->valuestring))
-			continue;
-		for (yaml_node_pair_t *p = nets != NULL && nets->type == YAML_MAPPING_NODE ?
-		    nets->data.mapping.pairs.start : NULL; p != NULL &&
-		    p < nets->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yf_get(&f->y, p->key);
-
-			if (k != NULL && yf_scalar_is(k, key))
-				mark = &k->start_mark;
-		}
-		if (mark != NULL && cp_warn(f, mark, "network '%s' is used by no service: not "
-		    "created", yf_quotes(&q, key, YF_QUOTE)) != 0)
-			return -1;
-		cJSON_Delete(cJSON_DetachItemViaPointer(s->networks, n));
-	}
-	if (s->networks != NULL && s->networks->child == NULL) {
-		cJSON_Delete(s->networks);
-		s->networks = NULL;
-	}
-	return 0;
+	return cn_used(s, cJSON_GetObjectItemCaseSensitive(n, "name")->valuestring);
 }
 
 /* After every service of SERVICES (the mapping) is read: networks no
@@ -1024,7 +995,7 @@ cp_net_check(struct cp_file *f, yaml_node_t *services, yaml_node_t *nets)
 
 	if (s->nservices == 0)
 		return 0;
-	if (cn_prune(f, nets) != 0)
+	if (cp_drop_unused(f, &s->networks, nets, "network", cn_joined) != 0)
 		return -1;
 	if (s->target == COMPOSE_TARGET_SWARM)
 		return 0;	/* no depends_on, no network_mode service: */

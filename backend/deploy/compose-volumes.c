@@ -240,42 +240,24 @@ cp_volume_use(struct cp_file *f, yaml_node_t *n, const char *key)
 	return name;
 }
 
+/* Whether a service mounts the top-level volume V (for cp_drop_unused);
+ * the mark the services left on it is taken off. */
+static int
+cv_used(const struct compose_stack *s, cJSON *v)
+{
+	(void)s;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "used")))
+		return 0;
+	cJSON_DeleteItemFromObjectCaseSensitive(v, "used");
+	return 1;
+}
+
 /* After the services are read: volumes of top-level VOLS (NULL: none) no
  * service mounts are dropped with a warning. */
 int
 cp_volumes_check(struct cp_file *f, yaml_node_t *vols)
 {
-	struct compose_stack *s = f->stack;
-	cJSON *v = s->volumes != NULL ? s->volumes->child : NULL, *next;
-
-	for (; v != NULL; v = next) {
-		const char *key = cJSON_GetObjectItemCaseSensitive(v, "key")->valuestring;
-		const yaml_mark_t *mark = vols != NULL ? &vols->start_mark : NULL;
-		struct yf_q q;
-
-		next = v->next;
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "used"))) {
-			cJSON_DeleteItemFromObjectCaseSensitive(v, "used");
-			continue;
-		}
-		for (yaml_node_pair_t *p = vols != NULL && vols->type == YAML_MAPPING_NODE ?
-		    vols->data.mapping.pairs.start : NULL; p != NULL &&
-		    p < vols->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yf_get(&f->y, p->key);
-
-			if (k != NULL && yf_scalar_is(k, key))
-				mark = &k->start_mark;
-		}
-		if (mark != NULL && cp_warn(f, mark, "volume '%s' is used by no service: not "
-		    "created", yf_quotes(&q, key, YF_QUOTE)) != 0)
-			return -1;
-		cJSON_Delete(cJSON_DetachItemViaPointer(s->volumes, v));
-	}
-	if (s->volumes != NULL && s->volumes->child == NULL) {
-		cJSON_Delete(s->volumes);
-		s->volumes = NULL;
-	}
-	return 0;
+	return cp_drop_unused(f, &f->stack->volumes, vols, "volume", cv_used);
 }
 
 /* Whether the volumes array A of a canonical text is well formed. */

@@ -263,6 +263,44 @@ cp_warn(struct cp_file *f, const yaml_mark_t *mark, const char *fmt, ...)
 	return 0;
 }
 
+/* Drop the entries of the top-level array *ARR (objects with a "key")
+ * that USED says no service refers to, each with a warning at its key in
+ * the mapping TOP (NULL: none), as Compose does; an array left empty is
+ * freed.  WHAT names them ("network"). */
+int
+cp_drop_unused(struct cp_file *f, cJSON **arr, yaml_node_t *top, const char *what,
+    int (*used)(const struct compose_stack *s, cJSON *item))
+{
+	cJSON *v = *arr != NULL ? (*arr)->child : NULL, *next;
+
+	for (; v != NULL; v = next) {
+		const char *key = cJSON_GetObjectItemCaseSensitive(v, "key")->valuestring;
+		const yaml_mark_t *mark = top != NULL ? &top->start_mark : NULL;
+		struct yf_q q;
+
+		next = v->next;
+		if (used(f->stack, v))
+			continue;
+		for (yaml_node_pair_t *p = top != NULL && top->type == YAML_MAPPING_NODE ?
+		    top->data.mapping.pairs.start : NULL; p != NULL &&
+		    p < top->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yf_get(&f->y, p->key);
+
+			if (k != NULL && yf_scalar_is(k, key))
+				mark = &k->start_mark;
+		}
+		if (mark != NULL && cp_warn(f, mark, "%s '%s' is used by no service: not "
+		    "created", what, yf_quotes(&q, key, YF_QUOTE)) != 0)
+			return -1;
+		cJSON_Delete(cJSON_DetachItemViaPointer(*arr, v));
+	}
+	if (*arr != NULL && (*arr)->child == NULL) {
+		cJSON_Delete(*arr);
+		*arr = NULL;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- files */
 
 /* The stack's name: from node N (x-plantdeck.stack or name:), else the
