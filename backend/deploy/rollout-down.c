@@ -475,21 +475,6 @@ rd_spec(struct store *st, const char *stack, int *rev)
 	return spec;
 }
 
-/* Free what rd_new made. */
-static void
-rd_free(struct rollout *r)
-{
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->nnodes; i++)
-		engine_free(r->nodes[i].eng);
-	free(r->nodes);
-	compose_free(r->spec);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
-	free(r);
-}
-
 /* A rollout of deploy ID over every inventory node, for STACK (SPEC taken). */
 static struct rollout *
 rd_new(struct rollouts *ro, int64_t id, const char *stack, int rev, struct compose_stack *spec)
@@ -511,7 +496,7 @@ rd_new(struct rollouts *ro, int64_t id, const char *stack, int rev, struct compo
 	r->swarm = spec != NULL && spec->target == COMPOSE_TARGET_SWARM;
 	compose_policy_defaults(&r->pol);
 	if ((r->nodes = calloc(ro->inv->nnodes + 1, sizeof(*r->nodes))) == NULL) {
-		rd_free(r);
+		ro_free(r);
 		return NULL;
 	}
 	for (size_t i = 0; i < ro->inv->nnodes; i++) {
@@ -522,7 +507,7 @@ rd_new(struct rollouts *ro, int64_t id, const char *stack, int rev, struct compo
 		n->inv = &ro->inv->nodes[i];
 		n->phase = PD_PHASE_PENDING;
 		if ((n->eng = engine_new(n->inv)) == NULL) {
-			rd_free(r);
+			ro_free(r);
 			return NULL;
 		}
 		r->nnodes = i + 1;
@@ -662,6 +647,6 @@ rollout_down(struct rollouts *ro, const char *stack, int volumes, int dry_run,
 		ro_audit(ro, "down-end", stack, rev, what);
 		ro_notify(x.r);
 	}
-	rd_free(x.r);
+	ro_free(x.r);
 	return x.failed == 0 ? 0 : 1;
 }

@@ -120,6 +120,13 @@ int ro_call(struct ro_node *n, const char *method, const char *path, const char 
     long timeout_ms, cJSON **json, char *err, size_t errlen);
 /* URL-encode S into OUT. */
 void ro_urlencode(const char *s, char *out, size_t len);
+/* Inspect the network or volume (KIND "networks", "volumes") NAME on N into
+ * *OUT: 1 it exists, 0 it does not, -1 error (in ERR). */
+int ro_inspect_named(struct ro_node *n, const char *kind, const char *name, cJSON **out,
+    char *err, size_t errlen);
+/* Free rollout R (NULL: nothing): its nodes' engines, its spec, its registry
+ * credentials. */
+void ro_free(struct rollout *r);
 /* Poll the store for a pause or abort request and beat the heart. */
 void ro_requests(struct rollout *r, int *pause, int *abort_);
 /* Append to the audit trail, target "stack STACK revision REV". */
@@ -194,9 +201,6 @@ void ro_swarm_secrets_prune(struct rollout *r, const cJSON *ids);
 
 /* The named volumes of N's target revision there (made, kept or checked). */
 int ro_vol_ensure(struct ro_node *n, char *err, size_t errlen);
-/* Inspect volume NAME on N into *OUT: 1 it exists, 0 it does not, -1 error. */
-int ro_vol_inspect(struct ro_node *n, const char *name, cJSON **out, char *err,
-    size_t errlen);
 /* The plan's volumes line. */
 void ro_plan_volumes(const struct compose_stack *stack, struct pd_plan *p);
 

@@ -83,29 +83,6 @@ ro_net_same(const cJSON *have, const cJSON *want, char *why, size_t whylen)
 	return 1;
 }
 
-/* Inspect network NAME on N into *OUT: 1 it exists, 0 it does not, -1
- * error. */
-static int
-rn_inspect(struct ro_node *n, const char *name, cJSON **out, char *err, size_t errlen)
-{
-	char path[400], enc[300];
-	const cJSON *got;
-
-	*out = NULL;
-	ro_urlencode(name, enc, sizeof(enc));
-	snprintf(path, sizeof(path), "/networks/%s", enc);
-	if (ro_call(n, "GET", path, NULL, 10000, out, err, errlen) != 0)
-		return strstr(err, "HTTP 404") != NULL ? 0 : -1;
-	/* The engine also matches an id prefix: only the same name counts. */
-	got = cJSON_GetObjectItemCaseSensitive(*out, "Name");
-	if (!cJSON_IsString(got) || strcmp(got->valuestring, name) != 0) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return 0;
-	}
-	return 1;
-}
-
 /* Whether the existing network HAVE on N may serve as network NAME of the
  * stack (WANT its create body): the stack's label and the same settings. */
 static int
@@ -142,7 +119,7 @@ rn_ensure_one(struct ro_node *n, const cJSON *net, char *err, size_t errlen)
 	char *body;
 	int rc;
 
-	rc = rn_inspect(n, name, &have, err, errlen);
+	rc = ro_inspect_named(n, "networks", name, &have, err, errlen);
 	if (rc < 0)
 		return -1;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(net, "external"))) {
@@ -169,7 +146,7 @@ rn_ensure_one(struct ro_node *n, const cJSON *net, char *err, size_t errlen)
 	free(body);
 	if (rc != 0 && strstr(err, "HTTP 409") != NULL) {
 		/* Made meanwhile (another deploy of the stack): check it as above. */
-		if (rn_inspect(n, name, &have, err, errlen) == 1) {
+		if (ro_inspect_named(n, "networks", name, &have, err, errlen) == 1) {
 			rc = rn_check(n, name, have, want, err, errlen);
 			cJSON_Delete(have);
 		}

@@ -64,28 +64,6 @@ rv_same(const cJSON *have, const cJSON *want, char *why, size_t whylen)
 	return 1;
 }
 
-/* Inspect volume NAME on N into *OUT: 1 it exists, 0 it does not, -1
- * error. */
-int
-ro_vol_inspect(struct ro_node *n, const char *name, cJSON **out, char *err, size_t errlen)
-{
-	char path[400], enc[300];
-	const cJSON *got;
-
-	*out = NULL;
-	ro_urlencode(name, enc, sizeof(enc));
-	snprintf(path, sizeof(path), "/volumes/%s", enc);
-	if (ro_call(n, "GET", path, NULL, 10000, out, err, errlen) != 0)
-		return strstr(err, "HTTP 404") != NULL ? 0 : -1;
-	got = cJSON_GetObjectItemCaseSensitive(*out, "Name");
-	if (!cJSON_IsString(got) || strcmp(got->valuestring, name) != 0) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return 0;
-	}
-	return 1;
-}
-
 /* Volume VOL (an entry of the stack's volumes) on N: there and usable. */
 static int
 rv_ensure_one(struct ro_node *n, const cJSON *vol, char *err, size_t errlen)
@@ -98,7 +76,7 @@ rv_ensure_one(struct ro_node *n, const cJSON *vol, char *err, size_t errlen)
 	char *body;
 	int rc;
 
-	rc = ro_vol_inspect(n, name, &have, err, errlen);
+	rc = ro_inspect_named(n, "volumes", name, &have, err, errlen);
 	if (rc < 0)
 		return -1;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(vol, "external"))) {

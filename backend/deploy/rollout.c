@@ -283,6 +283,30 @@ ro_urlencode(const char *s, char *out, size_t len)
 	curl_free(e);
 }
 
+/* Inspect the network or volume (KIND "networks", "volumes") NAME on N into
+ * *OUT: 1 it exists, 0 it does not, -1 error (in ERR). */
+int
+ro_inspect_named(struct ro_node *n, const char *kind, const char *name, cJSON **out,
+    char *err, size_t errlen)
+{
+	char path[400], enc[300];
+	const cJSON *got;
+
+	*out = NULL;
+	ro_urlencode(name, enc, sizeof(enc));
+	snprintf(path, sizeof(path), "/%s/%s", kind, enc);
+	if (ro_call(n, "GET", path, NULL, 10000, out, err, errlen) != 0)
+		return strstr(err, "HTTP 404") != NULL ? 0 : -1;
+	/* The engine also matches an id prefix: only the same name counts. */
+	got = cJSON_GetObjectItemCaseSensitive(*out, "Name");
+	if (!cJSON_IsString(got) || strcmp(got->valuestring, name) != 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 /* ---------------------------------------------------------------- pulls */
 
 struct ro_layer {
@@ -1291,7 +1315,6 @@ ro_launch(struct ro_node *n)
 
 static struct rollout *ro_new_rollback(struct rollout *parent, int to_revision,
     char *err, size_t errlen);
-static void ro_free(struct rollout *r);
 
 /* What to do when the breaker trips or a request came; returns the final
  * state of R. */
@@ -1547,7 +1570,8 @@ ro_executor(void *arg)
 
 /* ---------------------------------------------------------------- building */
 
-static void
+/* Free R: its nodes' engines, its spec, its registry credentials. */
+void
 ro_free(struct rollout *r)
 {
 	if (r == NULL)
