@@ -129,7 +129,7 @@ tmux_keys y
 tmux_wait_for "remove by $ME@" 40
 wait_engine "$C" destroy 30 "$T0"
 ldocker 1 inspect "$C" >/dev/null 2>&1 && fail "$C is still there after remove"
-tmux_wait_for "No container matches the filter." 15
+tmux_wait_for "nothing matches '$C'" 15
 "$PLANTDECK" audit --json | jq -e --arg t "node $N1 container $C" \
 	'[.[] | select(.action == "container-remove" and .target == $t and
 		(.detail | test("forced")))] | length == 1' >/dev/null ||

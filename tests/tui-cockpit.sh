@@ -66,9 +66,12 @@ ok "events view"
 tmux_keys F1
 tmux_wait_for "Keys on this screen"
 tmux_keys x
+# Events, container, node; there the first Esc clears the kept filter.
 tmux_keys Escape Escape Escape
+tmux_wait_for "Fleet > $(lab_name 1)"
+tmux_keys Escape
 tmux_wait_for "F1 Help  Enter Open  / Filter  t Tiles"
-ok "help overlay, back to the fleet with Esc"
+ok "help overlay, back to the fleet with Esc (the node's filter cleared on the way)"
 
 if grep -q "pwned" "$T_TMP/raw"; then
 	# The word may appear, but only as visible text, never after ESC ].

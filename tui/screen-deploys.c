@@ -102,8 +102,8 @@ deploys_draw(struct tui *t, int top, int rows)
 	if (t->deploys_err[0] != '\0')
 		tui_put_wrap(t, top + 1, 1, t->cols - 2, 3, theme_attr(TH_CRIT), t->deploys_err);
 	else if (k == 0)
-		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM), t->filter[TV_DEPLOYS][0] ?
-		    "No deploy matches the filter." : "No deploys yet. Press n to deploy a stack file.");
+		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
+		    tui_empty_text(t, "No deploys yet. Press n to deploy a stack file."));
 	free(idx);
 }
 

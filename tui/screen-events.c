@@ -83,7 +83,8 @@ events_draw(struct tui *t, int top, int rows)
 		tui_hit_add(t, y, 0, 1, t->cols, i);
 	}
 	if (k == 0)
-		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM), "No events yet.");
+		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
+		    tui_empty_text(t, "No events yet."));
 	free(idx);
 }
 
@@ -94,9 +95,16 @@ events_enter(struct tui *t)
 	t->list[TV_EVENTS] = (struct tui_list){ 0, 0 };
 }
 
+static const char *const events_help[] = {
+	"filter words     node:NAME  container:NAME  any text",
+	"                 kind:container|node|agent|heal",
+	NULL,
+};
+
 const struct tui_screen screen_events = {
 	.name = "Events",
 	.footer = " F1 Help  Esc Back  / Filter (node: container: kind:)  F10 Quit",
+	.help = events_help,
 	.flags = TUI_FILTERS,
 	.enter = events_enter,
 	.draw = events_draw,

@@ -344,7 +344,7 @@ fleet_draw(struct tui *t, int top, int rows)
 	t->nitems = n;
 	if (n == 0)
 		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
-		    t->filter[TV_FLEET][0] ? "No node matches the filter." : "No nodes.");
+		    tui_empty_text(t, "No nodes."));
 	else if (fleet.tiles)
 		draw_fleet_tiles(t, top, rows, order, n);
 	else

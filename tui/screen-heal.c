@@ -242,10 +242,17 @@ heal_stop(struct tui *t)
 	memset(&heal, 0, sizeof(heal));
 }
 
+/* The keys of one proposal: those of the list that work on it. */
+static const char *const heal_help[] = {
+	"a                approve it (asks first)",
+	"x, r             reject it: a reason, then y/n",
+	NULL,
+};
+
 const struct tui_screen screen_heal = {
 	.name = "Proposal",
 	.footer = " F1 Help  Esc Back  a Approve  x Reject  Up/Down Scroll  e Events  F10 Quit",
-	.help = tui_heals_help,
+	.help = heal_help,
 	.flags = TUI_SCROLLS,
 	.crumb = heal_crumb,
 	.enter = heal_enter,

@@ -142,8 +142,8 @@ heals_draw(struct tui *t, int top, int rows)
 	if (t->heals_err[0] != '\0')
 		tui_put_wrap(t, top + 2, 1, t->cols - 2, 3, theme_attr(TH_CRIT), t->heals_err);
 	else if (k == 0)
-		tui_put(t, top + 2, 2, t->cols - 2, theme_attr(TH_DIM), t->filter[TV_HEALS][0] ?
-		    "No proposal matches the filter." : queue.open_only ?
+		tui_put(t, top + 2, 2, t->cols - 2, theme_attr(TH_DIM),
+		    t->filter[TV_HEALS][0] ? tui_empty_text(t, "") : queue.open_only ?
 		    "No open proposals. Press o to see them all." :
 		    "No proposals: the detectors found nothing to heal.");
 	free(idx);

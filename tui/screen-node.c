@@ -195,7 +195,7 @@ node_draw(struct tui *t, int top, int rows)
 	}
 	if (k == 0)
 		tui_put(t, top + 3, 2, t->cols - 2, theme_attr(TH_DIM),
-		    t->filter[TV_NODE][0] ? "No container matches the filter." : "No containers.");
+		    tui_empty_text(t, "No containers."));
 	free(cs);
 }
 

@@ -27,7 +27,6 @@ const char *const tui_deploys_help[] = {
 	"n                new deploy: stack file, then nodes",
 	"p / r            pause / resume (asks first)",
 	"a / b            abort / roll back (asks first)",
-	"Enter            open the deploy; on a node, the node",
 	NULL,
 };
 

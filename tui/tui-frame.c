@@ -9,7 +9,8 @@
  *              being typed, or the screen's keys
  *
  * The help overlay is drawn over all of it: the screen's own keys first,
- * then the keys every screen shares. */
+ * then those of the keys every screen shares that work on it (no filter
+ * line where there is no filter, no open where nothing opens). */
 #include "config.h"
 
 #include <stdio.h>
@@ -107,21 +108,17 @@ draw_footer(struct tui *t)
 		return;
 	}
 	if (t->input != TI_NONE) {
-		size_t len = strlen(t->input_buf);
 		const char *label = t->input == TI_FILE ? " Stack file: " :
-		    t->input == TI_REASON ? " Reject: reason (optional, Enter goes on, Esc cancels): " :
+		    t->input == TI_REASON ? " Reject: reason (optional): " :
 		    " Nodes (selector, empty: all): ";
-		int room = t->cols - (int)strlen(label) - 2;
 
-		/* The end of a long path is what is being typed: show that. */
-		snprintf(line, sizeof(line), "%s%s_", label, room > 0 && (int)len > room ?
-		    t->input_buf + len - (size_t)room : t->input_buf);
-		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		tui_prompt_draw(t, label, t->input_buf, t->input_sel, t->input == TI_FILE ?
+		    "Enter ok  Tab complete  Esc cancel  ^U clear" : t->input == TI_REASON ?
+		    "Enter goes on  Esc cancels  ^U clear" : "Enter ok  Esc cancel  ^U clear");
 		return;
 	}
 	if (t->filtering) {
-		snprintf(line, sizeof(line), " Filter: %s_", f);
-		tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FILTER), line);
+		tui_prompt_draw(t, " Filter: ", f, t->filter_sel, "Enter keep  Esc clear  ^U clear");
 		return;
 	}
 	tui_put(t, t->lines - 1, 0, t->cols, theme_attr(TH_FOOTER),
@@ -132,33 +129,57 @@ draw_footer(struct tui *t)
 	}
 }
 
-/* Keys every screen shares, for the help overlay. */
-static const char *const help_common[] = {
-	"Up/Down, k/j     move",
-	"PgUp/PgDn        page",
-	"Home/End, g/G    first, last",
-	"Enter, click     open",
-	"Esc, Backspace   back",
-	"/, F3            filter (Enter keeps it, Esc clears it)",
-	"e                events timeline",
-	"!                next alarm: its node, culprit selected",
-	"D, F5            deploys",
-	"H, F7            heal queue (self-heal proposals)",
-	"F1, ?            this help",
-	"Ctrl-L           redraw",
-	"q, F10           quit",
-	NULL,
+/* Keys every screen shares, for the help overlay; each where it works. */
+enum help_when { HW_ALL, HW_LIST, HW_SCROLL, HW_OPEN, HW_BACK, HW_FILTER, HW_NOT_EVENTS };
+static const struct {
+	enum help_when when;
+	const char *line;
+} help_common[] = {
+	{ HW_LIST, "Up/Down, k/j     move" },
+	{ HW_SCROLL, "Up/Down, k/j     scroll" },
+	{ HW_ALL, "PgUp/PgDn        page" },
+	{ HW_ALL, "Home/End, g/G    first, last" },
+	{ HW_OPEN, "Enter, l, Right  open (a click selects, a second opens)" },
+	{ HW_BACK, "Esc, h, Left     back (Backspace too; click the footer)" },
+	{ HW_FILTER, "/, F3            filter; typing replaces a kept one" },
+	{ HW_FILTER, "Esc              clear a kept filter first, then back" },
+	{ HW_NOT_EVENTS, "e                events timeline" },
+	{ HW_ALL, "!                next alarm: its node, culprit selected" },
+	{ HW_ALL, "D, F5            deploys" },
+	{ HW_ALL, "H, F7            heal queue (self-heal proposals)" },
+	{ HW_ALL, "F1, ?            this help" },
+	{ HW_ALL, "Ctrl-L           redraw" },
+	{ HW_ALL, "q, F10           quit" },
 };
 
-/* The help overlay: the keys of the screen on top, then the common ones. */
+/* Whether the common help line of kind WHEN holds on the screen on top. */
+static int
+help_holds(const struct tui *t, enum help_when when)
+{
+	const struct tui_screen *sc = tui_screen(t);
+
+	switch (when) {
+	case HW_LIST: return !(sc->flags & TUI_SCROLLS);
+	case HW_SCROLL: return (sc->flags & TUI_SCROLLS) != 0;
+	case HW_OPEN: return sc->open != NULL;
+	case HW_BACK: return t->depth > 1;
+	case HW_FILTER: return (sc->flags & TUI_FILTERS) != 0;
+	case HW_NOT_EVENTS: return tui_view(t) != TV_EVENTS;
+	default: return 1;
+	}
+}
+
+/* The help overlay: the keys of the screen on top, then the common ones
+ * that work there. */
 static void
 draw_help(struct tui *t)
 {
 	const char *const *extra = tui_screen(t)->help;
+	size_t ncommon = sizeof(help_common) / sizeof(help_common[0]);
 	int n = 0, w = 62, h, y0, x0, y;
 
-	for (const char *const *p = help_common; *p; p++)
-		n++;
+	for (size_t i = 0; i < ncommon; i++)
+		n += help_holds(t, help_common[i].when);
 	if (extra)
 		for (const char *const *p = extra; *p; p++)
 			n++;
@@ -177,8 +198,10 @@ draw_help(struct tui *t)
 	if (extra)
 		for (const char *const *p = extra; *p && y < y0 + h - 1; p++)
 			tui_put(t, y++, x0 + 2, w - 4, theme_attr(TH_NORMAL) | A_REVERSE, *p);
-	for (const char *const *p = help_common; *p && y < y0 + h - 1; p++)
-		tui_put(t, y++, x0 + 2, w - 4, theme_attr(TH_NORMAL) | A_REVERSE, *p);
+	for (size_t i = 0; i < ncommon && y < y0 + h - 1; i++)
+		if (help_holds(t, help_common[i].when))
+			tui_put(t, y++, x0 + 2, w - 4, theme_attr(TH_NORMAL) | A_REVERSE,
+			    help_common[i].line);
 }
 
 /* Draw the whole screen from the current snapshot. */

@@ -27,7 +27,6 @@
 #define HEAL_EVENTS_MAX 200     /* heal lines kept for the events screen */
 
 const char *const tui_heals_help[] = {
-	"Enter            open the proposal: evidence, result",
 	"a                approve it (asks first)",
 	"x, r             reject it: a reason, then y/n",
 	"o                all proposals / open ones only",

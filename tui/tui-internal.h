@@ -133,6 +133,10 @@ struct tui {
 
 	enum tui_input input;           /* a line is being typed */
 	char input_buf[512];
+	int input_sel;                  /* its text is selected: typing replaces it */
+	int filter_sel;                 /* the same for the filter being typed */
+	int mouse_sgr;                  /* a SGR mouse report was read (tui.c) */
+	int mouse_y, mouse_x, mouse_b;  /* its row, column and button */
 	enum tui_ask ask;               /* a y/n question is up */
 	int64_t ask_id;
 	char ask_text[256];
@@ -205,6 +209,13 @@ const struct pd_node *tui_node(const struct tui *t);   /* t->node, or NULL when 
 int tui_edit(char *buf, size_t size, int ch);   /* 1 Enter, -1 Esc, 0 editing */
 void tui_message(struct tui *t, int attr, double secs, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* tui-prompt.c: the prompts' editing, Tab completion, and the empty filtered list. */
+int tui_edit_line(char *buf, size_t size, int *sel, int ch);  /* 1 Enter, -1 Esc, 0 editing */
+void tui_prompt_draw(struct tui *t, const char *label, const char *text, int sel,
+    const char *keys);
+void tui_prompt_complete(struct tui *t);        /* Tab in the stack-file prompt */
+const char *tui_empty_text(const struct tui *t, const char *none);
 
 /* tui-frame.c: the header, the footer, the help overlay, the whole frame. */
 void tui_frame_draw(struct tui *t);

@@ -14,7 +14,10 @@
  * key goes to the line being typed, the question, the filter or the help
  * overlay when one is up, then to the key hook of the screen on top, then
  * to the keys every screen shares: moving, back, open, filter, help, e, D,
- * H, ! (the next alarm, tui-alarms.c) and quit.  Screens move between each other only through tui_open(),
+ * H, ! (the next alarm, tui-alarms.c) and quit.  Esc clears a kept filter
+ * before it goes back; h, Left and Backspace go back as l, Right and Enter
+ * open.  The mouse reports in SGR (1006) whatever the terminfo says, and
+ * tui_sgr_read() reads the reports curses leaves alone.  Screens move between each other only through tui_open(),
  * which calls the leave hook of the screen on top and the enter hook of the
  * one it opens; tui_back() closes the one on top. */
 #include "config.h"
@@ -81,6 +84,25 @@ tui_on_signal(int sig)
 		/* The pipe is full: the loop is already awake. */
 	}
 	errno = saved;
+}
+
+/* Write S to the terminal as it is, past curses. */
+static void
+tui_raw_write(const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+
+	fflush(stdout);
+	while (len > 0) {
+		n = write(STDOUT_FILENO, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		s += n;
+		len -= (size_t)n;
+	}
 }
 
 /* Install the signal handlers and the self-pipe they write to. */
@@ -259,22 +281,7 @@ tui_move(struct tui *t, int delta)
 int
 tui_edit(char *buf, size_t size, int ch)
 {
-	size_t len = strlen(buf);
-
-	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
-		return 1;
-	if (ch == 27)
-		return -1;
-	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (len > 0)
-			buf[len - 1] = '\0';
-	} else if (ch == 21) { /* ^U */
-		buf[0] = '\0';
-	} else if (ch >= 0x20 && ch < 0x7f && len + 1 < size) {
-		buf[len] = (char)ch;
-		buf[len + 1] = '\0';
-	}
-	return 0;
+	return tui_edit_line(buf, size, NULL, ch);
 }
 
 /* Show a notice above the footer: for SECS seconds, or until a key (0). */
@@ -296,7 +303,7 @@ static void
 tui_filter_key(struct tui *t, int ch)
 {
 	char *f = t->filter[tui_view(t)];
-	int r = tui_edit(f, sizeof(t->filter[0]), ch);
+	int r = tui_edit_line(f, sizeof(t->filter[0]), &t->filter_sel, ch);
 
 	if (r != 0)
 		t->filtering = 0;
@@ -345,8 +352,16 @@ tui_mouse(struct tui *t)
 	MEVENT ev;
 	int item;
 
-	if (getmouse(&ev) != OK)
+	if (t->mouse_sgr) {
+		/* Read by tui_sgr_read(): curses did not know the report. */
+		memset(&ev, 0, sizeof(ev));
+		ev.y = t->mouse_y;
+		ev.x = t->mouse_x;
+		ev.bstate = t->mouse_b;
+		t->mouse_sgr = 0;
+	} else if (getmouse(&ev) != OK) {
 		return;
+	}
 	if (ev.bstate & BUTTON4_PRESSED) {
 		tui_move(t, -3);
 		return;
@@ -377,6 +392,47 @@ tui_mouse(struct tui *t)
 		tui_open_selected(t);
 	else
 		t->list[tui_view(t)].sel = item;
+}
+
+/* After an Esc from curses: read the rest of a SGR mouse report
+ * (ESC [ < B ; X ; Y M or m) that curses did not know, because the
+ * terminfo names another mouse protocol; 1 when it was one, in t->mouse_*.
+ * Anything else is given back to curses, in order. */
+static int
+tui_sgr_read(struct tui *t)
+{
+	int seq[32], n = 0, ch, v[3] = { 0, 0, 0 }, k = 0;
+
+	while (n < (int)(sizeof(seq) / sizeof(seq[0])) && (ch = getch()) != ERR) {
+		seq[n++] = ch;
+		if ((n == 1 && ch != '[') || (n == 2 && ch != '<'))
+			break;
+		if (n <= 2)
+			continue;
+		if (ch >= '0' && ch <= '9' && v[k] < 100000) {
+			v[k] = v[k] * 10 + (ch - '0');
+			continue;
+		}
+		if (ch == ';' && k < 2) {
+			k++;
+			continue;
+		}
+		if ((ch == 'M' || ch == 'm') && k == 2 && v[1] > 0 && v[2] > 0) {
+			t->mouse_sgr = 1;
+			t->mouse_x = v[1] - 1;
+			t->mouse_y = v[2] - 1;
+			t->mouse_b = v[0] == 64 ? BUTTON4_PRESSED :
+#ifdef BUTTON5_PRESSED
+			    v[0] == 65 ? BUTTON5_PRESSED :
+#endif
+			    v[0] == 0 ? (ch == 'M' ? BUTTON1_PRESSED : BUTTON1_RELEASED) : 0;
+			return 1;
+		}
+		break;
+	}
+	while (n > 0)
+		ungetch(seq[--n]);
+	return 0;
 }
 
 /* Kiosk: feed CH to the exit chord; 1 when the whole chord was typed. */
@@ -441,7 +497,15 @@ tui_key(struct tui *t, int ch)
 	if (t->msg_until == 0)
 		t->msg[0] = '\0';    /* a notice stays until the next key */
 	if (t->input != TI_NONE) {
-		int r = ch == KEY_MOUSE ? 0 : tui_edit(t->input_buf, sizeof(t->input_buf), ch);
+		int r;
+
+		if (ch == '\t' && t->input == TI_FILE) {
+			t->input_sel = 0;
+			tui_prompt_complete(t);
+			return 0;
+		}
+		r = ch == KEY_MOUSE ? 0 : tui_edit_line(t->input_buf, sizeof(t->input_buf),
+		    &t->input_sel, ch);
 
 		/* The screen on top asked for the line: it is still on top. */
 		if (r > 0 && tui_screen(t)->typed != NULL)
@@ -478,7 +542,6 @@ tui_key(struct tui *t, int ch)
 		break;
 	case KEY_F(1):
 	case '?':
-	case 'h':
 		t->help = 1;
 		break;
 	case KEY_UP: case 'k': tui_move(t, -1); break;
@@ -487,7 +550,7 @@ tui_key(struct tui *t, int ch)
 	case KEY_NPAGE: case ' ': tui_move(t, t->page_rows > 1 ? t->page_rows - 1 : 1); break;
 	case KEY_HOME: case 'g': tui_move(t, -1000000); break;
 	case KEY_END: case 'G': tui_move(t, 1000000); break;
-	case KEY_LEFT:
+	case KEY_LEFT: case 'h':
 		tui_back(t);
 		break;
 	case KEY_RIGHT:
@@ -496,12 +559,23 @@ tui_key(struct tui *t, int ch)
 	case '\n': case '\r': case KEY_ENTER: case 'l':
 		tui_open_selected(t);
 		break;
-	case 27: case KEY_BACKSPACE: case 127: case 8:
+	case 27:
+		/* A kept filter goes first; the next Esc goes back. */
+		if ((tui_screen(t)->flags & TUI_FILTERS) && t->filter[tui_view(t)][0] != '\0') {
+			t->filter[tui_view(t)][0] = '\0';
+			t->list[tui_view(t)] = (struct tui_list){ 0, 0 };
+			break;
+		}
+		tui_back(t);
+		break;
+	case KEY_BACKSPACE: case 127: case 8:
 		tui_back(t);
 		break;
 	case '/': case KEY_F(3):
-		if (tui_screen(t)->flags & TUI_FILTERS)
+		if (tui_screen(t)->flags & TUI_FILTERS) {
 			t->filtering = 1;
+			t->filter_sel = t->filter[tui_view(t)][0] != '\0';
+		}
 		break;
 	case 'e':
 		if (tui_view(t) != TV_EVENTS)
@@ -552,7 +626,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	struct theme *theme = NULL;
 	struct pollfd pfd[3] = { { 0 } };
 	double last_frame = 0, wait;
-	int quit = 0, ch, rc;
+	int quit = 0, ch, rc, mouse;
 	char drain[64], err[PD_ERROR_LEN];
 	const char *cs;
 
@@ -612,13 +686,18 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	theme_apply(theme, opts->colors == 0 ? THEME_MONO :
 	    opts->colors > 0 ? (opts->colors >= 256 ? THEME_256 : opts->colors >= 16 ?
 	    THEME_16 : THEME_8) : theme_detect_depth());
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_DOUBLE_CLICKED |
-	    BUTTON4_PRESSED
+	mouse = mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED |
+	    BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
 	    | BUTTON5_PRESSED
 #endif
-	    , NULL);
+	    , NULL) != 0;
 	mouseinterval(0);
+	/* SGR reports (1006) whatever the terminfo says: the X10 ones curses
+	 * asks for otherwise cannot say a column past 223; tui_sgr_read()
+	 * reads the reports curses does not. */
+	if (mouse)
+		tui_raw_write("\033[?1006h");
 	t->now = tui_now();
 	t->next_rotate = t->now + opts->rotate;
 	tui_layout(t);
@@ -677,13 +756,23 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
 		while ((ch = getch()) != ERR) {
+			enum tui_input was = t->input;
+
+			if (ch == 27 && tui_sgr_read(t))
+				ch = KEY_MOUSE;
 			quit |= tui_key(t, ch);
+			t->mouse_sgr = 0;       /* read by tui_mouse(), or not wanted */
+			/* A prompt just opened: the text it starts with is selected. */
+			if (t->input != TI_NONE && t->input != was)
+				t->input_sel = t->input_buf[0] != '\0';
 			last_frame = 0;  /* answer a key at once: the cap is for model changes */
 		}
 		if (!t->dirty && tui_now() - last_frame >= 1.0)
 			t->dirty = 1;  /* the clock and the ages move */
 	}
 	endwin();
+	if (mouse)
+		tui_raw_write("\033[?1006l");
 	for (int v = 0; v < TV_COUNT; v++)
 		if (tui_screens[v]->stop != NULL)
 			tui_screens[v]->stop(t);
