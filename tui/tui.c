@@ -16,10 +16,11 @@
  * to the keys every screen shares: moving, back, open, filter, help, e, D,
  * H, ! (the next alarm, tui-alarms.c) and quit.  Esc clears a kept filter
  * before it goes back; h, Left and Backspace go back as l, Right and Enter
- * open.  The mouse reports in SGR (1006) whatever the terminfo says, and
- * tui_sgr_read() reads the reports curses leaves alone.  Screens move between each other only through tui_open(),
- * which calls the leave hook of the screen on top and the enter hook of the
- * one it opens; tui_back() closes the one on top. */
+ * open.  The terminal is asked for SGR mouse reports (1006) whatever its
+ * terminfo says, and tui_sgr_read() reads those curses leaves alone.
+ * Screens move between each other only through tui_open(), which calls the
+ * leave hook of the screen on top and the enter hook of the one it opens;
+ * tui_back() closes the one on top. */
 #include "config.h"
 
 #include <errno.h>
