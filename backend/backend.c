@@ -244,7 +244,14 @@ int
 backend_deploy_plan(struct backend *b, const char *file, const char *selector,
     struct pd_plan **out, char *err, size_t errlen)
 {
-	return rollout_plan(b->rollouts, file, selector, out, err, errlen);
+	return rollout_plan(b->rollouts, file, selector, NULL, 0, out, err, errlen);
+}
+
+int
+backend_deploy_plan_vars(struct backend *b, const char *file, const char *selector,
+    const char *const *vars, size_t nvars, struct pd_plan **out, char *err, size_t errlen)
+{
+	return rollout_plan(b->rollouts, file, selector, vars, nvars, out, err, errlen);
 }
 
 int

@@ -127,6 +127,13 @@ int backend_container_action(struct backend *b, const char *node, const char *re
  * ("FILE:LINE:COL: message" for a bad file). */
 int backend_deploy_plan(struct backend *b, const char *file, const char *selector,
     struct pd_plan **out, char *err, size_t errlen);
+/* The same with variables VARS ("NAME=VALUE", NVARS of them) set for this
+ * plan alone: they win over the environment and the .env file, and the
+ * plan (pd_plan.vars), the deploy's journal and the audit trail name them
+ * (a credential's value hidden).  The plan's diff lines (pd_plan.diff) say
+ * what changes against the stack's current revision. */
+int backend_deploy_plan_vars(struct backend *b, const char *file, const char *selector,
+    const char *const *vars, size_t nvars, struct pd_plan **out, char *err, size_t errlen);
 
 /* The profiles enabled (none: COMPOSE_PROFILES) and the images given per
  * service ("SERVICE=REF") for every stack file planned from now on, as

@@ -29,6 +29,15 @@ deploy_print_plan(const struct pd_plan *p)
 
 	printf("stack %s: revision %d -> %d, from %s\n", cli_clean(a, sizeof(a), p->stack),
 	    p->from_revision, p->revision, cli_clean(b, sizeof(b), p->file));
+	if (p->vars[0] != '\0')
+		printf("  variables: %s\n", cli_clean(a, sizeof(a), p->vars));
+	if (p->ndiff > 0) {
+		printf("  changes against revision %d:\n", p->from_revision);
+		for (size_t i = 0; i < p->ndiff; i++)
+			printf("    %s\n", cli_clean(a, sizeof(a), p->diff[i]));
+	} else if (p->from_revision == 0) {
+		printf("  changes: the first revision of this stack\n");
+	}
 	for (size_t i = 0; i < p->nservices; i++)
 		printf("  service %s: %s\n", cli_clean(a, sizeof(a), p->services[i].name),
 		    cli_clean(b, sizeof(b), p->services[i].image));
@@ -192,7 +201,8 @@ static void
 deploy_usage(void)
 {
 	printf("Usage: plantdeck [OPTION]... deploy FILE [--nodes SEL] [--profile NAME]...\n"
-	    "                  [--image SERVICE=REF]... [--dry-run] [--yes]\n"
+	    "                  [--image SERVICE=REF]... [--var NAME=VALUE]... [--dry-run]\n"
+	    "                  [--yes]\n"
 	    "Roll the stack in FILE (a docker-compose file with an x-plantdeck: part) out\n"
 	    "to the nodes its placement and --nodes select: pull everywhere first, then\n"
 	    "switch in waves, each node healthy and monitored, with a failure breaker.\n"
@@ -202,7 +212,11 @@ deploy_usage(void)
 	    "                    (repeatable; default: COMPOSE_PROFILES)\n"
 	    "      --image SERVICE=REF  deploy image REF for SERVICE (one the file\n"
 	    "                    builds, or instead of its image:); repeatable\n"
-	    "      --dry-run     print the plan and change nothing\n"
+	    "      --var NAME=VALUE  set variable NAME of the stack file (${NAME}) for\n"
+	    "                    this deploy alone; wins over the environment and .env;\n"
+	    "                    repeatable\n"
+	    "      --dry-run     print the plan (with what changes against the running\n"
+	    "                    revision) and change nothing\n"
 	    "  -y, --yes         do not ask for confirmation\n"
 	    "\n"
 	    "Exit status: 0 every node on the new revision, 3 paused, 1 failed or\n"
@@ -218,11 +232,12 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "image", required_argument, NULL, 'i' },
+		{ "var", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *selector = NULL, *profiles[64], *images[256];
-	size_t nprofiles = 0, nimages = 0;
+	const char *selector = NULL, *profiles[64], *images[256], *vars[64];
+	size_t nprofiles = 0, nimages = 0, nvars = 0;
 	int dry = 0, yes = 0, opt, rc;
 	struct backend *b;
 	struct pd_plan *plan;
@@ -252,6 +267,14 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 				return cli_usage_error("deploy", "too many --image");
 			images[nimages++] = optarg;
 			break;
+		case 'v':
+			if (nvars == sizeof(vars) / sizeof(vars[0]))
+				return cli_usage_error("deploy", "too many --var");
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+				return cli_usage_error("deploy", "--var '%s': use NAME=VALUE, such as "
+				    "PLC_TAG=2", optarg);
+			vars[nvars++] = optarg;
+			break;
 		case 'h':
 			deploy_usage();
 			return CLI_EXIT_OK;
@@ -266,7 +289,8 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 		return cli_usage_error("deploy", "%s", err);
 	if (cli_backend_open(g, NULL, NULL, &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
-	if (backend_deploy_plan(b, argv[optind], selector, &plan, err, sizeof(err)) != 0) {
+	if (backend_deploy_plan_vars(b, argv[optind], selector, vars, nvars, &plan, err,
+	    sizeof(err)) != 0) {
 		char **warnings;
 		size_t nwarnings;
 
@@ -350,6 +374,7 @@ deploy_json(const struct pd_deploy *d)
 			cJSON_AddStringToObject(n, "phase", pd_phase_name(d->nodes[i].phase));
 			cJSON_AddStringToObject(n, "step", d->nodes[i].step);
 			cJSON_AddStringToObject(n, "error", d->nodes[i].error);
+			cJSON_AddBoolToObject(n, "failed", d->nodes[i].failed);
 			cJSON_AddItemToArray(nodes, n);
 		}
 	}
@@ -382,8 +407,10 @@ deploy_print_status(const struct pd_deploy *d)
 		const struct pd_deploy_node *n = &d->nodes[i];
 		char s[PD_ERROR_LEN * 2];
 
-		printf("  %-16s %4d %-12s %-28s %s\n", cli_clean(a, sizeof(a), n->node), n->wave,
+		/* A node the breaker counted that a rollback restored says so. */
+		printf("  %-16s %4d %-12s %-28s %s%s\n", cli_clean(a, sizeof(a), n->node), n->wave,
 		    pd_phase_name(n->phase), cli_clean(b, sizeof(b), n->step),
+		    n->failed && n->phase != PD_PHASE_FAILED ? "(had failed) " : "",
 		    cli_clean(s, sizeof(s), n->error));
 	}
 }

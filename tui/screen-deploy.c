@@ -97,7 +97,9 @@ deploy_draw(struct tui *t, int top, int rows)
 		tui_put_untrusted(t, y, 1, 14, base, n->node);
 		snprintf(buf, sizeof(buf), "%4d", n->wave);
 		tui_put(t, y, 16, 4, base, buf);
-		tui_put(t, y, 21, 12, sel ? base : tui_deploys_phase_attr(n->phase), pd_phase_name(n->phase));
+		/* A node that failed keeps the failure's colour after a rollback. */
+		tui_put(t, y, 21, 12, sel ? base : n->failed ? theme_attr(TH_CRIT) :
+		    tui_deploys_phase_attr(n->phase), pd_phase_name(n->phase));
 		/* The bar: the pull while it runs, full once the images are there. */
 		pct = -1;
 		if (n->phase == PD_PHASE_PULLING)

@@ -3,10 +3,14 @@
  * The stack file and node selector typed at the bottom (tui-deploys.c),
  * and the plan the backend made of them: the stack's revisions, services,
  * policy, the nodes wave by wave (or the Swarm placement) and the
- * warnings; or why the file cannot be deployed.  Enter starts it after a
- * y/n question, and the deploy screen takes its place; n types another
- * file.  It scrolls as a page.  Everything that came from a stack file is
- * drawn sanitised. */
+ * warnings; or why the file cannot be deployed.  Above them, what the
+ * deploy changes against the running revision (compose_diff's lines, the
+ * same the CLI prints) and the variables set here: v types NAME=VALUE,
+ * kept for this file's plan alone (never put in the process environment,
+ * where other deploys would see it), and plans again.  Enter starts it
+ * after a y/n question, and the deploy screen takes its place; n types
+ * another file.  It scrolls as a page.  Everything that came from a stack
+ * file is drawn sanitised. */
 #include "config.h"
 
 #include <stdio.h>
@@ -16,9 +20,14 @@
 #include "tui-internal.h"
 
 /* The plan screen's own state: the plan of t->plan_file on t->plan_nodes. */
+#define PLAN_MAX_VARS 32
+
 static struct {
 	struct pd_plan *plan;           /* or NULL */
 	char err[PD_ERROR_LEN];
+	char file[sizeof(((struct tui *)0)->plan_file)];   /* the vars are this file's */
+	char vars[PLAN_MAX_VARS][sizeof(((struct tui *)0)->input_buf)];  /* typed with v */
+	size_t nvars;
 } plan;
 
 /* The plan screen: what a deploy of the chosen file would do. */
@@ -57,6 +66,16 @@ plan_draw(struct tui *t, int top, int rows)
 	y++;
 	PLAN_LINE(theme_attr(TH_TITLE), " Stack %s: revision %d -> %d", p->stack, p->from_revision,
 	    p->revision);
+	if (p->vars[0] != '\0')
+		PLAN_LINE(theme_attr(TH_INFO), " Variables %s", p->vars);
+	if (p->ndiff > 0) {
+		PLAN_LINE(theme_attr(TH_TITLE), " Changes against revision %d:", p->from_revision);
+		for (size_t i = 0; i < p->ndiff; i++)
+			PLAN_LINE(theme_attr(strcmp(p->diff[i], "no change") == 0 ? TH_DIM : TH_WARN),
+			    "   %s", p->diff[i]);
+	} else if (p->from_revision == 0) {
+		PLAN_LINE(theme_attr(TH_DIM), " Changes: the first revision of this stack");
+	}
 	for (size_t i = 0; i < p->nservices; i++)
 		PLAN_LINE(theme_attr(TH_NORMAL), "   service %-16s %s", p->services[i].name,
 		    p->services[i].image);
@@ -129,8 +148,8 @@ plan_draw(struct tui *t, int top, int rows)
 	l->sel = l->top;
 	tui_put(t, bottom, 1, t->cols - 1, theme_attr(backend_read_only(t->b) ? TH_DIM : TH_OK),
 	    backend_read_only(t->b) ? "Read-only: this cockpit cannot start a deploy.   "
-	    "n: another file   Esc: back" : "Enter: start this deploy (asks first)   "
-	    "n: another file   Esc: back");
+	    "v: variable   n: another file   Esc: back" : "Enter: start this deploy (asks "
+	    "first)   v: variable   n: another file   Esc: back");
 }
 
 /* Opened on t->plan_file and t->plan_nodes, or back after a failed start:
@@ -140,8 +159,16 @@ make_plan(struct tui *t)
 {
 	char path[sizeof(t->plan_file)];
 	const char *home = getenv("HOME");
+	const char *vars[PLAN_MAX_VARS];
 	int rc;
 
+	/* Variables belong to the file they were typed for. */
+	if (strcmp(plan.file, t->plan_file) != 0) {
+		snprintf(plan.file, sizeof(plan.file), "%s", t->plan_file);
+		plan.nvars = 0;
+	}
+	for (size_t i = 0; i < plan.nvars; i++)
+		vars[i] = plan.vars[i];
 	pd_plan_free(plan.plan);
 	plan.plan = NULL;
 	plan.err[0] = '\0';
@@ -149,8 +176,8 @@ make_plan(struct tui *t)
 		snprintf(path, sizeof(path), "%s%s", home, t->plan_file + 1);
 	else
 		snprintf(path, sizeof(path), "%s", t->plan_file);
-	rc = backend_deploy_plan(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, &plan.plan,
-	    plan.err, sizeof(plan.err));
+	rc = backend_deploy_plan_vars(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, vars,
+	    plan.nvars, &plan.plan, plan.err, sizeof(plan.err));
 	if (rc != 0) {
 		plan.plan = NULL;
 		if (plan.err[0] == '\0')
@@ -200,12 +227,52 @@ ask_start(struct tui *t)
 	    "to %zu node%s?", p->stack, p->revision, p->nnodes, p->nnodes == 1 ? "" : "s");
 }
 
-/* n: another stack file or nodes; Enter: start this deploy. */
+/* Enter on the variable line: set NAME=VALUE (NAME alone: unset) for this
+ * plan and plan again; else the stack file and nodes lines. */
+static void
+plan_typed(struct tui *t)
+{
+	const char *s = t->input_buf;
+	size_t len = strcspn(s, "="), i;
+
+	if (t->input != TI_VAR) {
+		tui_deploys_typed(t);
+		return;
+	}
+	t->input = TI_NONE;
+	if (len == 0)
+		return;
+	for (i = 0; i < plan.nvars; i++)
+		if (strncmp(plan.vars[i], s, len) == 0 && plan.vars[i][len] == '=')
+			break;
+	if (s[len] != '=') {            /* unset */
+		if (i < plan.nvars) {
+			memmove(plan.vars[i], plan.vars[i + 1], (plan.nvars - i - 1) *
+			    sizeof(plan.vars[0]));
+			plan.nvars--;
+		}
+	} else if (i < plan.nvars || plan.nvars < PLAN_MAX_VARS) {
+		snprintf(plan.vars[i], sizeof(plan.vars[i]), "%s", s);
+		if (i == plan.nvars)
+			plan.nvars++;
+	} else {
+		tui_message(t, theme_attr(TH_CRIT), 0, " At most %d variables.", PLAN_MAX_VARS);
+		return;
+	}
+	make_plan(t);
+}
+
+/* n: another stack file or nodes; v: a variable; Enter: start this deploy. */
 static int
 plan_key(struct tui *t, int ch)
 {
 	if (ch == 'n') {
 		tui_deploys_new(t);
+		return 1;
+	}
+	if (ch == 'v') {
+		t->input = TI_VAR;
+		t->input_buf[0] = '\0';
 		return 1;
 	}
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
@@ -236,19 +303,21 @@ plan_stop(struct tui *t)
 
 static const char *const plan_help[] = {
 	"Enter            start this deploy (asks first)",
+	"v                set a variable of the stack file (NAME=VALUE) for this",
+	"                 plan alone, and plan again",
 	"n                another stack file or nodes",
 	NULL,
 };
 
 const struct tui_screen screen_plan = {
 	.name = "New deploy",
-	.footer = " F1 Help  Enter Start  n Other file  Esc Back  F10 Quit",
+	.footer = " F1 Help  Enter Start  v Variable  n Other file  Esc Back  F10 Quit",
 	.help = plan_help,
 	.flags = TUI_SCROLLS,
 	.enter = make_plan,
 	.draw = plan_draw,
 	.key = plan_key,
-	.typed = tui_deploys_typed,
+	.typed = plan_typed,
 	.answer = plan_answer,
 	.stop = plan_stop,
 };

@@ -110,6 +110,7 @@ draw_footer(struct tui *t)
 	if (t->input != TI_NONE) {
 		const char *label = t->input == TI_FILE ? " Stack file: " :
 		    t->input == TI_REASON ? " Reject: reason (optional): " :
+		    t->input == TI_VAR ? " Variable NAME=VALUE (NAME alone: unset): " :
 		    " Nodes (selector, empty: all): ";
 
 		tui_prompt_draw(t, label, t->input_buf, t->input_sel, t->input == TI_FILE ?

@@ -33,7 +33,9 @@ enum tui_view {
 };
 
 /* What the one-line input at the bottom is being typed for. */
-enum tui_input { TI_NONE, TI_FILE, TI_NODES, TI_REASON };
+enum tui_input { TI_NONE, TI_FILE, TI_NODES, TI_REASON,
+	TI_VAR,                         /* NAME=VALUE for the plan on screen (screen-plan.c) */
+};
 
 /* The y/n question at the bottom, if one is up. */
 enum tui_ask {

@@ -268,6 +268,8 @@ cp_extends(struct cp_file *f, yaml_node_t *n, struct compose_service *base)
 			goto out;
 		}
 		bf.dotenv = f->dotenv;		/* the project's variables */
+		bf.set = f->set;
+		bf.nset = f->nset;
 		bf.stack = f->stack;
 		bf.images = f->images;
 		bf.profiles = f->profiles;

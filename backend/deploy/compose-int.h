@@ -83,6 +83,9 @@ struct cp_file {
 	char *reldir;		/* its directory as given ("." when none) */
 	char *dir;		/* its absolute directory */
 	struct cp_vars dotenv;	/* the .env beside it */
+	const char *const *set;	/* NAME=VALUE set for this load alone (they win over
+				   the environment and .env), or NULL */
+	size_t nset;
 	struct compose_stack *stack;
 	struct cp_vars images;	/* SERVICE=REF: --image, then x-plantdeck.images */
 	char **profiles;	/* the profiles enabled (--profile, COMPOSE_PROFILES) */

@@ -140,8 +140,8 @@ cp_vars_set(struct cp_vars *v, const char *key, size_t len, char *value)
 	return 0;
 }
 
-/* The value of variable NAME (LEN bytes): the environment's, else the
- * .env file's; NULL when it is set in neither. */
+/* The value of variable NAME (LEN bytes): the one set for this load, else
+ * the environment's, else the .env file's; NULL when it is set in none. */
 static const char *
 cp_lookup(struct cp_file *f, const char *name, size_t len)
 {
@@ -153,6 +153,12 @@ cp_lookup(struct cp_file *f, const char *name, size_t len)
 		return NULL;
 	memcpy(key, name, len);
 	key[len] = '\0';
+	for (size_t i = f->nset; i > 0; i--) {
+		const char *s = f->set[i - 1];
+
+		if (strncmp(s, key, len) == 0 && s[len] == '=')
+			return s + len + 1;
+	}
 	v = getenv(key);
 	if (v != NULL)
 		return v;

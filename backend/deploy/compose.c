@@ -490,10 +490,11 @@ cp_sort_warnings(const struct cp_file *f)
 /* Load the stack file PATH into *OUT; when WARN, the warnings are put
  * there even when the file has errors (*OUT is NULL then). */
 static int
-cp_load(const char *path, struct compose_stack **out, char ***warn, size_t *nwarn,
-    char *err, size_t errlen)
+cp_load(const char *path, const char *const *vars, size_t nvars, struct compose_stack **out,
+    char ***warn, size_t *nwarn, char *err, size_t errlen)
 {
-	struct cp_file f = { .y = { .path = path, .err = err, .errlen = errlen } };
+	struct cp_file f = { .y = { .path = path, .err = err, .errlen = errlen }, .set = vars,
+	    .nset = nvars };
 	char *buf, *dotenv = NULL;
 	const char *nul;
 	size_t len = 0;
@@ -556,7 +557,38 @@ out:
 int
 compose_load(const char *path, struct compose_stack **out, char *err, size_t errlen)
 {
-	return cp_load(path, out, NULL, NULL, err, errlen);
+	return cp_load(path, NULL, 0, out, NULL, NULL, err, errlen);
+}
+
+/* Whether S (LEN bytes) is a variable name: [A-Za-z_][A-Za-z0-9_]*. */
+static int
+cp_valid_var(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+		    (i > 0 && c >= '0' && c <= '9')))
+			return 0;
+	}
+	return len > 0;
+}
+
+/* Load the stack file PATH with variables VARS set. */
+int
+compose_load_vars(const char *path, const char *const *vars, size_t nvars,
+    struct compose_stack **out, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < nvars; i++) {
+		size_t len = strcspn(vars[i], "=");
+
+		if (len == 0 || vars[i][len] != '=' || !cp_valid_var(vars[i], len)) {
+			*out = NULL;
+			return yf_seterr(err, errlen, "variable '%.100s': use NAME=VALUE, such as "
+			    "PLC_TAG=2", vars[i]);
+		}
+	}
+	return cp_load(path, vars, nvars, out, NULL, NULL, err, errlen);
 }
 
 /* The warnings of stack file PATH, even when it has errors. */
@@ -568,7 +600,7 @@ compose_warnings(const char *path, char ***out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (cp_load(path, &stack, out, n, err, sizeof(err)) == 0) {
+	if (cp_load(path, NULL, 0, &stack, out, n, err, sizeof(err)) == 0) {
 		*out = stack->warnings;
 		*n = stack->nwarnings;
 		stack->warnings = NULL;

@@ -140,6 +140,12 @@ void compose_policy_defaults(struct compose_policy *p);
  * 0, or -1 with ERR and *OUT NULL. */
 int compose_load(const char *path, struct compose_stack **out, char *err, size_t errlen);
 
+/* compose_load with the variables VARS ("NAME=VALUE", NVARS of them) set
+ * for this load alone: they win over the environment and .env (the last
+ * one of a name wins).  A bad one is an error naming it. */
+int compose_load_vars(const char *path, const char *const *vars, size_t nvars,
+    struct compose_stack **out, char *err, size_t errlen);
+
 /* The canonical JSON text of STACK (a new string; NULL on allocation
  * failure).  Two loads of the same file give the same text. */
 char *compose_to_json(const struct compose_stack *stack);
@@ -205,6 +211,19 @@ const cJSON *compose_secret_find(const struct compose_stack *stack, const char *
 /* The named volume of STACK whose engine name is NAME ({"key", "name",
  * "external", "create"}), or NULL: not one of the stack's. */
 const cJSON *compose_volume_named(const struct compose_stack *stack, const char *name);
+
+/* The changes from revision OLD to NEW of a stack (plan-diff.c): a new
+ * array of *N new lines ("service plc: image A -> B", "service plc: env
+ * TAG 1 -> 2", "rollout canary 1 -> 2", "volume x added", ...; "no change"
+ * when there is none); a variable that looks like a credential
+ * (compose_var_secret) is named without its values.  0, or -1 out of
+ * memory.  Free with compose_diff_free. */
+int compose_diff(const struct compose_stack *old, const struct compose_stack *new,
+    char ***lines, size_t *n);
+void compose_diff_free(char **lines, size_t n);
+/* Whether variable NAME (LEN bytes) looks like a credential: PASSWORD,
+ * TOKEN, SECRET, KEY, ... in any case; its value is not shown. */
+int compose_var_secret(const char *name, size_t len);
 
 /* Names of the enums, as written in a file. */
 const char *compose_failure_action_name(enum compose_failure_action a);

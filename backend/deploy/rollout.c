@@ -1833,11 +1833,28 @@ rollouts_free(struct rollouts *ro)
 	free(ro);
 }
 
+/* What STACK changes against the current revision of P's stack, into
+ * P->diff; both sides as a revision keeps them (canonical JSON), so that
+ * only real changes show. */
+static void
+ro_plan_diff(struct pd_plan *p, const struct compose_stack *cur,
+    const struct compose_stack *stack)
+{
+	struct compose_stack *canon = NULL;
+	char *json = compose_to_json(stack), err[PD_ERROR_LEN];
+
+	if (json != NULL && compose_from_json(json, &canon, err, sizeof(err)) == 0)
+		compose_diff(cur, canon, &p->diff, &p->ndiff);
+	compose_free(canon);
+	free(json);
+}
+
 /* A stack keeps its target: the containers of one and the services of the
  * other would run side by side.  0, or -1 with ERR when the current
- * revision of P's stack has another target than STACK. */
+ * revision of P's stack has another target than STACK.  The diff against
+ * that revision is made here too, into P. */
 static int
-ro_target_kept(struct rollouts *ro, const struct pd_plan *p, const struct compose_stack *stack,
+ro_target_kept(struct rollouts *ro, struct pd_plan *p, const struct compose_stack *stack,
     char *err, size_t errlen)
 {
 	struct compose_stack *cur = NULL;
@@ -1848,6 +1865,8 @@ ro_target_kept(struct rollouts *ro, const struct pd_plan *p, const struct compos
 		return 0;
 	if (ro_load_revision(ro, p->stack, p->from_revision, &cur, inner, sizeof(inner)) != 0)
 		return 0;      /* pruned or unreadable: nothing to compare with */
+	if (cur != NULL)
+		ro_plan_diff(p, cur, stack);
 	if (cur != NULL && cur->target != stack->target) {
 		snprintf(err, errlen, "%s: stack %s is deployed to target %s (revision %d); it "
 		    "cannot move to target %s: remove it there first, or use another stack name",
@@ -1876,9 +1895,28 @@ ro_plan_stack_free(void *priv)
 	compose_free(priv);
 }
 
+/* The variables set for plan P, into P->vars: "NAME=VALUE, ...", the value
+ * of one that looks like a credential hidden. */
+static void
+ro_plan_vars(struct pd_plan *p, const char *const *vars, size_t nvars)
+{
+	size_t o = 0;
+
+	p->vars[0] = '\0';
+	for (size_t i = 0; i < nvars && o < sizeof(p->vars); i++) {
+		size_t len = strcspn(vars[i], "=");
+		int n = compose_var_secret(vars[i], len) ?
+		    snprintf(p->vars + o, sizeof(p->vars) - o, "%s%.*s=(hidden)", o ? ", " : "",
+		    (int)len, vars[i]) :
+		    snprintf(p->vars + o, sizeof(p->vars) - o, "%s%s", o ? ", " : "", vars[i]);
+
+		o += n > 0 ? (size_t)n : 0;
+	}
+}
+
 int
-rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct pd_plan **out,
-    char *err, size_t errlen)
+rollout_plan(struct rollouts *ro, const char *file, const char *selector,
+    const char *const *vars, size_t nvars, struct pd_plan **out, char *err, size_t errlen)
 {
 	struct compose_stack *stack = NULL;
 	struct inv_selector *place = NULL, *sel = NULL;
@@ -1887,7 +1925,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 	char mon[16], dl[16];
 
 	*out = NULL;
-	if (compose_load(file, &stack, err, errlen) != 0)
+	if (compose_load_vars(file, vars, nvars, &stack, err, errlen) != 0)
 		return -1;
 	if (stack->nservices == 0) {
 		snprintf(err, errlen, "%s: no services to deploy", file);
@@ -1911,6 +1949,7 @@ rollout_plan(struct rollouts *ro, const char *file, const char *selector, struct
 	p->priv_free = ro_plan_stack_free;
 	snprintf(p->file, sizeof(p->file), "%s", file);
 	snprintf(p->stack, sizeof(p->stack), "%s", stack->name);
+	ro_plan_vars(p, vars, nvars);
 	p->services = calloc(stack->nservices, sizeof(*p->services));
 	p->nodes = calloc(ro->inv->nnodes ? ro->inv->nnodes : 1, sizeof(*p->nodes));
 	waves = calloc(ro->inv->nnodes ? ro->inv->nnodes : 1, sizeof(*waves));
@@ -2046,12 +2085,14 @@ rollout_start(struct rollouts *ro, struct pd_plan *p, int64_t *id, char *err, si
 	{
 		char what[600], *detail;
 
-		snprintf(what, sizeof(what), "started from revision %d, file %s", p->from_revision,
-		    p->file);
+		snprintf(what, sizeof(what), "started from revision %d, file %s%s%s",
+		    p->from_revision, p->file, p->vars[0] ? ", variables " : "", p->vars);
 		detail = ro_audit_nodes(*id, what, NULL, p->nodes, p->nnodes);
 		ro_audit(ro, "deploy-start", p->stack, p->revision, detail);
 		free(detail);
 	}
+	if (p->vars[0] != '\0')
+		store_journal(ro->st, *id, NULL, "variables", "ok", p->vars);
 	snprintf(d.stack, sizeof(d.stack), "%s", p->stack);
 	snprintf(d.kind, sizeof(d.kind), "deploy");
 	d.revision = p->revision;

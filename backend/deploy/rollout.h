@@ -25,8 +25,10 @@ struct rollouts *rollouts_new(const struct inventory *inv, struct swarm *sw,
  * closed"), wait for in-flight nodes, and free everything. */
 void rollouts_free(struct rollouts *ro);
 
+/* VARS: NVARS "NAME=VALUE" set for this plan's stack file alone
+ * (compose_load_vars). */
 int rollout_plan(struct rollouts *ro, const char *file, const char *selector,
-    struct pd_plan **out, char *err, size_t errlen);
+    const char *const *vars, size_t nvars, struct pd_plan **out, char *err, size_t errlen);
 int rollout_start(struct rollouts *ro, struct pd_plan *plan, int64_t *id,
     char *err, size_t errlen);
 int rollout_command(struct rollouts *ro, int64_t id, enum pd_deploy_cmd cmd,

@@ -226,6 +226,9 @@ pd_plan_free(struct pd_plan *p)
 	for (size_t i = 0; i < p->nwarnings; i++)
 		free(p->warnings[i]);
 	free(p->warnings);
+	for (size_t i = 0; i < p->ndiff; i++)
+		free(p->diff[i]);
+	free(p->diff);
 	free(p);
 }
 

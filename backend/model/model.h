@@ -384,6 +384,8 @@ struct pd_deploy_node {
 	int pull_pct;                    /* 0..100 while pulling, -1 unknown */
 	char step[64];                   /* the last journal step, e.g. "start plc" */
 	char error[PD_ERROR_LEN];        /* why it failed, or "" */
+	int failed;                      /* it failed in this deploy, also when a rollback
+	                                    restored it since (what the breaker counted) */
 	time_t updated;
 };
 
@@ -440,6 +442,12 @@ struct pd_plan {
 	int nwaves;
 	char **warnings;                 /* "FILE:LINE:COL: ..." */
 	size_t nwarnings;
+	char **diff;                     /* what changes against revision from_revision,
+	                                    one line each ("service plc: image A -> B",
+	                                    "no change"); none for a first revision */
+	size_t ndiff;
+	char vars[PD_ERROR_LEN];         /* the variables set for this plan alone,
+	                                    "PLC_TAG=bad, DB_PASSWORD=(hidden)", or "" */
 	void *priv;                      /* the parsed stack */
 	void (*priv_free)(void *priv);   /* frees PRIV (set by whoever sets it) */
 };

@@ -35,6 +35,8 @@ struct store {
 	char path[PATH_MAX];
 	char host[128];
 	int read_only;
+	int node_failed;        /* deploy_nodes has the column failed (else an older
+	                           database, opened read-only: phase 'failed' alone) */
 };
 
 static const char store_schema[] =
@@ -80,6 +82,7 @@ static const char store_schema[] =
 	"  step TEXT,"
 	"  error TEXT,"
 	"  updated INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (deploy, node));"
 	"CREATE TABLE IF NOT EXISTS journal ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -152,6 +155,23 @@ store_fail(struct store *st, const char *what, char *err, size_t errlen)
 	return -1;
 }
 
+/* Whether deploy_nodes has the column failed: a node failed in its deploy,
+ * kept when a rollback restores it (the breaker's count, and which ones).
+ * Databases made before it get it added on a writable open; the schema
+ * version stays, so an older plantdeck still opens them. */
+static int
+store_node_failed_column(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('deploy_nodes')"
+	    " WHERE name = 'failed'", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
 int
 store_open(const char *path, int read_only, struct store **out, char *err, size_t errlen)
 {
@@ -211,12 +231,15 @@ store_open(const char *path, int read_only, struct store **out, char *err, size_
 			store_close(st);
 			return -1;
 		}
+		st->node_failed = store_node_failed_column(st->db);
 		*out = st;
 		return 0;
 	}
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	    "BEGIN IMMEDIATE;", NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(st->db, store_schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    (!store_node_failed_column(st->db) && sqlite3_exec(st->db, "ALTER TABLE deploy_nodes"
+	    " ADD COLUMN failed INTEGER NOT NULL DEFAULT 0", NULL, NULL, &msg) != SQLITE_OK) ||
 	    sqlite3_exec(st->db, "PRAGMA user_version = 1; COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot set up the database: %s", path,
 		    msg != NULL ? msg : sqlite3_errmsg(st->db));
@@ -225,6 +248,7 @@ store_open(const char *path, int read_only, struct store **out, char *err, size_
 		store_close(st);
 		return -1;
 	}
+	st->node_failed = 1;
 	*out = st;
 	return 0;
 }
@@ -798,8 +822,11 @@ store_node_set(struct store *st, int64_t id, const char *node, enum pd_phase pha
 	int rc = -1;
 
 	pthread_mutex_lock(&st->lock);
+	/* failed stays set through a rollback; a node tried again from the
+	 * start (pending: a resume retrying a failed pull) is clear again. */
 	if (sqlite3_prepare_v2(st->db, "UPDATE deploy_nodes SET phase = ?3,"
-	    " step = COALESCE(?4, step), error = COALESCE(?5, error), updated = ?6"
+	    " step = COALESCE(?4, step), error = COALESCE(?5, error), updated = ?6,"
+	    " failed = CASE ?3 WHEN 'failed' THEN 1 WHEN 'pending' THEN 0 ELSE failed END"
 	    " WHERE deploy = ?1 AND node = ?2", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, id);
 		sqlite3_bind_text(q, 2, node, -1, SQLITE_TRANSIENT);
@@ -854,10 +881,15 @@ store_journal(struct store *st, int64_t id, const char *node, const char *step,
 	" d.host, d.pid, d.heartbeat," \
 	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id)," \
 	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id AND n.phase = 'done')," \
-	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id AND n.phase = 'failed')," \
+	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id AND %s)," \
 	" (SELECT COUNT(*) FROM deploy_nodes n WHERE n.deploy = d.id AND n.phase NOT IN" \
 	"   ('pending', 'pulling', 'pulled', 'skipped'))," \
 	" CASE WHEN json_valid(d.policy) THEN json_extract(d.policy, '$.target') END"
+
+/* What counts a node as failed in STORE_DEPLOY_COLUMNS: it failed in the
+ * deploy, also when a rollback restored it since. */
+#define STORE_FAILED(st) ((st)->node_failed ? "(n.phase = 'failed' OR n.failed = 1)" : \
+	"n.phase = 'failed'")
 
 /* Fill D from a row of STORE_DEPLOY_COLUMNS. */
 static void
@@ -897,13 +929,15 @@ store_deploys(struct store *st, size_t limit, struct pd_deploy **out, size_t *n,
 	sqlite3_stmt *q;
 	struct pd_deploy *v = NULL, *nv;
 	size_t len = 0;
+	char sql[2048];
 	int rc;
 
 	*out = NULL;
 	*n = 0;
+	snprintf(sql, sizeof(sql), "SELECT " STORE_DEPLOY_COLUMNS " FROM deploys d ORDER BY d.id"
+	    " DESC LIMIT ?1", STORE_FAILED(st));
 	pthread_mutex_lock(&st->lock);
-	q = store_prepare(st, "SELECT " STORE_DEPLOY_COLUMNS " FROM deploys d ORDER BY d.id DESC"
-	    " LIMIT ?1", err, errlen);
+	q = store_prepare(st, sql, err, errlen);
 	if (q == NULL) {
 		pthread_mutex_unlock(&st->lock);
 		return -1;
@@ -934,14 +968,14 @@ store_deploy_get(struct store *st, int64_t id, struct pd_deploy *out, char *err,
 	sqlite3_stmt *q;
 	struct pd_deploy_node *nodes = NULL, *nv;
 	size_t len = 0;
+	char sql[2048];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	snprintf(sql, sizeof(sql), "SELECT " STORE_DEPLOY_COLUMNS " FROM deploys d %s",
+	    STORE_FAILED(st), id > 0 ? "WHERE d.id = ?1" : "ORDER BY d.id DESC LIMIT 1");
 	pthread_mutex_lock(&st->lock);
-	q = store_prepare(st, id > 0 ?
-	    "SELECT " STORE_DEPLOY_COLUMNS " FROM deploys d WHERE d.id = ?1" :
-	    "SELECT " STORE_DEPLOY_COLUMNS " FROM deploys d ORDER BY d.id DESC LIMIT 1",
-	    err, errlen);
+	q = store_prepare(st, sql, err, errlen);
 	if (q == NULL) {
 		pthread_mutex_unlock(&st->lock);
 		return -1;
@@ -960,8 +994,10 @@ store_deploy_get(struct store *st, int64_t id, struct pd_deploy *out, char *err,
 			snprintf(err, errlen, "no deploy yet in %s", st->path);
 		return -1;
 	}
-	q = store_prepare(st, "SELECT node, wave, phase, step, error, updated FROM deploy_nodes"
-	    " WHERE deploy = ?1 ORDER BY ord", err, errlen);
+	q = store_prepare(st, st->node_failed ? "SELECT node, wave, phase, step, error, updated,"
+	    " failed FROM deploy_nodes WHERE deploy = ?1 ORDER BY ord" : "SELECT node, wave, phase,"
+	    " step, error, updated, 0 FROM deploy_nodes WHERE deploy = ?1 ORDER BY ord", err,
+	    errlen);
 	if (q == NULL) {
 		pthread_mutex_unlock(&st->lock);
 		return -1;
@@ -982,6 +1018,7 @@ store_deploy_get(struct store *st, int64_t id, struct pd_deploy *out, char *err,
 		snprintf(dn->step, sizeof(dn->step), "%s", store_text(q, 3));
 		snprintf(dn->error, sizeof(dn->error), "%s", store_text(q, 4));
 		dn->updated = (time_t)sqlite3_column_int64(q, 5);
+		dn->failed = sqlite3_column_int(q, 6) != 0 || dn->phase == PD_PHASE_FAILED;
 		dn->pull_pct = -1;
 	}
 	sqlite3_finalize(q);
