@@ -93,6 +93,13 @@ cd_json(const cJSON *v, char *out, size_t len)
 	free(s);
 }
 
+/* Whether A and B are equal JSON (two NULLs are; cJSON_Compare says not). */
+static int
+cd_same(const cJSON *a, const cJSON *b)
+{
+	return (a == NULL && b == NULL) || cJSON_Compare(a, b, 1);
+}
+
 /* The Env entry of array ENV whose name is NAME (LEN bytes), or NULL. */
 static const char *
 cd_env_find(const cJSON *env, const char *name, size_t len)
@@ -167,7 +174,7 @@ cd_object(struct cd_out *o, const char *svc, const cJSON *old, const cJSON *new)
 		const cJSON *was = cJSON_GetObjectItemCaseSensitive(old, k->string);
 
 		if (strcmp(k->string, "Image") == 0 || strcmp(k->string, "Env") == 0 ||
-		    strcmp(k->string, "HostConfig") == 0 || cJSON_Compare(was, k, 1))
+		    strcmp(k->string, "HostConfig") == 0 || cd_same(was, k))
 			continue;
 		cd_json(was, a, sizeof(a));
 		cd_json(k, b, sizeof(b));
@@ -198,14 +205,14 @@ cd_service(struct cd_out *o, const struct compose_service *old,
 	    cJSON_GetObjectItemCaseSensitive(new->create, "Env"));
 	cd_object(o, new->name, old->create, new->create);
 	cd_object(o, new->name, hold, hnew);
-	if (!cJSON_Compare(old->endpoints, new->endpoints, 1)) {
+	if (!cd_same(old->endpoints, new->endpoints)) {
 		cd_json(old->endpoints, a, sizeof(a));
 		cd_json(new->endpoints, b, sizeof(b));
 		cd_line(o, "service %s: networks %s -> %s", new->name, a, b);
 	}
-	if (!cJSON_Compare(old->secrets, new->secrets, 1))
+	if (!cd_same(old->secrets, new->secrets))
 		cd_line(o, "service %s: secrets or configs it mounts changed", new->name);
-	if (!cJSON_Compare(old->depends_on, new->depends_on, 1))
+	if (!cd_same(old->depends_on, new->depends_on))
 		cd_line(o, "service %s: depends_on changed", new->name);
 	if (old->mode != new->mode || old->replicas != new->replicas)
 		cd_line(o, "service %s: mode %s %d -> %s %d", new->name, compose_mode_name(old->mode),
@@ -232,7 +239,7 @@ cd_named(struct cd_out *o, const char *what, const cJSON *old, const cJSON *new)
 		}
 		if (was == NULL)
 			cd_line(o, "%s %s added", what, name ? name : "?");
-		else if (!cJSON_Compare(was, e, 1))
+		else if (!cd_same(was, e))
 			cd_line(o, "%s %s changed%s", what, name ? name : "?",
 			    cJSON_GetObjectItemCaseSensitive(e, "sha256") != NULL ?
 			    " (its content: sha256 differs)" : "");
@@ -266,7 +273,7 @@ cd_policy(struct cd_out *o, const struct compose_stack *old, const struct compos
 	cJSON_ArrayForEach(k, jb) {
 		const cJSON *was = cJSON_GetObjectItemCaseSensitive(ja, k->string);
 
-		if (cJSON_Compare(was, k, 1))
+		if (cd_same(was, k))
 			continue;
 		cd_json(was, x, sizeof(x));
 		cd_json(k, y, sizeof(y));
