@@ -45,7 +45,15 @@ limit=5
 [ "$touched" -ge 1 ] && [ "$touched" -le "$limit" ] ||
 	fail "$touched nodes touched, want 1..$limit"
 [ $((touched + skipped)) = "$N" ] || fail "$touched touched + $skipped skipped != $N"
-ok "breaker tripped after $touched of $N nodes; $skipped never touched"
+# The failed count is what the breaker counted, also once the rollback
+# restored those nodes (it used to drop to 0).
+failed=$(echo "$bad" | jq .failed)
+[ "$failed" -ge 1 ] && [ "$failed" -le "$touched" ] ||
+	fail "the rolled-back deploy says failed $failed (touched $touched)"
+"$PLANTDECK" rollout status "$(echo "$bad" | jq .id)" --json |
+	jq -e "[.nodes[] | select(.failed)] | length == $failed" >/dev/null ||
+	fail "rollout status does not mark the $failed failed nodes"
+ok "breaker tripped after $touched of $N nodes ($failed failed, kept after the rollback); $skipped never touched"
 rb=$(echo "$st" | jq '[.[] | select(.kind == "rollback")][0].id')
 deploy_status "$rb" | jq -e '.state == "completed" and .revision == 1' >/dev/null ||
 	fail "the rollback deploy: $(deploy_status "$rb")"

@@ -162,6 +162,55 @@ cd_key_name(const char *key)
 	return key;
 }
 
+/* Value V of create-body key KEY as a person writes it: ports as
+ * "[IP:]HOST:CONTAINER/PROTO, ...", a restart policy by its name; else
+ * its JSON. */
+static void
+cd_value(const char *key, const cJSON *v, char *out, size_t len)
+{
+	const cJSON *p, *b;
+	size_t o = 0;
+
+	if (v != NULL && strcmp(key, "RestartPolicy") == 0 &&
+	    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "Name"))) {
+		const cJSON *max = cJSON_GetObjectItemCaseSensitive(v, "MaximumRetryCount");
+
+		if (cJSON_IsNumber(max) && max->valueint > 0)
+			snprintf(out, len, "%s:%d", cJSON_GetObjectItemCaseSensitive(v,
+			    "Name")->valuestring, max->valueint);
+		else
+			snprintf(out, len, "%s", cJSON_GetObjectItemCaseSensitive(v,
+			    "Name")->valuestring);
+		return;
+	}
+	if (v == NULL || strcmp(key, "PortBindings") != 0 || !cJSON_IsObject(v)) {
+		cd_json(v, out, len);
+		return;
+	}
+	out[0] = '\0';
+	cJSON_ArrayForEach(p, v) {
+		cJSON_ArrayForEach(b, p) {
+			const char *ip = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b,
+			    "HostIp"));
+			const char *hp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b,
+			    "HostPort"));
+			int n = snprintf(out + o, len - o, "%s%s%s%s%s", o ? ", " : "",
+			    ip && *ip ? ip : "", ip && *ip ? ":" : "", hp && *hp ? hp : "", hp && *hp ?
+			    ":" : "");
+
+			if (n < 0 || (size_t)n >= len - o)
+				return;
+			o += (size_t)n;
+			n = snprintf(out + o, len - o, "%s", p->string);
+			if (n < 0 || (size_t)n >= len - o)
+				return;
+			o += (size_t)n;
+		}
+	}
+	if (o == 0)
+		snprintf(out, len, "(none)");
+}
+
 /* Every key of objects OLD and NEW (create bodies, or their HostConfig)
  * that differs, but Image, Env and HostConfig, told apart. */
 static void
@@ -176,8 +225,8 @@ cd_object(struct cd_out *o, const char *svc, const cJSON *old, const cJSON *new)
 		if (strcmp(k->string, "Image") == 0 || strcmp(k->string, "Env") == 0 ||
 		    strcmp(k->string, "HostConfig") == 0 || cd_same(was, k))
 			continue;
-		cd_json(was, a, sizeof(a));
-		cd_json(k, b, sizeof(b));
+		cd_value(k->string, was, a, sizeof(a));
+		cd_value(k->string, k, b, sizeof(b));
 		cd_line(o, "service %s: %s %s -> %s", svc, cd_key_name(k->string), a, b);
 	}
 	cJSON_ArrayForEach(k, old) {
@@ -185,7 +234,7 @@ cd_object(struct cd_out *o, const char *svc, const cJSON *old, const cJSON *new)
 		    strcmp(k->string, "HostConfig") == 0 ||
 		    cJSON_GetObjectItemCaseSensitive(new, k->string) != NULL)
 			continue;
-		cd_json(k, a, sizeof(a));
+		cd_value(k->string, k, a, sizeof(a));
 		cd_line(o, "service %s: %s %s -> (none)", svc, cd_key_name(k->string), a);
 	}
 }
