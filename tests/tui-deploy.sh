@@ -5,7 +5,10 @@
 # rows up to done while q asks first; the CLI agrees that it completed and
 # the containers run.  A deploy whose process died is announced at startup
 # and resumed from the deploy screen.  A read-only cockpit shows the
-# backend's refusal; a kiosk starts nothing.
+# backend's refusal; a kiosk starts nothing.  The plan is a diff against
+# the running revision (the CLI's dry run too), v sets a variable for the
+# plan alone; a deploy of :bad that the breaker rolls back keeps its
+# failed count and node.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
@@ -21,9 +24,10 @@ x-plantdeck:
   rollout: {monitor: 2s, canary: 1}
 services:
   plc:
-    image: $REG/plant/plc-sim:1
+    image: $REG/plant/plc-sim:\${PLC_TAG:-1}
     restart: always
     network_mode: none
+    environment: {LINE_TAG: "\${PLC_TAG:-1}"}
 EOF
 # Line 4, column 14: the bad duration.
 cat >"$T_TMP/bad.yaml" <<EOF
@@ -192,3 +196,53 @@ case "$screen" in *"Deploys"*|*"Start deploy"*) fail "the kiosk opened the deplo
 assert_contains "$screen" "KIOSK"
 [ "$("$PLANTDECK" rollout list --json | jq length)" = 2 ] || fail "the kiosk started a deploy"
 ok "kiosk: no deploy screen, no deploy"
+tmux_keys q
+
+# --- the plan as a diff; v sets a variable; the breaker's count survives
+# the rollback.  Revision 2 (:1, pause) runs on lab-01.
+sed 's/canary: 1/canary: 1, failure_action: rollback/' "$T_TMP/stack.yaml" >"$T_TMP/tag.yaml"
+"$PLANTDECK" deploy "$T_TMP/tag.yaml" --nodes lab-01 --var PLC_TAG=bad --dry-run \
+	>"$T_TMP/dry.out" 2>&1 || { cat "$T_TMP/dry.out" >&2; fail "the dry run failed"; }
+grep -qx "    service plc: image $REG/plant/plc-sim:1 -> $REG/plant/plc-sim:bad" "$T_TMP/dry.out" &&
+	grep -qx "    service plc: env LINE_TAG 1 -> bad" "$T_TMP/dry.out" &&
+	grep -qx "  variables: PLC_TAG=bad" "$T_TMP/dry.out" ||
+	{ cat "$T_TMP/dry.out" >&2; fail "the dry run does not show the changes"; }
+ok "deploy --var --dry-run: image :1 -> :bad and the env change against revision 2"
+
+start
+tmux_keys D
+tmux_wait_for "Fleet > Deploys"
+new_deploy "$T_TMP/tag.yaml" "lab-01"
+tmux_wait_for "Stack tuidep: revision 2 -> 3"
+tmux_wait_for "Changes against revision 2:"
+tmux_wait_for "rollout failure_action pause -> rollback"
+case "$(tmux_screen)" in *plc-sim:bad*) fail "the plan shows :bad before PLC_TAG is set" ;; esac
+tmux_keys v
+tmux_wait_for "Variable NAME=VALUE"
+tmux_keys -l "PLC_TAG=bad"
+tmux_keys Enter
+tmux_wait_for "Variables PLC_TAG=bad"
+tmux_wait_for "service plc: image $REG/plant/plc-sim:1 -> $REG/plant/plc-sim:bad"
+tmux_wait_for "service plc: env LINE_TAG 1 -> bad"
+ok "plan screen: the diff against revision 2; v PLC_TAG=bad plans again with :bad"
+
+tmux_keys Enter
+tmux_wait_for "[y/N]"
+tmux_keys y
+tmux_wait_for "Fleet > Deploys > Deploy #3"
+i=0
+until "$PLANTDECK" rollout status 3 --json 2>/dev/null | jq -e '.state == "rolled_back"' >/dev/null; do
+	i=$((i + 1))
+	[ "$i" -lt 600 ] || fail "deploy #3 was not rolled back: $("$PLANTDECK" rollout status 3)"
+	sleep 0.1
+done
+tmux_wait_for "failed 1 (100%)" 10
+"$PLANTDECK" rollout status 3 --json >"$T_TMP/st3.json"
+jq -e '.failed == 1 and .nodes[0].failed == true and .nodes[0].phase == "rolled_back"' \
+	"$T_TMP/st3.json" >/dev/null || { cat "$T_TMP/st3.json" >&2; fail "the failed count did not survive"; }
+"$PLANTDECK" rollout list --json | jq -e '.[] | select(.id == 3) | .failed == 1' >/dev/null ||
+	{ "$PLANTDECK" rollout list >&2; fail "rollout list: FAIL of #3 is not 1"; }
+"$PLANTDECK" rollout journal 3 | grep -q 'variables.*PLC_TAG=bad' ||
+	{ "$PLANTDECK" rollout journal 3 >&2; fail "the journal does not name PLC_TAG=bad"; }
+ok "rolled back: failed 1 (100%) on the screen and in rollout list, PLC_TAG=bad journaled"
+tmux_keys q
