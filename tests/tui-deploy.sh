@@ -196,7 +196,6 @@ case "$screen" in *"Deploys"*|*"Start deploy"*) fail "the kiosk opened the deplo
 assert_contains "$screen" "KIOSK"
 [ "$("$PLANTDECK" rollout list --json | jq length)" = 2 ] || fail "the kiosk started a deploy"
 ok "kiosk: no deploy screen, no deploy"
-tmux_keys q
 
 # --- the plan as a diff; v sets a variable; the breaker's count survives
 # the rollback.  Revision 2 (:1, pause) runs on lab-01.
