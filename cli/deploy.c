@@ -35,8 +35,6 @@ deploy_print_plan(const struct pd_plan *p)
 		printf("  changes against revision %d:\n", p->from_revision);
 		for (size_t i = 0; i < p->ndiff; i++)
 			printf("    %s\n", cli_clean(a, sizeof(a), p->diff[i]));
-	} else if (p->from_revision == 0) {
-		printf("  changes: the first revision of this stack\n");
 	}
 	for (size_t i = 0; i < p->nservices; i++)
 		printf("  service %s: %s\n", cli_clean(a, sizeof(a), p->services[i].name),

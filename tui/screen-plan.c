@@ -73,8 +73,6 @@ plan_draw(struct tui *t, int top, int rows)
 		for (size_t i = 0; i < p->ndiff; i++)
 			PLAN_LINE(theme_attr(strcmp(p->diff[i], "no change") == 0 ? TH_DIM : TH_WARN),
 			    "   %s", p->diff[i]);
-	} else if (p->from_revision == 0) {
-		PLAN_LINE(theme_attr(TH_DIM), " Changes: the first revision of this stack");
 	}
 	for (size_t i = 0; i < p->nservices; i++)
 		PLAN_LINE(theme_attr(TH_NORMAL), "   service %-16s %s", p->services[i].name,
