@@ -183,7 +183,8 @@ int backend_deploy_journal(struct backend *b, int64_t id,
         const char *status, const char *detail), void *ctx, char *err, size_t errlen);
 
 /* The kept revisions of STACK (NULL: every stack), newest first, in a new
- * array; 0, or -1 with ERR. */
+ * array; 0, or -1 with ERR (a STACK the database has no revision of is an
+ * error: "no stack 'X' in DB"). */
 int backend_history(struct backend *b, const char *stack, struct pd_revision **out,
     size_t *n, char *err, size_t errlen);
 

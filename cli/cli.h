@@ -90,9 +90,16 @@ struct cJSON *cli_json_time(time_t t);
 /* Print J (indented when PRETTY, else on one line) and a newline; free J. */
 void cli_print_json(struct cJSON *j, int pretty);
 
-/* T in local time, "YYYY-MM-DD HH:MM:SS" (or "HH:MM:SS" when DATE is 0),
- * in BUF of LEN bytes; BUF. */
-const char *cli_local_time(char *buf, size_t len, time_t t, int date);
+/* What cli_utc_time() shows besides the time of day. */
+enum {
+	CLI_TIME_DATE = 1,  /* the date: "2026-12-04T05:35:31Z" */
+	CLI_TIME_MS = 2,    /* milliseconds: "05:35:31.250Z" */
+};
+
+/* T (seconds since the epoch) as every human-readable time of the CLI is
+ * shown: UTC with a 'Z', "HH:MM:SSZ" plus FLAGS; "-" for 0.  In BUF of
+ * LEN bytes; BUF. */
+const char *cli_utc_time(char *buf, size_t len, double t, int flags);
 
 /* Seconds on the monotonic clock. */
 double cli_now(void);

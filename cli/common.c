@@ -1,7 +1,8 @@
 /* common.c: the helpers every subcommand shares, so that each of them says
  * the same thing the same way: usage errors and the --help hint, opening
- * the backend of the global options, terminal-safe text, times in JSON and
- * in local time, the monotonic clock, and Ctrl-C counted rather than fatal.
+ * the backend of the global options, terminal-safe text, times (UTC, in
+ * JSON and for people alike), the monotonic clock, and Ctrl-C counted
+ * rather than fatal.
  * Nothing here knows a subcommand; main.c only parses the global options. */
 #include "config.h"
 
@@ -162,14 +163,31 @@ cli_print_json(cJSON *j, int pretty)
 	cJSON_Delete(j);
 }
 
-/* T in local time: the date and the time of day, or the time of day. */
+/* T as the CLI shows every time to people: UTC, ISO 8601, with its 'Z'. */
 const char *
-cli_local_time(char *buf, size_t len, time_t t, int date)
+cli_utc_time(char *buf, size_t len, double t, int flags)
 {
+	time_t whole = (time_t)t;
+	char base[32];
 	struct tm tm;
+	int ms;
 
-	localtime_r(&t, &tm);
-	strftime(buf, len, date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+	if (len == 0)
+		return buf;
+	if (t <= 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	gmtime_r(&whole, &tm);
+	strftime(base, sizeof(base), flags & CLI_TIME_DATE ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S",
+	    &tm);
+	ms = (int)((t - (double)whole) * 1000);
+	if (ms < 0 || ms > 999)
+		ms = 0;
+	if (flags & CLI_TIME_MS)
+		snprintf(buf, len, "%s.%03dZ", base, ms);
+	else
+		snprintf(buf, len, "%sZ", base);
 	return buf;
 }
 

@@ -360,8 +360,8 @@ deploy_json(const struct pd_deploy *d)
 	cJSON_AddNumberToObject(j, "touched", d->touched);
 	cJSON_AddStringToObject(j, "message", d->message);
 	cJSON_AddStringToObject(j, "user", d->user);
-	cJSON_AddNumberToObject(j, "started", (double)d->started);
-	cJSON_AddNumberToObject(j, "updated", (double)d->updated);
+	cJSON_AddItemToObject(j, "started", cli_json_time(d->started));
+	cJSON_AddItemToObject(j, "updated", cli_json_time(d->updated));
 	if (d->nodes != NULL) {
 		nodes = cJSON_AddArrayToObject(j, "nodes");
 		for (size_t i = 0; i < d->nnodes; i++) {
@@ -384,7 +384,7 @@ deploy_print_status(const struct pd_deploy *d)
 {
 	char a[512], b[512], t[32];
 
-	cli_local_time(t, sizeof(t), d->started, 1);
+	cli_utc_time(t, sizeof(t), (double)d->started, CLI_TIME_DATE);
 	printf("deploy #%lld  %s %s  revision %d -> %d  %s%s\n", (long long)d->id, d->kind,
 	    cli_clean(a, sizeof(a), d->stack), d->from_revision, d->revision,
 	    pd_deploy_state_name(d->state), strcmp(d->target, "swarm") == 0 ? "  (through Swarm)" :
@@ -417,14 +417,12 @@ static void
 deploy_journal_line(void *ctx, double time, const char *node, const char *step,
     const char *status, const char *detail)
 {
-	char a[256], b[256], c[PD_ERROR_LEN * 2], ts[32];
-	time_t t = (time_t)time;
+	char a[256], b[256], c[PD_ERROR_LEN * 2], ts[40];
 
 	(void)ctx;
-	cli_local_time(ts, sizeof(ts), t, 0);
-	printf("%s.%03d %-16s %-28s %-5s %s\n", ts, (int)((time - (double)t) * 1000),
-	    cli_clean(a, sizeof(a), node), cli_clean(b, sizeof(b), step), status,
-	    cli_clean(c, sizeof(c), detail));
+	cli_utc_time(ts, sizeof(ts), time, CLI_TIME_DATE | CLI_TIME_MS);
+	printf("%s %-16s %-28s %-5s %s\n", ts, cli_clean(a, sizeof(a), node),
+	    cli_clean(b, sizeof(b), step), status, cli_clean(c, sizeof(c), detail));
 }
 
 static void
@@ -589,7 +587,8 @@ cli_history(const struct cli_global *g, int argc, char **argv)
 			printf("Usage: plantdeck [OPTION]... history [STACK] [--json]\n"
 			    "The kept revisions of STACK (or of every stack), newest first; the\n"
 			    "current one (the last a deploy completed, or a rollback returned to)\n"
-			    "is marked '*'.\n");
+			    "is marked '*'.  Times are UTC.  A STACK this database has no\n"
+			    "revision of is an error (exit status 1).\n");
 			return CLI_EXIT_OK;
 		default:
 			return cli_option_error("history", opt, argv);
@@ -601,7 +600,10 @@ cli_history(const struct cli_global *g, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if (backend_history(b, optind < argc ? argv[optind] : NULL, &v, &n, err,
 	    sizeof(err)) != 0) {
-		fprintf(stderr, "plantdeck: history: %s\n", err);
+		char e[sizeof(err) * 4];
+
+		/* An unknown stack too: exit 1, as rollout does for an unknown deploy. */
+		fprintf(stderr, "plantdeck: history: %s\n", cli_clean(e, sizeof(e), err));
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}
@@ -615,25 +617,25 @@ cli_history(const struct cli_global *g, int argc, char **argv)
 			cJSON_AddNumberToObject(r, "revision", v[i].revision);
 			cJSON_AddBoolToObject(r, "current", v[i].current);
 			cJSON_AddNumberToObject(r, "deploy", (double)v[i].deploy);
-			cJSON_AddNumberToObject(r, "created", (double)v[i].created);
+			cJSON_AddItemToObject(r, "created", cli_json_time(v[i].created));
 			cJSON_AddStringToObject(r, "file", v[i].file);
 			cJSON_AddStringToObject(r, "images", v[i].images);
 			cJSON_AddItemToArray(arr, r);
 		}
 		cli_print_json(arr, 0);
 	} else {
-		printf("  %-16s %4s %6s  %-19s  %s\n", "STACK", "REV", "DEPLOY", "CREATED", "IMAGES");
+		printf("  %-16s %4s %6s  %-20s  %s\n", "STACK", "REV", "DEPLOY", "CREATED (UTC)",
+		    "IMAGES");
 		for (size_t i = 0; i < n; i++) {
 			char a[256], im[PD_ERROR_LEN * 2], t[32];
 
-			cli_local_time(t, sizeof(t), v[i].created, 1);
-			printf("%c %-16s %4d %6lld  %-19s  %s\n", v[i].current ? '*' : ' ',
+			cli_utc_time(t, sizeof(t), (double)v[i].created, CLI_TIME_DATE);
+			printf("%c %-16s %4d %6lld  %-20s  %s\n", v[i].current ? '*' : ' ',
 			    cli_clean(a, sizeof(a), v[i].stack), v[i].revision,
 			    (long long)v[i].deploy, t, cli_clean(im, sizeof(im), v[i].images));
 		}
 		if (n == 0)
-			printf("no revisions%s%s\n", optind < argc ? " of " : "",
-			    optind < argc ? argv[optind] : "");
+			printf("no revisions\n");
 	}
 	free(v);
 	backend_close(b);

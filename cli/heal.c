@@ -372,13 +372,13 @@ heal_seen_add(struct heal_seen **v, size_t *n, int64_t id)
 	return &nv[(*n)++];
 }
 
-/* The time of day in front of a line of heal watch. */
+/* The time of day (UTC) in front of a line of heal watch. */
 static void
 heal_stamp(void)
 {
 	char buf[16];
 
-	printf("%s ", cli_local_time(buf, sizeof(buf), time(NULL), 0));
+	printf("%s ", cli_utc_time(buf, sizeof(buf), (double)time(NULL), 0));
 }
 
 static int

@@ -173,13 +173,14 @@ status_print_swarm(const struct pd_snapshot *s, int show_tasks)
 static void
 status_print_text(const struct pd_snapshot *s, int show_containers)
 {
-	size_t up = 0, running = 0, total = 0;
+	size_t up = 0, running = 0, total = 0, listed = 0;
 	char buf[64], buf2[64];
 
 	for (size_t i = 0; i < s->nnodes; i++) {
 		up += s->nodes[i].reach == PD_REACH_UP;
 		running += (size_t)s->nodes[i].running;
 		total += (size_t)s->nodes[i].total;
+		listed += s->nodes[i].ncontainers;
 	}
 	printf("site ");
 	status_field(s->site[0] ? s->site : "-", 0);
@@ -187,6 +188,10 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 	    running, total, s->complete ? "" : " (incomplete: some nodes never answered)");
 	printf("%-16s %-10s %5s %8s %-14s %-5s %4s %7s %7s  %s\n", "NODE", "STATE", "AGE",
 	    "RTT", "ENGINE", "API", "CPUS", "MEMORY", "RUN/ALL", "LABELS");
+	/* The containers' own header, indented as their lines are under each node. */
+	if (show_containers && listed > 0)
+		printf("  %-24s %-32s %-10s %-9s %8s %4s %-3s %6s %s\n", "CONTAINER", "IMAGE",
+		    "STATE", "HEALTH", "RESTARTS", "EXIT", "OOM", "CPU", "MEM/LIMIT");
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct pd_node *n = &s->nodes[i];
 
@@ -227,7 +232,7 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 			printf("  ");
 			status_field(c->name, 24);
 			status_field(c->image, 32);
-			printf("%-10s %-9s %3d %4d %-3s ", c->state, pd_health_name(c->health),
+			printf("%-10s %-9s %8d %4d %-3s ", c->state, pd_health_name(c->health),
 			    c->restart_count, c->exit_code, c->oom_killed ? "OOM" : "-");
 			if (c->cpu_pct >= 0)
 				printf("%5.1f%% ", c->cpu_pct);

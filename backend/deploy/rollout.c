@@ -2401,9 +2401,18 @@ rollout_history(struct rollouts *ro, const char *stack, struct pd_revision **out
 {
 	*out = NULL;
 	*n = 0;
-	if (ro_store(ro, err, errlen) != 0)
+	if (ro_store(ro, err, errlen) != 0 ||
+	    store_revisions(ro->st, stack, out, n, err, errlen) != 0)
 		return -1;
-	return store_revisions(ro->st, stack, out, n, err, errlen);
+	if (stack != NULL && *n == 0) {
+		/* A stack never deployed with this database is an error, not an
+		 * empty list: a typo, or another --db. */
+		snprintf(err, errlen, "no stack '%s' in %s", stack, store_path(ro->st));
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
