@@ -2,7 +2,8 @@
 # tui-smoke.sh: the cockpit without the lab: it starts in a real terminal
 # (tmux) on a one-node inventory whose node refuses, shows it down with the
 # reason, relayouts on resize, says when the terminal is too small, takes
-# themes by name and refuses a bad theme file with its line number, and
+# themes by name (from the build tree, PLANTDECK_THEMEDIR unset), says where
+# it looked for an unknown one, refuses a bad theme file with its line, and
 # quits on q; in kiosk mode q does not quit.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -43,12 +44,20 @@ until tmux_dead; do
 done
 ok "q quits"
 
+# By name from the build tree, nothing installed and PLANTDECK_THEMEDIR unset:
+# the binary finds its source tree's themes/.
 for theme in default light high-contrast monochrome colorblind; do
 	tmux -L "$T_TMUX" kill-server
-	tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 PLANTDECK_THEMEDIR=$top_srcdir/themes $PD --theme $theme"
+	tmux_start 80 24 "env -u PLANTDECK_THEMEDIR TERM=xterm-256color LANG=C.UTF-8 $PD --theme $theme"
 	tmux_wait_for "press-09"
 done
-ok "every shipped theme starts"
+ok "every shipped theme starts by name from the build tree, PLANTDECK_THEMEDIR unset"
+
+set +e
+err=$(env -u PLANTDECK_THEMEDIR script -qec "$PD --theme nosuch" /dev/null </dev/null 2>&1)
+set -e
+assert_contains "$err" "theme 'nosuch' not found (looked in: $(cd "$top_srcdir/themes" && pwd -P), "
+ok "an unknown theme: the error lists where it looked, the source tree's themes/ first"
 
 printf 'name = broken\nok = green on\n' >"$T_TMP/bad.theme"
 set +e

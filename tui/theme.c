@@ -27,12 +27,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "provide-curses.h"
 #include "theme.h"
 
 #ifndef PLANTDECK_THEMEDIR
 #define PLANTDECK_THEMEDIR "/usr/local/share/plantdeck/themes"
+#endif
+/* The build tree this was built in and its source tree's themes
+ * (Makefile.am); used only by a plantdeck run from that build tree. */
+#ifndef PLANTDECK_BUILDDIR
+#define PLANTDECK_BUILDDIR ""
+#endif
+#ifndef PLANTDECK_SRC_THEMEDIR
+#define PLANTDECK_SRC_THEMEDIR ""
 #endif
 
 #define THEME_LINE_MAX 1024          /* bytes in one line */
@@ -840,13 +849,37 @@ theme_is_path(const char *arg)
 	return strchr(arg, '/') != NULL || (n > 6 && strcmp(arg + n - 6, ".theme") == 0);
 }
 
+/* The source tree's theme directory when this process runs uninstalled,
+ * from the build tree it was built in (its binary there); else NULL. */
+static const char *
+theme_build_tree_dir(void)
+{
+	static char themes[PATH_MAX];
+	char exe[PATH_MAX], top[PATH_MAX];
+	char *slash;
+
+	if (PLANTDECK_BUILDDIR[0] == '\0' || PLANTDECK_SRC_THEMEDIR[0] == '\0' ||
+	    realpath("/proc/self/exe", exe) == NULL || realpath(PLANTDECK_BUILDDIR, top) == NULL)
+		return NULL;
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	if (strcmp(exe, top) != 0)
+		return NULL;
+	/* "/src/build/../themes" said as "/src/themes", when it exists. */
+	if (realpath(PLANTDECK_SRC_THEMEDIR, themes) == NULL)
+		snprintf(themes, sizeof(themes), "%s", PLANTDECK_SRC_THEMEDIR);
+	return themes;
+}
+
 /* Open theme ARG (FROM: the including file's directory, or NULL) and say
  * which file that was in PATH; NULL with err set if it cannot be. */
 static FILE *
 theme_open(const char *arg, const char *from, char *path, size_t pathlen,
     char *err, size_t errlen, int *notfound)
 {
-	const char *dirs[3], *env = getenv("PLANTDECK_THEMEDIR");
+	const char *dirs[4], *env = getenv("PLANTDECK_THEMEDIR"), *tree;
 	char looked[1024] = "", q[THEME_QUOTE_MAX * 4 + 8];
 	size_t nd = 0, n = strlen(arg), o = 0;
 	FILE *f;
@@ -879,6 +912,9 @@ theme_open(const char *arg, const char *from, char *path, size_t pathlen,
 		dirs[nd++] = from;
 	if (env != NULL && env[0] != '\0')
 		dirs[nd++] = env;
+	tree = theme_build_tree_dir();
+	if (tree != NULL && (env == NULL || strcmp(env, tree) != 0))
+		dirs[nd++] = tree;
 	if (env == NULL || strcmp(env, PLANTDECK_THEMEDIR) != 0)
 		dirs[nd++] = PLANTDECK_THEMEDIR;
 	for (size_t i = 0; i < nd; i++) {

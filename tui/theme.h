@@ -40,8 +40,9 @@ int theme_elem_lookup(const char *name);
 /* The default dark theme, compiled in; never NULL, theme_free() ignores it. */
 struct theme *theme_builtin(void);
 
-/* Load a theme by NAME (NAME.theme in $PLANTDECK_THEMEDIR, then in the
- * installed theme directory) or by path (a value containing '/' or ending
+/* Load a theme by NAME (NAME.theme in $PLANTDECK_THEMEDIR, then, for a
+ * plantdeck run from its build tree, in the source tree's themes/, then in
+ * the installed theme directory) or by path (a value containing '/' or ending
  * in ".theme").  Returns 0, or -1 with "FILE:LINE: message" or "theme 'x'
  * not found (looked in: ...)" in err. */
 int theme_load(const char *name_or_path, struct theme **out, char *err, size_t errlen);
