@@ -6,8 +6,9 @@
  *                                          altered, removed or inserted
  *
  * T is an ISO 8601 date or time ("2025-03-01", "2025-03-01T14:30",
- * "2025-03-01 14:30:00Z": local time unless it ends in Z) or a duration
- * back from now ("90m", "2h", "3d", "1w").  doc/audit.md has the rest. */
+ * "2025-03-01 14:30:00Z", "2025-03-01T16:30+02:00": UTC, as every time the
+ * CLI prints, unless an offset follows) or a duration back from now ("90m",
+ * "2h", "3d", "1w").  doc/audit.md has the rest. */
 #include "config.h"
 
 #include <ctype.h>
@@ -23,8 +24,33 @@
 #include "backend/backend.h"
 #include "cli.h"
 
-/* Parse --since: a duration back from NOW, or an ISO 8601 date or time;
- * the time, or -1. */
+/* Seconds east of UTC of an ISO 8601 offset, "+02:00", "-0530" or "+02";
+ * 0 with *OK clear when S is not one. */
+static long
+audit_parse_offset(const char *s, int *ok)
+{
+	int h, m = 0;
+
+	*ok = 0;
+	if ((s[0] != '+' && s[0] != '-') || !isdigit((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[2]))
+		return 0;
+	h = (s[1] - '0') * 10 + (s[2] - '0');
+	s += 3;
+	if (s[0] == ':')
+		s++;
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1])) {
+		m = (s[0] - '0') * 10 + (s[1] - '0');
+		s += 2;
+	}
+	if (s[0] != '\0' || h > 14 || m > 59)
+		return 0;
+	*ok = 1;
+	return h * 3600L + m * 60L;
+}
+
+/* Parse --since: a duration back from NOW, or an ISO 8601 date or time
+ * (UTC unless an offset follows); the time, or -1. */
 static time_t
 audit_parse_since(const char *text, time_t now)
 {
@@ -61,13 +87,16 @@ audit_parse_since(const char *text, time_t now)
 			while (isdigit((unsigned char)rest[0]))
 				rest++;
 		}
-		if (strcmp(rest, "Z") == 0) {
+		if (strcmp(rest, "Z") == 0 || rest[0] == '\0') {
 			t = timegm(&tm);
-		} else if (rest[0] == '\0') {
-			tm.tm_isdst = -1;
-			t = mktime(&tm);
 		} else {
-			continue;
+			int ok;
+			long off = audit_parse_offset(rest, &ok);
+
+			if (!ok)
+				continue;
+			/* 16:30+02:00 is 14:30Z. */
+			t = timegm(&tm) - (rest[0] == '-' ? -off : off);
 		}
 		return t;
 	}
@@ -190,8 +219,8 @@ cli_audit(const struct cli_global *g, int argc, char **argv)
 			since = audit_parse_since(optarg, time(NULL));
 			if (since == (time_t)-1)
 				return cli_usage_error("audit", "--since '%s': want an ISO 8601 date or "
-				    "time (2025-03-01, 2025-03-01T14:30:00Z) or a duration (90m, 2h, "
-				    "3d, 1w)", optarg);
+				    "time, UTC unless an offset follows (2025-03-01, 2025-03-01T14:30, "
+				    "2025-03-01T16:30+02:00) or a duration (90m, 2h, 3d, 1w)", optarg);
 			break;
 		case 'j':
 			json = 1;
@@ -204,7 +233,8 @@ cli_audit(const struct cli_global *g, int argc, char **argv)
 			    "carries the SHA-256 of the one before it.\n"
 			    "\n"
 			    "  --since T   entries written at or after T: an ISO 8601 date or time\n"
-			    "              (local unless it ends in Z) or a duration (90m, 2h, 3d, 1w)\n"
+			    "              (UTC, as the entries are shown, unless an offset such as\n"
+			    "              +02:00 follows) or a duration (90m, 2h, 3d, 1w)\n"
 			    "  --json      one JSON array, with each entry's prev_hash and hash\n"
 			    "\n"
 			    "verify checks the whole chain: exit 0 when intact, 1 naming the first\n"

@@ -36,6 +36,13 @@ ok "audit and audit --json list 5 chained entries"
 [ "$("$PLANTDECK" audit --json --since 2099-01-01 | jq length)" = 0 ] || fail "--since 2099-01-01"
 [ "$("$PLANTDECK" audit --json --since 2000-01-01T00:00:00Z | jq length)" = 5 ] ||
 	fail "--since 2000-01-01T00:00:00Z"
+# A time without a zone is UTC, as the entries are shown, whatever TZ says;
+# an offset counts (UTC+14 here: an hour ahead of UTC is 13 hours ago).
+ahead=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M)
+[ "$(TZ=PLT-14 "$PLANTDECK" audit --json --since "$ahead" | jq length)" = 0 ] ||
+	fail "--since $ahead (no zone) was not read as UTC"
+[ "$(TZ=PLT-14 "$PLANTDECK" audit --json --since "$ahead+14:00" | jq length)" = 5 ] ||
+	fail "--since $ahead+14:00: the offset was not counted"
 rc=0; "$PLANTDECK" audit --since yesterday 2>"$T_TMP/err" || rc=$?
 [ "$rc" = 2 ] || fail "--since yesterday: exit $rc, want 2"
 ok "--since takes durations and ISO 8601 times, refuses the rest"

@@ -146,7 +146,7 @@ grep -q " update $SVC  *ok" "$T_TMP/journal" || fail "no service update in the j
 grep -q " swarm $SVC  *ok  *UpdateStatus completed" "$T_TMP/journal" ||
 	fail "no UpdateStatus completed in the journal: $(cat "$T_TMP/journal")"
 for i in $(seq 1 "$n"); do
-	grep "^[0-9:.]* $(lab_name "$i") " "$T_TMP/journal" | cut -c31-64 | tr -s ' ' | tr '\n' ' ' |
+	grep "^[0-9TZ:.-]* $(lab_name "$i") " "$T_TMP/journal" | cut -c43-76 | tr -s ' ' | tr '\n' ' ' |
 		grep -q 'pull plc begin .*pull plc ok .*switch begin .*switch ok .*health wait ok .*monitor ok' ||
 		fail "$(lab_name "$i")'s journal: $(grep "$(lab_name "$i")" "$T_TMP/journal")"
 done

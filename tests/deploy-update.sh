@@ -39,7 +39,7 @@ deploy_status | jq -e --argjson n "$N" '.state == "completed" and .revision == 2
 # Every node's switch was journaled before and after, in that order.
 "$PLANTDECK" rollout journal >"$T_TMP/journal"
 for i in $(seq 1 "$N"); do
-	grep "^[0-9:.]* $(lab_name "$i") " "$T_TMP/journal" | cut -c31-64 | tr -s ' ' |
+	grep "^[0-9TZ:.-]* $(lab_name "$i") " "$T_TMP/journal" | cut -c43-76 | tr -s ' ' |
 		tr '\n' ' ' | grep -q 'switch begin .*switch ok .*health wait ok .*monitor ok .*remove old ok' ||
 		fail "$(lab_name "$i")'s journal is not switch, health, monitor, remove: $(grep "$(lab_name "$i")" "$T_TMP/journal")"
 done
