@@ -57,7 +57,29 @@ out=$("$PLANTDECK" status --nodes 'lab-0[12]' --nodes-only)
 echo "$out" | grep -q '^lab-01 ' || fail "text table lacks lab-01"
 echo "$out" | grep -q '^lab-03 ' && fail "--nodes lab-0[12] printed lab-03"
 assert_contains "$out" "NODE"
+echo "$out" | grep -q '^  CONTAINER ' && fail "--nodes-only printed the container header"
 ok "--nodes selects, text table"
+
+# The container lines have a header of their own, aligned as docker ps's: each
+# column's title starts where the column does on this test's container lines.
+"$PLANTDECK" status --nodes lab-01 >"$T_TMP/text" || fail "text status exited $?"
+hdr=$(grep '^  CONTAINER ' "$T_TMP/text") || fail "no container header: $(cat "$T_TMP/text")"
+[ "$(grep -c '^  CONTAINER ' "$T_TMP/text")" = 1 ] || fail "more than one container header"
+line=$(grep "^  $P-run " "$T_TMP/text") || fail "no line for $P-run: $(cat "$T_TMP/text")"
+col() { echo "$1" | awk -v w="$2" '{ print index($0, w) }'; }
+last() { echo "$1" | awk '{ print length($0) - length($NF) + 1 }'; }
+for pair in "IMAGE $REG/plant/plc-sim:1" "STATE running"; do
+	title=${pair%% *} value=${pair#* }
+	[ "$(col "$hdr" "$title")" = "$(col "$line" "$value")" ] ||
+		fail "$title at column $(col "$hdr" "$title"), $value at $(col "$line" "$value"):
+$hdr
+$line"
+done
+[ "$(col "$hdr" MEM/LIMIT)" = "$(last "$line")" ] ||
+	fail "MEM/LIMIT at column $(col "$hdr" MEM/LIMIT), the memory at $(last "$line"):
+$hdr
+$line"
+ok "status: one header over the container lines, its columns aligned with them"
 
 set +e
 err=$("$PLANTDECK" status --nodes 'line=Z' 2>&1); rc=$?
