@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend/backend.h"
@@ -40,6 +41,21 @@ down_item(void *ctx, const struct pd_down_item *it)
 		    cli_clean(e, sizeof(e), it->error));
 	}
 	fflush(stdout);
+}
+
+/* Nothing of STACK was found: when the database has no revision of it
+ * either, say so (a typo, or another --db); not an error, as with docker
+ * compose down, since a stack may be on the nodes without being in it. */
+static void
+down_warn_unknown(struct backend *b, const char *stack)
+{
+	struct pd_revision *v = NULL;
+	char err[1024], e[sizeof(err) * 4];
+	size_t n;
+
+	if (backend_history(b, stack, &v, &n, err, sizeof(err)) != 0)
+		fprintf(stderr, "plantdeck: down: warning: %s\n", cli_clean(e, sizeof(e), err));
+	free(v);
 }
 
 int
@@ -79,8 +95,10 @@ cli_down(const struct cli_global *g, int argc, char **argv)
 			    "  -v, --volumes   remove the stack's named volumes too (their data)\n"
 			    "      --dry-run   list what would be removed, change nothing\n"
 			    "\n"
-			    "Exit status: 0 all removed, 1 something could not be removed or a node\n"
-			    "not reached (the rest was removed), 2 bad command line or refused.\n");
+			    "Exit status: 0 all removed (or nothing found: a warning says when the\n"
+			    "database has no revision of STACK either), 1 something could not be\n"
+			    "removed or a node not reached (the rest was removed), 2 bad command\n"
+			    "line or refused.\n");
 			return CLI_EXIT_OK;
 		default:
 			return cli_option_error("down", opt, argv);
@@ -100,6 +118,8 @@ cli_down(const struct cli_global *g, int argc, char **argv)
 		return strncmp(err, "refused", 7) == 0 || strncmp(err, "bad stack", 9) == 0 ?
 		    CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 	}
+	if (c.count == 0)
+		down_warn_unknown(b, argv[optind]);
 	if (c.dry)
 		printf("dry run: %zu thing%s would be removed%s\n", c.count, c.count == 1 ? "" :
 		    "s", volumes ? "" : " (named volumes stay: --volumes removes them)");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # fleet-status.sh: `plantdeck status --json` lists exactly the containers
 # `docker ps -a` lists on every lab node, with the same states; the text
-# table and the exit status agree; --nodes selects.
+# table (a header over the container lines too) and the exit status agree;
+# --nodes selects; down of a stack nobody knows warns.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
@@ -80,6 +81,15 @@ done
 $hdr
 $line"
 ok "status: one header over the container lines, its columns aligned with them"
+
+# down of a stack neither the nodes nor the database know: exit 0, as docker
+# compose down, with a warning naming the database (a dry run: no record).
+set +e
+err=$("$PLANTDECK" --db "$T_TMP/none.db" down "$P-nostack" --dry-run 2>&1 >/dev/null); rc=$?
+set -e
+[ "$rc" = 0 ] || fail "down of an unknown stack exited $rc, want 0"
+assert_contains "$err" "plantdeck: down: warning: no stack '$P-nostack' in $T_TMP/none.db"
+ok "down of an unknown stack: exit 0 with a warning"
 
 set +e
 err=$("$PLANTDECK" status --nodes 'line=Z' 2>&1); rc=$?
