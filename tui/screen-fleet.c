@@ -221,6 +221,285 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 	}
 }
 
+/* The words of the kiosk's large tiles in a block font five pixel rows
+ * high: only the letters and digits the tiles say (OK, WARN, DOWN, STALE,
+ * OOM, RST, UNH and a count, "..."). */
+static const struct glyph {
+	char ch;
+	const char *row[5];
+} big_font[] = {
+	{ 'A', { " ## ", "#  #", "####", "#  #", "#  #" } },
+	{ 'D', { "### ", "#  #", "#  #", "#  #", "### " } },
+	{ 'E', { "####", "#   ", "### ", "#   ", "####" } },
+	{ 'H', { "#  #", "#  #", "####", "#  #", "#  #" } },
+	{ 'K', { "#  #", "# # ", "##  ", "# # ", "#  #" } },
+	{ 'L', { "#   ", "#   ", "#   ", "#   ", "####" } },
+	{ 'M', { "#   #", "## ##", "# # #", "#   #", "#   #" } },
+	{ 'N', { "#  #", "## #", "# ##", "#  #", "#  #" } },
+	{ 'O', { " ## ", "#  #", "#  #", "#  #", " ## " } },
+	{ 'R', { "### ", "#  #", "### ", "# # ", "#  #" } },
+	{ 'S', { " ###", "#   ", " ## ", "   #", "### " } },
+	{ 'T', { "###", " # ", " # ", " # ", " # " } },
+	{ 'U', { "#  #", "#  #", "#  #", "#  #", " ## " } },
+	{ 'W', { "#   #", "#   #", "# # #", "## ##", "#   #" } },
+	{ '0', { " ## ", "# ##", "## #", "#  #", " ## " } },
+	{ '1', { " # ", "## ", " # ", " # ", "###" } },
+	{ '2', { "### ", "   #", " ## ", "#   ", "####" } },
+	{ '3', { "### ", "   #", " ## ", "   #", "### " } },
+	{ '4', { "#  #", "#  #", "####", "   #", "   #" } },
+	{ '5', { "####", "#   ", "### ", "   #", "### " } },
+	{ '6', { " ## ", "#   ", "### ", "#  #", " ## " } },
+	{ '7', { "####", "   #", "  # ", " #  ", " #  " } },
+	{ '8', { " ## ", "#  #", " ## ", "#  #", " ## " } },
+	{ '9', { " ## ", "#  #", " ###", "   #", " ## " } },
+	{ '.', { " ", " ", " ", " ", "#" } },
+};
+
+/* How large a word is drawn in a tile: KY text rows and KX columns per
+ * pixel; KY 0 with KX > 0: three rows of half blocks (UTF-8 only); KX 0:
+ * plain text. */
+struct big_size {
+	int ky, kx;
+};
+
+/* The glyph of C, or NULL. */
+static const struct glyph *
+big_glyph(char c)
+{
+	for (size_t i = 0; i < sizeof(big_font) / sizeof(big_font[0]); i++)
+		if (big_font[i].ch == c)
+			return &big_font[i];
+	return NULL;
+}
+
+/* WORD's width in pixels (a blank pixel between glyphs); -1 when the font
+ * lacks one of its letters. */
+static int
+big_pixels(const char *word)
+{
+	int w = 0;
+
+	for (const char *p = word; *p != '\0'; p++) {
+		const struct glyph *g = big_glyph(*p);
+
+		if (g == NULL)
+			return -1;
+		w += (int)strlen(g->row[0]) + (p != word);
+	}
+	return w;
+}
+
+/* The largest size WORD fits in, W columns by H rows (a name line above
+ * and a detail line below it); how good it is, from 0 (not even the plain
+ * word fits) up, in *SCORE. */
+static struct big_size
+big_fit(const struct tui *t, const char *word, int w, int h, int *score)
+{
+	int px = big_pixels(word), rows = h - 2, cols = w - 2;
+
+	if (px > 0) {
+		for (int ky = rows / 5 > 8 ? 8 : rows / 5; ky >= 1; ky--)
+			for (int kx = 2 * ky; kx >= ky; kx--)
+				if (px * kx <= cols) {
+					*score = ky * 32 + kx;
+					return (struct big_size){ ky, kx };
+				}
+		for (int kx = 2; t->utf8 && rows >= 3 && kx >= 1; kx--)
+			if (px * kx <= cols) {
+				*score = 16 + kx;
+				return (struct big_size){ 0, kx };
+			}
+	}
+	*score = w >= (int)strlen(word) && h >= 2;
+	return (struct big_size){ 0, 0 };
+}
+
+/* Draw WORD at Y,X in size Z: pixels as full blocks ('#' in ASCII), or in
+ * half blocks, KX columns wide. */
+static void
+big_draw(struct tui *t, int y, int x, struct big_size z, int attr, const char *word)
+{
+	int rows = z.ky > 0 ? 5 * z.ky : 3;
+
+	for (int r = 0; r < rows; r++) {
+		int cx = x;
+
+		for (const char *p = word; *p != '\0'; p++) {
+			const struct glyph *g = big_glyph(*p);
+			int gw = (int)strlen(g->row[0]);
+
+			for (int c = 0; c < gw; c++) {
+				const char *cell;
+
+				if (z.ky > 0) {
+					cell = g->row[r / z.ky][c] == '#' ? (t->utf8 ? "\u2588" : "#") : " ";
+				} else {
+					int top = g->row[2 * r][c] == '#';
+					int bot = 2 * r + 1 < 5 && g->row[2 * r + 1][c] == '#';
+
+					cell = top && bot ? "\u2588" : top ? "\u2580" : bot ? "\u2584" : " ";
+				}
+				for (int k = 0; k < z.kx; k++)
+					tui_put(t, y + r, cx + c * z.kx + k, 1, attr, cell);
+			}
+			cx += (gw + 1) * z.kx;
+		}
+	}
+}
+
+/* A tile's state word and detail line: SMALL for today's small tiles
+ * ("UNH2", "3/4 r2"), else for the kiosk's large ones ("UNH", "3/4
+ * running  2 unhealthy"). */
+static void
+tile_text(const struct tui *t, const struct pd_node *nd, int small, char *word, size_t wlen,
+    char *detail, size_t dlen)
+{
+	struct node_sum sum = node_sum(t->snap, nd);
+	int worst = tui_alarms_of_node(t, nd->name), level = node_level(t, nd);
+	char age[16];
+	size_t k;
+
+	if (nd->reach == PD_REACH_DOWN)
+		snprintf(word, wlen, "DOWN");
+	else if (nd->reach == PD_REACH_STALE)
+		snprintf(word, wlen, "STALE");
+	else if (nd->reach == PD_REACH_CONNECTING)
+		snprintf(word, wlen, "...");
+	else if (worst == PD_ALARM_OOM)
+		snprintf(word, wlen, "OOM");
+	else if (worst == PD_ALARM_RESTARTING)
+		snprintf(word, wlen, "RST");
+	else if (sum.unhealthy && small)
+		snprintf(word, wlen, "UNH%d", sum.unhealthy);
+	else if (sum.unhealthy)
+		snprintf(word, wlen, "UNH");
+	else
+		snprintf(word, wlen, level ? "WARN" : small ? "ok" : "OK");
+	if (nd->reach != PD_REACH_UP) {
+		pd_format_age(age, sizeof(age), t->snap->taken, nd->last_seen);
+		if (small || nd->last_seen == 0)
+			snprintf(detail, dlen, "%s", small ? age : "never answered");
+		else
+			snprintf(detail, dlen, "last answer %s ago", age);
+		return;
+	}
+	snprintf(detail, dlen, small ? "%d/%d" : "%d/%d running", nd->running, nd->total);
+	k = strlen(detail);
+	if (sum.unhealthy && !small)
+		k += (size_t)snprintf(detail + k, dlen - k, "  %d unhealthy", sum.unhealthy);
+	if (sum.restarting && k < dlen)
+		k += (size_t)snprintf(detail + k, dlen - k, small ? " r%d" : "  %d restarting",
+		    sum.restarting);
+	if (worst == PD_ALARM_OOM && (!small || strcmp(word, "OOM") != 0) && k < dlen)
+		snprintf(detail + k, dlen - k, small ? " oom" : "  OOM killed");
+}
+
+/* The kiosk's tiles, as large as the screen allows: the grid with the
+ * fewest columns whose tiles show every node's state word the largest
+ * (a blank column and line between tiles, a line above each group).  0
+ * when even small tiles would not all fit: today's tiles scroll then. */
+static int
+draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
+{
+	const struct pd_snapshot *s = t->snap;
+	static const enum theme_elem tl[] = { TH_TILE_OK, TH_TILE_WARN, TH_TILE_STALE, TH_TILE_CRIT };
+	int best_nc = 0, best_score = 0, best_area = 0, tw = 0, th = 0, y = top, col = 0;
+	const char *prev = NULL;
+	char word[16], detail[128];
+
+	for (int nc = 1; nc <= n; nc++) {
+		int w = (t->cols - (nc - 1)) / nc, groups = 0, tile_rows = 0, h, score = 1 << 30;
+
+		if (w < TILE_W)
+			break;
+		/* Tile rows: each group starts a row of its own. */
+		for (int i = 0, in_group = 0; i < n; i++) {
+			const char *g = fleet.group_key[0] ? node_label(&s->nodes[order[i]], fleet.group_key) : "";
+
+			if (i == 0 || (fleet.group_key[0] && strcmp(g, node_label(&s->nodes[order[i - 1]],
+			    fleet.group_key)) != 0)) {
+				groups += fleet.group_key[0] != '\0';
+				in_group = 0;
+			}
+			tile_rows += in_group++ % nc == 0;
+		}
+		h = (rows - groups - (tile_rows - 1)) / tile_rows;
+		if (h < TILE_H)
+			continue;
+		for (int i = 0; i < n; i++) {
+			int sc;
+
+			tile_text(t, &s->nodes[order[i]], 0, word, sizeof(word), detail, sizeof(detail));
+			big_fit(t, word, w, h, &sc);
+			if (sc < score)
+				score = sc;
+		}
+		if (score > best_score || (score == best_score && (w < 2 * h ? w : 2 * h) > best_area)) {
+			best_nc = nc, best_score = score, best_area = w < 2 * h ? w : 2 * h;
+			tw = w, th = h;
+		}
+	}
+	if (best_nc == 0 || best_score == 0)
+		return 0;
+	t->page_rows = best_nc;
+	tui_list_clamp(&t->list[TV_FLEET], n, n);
+	t->list[TV_FLEET].top = 0;
+	for (int i = 0; i < n; i++) {
+		const struct pd_node *nd = &s->nodes[order[i]];
+		const char *g = fleet.group_key[0] ? node_label(nd, fleet.group_key) : "";
+		int attr = theme_attr(tl[node_level(t, nd)]), x, sc;
+		struct big_size z;
+
+		if (fleet.group_key[0] && (prev == NULL || strcmp(prev, g) != 0)) {
+			int cnt = 0, down = 0;
+
+			if (col != 0)
+				y += th + 1;
+			col = 0;
+			for (int k = 0; k < n; k++)
+				if (strcmp(node_label(&s->nodes[order[k]], fleet.group_key), g) == 0) {
+					cnt++;
+					down |= s->nodes[order[k]].reach != PD_REACH_UP;
+				}
+			draw_group(t, y++, g, cnt, down);
+			prev = g;
+		}
+		x = col * (tw + 1);
+		tile_text(t, nd, th < 3, word, sizeof(word), detail, sizeof(detail));
+		z = big_fit(t, word, tw, th, &sc);
+		for (int r = 0; r < th; r++)
+			tui_fill(y + r, x, tw, attr);
+		/* The name on top, the detail at the bottom, the word between them. */
+		tui_put_untrusted(t, y, x + 1, tw - 2, attr | A_BOLD, nd->name);
+		if (th < 3) {
+			char line[160];
+
+			snprintf(line, sizeof(line), "%-*s%*s", (int)strlen(word) + 1, word,
+			    tw - 2 - (int)strlen(word) - 1, detail);
+			tui_put(t, y + 1, x + 1, tw - 2, attr, line);
+		} else {
+			int wh = z.ky > 0 ? 5 * z.ky : z.kx > 0 ? 3 : 1;
+			int ww = z.kx > 0 ? big_pixels(word) * z.kx : (int)strlen(word);
+			int wy = y + 1 + (th - 2 - wh) / 2, wx = x + (tw - ww) / 2;
+
+			if (z.kx > 0)
+				big_draw(t, wy, wx, z, attr, word);
+			else
+				tui_put(t, wy, wx, ww, attr | A_BOLD, word);
+			tui_put_untrusted(t, y + th - 1, x + 1, tw - 2, attr, detail);
+		}
+		if (tui_deploys_busy(t, nd->name))
+			tui_put(t, y, x + tw - 1, 1, theme_attr(TH_DEPLOY) | A_REVERSE,
+			    t->utf8 ? "\u00bb" : "*");
+		tui_hit_add(t, y, x, th, tw, i);
+		if (++col == best_nc) {
+			col = 0;
+			y += th + 1;
+		}
+	}
+	return 1;
+}
+
 /* The fleet as tiles: TILE_W x TILE_H each, a blank line between rows. */
 static void
 draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
@@ -230,8 +509,10 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	static const enum theme_elem tl[] = { TH_TILE_OK, TH_TILE_WARN, TH_TILE_STALE, TH_TILE_CRIT };
 	int per_row = (t->cols + 1) / (TILE_W + 1), y = top, col = 0;
 	const char *prev = NULL;
-	char l1[64], l2[64], age[16];
+	char l1[96], l2[64], age[16];
 
+	if (t->opts->kiosk && draw_kiosk_tiles(t, top, rows, order, n))
+		return;
 	if (per_row < 1)
 		per_row = 1;
 	t->page_rows = per_row;
@@ -262,8 +543,7 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	}
 	for (int i = l->top; i < n; i++) {
 		const struct pd_node *nd = &s->nodes[order[i]];
-		struct node_sum sum = node_sum(s, nd);
-		int level = node_level(t, nd), worst = tui_alarms_of_node(t, nd->name), attr, attr2, x;
+		int level = node_level(t, nd), attr, attr2, x;
 		/* No selection on a kiosk (no key moves it); selected, an alarmed tile
 		 * keeps its colour on the state line: the selection never hides an alarm. */
 		int sel = i == l->sel && !t->opts->kiosk;
@@ -290,33 +570,11 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 		x = col * (TILE_W + 1);
 		attr = theme_attr(sel ? TH_TILE_SELECTED : tl[level]);
 		attr2 = theme_attr(sel && level == 0 ? TH_TILE_SELECTED : tl[level]);
-		if (nd->reach == PD_REACH_DOWN)
-			snprintf(age, sizeof(age), "DOWN");
-		else if (nd->reach == PD_REACH_STALE)
-			snprintf(age, sizeof(age), "STALE");
-		else if (nd->reach == PD_REACH_CONNECTING)
-			snprintf(age, sizeof(age), "...");
-		else if (worst == PD_ALARM_OOM)
-			snprintf(age, sizeof(age), "OOM");
-		else if (worst == PD_ALARM_RESTARTING)
-			snprintf(age, sizeof(age), "RST");
-		else if (sum.unhealthy)
-			snprintf(age, sizeof(age), "UNH%d", sum.unhealthy);
-		else
-			snprintf(age, sizeof(age), level ? "WARN" : "ok");
+		tile_text(t, nd, 1, age, sizeof(age), l2, sizeof(l2));
 		/* Line 1: the name; line 2: the state word, then the counts or the age. */
 		tui_fill(y, x, TILE_W, attr);
 		tui_fill(y + 1, x, TILE_W, attr2);
 		tui_put_untrusted(t, y, x, TILE_W, attr, nd->name);
-		if (nd->reach == PD_REACH_UP) {
-			snprintf(l2, sizeof(l2), "%d/%d", nd->running, nd->total);
-			if (sum.restarting)
-				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " r%d", sum.restarting);
-			if (worst == PD_ALARM_OOM && strcmp(age, "OOM") != 0)
-				snprintf(l2 + strlen(l2), sizeof(l2) - strlen(l2), " oom");
-		} else {
-			pd_format_age(l2, sizeof(l2), s->taken, nd->last_seen);
-		}
 		snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(age) + 1, age,
 		    TILE_W - (int)strlen(age) - 1, l2);
 		tui_put(t, y + 1, x, TILE_W, attr2, l1);
