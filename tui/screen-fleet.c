@@ -16,10 +16,15 @@
 #define TILE_W 12
 #define TILE_H 2
 
+/* What the fleet table is sorted by (within each group). */
+enum fleet_sort { FS_INVENTORY, FS_NAME, FS_STATE, FS_CPU, FS_MEM, FS_RESTARTS, FS_COUNT };
+
 /* The fleet screen's own state. */
 static struct {
 	int tiles;                      /* tile grid instead of table */
 	char group_key[PD_LABEL_LEN];   /* group by this label, "" none */
+	enum fleet_sort sort;           /* s: the next one */
+	int rev;                        /* r: reversed */
 } fleet;
 
 /* Per-node figures the fleet shows. */
@@ -49,6 +54,24 @@ node_sum(const struct pd_snapshot *s, const struct pd_node *n)
 	r.cpu = n->ncpu > 0 ? cpu / n->ncpu : cpu;
 	r.mem = n->mem_total > 0 ? (double)mem / (double)n->mem_total : 0;
 	return r;
+}
+
+/* The stacks of N's containers, each once, joined with ',' into OUT. */
+static void
+node_stacks(const struct pd_snapshot *s, const struct pd_node *n, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t k = 0; k < n->ncontainers; k++) {
+		const char *st = s->containers[n->first_container + k].stack;
+		int seen = st[0] == '\0';
+
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = strcmp(s->containers[n->first_container + j].stack, st) == 0;
+		if (!seen && used + strlen(st) + 2 < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", st);
+	}
 }
 
 /* The node's value of label KEY, or "". */
@@ -94,7 +117,33 @@ node_level(const struct tui *t, const struct pd_node *n)
 	return worst >= 0 ? 1 : 0;
 }
 
-/* Node indexes in display order (filtered, grouped); returns the count. */
+/* The cockpit fleet_cmp() sorts for, while qsort() runs. */
+static const struct tui *sort_t;
+
+/* qsort comparator of node indexes for the fleet table: by fleet.sort,
+ * the worst state and the largest figures first, then inventory order. */
+static int
+fleet_cmp(const void *a, const void *b)
+{
+	int i = *(const int *)a, j = *(const int *)b, r = 0;
+	const struct pd_snapshot *s = sort_t->snap;
+	const struct pd_node *x = &s->nodes[i], *y = &s->nodes[j];
+	struct node_sum sx = node_sum(s, x), sy = node_sum(s, y);
+
+	switch (fleet.sort) {
+	case FS_NAME: r = strcmp(x->name, y->name); break;
+	case FS_STATE: r = node_level(sort_t, y) - node_level(sort_t, x); break;
+	case FS_CPU: r = (sx.cpu < sy.cpu) - (sx.cpu > sy.cpu); break;
+	case FS_MEM: r = (sx.mem < sy.mem) - (sx.mem > sy.mem); break;
+	case FS_RESTARTS: r = sy.restarting - sx.restarting; break;
+	default: break;
+	}
+	if (fleet.rev)
+		r = -r;
+	return r != 0 ? r : i - j;
+}
+
+/* Node indexes in display order (filtered, sorted, grouped); returns the count. */
 static int
 fleet_order(struct tui *t, int *order)
 {
@@ -104,6 +153,10 @@ fleet_order(struct tui *t, int *order)
 	for (size_t i = 0; i < s->nnodes; i++)
 		if (node_matches(&s->nodes[i], t->filter[TV_FLEET]))
 			order[n++] = (int)i;
+	if (fleet.sort != FS_INVENTORY) {
+		sort_t = t;
+		qsort(order, (size_t)n, sizeof(*order), fleet_cmp);
+	}
 	if (fleet.group_key[0] != '\0') {
 		/* A stable insertion sort by the group label keeps inventory order. */
 		for (int i = 1; i < n; i++) {
@@ -144,8 +197,27 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 	const char *prev = NULL;
 	int y = top + 1, x;
 
-	tui_put(t, top, 0, t->cols, theme_attr(TH_TITLE),
-	    " NODE           STATE   AGE  RUN/ALL UNH RST  CPU        MEM        LABELS");
+	int memw = t->cols >= 120 ? 22 : 0, stw = t->cols >= 150 ? 25 : 0, xl = 67 + memw + stw;
+	int ttl = theme_attr(TH_TITLE), dir = fleet.rev ? -1 : 1;
+
+	/* At 80 columns the fixed ones; MEMORY in bytes and ENGINE from 120,
+	 * STACKS from 150; the sorted one's header carries the indicator. */
+	tui_fill(top, 0, t->cols, ttl);
+	tui_head(t, top, 1, 14, ttl, "NODE", fleet.sort == FS_NAME ? dir : 0);
+	tui_head(t, top, 16, 7, ttl, "STATE", fleet.sort == FS_STATE ? -dir : 0);
+	tui_put(t, top, 23, 6, ttl, "SEEN");
+	tui_put(t, top, 29, 8, ttl, "RUN/ALL");
+	tui_put(t, top, 37, 4, ttl, "UNH");
+	tui_head(t, top, 41, 5, ttl, "RST", fleet.sort == FS_RESTARTS ? -dir : 0);
+	tui_head(t, top, 46, 11, ttl, "CPU", fleet.sort == FS_CPU ? -dir : 0);
+	tui_head(t, top, 57, 10, ttl, "MEM", fleet.sort == FS_MEM ? -dir : 0);
+	if (memw > 0) {
+		tui_put(t, top, 67, 12, ttl, "MEMORY");
+		tui_put(t, top, 79, 10, ttl, "ENGINE");
+	}
+	if (stw > 0)
+		tui_put(t, top, 67 + memw, stw, ttl, "STACKS");
+	tui_put(t, top, xl, t->cols - xl, ttl, "LABELS");
 	t->page_rows = rows - 1;
 	tui_list_clamp(l, n, rows - 1 - (fleet.group_key[0] ? 3 : 0));
 	for (int i = l->top; i < n && y < top + rows; i++) {
@@ -195,7 +267,20 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 		tui_put(t, y, 56, 4, base, buf);
 		tui_bar(t, y, 61, 5, sum.mem, theme_attr(sum.mem > 0.9 ? TH_BAR_CRIT :
 		    sum.mem > 0.7 ? TH_BAR_WARN : TH_BAR_OK), theme_attr(TH_BAR_EMPTY));
-		x = 67;
+		if (memw > 0) {
+			char total[16];
+
+			pd_format_bytes(buf, sizeof(buf), (uint64_t)(sum.mem * (double)nd->mem_total));
+			pd_format_bytes(total, sizeof(total), nd->mem_total);
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%s", total);
+			tui_put(t, y, 67, 11, base, nd->mem_total ? buf : "-");
+			tui_put_untrusted(t, y, 79, 9, base, nd->engine_version[0] ? nd->engine_version : "-");
+		}
+		if (stw > 0) {
+			node_stacks(s, nd, buf, sizeof(buf));
+			tui_put_untrusted(t, y, 67 + memw, stw - 1, base, buf[0] ? buf : "-");
+		}
+		x = xl;
 		if (nd->swarm_role[0] != '\0' && x < t->cols - 1) {
 			/* Its Docker Swarm role: [M] or [W], with what the swarm says when
 			 * it is not simply ready and active ("[W drain]"). */
@@ -656,7 +741,8 @@ next_group(struct tui *t)
 	t->list[TV_FLEET] = (struct tui_list){ 0, 0 };
 }
 
-/* t: table or tiles; b: group by the next label; Left/Right move in the tiles. */
+/* t: table or tiles; b: group by the next label; s, F6: sort by the next
+ * column, r: reverse it; Left/Right move in the tiles. */
 static int
 fleet_key(struct tui *t, int ch)
 {
@@ -667,6 +753,13 @@ fleet_key(struct tui *t, int ch)
 		return 1;
 	case 'b':
 		next_group(t);
+		return 1;
+	case 's':
+	case KEY_F(6):
+		fleet.sort = (fleet.sort + 1) % FS_COUNT;
+		return 1;
+	case 'r':
+		fleet.rev = !fleet.rev;
 		return 1;
 	case KEY_LEFT:
 	case KEY_RIGHT:
@@ -701,7 +794,10 @@ fleet_stop(struct tui *t)
 }
 
 static const char *const fleet_help[] = {
-	"t                table / tiles", "b                group by the next label", NULL,
+	"t                table / tiles", "b                group by the next label",
+	"s, F6            sort by the next column (inventory order first)",
+	"r                reverse the sort",
+	NULL,
 };
 
 const struct tui_screen screen_fleet = {

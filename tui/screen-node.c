@@ -109,7 +109,9 @@ node_draw(struct tui *t, int top, int rows)
 	struct tui_list *l = &t->list[TV_NODE];
 	static const char *const sort_names[] = { "name", "state", "cpu", "mem", "restarts" };
 	char buf[512], mem[16], lim[16];
-	int k, y, iw, xs;
+	int k, y, iw, xs, up, stw, pw, xst, xh, xm;
+	/* The sort indicator: name and state ascending, the figures largest first. */
+	int dir = (node.sort == NS_NAME || node.sort == NS_STATE ? 1 : -1) * (node.rev ? -1 : 1);
 
 	if (n == NULL) {
 		tui_put(t, top, 2, t->cols - 2, theme_attr(TH_CRIT), "This node is no longer in the fleet.");
@@ -135,17 +137,38 @@ node_draw(struct tui *t, int top, int rows)
 		    nets[0] ? "   networks " : "", nets);
 		tui_put_untrusted(t, top + 1, 0, t->cols, theme_attr(TH_DIM), buf);
 	}
-	/* NAME and IMAGE share what the fixed columns leave. */
-	iw = t->cols - 71 - 22;
+	/* Columns by width: at 80 the fixed ones; UPTIME from 100, STACK from
+	 * 140, PORTS from 170; NAME and IMAGE share what they leave. */
+	up = t->cols >= 100 ? 8 : 0;
+	stw = t->cols >= 140 ? 15 : 0;
+	pw = t->cols >= 170 ? 24 : 0;
+	iw = t->cols - 22 - stw - 41 - up - (pw ? 14 + pw : 30);
 	if (iw < 0)
 		iw = 0;
 	xs = 22 + (iw > 0 ? iw + 1 : 0);
+	xst = xs + stw;
+	xh = xst + 11 + up;
+	xm = xh + 30;
 	tui_fill(top + 2, 0, t->cols, theme_attr(TH_TITLE));
-	tui_put(t, top + 2, 1, 20, theme_attr(TH_TITLE), "NAME");
+	tui_head(t, top + 2, 1, 20, theme_attr(TH_TITLE), "NAME", node.sort == NS_NAME ? dir : 0);
 	if (iw > 0)
 		tui_put(t, top + 2, 22, iw, theme_attr(TH_TITLE), "IMAGE");
-	tui_put(t, top + 2, xs, t->cols - xs, theme_attr(TH_TITLE),
-	    "STATE      HEALTH    RST EXIT OOM   CPU% MEMORY");
+	if (stw > 0)
+		tui_put(t, top + 2, xs, stw, theme_attr(TH_TITLE), "STACK");
+	tui_head(t, top + 2, xst, 10, theme_attr(TH_TITLE), "STATE", node.sort == NS_STATE ? dir : 0);
+	if (up > 0)
+		tui_put(t, top + 2, xst + 11, up, theme_attr(TH_TITLE), "UPTIME");
+	tui_put(t, top + 2, xh, 9, theme_attr(TH_TITLE), "HEALTH");
+	tui_head(t, top + 2, xh + 9, 1, theme_attr(TH_TITLE), "", node.sort == NS_RESTARTS ? dir : 0);
+	tui_put(t, top + 2, xh + 10, 4, theme_attr(TH_TITLE), "RST");
+	tui_put(t, top + 2, xh + 14, 9, theme_attr(TH_TITLE), "EXIT OOM");
+	/* RST and CPU% are right-aligned: their indicators go before them. */
+	tui_head(t, top + 2, xh + 24, 1, theme_attr(TH_TITLE), "", node.sort == NS_CPU ? dir : 0);
+	tui_put(t, top + 2, xh + 25, 5, theme_attr(TH_TITLE), "CPU%");
+	tui_head(t, top + 2, xm, pw ? 14 : t->cols - xm, theme_attr(TH_TITLE), "MEMORY",
+	    node.sort == NS_MEM ? dir : 0);
+	if (pw > 0)
+		tui_put(t, top + 2, xm + 14, t->cols - xm - 14, theme_attr(TH_TITLE), "PORTS");
 	cs = calloc(n->ncontainers + 1, sizeof(*cs));
 	if (cs == NULL)
 		return;
@@ -169,20 +192,30 @@ node_draw(struct tui *t, int top, int rows)
 		tui_put_untrusted(t, y, 1, 20, base, c->name);
 		if (iw > 0)
 			tui_put_untrusted(t, y, 22, iw, base, c->image);
+		if (stw > 0)
+			tui_put_untrusted(t, y, xs, stw - 1, base, c->stack[0] ? c->stack : "-");
 		/* A selected row keeps its warning colours: the selection never
 		 * hides an alarm. */
-		tui_put(t, y, xs, 10, sel && !alarm_elem(st) ? base : theme_attr(st), c->state);
-		tui_put(t, y, xs + 11, 9, sel && !alarm_elem(he) ? base : theme_attr(he),
+		tui_put(t, y, xst, 10, sel && !alarm_elem(st) ? base : theme_attr(st), c->state);
+		if (up > 0) {
+			/* Since its start, while it runs: "up 3h" without the "up". */
+			if (c->started_at != 0 && strcmp(c->state, "running") == 0)
+				pd_format_age(buf, sizeof(buf), t->snap->taken, c->started_at);
+			else
+				snprintf(buf, sizeof(buf), "-");
+			tui_put(t, y, xst + 11, up - 1, base, buf);
+		}
+		tui_put(t, y, xh, 9, sel && !alarm_elem(he) ? base : theme_attr(he),
 		    c->health == PD_HEALTH_NONE ? "-" : pd_health_name(c->health));
 		snprintf(buf, sizeof(buf), "%3d %4d ", c->restart_count, c->exit_code);
-		tui_put(t, y, xs + 21, 9, base, buf);
-		tui_put(t, y, xs + 30, 3, c->oom_killed ? theme_attr(TH_CRIT) : base,
+		tui_put(t, y, xh + 10, 9, base, buf);
+		tui_put(t, y, xh + 19, 3, c->oom_killed ? theme_attr(TH_CRIT) : base,
 		    c->oom_killed ? "OOM" : "  -");
 		if (c->cpu_pct >= 0)
 			snprintf(buf, sizeof(buf), "%6.1f", c->cpu_pct);
 		else
 			snprintf(buf, sizeof(buf), "     -");
-		tui_put(t, y, xs + 34, 6, base, buf);
+		tui_put(t, y, xh + 23, 6, base, buf);
 		if (c->sampled_at != 0) {
 			pd_format_bytes(mem, sizeof(mem), c->mem_usage);
 			pd_format_bytes(lim, sizeof(lim), c->mem_limit);
@@ -190,7 +223,10 @@ node_draw(struct tui *t, int top, int rows)
 		} else {
 			snprintf(buf, sizeof(buf), "-");
 		}
-		tui_put(t, y, xs + 41, t->cols - xs - 41, base, buf);
+		tui_put(t, y, xm, pw ? 13 : t->cols - xm, base, buf);
+		if (pw > 0)
+			tui_put_untrusted(t, y, xm + 14, t->cols - xm - 14, base,
+			    c->ports[0] ? c->ports : "-");
 		tui_hit_add(t, y, 0, 1, t->cols, i);
 	}
 	if (k == 0)

@@ -213,3 +213,16 @@ tui_has(const char *hay, const char *needle)
 {
 	return needle[0] == '\0' || strcasestr(hay, needle) != NULL;
 }
+
+/* A column's header LABEL at Y,X in W columns, with the sort indicator
+ * when the table is sorted by it: DIR 1 ascending (▲, ^ in ASCII), -1
+ * descending (▼, v), 0 not sorted by it. */
+void
+tui_head(struct tui *t, int y, int x, int w, int attr, const char *label, int dir)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%s", label, dir == 0 ? "" : dir > 0 ?
+	    (t->utf8 ? "\u25b2" : "^") : (t->utf8 ? "\u25bc" : "v"));
+	tui_put(t, y, x, w, attr, buf);
+}

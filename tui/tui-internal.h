@@ -240,6 +240,7 @@ void tui_hit_add(struct tui *t, int y, int x, int h, int w, int item);
 int tui_hit_find(const struct tui *t, int y, int x);
 void tui_list_clamp(struct tui_list *l, int n, int rows);
 int tui_has(const char *hay, const char *needle);
+void tui_head(struct tui *t, int y, int x, int w, int attr, const char *label, int dir);
 
 /* tui-deploys.c: the deploys as last read, and what the deploy screens do alike. */
 extern const char *const tui_deploys_help[];

@@ -1023,6 +1023,55 @@ fl_networks(char *out, size_t len, const cJSON *settings)
 	}
 }
 
+/* The stack of a container with LABELS (its Labels object): the label
+ * plantdeck sets, else Swarm's, else Compose's; "" for none. */
+static void
+fl_stack(char *out, size_t len, const cJSON *labels)
+{
+	static const char *const keys[] = {
+		"io.plantdeck.stack", "com.docker.stack.namespace", "com.docker.compose.project",
+	};
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && out[0] == '\0'; i++)
+		fl_copy_str(out, len, labels, keys[i]);
+}
+
+/* The ports of a list entry's PORTS array, joined with ',' into OUT:
+ * "8080->80/tcp" when published, "80/tcp" when not, each once (the
+ * engine lists a published port once per address family).  Whole
+ * entries only: what does not fit is left out. */
+static void
+fl_ports(char *out, size_t len, const cJSON *ports)
+{
+	const cJSON *it;
+	size_t used = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(it, ports) {
+		char one[48], type[8];
+		double pub = fl_num(it, "PublicPort", 0), priv = fl_num(it, "PrivatePort", 0);
+		size_t k;
+		int dup = 0;
+
+		fl_copy_str(type, sizeof(type), it, "Type");
+		if (pub > 0)
+			snprintf(one, sizeof(one), "%.0f->%.0f/%s", pub, priv, type);
+		else
+			snprintf(one, sizeof(one), "%.0f/%s", priv, type);
+		k = strlen(one);
+		/* Already there as a whole entry? */
+		for (const char *p = out; !dup && (p = strstr(p, one)) != NULL; p += k)
+			dup = (p == out || p[-1] == ',') && (p[k] == ',' || p[k] == '\0');
+		if (dup || used + (used > 0) + k + 1 > len)
+			continue;
+		if (used > 0)
+			out[used++] = ',';
+		memcpy(out + used, one, k + 1);
+		used += k;
+	}
+}
+
 /* Apply a /containers/json list: add, update, remove. */
 static void
 fl_apply_list(struct fl_node *n, const cJSON *list)
@@ -1057,6 +1106,10 @@ fl_apply_list(struct fl_node *n, const cJSON *list)
 		c->pub.created = (time_t)fl_num(it, "Created", 0);
 		fl_networks(c->pub.networks, sizeof(c->pub.networks),
 		    cJSON_GetObjectItemCaseSensitive(it, "NetworkSettings"));
+		fl_stack(c->pub.stack, sizeof(c->pub.stack),
+		    cJSON_GetObjectItemCaseSensitive(it, "Labels"));
+		fl_ports(c->pub.ports, sizeof(c->pub.ports),
+		    cJSON_GetObjectItemCaseSensitive(it, "Ports"));
 	}
 	for (size_t i = n->nc; i-- > 0;)
 		if (!n->c[i].seen)
@@ -1092,6 +1145,8 @@ fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
 	c->stop_timeout = fl_num(config, "StopTimeout", -1);
 	fl_networks(c->pub.networks, sizeof(c->pub.networks),
 	    cJSON_GetObjectItemCaseSensitive(j, "NetworkSettings"));
+	fl_stack(c->pub.stack, sizeof(c->pub.stack),
+	    cJSON_GetObjectItemCaseSensitive(config, "Labels"));
 	c->pub.exit_code = (int)fl_num(state, "ExitCode", 0);
 	/* OOMKilled is cleared on restart; an oom event seen earlier stays. */
 	if (cJSON_IsTrue(oom))

@@ -111,6 +111,10 @@ struct pd_container {
 	char networks[PD_NAME_LEN];      /* "plc_default,plant-bus": the networks it is
 	                                    attached to, from NetworkSettings.Networks
 	                                    (host, none or bridge for those modes), or "" */
+	char stack[PD_NAME_LEN];         /* its stack: label io.plantdeck.stack,
+	                                    com.docker.stack.namespace or
+	                                    com.docker.compose.project, or "" */
+	char ports[PD_NAME_LEN];         /* "8080->80/tcp,9000/udp" from the list's Ports, or "" */
 };
 
 struct pd_node {
