@@ -3,7 +3,7 @@
 #
 # A plant whose three nodes never answer (ports nothing listens on) makes
 # every screen deterministic but the clock and event times, which are masked.
-# Screens: fleet table, fleet tiles, node, events, help; at 80x24 and 200x50;
+# Screens: fleet table, fleet tiles, node, events, help, the kiosk; at 80x24 and 200x50;
 # in UTF-8 and in ASCII (LANG=C).  Regenerate after an intended change with
 #   GENERATE=1 make check TESTS=tests/tui-golden.sh
 # and read the diff of tests/golden/ before committing it.
@@ -77,5 +77,11 @@ for size in 80x24 200x50; do
 		tmux_wait_for "Keys on this screen"
 		golden "help-$size-$enc"
 		tmux_keys x q
+		# The kiosk: tiles as large as the screen allows, no selection.
+		tmux_start "$w" "$h" "env TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --kiosk --inventory $T_TMP/inv.yaml --log $T_TMP/log"
+		tmux_wait_for "weld-01" 10
+		tmux_wait_for "ALARM press-01 DOWN" 10
+		tmux_wait_for "never answered" 10
+		golden "kiosk-$size-$enc"
 	done
 done

@@ -552,6 +552,11 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 		x = col * (tw + 1);
 		tile_text(t, nd, th < 3, word, sizeof(word), detail, sizeof(detail));
 		z = big_fit(t, word, tw, th, &sc);
+		if ((int)strlen(detail) > tw - 2) {
+			char w2[16];
+
+			tile_text(t, nd, 1, w2, sizeof(w2), detail, sizeof(detail));
+		}
 		for (int r = 0; r < th; r++)
 			tui_fill(y + r, x, tw, attr);
 		/* The name on top, the detail at the bottom, the word between them. */
@@ -795,7 +800,7 @@ fleet_stop(struct tui *t)
 
 static const char *const fleet_help[] = {
 	"t                table / tiles", "b                group by the next label",
-	"s, F6            sort by the next column (inventory order first)",
+	"s, F6            sort by the next column",
 	"r                reverse the sort",
 	NULL,
 };
