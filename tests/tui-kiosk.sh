@@ -37,6 +37,26 @@ tmux_wait_for "ALARMS" 6
 tmux_wait_for "$(lab_name 1)" 6
 ok "pages rotate between the fleet and the alarms"
 
+# The tiles fill the screen: the state words in a block font, on more lines
+# of a larger screen.  Count the lines with blocks on a fleet page (the
+# alarm page has none) until the count is what the size gives.
+block_lines() {
+	local want=$1 i=0
+	while :; do
+		got=$(tmux_screen | grep -c "$(printf '\342\226\210')" || true)
+		[ "$got" -ge "$want" ] && return
+		i=$((i + 1))
+		[ "$i" -lt 200 ] || fail "never $want lines of blocks on the kiosk (last $got)"
+		sleep 0.05
+	done
+}
+block_lines 5
+small=$got
+tmux_resize 200 50
+block_lines $((small * 2))
+large=$got
+ok "kiosk tiles: state words in blocks on $small lines at 80x24, on $large at 200x50"
+
 T1=$(( $(date +%s) + 1 ))
 changes=0
 for i in $(seq 1 "$PLANTDECK_LAB_NODES"); do
