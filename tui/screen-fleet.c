@@ -1,10 +1,16 @@
 /* screen-fleet.c: the fleet screen, every node at a glance.
  *
- * A table (one line per node: state, age, containers running, unhealthy
- * and restarting, CPU and memory bars, Swarm role, labels) or a grid of
- * tiles (the kiosk's), filtered, and grouped by a label ("line" when the
- * first node has one; b takes the next).  A node a running deploy works on
- * carries a mark.  Enter opens the node screen on the selected node. */
+ * A table (one line per node: state, when it last answered, containers
+ * running, unhealthy and restarting, CPU and memory bars, then as width
+ * allows memory in bytes, engine and stacks, Swarm role, labels) or a grid
+ * of tiles, filtered, sorted (s, r; the sorted column's header carries
+ * the indicator), and grouped by a label ("line" when the first node has
+ * one; b takes the next).  The kiosk's tiles scale to the screen: the
+ * grid is chosen to show every state word the largest, drawn in a small
+ * block font of its own, so that it reads from across a shop floor; when
+ * even small tiles do not all fit, the kiosk shows the small ones of t.
+ * A node a running deploy works on carries a mark.  Enter opens the node
+ * screen on the selected node. */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,8 +1,9 @@
 /* screen-node.c: the node screen, one node's containers.
  *
  * The node's engine facts on top (or why it is stale), then its containers:
- * state, health, restarts, exit code, OOM, CPU and memory, filtered, sorted
- * by a column (s the next one, r reversed).  The fleet screen and the
+ * state, health, restarts, exit code, OOM, CPU and memory (and, as width
+ * allows, image, uptime, stack and ports), filtered, sorted by a column (s
+ * the next one, r reversed; its header carries the indicator).  The fleet screen and the
  * deploy screen open it on t->node; Enter opens the container screen on
  * the selected container, a or F9 its actions (tui-actions.c). */
 #include "config.h"
