@@ -1041,8 +1041,8 @@ fl_stack(char *out, size_t len, const cJSON *labels)
  * "8080->80/tcp" when published, "80/tcp" when not, each once (the
  * engine lists a published port once per address family).  Whole
  * entries only: what does not fit is left out. */
-static void
-fl_ports(char *out, size_t len, const cJSON *ports)
+FLEET_STATIC void
+fleet_parse_ports(char *out, size_t len, const cJSON *ports)
 {
 	const cJSON *it;
 	size_t used = 0;
@@ -1108,7 +1108,7 @@ fl_apply_list(struct fl_node *n, const cJSON *list)
 		    cJSON_GetObjectItemCaseSensitive(it, "NetworkSettings"));
 		fl_stack(c->pub.stack, sizeof(c->pub.stack),
 		    cJSON_GetObjectItemCaseSensitive(it, "Labels"));
-		fl_ports(c->pub.ports, sizeof(c->pub.ports),
+		fleet_parse_ports(c->pub.ports, sizeof(c->pub.ports),
 		    cJSON_GetObjectItemCaseSensitive(it, "Ports"));
 	}
 	for (size_t i = n->nc; i-- > 0;)

@@ -74,6 +74,8 @@ time_t fleet_parse_time(const char *rfc3339);
 enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);
 uint64_t fleet_mem_usage(const cJSON *memory_stats);
+/* A container list entry's Ports as "8080->80/tcp,80/tcp", each once. */
+void fleet_parse_ports(char *out, size_t len, const cJSON *ports);
 int fleet_parse_logs(const char *data, size_t len, struct pd_details *d);
 /* The engine call of a container action, and how long to wait for it. */
 void fleet_action_request(enum pd_container_action a, const char *id, char *method,

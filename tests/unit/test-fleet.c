@@ -63,6 +63,27 @@ test_mem(void **state)
 	cJSON_Delete(odd);
 }
 
+/* Ports: published and not, the IPv4 and IPv6 twins once, whole entries
+ * only when the buffer is short. */
+static void
+test_ports(void **state)
+{
+	cJSON *p = cJSON_Parse("[{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,\"PublicPort\":8080,"
+	    "\"Type\":\"tcp\"},{\"IP\":\"::\",\"PrivatePort\":80,\"PublicPort\":8080,"
+	    "\"Type\":\"tcp\"},{\"PrivatePort\":502,\"Type\":\"udp\"},"
+	    "{\"PrivatePort\":80,\"PublicPort\":18080,\"Type\":\"tcp\"}]");
+	char out[128], shortbuf[16];
+
+	(void)state;
+	fleet_parse_ports(out, sizeof(out), p);
+	assert_string_equal(out, "8080->80/tcp,502/udp,18080->80/tcp");
+	fleet_parse_ports(shortbuf, sizeof(shortbuf), p);
+	assert_string_equal(shortbuf, "8080->80/tcp");
+	fleet_parse_ports(out, sizeof(out), NULL);
+	assert_string_equal(out, "");
+	cJSON_Delete(p);
+}
+
 static void
 test_engine_version(void **state)
 {
@@ -241,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_cpu),
 		cmocka_unit_test(test_mem),
+		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_engine_version),
 		cmocka_unit_test(test_engine_buf_cap),
 		cmocka_unit_test(test_engine_error_message),
