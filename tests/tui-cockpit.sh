@@ -1,7 +1,8 @@
 #!/bin/sh
 # tui-cockpit.sh: the cockpit against the lab, driven as a person would in
 # tmux: the fleet table and tiles, node, container, events and help screens
-# at 80x24 and 200x50 in UTF-8 and in ASCII; keys and mouse; a resize storm;
+# at 80x24 and 200x50 in UTF-8 and in ASCII; the fleet's sort and its
+# indicator; stack and uptime at 200 columns; keys and mouse; a resize storm;
 # log lines full of escape sequences that never reach the terminal raw.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
@@ -11,7 +12,7 @@ P=pdt-tui-$$
 t_on_exit "lab_rm_prefix $P"
 # A container whose log lines try to retitle the terminal, clear it, and
 # ring the bell; and whose health output does the same.
-ldocker 1 run -d --name "$P-evil" --health-cmd 'printf "\033]0;pwned-health\007ok"' \
+ldocker 1 run -d --name "$P-evil" --label "com.docker.compose.project=tui$$" --health-cmd 'printf "\033]0;pwned-health\007ok"' \
 	--health-interval 2s "$REG/plant/plc-sim:1" \
 	sh -c 'while :; do printf "line \033]0;pwned-title\007 \033[2J \033[31mred\n"; sleep 1; done' >/dev/null
 
@@ -43,6 +44,23 @@ tmux_wait_for "$(lab_name 2)       $(lab_name 3)"
 for i in $(seq 1 "$PLANTDECK_LAB_NODES"); do tmux_wait_for "$(lab_name "$i")"; done
 ok "tile view: all $PLANTDECK_LAB_NODES nodes at 80x24"
 tmux_keys t
+
+# s sorts the fleet table; the sorted column's header says how; r reverses.
+tmux_keys s
+tmux_wait_for " NODE▲ "
+tmux_keys s
+tmux_wait_for " STATE▼ "
+tmux_keys r
+tmux_wait_for " STATE▲ "
+tmux_keys r s s s s   # back to inventory order, no indicator
+i=0
+until tmux_screen | sed -n 3p | grep -q "^ NODE           STATE  SEEN " &&
+	! tmux_screen | sed -n 3p | grep -q -e "▲" -e "▼"; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || fail "still sorted: $(tmux_screen | sed -n 3p)"
+	sleep 0.05
+done
+ok "fleet sort: NODE▲, STATE▼, reversed STATE▲, back to inventory order"
 
 tmux_keys Enter
 tmux_wait_for "Fleet > $(lab_name 1)"
@@ -108,13 +126,21 @@ tmux_resize 200 50
 tmux_wait_for "LABELS"
 ok "resize storm: relayouts, says when too small"
 
-# --- 200x50 node view in UTF-8 shows the image column too.
-tmux_keys Enter
+# --- 200x50 node view in UTF-8 shows the image, stack and uptime columns too.
+tmux_keys g Enter
+tmux_wait_for "Fleet > $(lab_name 1)"
 tmux_wait_for "IMAGE"
+tmux_wait_for "UPTIME"
+i=0
+until tmux_screen | grep -Eq "^ $P-evil +[^ ]+ +tui$$ +running +[0-9]+[smhd] "; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || fail "no stack and uptime on $P-evil's row: $(tmux_screen | grep "$P-evil")"
+	sleep 0.05
+done
 tmux_keys q
 sleep 0.3
 tmux_dead || fail "q did not quit"
-ok "200x50 node view, q quits"
+ok "200x50 node view: image, stack, uptime; q quits"
 
 # --- ASCII: LANG=C and --ascii draw no byte above 0x7f.
 for mode in "C" "C.UTF-8 --ascii"; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tui-kiosk.sh: a kiosk screen cannot be talked out of read-only: every key
 # and mouse event leaves the engines unchanged (their own event logs say so)
-# and the screen in kiosk; pages rotate; SIGTERM ends it.  And a hung node
+# and the screen in kiosk; pages rotate; the tiles' state words are drawn
+# in blocks, larger on a larger screen; SIGTERM ends it.  And a hung node
 # (SIGSTOP'd dockerd) never slows the answer to a key beyond 300 ms.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
