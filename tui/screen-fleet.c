@@ -486,7 +486,8 @@ tile_text(const struct tui *t, const struct pd_node *nd, int small, char *word, 
 }
 
 /* The kiosk's tiles, as large as the screen allows: the grid with the
- * fewest columns whose tiles show every node's state word the largest
+ * fewest columns whose tiles show every node's state word the largest, all
+ * in one size
  * (a blank column and line between tiles, a line above each group).  0
  * when even small tiles would not all fit: today's tiles scroll then. */
 static int
@@ -495,11 +496,13 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	const struct pd_snapshot *s = t->snap;
 	static const enum theme_elem tl[] = { TH_TILE_OK, TH_TILE_WARN, TH_TILE_STALE, TH_TILE_CRIT };
 	int best_nc = 0, best_score = 0, best_area = 0, tw = 0, th = 0, y = top, col = 0;
+	struct big_size z = { 0, 0 }, zmin = { 0, 0 };
 	const char *prev = NULL;
 	char word[16], detail[128];
 
 	for (int nc = 1; nc <= n; nc++) {
 		int w = (t->cols - (nc - 1)) / nc, groups = 0, tile_rows = 0, h, score = 1 << 30;
+		struct big_size zi;
 
 		if (w < TILE_W)
 			break;
@@ -521,13 +524,13 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 			int sc;
 
 			tile_text(t, &s->nodes[order[i]], 0, word, sizeof(word), detail, sizeof(detail));
-			big_fit(t, word, w, h, &sc);
+			zi = big_fit(t, word, w, h, &sc);
 			if (sc < score)
-				score = sc;
+				score = sc, zmin = zi;
 		}
 		if (score > best_score || (score == best_score && (w < 2 * h ? w : 2 * h) > best_area)) {
 			best_nc = nc, best_score = score, best_area = w < 2 * h ? w : 2 * h;
-			tw = w, th = h;
+			tw = w, th = h, z = zmin;
 		}
 	}
 	if (best_nc == 0 || best_score == 0)
@@ -538,8 +541,7 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	for (int i = 0; i < n; i++) {
 		const struct pd_node *nd = &s->nodes[order[i]];
 		const char *g = fleet.group_key[0] ? node_label(nd, fleet.group_key) : "";
-		int attr = theme_attr(tl[node_level(t, nd)]), x, sc;
-		struct big_size z;
+		int attr = theme_attr(tl[node_level(t, nd)]), x;
 
 		if (fleet.group_key[0] && (prev == NULL || strcmp(prev, g) != 0)) {
 			int cnt = 0, down = 0;
@@ -557,7 +559,8 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 		}
 		x = col * (tw + 1);
 		tile_text(t, nd, th < 3, word, sizeof(word), detail, sizeof(detail));
-		z = big_fit(t, word, tw, th, &sc);
+		/* Every word in the size of the longest: a calm wall, no word
+		 * larger than an alarm. */
 		if ((int)strlen(detail) > tw - 2) {
 			char w2[16];
 
