@@ -496,12 +496,18 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	const struct pd_snapshot *s = t->snap;
 	static const enum theme_elem tl[] = { TH_TILE_OK, TH_TILE_WARN, TH_TILE_STALE, TH_TILE_CRIT };
 	int best_nc = 0, best_score = 0, best_area = 0, tw = 0, th = 0, y = top, col = 0;
-	struct big_size z = { 0, 0 }, zmin = { 0, 0 };
+	struct big_size z = { 0, 0 };
 	const char *prev = NULL;
-	char word[16], detail[128];
+	char word[16], detail[128], longest[16] = "";
 
+	/* The widest word decides the size of all. */
+	for (int i = 0; i < n; i++) {
+		tile_text(t, &s->nodes[order[i]], 0, word, sizeof(word), detail, sizeof(detail));
+		if (big_pixels(word) > big_pixels(longest))
+			snprintf(longest, sizeof(longest), "%s", word);
+	}
 	for (int nc = 1; nc <= n; nc++) {
-		int w = (t->cols - (nc - 1)) / nc, groups = 0, tile_rows = 0, h, score = 1 << 30;
+		int w = (t->cols - (nc - 1)) / nc, groups = 0, tile_rows = 0, h, score;
 		struct big_size zi;
 
 		if (w < TILE_W)
@@ -520,17 +526,10 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 		h = (rows - groups - (tile_rows - 1)) / tile_rows;
 		if (h < TILE_H)
 			continue;
-		for (int i = 0; i < n; i++) {
-			int sc;
-
-			tile_text(t, &s->nodes[order[i]], 0, word, sizeof(word), detail, sizeof(detail));
-			zi = big_fit(t, word, w, h, &sc);
-			if (sc < score)
-				score = sc, zmin = zi;
-		}
+		zi = big_fit(t, longest, w, h, &score);
 		if (score > best_score || (score == best_score && (w < 2 * h ? w : 2 * h) > best_area)) {
 			best_nc = nc, best_score = score, best_area = w < 2 * h ? w : 2 * h;
-			tw = w, th = h, z = zmin;
+			tw = w, th = h, z = zi;
 		}
 	}
 	if (best_nc == 0 || best_score == 0)
