@@ -417,7 +417,11 @@ big_draw(struct tui *t, int y, int x, struct big_size z, int attr, const char *w
 
 		for (const char *p = word; *p != '\0'; p++) {
 			const struct glyph *g = big_glyph(*p);
-			int gw = (int)strlen(g->row[0]);
+			int gw;
+
+			if (g == NULL)          /* not in the font: big_fit() never chooses it */
+				continue;
+			gw = (int)strlen(g->row[0]);
 
 			for (int c = 0; c < gw; c++) {
 				const char *cell;
