@@ -114,7 +114,8 @@ struct pd_container {
 	char stack[PD_NAME_LEN];         /* its stack: label io.plantdeck.stack,
 	                                    com.docker.stack.namespace or
 	                                    com.docker.compose.project, or "" */
-	char ports[PD_NAME_LEN];         /* "8080->80/tcp,9000/udp" from the list's Ports, or "" */
+	char ports[64];                  /* "8080->80/tcp,9000/udp" from the list's Ports
+	                                    (whole entries that fit), or "" */
 };
 
 struct pd_node {
