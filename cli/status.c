@@ -186,7 +186,7 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 	status_field(s->site[0] ? s->site : "-", 0);
 	printf(": %zu nodes, %zu up; %zu of %zu containers running%s\n", s->nnodes, up,
 	    running, total, s->complete ? "" : " (incomplete: some nodes never answered)");
-	printf("%-16s %-10s %5s %8s %-14s %-5s %4s %7s %7s  %s\n", "NODE", "STATE", "AGE",
+	printf("%-16s %-10s %5s %8s %-14s %-5s %4s %7s %7s  %s\n", "NODE", "STATE", "SEEN",
 	    "RTT", "ENGINE", "API", "CPUS", "MEMORY", "RUN/ALL", "LABELS");
 	/* The containers' own header, indented as their lines are under each node. */
 	if (show_containers && listed > 0)
