@@ -1,6 +1,7 @@
 /* heal.c: `plantdeck heal` — the self-healer's queue from the command line.
  *
- *   heal list [--all] [--json]   open findings and live proposals (--all: all)
+ *   heal list [--all] [--json]   open findings (with why one has no proposal,
+ *                                and what to do) and live proposals (--all: all)
  *   heal approve ID              approve a pending proposal
  *   heal reject ID [--reason T]  reject one
  *   heal watch                   run the fleet, the detectors and the executor
@@ -38,7 +39,8 @@ heal_usage(void)
 	    "       plantdeck heal watch\n"
 	    "The self-healer's findings and proposals (doc/heal.md).\n"
 	    "\n"
-	    "  list      open findings and proposals not yet over (--all: every one)\n"
+	    "  list      open findings and proposals not yet over (--all: every one);\n"
+	    "            a finding without a live proposal says why, and what to do\n"
 	    "  approve   approve a pending proposal; the process running the detectors\n"
 	    "            (heal watch, or the cockpit) carries it out\n"
 	    "  reject    reject a pending proposal (no further stage for its finding)\n"
@@ -101,6 +103,8 @@ heal_print_finding(const struct pd_finding *f, time_t now)
 	    f->container[0] ? "/" : "", cli_clean(ctr, sizeof(ctr), f->container),
 	    f->open ? "open" : "resolved", f->count, age,
 	    cli_clean(ev, sizeof(ev), f->evidence));
+	if (f->open && f->reason[0] != '\0')
+		printf("    no proposal: %s\n", cli_clean(ev, sizeof(ev), f->reason));
 }
 
 static void
@@ -142,6 +146,7 @@ heal_json_finding(const struct pd_finding *f)
 	cJSON_AddItemToObject(j, "last_seen", cli_json_time(f->last_seen));
 	cJSON_AddItemToObject(j, "resolved", cli_json_time(f->resolved));
 	cJSON_AddStringToObject(j, "evidence", f->evidence);
+	cJSON_AddStringToObject(j, "reason", f->reason);
 	return j;
 }
 
@@ -347,7 +352,19 @@ struct heal_seen {
 	int64_t id;
 	int state;        /* proposals: the state printed; findings: open */
 	int count;
+	unsigned long why;  /* findings: a hash of the reason printed */
 };
+
+/* A hash of S (djb2), to notice a finding's new reason. */
+static unsigned long
+heal_hash(const char *s)
+{
+	unsigned long h = 5381;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
 
 static struct heal_seen *
 heal_seen_find(struct heal_seen *v, size_t n, int64_t id)
@@ -369,6 +386,7 @@ heal_seen_add(struct heal_seen **v, size_t *n, int64_t id)
 	nv[*n].id = id;
 	nv[*n].state = -1;
 	nv[*n].count = 0;
+	nv[*n].why = heal_hash("");
 	return &nv[(*n)++];
 }
 
@@ -434,14 +452,23 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 				continue;
 			if (s == NULL)
 				s = heal_seen_add(&sf, &nsf, f[i].id);
-			if (s == NULL || (s->state == f[i].open && s->count == f[i].count))
+			if (s == NULL || (s->state == f[i].open && s->count == f[i].count &&
+			    s->why == heal_hash(f[i].reason)))
 				continue;
 			if (s->state != f[i].open || s->count == 0) {
 				heal_stamp();
 				heal_print_finding(&f[i], time(NULL));
+			} else if (s->why != heal_hash(f[i].reason) && f[i].open &&
+			    f[i].reason[0] != '\0') {
+				char t[PD_ERROR_LEN * 4];
+
+				heal_stamp();
+				printf("finding #%" PRId64 " no proposal: %s\n", f[i].id,
+				    cli_clean(t, sizeof(t), f[i].reason));
 			}
 			s->state = f[i].open;
 			s->count = f[i].count;
+			s->why = heal_hash(f[i].reason);
 		}
 		for (size_t i = np; i-- > 0;) {
 			struct heal_seen *s = heal_seen_find(sp, nsp, p[i].id);

@@ -2,7 +2,8 @@
  *
  * Its action and target, reason, evidence, expected outcome and result,
  * who decided and when, and its finding's evidence as the detector sees it
- * now (read each time the proposals are read).  The heal queue opens it on
+ * now (read each time the proposals are read), with, when the finding has
+ * no live proposal, why not and what the engineer can do.  The heal queue opens it on
  * t->heal_id.  a approves it, x or r rejects it, after a question
  * (tui-heals.c).  It scrolls as a page.  Everything in a proposal may come
  * from a node and is drawn sanitised. */
@@ -162,6 +163,8 @@ heal_draw(struct tui *t, int top, int rows)
 		    "ago, last %s ago", pd_finding_kind_name(f->kind), f->open ? "open" : "resolved",
 		    f->count, f->count == 1 ? "" : "s", a, b);
 		add(L, w, theme_attr(TH_NORMAL), " evidence  %s", f->evidence[0] ? f->evidence : "-");
+		if (f->open && f->reason[0] != '\0')
+			add(L, w, theme_attr(TH_WARN), " now       %s", f->reason);
 	} else {
 		add(L, w, theme_attr(TH_DIM), " reading the finding...");
 	}

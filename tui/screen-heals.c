@@ -2,7 +2,10 @@
  *
  * Newest first, all of them or the open ones (o): state, stage, action,
  * target, stack, age, automatic; filtered; and who runs the detectors and
- * the executor.  H opens it from any screen, above the fleet.  Enter opens
+ * the executor.  Below them, the open findings that have no live proposal,
+ * each with the healer's reason: why nothing is proposed (no stack to roll
+ * back, ladder exhausted, rejected...) and what the engineer can do.
+ * H opens it from any screen, above the fleet.  Enter opens
  * the proposal screen on the selected proposal; a approves it, x or r
  * rejects it, after a question (tui-heals.c).  Everything in a proposal
  * may come from a node and is drawn sanitised. */
@@ -95,18 +98,69 @@ draw_runner(struct tui *t, int y)
 	tui_put_untrusted(t, y, 0, t->cols, attr, buf);
 }
 
+/* Lines per finding in the findings part. */
+#define FINDING_LINES 3
+
+/* How many open findings have no live proposal (and say why). */
+static int
+findings_waiting(const struct tui *t)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < t->nhfinds; i++)
+		n += t->hfinds[i].open && t->hfinds[i].reason[0] != '\0';
+	return n;
+}
+
+/* The findings without a live proposal, with their reasons, in ROWS rows
+ * from Y. */
+static void
+draw_findings(struct tui *t, int y, int rows)
+{
+	char buf[3 * PD_ERROR_LEN];
+	int end = y + rows;
+
+	tui_fill(y, 0, t->cols, theme_attr(TH_TITLE));
+	tui_put(t, y, 0, t->cols, theme_attr(TH_TITLE), " FINDINGS WITHOUT A PROPOSAL: why, "
+	    "and what you can do");
+	y++;
+	for (size_t i = 0; i < t->nhfinds && y < end; i++) {
+		const struct pd_finding *f = &t->hfinds[i];
+		int lines = end - y < FINDING_LINES ? end - y : FINDING_LINES;
+
+		if (!f->open || f->reason[0] == '\0')
+			continue;
+		snprintf(buf, sizeof(buf), " #%lld %s %s%s%s: %s", (long long)f->id,
+		    pd_finding_kind_name(f->kind), f->node, f->container[0] ? "/" : "",
+		    f->container, f->reason);
+		y += tui_put_wrap(t, y, 0, t->cols - 1, lines, theme_attr(TH_WARN), buf);
+	}
+}
+
 /* The heal queue screen. */
 static void
 heals_draw(struct tui *t, int top, int rows)
 {
 	struct tui_list *l = &t->list[TV_HEALS];
 	int *idx = calloc(t->nheals + 1, sizeof(*idx)), k, y, tw = t->cols - 33 - 24;
+	int nw = findings_waiting(t), fh = 0;
 	char buf[2 * PD_NAME_LEN + 32], age[16];
 
 	if (idx == NULL)
 		return;
 	if (tw < 8)
 		tw = 8;
+	/* The findings part: at most half the rows, below the proposals. */
+	if (nw > 0) {
+		fh = 1 + nw * FINDING_LINES;
+		if (fh > rows / 2)
+			fh = rows / 2;
+		if (fh < 2)
+			fh = 0;
+		if (fh > 0)
+			draw_findings(t, top + rows - fh, fh);
+		rows -= fh;
+	}
 	k = list_order(t, idx);
 	t->nitems = k;
 	t->page_rows = rows - 2;
@@ -144,7 +198,8 @@ heals_draw(struct tui *t, int top, int rows)
 	else if (k == 0)
 		tui_put(t, top + 2, 2, t->cols - 2, theme_attr(TH_DIM),
 		    t->filter[TV_HEALS][0] ? tui_empty_text(t, "") : queue.open_only ?
-		    "No open proposals. Press o to see them all." :
+		    "No open proposals. Press o to see them all." : nw > 0 ?
+		    "No proposals: the findings below say why." :
 		    "No proposals: the detectors found nothing to heal.");
 	free(idx);
 }

@@ -1,5 +1,7 @@
 /* tui-heals.c: the heal proposals as the cockpit last read them, and what
  * the heal screens (screen-heals.c, screen-heal.c) ask and do alike.
+ * The open findings are read with them: one without a live proposal
+ * carries the healer's reason (why not, and what the engineer can do).
  *
  * The detectors and the executor run in a backend thread (or another
  * process holding the lease); proposals live in the database.  This file
@@ -147,6 +149,14 @@ tui_heals_refresh(struct tui *t)
 	free(t->heals);
 	t->heals = list;
 	t->nheals = n;
+	/* The open findings: those without a live proposal say why. */
+	free(t->hfinds);
+	t->hfinds = NULL;
+	t->nhfinds = 0;
+	if (backend_heal_findings(t->b, 0, &t->hfinds, &t->nhfinds, err, sizeof(err)) != 0) {
+		t->hfinds = NULL;
+		t->nhfinds = 0;
+	}
 	t->npending = 0;
 	for (size_t i = 0; i < n; i++) {
 		t->npending += list[i].state == PD_PROP_PENDING;
@@ -267,6 +277,9 @@ tui_heals_free(struct tui *t)
 	free(t->heals);
 	t->heals = NULL;
 	t->nheals = 0;
+	free(t->hfinds);
+	t->hfinds = NULL;
+	t->nhfinds = 0;
 	free(t->heal_ev);
 	free(t->heal_ev_ids);
 	t->heal_ev = NULL;

@@ -113,6 +113,8 @@ struct tui {
 	/* heal (tui-heals.c); read from the backend at most once a second */
 	struct pd_proposal *heals;      /* every proposal, newest first */
 	size_t nheals;
+	struct pd_finding *hfinds;      /* the open findings, newest first */
+	size_t nhfinds;
 	char heals_err[PD_ERROR_LEN];
 	double heals_at;                /* when they were read; 0: read now */
 	int npending;                   /* the header's badge */

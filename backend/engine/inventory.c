@@ -1090,14 +1090,18 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		}
 	}
 	if ((v = vals[HEAL_HEADROOM]) != NULL) {
-		if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
-		    (suf[0] != '\0' && strcmp(suf, "%") != 0) || num < 1 || num > 1000) {
+		/* "off" (or 0) turns memory proposals off; unset takes the default. */
+		if (yf_scalar_is(v, "off") || yf_scalar_is(v, "false") || yf_scalar_is(v, "no")) {
+			inv->heal.memory_headroom = -1;
+		} else if (inv_number(v, &num, suf, sizeof(suf)) != 0 ||
+		    (suf[0] != '\0' && strcmp(suf, "%") != 0) || num > 1000) {
 			yf_quote(&q, v->type == YAML_SCALAR_NODE ? yf_scalar(v) : "",
 			    v->type == YAML_SCALAR_NODE ? v->data.scalar.length : 0, YF_QUOTE);
 			return yf_error(&f->y, &v->start_mark, "'memory_headroom' must be a "
-			    "percentage from 1%% to 1000%%, not '%s'", q.s);
+			    "percentage from 1%% to 1000%%, or off, not '%s'", q.s);
+		} else {
+			inv->heal.memory_headroom = num == 0 ? -1 : (int)num;
 		}
-		inv->heal.memory_headroom = (int)num;
 	}
 	if ((v = vals[HEAL_MEMORY_MAX]) != NULL) {
 		unsigned long long mult = 0;
@@ -1151,9 +1155,9 @@ inv_file_heal(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 			    "warning or critical, not '%s'", q.s);
 		}
 	}
-	if (inv->heal.memory_headroom > 0 && inv->heal.memory_max == 0)
-		return yf_error(&f->y, &keyn[HEAL_HEADROOM]->start_mark,
-		    "'memory_headroom' needs 'memory_max', the bound a limit is raised to");
+	if (inv->heal.memory_headroom < 0 && vals[HEAL_MEMORY_MAX] != NULL)
+		return yf_error(&f->y, &keyn[HEAL_MEMORY_MAX]->start_mark,
+		    "'memory_max' bounds memory raises, which 'memory_headroom: off' turns off");
 	return 0;
 }
 

@@ -51,8 +51,10 @@ struct inv_heal_auto {
 struct inv_heal {
 	struct inv_heal_auto *autos;
 	size_t nautos;
-	int memory_headroom; /* percent an OOM's limit may grow by; 0: no memory proposals */
-	unsigned long long memory_max;  /* bytes: the most a limit is raised to */
+	int memory_headroom; /* percent an OOM's limit may grow by; 0: unset (the default,
+	                        50%); -1: off, no memory proposals */
+	unsigned long long memory_max;  /* bytes: the most a limit is raised to; 0: unset
+	                                   (half the node's memory) */
 	double verify_window;           /* s an action is watched afterwards; 0: default */
 	/* Detector thresholds; 0: the default (doc/heal.md). */
 	int crash_restarts;             /* exits within crash_window that make a crash loop */

@@ -506,6 +506,16 @@ heal_job_end(struct heal *h, size_t j, const char *state, const char *result, ti
 	heal_audit_result(h, &job->p, state, result);
 	if (f != NULL && f->live == job->p.id)
 		f->live = 0;    /* failed: the next stage comes while it persists */
+	if (f != NULL && strcmp(state, "succeeded") == 0) {
+		/* It helped: the exits and kills before it were the old trouble's,
+		 * not a reason for the next stage while they age out of the window. */
+		struct heal_track *t = heal_track_get(h, f->node, f->container, 0);
+
+		if (t != NULL) {
+			t->dies.n = t->ooms.n = 0;
+			t->exited_since = 0;
+		}
+	}
 	free(job);
 	h->jobs[j] = NULL;
 }

@@ -53,6 +53,11 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 #define HEAL_SWARM_SETTLE 120       /* s past verify_window a Swarm verdict waits for the
                                        update or rollback its action started */
 #define HEAL_LABEL_STACK "io.plantdeck.stack"
+#define HEAL_HEADROOM_DEFAULT 50    /* % an OOM's limit grows by when heal.memory_headroom
+                                       is not set */
+#define HEAL_MEMORY_MAX_DEFAULT (1ull << 30)  /* bytes: the cap when neither heal.memory_max
+                                                 nor the node's memory is known */
+#define HEAL_WHY_NO_STACK "no stack to roll back (container not deployed by plantdeck)"
 
 #define HEAL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -91,6 +96,8 @@ struct heal_fnd {
 	int64_t live;                /* its proposal that is not over, 0 none */
 	int blocked;                 /* rejected, or no stage left: nothing until it closes */
 	char evidence[PD_ERROR_LEN];
+	char why[PD_ERROR_LEN];      /* no live proposal: why, and what to do (as stored) */
+	unsigned tried;              /* 1u << action of each stage proposed (this process) */
 };
 
 /* An approved proposal being carried out and verified. */
@@ -204,6 +211,9 @@ int heal_previous_revision(struct heal *h, const char *stack, int *current);
 /* P for ACTION on finding F: its target and evidence, the rest empty. */
 void heal_proposal_init(const struct heal_fnd *f, enum pd_heal_action action,
     struct pd_proposal *p);
+/* Set F's reason (why no live proposal, what the engineer can do; "" while
+ * one is live), written to the database when it changed. */
+void heal_fnd_why(struct heal *h, struct heal_fnd *f, const char *why);
 /* Hysteresis, expiry and new proposals of every open finding. */
 void heal_findings_tick(struct heal *h, const struct pd_snapshot *s, time_t now);
 

@@ -200,6 +200,7 @@ heal_load(struct heal *h, time_t now)
 		snprintf(f->stack, sizeof(f->stack), "%s", rows[i].f.stack);
 		f->count = rows[i].f.count;
 		snprintf(f->evidence, sizeof(f->evidence), "%s", rows[i].f.evidence);
+		snprintf(f->why, sizeof(f->why), "%s", rows[i].f.reason);
 		f->stage = rows[i].stage;
 		f->live = rows[i].live;
 		f->blocked = rows[i].blocked;

@@ -88,6 +88,14 @@ uint64_t heal_memory_next(uint64_t cur, int headroom, uint64_t max);
 int heal_split_name(const char *name, char *const *stacks, size_t n, char *stack,
     size_t stacklen, char *service, size_t servicelen);
 
+/* The most an OOM proposal raises a limit to: CONFIGURED (heal.memory_max)
+ * when not 0, else half of NODE_TOTAL (the node's memory), else 1 GiB. */
+uint64_t heal_memory_cap(uint64_t configured, uint64_t node_total);
+
+/* What the engineer can do about a finding of KIND that plantdeck will
+ * not heal further; STACKED: its container belongs to a stack. */
+const char *heal_advice(enum pd_finding_kind kind, int stacked);
+
 /* The action of STAGE (0-based) on KIND's ladder, or -1 past its end. */
 int heal_ladder(enum pd_finding_kind kind, int stage);
 

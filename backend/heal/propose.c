@@ -54,6 +54,53 @@ heal_memory_next(uint64_t cur, int headroom, uint64_t max)
 	return next > cur ? next : 0;
 }
 
+/* The most an OOM proposal raises a limit to (heal.h): heal.memory_max
+ * when set, else half of the node's memory, else HEAL_MEMORY_MAX_DEFAULT. */
+STATIC uint64_t
+heal_memory_cap(uint64_t configured, uint64_t node_total)
+{
+	if (configured != 0)
+		return configured;
+	if (node_total != 0)
+		return node_total / 2;
+	return HEAL_MEMORY_MAX_DEFAULT;
+}
+
+/* What the engineer can do about a finding of KIND that plantdeck will not
+ * heal further (heal.h); STACKED: its container belongs to a stack. */
+STATIC const char *
+heal_advice(enum pd_finding_kind kind, int stacked)
+{
+	switch (kind) {
+	case PD_FIND_CRASH_LOOP:
+	case PD_FIND_EXITED:
+	case PD_FIND_UNHEALTHY:
+		return stacked ? "look at its logs, fix the image or its configuration and "
+		    "deploy the stack again" : "look at its logs; restart it by hand, or "
+		    "deploy it as a stack so that plantdeck can roll it back";
+	case PD_FIND_OOM:
+		return "look at its logs for a leak, or raise its limit: plantdeck tune "
+		    "CONTAINER memory=SIZE";
+	case PD_FIND_NODE_DOWN:
+		return "reported only: check the node, its network and its engine; its "
+		    "stacks move through their stranded findings";
+	case PD_FIND_PULL_FAILED:
+		return "reported only: check the image name, the registry and its "
+		    "credentials, then deploy again";
+	case PD_FIND_ANOMALY:
+		return "inspect the container and its snapshot image; then unpause or remove it";
+	case PD_FIND_DRIFT:
+		return "find what rewrites its limits; set them again with plantdeck tune";
+	case PD_FIND_STRANDED:
+		return "bring the node back, or deploy the stack with a placement that has a "
+		    "node up";
+	case PD_FIND_TASK_FAILING:
+		return "look at the service's tasks and logs, fix its image or configuration "
+		    "and deploy again";
+	}
+	return "look at its logs";
+}
+
 /* The action of STAGE (0-based) on KIND's ladder, or -1 past its end. */
 STATIC int
 heal_ladder(enum pd_finding_kind kind, int stage)
@@ -264,19 +311,47 @@ heal_proposal_init(const struct heal_fnd *f, enum pd_heal_action action, struct 
 	snprintf(p->evidence, sizeof(p->evidence), "%s", f->evidence);
 }
 
-/* Fill P for ACTION on finding F when it applies now; 1, else 0. */
+/* Why ACTION does not apply to Swarm finding F, into WHY. */
+static void
+heal_swarm_why(const struct heal_fnd *f, enum pd_heal_action action, char *why, size_t len)
+{
+	switch (action) {
+	case PD_HEAL_RESTART:
+		snprintf(why, len, "%s", f->node[0] ? "its service cannot be force-updated now" :
+		    "it fails on every node: its spec, not a task, is at fault");
+		break;
+	case PD_HEAL_RESCHEDULE:
+		snprintf(why, len, "%s", f->node[0] ? "no other node to move its tasks to" :
+		    "it fails on several nodes: no node is to blame");
+		break;
+	default:
+		snprintf(why, len, "no previous spec or revision to roll back to");
+		break;
+	}
+}
+
+/* Fill P for ACTION on finding F when it applies now; 1, else 0 with WHY
+ * saying why it does not. */
 static int
 heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_snapshot *s,
-    enum pd_heal_action action, struct pd_proposal *p)
+    enum pd_heal_action action, struct pd_proposal *p, char *why, size_t whylen)
 {
 	const struct pd_container *c = heal_container(s, f->node, f->container);
 	char a[16], b[16];
 	double w = h->tm.verify_window;
 
-	if (f->kind == PD_FIND_TASK_FAILING)
-		return heal_prepare_swarm(h, f, s, action, p);
-	if (c == NULL)
+	why[0] = '\0';
+	if (f->kind == PD_FIND_TASK_FAILING) {
+		if (heal_prepare_swarm(h, f, s, action, p))
+			return 1;
+		heal_swarm_why(f, action, why, whylen);
 		return 0;
+	}
+	if (c == NULL) {
+		snprintf(why, whylen, "%s is not on %s now (removed or renamed)", f->container,
+		    f->node);
+		return 0;
+	}
 	heal_proposal_init(f, action, p);
 	switch (action) {
 	case PD_HEAL_RESTART:
@@ -288,9 +363,16 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 	case PD_HEAL_RESCHEDULE: {
 		uint64_t need = c->mem_usage > (64u << 20) ? c->mem_usage : (64u << 20);
 
-		if (f->stack[0] == '\0' || !heal_pick_node(h, s, f->stack, f->node, f->container,
-		    need, p->to_node, sizeof(p->to_node)))
+		if (f->stack[0] == '\0') {
+			snprintf(why, whylen, HEAL_WHY_NO_STACK);
 			return 0;
+		}
+		if (!heal_pick_node(h, s, f->stack, f->node, f->container, need, p->to_node,
+		    sizeof(p->to_node))) {
+			snprintf(why, whylen, "no other node of stack %s's placement is up with "
+			    "memory to spare", f->stack);
+			return 0;
+		}
 		if (f->kind == PD_FIND_STRANDED) {
 			snprintf(p->reason, sizeof(p->reason), "node %s has been unreachable for more "
 			    "than %.0fs: stack %s no longer runs anywhere plantdeck can see",
@@ -313,11 +395,16 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 	case PD_HEAL_ROLLBACK: {
 		int cur;
 
-		if (f->stack[0] == '\0')
+		if (f->stack[0] == '\0') {
+			snprintf(why, whylen, HEAL_WHY_NO_STACK);
 			return 0;
+		}
 		p->to_revision = heal_previous_revision(h, f->stack, &cur);
-		if (p->to_revision == 0)
+		if (p->to_revision == 0) {
+			snprintf(why, whylen, "stack %s has no earlier revision to roll back to",
+			    f->stack);
 			return 0;
+		}
 		snprintf(p->reason, sizeof(p->reason), "%s persists after a restart and on "
 		    "another node: revision %d of stack %s itself is likely at fault",
 		    pd_finding_kind_name(f->kind), cur, f->stack);
@@ -327,22 +414,44 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 	}
 	case PD_HEAL_MEMORY: {
 		struct tune_container tc;
-		char err[PD_ERROR_LEN];
+		char err[PD_ERROR_LEN], m[16];
 		struct engine *e = heal_engine(h, f->node);
+		const struct pd_node *n = heal_node(s, f->node);
+		int headroom = h->inv->heal.memory_headroom;
+		uint64_t max = heal_memory_cap(h->inv->heal.memory_max, n != NULL ?
+		    n->mem_total : 0);
 
-		if (h->inv->heal.memory_headroom <= 0 || e == NULL ||
-		    tune_inspect(e, f->container, &tc, err, sizeof(err)) != 0 || tc.memory <= 0)
+		if (headroom < 0) {
+			snprintf(why, whylen, "memory raises are off (heal.memory_headroom: off)");
 			return 0;
+		}
+		if (headroom == 0)
+			headroom = HEAL_HEADROOM_DEFAULT;
+		if (e == NULL || tune_inspect(e, f->container, &tc, err, sizeof(err)) != 0) {
+			snprintf(why, whylen, "cannot read its memory limit: %s", e == NULL ?
+			    "no engine" : err);
+			return 0;
+		}
+		if (tc.memory <= 0) {
+			snprintf(why, whylen, "it has no memory limit to raise (the node itself "
+			    "ran out of memory)");
+			return 0;
+		}
 		p->memory_from = (uint64_t)tc.memory;
-		p->memory_to = heal_memory_next(p->memory_from, h->inv->heal.memory_headroom,
-		    h->inv->heal.memory_max);
-		if (p->memory_to == 0)
-			return 0;
+		p->memory_to = heal_memory_next(p->memory_from, headroom, max);
 		pd_format_bytes(a, sizeof(a), p->memory_from);
+		pd_format_bytes(m, sizeof(m), max);
+		if (p->memory_to == 0) {
+			snprintf(why, whylen, "its limit of %s is at the most a raise allows (%s, "
+			    "heal.memory_max%s)", a, m, h->inv->heal.memory_max ? "" :
+			    " unset: half the node's memory");
+			return 0;
+		}
 		pd_format_bytes(b, sizeof(b), p->memory_to);
 		snprintf(p->reason, sizeof(p->reason), "the kernel killed it for memory at its "
-		    "limit of %s; heal.memory_headroom allows %d%% more, up to heal.memory_max",
-		    a, h->inv->heal.memory_headroom);
+		    "limit of %s; heal.memory_headroom allows %d%% more%s, up to %s%s",
+		    a, headroom, h->inv->heal.memory_headroom ? "" : " (the default)", m,
+		    h->inv->heal.memory_max ? " (heal.memory_max)" : " (half the node's memory)");
 		snprintf(p->expected, sizeof(p->expected), "memory limit %s -> %s (read back from "
 		    "the engine), started if it was stopped, and no oom event within %.0fs",
 		    a, b, w);
@@ -369,8 +478,12 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 	case PD_HEAL_REAPPLY: {
 		const struct pd_node *n = heal_node(s, f->node);
 
-		if (n == NULL || n->agent[0] == '\0' || strcmp(c->state, "running") != 0)
+		if (n == NULL || n->agent[0] == '\0' || strcmp(c->state, "running") != 0) {
+			snprintf(why, whylen, "%s", n == NULL || n->agent[0] == '\0' ? "no plantdeck "
+			    "agent runs on its node to re-apply the limits" : "it does not run, so "
+			    "there is nothing to re-apply limits to");
 			return 0;
+		}
 		snprintf(p->reason, sizeof(p->reason), "a cgroup limit of %s is no longer what was "
 		    "set (the runtime, or someone, rewrote it); re-applying costs nothing and "
 		    "restarts nothing", f->container);
@@ -383,12 +496,64 @@ heal_prepare_action(struct heal *h, const struct heal_fnd *f, const struct pd_sn
 	return 0;
 }
 
+/* Set F's reason (heal-int.h), written to the database when it changed. */
+void
+heal_fnd_why(struct heal *h, struct heal_fnd *f, const char *why)
+{
+	if (strcmp(f->why, why) == 0)
+		return;
+	snprintf(f->why, sizeof(f->why), "%s", why);
+	if (store_heal_finding_reason(h->st, f->id, f->why) < 0)
+		return;
+	if (why[0] != '\0')
+		log_msg(LOG_INFO, "heal: finding #%lld: %s", (long long)f->id, why);
+}
+
+/* Append TEXT to the "; "-separated list OUT unless it is there already. */
+static void
+heal_why_add(char *out, size_t len, const char *text)
+{
+	if (text[0] == '\0' || strstr(out, text) != NULL)
+		return;
+	snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? "; " : "", text);
+}
+
+/* Past the end of F's ladder: say why nothing more is proposed (SKIPPED:
+ * why the stages just passed over did not apply) and what to do. */
+static void
+heal_exhausted(struct heal *h, struct heal_fnd *f, const char *skipped)
+{
+	char why[PD_ERROR_LEN] = "", tried[96] = "";
+
+	if (heal_ladder(f->kind, 0) < 0) {
+		heal_fnd_why(h, f, heal_advice(f->kind, f->stack[0] != '\0'));
+		return;
+	}
+	for (int a = 0; a <= PD_HEAL_REAPPLY; a++)
+		if (f->tried & (1u << a))
+			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
+			    tried[0] ? " and " : "", pd_heal_action_name((enum pd_heal_action)a));
+	if (tried[0] != '\0')
+		snprintf(why, sizeof(why), "ladder exhausted: %s did not help", tried);
+	else if (f->stage > 0 && f->why[0] == '\0')
+		snprintf(why, sizeof(why), "ladder exhausted: the earlier stages did not help");
+	else
+		snprintf(why, sizeof(why), "no proposal");
+	if (skipped[0] != '\0')
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s",
+		    strcmp(why, "no proposal") == 0 ? ": " : "; ", skipped);
+	snprintf(why + strlen(why), sizeof(why) - strlen(why), "; %s",
+	    heal_advice(f->kind, f->stack[0] != '\0'));
+	heal_fnd_why(h, f, why);
+}
+
 /* Propose the next applicable stage for F. */
 static void
 heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, time_t now)
 {
 	struct pd_proposal p;
 	char err[PD_ERROR_LEN], target[PD_ERROR_LEN], detail[PD_ERROR_LEN];
+	char skipped[PD_ERROR_LEN] = "", why[PD_ERROR_LEN];
 	int action, automatic;
 	int64_t id = 0;
 
@@ -399,11 +564,13 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 				log_msg(LOG_INFO, "heal: finding #%lld: no further stage to propose",
 				    (long long)f->id);
 			f->blocked = 1;
+			heal_exhausted(h, f, skipped);
 			return;
 		}
-		if (heal_prepare_action(h, f, s, (enum pd_heal_action)action, &p))
+		if (heal_prepare_action(h, f, s, (enum pd_heal_action)action, &p, why, sizeof(why)))
 			break;
 		/* Not applicable here (no stack, no other node, no earlier revision). */
+		heal_why_add(skipped, sizeof(skipped), why);
 		f->stage++;
 	}
 	p.finding = f->id;
@@ -424,6 +591,8 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 	p.id = id;
 	f->live = id;
 	f->stage++;
+	f->tried |= 1u << p.action;
+	heal_fnd_why(h, f, "");
 	heal_target(&p, target, sizeof(target));
 	log_msg(LOG_INFO, "heal: %s%s", target, automatic ? " (approved by heal.auto)" : "");
 	if (automatic) {
@@ -433,6 +602,62 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 		    sizeof(err)) != 0)
 			log_msg(LOG_ERROR, "heal: audit: %s", err);
 	}
+}
+
+/* F is not active and has no live proposal: say so, unless a reason of a
+ * superseding deploy stands. */
+static void
+heal_quiet(struct heal *h, struct heal_fnd *f)
+{
+	char why[PD_ERROR_LEN];
+
+	if (strncmp(f->why, "superseded", 10) == 0)
+		return;
+	snprintf(why, sizeof(why), "not seen now: nothing to do; it closes once it stays "
+	    "resolved for %.0fs, and a return gets the next stage", h->tm.clear_after);
+	heal_fnd_why(h, f, why);
+}
+
+/* Whether F's pending proposal was overtaken by a deploy of F's stack (a
+ * rollback, or any newer deploy) that ended after it was made, with F's
+ * container gone or running fine since: then the proposal is expired,
+ * F's old exits and kills are forgotten (they were the old container's)
+ * and its ladder starts afresh if it comes back. */
+static int
+heal_superseded(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, time_t now)
+{
+	struct pd_proposal p;
+	struct pd_deploy d;
+	const struct pd_container *c;
+	struct heal_track *t;
+	char err[PD_ERROR_LEN], why[PD_ERROR_LEN];
+
+	if (f->stack[0] == '\0' || f->container[0] == '\0' || f->kind == PD_FIND_TASK_FAILING ||
+	    f->kind == PD_FIND_STRANDED ||
+	    store_heal_proposal_get(h->st, f->live, &p, err, sizeof(err)) != 0 ||
+	    store_heal_stack_settled(h->st, f->stack, f->node, p.created, &d) != 1)
+		return 0;
+	c = heal_container(s, f->node, f->container);
+	t = heal_track_get(h, f->node, f->container, 0);
+	if (c != NULL && (strcmp(c->state, "running") != 0 || c->health == PD_HEALTH_UNHEALTHY ||
+	    (c->started_at != 0 && c->started_at > now - 3) ||
+	    (t != NULL && heal_ring_count(&t->dies, now, (double)(now - d.updated) + 1) > 0)))
+		return 0;
+	snprintf(why, sizeof(why), "superseded: deploy #%lld (%s of stack %s to revision %d, "
+	    "%s) %s", (long long)d.id, d.kind, d.stack, d.revision, pd_deploy_state_name(d.state),
+	    c == NULL ? "removed the container" : "left the container running");
+	if (store_heal_proposal_expire(h->st, f->live, why, now) != 1)
+		return 0;
+	log_msg(LOG_INFO, "heal: proposal #%lld %s", (long long)f->live, why);
+	if (t != NULL) {
+		t->dies.n = t->ooms.n = 0;
+		t->exited_since = 0;
+	}
+	f->live = 0;
+	f->stage = 0;
+	f->tried = 0;
+	heal_fnd_why(h, f, why);
+	return 1;
 }
 
 /* The state of proposal ID from the database, or -1. */
@@ -498,7 +723,17 @@ heal_findings_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 					f->live = 0;
 					f->stage--;   /* the same stage again if it comes back */
 				}
+			} else if (st == PD_PROP_PENDING && heal_superseded(h, f, s, now)) {
+				/* A deploy of its stack (a rollback) fixed it: f->live is 0. */
+				active = 0;
 			} else if (st == PD_PROP_REJECTED) {
+				char why[PD_ERROR_LEN];
+
+				snprintf(why, sizeof(why), "proposal #%lld (%s) was rejected: nothing "
+				    "more is proposed until the finding closes; %s", (long long)f->live,
+				    pd_heal_action_name((enum pd_heal_action)heal_ladder(f->kind,
+				    f->stage - 1)), heal_advice(f->kind, f->stack[0] != '\0'));
+				heal_fnd_why(h, f, why);
 				f->live = 0;
 				f->blocked = 1;
 			} else if (st == PD_PROP_EXPIRED) {
@@ -509,6 +744,10 @@ heal_findings_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 		}
 		if (f->live == 0 && !f->blocked && active)
 			heal_propose(h, f, s, now);
+		else if (f->live == 0 && f->blocked && f->why[0] == '\0')
+			heal_exhausted(h, f, "");
+		else if (f->live == 0 && !f->blocked && !active)
+			heal_quiet(h, f);
 		i++;
 	}
 }

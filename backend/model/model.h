@@ -561,7 +561,8 @@ enum pd_proposal_state {
 	PD_PROP_SUCCEEDED,               /* it helped */
 	PD_PROP_FAILED,                  /* it could not be done or did not help */
 	PD_PROP_REJECTED,
-	PD_PROP_EXPIRED,                 /* the situation resolved itself first */
+	PD_PROP_EXPIRED,                 /* the situation resolved itself first, or a deploy
+	                                    of its stack (a rollback) fixed it: result says */
 };
 
 /* What a detector saw. */
@@ -575,6 +576,8 @@ struct pd_finding {
 	int count;                       /* how often seen: events, or returns after a quiet spell */
 	time_t first_seen, last_seen, resolved;
 	char evidence[PD_ERROR_LEN];     /* what was seen, when, how often */
+	char reason[PD_ERROR_LEN];       /* no live proposal: why, and what the engineer can
+	                                    do; "" while one is live (doc/heal.md) */
 };
 
 /* One proposed action for a finding. */

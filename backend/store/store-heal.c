@@ -36,7 +36,8 @@ static const char store_heal_schema[] =
 	"  first_seen INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL,"
 	"  resolved INTEGER NOT NULL DEFAULT 0,"
-	"  evidence TEXT);"
+	"  evidence TEXT,"
+	"  reason TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS heal_proposals ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  finding INTEGER NOT NULL,"
@@ -96,6 +97,10 @@ store_heal_init(struct store *st, char *err, size_t errlen)
 	if (rc == 0)
 		sqlite3_exec(store_sqlite(st), "ALTER TABLE heal_proposals ADD COLUMN"
 		    " snapshot TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL);
+	/* Nor, from before findings said why they have no proposal, this one. */
+	if (rc == 0)
+		sqlite3_exec(store_sqlite(st), "ALTER TABLE heal_findings ADD COLUMN"
+		    " reason TEXT NOT NULL DEFAULT ''", NULL, NULL, NULL);
 	store_unlock(st);
 	return rc;
 }
@@ -246,6 +251,13 @@ store_heal_finding_save(struct store *st, int64_t id, const char *node, int coun
 }
 
 int
+store_heal_finding_reason(struct store *st, int64_t id, const char *reason)
+{
+	return store_heal_exec(st, "UPDATE heal_findings SET reason = ?1 WHERE id = ?2", "ti",
+	    reason, id);
+}
+
+int
 store_heal_finding_close(struct store *st, int64_t id, time_t now)
 {
 	return store_heal_exec(st, "UPDATE heal_findings SET open = 0, resolved = ?1 WHERE id = ?2",
@@ -266,10 +278,20 @@ store_heal_findings(struct store *st, int all, struct pd_finding **out, size_t *
 	store_lock(st);
 	q = store_heal_prepare(st, all ?
 	    "SELECT id, kind, node, container, stack, open, count, first_seen, last_seen,"
-	    " resolved, COALESCE(evidence, '') FROM heal_findings ORDER BY id DESC LIMIT 500" :
+	    " resolved, COALESCE(evidence, ''), reason FROM heal_findings"
+	    " ORDER BY id DESC LIMIT 500" :
 	    "SELECT id, kind, node, container, stack, open, count, first_seen, last_seen,"
-	    " resolved, COALESCE(evidence, '') FROM heal_findings WHERE open = 1"
+	    " resolved, COALESCE(evidence, ''), reason FROM heal_findings WHERE open = 1"
 	    " ORDER BY id DESC", err, errlen);
+	/* A read-only process on a database no newer healer has upgraded. */
+	if (q == NULL && strstr(sqlite3_errmsg(store_sqlite(st)), "no such column") != NULL)
+		q = store_heal_prepare(st, all ?
+		    "SELECT id, kind, node, container, stack, open, count, first_seen, last_seen,"
+		    " resolved, COALESCE(evidence, ''), '' FROM heal_findings"
+		    " ORDER BY id DESC LIMIT 500" :
+		    "SELECT id, kind, node, container, stack, open, count, first_seen, last_seen,"
+		    " resolved, COALESCE(evidence, ''), '' FROM heal_findings WHERE open = 1"
+		    " ORDER BY id DESC", err, errlen);
 	if (q == NULL) {
 		rc = store_heal_no_tables(st) ? 0 : -1;
 		store_unlock(st);
@@ -297,6 +319,7 @@ store_heal_findings(struct store *st, int all, struct pd_finding **out, size_t *
 		f->last_seen = (time_t)sqlite3_column_int64(q, 8);
 		f->resolved = (time_t)sqlite3_column_int64(q, 9);
 		snprintf(f->evidence, sizeof(f->evidence), "%s", store_heal_col(q, 10));
+		snprintf(f->reason, sizeof(f->reason), "%s", store_heal_col(q, 11));
 	}
 	sqlite3_finalize(q);
 	store_unlock(st);
@@ -321,7 +344,7 @@ store_heal_open_findings(struct store *st, struct store_heal_open **out, size_t 
 	*n = 0;
 	store_lock(st);
 	q = store_heal_prepare(st, "SELECT f.id, f.kind, f.node, f.container, f.stack, f.count,"
-	    " COALESCE(f.evidence, ''),"
+	    " COALESCE(f.evidence, ''), f.reason,"
 	    " (SELECT MAX(stage) FROM heal_proposals p WHERE p.finding = f.id AND"
 	    "  p.state != 'expired'),"
 	    " (SELECT MAX(id) FROM heal_proposals p WHERE p.finding = f.id AND"
@@ -349,9 +372,10 @@ store_heal_open_findings(struct store *st, struct store_heal_open **out, size_t 
 		o->f.count = sqlite3_column_int(q, 5);
 		o->f.open = 1;
 		snprintf(o->f.evidence, sizeof(o->f.evidence), "%s", store_heal_col(q, 6));
-		o->stage = sqlite3_column_int(q, 7);
-		o->live = sqlite3_column_int64(q, 8);
-		o->blocked = sqlite3_column_int(q, 9) > 0;
+		snprintf(o->f.reason, sizeof(o->f.reason), "%s", store_heal_col(q, 7));
+		o->stage = sqlite3_column_int(q, 8);
+		o->live = sqlite3_column_int64(q, 9);
+		o->blocked = sqlite3_column_int(q, 10) > 0;
 	}
 	sqlite3_finalize(q);
 	store_unlock(st);
@@ -698,4 +722,38 @@ store_heal_failed_pulls(struct store *st, time_t since, struct store_heal_pull *
 	sqlite3_finalize(q);
 	store_unlock(st);
 	return n;
+}
+
+int
+store_heal_stack_settled(struct store *st, const char *stack, const char *node, time_t since,
+    struct pd_deploy *out)
+{
+	sqlite3_stmt *q;
+	char err[PD_ERROR_LEN];
+	int rc = 0;
+
+	store_lock(st);
+	q = store_heal_prepare(st, "SELECT d.id, d.kind, d.revision, d.state, d.updated"
+	    " FROM deploys d WHERE d.stack = ?1 AND d.updated >= ?2 AND d.state IN"
+	    " ('completed', 'rolled_back', 'failed', 'aborted') AND EXISTS (SELECT 1 FROM"
+	    " deploy_nodes n WHERE n.deploy = d.id AND n.node = ?3 AND n.phase NOT IN ('pending', 'skipped'))"
+	    " ORDER BY d.id DESC LIMIT 1", err, sizeof(err));
+	if (q != NULL) {
+		sqlite3_bind_text(q, 1, stack, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(q, 2, (int64_t)since);
+		sqlite3_bind_text(q, 3, node, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			memset(out, 0, sizeof(*out));
+			out->id = sqlite3_column_int64(q, 0);
+			snprintf(out->stack, sizeof(out->stack), "%s", stack);
+			snprintf(out->kind, sizeof(out->kind), "%s", store_heal_col(q, 1));
+			out->revision = sqlite3_column_int(q, 2);
+			out->state = pd_deploy_state_from_name(store_heal_col(q, 3));
+			out->updated = (time_t)sqlite3_column_int64(q, 4);
+			rc = 1;
+		}
+	}
+	sqlite3_finalize(q);
+	store_unlock(st);
+	return rc;
 }

@@ -49,6 +49,9 @@ int64_t store_heal_finding_add(struct store *st, enum pd_finding_kind kind, cons
 /* Write finding ID's evidence, count, node and last_seen (NOW). */
 int store_heal_finding_save(struct store *st, int64_t id, const char *node, int count,
     const char *evidence, time_t now);
+/* Set finding ID's REASON: why it has no live proposal, and what the
+ * engineer can do ("" while one is live). */
+int store_heal_finding_reason(struct store *st, int64_t id, const char *reason);
 /* Close finding ID, resolved at NOW. */
 int store_heal_finding_close(struct store *st, int64_t id, time_t now);
 
@@ -140,5 +143,11 @@ struct store_heal_pull {
  * most MAX of them; how many. */
 size_t store_heal_failed_pulls(struct store *st, time_t since, struct store_heal_pull *out,
     size_t max);
+
+/* The newest deploy of STACK that touched NODE, updated at or after SINCE
+ * and over (completed, rolled back, failed or aborted): its id, kind,
+ * revision, state and updated into OUT (no nodes); 1, or 0 when none. */
+int store_heal_stack_settled(struct store *st, const char *stack, const char *node,
+    time_t since, struct pd_deploy *out);
 
 #endif

@@ -1,6 +1,8 @@
-/* test-heal.c: the detectors' windows and hysteresis, the memory step, the
- * names of stacks' containers and the escalation ladders (built from heal.c
- * with -DUNITTEST). */
+/* test-heal.c: the detectors' windows and hysteresis, the memory step and
+ * its default bound, the advice of a finding without a proposal, the names
+ * of stacks' containers and the escalation ladders (built from heal.c with
+ * -DUNITTEST); and, on a database in /tmp, a finding's stored reason and
+ * the deploy that supersedes a pending proposal. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -9,10 +11,16 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "backend/heal/heal.h"
 #include "backend/heal/heal-int.h"
+#include "backend/store/store.h"
+#include "backend/store/store-heal.h"
 
 /* A crash loop is N exits inside the window: old ones fall out of it. */
 static void
@@ -123,6 +131,99 @@ test_memory_next(void **state)
 	assert_int_equal(heal_memory_next(32 * m, 0, 512 * m), 0);           /* no headroom */
 	assert_int_equal(heal_memory_next(10 * m + 1, 10, 512 * m), 12 * m); /* rounded up */
 	assert_int_equal(heal_memory_next(UINT64_MAX / 2, 50, UINT64_MAX), 0);
+}
+
+/* The default bound of a memory raise, and what a raise under it gives. */
+static void
+test_memory_cap(void **state)
+{
+	const uint64_t m = 1u << 20;
+
+	(void)state;
+	assert_true(heal_memory_cap(512 * m, 8192 * m) == 512 * m);   /* heal.memory_max */
+	assert_true(heal_memory_cap(0, 8192 * m) == 4096 * m);        /* half the node */
+	assert_true(heal_memory_cap(0, 0) == 1024 * m);               /* unknown node */
+	/* plant/leaky under 32M with the defaults on a small node: 48M. */
+	assert_true(heal_memory_next(32 * m, 50, heal_memory_cap(0, 1024 * m)) == 48 * m);
+	assert_true(heal_memory_next(600 * m, 50, heal_memory_cap(0, 1024 * m)) == 0);
+}
+
+/* Every finding kind has advice, and a container outside a stack is told
+ * how to get one. */
+static void
+test_advice(void **state)
+{
+	(void)state;
+	for (int k = PD_FIND_CRASH_LOOP; k <= PD_FIND_TASK_FAILING; k++) {
+		assert_non_null(heal_advice((enum pd_finding_kind)k, 0));
+		assert_true(strlen(heal_advice((enum pd_finding_kind)k, 1)) > 10);
+		/* It fits a finding's reason with room for the why. */
+		assert_true(strlen(heal_advice((enum pd_finding_kind)k, 0)) < PD_ERROR_LEN / 2);
+	}
+	assert_non_null(strstr(heal_advice(PD_FIND_CRASH_LOOP, 0), "deploy it as a stack"));
+	assert_null(strstr(heal_advice(PD_FIND_CRASH_LOOP, 1), "as a stack"));
+	assert_non_null(strstr(heal_advice(PD_FIND_OOM, 0), "plantdeck tune"));
+}
+
+/* A finding's reason is stored and read back, also from a database made
+ * before the column; a deploy of the finding's stack that touched its node
+ * and ended after the proposal supersedes it, an earlier one does not. */
+static void
+test_store_reason_settled(void **state)
+{
+	char dir[] = "/tmp/test-heal.XXXXXX", path[64], err[512];
+	struct store *st = NULL;
+	struct pd_finding *f = NULL;
+	struct pd_plan_node nodes[1] = { { "lab-01", 0 } };
+	struct store_deploy_new dn = { .stack = "plc", .kind = "deploy", .revision = 1,
+	    .spec = "{}", .file = "plc.yaml", .failure_action = "rollback",
+	    .max_failure_ratio = 0, .policy = "{}", .user = "test", .nodes = nodes,
+	    .nnodes = 1 };
+	struct pd_deploy d;
+	size_t n = 0;
+	int64_t id, dep;
+	time_t now = time(NULL);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/plantdeck.db", dir);
+	assert_int_equal(store_open(path, 0, &st, err, sizeof(err)), 0);
+	/* An older healer's table: no reason column; init adds it. */
+	assert_int_equal(sqlite3_exec(store_sqlite(st), "CREATE TABLE heal_findings (id INTEGER "
+	    "PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, node TEXT NOT NULL, container TEXT "
+	    "NOT NULL DEFAULT '', stack TEXT NOT NULL DEFAULT '', open INTEGER NOT NULL DEFAULT "
+	    "1, count INTEGER NOT NULL DEFAULT 1, first_seen INTEGER NOT NULL, last_seen INTEGER "
+	    "NOT NULL, resolved INTEGER NOT NULL DEFAULT 0, evidence TEXT)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(store_heal_init(st, err, sizeof(err)), 0);
+	id = store_heal_finding_add(st, PD_FIND_CRASH_LOOP, "lab-01", "plc-plc", "plc", "3 exits",
+	    now);
+	assert_true(id > 0);
+	assert_int_equal(store_heal_finding_reason(st, id, HEAL_WHY_NO_STACK), 1);
+	assert_int_equal(store_heal_findings(st, 0, &f, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(f[0].reason, HEAL_WHY_NO_STACK);
+	free(f);
+
+	/* No deploy yet; then one on lab-01, over. */
+	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now - 5, &d), 0);
+	assert_int_equal(store_deploy_create(st, &dn, &dep, err, sizeof(err)), 0);
+	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now - 5, &d), 0); /* runs */
+	assert_int_equal(store_node_set(st, dep, "lab-01", PD_PHASE_ROLLED_BACK, "rolled back",
+	    ""), 0);
+	assert_int_equal(store_deploy_set_state(st, dep, PD_DEPLOY_ROLLED_BACK, "breaker", err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now - 5, &d), 1);
+	assert_true(d.id == dep);
+	assert_int_equal(d.state, PD_DEPLOY_ROLLED_BACK);
+	assert_int_equal(d.revision, 1);
+	/* Not another node's, not another stack's, not one that ended before. */
+	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-02", now - 5, &d), 0);
+	assert_int_equal(store_heal_stack_settled(st, "web", "lab-01", now - 5, &d), 0);
+	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now + 3600, &d), 0);
+	store_close(st);
+	snprintf(err, sizeof(err), "rm -rf '%s'", dir);
+	assert_int_equal(system(err), 0);
 }
 
 static void
@@ -303,6 +404,9 @@ main(void)
 		cmocka_unit_test(test_hysteresis_flapping),
 		cmocka_unit_test(test_hysteresis_undecided),
 		cmocka_unit_test(test_memory_next),
+		cmocka_unit_test(test_memory_cap),
+		cmocka_unit_test(test_advice),
+		cmocka_unit_test(test_store_reason_settled),
 		cmocka_unit_test(test_split_name),
 		cmocka_unit_test(test_ladder),
 		cmocka_unit_test(test_snapshot_ref),

@@ -315,10 +315,12 @@ test_heal_section(void **state)
 		{ "heal:\n  auto:\n    - {stack: plc, actions: [restart, reboot]}\n",
 		    ":3:39: unknown action 'reboot': use restart, reschedule, rollback, memory, "
 		    "quarantine, reapply" },
-		{ "heal:\n  memory_headroom: 50%\n", ":2:3: 'memory_headroom' needs "
-		    "'memory_max', the bound a limit is raised to" },
+		{ "heal:\n  memory_headroom: off\n  memory_max: 1G\n", ":3:3: 'memory_max' "
+		    "bounds memory raises, which 'memory_headroom: off' turns off" },
 		{ "heal:\n  memory_headroom: lots\n  memory_max: 1G\n", ":2:20: "
-		    "'memory_headroom' must be a percentage from 1% to 1000%, not 'lots'" },
+		    "'memory_headroom' must be a percentage from 1% to 1000%, or off, not 'lots'" },
+		{ "heal:\n  memory_headroom: 1001%\n", ":2:20: "
+		    "'memory_headroom' must be a percentage from 1% to 1000%, or off, not '1001%'" },
 		{ "heal:\n  memory_max: 512X\n", ":2:15: 'memory_max' must be a size of at "
 		    "least 6M, like 512M or 2G, not '512X'" },
 		{ "heal:\n  verify_window: 0s\n", ":2:18: 'verify_window' must be a duration "
@@ -374,7 +376,25 @@ test_heal_section(void **state)
 	assert_int_equal(inv->heal.anomaly_critical_only, 1);
 	inventory_free(inv);
 
-	/* No section: nothing automatic, no memory proposals. */
+	/* Memory raises off, two ways; a headroom alone takes the default bound. */
+	snprintf(yaml, sizeof(yaml), "heal:\n  memory_headroom: off\n%s", nodes);
+	write_file(dir, "plant.yaml", yaml);
+	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
+	assert_int_equal(inv->heal.memory_headroom, -1);
+	inventory_free(inv);
+	snprintf(yaml, sizeof(yaml), "heal:\n  memory_headroom: 0%%\n%s", nodes);
+	write_file(dir, "plant.yaml", yaml);
+	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
+	assert_int_equal(inv->heal.memory_headroom, -1);
+	inventory_free(inv);
+	snprintf(yaml, sizeof(yaml), "heal:\n  memory_headroom: 25%%\n%s", nodes);
+	write_file(dir, "plant.yaml", yaml);
+	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
+	assert_int_equal(inv->heal.memory_headroom, 25);
+	assert_true(inv->heal.memory_max == 0);
+	inventory_free(inv);
+
+	/* No section: nothing automatic, memory raises by the defaults (0: unset). */
 	write_file(dir, "plant.yaml", nodes);
 	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
 	assert_int_equal(inv->heal.nautos, 0);
