@@ -1,8 +1,9 @@
 #!/bin/sh
 # heal-oom.sh: a container the kernel kills for memory (plant/leaky under
-# a 32 MiB limit) is an OOM finding with evidence; with heal.memory_headroom
-# set, the proposal raises its limit within heal.memory_max, and once
-# approved the engine reads the new limit back and the container runs again.
+# a 32 MiB limit) is an OOM finding with evidence; with no heal.memory_headroom
+# in the inventory, the proposal raises its limit by the default 50% (below
+# half the node's memory), and once approved the engine reads the new limit
+# back and the container runs again.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 . "$top_srcdir/tests/deploy-lib.sh"
@@ -12,8 +13,6 @@ S=hoom$$
 C=$S-leaky
 t_on_exit "lab_rm_prefix $S-"
 heal_inventory "heal:
-  memory_headroom: 50%
-  memory_max: 128M
   verify_window: 5s"
 heal_watch_start
 # The fleet must be up to see the oom event: wait until the watcher holds the lease.
@@ -35,9 +34,9 @@ echo "$j" | jq -e ".findings[] | select(.container == \"$C\") | .kind == \"oom\"
 	(.evidence | test(\"oom event\"))" >/dev/null ||
 	fail "finding: $(echo "$j" | jq -c ".findings[] | select(.container == \"$C\")")"
 echo "$j" | jq -e ".proposals[] | select(.id == $P) | .memory_from == 33554432 and
-	.memory_to == 50331648" >/dev/null ||
+	.memory_to == 50331648 and (.reason | contains(\"50% more (the default)\"))" >/dev/null ||
 	fail "proposal: $(echo "$j" | jq -c ".proposals[] | select(.id == $P)")"
-ok "OOM found with evidence; memory 32M -> 48M proposed (#$P)"
+ok "OOM found with evidence; no headroom configured: memory 32M -> 48M proposed by default (#$P)"
 
 "$PLANTDECK" heal approve "$P" >/dev/null || fail "approve #$P"
 heal_wait ".proposals | any(.id == $P and .state == \"succeeded\")" 90 >/dev/null

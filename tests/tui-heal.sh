@@ -5,7 +5,8 @@
 # a restart proposal for each, the header counts them.  Enter shows the
 # evidence; a, y approves one and its state moves on; x, a reason, y
 # rejects the other; `plantdeck heal list --json` agrees.  The result
-# reaches the events screen.  A read-only cockpit shows the proposals and
+# reaches the events screen.  With no stack to roll back, nothing follows
+# the failed restart: the finding says why, on the queue and in --json.  A read-only cockpit shows the proposals and
 # the backend's refusal.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
@@ -128,11 +129,32 @@ heal_wait ".proposals[] | select(.id == $P2) | .state == \"rejected\" and
 ok "x, a reason, y: #$P2 rejected with its reason; heal list --json agrees"
 
 # --- the result of #P1 reaches the events screen (restart cannot fix :bad).
-heal_wait ".proposals[] | select(.id == $P1) | .state == \"failed\" or .state == \"succeeded\"" 180 >/dev/null
+heal_wait ".proposals[] | select(.id == $P1) | .state == \"failed\"" 180 >/dev/null
 tmux_keys e
 tmux_wait_for "TIME     NODE"
-wait_line "lab-01 +$C1 +heal +#$P1 restart (failed|succeeded): " 20
+wait_line "lab-01 +$C1 +heal +#$P1 restart failed: " 20
 ok "the result of #$P1 is an events line (kind heal)"
+
+# --- nothing further for C1 (no stack): its finding says why, and what to do,
+# in heal list --json and on the queue; C2's says it was rejected.
+F1=$(heal_json | jq -r ".proposals[] | select(.id == $P1) | .finding")
+F2=$(heal_json | jq -r ".proposals[] | select(.id == $P2) | .finding")
+j=$(heal_wait "(.findings[] | select(.id == $F1) | .open and (.reason | startswith(
+	\"ladder exhausted: restart did not help; no stack to roll back (container not deployed\")) and
+	(.reason | contains(\"deploy it as a stack\"))) and
+	(.findings[] | select(.id == $F2) | .reason | startswith(\"proposal #$P2 (restart) was rejected\"))" 60)
+[ "$(echo "$j" | jq "[.proposals[] | select(.finding == $F1)] | length")" = 1 ] ||
+	fail "more proposals for finding #$F1: $(echo "$j" | jq -c "[.proposals[] | select(.finding == $F1)]")"
+tmux_keys H
+tmux_wait_for "Fleet > Heal"
+tmux_keys /
+tmux_wait_for "Filter: "
+tmux_keys C-u
+tmux_keys -l "$C1"
+tmux_keys Enter
+wait_line "FINDINGS WITHOUT A PROPOSAL" 10
+wait_line "#$F1 crash_loop lab-01/$C1: ladder exhausted: restart did not help; no stack to roll back" 10
+ok "after the failed restart, finding #$F1 says why nothing follows (no stack) in --json and on the queue"
 tmux_keys q
 
 # --- read-only: the proposals are there, the backend refuses.

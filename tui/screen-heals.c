@@ -4,7 +4,8 @@
  * target, stack, age, automatic; filtered; and who runs the detectors and
  * the executor.  Below them, the open findings that have no live proposal,
  * each with the healer's reason: why nothing is proposed (no stack to roll
- * back, ladder exhausted, rejected...) and what the engineer can do.
+ * back, ladder exhausted, rejected...) and what the engineer can do; the
+ * filter applies to them too.
  * H opens it from any screen, above the fleet.  Enter opens
  * the proposal screen on the selected proposal; a approves it, x or r
  * rejects it, after a question (tui-heals.c).  Everything in a proposal
@@ -101,14 +102,31 @@ draw_runner(struct tui *t, int y)
 /* Lines per finding in the findings part. */
 #define FINDING_LINES 3
 
-/* How many open findings have no live proposal (and say why). */
+/* Whether finding F is open without a live proposal and passes the filter. */
+static int
+finding_shown(const struct tui *t, const struct pd_finding *f)
+{
+	const char *flt = t->filter[TV_HEALS];
+	char id[32];
+
+	if (!f->open || f->reason[0] == '\0')
+		return 0;
+	if (flt[0] == '\0')
+		return 1;
+	snprintf(id, sizeof(id), "#%lld", (long long)f->id);
+	return strcasestr(f->node, flt) != NULL || strcasestr(f->container, flt) != NULL ||
+	    strcasestr(f->stack, flt) != NULL || strcasestr(pd_finding_kind_name(f->kind), flt) ||
+	    strcmp(id, flt) == 0;
+}
+
+/* How many findings the findings part shows. */
 static int
 findings_waiting(const struct tui *t)
 {
 	int n = 0;
 
 	for (size_t i = 0; i < t->nhfinds; i++)
-		n += t->hfinds[i].open && t->hfinds[i].reason[0] != '\0';
+		n += finding_shown(t, &t->hfinds[i]);
 	return n;
 }
 
@@ -128,7 +146,7 @@ draw_findings(struct tui *t, int y, int rows)
 		const struct pd_finding *f = &t->hfinds[i];
 		int lines = end - y < FINDING_LINES ? end - y : FINDING_LINES;
 
-		if (!f->open || f->reason[0] == '\0')
+		if (!finding_shown(t, f))
 			continue;
 		snprintf(buf, sizeof(buf), " #%lld %s %s%s%s: %s", (long long)f->id,
 		    pd_finding_kind_name(f->kind), f->node, f->container[0] ? "/" : "",

@@ -532,7 +532,8 @@ heal_exhausted(struct heal *h, struct heal_fnd *f, const char *skipped)
 	for (int a = 0; a <= PD_HEAL_REAPPLY; a++)
 		if (f->tried & (1u << a))
 			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
-			    tried[0] ? " and " : "", pd_heal_action_name((enum pd_heal_action)a));
+			    tried[0] ? " and " : "", a == PD_HEAL_MEMORY ? "memory raise" :
+			    pd_heal_action_name((enum pd_heal_action)a));
 	if (tried[0] != '\0')
 		snprintf(why, sizeof(why), "ladder exhausted: %s did not help", tried);
 	else if (f->stage > 0 && f->why[0] == '\0')
