@@ -95,7 +95,13 @@ echo "$j" | jq -e "[.proposals[] | select(.container == \"$C\" and .kind == \"cr
 	>/dev/null || fail "stages: $(echo "$j" | jq -c '[.proposals[] | {id, stage, action, state}]')"
 echo "$j" | jq -e ".proposals[] | select(.id == $P1) | .decided_by | test(\"^$(id -un)\")" \
 	>/dev/null || fail "who approved is not recorded"
-grep -q "proposal #$P3 \[succeeded\]" "$T_TMP/watch" || fail "heal watch did not print the result"
+# heal watch reads the queue once a second: give it that long to print.
+i=0
+until grep -q "proposal #$P3 \[succeeded\]" "$T_TMP/watch"; do
+	i=$((i + 1))
+	[ "$i" -lt 50 ] || fail "heal watch did not print the result"
+	sleep 0.1
+done
 ok "rolled back: $C on $TO runs plc-sim:1; one finding, three stages, approvers recorded"
 
 # The audit trail: each approval (by whom) and each executed action with its outcome.
@@ -111,3 +117,28 @@ echo "$a" | jq -e --arg t1 "proposal #$P1: " --arg t3 "proposal #$P3: " '
 	>/dev/null || fail "the audit lacks the executed actions: $(echo "$a" | jq -c '[.[] | select(.action == "heal")]')"
 "$PLANTDECK" audit verify >/dev/null || fail "audit verify failed"
 ok "audit: three approvals by $(id -un), the failed restart and the successful rollback; the chain verifies"
+
+# A deploy of a stack overtakes a pending proposal: a :bad revision paused on
+# lab-04 crash-loops and gets a restart proposal; once the deploy's rollback
+# has replaced the container with one that runs, the proposal expires as
+# superseded, naming the deploy, and leaves the queue.
+S2=$S-x
+C2=$S2-plc
+"$PLANTDECK" --nodes lab-04 deploy "$(stack_file "$S2" 1 "    monitor: 1s
+    progress_deadline: 60s")" --yes >"$T_TMP/x1" 2>&1 ||
+	{ cat "$T_TMP/x1" >&2; fail "deploy $S2 :1 failed"; }
+"$PLANTDECK" --nodes lab-04 deploy "$(stack_file "$S2" bad "    monitor: 1s
+    progress_deadline: 60s
+    failure_action: pause")" --yes >"$T_TMP/x2" 2>&1 && fail "deploy $S2 :bad succeeded"
+j=$(heal_wait ".proposals | any(.container == \"$C2\" and .kind == \"crash_loop\" and
+	.action == \"restart\" and .state == \"pending\")" 90)
+P4=$(echo "$j" | jq -r ".proposals[] | select(.container == \"$C2\" and .state == \"pending\") | .id")
+D2=$("$PLANTDECK" rollout list --json | jq "[.[] | select(.stack == \"$S2\" and .revision == 2)][0].id")
+"$PLANTDECK" rollout rollback "$D2" >"$T_TMP/x3" 2>&1 ||
+	{ cat "$T_TMP/x3" >&2; fail "rollout rollback $D2 failed"; }
+j=$(heal_wait ".proposals | any(.id == $P4 and .state == \"expired\" and
+	(.result | test(\"^superseded: deploy #[0-9]+ \\\\(rollback of stack $S2 to revision 1, [a-z_]+\\\\) replaced the container\")))" 60)
+"$PLANTDECK" heal list --json | jq -e "[.proposals[] | select(.id == $P4)] | length == 0" >/dev/null ||
+	fail "#$P4 is still in the queue"
+ldocker 4 inspect -f '{{.RestartCount}}' "$C2" | grep -qx 0 || fail "the rollback's $C2 was restarted"
+ok "a rollback of $S2 fixed $C2: restart proposal #$P4 expired as superseded, off the queue"

@@ -517,12 +517,20 @@ heal_events(struct heal *h, const struct pd_snapshot *s)
 		t = heal_track_get(h, e->node, name, 1);
 		if (t != NULL && e->kind == PD_EV_ANOMALY) {
 			heal_agent_event(h, t, e);
-		} else if (t != NULL && strcmp(e->action, "die") == 0) {
-			heal_ring_push(&t->dies, e->time);
-			if (strncmp(e->text, "exit code ", 10) == 0)
-				t->last_exit = (int)strtol(e->text + 10, NULL, 10);
-		} else if (t != NULL && strcmp(e->action, "oom") == 0) {
-			heal_ring_push(&t->ooms, e->time);
+		} else if (t != NULL && (strcmp(e->action, "die") == 0 ||
+		    strcmp(e->action, "oom") == 0)) {
+			if (e->id[0] != '\0' && strcmp(t->evid, e->id) != 0) {
+				/* Another container under this name: its count starts afresh. */
+				t->dies.n = t->ooms.n = 0;
+				snprintf(t->evid, sizeof(t->evid), "%s", e->id);
+			}
+			if (e->action[0] == 'o') {
+				heal_ring_push(&t->ooms, e->time);
+			} else {
+				heal_ring_push(&t->dies, e->time);
+				if (strncmp(e->text, "exit code ", 10) == 0)
+					t->last_exit = (int)strtol(e->text + 10, NULL, 10);
+			}
 		}
 		heal_jobs_event(h, e, name);
 	}
@@ -615,6 +623,11 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			if (t == NULL || heal_moving_to(h, n->name, c->name))
 				continue;
 			t->seen = now;
+			/* A deploy (or anyone) replaced the container the exits and
+			 * kills were of: they say nothing of this one. */
+			if (t->evid[0] != '\0' && strcmp(t->evid, c->id) != 0 &&
+			    (t->dies.n > 0 || t->ooms.n > 0))
+				t->dies.n = t->ooms.n = 0;
 			if (strcmp(c->state, "exited") == 0) {
 				if (t->exited_since == 0)
 					t->exited_since = now;

@@ -66,6 +66,9 @@ struct heal_track {
 	char node[PD_NAME_LEN];
 	char name[PD_NAME_LEN];
 	struct heal_ring dies, ooms;
+	char evid[PD_ID_LEN];          /* the container whose events the rings hold: when
+	                                  the name is another container's now (a deploy
+	                                  replaced it), they are forgotten */
 	int last_exit;
 	time_t exited_since;
 	time_t seen;

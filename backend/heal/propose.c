@@ -620,10 +620,11 @@ heal_quiet(struct heal *h, struct heal_fnd *f)
 }
 
 /* Whether F's pending proposal was overtaken by a deploy of F's stack (a
- * rollback, or any newer deploy) that ended after it was made, with F's
- * container gone or running fine since: then the proposal is expired,
- * F's old exits and kills are forgotten (they were the old container's)
- * and its ladder starts afresh if it comes back. */
+ * rollback, or any newer deploy) that touched F's node after it was made
+ * and removed F's container or replaced it with one that runs (not
+ * unhealthy; the deploy may still be watching it): then the proposal
+ * is expired, F's old exits and kills are forgotten (they were the old
+ * container's) and its ladder starts afresh if it comes back. */
 static int
 heal_superseded(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, time_t now)
 {
@@ -634,19 +635,22 @@ heal_superseded(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s,
 	char err[PD_ERROR_LEN], why[PD_ERROR_LEN];
 
 	if (f->stack[0] == '\0' || f->container[0] == '\0' || f->kind == PD_FIND_TASK_FAILING ||
-	    f->kind == PD_FIND_STRANDED ||
-	    store_heal_proposal_get(h->st, f->live, &p, err, sizeof(err)) != 0 ||
-	    store_heal_stack_settled(h->st, f->stack, f->node, p.created, &d) != 1)
+	    f->kind == PD_FIND_STRANDED)
 		return 0;
 	c = heal_container(s, f->node, f->container);
 	t = heal_track_get(h, f->node, f->container, 0);
-	if (c != NULL && (strcmp(c->state, "running") != 0 || c->health == PD_HEALTH_UNHEALTHY ||
-	    (c->started_at != 0 && c->started_at > now - 3) ||
-	    (t != NULL && heal_ring_count(&t->dies, now, (double)(now - d.updated) + 1) > 0)))
+	/* Gone, or another container under its name that runs (not unhealthy). */
+	if (c != NULL && (t == NULL || t->evid[0] == '\0' || strcmp(t->evid, c->id) == 0 ||
+	    strcmp(c->state, "running") != 0 || c->health == PD_HEALTH_UNHEALTHY))
+		return 0;
+	/* ...by a deploy still going on or updated after the proposal (a few
+	 * seconds' slack: the detectors tick once a second). */
+	if (store_heal_proposal_get(h->st, f->live, &p, err, sizeof(err)) != 0 ||
+	    store_heal_stack_settled(h->st, f->stack, f->node, p.created - 10, &d) != 1)
 		return 0;
 	snprintf(why, sizeof(why), "superseded: deploy #%lld (%s of stack %s to revision %d, "
 	    "%s) %s", (long long)d.id, d.kind, d.stack, d.revision, pd_deploy_state_name(d.state),
-	    c == NULL ? "removed the container" : "left the container running");
+	    c == NULL ? "removed the container" : "replaced the container, which runs now");
 	if (store_heal_proposal_expire(h->st, f->live, why, now) != 1)
 		return 0;
 	log_msg(LOG_INFO, "heal: proposal #%lld %s", (long long)f->live, why);
@@ -712,7 +716,10 @@ heal_findings_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 		}
 		if (f->live != 0) {
 			st = heal_state_of(h, f->live);
-			if (st == PD_PROP_PENDING && resolved) {
+			if (st == PD_PROP_PENDING && heal_superseded(h, f, s, now)) {
+				/* A deploy of its stack (a rollback) fixed it: f->live is 0. */
+				active = 0;
+			} else if (st == PD_PROP_PENDING && resolved) {
 				char why[PD_ERROR_LEN];
 
 				snprintf(why, sizeof(why), "expired: resolved by itself (%s)",
@@ -724,9 +731,6 @@ heal_findings_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 					f->live = 0;
 					f->stage--;   /* the same stage again if it comes back */
 				}
-			} else if (st == PD_PROP_PENDING && heal_superseded(h, f, s, now)) {
-				/* A deploy of its stack (a rollback) fixed it: f->live is 0. */
-				active = 0;
 			} else if (st == PD_PROP_REJECTED) {
 				char why[PD_ERROR_LEN];
 

@@ -734,8 +734,7 @@ store_heal_stack_settled(struct store *st, const char *stack, const char *node, 
 
 	store_lock(st);
 	q = store_heal_prepare(st, "SELECT d.id, d.kind, d.revision, d.state, d.updated"
-	    " FROM deploys d WHERE d.stack = ?1 AND d.updated >= ?2 AND d.state IN"
-	    " ('completed', 'rolled_back', 'failed', 'aborted') AND EXISTS (SELECT 1 FROM"
+	    " FROM deploys d WHERE d.stack = ?1 AND d.updated >= ?2 AND EXISTS (SELECT 1 FROM"
 	    " deploy_nodes n WHERE n.deploy = d.id AND n.node = ?3 AND n.phase NOT IN ('pending', 'skipped'))"
 	    " ORDER BY d.id DESC LIMIT 1", err, sizeof(err));
 	if (q != NULL) {

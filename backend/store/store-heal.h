@@ -144,9 +144,9 @@ struct store_heal_pull {
 size_t store_heal_failed_pulls(struct store *st, time_t since, struct store_heal_pull *out,
     size_t max);
 
-/* The newest deploy of STACK that touched NODE, updated at or after SINCE
- * and over (completed, rolled back, failed or aborted): its id, kind,
- * revision, state and updated into OUT (no nodes); 1, or 0 when none. */
+/* The newest deploy of STACK that touched NODE (switched it, or is doing
+ * so), updated at or after SINCE, in any state: its id, kind, revision,
+ * state and updated into OUT (no nodes); 1, or 0 when none. */
 int store_heal_stack_settled(struct store *st, const char *stack, const char *node,
     time_t since, struct pd_deploy *out);
 

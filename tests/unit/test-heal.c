@@ -205,10 +205,13 @@ test_store_reason_settled(void **state)
 	assert_string_equal(f[0].reason, HEAL_WHY_NO_STACK);
 	free(f);
 
-	/* No deploy yet; then one on lab-01, over. */
+	/* No deploy yet; then one on lab-01: not before it switches the node. */
 	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now - 5, &d), 0);
 	assert_int_equal(store_deploy_create(st, &dn, &dep, err, sizeof(err)), 0);
-	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now - 5, &d), 0); /* runs */
+	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now - 5, &d), 0);
+	assert_int_equal(store_node_set(st, dep, "lab-01", PD_PHASE_SWITCHING, "switch", ""), 0);
+	assert_int_equal(store_heal_stack_settled(st, "plc", "lab-01", now - 5, &d), 1);
+	assert_int_equal(d.state, PD_DEPLOY_RUNNING);
 	assert_int_equal(store_node_set(st, dep, "lab-01", PD_PHASE_ROLLED_BACK, "rolled back",
 	    ""), 0);
 	assert_int_equal(store_deploy_set_state(st, dep, PD_DEPLOY_ROLLED_BACK, "breaker", err,
