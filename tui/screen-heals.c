@@ -148,10 +148,10 @@ draw_findings(struct tui *t, int y, int rows)
 
 		if (!finding_shown(t, f))
 			continue;
-		snprintf(buf, sizeof(buf), " #%lld %s %s%s%s: %s", (long long)f->id,
+		snprintf(buf, sizeof(buf), "#%lld %s %s%s%s: %s", (long long)f->id,
 		    pd_finding_kind_name(f->kind), f->node, f->container[0] ? "/" : "",
 		    f->container, f->reason);
-		y += tui_put_wrap(t, y, 0, t->cols - 1, lines, theme_attr(TH_WARN), buf);
+		y += tui_put_wrap(t, y, 1, t->cols - 2, lines, theme_attr(TH_WARN), buf);
 	}
 }
 
