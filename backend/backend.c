@@ -23,6 +23,7 @@
 #include "backend/engine/fleet.h"
 #include "backend/heal/heal.h"
 #include "backend/engine/inventory.h"
+#include "backend/engine/logs.h"
 #include "backend/base/log.h"
 #include "backend/deploy/compose.h"
 #include "backend/deploy/rollout.h"
@@ -236,6 +237,55 @@ backend_container_action(struct backend *b, const char *node, const char *ref,
 	}
 	log_msg(LOG_INFO, "%s %s/%s by %s: sent", what, node, c.name, actor);
 	return 0;
+}
+
+/* ------------------------------------------------------------------- logs */
+
+struct backend_logs {
+	struct logs *logs;
+};
+
+struct backend_logs *
+backend_logs_open(struct backend *b, const char *node, const char *ref,
+    const struct pd_logs_query *q, char *err, size_t errlen)
+{
+	const struct inv_node *in = NULL;
+	struct backend_logs *bl;
+
+	for (size_t i = 0; i < b->inv->nnodes; i++)
+		if (strcmp(b->inv->nodes[i].name, node) == 0)
+			in = &b->inv->nodes[i];
+	if (in == NULL) {
+		snprintf(err, errlen, "%s: no such node in the inventory", node);
+		return NULL;
+	}
+	bl = calloc(1, sizeof(*bl));
+	if (bl == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	bl->logs = logs_open(in, ref, q, backend_poke, b, err, errlen);
+	if (bl->logs == NULL) {
+		free(bl);
+		return NULL;
+	}
+	return bl;
+}
+
+int
+backend_logs_read(struct backend_logs *l, uint64_t after, struct pd_log_line **out,
+    size_t *n, struct pd_logs_status *st)
+{
+	return logs_read(l->logs, after, out, n, st);
+}
+
+void
+backend_logs_close(struct backend_logs *l)
+{
+	if (l == NULL)
+		return;
+	logs_close(l->logs);
+	free(l);
 }
 
 /* ---------------------------------------------------------------- deploys */

@@ -114,6 +114,26 @@ void backend_close(struct backend *b);
 int backend_container_action(struct backend *b, const char *node, const char *ref,
     enum pd_container_action action, char *err, size_t errlen);
 
+/* ------------------------------------------------------------------- logs */
+
+struct backend_logs;
+
+/* Stream the log of container REF (its name or id) of NODE as Q says, on
+ * a thread of its own (backend/engine/logs.c): lines with their engine
+ * timestamps, stdout and stderr apart, the last PD_LOGS_RING kept.  The
+ * wakeup fd becomes readable when lines came.  Viewing changes nothing, so
+ * read-only allows it.  Never waits for the node.  NULL with ERR. */
+struct backend_logs *backend_logs_open(struct backend *b, const char *node, const char *ref,
+    const struct pd_logs_query *q, char *err, size_t errlen);
+
+/* The lines after sequence number AFTER, oldest first, in a new array (free
+ * with pd_log_lines_free), and where the stream is; 0, or -1 out of memory. */
+int backend_logs_read(struct backend_logs *l, uint64_t after, struct pd_log_line **out,
+    size_t *n, struct pd_logs_status *st);
+
+/* Stop the stream (thread joined, connection closed) and free it; NULL: nothing. */
+void backend_logs_close(struct backend_logs *l);
+
 /* ---------------------------------------------------------------- deploys */
 /* Stacks rolled out over the fleet: implemented in backend/deploy/rollout.c
  * and backend/store/store.c (doc/deploy.md).

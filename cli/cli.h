@@ -41,6 +41,7 @@ int cli_down(const struct cli_global *g, int argc, char **argv);
 int cli_audit(const struct cli_global *g, int argc, char **argv);
 int cli_heal(const struct cli_global *g, int argc, char **argv);
 int cli_container(const struct cli_global *g, int argc, char **argv);
+int cli_logs(const struct cli_global *g, int argc, char **argv);
 
 /* One subcommand. */
 struct cli_command {

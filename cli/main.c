@@ -24,6 +24,7 @@ static const struct cli_command cli_commands[] = {
 	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
 	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
 	{ "container", cli_container, "restart, stop, start, pause, unpause or remove a container" },
+	{ "logs", cli_logs, "a container's log: --follow, --tail, --since, --timestamps" },
 	{ NULL, NULL, NULL },
 };
 

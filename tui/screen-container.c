@@ -181,17 +181,28 @@ container_leave(struct tui *t)
 static void
 container_read(struct tui *t, enum tui_read what, int top)
 {
-	if (what == TR_SNAPSHOT && top)
-		backend_details(t->b, &details);
+	/* Back on top after a screen it opened: watch it again. */
+	if (what == TR_SNAPSHOT && top && backend_details(t->b, &details) != 0)
+		backend_watch_container(t->b, t->node, t->cid);
 }
 
-/* a, F9: act on this container (and the action menu's keys while it is up). */
+/* Enter: its log, full screen. */
+static int
+container_open(struct tui *t)
+{
+	return tui_open(t, TV_LOGS, TUI_PUSH_OR_REPLACE);
+}
+
+/* a, F9: act on this container (and the action menu's keys while it is
+ * up); L: its log, full screen. */
 static int
 container_key(struct tui *t, int ch)
 {
 	const struct pd_node *n;
 	const struct pd_container *c = NULL;
 
+	if (!t->act_menu && ch == 'L')
+		return container_open(t);
 	if (!t->act_menu && ch != 'a' && ch != KEY_F(9))
 		return 0;
 	n = tui_node(t);
@@ -209,16 +220,25 @@ container_stop(struct tui *t)
 	memset(&details, 0, sizeof(details));
 }
 
+static const char *const container_help[] = {
+	"L, Enter         the log, full screen: follow, search, times",
+	"a, F9            act on the container: a menu, then y/n",
+	"                 r restart  s stop  t start  p pause",
+	"                 u unpause  x remove (forced)  Esc",
+	NULL,
+};
+
 const struct tui_screen screen_container = {
 	.name = "Container",
-	.footer = " F1 Help  Esc Back  Up/Down Scroll  a Act  e Events  F10 Quit",
-	.help = tui_actions_help,
+	.footer = " F1 Help  Esc Back  Up/Down Scroll  L Logs  a Act  e Events  F10 Quit",
+	.help = container_help,
 	.flags = TUI_SCROLLS,
 	.enter = container_enter,
 	.leave = container_leave,
 	.read = container_read,
 	.draw = container_draw,
 	.key = container_key,
+	.open = container_open,
 	.answer = tui_actions_answer,
 	.stop = container_stop,
 };

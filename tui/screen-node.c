@@ -279,12 +279,22 @@ node_selected(struct tui *t, const struct pd_node *n)
 }
 
 /* s, F6: sort by the next column; r: reverse the sort; a, F9: act on the
- * selected container (and the action menu's keys while it is up). */
+ * selected container (and the action menu's keys while it is up); L: the
+ * selected container's log, full screen. */
 static int
 node_key(struct tui *t, int ch)
 {
 	if (t->act_menu || ch == 'a' || ch == KEY_F(9))
 		return tui_actions_key(t, ch, t->node, node_selected(t, tui_node(t)));
+	if (ch == 'L') {
+		const struct pd_container *c = node_selected(t, tui_node(t));
+
+		if (c != NULL) {
+			snprintf(t->cid, sizeof(t->cid), "%s", c->id);
+			tui_open(t, TV_LOGS, TUI_PUSH_OR_REPLACE);
+		}
+		return 1;
+	}
 	switch (ch) {
 	case 's':
 	case KEY_F(6):
@@ -348,6 +358,7 @@ node_stop(struct tui *t)
 
 static const char *const node_help[] = {
 	"s, F6            sort by the next column", "r                reverse the sort",
+	"L                the container's log, full screen",
 	"a, F9            act on the container: a menu, then y/n",
 	"                 r restart  s stop  t start  p pause",
 	"                 u unpause  x remove (forced)  Esc",

@@ -111,6 +111,8 @@ draw_footer(struct tui *t)
 		const char *label = t->input == TI_FILE ? " Stack file: " :
 		    t->input == TI_REASON ? " Reject: reason (optional): " :
 		    t->input == TI_VAR ? " Variable NAME=VALUE (NAME alone: unset): " :
+		    t->input == TI_SEARCH ? " Search: " :
+		    t->input == TI_SINCE ? " From (10m, 2h, 1d back; 500 last lines; all): " :
 		    " Nodes (selector, empty: all): ";
 
 		tui_prompt_draw(t, label, t->input_buf, t->input_sel, t->input == TI_FILE ?

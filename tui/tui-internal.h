@@ -29,12 +29,15 @@ enum tui_view {
 	TV_PLAN,                        /* a new deploy: its plan, before it starts */
 	TV_HEALS,                       /* the heal queue: proposals */
 	TV_HEAL,                        /* one proposal, with its evidence */
+	TV_LOGS,                        /* one container's log, full screen */
 	TV_COUNT
 };
 
 /* What the one-line input at the bottom is being typed for. */
 enum tui_input { TI_NONE, TI_FILE, TI_NODES, TI_REASON,
 	TI_VAR,                         /* NAME=VALUE for the plan on screen (screen-plan.c) */
+	TI_SEARCH,                      /* a word to find in the log (screen-logs.c) */
+	TI_SINCE,                       /* where the log starts (screen-logs.c) */
 };
 
 /* The y/n question at the bottom, if one is up. */
@@ -201,13 +204,15 @@ enum tui_how {
 
 /* The screens (screen-*.c), in the table of tui.c. */
 extern const struct tui_screen screen_fleet, screen_node, screen_container, screen_events,
-    screen_alarms, screen_deploys, screen_deploy, screen_plan, screen_heals, screen_heal;
+    screen_alarms, screen_deploys, screen_deploy, screen_plan, screen_heals, screen_heal,
+    screen_logs;
 
 /* tui.c: the stack of screens, and what the screens share. */
 enum tui_view tui_view(const struct tui *t);
 const struct tui_screen *tui_screen_of(enum tui_view v);
 const struct tui_screen *tui_screen(const struct tui *t);     /* the one on top */
 int tui_open(struct tui *t, enum tui_view v, enum tui_how how);   /* 1 when it did */
+void tui_back(struct tui *t);                   /* close the screen on top */
 void tui_move(struct tui *t, int delta);
 const struct pd_node *tui_node(const struct tui *t);   /* t->node, or NULL when gone */
 int tui_edit(char *buf, size_t size, int ch);   /* 1 Enter, -1 Esc, 0 editing */

@@ -54,6 +54,7 @@ static const struct tui_screen *const tui_screens[TV_COUNT] = {
 	[TV_PLAN] = &screen_plan,
 	[TV_HEALS] = &screen_heals,
 	[TV_HEAL] = &screen_heal,
+	[TV_LOGS] = &screen_logs,
 };
 
 static int tui_sigpipe[2] = { -1, -1 };
@@ -235,7 +236,7 @@ tui_refresh_model(struct tui *t)
 }
 
 /* Close the screen on top. */
-static void
+void
 tui_back(struct tui *t)
 {
 	const struct tui_screen *top = tui_screen(t);

@@ -215,6 +215,14 @@ pd_snapshot_free(struct pd_snapshot *s)
 }
 
 void
+pd_log_lines_free(struct pd_log_line *l, size_t n)
+{
+	for (size_t i = 0; l != NULL && i < n; i++)
+		free(l[i].text);
+	free(l);
+}
+
+void
 pd_plan_free(struct pd_plan *p)
 {
 	if (p == NULL)

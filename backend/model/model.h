@@ -317,6 +317,39 @@ struct pd_details {
 	int nlogs;
 };
 
+/* ---- a container's log stream (backend_logs_*, backend/engine/logs.c) */
+
+/* Which lines a log stream starts with, and whether it follows. */
+struct pd_logs_query {
+	int follow;                      /* keep streaming new lines */
+	long tail;                       /* the last TAIL lines; -1 all */
+	time_t since;                    /* only lines from then on; 0 any */
+};
+
+/* One line of a container's log, cut to PD_LOGS_LINE_MAX bytes.  TEXT came
+ * from the container: untrusted, sanitise it before display. */
+struct pd_log_line {
+	uint64_t seq;                    /* 1, 2, ... in the order received */
+	double time;                     /* the engine's timestamp (s, UTC); 0 none */
+	int err;                         /* written to stderr */
+	int cut;                         /* longer than PD_LOGS_LINE_MAX: the end dropped */
+	char *text;                      /* without the newline */
+};
+
+#define PD_LOGS_LINE_MAX 2000            /* bytes kept of one line */
+#define PD_LOGS_RING 10000               /* lines kept of one stream */
+
+enum pd_logs_state { PD_LOGS_CONNECTING, PD_LOGS_STREAMING, PD_LOGS_ENDED, PD_LOGS_FAILED };
+
+/* Where a log stream is. */
+struct pd_logs_status {
+	enum pd_logs_state state;
+	char error[PD_ERROR_LEN];        /* PD_LOGS_FAILED: why, naming node and container */
+	uint64_t received;               /* lines received (the ring keeps the last ones) */
+};
+
+void pd_log_lines_free(struct pd_log_line *l, size_t n);
+
 /* Names of the enums, for display and JSON. */
 const char *pd_reach_name(enum pd_reach r);
 const char *pd_health_name(enum pd_health h);
