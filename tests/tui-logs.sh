@@ -5,8 +5,8 @@
 # arrive while it follows, stderr lines carry the E mark, the escape shows
 # as text; / finds a word (the match line selected with >, the word
 # highlighted), n moves on, a word nowhere says so; s 3 starts from the
-# last 3 lines, t hides the times; Esc goes back and the stream's thread is
-# gone.  Then the CLI twin, plantdeck logs.
+# last 3 lines, t hides the times; after a restart it streams on; Esc goes
+# back and the stream's thread is gone.  Then the CLI twin, plantdeck logs.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 
@@ -89,6 +89,12 @@ tmux_keys t
 tmux_wait_for "   tick "
 tmux_screen | grep -Eq '^   tick [0-9]+$' || fail "t did not hide the times: $(tmux_screen | grep tick | head -2)"
 ok "s 3 streams from the last 3 lines, t hides the times"
+
+# --- a restart ends the engine's stream; the viewer resumes when it runs.
+ldocker 1 restart -t 0 "$C" >/dev/null
+tmux_wait_for "   evil \\e[31mred" 15
+tmux_wait_for "FOLLOWING   "
+ok "after a restart the viewer streams on: the new first line arrived"
 
 # --- Esc: back, and the stream's thread ended.
 tmux_keys Escape

@@ -11,6 +11,8 @@
  * second column (and the warning colour); a search highlights its matches
  * and selects one line, marked > in the first column, which n and N move.  s asks which lines to start
  * from: a time back (10m, 2h) or a count of last lines, and streams anew.
+ * When the engine ends the stream (the container stopped) and the
+ * container runs again, the stream resumes from the last line shown.
  * The stream stops when the screen is covered or closed, and starts again
  * when it is back on top. */
 #include "config.h"
@@ -25,6 +27,7 @@
 #include "tui-internal.h"
 
 #define LOGS_TAIL_DEFAULT 500
+#define LOGS_WHEEL_BASE 1000000   /* t->list[TV_LOGS].top between two frames */
 
 /* The viewer's state. */
 static struct {
@@ -42,6 +45,8 @@ static struct {
 	char search[64];
 	long match;                     /* the selected match, or -1 */
 	char err[PD_ERROR_LEN];         /* the stream could not be opened */
+	double resume_after;            /* a resumed stream: lines up to this time are in */
+	double resumed_at;              /* when it was resumed (t->now) */
 } lv;
 
 /* Forget the lines read so far. */
@@ -52,6 +57,7 @@ logs_clear(void)
 	lv.lines = NULL;
 	lv.n = 0;
 	lv.last_seq = 0;
+	lv.resume_after = 0;
 	lv.top = 0;
 	lv.match = -1;
 	memset(&lv.st, 0, sizeof(lv.st));
@@ -105,10 +111,17 @@ logs_pull(void)
 		return;
 	}
 	lv.lines = grown;
-	memcpy(lv.lines + lv.n, v, k * sizeof(*v));
+	lv.last_seq = v[k - 1].seq;
+	for (size_t i = 0; i < k; i++) {
+		/* A resumed stream starts at the second the last one ended in. */
+		if (lv.resume_after > 0 && v[i].time > 0 && v[i].time <= lv.resume_after) {
+			free(v[i].text);
+			continue;
+		}
+		lv.resume_after = 0;
+		lv.lines[lv.n++] = v[i];
+	}
 	free(v);
-	lv.n += k;
-	lv.last_seq = lv.lines[lv.n - 1].seq;
 	/* Keep the last PD_LOGS_RING: the oldest go, and what points at lines moves. */
 	if (lv.n > PD_LOGS_RING) {
 		drop = lv.n - PD_LOGS_RING;
@@ -251,6 +264,17 @@ logs_draw(struct tui *t, int top, int rows)
 
 	if (lv.stream == NULL && lv.err[0] == '\0')
 		logs_start_stream(t);     /* back on top after another screen */
+	/* The mouse wheel moved the shared list's top (tui_move): scroll by as much. */
+	if (t->list[TV_LOGS].top != LOGS_WHEEL_BASE) {
+		long d = (long)t->list[TV_LOGS].top - LOGS_WHEEL_BASE;
+
+		lv.top += d;
+		if (d < 0)
+			lv.follow = 0;
+		if (lv.top < 0)
+			lv.top = 0;
+		t->list[TV_LOGS].top = LOGS_WHEEL_BASE;
+	}
 	lv.rows = rows - 1;
 	if (lv.rows < 1)
 		lv.rows = 1;
@@ -428,6 +452,7 @@ logs_enter(struct tui *t)
 	lv.stamps = 1;
 	lv.search[0] = '\0';
 	lv.rows = 1;
+	t->list[TV_LOGS].top = LOGS_WHEEL_BASE;
 	logs_start_stream(t);
 }
 
@@ -440,13 +465,48 @@ logs_leave(struct tui *t)
 	lv.err[0] = '\0';
 }
 
-/* A wakeup: the lines that came. */
+/* Whether the container runs, as the snapshot says. */
+static int
+logs_running(const struct tui *t)
+{
+	const struct pd_node *n = tui_node(t);
+
+	for (size_t i = 0; n != NULL && i < n->ncontainers; i++)
+		if (strcmp(t->snap->containers[n->first_container + i].id, t->cid) == 0)
+			return strcmp(t->snap->containers[n->first_container + i].state,
+			    "running") == 0;
+	return 0;
+}
+
+/* The engine ended the stream (the container stopped) and the container
+ * runs again: stream on from the last line, keeping what is shown. */
+static void
+logs_resume(struct tui *t)
+{
+	struct pd_logs_query q = { .follow = 1, .tail = 0 };
+
+	if (lv.n > 0 && lv.lines[lv.n - 1].time > 0) {
+		q.tail = -1;
+		q.since = (time_t)lv.lines[lv.n - 1].time;
+		lv.resume_after = lv.lines[lv.n - 1].time;
+	}
+	logs_stop_stream();
+	lv.last_seq = 0;
+	lv.resumed_at = t->now;
+	lv.stream = backend_logs_open(t->b, t->node, t->cid, &q, lv.err, sizeof(lv.err));
+}
+
+/* A wakeup: the lines that came; a stream the engine ended resumes once
+ * the container runs again. */
 static void
 logs_read(struct tui *t, enum tui_read what, int top)
 {
-	(void)t;
-	if (what == TR_SNAPSHOT && top)
-		logs_pull();
+	if (what != TR_SNAPSHOT || !top)
+		return;
+	logs_pull();
+	if (lv.stream != NULL && lv.st.state == PD_LOGS_ENDED && t->now - lv.resumed_at >= 2 &&
+	    logs_running(t))
+		logs_resume(t);
 }
 
 /* The cockpit ends: the stream stops, the lines go. */
