@@ -109,10 +109,10 @@ ok "Esc goes back; the stream's thread is gone ($T_BEFORE threads)"
 tmux_keys q
 
 # --- the CLI twin.
-out=$("$PLANTDECK" --nodes "$N1" logs "$N1/$C" --tail 2 2>&1) || fail "plantdeck logs: $out"
+out=$("$PLANTDECK" --read-only --nodes "$N1" logs "$N1/$C" --tail 2 2>&1) || fail "plantdeck logs: $out"
 [ "$(echo "$out" | wc -l)" -eq 2 ] || fail "--tail 2 printed: $out"
 out=$("$PLANTDECK" --nodes "$N1" logs "$N1/$C" --tail all --timestamps 2>/dev/null | head -1)
 case "$out" in 20*Z" evil \\e[31mred\\e]0;pwn\\x07 end") ;; *) fail "first line: $out" ;; esac
 "$PLANTDECK" --nodes "$N1" logs "$N1/$P-nosuch" 2>"$T_TMP/err" && fail "no such container succeeded"
 assert_contains "$(cat "$T_TMP/err")" "$N1: logs of $P-nosuch"
-ok "plantdeck logs: --tail, --timestamps sanitised, no such container"
+ok "plantdeck logs: --tail (under --read-only), --timestamps sanitised, no such container"
