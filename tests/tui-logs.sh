@@ -45,7 +45,8 @@ T_BEFORE=$(threads)
 
 # --- L: following, new lines arrive.
 tmux_keys L
-tmux_wait_for "$C on $N1   FOLLOWING"
+tmux_wait_for "$C on $N1   "
+tmux_wait_for "   FOLLOWING   "
 tmux_wait_for " tick 2" 10
 n=$(last_tick)
 tmux_wait_for " tick $((n + 2))" 10

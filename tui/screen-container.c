@@ -221,7 +221,7 @@ container_stop(struct tui *t)
 }
 
 static const char *const container_help[] = {
-	"L, Enter         the log, full screen: follow, search, times",
+	"L, Enter         the log, full screen",
 	"a, F9            act on the container: a menu, then y/n",
 	"                 r restart  s stop  t start  p pause",
 	"                 u unpause  x remove (forced)  Esc",

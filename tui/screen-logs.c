@@ -260,7 +260,7 @@ logs_draw(struct tui *t, int top, int rows)
 {
 	static const char *const states[] = { "connecting", "streaming", "ended", "failed" };
 	char head[1200];
-	int y;
+	int y, failed;
 
 	if (lv.stream == NULL && lv.err[0] == '\0')
 		logs_start_stream(t);     /* back on top after another screen */
@@ -282,13 +282,13 @@ logs_draw(struct tui *t, int top, int rows)
 		lv.top = logs_bottom();
 	if (lv.top > logs_bottom())
 		lv.top = logs_bottom();
-	snprintf(head, sizeof(head), " %s on %s   %s   %zu lines   %s   %s%s%s%s", lv.name,
-	    t->node, lv.follow ? "FOLLOWING" : "paused (f follows)", lv.n, lv.from,
-	    lv.stamps ? "times UTC   " : "", lv.err[0] ? "failed: " : states[lv.st.state],
-	    lv.err[0] ? lv.err : lv.st.state == PD_LOGS_FAILED ? ": " : "",
-	    lv.st.state == PD_LOGS_FAILED ? lv.st.error : "");
-	tui_put_untrusted(t, top, 0, t->cols, theme_attr(lv.err[0] ||
-	    lv.st.state == PD_LOGS_FAILED ? TH_CRIT : TH_INFO), head);
+	failed = lv.err[0] != '\0' || lv.st.state == PD_LOGS_FAILED;
+	snprintf(head, sizeof(head), " %s on %s   %s   %s   %zu lines   %s%s%s%s", lv.name,
+	    t->node, lv.err[0] ? "failed" : states[lv.st.state],
+	    lv.follow ? "FOLLOWING" : "paused (f follows)", lv.n, lv.from,
+	    lv.stamps ? "   times UTC" : "", failed ? "   " : "",
+	    lv.err[0] ? lv.err : lv.st.state == PD_LOGS_FAILED ? lv.st.error : "");
+	tui_put_untrusted(t, top, 0, t->cols, theme_attr(failed ? TH_CRIT : TH_INFO), head);
 	t->nitems = (int)lv.n;
 	t->page_rows = lv.rows;
 	if (lv.n == 0) {
@@ -519,13 +519,13 @@ logs_stop(struct tui *t)
 }
 
 static const char *const logs_help[] = {
-	"f                follow on/off (End, G: the newest, following)",
+	"f                follow on/off; End, G: newest, follow",
 	"Up/PgUp          scroll back (stops following)",
-	"t                timestamps (UTC) on/off",
-	"/                search: matches highlighted, one selected",
-	"n, N             next, previous match (Esc clears the search)",
-	"s                from: 10m, 2h, 1d back, or the last 500, or all",
-	"                 (> the selected match; E: written to stderr)",
+	"t                times (UTC) on/off",
+	"/                search: matches highlighted",
+	"n, N             next, previous match; Esc clears",
+	"s                from: 10m, 2h, 1d back; 500 lines; all",
+	"                 > selected match, E written to stderr",
 	"Esc, q, h        back",
 	NULL,
 };
