@@ -380,9 +380,6 @@ static int
 logs_key(struct tui *t, int ch)
 {
 	switch (ch) {
-	case 'q': case 'h':
-		tui_back(t);
-		return 1;
 	case 27:
 		if (lv.search[0] == '\0')
 			return 0;    /* back */
@@ -526,7 +523,6 @@ static const char *const logs_help[] = {
 	"n, N             next, previous match; Esc clears",
 	"s                from: 10m, 2h, 1d back; 500 lines; all",
 	"                 > selected match, E written to stderr",
-	"Esc, q, h        back",
 	NULL,
 };
 

@@ -212,7 +212,6 @@ enum tui_view tui_view(const struct tui *t);
 const struct tui_screen *tui_screen_of(enum tui_view v);
 const struct tui_screen *tui_screen(const struct tui *t);     /* the one on top */
 int tui_open(struct tui *t, enum tui_view v, enum tui_how how);   /* 1 when it did */
-void tui_back(struct tui *t);                   /* close the screen on top */
 void tui_move(struct tui *t, int delta);
 const struct pd_node *tui_node(const struct tui *t);   /* t->node, or NULL when gone */
 int tui_edit(char *buf, size_t size, int ch);   /* 1 Enter, -1 Esc, 0 editing */

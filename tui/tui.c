@@ -236,7 +236,7 @@ tui_refresh_model(struct tui *t)
 }
 
 /* Close the screen on top. */
-void
+static void
 tui_back(struct tui *t)
 {
 	const struct tui_screen *top = tui_screen(t);
