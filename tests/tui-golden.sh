@@ -27,7 +27,8 @@ nodes:
     labels: {line: B, cell: "1"}
 INV
 
-# Mask what changes from run to run: the clock and event times.
+# Mask what changes from run to run: the clock and event times (TZ=UTC:
+# the clock names its zone).
 mask() { sed -e 's/[0-9][0-9]:[0-9][0-9]:[0-9][0-9]/HH:MM:SS/g' -e 's/ *$//'; }
 
 # Compare the screen with golden file $1 (or write it under GENERATE=1).
@@ -59,7 +60,7 @@ for size in 80x24 200x50; do
 	for enc in utf8 ascii; do
 		lang=C.UTF-8
 		[ "$enc" = utf8 ] || lang=C
-		tmux_start "$w" "$h" "env TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --inventory $T_TMP/inv.yaml --log $T_TMP/log"
+		tmux_start "$w" "$h" "env TZ=UTC TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --inventory $T_TMP/inv.yaml --log $T_TMP/log"
 		tmux_wait_for "weld-01" 10
 		tmux_wait_for "ALARM press-01 DOWN" 10
 		golden "fleet-$size-$enc"
@@ -78,7 +79,7 @@ for size in 80x24 200x50; do
 		golden "help-$size-$enc"
 		tmux_keys x q
 		# The kiosk: tiles as large as the screen allows, no selection.
-		tmux_start "$w" "$h" "env TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --kiosk --inventory $T_TMP/inv.yaml --log $T_TMP/log"
+		tmux_start "$w" "$h" "env TZ=UTC TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --kiosk --inventory $T_TMP/inv.yaml --log $T_TMP/log"
 		tmux_wait_for "weld-01" 10
 		tmux_wait_for "ALARM press-01 DOWN" 10
 		tmux_wait_for "never answered" 10

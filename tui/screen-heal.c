@@ -87,7 +87,7 @@ heal_draw(struct tui *t, int top, int rows)
 	const struct pd_proposal *p = tui_heals_get(t, t->heal_id);
 	struct tui_list *l = &t->list[TV_HEAL];
 	struct lines *L;
-	char tg[2 * PD_NAME_LEN + 2], a[32], b[32], when[32];
+	char tg[2 * PD_NAME_LEN + 2], a[32], b[32], when[48];
 	int w = t->cols - 1, y;
 
 	t->nitems = 0;
@@ -142,7 +142,7 @@ heal_draw(struct tui *t, int top, int rows)
 		struct tm tm;
 
 		localtime_r(&p->decided, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
 		add(L, w, theme_attr(TH_NORMAL), " %s  %s at %s", p->state == PD_PROP_REJECTED ?
 		    "rejected" : "approved", p->automatic ? "automatically (heal.auto)" :
 		    p->decided_by[0] ? p->decided_by : "?", when);

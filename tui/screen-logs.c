@@ -214,7 +214,7 @@ logs_draw_line(struct tui *t, int y, long i)
 		time_t sec = (time_t)L->time;
 		struct tm tm;
 
-		if (L->time > 0 && gmtime_r(&sec, &tm) != NULL) {
+		if (L->time > 0 && localtime_r(&sec, &tm) != NULL) {
 			strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 			snprintf(stamp + 8, sizeof(stamp) - 8, ".%03d",
 			    (int)((L->time - (double)sec) * 1000) % 1000);
@@ -259,7 +259,7 @@ static void
 logs_draw(struct tui *t, int top, int rows)
 {
 	static const char *const states[] = { "connecting", "streaming", "ended", "failed" };
-	char head[1200];
+	char head[1200], zone[48];
 	int y, failed;
 
 	if (lv.stream == NULL && lv.err[0] == '\0')
@@ -283,10 +283,18 @@ logs_draw(struct tui *t, int top, int rows)
 	if (lv.top > logs_bottom())
 		lv.top = logs_bottom();
 	failed = lv.err[0] != '\0' || lv.st.state == PD_LOGS_FAILED;
+	{
+		/* The times are the console's, as the header's clock: name the zone. */
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(zone, sizeof(zone), "   times %Z", &tm);
+	}
 	snprintf(head, sizeof(head), " %s on %s   %s   %s   %zu lines   %s%s%s%s", lv.name,
 	    t->node, lv.err[0] ? "failed" : states[lv.st.state],
 	    lv.follow ? "FOLLOWING" : "paused (f follows)", lv.n, lv.from,
-	    lv.stamps ? "   times UTC" : "", failed ? "   " : "",
+	    lv.stamps ? zone : "", failed ? "   " : "",
 	    lv.err[0] ? lv.err : lv.st.state == PD_LOGS_FAILED ? lv.st.error : "");
 	tui_put_untrusted(t, top, 0, t->cols, theme_attr(failed ? TH_CRIT : TH_INFO), head);
 	t->nitems = (int)lv.n;
@@ -518,7 +526,7 @@ logs_stop(struct tui *t)
 static const char *const logs_help[] = {
 	"f                follow on/off; End, G: newest, follow",
 	"Up/PgUp          scroll back (stops following)",
-	"t                times (UTC) on/off",
+	"t                times on/off (the header clock's zone)",
 	"/                search: matches highlighted",
 	"n, N             next, previous match; Esc clears",
 	"s                from: 10m, 2h, 1d back; 500 lines; all",

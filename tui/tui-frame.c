@@ -29,29 +29,32 @@ draw_header(struct tui *t)
 {
 	const struct pd_snapshot *s = t->snap;
 	size_t up = 0, running = 0, total = 0;
-	char line[512], clean[1024], alarm[2048], clock[16], deploys[96], heal[32];
+	char line[512], clean[1024], alarm[2048], clock[24], deploys[96], heal[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int blink, dl, x, right;
+	int blink, dl, x, right, clw;
 
 	for (size_t i = 0; i < s->nnodes; i++) {
 		up += s->nodes[i].reach == PD_REACH_UP;
 		running += (size_t)s->nodes[i].running;
 		total += (size_t)s->nodes[i].total;
 	}
+	/* The cockpit's times are the console's: the clock names the zone. */
 	localtime_r(&now, &tm);
-	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	if (strftime(clock, sizeof(clock), "%H:%M:%S %Z", &tm) == 0)
+		strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	clw = (int)strlen(clock) + 1;
 	snprintf(line, sizeof(line), " plantdeck %s  site %s  %zu/%zu nodes up  %zu/%zu running%s",
 	    backend_version(), s->site[0] ? s->site : "-", up, s->nnodes, running, total,
 	    s->complete ? "" : "  (connecting...)");
 	tui_fill(0, 0, t->cols, theme_attr(TH_HEADER));
 	pd_sanitize(clean, sizeof(clean), line, !t->utf8);
-	tui_put(t, 0, 0, t->cols - 10, theme_attr(TH_HEADER), clean);
+	tui_put(t, 0, 0, t->cols - clw - 1, theme_attr(TH_HEADER), clean);
 	/* Deploys at work, paused or interrupted, after the fleet's figures. */
 	dl = tui_deploys_header(t, deploys, sizeof(deploys));
 	x = (int)strlen(clean) + 2;
-	right = t->opts->kiosk ? t->cols - 19 : backend_read_only(t->b) ? t->cols - 23 :
-	    t->cols - 10;
+	right = t->opts->kiosk ? t->cols - clw - 10 : backend_read_only(t->b) ? t->cols - clw - 14 :
+	    t->cols - clw - 1;
 	if (dl && x < right) {
 		tui_put(t, 0, x, right - x, theme_attr(dl == 2 ? TH_HEADER_ALARM : TH_HEADER),
 		    deploys);
@@ -61,11 +64,11 @@ draw_header(struct tui *t)
 	if (tui_heals_header(t, heal, sizeof(heal)) && x < right)
 		tui_put(t, 0, x, (int)strlen(heal) + 2 < right - x ? (int)strlen(heal) + 2 : right - x,
 		    theme_attr(TH_HEADER_ALARM), heal);
-	tui_put(t, 0, t->cols - 9, 9, theme_attr(TH_HEADER), clock);
+	tui_put(t, 0, t->cols - clw, clw, theme_attr(TH_HEADER), clock);
 	if (t->opts->kiosk)
-		tui_put(t, 0, t->cols - 18, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");
+		tui_put(t, 0, t->cols - clw - 9, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");
 	else if (backend_read_only(t->b))
-		tui_put(t, 0, t->cols - 22, 12, theme_attr(TH_KIOSK_BADGE), " READ-ONLY ");
+		tui_put(t, 0, t->cols - clw - 13, 12, theme_attr(TH_KIOSK_BADGE), " READ-ONLY ");
 
 	/* Line 1: where we are, and the alarms when there are any. */
 	{
