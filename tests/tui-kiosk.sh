@@ -40,7 +40,9 @@ ok "pages rotate between the fleet and the alarms"
 
 # The tiles fill the screen: the state words in a block font, on more lines
 # of a larger screen.  Count the lines with blocks on a fleet page (the
-# alarm page has none) until the count is what the size gives.
+# alarm page has none) until the count is what the size gives.  Five nodes:
+# at 80x24 that many tiles have room for the block font (the whole lab
+# may not, and then the kiosk draws its small tiles).
 block_lines() {
 	local want=$1 i=0
 	while :; do
@@ -51,6 +53,9 @@ block_lines() {
 		sleep 0.05
 	done
 }
+tmux -L "$T_TMUX" kill-server
+tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 $PLANTDECK --kiosk --nodes lab-01,lab-02,lab-03,lab-04,lab-05 --log $T_TMP/log"
+tmux_wait_for "KIOSK" 10
 block_lines 5
 small=$got
 tmux_resize 200 50
