@@ -64,10 +64,12 @@ cli_down(const struct cli_global *g, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "volumes", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, 'd' },
+		{ "nodes", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct down_ctx c = { 0 };
+	struct cli_global own = *g;
 	struct backend *b;
 	char err[1024];
 	int volumes = 0, opt, rc;
@@ -75,8 +77,11 @@ cli_down(const struct cli_global *g, int argc, char **argv)
 
 	optind = 0;         /* 0: glibc starts over (main() used "+") */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":vn:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'n':
+			own.selector = optarg;  /* as deploy's --nodes, after the command */
+			break;
 		case 'v':
 			volumes = 1;
 			break;
@@ -84,7 +89,7 @@ cli_down(const struct cli_global *g, int argc, char **argv)
 			c.dry = 1;
 			break;
 		case 'h':
-			printf("Usage: plantdeck [OPTION]... down STACK [--volumes] [--dry-run]\n"
+			printf("Usage: plantdeck [OPTION]... down STACK [--nodes SELECTOR] [--volumes] [--dry-run]\n"
 			    "Take STACK off its nodes, as docker compose down and docker stack rm\n"
 			    "do: its containers (dependents first) and the networks plantdeck made\n"
 			    "for it, on every node of the inventory (narrowed by --nodes); under\n"
@@ -92,6 +97,7 @@ cli_down(const struct cli_global *g, int argc, char **argv)
 			    "volumes stay unless --volumes is given; external networks and volumes\n"
 			    "always stay.  The kept revisions stay in the database.\n"
 			    "\n"
+			    "  -n, --nodes SEL only these nodes (as before the command)\n"
 			    "  -v, --volumes   remove the stack's named volumes too (their data)\n"
 			    "      --dry-run   list what would be removed, change nothing\n"
 			    "\n"
@@ -106,7 +112,7 @@ cli_down(const struct cli_global *g, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("down", "name one stack: plantdeck down STACK");
-	if (cli_backend_open(g, NULL, "down", &b) != CLI_EXIT_OK)
+	if (cli_backend_open(&own, NULL, "down", &b) != CLI_EXIT_OK)
 		return CLI_EXIT_USAGE;
 	rc = backend_stack_down(b, argv[optind], volumes, c.dry, down_item, &c, &id, err,
 	    sizeof(err));

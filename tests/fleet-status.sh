@@ -91,6 +91,17 @@ set -e
 assert_contains "$err" "plantdeck: down: warning: no stack '$P-nostack' in $T_TMP/none.db"
 ok "down of an unknown stack: exit 0 with a warning"
 
+# down takes --nodes after the command too, as deploy does.
+set +e
+err=$("$PLANTDECK" --db "$T_TMP/none.db" down "$P-nostack" --nodes 'line=Z' --dry-run 2>&1); rc=$?
+set -e
+[ "$rc" = 2 ] || fail "down --nodes line=Z exited $rc, want 2: $err"
+assert_contains "$err" "plantdeck: down: --nodes 'line=Z': no node of"
+out=$("$PLANTDECK" --db "$T_TMP/none.db" down "$P-nostack" --nodes "$(lab_name 1)" --dry-run 2>/dev/null) ||
+	fail "down --nodes $(lab_name 1) --dry-run failed"
+assert_contains "$out" "dry run: 0 things would be removed"
+ok "down STACK --nodes SELECTOR: narrows as deploy's --nodes does"
+
 set +e
 err=$("$PLANTDECK" status --nodes 'line=Z' 2>&1); rc=$?
 set -e
