@@ -4,7 +4,9 @@
 # A plant whose three nodes never answer (ports nothing listens on) makes
 # every screen deterministic but the clock and event times, which are masked.
 # Screens: fleet table, fleet tiles, node, events, help, the kiosk; at 80x24 and 200x50;
-# in UTF-8 and in ASCII (LANG=C).  Regenerate after an intended change with
+# in UTF-8 and in ASCII (LANG=C).  Then a plant of 270 nodes (10 lines of 3
+# cells of 9) at 200x50: the table of folded lines, the compact tiles, the
+# kiosk, a filter's table.  Regenerate after an intended change with
 #   GENERATE=1 make check TESTS=tests/tui-golden.sh
 # and read the diff of tests/golden/ before committing it.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -85,4 +87,40 @@ for size in 80x24 200x50; do
 		tmux_wait_for "never answered" 10
 		golden "kiosk-$size-$enc"
 	done
+done
+
+# 270 nodes, grouped by line: the table starts folded (270 rows do not fit),
+# the tiles are compact ones that all fit, and so are the kiosk's.
+{
+	echo "site: plant270"
+	echo "nodes:"
+	for l in 01 02 03 04 05 06 07 08 09 10; do
+		for c in 1 2 3; do
+			for m in 1 2 3 4 5 6 7 8 9; do
+				printf '  - name: L%s-%s-m0%s\n    endpoint: tcp://127.0.0.1:9\n' "$l" "$c" "$m"
+				printf '    labels: {line: L%s, cell: "%s"}\n' "$l" "$c"
+			done
+		done
+	done
+} >"$T_TMP/inv270.yaml"
+for enc in utf8 ascii; do
+	lang=C.UTF-8
+	[ "$enc" = utf8 ] || lang=C
+	tmux_start 200 50 "env TZ=UTC TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --inventory $T_TMP/inv270.yaml --log $T_TMP/log"
+	tmux_wait_for "line L10" 10
+	tmux_wait_for "0/27 nodes up  0/0 containers running  27 alarms" 10
+	golden "fleet270-200x50-$enc"
+	tmux_keys t
+	tmux_wait_for "L10-3-m09"
+	golden "tiles270-200x50-$enc"
+	tmux_keys t /
+	tmux_keys -l "L05-2"
+	tmux_keys Enter
+	tmux_wait_for "9 nodes match"
+	golden "filter270-200x50-$enc"
+	tmux_keys x q
+	tmux_start 200 50 "env TZ=UTC TERM=xterm-256color LANG=$lang LC_ALL=$lang $PLANTDECK --kiosk --inventory $T_TMP/inv270.yaml --log $T_TMP/log"
+	tmux_wait_for "L10-3-m09" 10
+	tmux_wait_for "0/27 nodes up  0/0 containers running  27 alarms" 10
+	golden "kiosk270-200x50-$enc"
 done

@@ -5,12 +5,30 @@
  * allows memory in bytes, engine and stacks, Swarm role, labels) or a grid
  * of tiles, filtered, sorted (s, r; the sorted column's header carries
  * the indicator), and grouped by a label ("line" when the first node has
- * one; b takes the next).  The kiosk's tiles scale to the screen: the
- * grid is chosen to show every state word the largest, drawn in a small
- * block font of its own, so that it reads from across a shop floor; when
- * even small tiles do not all fit, the kiosk shows the small ones of t.
- * A node a running deploy works on carries a mark.  Enter opens the node
- * screen on the selected node. */
+ * one; b takes the next).
+ *
+ * Grouped, each group has a summary row: its worst state in its colour
+ * (the state word of its worst node), nodes up, containers running,
+ * alarms.  In the table a group folds to that row and opens again (Enter
+ * or Space on it, h or Left on any of its lines folds it, - and + all of
+ * them); the groups of a label start folded when the table could not show
+ * every node and its group rows, open otherwise, and a filter shows its
+ * matches open.  Folding is kept as the exceptions to that default, by
+ * group value, so that it survives new snapshots.  When ! went to an
+ * alarm, the fleet selects its node, its group opened.
+ *
+ * The filter matches a node's name, endpoint, state and labels, or the
+ * name of one of its containers; a line under the list says what matched,
+ * and the node screen opened from a container's match selects it.
+ *
+ * Tiles show every node (never folded): 12x2 ones, or compact ones of one
+ * line (the name and the first letter of the state word) when those would
+ * not all fit, 270 nodes on 200x50.  The kiosk's tiles scale to the
+ * screen: the grid is chosen to show every state word the largest, drawn
+ * in a small block font of its own, so that it reads from across a shop
+ * floor; when even small tiles do not all fit, the kiosk shows the tiles
+ * of t.  A node a running deploy works on carries a mark.  Enter opens the
+ * node screen on the selected node. */
 #include "config.h"
 
 #include <stdio.h>
@@ -31,6 +49,13 @@ static struct {
 	char group_key[PD_LABEL_LEN];   /* group by this label, "" none */
 	enum fleet_sort sort;           /* s: the next one */
 	int rev;                        /* r: reversed */
+	int fold_all;                   /* groups fold: -, or too many nodes for the table */
+	int fold_chosen;                /* fold_all was chosen for this group label */
+	char (*flipped)[PD_LABEL_LEN];  /* groups folded otherwise than fold_all says */
+	int nflipped;
+	char fold_filter[64];           /* the filter flipped was for */
+	int table_rows;                 /* the table's lines at the last draw */
+	char jumped[PD_NAME_LEN + PD_ID_LEN];  /* the alarm ! went to, as last seen */
 } fleet;
 
 /* Per-node figures the fleet shows. */
@@ -90,9 +115,11 @@ node_label(const struct pd_node *n, const char *key)
 	return "";
 }
 
-/* Whether node N passes the fleet filter F (name, endpoint, state, labels). */
+/* How node N passes the fleet filter F: 1 by its own fields (name,
+ * endpoint, state, labels), 2 by the name of one of its containers (its
+ * index among N's in *CK), 0 not at all. */
 static int
-node_matches(const struct pd_node *n, const char *f)
+node_matches(const struct pd_snapshot *s, const struct pd_node *n, const char *f, size_t *ck)
 {
 	if (tui_has(n->name, f) || tui_has(n->endpoint, f) || tui_has(pd_reach_name(n->reach), f))
 		return 1;
@@ -103,6 +130,12 @@ node_matches(const struct pd_node *n, const char *f)
 		if (tui_has(kv, f))
 			return 1;
 	}
+	for (size_t k = 0; k < n->ncontainers; k++)
+		if (tui_has(s->containers[n->first_container + k].name, f)) {
+			if (ck != NULL)
+				*ck = k;
+			return 2;
+		}
 	return 0;
 }
 
@@ -149,58 +182,273 @@ fleet_cmp(const void *a, const void *b)
 	return r != 0 ? r : i - j;
 }
 
-/* Node indexes in display order (filtered, sorted, grouped); returns the count. */
+/* A group of the fleet: the nodes that share a value of the group label
+ * (consecutive in the display order), and what its summary row says. */
+struct fleet_group {
+	const char *value;      /* the label's value, "" none (in the snapshot) */
+	int first, count;       /* its nodes: order[first] .. order[first + count - 1] */
+	int up, running, total, alarms;
+	int level, worst;       /* the worst node_level(), and its first node (snapshot index) */
+	int folded;             /* the table shows the summary row alone */
+};
+
+/* One line of the table: a group's summary row or a node. */
+struct fleet_row {
+	int group;              /* index in the groups; -1 when not grouped */
+	int node;               /* index in the order; -1 for the group's summary row */
+};
+
+/* What the fleet screen shows, built afresh for each draw and key. */
+struct fleet_view {
+	int *order, n;                  /* node indexes: filtered, sorted, grouped */
+	struct fleet_group *groups;     /* none when not grouped */
+	int ngroups;
+	struct fleet_row *rows;         /* the table's lines */
+	int nrows;
+	int by_node, by_container;      /* nodes the filter matched by their own fields, by a container */
+	const char *cname;              /* the container name that matched, when only one did */
+	int cnames;                     /* 0 none, 1 one, 2 several */
+};
+
+/* Whether the group with VALUE is folded otherwise than fleet.fold_all
+ * says (its index in fleet.flipped), or -1. */
 static int
-fleet_order(struct tui *t, int *order)
+flipped_index(const char *value)
+{
+	for (int i = 0; i < fleet.nflipped; i++)
+		if (strcmp(fleet.flipped[i], value) == 0)
+			return i;
+	return -1;
+}
+
+/* Fold an open group, open a folded one. */
+static void
+flip_group(const char *value)
+{
+	int i = flipped_index(value);
+	char (*grown)[PD_LABEL_LEN];
+
+	if (i >= 0) {
+		memcpy(fleet.flipped[i], fleet.flipped[--fleet.nflipped], PD_LABEL_LEN);
+		return;
+	}
+	grown = realloc(fleet.flipped, (size_t)(fleet.nflipped + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;
+	fleet.flipped = grown;
+	snprintf(fleet.flipped[fleet.nflipped++], PD_LABEL_LEN, "%s", value);
+}
+
+/* The table's lines of V from its groups' folding. */
+static void
+view_rows(struct fleet_view *v)
+{
+	v->nrows = 0;
+	if (v->ngroups == 0) {
+		for (int i = 0; i < v->n; i++)
+			v->rows[v->nrows++] = (struct fleet_row){ -1, i };
+		return;
+	}
+	for (int g = 0; g < v->ngroups; g++) {
+		const struct fleet_group *gr = &v->groups[g];
+
+		v->rows[v->nrows++] = (struct fleet_row){ g, -1 };
+		for (int i = 0; i < gr->count && !gr->folded; i++)
+			v->rows[v->nrows++] = (struct fleet_row){ g, gr->first + i };
+	}
+}
+
+/* Whether the groups of V are folded: fleet.fold_all (under a filter,
+ * open: its matches show), except the flipped ones. */
+static void
+view_fold(const struct tui *t, struct fleet_view *v)
+{
+	int dflt = t->filter[TV_FLEET][0] != '\0' ? 0 : fleet.fold_all;
+
+	for (int g = 0; g < v->ngroups; g++)
+		v->groups[g].folded = dflt ^ (flipped_index(v->groups[g].value) >= 0);
+	view_rows(v);
+}
+
+/* Build what the fleet shows into V; 0 when out of memory. */
+static int
+view_build(struct tui *t, struct fleet_view *v)
 {
 	const struct pd_snapshot *s = t->snap;
+	const char *f = t->filter[TV_FLEET];
 	int n = 0;
 
-	for (size_t i = 0; i < s->nnodes; i++)
-		if (node_matches(&s->nodes[i], t->filter[TV_FLEET]))
-			order[n++] = (int)i;
+	memset(v, 0, sizeof(*v));
+	v->order = calloc(s->nnodes + 1, sizeof(*v->order));
+	v->groups = calloc(s->nnodes + 1, sizeof(*v->groups));
+	v->rows = calloc(2 * s->nnodes + 1, sizeof(*v->rows));
+	if (v->order == NULL || v->groups == NULL || v->rows == NULL)
+		return 0;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		size_t ck = 0;
+		int m = node_matches(s, &s->nodes[i], f, &ck);
+
+		if (m == 0)
+			continue;
+		v->order[n++] = (int)i;
+		if (m == 1) {
+			v->by_node++;
+		} else {
+			const char *cn = s->containers[s->nodes[i].first_container + ck].name;
+
+			v->by_container++;
+			if (v->cnames == 0)
+				v->cname = cn, v->cnames = 1;
+			else if (strcmp(v->cname, cn) != 0)
+				v->cnames = 2;
+		}
+	}
+	v->n = n;
 	if (fleet.sort != FS_INVENTORY) {
 		sort_t = t;
-		qsort(order, (size_t)n, sizeof(*order), fleet_cmp);
+		qsort(v->order, (size_t)n, sizeof(*v->order), fleet_cmp);
 	}
 	if (fleet.group_key[0] != '\0') {
-		/* A stable insertion sort by the group label keeps inventory order. */
+		int *order = v->order;
+
+		/* A stable insertion sort by the group label keeps the order. */
 		for (int i = 1; i < n; i++) {
-			int v = order[i], j = i;
+			int o = order[i], j = i;
 
 			while (j > 0 && strcmp(node_label(&s->nodes[order[j - 1]], fleet.group_key),
-			    node_label(&s->nodes[v], fleet.group_key)) > 0) {
+			    node_label(&s->nodes[o], fleet.group_key)) > 0) {
 				order[j] = order[j - 1];
 				j--;
 			}
-			order[j] = v;
+			order[j] = o;
+		}
+		for (int i = 0; i < n; i++) {
+			const struct pd_node *nd = &s->nodes[order[i]];
+			const char *val = node_label(nd, fleet.group_key);
+			struct fleet_group *g = &v->groups[v->ngroups - 1];
+			int level = node_level(t, nd);
+
+			if (v->ngroups == 0 || strcmp(g->value, val) != 0) {
+				g = &v->groups[v->ngroups++];
+				*g = (struct fleet_group){ .value = val, .first = i, .level = -1 };
+			}
+			g->count++;
+			g->up += nd->reach == PD_REACH_UP;
+			g->running += nd->running;
+			g->total += nd->total;
+			for (size_t k = 0; k < t->nalarms; k++)
+				g->alarms += strcmp(t->alarms[k].node, nd->name) == 0;
+			if (level > g->level)
+				g->level = level, g->worst = order[i];
 		}
 	}
-	return n;
+	/* A new filter starts from the default folding. */
+	if (strcmp(fleet.fold_filter, f) != 0) {
+		snprintf(fleet.fold_filter, sizeof(fleet.fold_filter), "%s", f);
+		fleet.nflipped = 0;
+	}
+	/* Groups start folded when the table could not show every node. */
+	if (!fleet.fold_chosen && v->ngroups > 0 && fleet.table_rows > 0) {
+		fleet.fold_all = v->n + v->ngroups > fleet.table_rows;
+		fleet.fold_chosen = 1;
+	}
+	view_fold(t, v);
+	return 1;
 }
 
-/* A group header line. */
+/* Free what view_build() made. */
 static void
-draw_group(struct tui *t, int y, const char *value, int count, int down)
+view_free(struct fleet_view *v)
 {
-	char line[256];
-
-	snprintf(line, sizeof(line), " %s %s  (%d node%s%s)", fleet.group_key,
-	    value[0] ? value : "(none)", count, count == 1 ? "" : "s",
-	    down ? ", some down" : "");
-	tui_hline(t, y, 0, t->cols, theme_attr(TH_BORDER));
-	tui_put_untrusted(t, y, 2, (int)strlen(line) + 2 < t->cols - 2 ?
-	    (int)strlen(line) + 1 : t->cols - 2, theme_attr(TH_GROUP), line);
+	free(v->order);
+	free(v->groups);
+	free(v->rows);
 }
 
-/* The fleet as a table. */
+/* The table's line of node I (an order index), or of group G's summary
+ * when I < 0 or its group is folded; 0 when neither is shown. */
+static int
+view_row_of(const struct fleet_view *v, int g, int i)
+{
+	int sum = 0;
+
+	for (int r = 0; r < v->nrows; r++) {
+		if (i >= 0 && v->rows[r].node == i)
+			return r;
+		if (v->rows[r].node < 0 && v->rows[r].group == g)
+			sum = r;
+	}
+	return sum;
+}
+
+/* The group of node I (an order index), or -1. */
+static int
+view_group_of(const struct fleet_view *v, int i)
+{
+	for (int g = 0; g < v->ngroups; g++)
+		if (i >= v->groups[g].first && i < v->groups[g].first + v->groups[g].count)
+			return g;
+	return -1;
+}
+
+static void tile_text(const struct tui *t, const struct pd_node *nd, int small, char *word,
+    size_t wlen, char *detail, size_t dlen);
+
+/* Draw trusted text S at Y,X in no more than W columns, without padding;
+ * returns the columns it took (bytes: ASCII is what it draws). */
+static int
+put_short(struct tui *t, int y, int x, int w, int attr, const char *s)
+{
+	int len = (int)strlen(s);
+
+	if (len > w)
+		len = w;
+	tui_put(t, y, x, len, attr, s);
+	return len;
+}
+
+/* A group's summary row at Y: a mark for the table (folded or open),
+ * label and value, its worst state in its colour, nodes up, containers
+ * running, alarms; on a rule, or in the selection's colour. */
 static void
-draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
+draw_group(struct tui *t, int y, const struct fleet_group *g, int sel, int table)
+{
+	static const enum theme_elem lv[] = { TH_OK, TH_WARN, TH_STALE, TH_CRIT };
+	const struct pd_snapshot *s = t->snap;
+	int base = theme_attr(sel ? TH_SELECTION : TH_GROUP), x = 1;
+	char name[PD_LABEL_LEN * 2 + 4], clean[PD_LABEL_LEN * 8], word[16], detail[64], text[160];
+
+	if (sel)
+		tui_fill(y, 0, t->cols, base);
+	else
+		tui_hline(t, y, 0, t->cols, theme_attr(TH_BORDER));
+	if (table)
+		tui_put(t, y, 0, 1, base, g->folded ? (t->utf8 ? "\u25b8" : "+") :
+		    (t->utf8 ? "\u25be" : "-"));
+	snprintf(name, sizeof(name), " %s %s ", fleet.group_key, g->value[0] ? g->value : "(none)");
+	pd_sanitize(clean, sizeof(clean), name, !t->utf8);
+	x += put_short(t, y, x, (table ? 15 : 40) - x, base, clean);
+	tile_text(t, &s->nodes[g->worst], 1, word, sizeof(word), detail, sizeof(detail));
+	snprintf(text, sizeof(text), " %s ", word);
+	x = x < 15 ? 15 : x;
+	x += put_short(t, y, x, t->cols - x, sel && (g->level == 0 || g->level == 2) ? base :
+	    theme_attr(lv[g->level]) | (int)A_BOLD, text);
+	snprintf(text, sizeof(text), " %d/%d nodes up  %d/%d containers running%s", g->up,
+	    g->count, g->running, g->total, g->alarms ? "" : " ");
+	if (g->alarms)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "  %d alarm%s ", g->alarms,
+		    g->alarms == 1 ? "" : "s");
+	x = x < 23 ? 23 : x;
+	put_short(t, y, x, t->cols - x, base, text);
+}
+
+/* The fleet as a table: group summary rows, then the nodes of the open groups. */
+static void
+draw_fleet_table(struct tui *t, int top, int rows, const struct fleet_view *v)
 {
 	const struct pd_snapshot *s = t->snap;
 	struct tui_list *l = &t->list[TV_FLEET];
 	char buf[128];
-	const char *prev = NULL;
 	int y = top + 1, x;
 
 	int memw = t->cols >= 120 ? 22 : 0, stw = t->cols >= 150 ? 25 : 0, xl = 67 + memw + stw;
@@ -225,31 +473,22 @@ draw_fleet_table(struct tui *t, int top, int rows, const int *order, int n)
 		tui_put(t, top, 67 + memw, stw, ttl, "STACKS");
 	tui_put(t, top, xl, t->cols - xl, ttl, "LABELS");
 	t->page_rows = rows - 1;
-	tui_list_clamp(l, n, rows - 1 - (fleet.group_key[0] ? 3 : 0));
-	for (int i = l->top; i < n && y < top + rows; i++) {
-		const struct pd_node *nd = &s->nodes[order[i]];
-		struct node_sum sum = node_sum(s, nd);
-		int level = node_level(t, nd), sel = i == l->sel;
-		int base = sel ? theme_attr(TH_SELECTION) : theme_attr(TH_NORMAL);
+	tui_list_clamp(l, v->nrows, rows - 1);
+	for (int i = l->top; i < v->nrows && y < top + rows; i++) {
+		const struct pd_node *nd;
+		struct node_sum sum;
+		int level, sel = i == l->sel, base;
 		static const enum theme_elem lv[] = { TH_OK, TH_WARN, TH_STALE, TH_CRIT };
 
-		if (fleet.group_key[0] != '\0') {
-			const char *g = node_label(nd, fleet.group_key);
-
-			if (prev == NULL || strcmp(prev, g) != 0) {
-				int cnt = 0, down = 0;
-
-				for (int k = 0; k < n; k++)
-					if (strcmp(node_label(&s->nodes[order[k]], fleet.group_key), g) == 0) {
-						cnt++;
-						down |= s->nodes[order[k]].reach != PD_REACH_UP;
-					}
-				draw_group(t, y++, g, cnt, down);
-				prev = g;
-				if (y >= top + rows)
-					break;
-			}
+		if (v->rows[i].node < 0) {
+			draw_group(t, y, &v->groups[v->rows[i].group], sel, 1);
+			tui_hit_add(t, y++, 0, 1, t->cols, i);
+			continue;
 		}
+		nd = &s->nodes[v->order[v->rows[i].node]];
+		sum = node_sum(s, nd);
+		level = node_level(t, nd);
+		base = sel ? theme_attr(TH_SELECTION) : theme_attr(TH_NORMAL);
 		tui_fill(y, 0, t->cols, base);
 		if (tui_deploys_busy(t, nd->name))  /* a running deploy changes it now */
 			tui_put(t, y, 0, 1, sel ? base : theme_attr(TH_DEPLOY), t->utf8 ? "\u00bb" : "*");
@@ -495,13 +734,14 @@ tile_text(const struct tui *t, const struct pd_node *nd, int small, char *word, 
  * (a blank column and line between tiles, a line above each group).  0
  * when even small tiles would not all fit: today's tiles scroll then. */
 static int
-draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
+draw_kiosk_tiles(struct tui *t, int top, int rows, const struct fleet_view *v)
 {
 	const struct pd_snapshot *s = t->snap;
+	const int *order = v->order;
+	int n = v->n, gi = -1;
 	static const enum theme_elem tl[] = { TH_TILE_OK, TH_TILE_WARN, TH_TILE_STALE, TH_TILE_CRIT };
 	int best_nc = 0, best_score = 0, best_area = 0, tw = 0, th = 0, y = top, col = 0;
 	struct big_size z = { 0, 0 };
-	const char *prev = NULL;
 	char word[16], detail[128], longest[16] = "";
 
 	/* The widest word decides the size of all. */
@@ -543,22 +783,13 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	t->list[TV_FLEET].top = 0;
 	for (int i = 0; i < n; i++) {
 		const struct pd_node *nd = &s->nodes[order[i]];
-		const char *g = fleet.group_key[0] ? node_label(nd, fleet.group_key) : "";
 		int attr = theme_attr(tl[node_level(t, nd)]), x;
 
-		if (fleet.group_key[0] && (prev == NULL || strcmp(prev, g) != 0)) {
-			int cnt = 0, down = 0;
-
+		if (gi + 1 < v->ngroups && i == v->groups[gi + 1].first) {
 			if (col != 0)
 				y += th + 1;
 			col = 0;
-			for (int k = 0; k < n; k++)
-				if (strcmp(node_label(&s->nodes[order[k]], fleet.group_key), g) == 0) {
-					cnt++;
-					down |= s->nodes[order[k]].reach != PD_REACH_UP;
-				}
-			draw_group(t, y++, g, cnt, down);
-			prev = g;
+			draw_group(t, y++, &v->groups[++gi], 0, 0);
 		}
 		x = col * (tw + 1);
 		tile_text(t, nd, th < 3, word, sizeof(word), detail, sizeof(detail));
@@ -602,92 +833,159 @@ draw_kiosk_tiles(struct tui *t, int top, int rows, const int *order, int n)
 	return 1;
 }
 
-/* The fleet as tiles: TILE_W x TILE_H each, a blank line between rows. */
+
+/* The lines the tiles of V take: PER_ROW a row, TH lines each and GAP
+ * between rows, a line above each group; each tile's top line in YPOS. */
+static int
+tiles_layout(const struct fleet_view *v, int per_row, int th, int gap, int *ypos)
+{
+	int y = 0, col = 0, gi = -1;
+
+	for (int i = 0; i < v->n; i++) {
+		if (gi + 1 < v->ngroups && i == v->groups[gi + 1].first) {
+			if (col != 0)
+				y += th + gap;
+			col = 0;
+			y++;
+			gi++;
+		}
+		if (ypos != NULL)
+			ypos[i] = y;
+		if (++col == per_row) {
+			col = 0;
+			y += th + gap;
+		}
+	}
+	return y + (col != 0 ? th : -gap);
+}
+
+/* The fleet as tiles: TILE_W x TILE_H each with a blank line between
+ * rows, or, when those would not all fit, compact ones of one line (the
+ * name and the first letter of the state word); every node, groups never
+ * folded, a summary line above each group. */
 static void
-draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
+draw_fleet_tiles(struct tui *t, int top, int rows, const struct fleet_view *v)
 {
 	const struct pd_snapshot *s = t->snap;
 	struct tui_list *l = &t->list[TV_FLEET];
 	static const enum theme_elem tl[] = { TH_TILE_OK, TH_TILE_WARN, TH_TILE_STALE, TH_TILE_CRIT };
-	int per_row = (t->cols + 1) / (TILE_W + 1), y = top, col = 0;
-	const char *prev = NULL;
-	char l1[96], l2[64], age[16];
+	int per_row = (t->cols + 1) / (TILE_W + 1), th = TILE_H, gap = 1, off = 0, gi = -1;
+	int *ypos;
+	char l1[96], l2[64], word[16];
 
-	if (t->opts->kiosk && draw_kiosk_tiles(t, top, rows, order, n))
+	if (t->opts->kiosk && draw_kiosk_tiles(t, top, rows, v))
 		return;
 	if (per_row < 1)
 		per_row = 1;
+	if (tiles_layout(v, per_row, th, gap, NULL) > rows)
+		th = 1, gap = 0;
+	ypos = calloc((size_t)v->n + 1, sizeof(*ypos));
+	if (ypos == NULL)
+		return;
+	tiles_layout(v, per_row, th, gap, ypos);
 	t->page_rows = per_row;
-	tui_list_clamp(l, n, n);
+	tui_list_clamp(l, v->n, v->n);
 	/* Scroll by whole tile rows so that the selection is on screen. */
-	{
-		int lines_needed = 0, start = 0;
-
-		for (int i = 0; i <= l->sel && i < n; i++) {
-			const char *g = fleet.group_key[0] ? node_label(&s->nodes[order[i]], fleet.group_key) : "";
-
-			if (fleet.group_key[0] && (i == 0 || strcmp(g, node_label(&s->nodes[order[i - 1]],
-			    fleet.group_key)) != 0)) {
-				lines_needed += (col != 0) ? TILE_H + 1 : 0;
-				lines_needed += 1;
-				col = 0;
+	if (l->sel >= 0 && l->sel < v->n && ypos[l->sel] + th > rows) {
+		off = ypos[l->sel] + th - rows;
+		for (int i = 0; i < v->n; i++)
+			if (ypos[i] >= off) {
+				off = ypos[i];
+				break;
 			}
-			if (col == 0)
-				lines_needed += TILE_H + 1;
-			if (lines_needed > rows) {
-				start = i - col;
-				lines_needed = TILE_H + 1;
-			}
-			col = (col + 1) % per_row;
-		}
-		l->top = start;
-		col = 0;
 	}
-	for (int i = l->top; i < n; i++) {
-		const struct pd_node *nd = &s->nodes[order[i]];
-		int level = node_level(t, nd), attr, attr2, x;
+	for (l->top = 0; l->top < v->n - 1 && ypos[l->top] < off; l->top++)
+		;
+	for (int i = 0; i < v->n; i++) {
+		const struct pd_node *nd = &s->nodes[v->order[i]];
+		int level = node_level(t, nd), attr, attr2, x, y = ypos[i] - off;
 		/* No selection on a kiosk (no key moves it); selected, an alarmed tile
 		 * keeps its colour on the state line: the selection never hides an alarm. */
 		int sel = i == l->sel && !t->opts->kiosk;
-		const char *g = fleet.group_key[0] ? node_label(nd, fleet.group_key) : "";
 
-		if (fleet.group_key[0] && (prev == NULL || strcmp(prev, g) != 0)) {
-			int cnt = 0, down = 0;
-
-			if (col != 0)
-				y += TILE_H + 1;
-			col = 0;
-			if (y >= top + rows)
-				break;
-			for (int k = 0; k < n; k++)
-				if (strcmp(node_label(&s->nodes[order[k]], fleet.group_key), g) == 0) {
-					cnt++;
-					down |= s->nodes[order[k]].reach != PD_REACH_UP;
-				}
-			draw_group(t, y++, g, cnt, down);
-			prev = g;
+		if (gi + 1 < v->ngroups && i == v->groups[gi + 1].first) {
+			gi++;
+			if (y - 1 >= 0 && y - 1 < rows)
+				draw_group(t, top + y - 1, &v->groups[gi], 0, 0);
 		}
-		if (y + TILE_H > top + rows)
-			break;
-		x = col * (TILE_W + 1);
+		if (y < 0 || y + th > rows)
+			continue;
+		y += top;
+		x = ((i - (gi >= 0 ? v->groups[gi].first : 0)) % per_row) * (TILE_W + 1);
 		attr = theme_attr(sel ? TH_TILE_SELECTED : tl[level]);
 		attr2 = theme_attr(sel && level == 0 ? TH_TILE_SELECTED : tl[level]);
-		tile_text(t, nd, 1, age, sizeof(age), l2, sizeof(l2));
-		/* Line 1: the name; line 2: the state word, then the counts or the age. */
-		tui_fill(y, x, TILE_W, attr);
-		tui_fill(y + 1, x, TILE_W, attr2);
-		tui_put_untrusted(t, y, x, TILE_W, attr, nd->name);
-		snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(age) + 1, age,
-		    TILE_W - (int)strlen(age) - 1, l2);
-		tui_put(t, y + 1, x, TILE_W, attr2, l1);
-		if (tui_deploys_busy(t, nd->name))
-			tui_put(t, y, x + TILE_W - 1, 1, theme_attr(TH_DEPLOY) | A_REVERSE,
-			    t->utf8 ? "\u00bb" : "*");
-		tui_hit_add(t, y, x, TILE_H, TILE_W, i);
-		if (++col == per_row) {
-			col = 0;
-			y += TILE_H + 1;
+		tile_text(t, nd, 1, word, sizeof(word), l2, sizeof(l2));
+		if (th == 1) {
+			/* The name, and the state word's first letter (none when ok). */
+			tui_fill(y, x, TILE_W, attr);
+			tui_put_untrusted(t, y, x, TILE_W - 2, attr, nd->name);
+			snprintf(l1, sizeof(l1), "%c", strcmp(word, "ok") == 0 ? ' ' :
+			    strcmp(word, "...") == 0 ? '.' : word[0]);
+			tui_put(t, y, x + TILE_W - 1, 1, attr2 | (level ? A_BOLD : 0), l1);
+		} else {
+			/* Line 1: the name; line 2: the state word, then the counts or the age. */
+			tui_fill(y, x, TILE_W, attr);
+			tui_fill(y + 1, x, TILE_W, attr2);
+			tui_put_untrusted(t, y, x, TILE_W, attr, nd->name);
+			snprintf(l1, sizeof(l1), "%-*s%*s", (int)strlen(word) + 1, word,
+			    TILE_W - (int)strlen(word) - 1, l2);
+			tui_put(t, y + 1, x, TILE_W, attr2, l1);
 		}
+		if (tui_deploys_busy(t, nd->name))
+			tui_put(t, y, x + TILE_W - (th == 1 ? 2 : 1), 1, theme_attr(TH_DEPLOY) | A_REVERSE,
+			    t->utf8 ? "\u00bb" : "*");
+		tui_hit_add(t, y, x, th, TILE_W, i);
+	}
+	free(ypos);
+}
+
+/* Under a filter, the line that says what matched: "3 nodes: container
+ * plc matches". */
+static void
+draw_matches(struct tui *t, int y, const struct fleet_view *v)
+{
+	char line[PD_NAME_LEN + 128];
+	int k = snprintf(line, sizeof(line), " %d node%s", v->n, v->n == 1 ? "" : "s");
+
+	if (v->by_container == 0)
+		snprintf(line + k, sizeof(line) - (size_t)k, " match%s", v->n == 1 ? "es" : "");
+	else if (v->by_node == 0 && v->cnames == 1)
+		snprintf(line + k, sizeof(line) - (size_t)k, ": container %s matches", v->cname);
+	else if (v->by_node == 0)
+		snprintf(line + k, sizeof(line) - (size_t)k, ": names of their containers match");
+	else
+		snprintf(line + k, sizeof(line) - (size_t)k, ": %d by name, state or label, %d by %s%s",
+		    v->by_node, v->by_container, v->cnames == 1 ? "container " : "their containers",
+		    v->cnames == 1 ? v->cname : "");
+	tui_put_untrusted(t, y, 0, t->cols, theme_attr(TH_DIM), line);
+}
+
+/* After ! went to another alarm: select its node, its group opened, so
+ * that the fleet shows the culprit when the node screen closes. */
+static void
+follow_jump(struct tui *t, struct fleet_view *v)
+{
+	const char *slash = strrchr(t->alarm_jumped, '/');
+
+	if (strcmp(fleet.jumped, t->alarm_jumped) == 0)
+		return;
+	snprintf(fleet.jumped, sizeof(fleet.jumped), "%s", t->alarm_jumped);
+	if (slash == NULL)
+		return;
+	for (int i = 0; i < v->n; i++) {
+		const char *name = t->snap->nodes[v->order[i]].name;
+		int g;
+
+		if (strlen(name) != (size_t)(slash - t->alarm_jumped) ||
+		    strncmp(name, t->alarm_jumped, strlen(name)) != 0)
+			continue;
+		g = view_group_of(v, i);
+		if (g >= 0 && v->groups[g].folded) {
+			flip_group(v->groups[g].value);
+			view_fold(t, v);
+		}
+		t->list[TV_FLEET].sel = fleet.tiles ? i : view_row_of(v, g, i);
+		return;
 	}
 }
 
@@ -695,40 +993,65 @@ draw_fleet_tiles(struct tui *t, int top, int rows, const int *order, int n)
 static void
 fleet_draw(struct tui *t, int top, int rows)
 {
-	int *order = calloc(t->snap->nnodes + 1, sizeof(*order));
-	int n;
+	struct fleet_view v;
+	int filtered = t->filter[TV_FLEET][0] != '\0' && rows > 2;
 
-	if (order == NULL)
-		return;
-	n = fleet_order(t, order);
-	t->nitems = n;
-	if (n == 0)
-		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
-		    tui_empty_text(t, "No nodes."));
-	else if (fleet.tiles)
-		draw_fleet_tiles(t, top, rows, order, n);
-	else
-		draw_fleet_table(t, top, rows, order, n);
-	free(order);
+	rows -= filtered;       /* the last line says what matched */
+	fleet.table_rows = rows - 1;
+	if (view_build(t, &v)) {
+		follow_jump(t, &v);
+		t->nitems = fleet.tiles ? v.n : v.nrows;
+		if (v.n == 0)
+			tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
+			    tui_empty_text(t, "No nodes."));
+		else if (fleet.tiles)
+			draw_fleet_tiles(t, top, rows, &v);
+		else
+			draw_fleet_table(t, top, rows, &v);
+		if (filtered && v.n > 0)
+			draw_matches(t, top + rows, &v);
+	}
+	view_free(&v);
 }
 
-/* Enter: open the node screen on the selected node. */
+/* Open the node screen on node I of V (an order index); on the container
+ * that matched the filter when the node did by a container's name. */
+static void
+open_node(struct tui *t, const struct fleet_view *v, int i)
+{
+	const struct pd_snapshot *s = t->snap;
+	const struct pd_node *nd = &s->nodes[v->order[i]];
+	size_t ck = 0;
+
+	snprintf(t->node, sizeof(t->node), "%s", nd->name);
+	if (t->filter[TV_FLEET][0] != '\0' && node_matches(s, nd, t->filter[TV_FLEET], &ck) == 2)
+		snprintf(t->select_cid, sizeof(t->select_cid), "%s",
+		    s->containers[nd->first_container + ck].id);
+	tui_open(t, TV_NODE, TUI_PUSH);
+}
+
+/* Enter: open the node screen on the selected node; on a group's row,
+ * fold or open the group. */
 static int
 fleet_open(struct tui *t)
 {
-	const struct pd_snapshot *s = t->snap;
-	int *order = calloc(s->nnodes + 1, sizeof(*order)), n, sel;
+	struct fleet_view v;
+	int sel = t->list[TV_FLEET].sel, r = 0;
 
-	if (order == NULL)
-		return 0;
-	n = fleet_order(t, order);
-	sel = t->list[TV_FLEET].sel;
-	if (sel >= 0 && sel < n) {
-		snprintf(t->node, sizeof(t->node), "%s", s->nodes[order[sel]].name);
-		tui_open(t, TV_NODE, TUI_PUSH);
+	if (view_build(t, &v)) {
+		if (fleet.tiles && sel >= 0 && sel < v.n) {
+			open_node(t, &v, sel);
+			r = 1;
+		} else if (!fleet.tiles && sel >= 0 && sel < v.nrows) {
+			if (v.rows[sel].node < 0)
+				flip_group(v.groups[v.rows[sel].group].value);
+			else
+				open_node(t, &v, v.rows[sel].node);
+			r = 1;
+		}
 	}
-	free(order);
-	return sel >= 0 && sel < n;
+	view_free(&v);
+	return r;
 }
 
 /* Next label key to group the fleet by, after the current one. */
@@ -755,18 +1078,77 @@ next_group(struct tui *t)
 		snprintf(fleet.group_key, sizeof(fleet.group_key), "%s", keys[cur + 1]);
 	else
 		fleet.group_key[0] = '\0';
+	/* The new groups fold as the screen needs. */
+	fleet.fold_chosen = 0;
+	fleet.nflipped = 0;
 	t->list[TV_FLEET] = (struct tui_list){ 0, 0 };
 }
 
+/* The folding keys of the table, with V built: - and + fold and open
+ * every group, Space and h, Left one; the selection stays on its node, or
+ * on its group when the node is folded away.  1 when CH was one of them. */
+static int
+fold_key(struct tui *t, struct fleet_view *v, int ch)
+{
+	int sel = t->list[TV_FLEET].sel, g = -1, i = -1;
+
+	if (sel >= 0 && sel < v->nrows)
+		g = v->rows[sel].group, i = v->rows[sel].node;
+	switch (ch) {
+	case '-':
+	case '+':
+	case '=':
+		fleet.fold_all = ch == '-';
+		fleet.nflipped = 0;
+		/* Under a filter groups are open unless flipped. */
+		for (int k = 0; fleet.fold_all && t->filter[TV_FLEET][0] != '\0' && k < v->ngroups; k++)
+			flip_group(v->groups[k].value);
+		break;
+	case ' ':
+		if (g < 0 || i >= 0)
+			return 0;       /* not on a group's row: it pages down */
+		flip_group(v->groups[g].value);
+		break;
+	case 'h':
+	case KEY_LEFT:
+		if (g < 0 || v->groups[g].folded)
+			return 0;
+		flip_group(v->groups[g].value);
+		i = -1;
+		break;
+	default:
+		return 0;
+	}
+	view_fold(t, v);
+	t->list[TV_FLEET].sel = view_row_of(v, g, i);
+	return 1;
+}
+
 /* t: table or tiles; b: group by the next label; s, F6: sort by the next
- * column, r: reverse it; Left/Right move in the tiles. */
+ * column, r: reverse it; Left/Right move in the tiles; the table's
+ * folding keys (fold_key()). */
 static int
 fleet_key(struct tui *t, int ch)
 {
+	struct fleet_view v;
+	int r = 0, sel = t->list[TV_FLEET].sel;
+
 	switch (ch) {
 	case 't':
-		fleet.tiles = !fleet.tiles;
-		t->list[TV_FLEET].top = 0;
+		/* The selection stays on its node (a group: its first node). */
+		if (view_build(t, &v)) {
+			int i = -1, g = -1;
+
+			if (fleet.tiles && sel >= 0 && sel < v.n)
+				i = sel, g = view_group_of(&v, sel);
+			else if (!fleet.tiles && sel >= 0 && sel < v.nrows)
+				i = v.rows[sel].node, g = v.rows[sel].group;
+			fleet.tiles = !fleet.tiles;
+			t->list[TV_FLEET].top = 0;
+			t->list[TV_FLEET].sel = !fleet.tiles ? view_row_of(&v, g, i) :
+			    i >= 0 ? i : g >= 0 ? v.groups[g].first : 0;
+		}
+		view_free(&v);
 		return 1;
 	case 'b':
 		next_group(t);
@@ -780,13 +1162,23 @@ fleet_key(struct tui *t, int ch)
 		return 1;
 	case KEY_LEFT:
 	case KEY_RIGHT:
-		if (!fleet.tiles)
+		if (fleet.tiles) {
+			tui_move(t, ch == KEY_LEFT ? -1 : 1);
+			return 1;
+		}
+		if (ch == KEY_RIGHT)
 			return 0;
-		tui_move(t, ch == KEY_LEFT ? -1 : 1);
-		return 1;
+		break;
 	default:
-		return 0;
+		break;
 	}
+	if (fleet.tiles || fleet.group_key[0] == '\0' ||
+	    (ch != KEY_LEFT && (ch <= 0 || ch > 127 || strchr("-+= h", ch) == NULL)))
+		return 0;
+	if (view_build(t, &v))
+		r = fold_key(t, &v, ch);
+	view_free(&v);
+	return r;
 }
 
 /* The kiosk starts on tiles; the fleet is grouped by "line" when the first
@@ -807,13 +1199,15 @@ static void
 fleet_stop(struct tui *t)
 {
 	(void)t;
+	free(fleet.flipped);
 	memset(&fleet, 0, sizeof(fleet));
 }
 
 static const char *const fleet_help[] = {
-	"t                table / tiles", "b                group by the next label",
-	"s, F6            sort by the next column",
-	"r                reverse the sort",
+	"t; b             table / tiles; group by the next label",
+	"Enter, Space     on a group's row: fold or open the group",
+	"-, +; h, Left    fold, open every group; fold this one",
+	"s, F6; r         sort by the next column; reverse the sort",
 	NULL,
 };
 
