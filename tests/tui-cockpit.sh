@@ -127,7 +127,8 @@ tmux_wait_for "LABELS"
 ok "resize storm: relayouts, says when too small"
 
 # --- 200x50 node view in UTF-8 shows the image, stack and uptime columns too.
-tmux_keys g Enter
+# g: the first line, line A's summary row; j: its first node.
+tmux_keys g j Enter
 tmux_wait_for "Fleet > $(lab_name 1)"
 tmux_wait_for "IMAGE"
 tmux_wait_for "UPTIME"

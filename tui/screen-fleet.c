@@ -11,9 +11,10 @@
  * (the state word of its worst node), nodes up, containers running,
  * alarms.  In the table a group folds to that row and opens again (Enter
  * or Space on it, h or Left on any of its lines folds it, - and + all of
- * them); the groups of a label start folded when the table could not show
- * every node and its group rows, open otherwise, and a filter shows its
- * matches open.  Folding is kept as the exceptions to that default, by
+ * them); the groups of a label start folded when the open table would
+ * be more than two screens long (270 nodes at 200x50, not 27 at 80x24),
+ * and a filter shows its matches open.  A fresh list (start, b, a new
+ * filter) selects its first node.  Folding is kept as the exceptions to that default, by
  * group value, so that it survives new snapshots.  When ! went to an
  * alarm, the fleet selects its node, its group opened.
  *
@@ -56,6 +57,7 @@ static struct {
 	char fold_filter[64];           /* the filter flipped was for */
 	int table_rows;                 /* the table's lines at the last draw */
 	char jumped[PD_NAME_LEN + PD_ID_LEN];  /* the alarm ! went to, as last seen */
+	int fresh;                      /* the list starts again: select its first node */
 } fleet;
 
 /* Per-node figures the fleet shows. */
@@ -346,10 +348,12 @@ view_build(struct tui *t, struct fleet_view *v)
 	if (strcmp(fleet.fold_filter, f) != 0) {
 		snprintf(fleet.fold_filter, sizeof(fleet.fold_filter), "%s", f);
 		fleet.nflipped = 0;
+		fleet.fresh = 1;
 	}
-	/* Groups start folded when the table could not show every node. */
+	/* Groups start folded when the open table would be more than two
+	 * screens long: 270 nodes at 200x50, not 27 at 80x24. */
 	if (!fleet.fold_chosen && v->ngroups > 0 && fleet.table_rows > 0) {
-		fleet.fold_all = v->n + v->ngroups > fleet.table_rows;
+		fleet.fold_all = v->n + v->ngroups > 2 * fleet.table_rows;
 		fleet.fold_chosen = 1;
 	}
 	view_fold(t, v);
@@ -1000,6 +1004,11 @@ fleet_draw(struct tui *t, int top, int rows)
 	fleet.table_rows = rows - 1;
 	if (view_build(t, &v)) {
 		follow_jump(t, &v);
+		/* A fresh list selects its first node, not the open group above it. */
+		if (fleet.fresh && !fleet.tiles && t->list[TV_FLEET].sel == 0 && v.nrows > 1 &&
+		    v.rows[0].node < 0 && !v.groups[0].folded)
+			t->list[TV_FLEET].sel = 1;
+		fleet.fresh = 0;
 		t->nitems = fleet.tiles ? v.n : v.nrows;
 		if (v.n == 0)
 			tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
@@ -1043,10 +1052,13 @@ fleet_open(struct tui *t)
 			open_node(t, &v, sel);
 			r = 1;
 		} else if (!fleet.tiles && sel >= 0 && sel < v.nrows) {
-			if (v.rows[sel].node < 0)
+			if (v.rows[sel].node < 0) {
 				flip_group(v.groups[v.rows[sel].group].value);
-			else
+				view_fold(t, &v);
+				t->nitems = v.nrows;
+			} else {
 				open_node(t, &v, v.rows[sel].node);
+			}
 			r = 1;
 		}
 	}
@@ -1081,6 +1093,7 @@ next_group(struct tui *t)
 	/* The new groups fold as the screen needs. */
 	fleet.fold_chosen = 0;
 	fleet.nflipped = 0;
+	fleet.fresh = 1;
 	t->list[TV_FLEET] = (struct tui_list){ 0, 0 };
 }
 
@@ -1121,6 +1134,7 @@ fold_key(struct tui *t, struct fleet_view *v, int ch)
 	}
 	view_fold(t, v);
 	t->list[TV_FLEET].sel = view_row_of(v, g, i);
+	t->nitems = v->nrows;   /* keys before the next draw move in the new list */
 	return 1;
 }
 
@@ -1147,6 +1161,7 @@ fleet_key(struct tui *t, int ch)
 			t->list[TV_FLEET].top = 0;
 			t->list[TV_FLEET].sel = !fleet.tiles ? view_row_of(&v, g, i) :
 			    i >= 0 ? i : g >= 0 ? v.groups[g].first : 0;
+			t->nitems = fleet.tiles ? v.n : v.nrows;
 		}
 		view_free(&v);
 		return 1;
@@ -1187,6 +1202,7 @@ static void
 fleet_start(struct tui *t)
 {
 	fleet.tiles = t->opts->kiosk;
+	fleet.fresh = 1;
 	if (t->snap != NULL && t->snap->nnodes > 0) {
 		for (int k = 0; k < t->snap->nodes[0].nlabels; k++)
 			if (strcmp(t->snap->nodes[0].labels[k].key, "line") == 0)
@@ -1204,9 +1220,10 @@ fleet_stop(struct tui *t)
 }
 
 static const char *const fleet_help[] = {
-	"t; b             table / tiles; group by the next label",
-	"Enter, Space     on a group's row: fold or open the group",
-	"-, +; h, Left    fold, open every group; fold this one",
+	"t                table / tiles",
+	"b; -, +          group by the next label; fold, open all",
+	"Enter, Space     on a group's row: fold or open it",
+	"h, Left          fold the group of the selection",
 	"s, F6; r         sort by the next column; reverse the sort",
 	NULL,
 };
