@@ -101,6 +101,26 @@ grep -aq "$(printf '\033]')" "$T_TMP/raw" && fail "an OSC sequence reached the t
 grep -aq "$(printf '\007')" "$T_TMP/raw" && fail "a BEL from a node reached the terminal"
 ok "raw pty output: no OSC, no BEL from node data ($(wc -c <"$T_TMP/raw") bytes checked)"
 
+# --- / on the fleet finds a node by a container's name, says so, and the
+# node screen opened from that match selects the container: Enter opens it.
+tmux_keys / ; tmux_keys -l "$P-evil"; tmux_keys Enter
+tmux_wait_for "1 node: container $P-evil matches"
+tmux_keys Enter
+tmux_wait_for "Fleet > $(lab_name 1)"
+tmux_keys Enter
+tmux_wait_for "Fleet > $(lab_name 1) > Container"
+tmux_wait_for "Last log lines"
+tmux_screen | grep -q "$P-evil" || fail "Enter on the node opened another container than $P-evil"
+tmux_keys Escape Escape Escape
+tmux_wait_for "t Tiles"
+i=0
+while tmux_screen | grep -qF "[filter: $P-evil]"; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || fail "Esc did not clear the fleet's filter"
+	sleep 0.05
+done
+ok "fleet filter by a container's name: '1 node: container $P-evil matches', the node opens on it"
+
 # --- mouse: click a node row to select it, click again to open it.
 tmux_keys -l "$(printf '\033[<0;5;6M\033[<0;5;6m')"
 sleep 0.2
