@@ -344,6 +344,8 @@ view_build(struct tui *t, struct fleet_view *v)
 				g->level = level, g->worst = order[i];
 		}
 	}
+	if (t->filtering)
+		fleet.fresh = 1;        /* each key of the filter resets the list */
 	/* A new filter starts from the default folding. */
 	if (strcmp(fleet.fold_filter, f) != 0) {
 		snprintf(fleet.fold_filter, sizeof(fleet.fold_filter), "%s", f);
@@ -993,6 +995,19 @@ follow_jump(struct tui *t, struct fleet_view *v)
 	}
 }
 
+/* A fresh list selects its first node, not the open group above it.  A
+ * filter being typed resets the list at each key, and so does the Enter
+ * that keeps it: the list stays fresh until then. */
+static void
+view_fresh(struct tui *t, const struct fleet_view *v)
+{
+	if (fleet.fresh && !fleet.tiles && t->list[TV_FLEET].sel == 0 && v->nrows > 1 &&
+	    v->rows[0].node < 0 && !v->groups[0].folded)
+		t->list[TV_FLEET].sel = 1;
+	if (!t->filtering)
+		fleet.fresh = 0;
+}
+
 /* The fleet screen. */
 static void
 fleet_draw(struct tui *t, int top, int rows)
@@ -1004,11 +1019,7 @@ fleet_draw(struct tui *t, int top, int rows)
 	fleet.table_rows = rows - 1;
 	if (view_build(t, &v)) {
 		follow_jump(t, &v);
-		/* A fresh list selects its first node, not the open group above it. */
-		if (fleet.fresh && !fleet.tiles && t->list[TV_FLEET].sel == 0 && v.nrows > 1 &&
-		    v.rows[0].node < 0 && !v.groups[0].folded)
-			t->list[TV_FLEET].sel = 1;
-		fleet.fresh = 0;
+		view_fresh(t, &v);
 		t->nitems = fleet.tiles ? v.n : v.nrows;
 		if (v.n == 0)
 			tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
@@ -1045,9 +1056,11 @@ static int
 fleet_open(struct tui *t)
 {
 	struct fleet_view v;
-	int sel = t->list[TV_FLEET].sel, r = 0;
+	int sel, r = 0;
 
 	if (view_build(t, &v)) {
+		view_fresh(t, &v);      /* Enter before the list was drawn */
+		sel = t->list[TV_FLEET].sel;
 		if (fleet.tiles && sel >= 0 && sel < v.n) {
 			open_node(t, &v, sel);
 			r = 1;
