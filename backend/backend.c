@@ -27,6 +27,7 @@
 #include "backend/base/log.h"
 #include "backend/deploy/compose.h"
 #include "backend/deploy/rollout.h"
+#include "backend/reader.h"
 
 struct backend {
 	struct backend_config cfg;
@@ -34,6 +35,7 @@ struct backend {
 	struct fleet *fleet;
 	struct rollouts *rollouts;
 	struct heal *heal;
+	struct reader *reader;          /* the cockpit's store reader, started on first use */
 };
 
 const char *
@@ -60,10 +62,10 @@ backend_log_close(void)
 	log_close();
 }
 
-/* Wake the front end: a deploy changed.  (The fleet's wakeup fd is an
- * eventfd; any write makes it readable.) */
+/* Wake the front end: log lines came, or the store reader has a reading.
+ * (The fleet's wakeup fd is an eventfd; any write makes it readable.) */
 static void
-backend_poke(void *ctx)
+backend_wake(void *ctx)
 {
 	struct backend *b = ctx;
 	uint64_t one = 1;
@@ -72,6 +74,19 @@ backend_poke(void *ctx)
 	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
 		/* Full or closed: the front end wakes up anyway. */
 	}
+}
+
+/* A deploy changed: the store reader reads it again (it wakes the front
+ * end when what it read differs); with no reader, wake the front end. */
+static void
+backend_poke(void *ctx)
+{
+	struct backend *b = ctx;
+
+	if (b->reader != NULL)
+		reader_poke(b->reader);
+	else
+		backend_wake(b);
 }
 
 int
@@ -112,7 +127,9 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 	    backend_poke, b);
 	if (b->rollouts != NULL)
 		b->heal = heal_new(cfg, b->inv, b->fleet, b->rollouts);
-	if (b->rollouts == NULL || b->heal == NULL) {
+	if (b->heal != NULL)
+		b->reader = reader_new(b->rollouts, b->heal, backend_wake, b);
+	if (b->rollouts == NULL || b->heal == NULL || b->reader == NULL) {
 		snprintf(err, errlen, "out of memory");
 		backend_close(b);
 		return -1;
@@ -182,7 +199,9 @@ backend_close(struct backend *b)
 {
 	if (b == NULL)
 		return;
-	/* The healer first: its workers wait on deploys and use the fleet. */
+	/* The reader first: it reads through the healer and the deploys; then
+	 * the healer: its workers wait on deploys and use the fleet. */
+	reader_free(b->reader);
 	heal_free(b->heal);
 	rollouts_free(b->rollouts);
 	fleet_free(b->fleet);
@@ -264,7 +283,7 @@ backend_logs_open(struct backend *b, const char *node, const char *ref,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	bl->logs = logs_open(in, ref, q, backend_poke, b, err, errlen);
+	bl->logs = logs_open(in, ref, q, backend_wake, b, err, errlen);
 	if (bl->logs == NULL) {
 		free(bl);
 		return NULL;
@@ -349,6 +368,26 @@ backend_deploys(struct backend *b, size_t limit, struct pd_deploy **out, size_t 
     size_t errlen)
 {
 	return rollout_list(b->rollouts, limit, out, n, err, errlen);
+}
+
+struct pd_records *
+backend_records_take(struct backend *b)
+{
+	if (reader_start(b->reader) != 0)
+		return NULL;
+	return reader_take(b->reader);
+}
+
+void
+backend_records_watch(struct backend *b, int64_t deploy, int all_findings)
+{
+	reader_watch(b->reader, deploy, all_findings);
+}
+
+void
+backend_records_reread(struct backend *b)
+{
+	reader_poke(b->reader);
 }
 
 int

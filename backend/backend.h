@@ -185,6 +185,23 @@ int backend_deploy_command(struct backend *b, int64_t id, enum pd_deploy_cmd cmd
 int backend_deploys(struct backend *b, size_t limit, struct pd_deploy **out, size_t *n,
     char *err, size_t errlen);
 
+/* The cockpit's view of the deploys and heal proposals, read by a backend
+ * thread (backend/reader.c) so that the UI thread never waits on the
+ * database: the newest reading not taken yet, the caller's to free with
+ * pd_records_free, or NULL when nothing changed since the last one.  Never
+ * waits on SQLite, only on a short lock.  The first call starts the
+ * reader; the wakeup fd becomes readable when a reading waits.  A reading
+ * with .locked set says the database is locked by another process. */
+struct pd_records *backend_records_take(struct backend *b);
+
+/* What the readings carry besides the list: deploy DEPLOY (-1: none) with
+ * its nodes, and every finding rather than the open ones (ALL_FINDINGS).
+ * A change is read at once. */
+void backend_records_watch(struct backend *b, int64_t deploy, int all_findings);
+
+/* Read again soon: this front end changed something (a command). */
+void backend_records_reread(struct backend *b);
+
 /* Deploy ID (0: the newest) with its nodes; 0 or -1 with ERR. */
 int backend_deploy_get(struct backend *b, int64_t id, struct pd_deploy *out,
     char *err, size_t errlen);

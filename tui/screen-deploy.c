@@ -166,25 +166,47 @@ forget(void)
 	deploy.ok = 0;
 }
 
-/* Opened on t->dep_id: read it with the deploys, now. */
+/* Copy t->dep_id, with its nodes, from the store reader's last reading,
+ * when that reading has it (the reader reads it once asked: tui-deploys.c). */
 static void
-deploy_enter(struct tui *t)
+take(struct tui *t)
 {
 	forget();
 	deploy.err[0] = '\0';
-	t->list[TV_DEPLOY] = (struct tui_list){ 0, 0 };
-	t->deploys_at = 0;
+	if (t->watched_id != t->dep_id)
+		return;
+	snprintf(deploy.err, sizeof(deploy.err), "%s", t->watched_err);
+	if (!t->watched_ok)
+		return;
+	deploy.dep = t->watched;
+	deploy.dep.nodes = NULL;
+	deploy.dep.nnodes = 0;
+	if (t->watched.nnodes > 0) {
+		deploy.dep.nodes = calloc(t->watched.nnodes, sizeof(*deploy.dep.nodes));
+		if (deploy.dep.nodes == NULL)
+			return;
+		memcpy(deploy.dep.nodes, t->watched.nodes,
+		    t->watched.nnodes * sizeof(*deploy.dep.nodes));
+		deploy.dep.nnodes = t->watched.nnodes;
+	}
+	deploy.ok = 1;
 }
 
-/* The deploys were read: read this one again, with its nodes. */
+/* Opened on t->dep_id: show it as last read, if it was. */
+static void
+deploy_enter(struct tui *t)
+{
+	t->list[TV_DEPLOY] = (struct tui_list){ 0, 0 };
+	take(t);
+}
+
+/* The deploys were read: this one too, with its nodes. */
 static void
 deploy_read(struct tui *t, enum tui_read what, int top)
 {
 	if (what != TR_DEPLOYS || !top)
 		return;
-	forget();
-	deploy.ok = backend_deploy_get(t->b, t->dep_id, &deploy.dep, deploy.err,
-	    sizeof(deploy.err)) == 0;
+	take(t);
 }
 
 /* In the breadcrumb: the deploy's number. */

@@ -133,19 +133,11 @@ deploys_open(struct tui *t)
 	return 1;
 }
 
-/* Opened: read the deploys now. */
-static void
-deploys_enter(struct tui *t)
-{
-	t->deploys_at = 0;
-}
-
 const struct tui_screen screen_deploys = {
 	.name = "Deploys",
 	.footer = " F1 Help  Enter Open  n New  p Pause  r Resume  a Abort  b Rollback  / Filter",
 	.help = tui_deploys_help,
 	.flags = TUI_FILTERS | TUI_FAST_DEPLOYS,
-	.enter = deploys_enter,
 	.draw = deploys_draw,
 	.key = deploys_key,
 	.open = deploys_open,

@@ -195,38 +195,39 @@ heal_key(struct tui *t, int ch)
 	return 1;
 }
 
-/* Opened on t->heal_id: from the top; read the proposals, and its finding, now. */
+/* The proposal's finding, from every finding the store reader read (it
+ * reads all of them while this screen is on top: tui-deploys.c). */
+static void
+heal_find(struct tui *t)
+{
+	const struct pd_proposal *p = tui_heals_get(t, t->heal_id);
+
+	heal.ok = 0;
+	for (size_t i = 0; p != NULL && i < t->nhfinds_all; i++)
+		if (t->hfinds_all[i].id == p->finding) {
+			heal.fnd = t->hfinds_all[i];
+			heal.ok = 1;
+		}
+}
+
+/* Opened on t->heal_id: from the top, with its finding if it was read. */
 static void
 heal_enter(struct tui *t)
 {
 	heal.ok = 0;
 	t->list[TV_HEAL] = (struct tui_list){ 0, 0 };
-	t->heals_at = 0;
+	heal_find(t);
 }
 
-/* The proposals were read: read the finding again, as the detector sees it now. */
+/* The proposals were read: the finding too, as the detector sees it now. */
 static void
 heal_read(struct tui *t, enum tui_read what, int top)
 {
-	const struct pd_proposal *p;
-	struct pd_finding *f = NULL;
-	size_t nf = 0;
-	char err[PD_ERROR_LEN];
-
 	if (what != TR_HEALS)
 		return;
 	heal.ok = 0;
-	if (!top)
-		return;
-	p = tui_heals_get(t, t->heal_id);
-	if (p != NULL && backend_heal_findings(t->b, 1, &f, &nf, err, sizeof(err)) == 0) {
-		for (size_t i = 0; i < nf; i++)
-			if (f[i].id == p->finding) {
-				heal.fnd = f[i];
-				heal.ok = 1;
-			}
-		free(f);
-	}
+	if (top)
+		heal_find(t);
 }
 
 /* In the breadcrumb: the proposal's number. */

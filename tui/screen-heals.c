@@ -253,13 +253,6 @@ heals_open(struct tui *t)
 	return 1;
 }
 
-/* Opened: read the proposals now. */
-static void
-heals_enter(struct tui *t)
-{
-	t->heals_at = 0;
-}
-
 /* Forget the state: the next cockpit starts afresh. */
 static void
 heals_stop(struct tui *t)
@@ -273,7 +266,6 @@ const struct tui_screen screen_heals = {
 	.footer = " F1 Help  Enter Open  a Approve  x Reject  o All/open  / Filter  Esc Back",
 	.help = tui_heals_help,
 	.flags = TUI_FILTERS,
-	.enter = heals_enter,
 	.draw = heals_draw,
 	.key = heals_key,
 	.open = heals_open,

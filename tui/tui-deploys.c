@@ -2,11 +2,15 @@
  * deploy screens (screen-deploys.c, screen-deploy.c, screen-plan.c) ask and
  * do alike.
  *
- * The executor runs in a backend thread and pokes the wakeup fd.  This file
- * reads the deploys back from the backend at most once a second (four times
- * a second on a screen that shows deploys move, after a poke), never once
- * per frame; the fleet screen's marks on the nodes a running deploy works
- * on and the header's counts come from the same reading.  n on any deploy
+ * The executor runs in a backend thread; the backend's store reader
+ * (backend/reader.c) reads the deploys and the heal proposals from the
+ * database on a thread of its own when they may have changed, and wakes
+ * the cockpit only when what it read differs.  This file takes that
+ * reading (tui_records_refresh: never waiting on the database) and tells
+ * the reader which deploy the deploy screen shows; the fleet screen's marks
+ * on the nodes a running deploy works on and the header's counts come from
+ * the same reading.  While another process holds the database locked, the
+ * screens keep what they have and say it is stale.  n on any deploy
  * screen types a stack file and a node selector at the bottom, then opens
  * the plan screen on them; p, r, a and b on the list or on one deploy ask
  * y/n, then pause, resume, abort or roll it back.  A read-only cockpit asks
@@ -16,12 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tui-internal.h"
 
-#define DEPLOY_LIST_MAX 50
-#define DEPLOY_GAP_IDLE 1.0     /* s between readings */
-#define DEPLOY_GAP_VIEW 0.25    /* on a deploy screen, after a poke */
 
 const char *const tui_deploys_help[] = {
 	"n                new deploy: stack file, then nodes",
@@ -79,89 +81,120 @@ tui_deploys_phase_attr(enum pd_phase p)
 	}
 }
 
-/* Seconds until the deploys are due to be read again. */
-double
-tui_deploys_due(const struct tui *t)
-{
-	double gap = DEPLOY_GAP_IDLE;
-
-	if (t->deploys_at == 0)
-		return 0;
-	if ((tui_screen(t)->flags & TUI_FAST_DEPLOYS) && t->deploys_poked)
-		gap = DEPLOY_GAP_VIEW;
-	return t->deploys_at + gap - t->now;
-}
-
-/* Add the nodes deploy ID is working on now to *BUSY. */
+/* Add the nodes deploy D is working on now to *BUSY. */
 static void
-collect_busy(struct tui *t, int64_t id, char (**busy)[PD_NAME_LEN], size_t *n)
+collect_busy(const struct pd_deploy *d, char (**busy)[PD_NAME_LEN], size_t *n)
 {
-	struct pd_deploy d;
-	char err[PD_ERROR_LEN];
-
-	if (backend_deploy_get(t->b, id, &d, err, sizeof(err)) != 0)
-		return;
-	for (size_t i = 0; i < d.nnodes; i++) {
+	for (size_t i = 0; i < d->nnodes; i++) {
 		char (*nb)[PD_NAME_LEN];
 
-		if (!phase_in_flight(d.nodes[i].phase))
+		if (!phase_in_flight(d->nodes[i].phase))
 			continue;
 		nb = realloc(*busy, (*n + 1) * sizeof(**busy));
 		if (nb == NULL)
 			break;
 		*busy = nb;
-		snprintf(nb[(*n)++], PD_NAME_LEN, "%s", d.nodes[i].node);
+		snprintf(nb[(*n)++], PD_NAME_LEN, "%s", d->nodes[i].node);
 	}
-	pd_deploy_free(&d);
 }
 
-/* Read the deploys again when they are due; 1 when it did. */
-int
-tui_deploys_refresh(struct tui *t)
+/* Take the deploys of reading R (its arrays become ours). */
+static void
+take_deploys(struct tui *t, struct pd_records *r)
 {
-	struct pd_deploy *list = NULL;
 	char (*busy)[PD_NAME_LEN] = NULL;
-	size_t n = 0, nbusy = 0;
-	char err[PD_ERROR_LEN];
+	size_t nbusy = 0;
 
-	if (tui_deploys_due(t) > 0)
-		return 0;
-	t->deploys_at = t->now > 0 ? t->now : 1e-9;
-	t->deploys_poked = 0;
-	t->dirty = 1;
-	if (backend_deploys(t->b, DEPLOY_LIST_MAX, &list, &n, err, sizeof(err)) != 0) {
-		snprintf(t->deploys_err, sizeof(t->deploys_err), "%s", err);
-		list = NULL;
-		n = 0;
-	} else {
-		t->deploys_err[0] = '\0';
-	}
+	snprintf(t->deploys_err, sizeof(t->deploys_err), "%s", r->deploys_err);
 	if (t->deploys != NULL)
 		pd_deploys_free(t->deploys, t->ndeploys);
-	t->deploys = list;
-	t->ndeploys = n;
+	t->deploys = r->deploys;
+	t->ndeploys = r->ndeploys;
+	r->deploys = NULL;
+	r->ndeploys = 0;
 	t->nrunning = t->npaused = t->ninterrupted = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < t->ndeploys; i++) {
 		/* A deploy rolling back is counted as its rollback, which runs. */
-		t->nrunning += list[i].state == PD_DEPLOY_RUNNING;
-		t->npaused += list[i].state == PD_DEPLOY_PAUSED;
-		t->ninterrupted += list[i].state == PD_DEPLOY_INTERRUPTED;
-		if (list[i].state == PD_DEPLOY_RUNNING)
-			collect_busy(t, list[i].id, &busy, &nbusy);
+		t->nrunning += t->deploys[i].state == PD_DEPLOY_RUNNING;
+		t->npaused += t->deploys[i].state == PD_DEPLOY_PAUSED;
+		t->ninterrupted += t->deploys[i].state == PD_DEPLOY_INTERRUPTED;
 	}
+	for (size_t i = 0; i < r->nrunning; i++)
+		collect_busy(&r->running[i], &busy, &nbusy);
 	free(t->busy_nodes);
 	t->busy_nodes = busy;
 	t->nbusy_nodes = nbusy;
 
+	/* The deploy screen's deploy, with its nodes. */
+	pd_deploy_free(&t->watched);
+	t->watched = r->watched;
+	t->watched_ok = r->watched_ok;
+	t->watched_id = r->watched_id;
+	snprintf(t->watched_err, sizeof(t->watched_err), "%s", r->watched_err);
+	r->watched.nodes = NULL;
+	r->watched.nnodes = 0;
+	r->watched_ok = 0;
+
 	/* At startup: a deploy whose process died waits for someone to decide. */
 	if (!t->deploys_seen && t->deploys_err[0] == '\0') {
 		t->deploys_seen = 1;
-		if (n > 0 && list[0].state == PD_DEPLOY_INTERRUPTED && !t->opts->kiosk)
+		if (t->ndeploys > 0 && t->deploys[0].state == PD_DEPLOY_INTERRUPTED &&
+		    !t->opts->kiosk)
 			tui_message(t, theme_attr(TH_WARN), 0, " Deploy #%lld of stack %s was "
 			    "interrupted (its process died): press D, open it, then r to resume "
-			    "or b to roll back.", (long long)list[0].id, list[0].stack);
+			    "or b to roll back.", (long long)t->deploys[0].id, t->deploys[0].stack);
 	}
+}
+
+/* Take a new reading of the deploys and proposals when the backend's store
+ * reader has one (never waiting on the database); 1 when it did. */
+int
+tui_records_refresh(struct tui *t)
+{
+	struct pd_records *r;
+	enum tui_view v = tui_view(t);
+
+	/* What the screen on top shows besides the lists. */
+	backend_records_watch(t->b, v == TV_DEPLOY ? t->dep_id : -1, v == TV_HEAL);
+	r = backend_records_take(t->b);
+	if (r == NULL)
+		return 0;
+	t->dirty = 1;
+	if (r->locked) {
+		/* Keep what was read before, and say how old it is. */
+		snprintf(t->records_locked, sizeof(t->records_locked), "%s", r->locked_err);
+		pd_records_free(r);
+		return 0;
+	}
+	t->records_locked[0] = '\0';
+	t->records_at = r->read_at;
+	take_deploys(t, r);
+	tui_heals_records(t, r);
+	pd_records_free(r);
 	return 1;
+}
+
+/* Read the deploys and proposals again soon: a command changed them. */
+void
+tui_records_reread(struct tui *t)
+{
+	backend_records_reread(t->b);
+}
+
+/* In OUT: why the deploys and proposals shown may be old, or "". */
+void
+tui_records_stale(const struct tui *t, char *out, size_t len)
+{
+	struct tm tm;
+	char at[16] = "";
+
+	out[0] = '\0';
+	if (t->records_locked[0] == '\0')
+		return;
+	if (t->records_at != 0 && localtime_r(&t->records_at, &tm) != NULL)
+		strftime(at, sizeof(at), "%H:%M:%S", &tm);
+	snprintf(out, len, "Stale: the database is locked by another process; shown as read%s%s "
+	    "(%s).", at[0] ? " at " : " before", at[0] ? at : " it", t->records_locked);
 }
 
 /* Whether a running deploy works on NODE now. */
@@ -213,7 +246,7 @@ command(struct tui *t, enum pd_deploy_cmd cmd, int64_t id)
 		tui_message(t, theme_attr(TH_CRIT), 0, " Deploy #%lld: %s", (long long)id, err);
 		return;
 	}
-	t->deploys_at = 0;
+	tui_records_reread(t);
 	if (cmd == PD_CMD_ROLLBACK && newid != 0) {
 		tui_deploys_open(t, newid);
 		tui_message(t, theme_attr(TH_INFO), 5, " Deploy #%lld: rolling back as deploy #%lld.",
@@ -320,4 +353,6 @@ tui_deploys_free(struct tui *t)
 	free(t->busy_nodes);
 	t->busy_nodes = NULL;
 	t->nbusy_nodes = 0;
+	pd_deploy_free(&t->watched);
+	t->watched_ok = 0;
 }

@@ -237,6 +237,15 @@ tui_frame_draw(struct tui *t)
 
 		tui_put_wrap(t, t->lines - 2 - two, 0, t->cols, 1 + two, t->msg_attr, t->msg);
 	}
+	if (t->msg[0] == '\0' && (tui_view(t) == TV_DEPLOYS || tui_view(t) == TV_DEPLOY ||
+	    tui_view(t) == TV_HEALS || tui_view(t) == TV_HEAL)) {
+		char stale[PD_ERROR_LEN + 128];
+
+		/* The database is locked by another process: say what is shown is old. */
+		tui_records_stale(t, stale, sizeof(stale));
+		if (stale[0] != '\0')
+			tui_put_wrap(t, t->lines - 2, 0, t->cols, 1, theme_attr(TH_WARN), stale);
+	}
 	draw_footer(t);
 	if (t->help)
 		draw_help(t);

@@ -4,8 +4,10 @@
  * carries the healer's reason (why not, and what the engineer can do).
  *
  * The detectors and the executor run in a backend thread (or another
- * process holding the lease); proposals live in the database.  This file
- * reads them at most once a second, never once per frame; the header's
+ * process holding the lease); proposals live in the database.  The
+ * backend's store reader reads them with the deploys (tui-deploys.c takes
+ * the reading, never waiting on the database) and hands this file its heal
+ * part only when something changed; the header's
  * badge (pending proposals), the kiosk's alarm page and the heal lines of
  * the events screen come from the same reading.  A proposal that reaches
  * succeeded, failed or expired while the cockpit runs becomes an event
@@ -25,7 +27,6 @@
 /* Texts are cut to the screen's fixed-size buffers on purpose. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-#define HEAL_GAP 1.0            /* s between readings */
 #define HEAL_EVENTS_MAX 200     /* heal lines kept for the events screen */
 
 const char *const tui_heals_help[] = {
@@ -63,15 +64,6 @@ void
 tui_heals_target(char *out, size_t len, const struct pd_proposal *p)
 {
 	snprintf(out, len, "%s%s%s", p->node, p->container[0] ? "/" : "", p->container);
-}
-
-/* Seconds until the proposals are due to be read again. */
-double
-tui_heals_due(const struct tui *t)
-{
-	if (t->heals_at == 0)
-		return 0;
-	return t->heals_at + HEAL_GAP - t->now;
 }
 
 /* Remember proposal P, which reached a final state: an events line and a notice. */
@@ -126,46 +118,45 @@ note_result(struct tui *t, const struct pd_proposal *p)
 	}
 }
 
-/* Read the proposals again when they are due; 1 when it did. */
-int
-tui_heals_refresh(struct tui *t)
+/* Take the proposals and findings of reading R (its arrays become ours). */
+void
+tui_heals_records(struct tui *t, struct pd_records *r)
 {
-	struct pd_proposal *list = NULL;
-	size_t n = 0;
-	char err[PD_ERROR_LEN];
-
-	if (tui_heals_due(t) > 0)
-		return 0;
-	t->heals_at = t->now > 0 ? t->now : 1e-9;
 	if (t->heal_since == 0)
-		t->heal_since = time(NULL);
-	if (backend_heal_list(t->b, 1, &list, &n, err, sizeof(err)) != 0) {
-		snprintf(t->heals_err, sizeof(t->heals_err), "%s", err);
-		list = NULL;
-		n = 0;
-	} else {
-		t->heals_err[0] = '\0';
-	}
+		t->heal_since = r->read_at;
+	snprintf(t->heals_err, sizeof(t->heals_err), "%s", r->heals_err);
 	free(t->heals);
-	t->heals = list;
-	t->nheals = n;
-	/* The open findings: those without a live proposal say why. */
+	t->heals = r->proposals;
+	t->nheals = r->nproposals;
+	r->proposals = NULL;
+	r->nproposals = 0;
+	/* The open findings: those without a live proposal say why.  The
+	 * proposal screen asked for all of them: it shows a resolved one too. */
 	free(t->hfinds);
-	t->hfinds = NULL;
-	t->nhfinds = 0;
-	if (backend_heal_findings(t->b, 0, &t->hfinds, &t->nhfinds, err, sizeof(err)) != 0) {
-		t->hfinds = NULL;
-		t->nhfinds = 0;
+	free(t->hfinds_all);
+	t->hfinds = t->hfinds_all = NULL;
+	t->nhfinds = t->nhfinds_all = 0;
+	if (r->all_findings) {
+		t->hfinds_all = r->findings;
+		t->nhfinds_all = r->nfindings;
+		t->hfinds = calloc(r->nfindings ? r->nfindings : 1, sizeof(*t->hfinds));
+		for (size_t i = 0; t->hfinds != NULL && i < r->nfindings; i++)
+			if (r->findings[i].open)
+				t->hfinds[t->nhfinds++] = r->findings[i];
+	} else {
+		t->hfinds = r->findings;
+		t->nhfinds = r->nfindings;
 	}
+	r->findings = NULL;
+	r->nfindings = 0;
 	t->npending = 0;
-	for (size_t i = 0; i < n; i++) {
-		t->npending += list[i].state == PD_PROP_PENDING;
-		if (tui_heals_over(list[i].state) && list[i].updated >= t->heal_since)
-			note_result(t, &list[i]);
+	for (size_t i = 0; i < t->nheals; i++) {
+		t->npending += t->heals[i].state == PD_PROP_PENDING;
+		if (tui_heals_over(t->heals[i].state) && t->heals[i].updated >= t->heal_since)
+			note_result(t, &t->heals[i]);
 	}
-	t->heal_runner = backend_heal_runner(t->b, t->heal_who, sizeof(t->heal_who));
-	t->dirty = 1;
-	return 1;
+	t->heal_runner = r->heal_runner;
+	snprintf(t->heal_who, sizeof(t->heal_who), "%s", r->heal_who);
 }
 
 /* The header's badge in OUT: pending proposals; 0 when none. */
@@ -202,7 +193,7 @@ decide(struct tui *t, int approve, int64_t id, const char *reason)
 		tui_message(t, theme_attr(TH_CRIT), 0, " Proposal #%lld: %s", (long long)id, err);
 		return;
 	}
-	t->heals_at = 0;
+	tui_records_reread(t);
 	if (approve)
 		tui_message(t, theme_attr(TH_INFO), 5, " Proposal #%lld approved%s.", (long long)id,
 		    t->heal_runner > 0 ? "; the executor carries it out" :
@@ -280,6 +271,9 @@ tui_heals_free(struct tui *t)
 	free(t->hfinds);
 	t->hfinds = NULL;
 	t->nhfinds = 0;
+	free(t->hfinds_all);
+	t->hfinds_all = NULL;
+	t->nhfinds_all = 0;
 	free(t->heal_ev);
 	free(t->heal_ev_ids);
 	t->heal_ev = NULL;

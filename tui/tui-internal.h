@@ -101,25 +101,30 @@ struct tui {
 	char alarm_jumped[PD_NAME_LEN + PD_ID_LEN];  /* the culprit ! went to last */
 	char select_cid[PD_ID_LEN];     /* the node screen selects it when it opens */
 
-	/* deploys (tui-deploys.c); read from the backend at most once a
-	 * second, four times a second on a deploy screen after a wakeup */
+	/* deploys (tui-deploys.c); read by the backend's store reader, taken
+	 * here when a reading differs from the last one (backend_records_take) */
 	struct pd_deploy *deploys;      /* the newest, without nodes */
 	size_t ndeploys;
 	char deploys_err[PD_ERROR_LEN];
-	double deploys_at;              /* when they were read; 0: read now */
-	int deploys_poked;              /* the backend woke us since */
 	int deploys_seen;               /* read once: the startup notice is done */
+	struct pd_deploy watched;       /* the deploy screen's deploy, with its nodes */
+	int64_t watched_id;             /* which (-1: none read yet) */
+	int watched_ok;
+	char watched_err[PD_ERROR_LEN];
+	char records_locked[PD_ERROR_LEN];  /* the database is locked: what is shown is older */
+	time_t records_at;              /* when what is shown was read */
 	int nrunning, npaused, ninterrupted;
 	char (*busy_nodes)[PD_NAME_LEN];  /* nodes a running deploy is working on */
 	size_t nbusy_nodes;
 
-	/* heal (tui-heals.c); read from the backend at most once a second */
+	/* heal (tui-heals.c); read with the deploys */
 	struct pd_proposal *heals;      /* every proposal, newest first */
 	size_t nheals;
 	struct pd_finding *hfinds;      /* the open findings, newest first */
 	size_t nhfinds;
+	struct pd_finding *hfinds_all;  /* every finding, on the proposal screen; or NULL */
+	size_t nhfinds_all;
 	char heals_err[PD_ERROR_LEN];
-	double heals_at;                /* when they were read; 0: read now */
 	int npending;                   /* the header's badge */
 	int heal_runner;                /* backend_heal_runner(): 1, 0, -1 */
 	char heal_who[PD_ERROR_LEN];
@@ -161,7 +166,8 @@ enum tui_read { TR_SNAPSHOT, TR_DEPLOYS, TR_HEALS };
 /* Flags of a screen. */
 #define TUI_SCROLLS      0x1    /* Up/Down scroll the page; it selects nothing */
 #define TUI_FILTERS      0x2    /* / types a filter for its list */
-#define TUI_FAST_DEPLOYS 0x4    /* it shows deploys move: read them 4 times a second */
+#define TUI_FAST_DEPLOYS 0x4    /* it shows deploys move (the store reader reads them
+                                   at each step of a deploy of this process) */
 
 /* One screen.  Every hook but draw may be NULL.  Hooks act on the screen
  * on top, except read and the start and stop of the cockpit, which every
@@ -250,8 +256,9 @@ void tui_head(struct tui *t, int y, int x, int w, int attr, const char *label, i
 
 /* tui-deploys.c: the deploys as last read, and what the deploy screens do alike. */
 extern const char *const tui_deploys_help[];
-int tui_deploys_refresh(struct tui *t);         /* 1 when it read them */
-double tui_deploys_due(const struct tui *t);    /* seconds until a refresh is due */
+int tui_records_refresh(struct tui *t);         /* 1 when a new reading came */
+void tui_records_reread(struct tui *t);         /* read again soon: a command was sent */
+void tui_records_stale(const struct tui *t, char *out, size_t len);  /* "" or why old */
 int tui_deploys_busy(const struct tui *t, const char *node);
 int tui_deploys_header(const struct tui *t, char *out, size_t len);
 int tui_deploys_state_attr(enum pd_deploy_state s);
@@ -265,8 +272,7 @@ void tui_deploys_free(struct tui *t);
 
 /* tui-heals.c: the proposals as last read, and what the heal screens do alike. */
 extern const char *const tui_heals_help[];
-int tui_heals_refresh(struct tui *t);           /* 1 when it read them */
-double tui_heals_due(const struct tui *t);      /* seconds until a refresh is due */
+void tui_heals_records(struct tui *t, struct pd_records *r);  /* take its heal part */
 int tui_heals_header(const struct tui *t, char *out, size_t len);
 int tui_heals_over(enum pd_proposal_state s);
 int tui_heals_state_attr(enum pd_proposal_state s);

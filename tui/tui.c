@@ -646,6 +646,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	t->b = b;
 	t->stack[0] = TV_FLEET;
 	t->depth = 1;
+	t->watched_id = -1;
 	if (opts->log_path != NULL && backend_log_open(opts->log_path) != 0)
 		fprintf(stderr, "plantdeck: cannot open log file %s: %s\n",
 		    opts->log_path, strerror(errno));
@@ -718,10 +719,10 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		t->now = tui_now();
 		if (t->opts->kiosk)
 			tui_kiosk_rotate(t);
-		if (tui_deploys_refresh(t))
+		if (tui_records_refresh(t)) {
 			tui_read(t, TR_DEPLOYS);
-		if (tui_heals_refresh(t))
 			tui_read(t, TR_HEALS);
+		}
 		if (t->dirty && t->snap != NULL && t->now - last_frame >= TUI_FRAME_GAP) {
 			tui_frame_draw(t);
 			refresh();
@@ -730,10 +731,6 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		}
 		/* Sleep until input, a change, the next frame slot, or the clock tick. */
 		wait = t->dirty ? TUI_FRAME_GAP - (t->now - last_frame) : 1.0 - fmod(t->now, 1.0);
-		if (tui_deploys_due(t) < wait)
-			wait = tui_deploys_due(t);
-		if (tui_heals_due(t) < wait)
-			wait = tui_heals_due(t);
 		if (wait < 0.005)
 			wait = 0.005;
 		if (poll(pfd, 3, (int)(wait * 1000)) < 0) {
@@ -753,7 +750,6 @@ tui_run(const struct tui_options *opts, struct backend *b)
 		if (pfd[2].revents & POLLIN) {
 			backend_wakeup_ack(b);
 			tui_refresh_model(t);
-			t->deploys_poked = 1;
 		}
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;

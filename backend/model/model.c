@@ -259,6 +259,20 @@ pd_deploys_free(struct pd_deploy *d, size_t n)
 }
 
 void
+pd_records_free(struct pd_records *r)
+{
+	if (r == NULL)
+		return;
+	pd_deploys_free(r->deploys, r->ndeploys);
+	pd_deploys_free(r->running, r->nrunning);
+	if (r->watched_ok)
+		pd_deploy_free(&r->watched);
+	free(r->proposals);
+	free(r->findings);
+	free(r);
+}
+
+void
 pd_audit_free(struct pd_audit_entry *e, size_t n)
 {
 	if (e == NULL)

@@ -652,6 +652,38 @@ enum pd_finding_kind pd_finding_kind_from_name(const char *name);
 enum pd_heal_action pd_heal_action_from_name(const char *name);
 enum pd_proposal_state pd_proposal_state_from_name(const char *name);
 
+/* ------------------------------------------------------------- records */
+/* What the database says of deploys and heal, as a backend thread read it
+ * for the cockpit (backend_records_take): the UI thread never waits on
+ * the database.  Each array is the caller's once taken. */
+struct pd_records {
+	int locked;                      /* the database is locked by another process:
+	                                    nothing else is filled; what was taken
+	                                    before is still the newest known */
+	char locked_err[PD_ERROR_LEN];   /* its words */
+	time_t read_at;                  /* when this was read (wall clock) */
+	struct pd_deploy *deploys;       /* the newest, without nodes */
+	size_t ndeploys;
+	char deploys_err[PD_ERROR_LEN];  /* "" when they were read */
+	struct pd_deploy *running;       /* the running deploys, with their nodes */
+	size_t nrunning;
+	int64_t watched_id;              /* the deploy asked for (-1: none)... */
+	struct pd_deploy watched;        /* ...with its nodes, when watched_ok */
+	int watched_ok;
+	char watched_err[PD_ERROR_LEN];
+	struct pd_proposal *proposals;   /* every proposal, newest first */
+	size_t nproposals;
+	char heals_err[PD_ERROR_LEN];
+	struct pd_finding *findings;     /* open findings, newest first; all of them
+	                                    (the newest 500) when asked for */
+	size_t nfindings;
+	int all_findings;
+	int heal_runner;                 /* backend_heal_runner(): 1, 0, -1 */
+	char heal_who[PD_ERROR_LEN];
+};
+
+void pd_records_free(struct pd_records *r);     /* R and everything in it */
+
 /* ---------------------------------------------------------------- alarms */
 /* What is wrong in the fleet now, worst first, from one snapshot
  * (backend/model/alarm.c): the cockpit's alarm line, its jump key and the

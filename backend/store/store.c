@@ -24,6 +24,7 @@
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_BUSY_MS 5000
+#define STORE_PEEK_MS 200      /* store_data_version's busy timeout */
 /* An executor refreshes its heartbeat every second; one silent for longer
  * than this, or whose pid is gone, has died. */
 #define STORE_HEARTBEAT_DEAD 10
@@ -331,6 +332,42 @@ store_int_query(struct store *st, const char *sql, const char *text, int64_t num
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		store_fail(st, "query", err, errlen);
+		pthread_mutex_unlock(&st->lock);
+		return -1;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
+/* PRAGMA data_version: changes when another connection committed.  Asked
+ * with a short busy timeout, so that a reader learns of a lock at once. */
+int
+store_data_version(struct store *st, int64_t *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	*out = 0;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_busy_timeout(st->db, STORE_PEEK_MS);
+	q = store_prepare(st, "PRAGMA data_version", err, errlen);
+	if (q == NULL) {
+		sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+		pthread_mutex_unlock(&st->lock);
+		return -1;
+	}
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		snprintf(err, errlen, "%s: locked by another process", st->path);
+		pthread_mutex_unlock(&st->lock);
+		return 1;
+	}
+	if (rc != SQLITE_ROW) {
+		store_fail(st, "data_version", err, errlen);
 		pthread_mutex_unlock(&st->lock);
 		return -1;
 	}

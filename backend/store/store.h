@@ -27,6 +27,12 @@ int store_default_path(const char *configured, char *out, size_t outlen,
 int store_open(const char *path, int read_only, struct store **out, char *err, size_t errlen);
 void store_close(struct store *st);
 
+/* The connection's PRAGMA data_version in *OUT: it changes when another
+ * connection (another process, or another store of this one) committed;
+ * this connection's own commits leave it alone.  0; 1 when the database is
+ * locked by another process (ERR says so); -1 with ERR. */
+int store_data_version(struct store *st, int64_t *out, char *err, size_t errlen);
+
 /* ---- stacks and revisions */
 
 /* The stack's current revision (0 when never deployed). */
