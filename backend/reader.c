@@ -232,7 +232,8 @@ reader_main(void *arg)
 
 		/* Did anything change?  A lock says so at once, and is shown. */
 		st = rollout_store(r->ro, err, sizeof(err));
-		rc = st != NULL ? store_data_version(st, &v, err, sizeof(err)) : -1;
+		rc = st != NULL ? store_data_version(st, &v, err, sizeof(err)) :
+		    strstr(err, "database is locked") != NULL ? 1 : -1;  /* SQLITE_BUSY's words */
 		if (rc == 1) {
 			rec = calloc(1, sizeof(*rec));
 			if (rec == NULL)

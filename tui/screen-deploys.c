@@ -103,6 +103,7 @@ deploys_draw(struct tui *t, int top, int rows)
 		tui_put_wrap(t, top + 1, 1, t->cols - 2, 3, theme_attr(TH_CRIT), t->deploys_err);
 	else if (k == 0)
 		tui_put(t, top + 1, 2, t->cols - 2, theme_attr(TH_DIM),
+		    t->records_at == 0 ? "Reading the deploys..." :
 		    tui_empty_text(t, "No deploys yet. Press n to deploy a stack file."));
 	free(idx);
 }

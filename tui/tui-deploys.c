@@ -191,10 +191,15 @@ tui_records_stale(const struct tui *t, char *out, size_t len)
 	out[0] = '\0';
 	if (t->records_locked[0] == '\0')
 		return;
-	if (t->records_at != 0 && localtime_r(&t->records_at, &tm) != NULL)
+	if (t->records_at == 0) {
+		snprintf(out, len, "The database is locked by another process: nothing read yet "
+		    "(%s).", t->records_locked);
+		return;
+	}
+	if (localtime_r(&t->records_at, &tm) != NULL)
 		strftime(at, sizeof(at), "%H:%M:%S", &tm);
-	snprintf(out, len, "Stale: the database is locked by another process; shown as read%s%s "
-	    "(%s).", at[0] ? " at " : " before", at[0] ? at : " it", t->records_locked);
+	snprintf(out, len, "Stale: the database is locked by another process; shown as read "
+	    "at %s (%s).", at, t->records_locked);
 }
 
 /* Whether a running deploy works on NODE now. */
