@@ -1,10 +1,14 @@
 /* tui.c: the cockpit's main loop, its keys, and the table of its screens.
  *
- * The UI thread is the only one that calls curses.  It sleeps in poll() on
- * the terminal, on a self-pipe that signal handlers write to, and on the
- * backend's wakeup fd; it takes a new snapshot when the model changed and
- * redraws when something is dirty, at most ten times a second, plus a tick
- * once a second for ages and the clock.  curses sends only the cells that
+ * The UI thread is the only one that calls curses, and it never waits on
+ * the network or the database: the deploys and heal proposals come from
+ * the backend's store reader (tui-deploys.c).  It sleeps in poll() on the
+ * terminal, on a self-pipe that signal handlers write to, and on the
+ * backend's wakeup fd; when the model changed it takes a new snapshot just
+ * before the next frame (one copy however many wakeups came between two
+ * frames), and redraws when something is dirty, at most ten times a
+ * second, plus a tick once a second for ages and the clock.  Nothing else
+ * redraws: no reading on a timer.  curses sends only the cells that
  * changed.  Resizes relayout from LINES/COLS in tui_layout().  In kiosk
  * mode the terminal is raw (^C and ^Z are keys, not signals), no key acts,
  * and the pages rotate on their own.
@@ -628,7 +632,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	struct theme *theme = NULL;
 	struct pollfd pfd[3] = { { 0 } };
 	double last_frame = 0, wait;
-	int quit = 0, ch, rc, mouse;
+	int quit = 0, ch, rc, mouse, model_changed = 0;
 	char drain[64], err[PD_ERROR_LEN];
 	const char *cs;
 
@@ -724,6 +728,10 @@ tui_run(const struct tui_options *opts, struct backend *b)
 			tui_read(t, TR_HEALS);
 		}
 		if (t->dirty && t->snap != NULL && t->now - last_frame >= TUI_FRAME_GAP) {
+			if (model_changed) {
+				tui_refresh_model(t);
+				model_changed = 0;
+			}
 			tui_frame_draw(t);
 			refresh();
 			t->dirty = 0;
@@ -748,13 +756,22 @@ tui_run(const struct tui_options *opts, struct backend *b)
 			}
 		}
 		if (pfd[2].revents & POLLIN) {
+			/* The snapshot is taken when the next frame is drawn: the
+			 * wakeups between two frames cost one copy of the model. */
 			backend_wakeup_ack(b);
-			tui_refresh_model(t);
+			model_changed = 1;
+			t->dirty = 1;
 		}
 		if (pfd[0].revents & (POLLHUP | POLLERR))
 			break;
 		while ((ch = getch()) != ERR) {
 			enum tui_input was = t->input;
+
+			if (model_changed) {
+				/* A key acts on the model as it is now. */
+				tui_refresh_model(t);
+				model_changed = 0;
+			}
 
 			if (ch == 27 && tui_sgr_read(t))
 				ch = KEY_MOUSE;
