@@ -27,7 +27,9 @@ sqlite3 "$T_TMP/pd.db" <"$T_TMP/lockin" >"$T_TMP/lock.out" 2>&1 &
 lockpid=$!
 exec 3>"$T_TMP/lockin"
 t_on_exit "exec 3>&-; kill $lockpid 2>/dev/null || true"
-printf 'PRAGMA locking_mode=EXCLUSIVE;\nBEGIN EXCLUSIVE;\nCREATE TABLE dblock_test(x);\n' >&3
+# .timeout: the locker waits out the probes of locked() below, which open
+# the database too (without it, a probe at the wrong moment made BEGIN fail).
+printf '.timeout 10000\nPRAGMA locking_mode=EXCLUSIVE;\nBEGIN EXCLUSIVE;\nCREATE TABLE dblock_test(x);\n' >&3
 locked() { ! sqlite3 "$T_TMP/pd.db" 'PRAGMA data_version' >/dev/null 2>&1; }
 i=0
 until locked; do
