@@ -1,0 +1,83 @@
+#!/bin/sh
+# sim-basic.sh: the simulated engines (lab/plantdeck-lab sim, lab/sim/enginesim.c) without a
+# lab.  200 simulated nodes: `plantdeck status --json` sees every node up and every container;
+# with one node hung and one refusing, those two are reported down (timed out, refused) while
+# the 198 others are complete; events reach an open /events stream; `sim down` stops the
+# simulator.  The simulator's fidelity to a real engine is tests/sim-calibrate.sh's job.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+LAB=$top_srcdir/lab/plantdeck-lab
+DIR=$T_TMP/lab
+NODES=200 K=5
+[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
+	export PLANTDECK_ENGINESIM
+command -v curl >/dev/null || skip "no curl"
+
+# A free 127.B.0.0/16 (another simulator may be up on 127.1): try a few from this pid.
+net=$((100 + $$ % 100)) tries=0
+until "$LAB" sim up --dir "$DIR" --nodes $NODES --containers $K --events-per-sec 0 \
+	--net $net >"$T_TMP/up.out" 2>&1; do
+	tries=$((tries + 1))
+	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
+	net=$((100 + (net + 37) % 150))
+done
+t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
+eval "$("$LAB" sim env --dir "$DIR")"
+[ "$PLANTDECK_SIM_NODES" = $NODES ] || fail "sim env: PLANTDECK_SIM_NODES=$PLANTDECK_SIM_NODES"
+[ "$(grep -c '^  - name: sim-' "$PLANTDECK_INVENTORY")" = $NODES ] || fail "inventory: not $NODES nodes"
+ok "sim up: $NODES nodes on 127.$net.x.y, inventory $PLANTDECK_INVENTORY"
+
+# The node's API as plantdeck negotiates it.
+hdr=$(curl -sfi "${DOCKER_HOST#tcp://}/_ping" | tr -d '\r')
+assert_contains "$hdr" "Api-Version: 1.41"
+ok "/_ping with Api-Version"
+
+"$PLANTDECK" status --json --timeout 20 >"$T_TMP/all.json" || fail "status exit $?"
+jq -e --argjson n $NODES --argjson k $K '.complete and (.nodes | length) == $n and
+	all(.nodes[]; .reach == "up" and .containers_total == $k and (.containers | length) == $k
+	and .engine_version == "20.10.24+dfsg1" and .api_version == "1.41")' \
+	"$T_TMP/all.json" >/dev/null || fail "not every node up with $K containers"
+ok "status: $NODES nodes up, $((NODES * K)) containers listed"
+
+# Faults: sim-0007 hangs (accepts, never answers), sim-0009 refuses connections.
+"$LAB" sim fault sim-0007 hang --dir "$DIR"
+"$LAB" sim fault 9 refuse --dir "$DIR"
+set +e
+"$PLANTDECK" status --json --timeout 5 >"$T_TMP/faults.json" 2>"$T_TMP/faults.err"
+rc=$?
+set -e
+[ $rc = 1 ] || fail "status with two faulty nodes: exit $rc, want 1"
+jq -e '[.nodes[] | select(.reach != "up") | .name] == ["sim-0007", "sim-0009"]' \
+	"$T_TMP/faults.json" >/dev/null || fail "down nodes: $(jq -c '[.nodes[] | select(.reach != "up") | .name]' "$T_TMP/faults.json")"
+jq -e '.nodes[] | select(.name == "sim-0007") | .error | test("timed out")' \
+	"$T_TMP/faults.json" >/dev/null || fail "the hung node is not reported as timed out"
+jq -e '.nodes[] | select(.name == "sim-0009") | .error | test("connect")' \
+	"$T_TMP/faults.json" >/dev/null || fail "the refusing node is not reported as refused"
+jq -e --argjson k $K '[.nodes[] | select(.reach == "up" and (.containers | length) == $k)] |
+	length == 198' "$T_TMP/faults.json" >/dev/null || fail "the other nodes are not all complete"
+ok "hung and refusing nodes reported down, the 198 others complete"
+
+# Events: an open /events stream sees a lifecycle change (die, then the restart policy's start).
+ev=${DOCKER_HOST#tcp://}
+curl -sN --max-time 20 "$ev/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D" \
+	>"$T_TMP/events" 2>/dev/null &
+cpid=$!
+t_on_exit "kill $cpid 2>/dev/null"
+i=0
+until grep -q '"Action":"die".*"timeNano":[0-9]*}$' "$T_TMP/events"; do
+	"$LAB" sim fault sim-0001 event die --dir "$DIR"
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "no event on the stream"
+	sleep 0.1
+done
+grep '"Action":"die".*"timeNano":[0-9]*}$' "$T_TMP/events" | head -n 1 |
+	jq -e '.Actor.Attributes.exitCode == "1" and .Type == "container"' >/dev/null || fail "no die event with its exit code: $(head -c 500 "$T_TMP/events")"
+kill $cpid 2>/dev/null || true
+ok "events stream: die with exitCode"
+
+pid=$PLANTDECK_SIM_PID
+"$LAB" sim down --dir "$DIR" >/dev/null
+# gone, or a zombie that its new parent has not reaped yet
+st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || true
+[ -z "$st" ] || [ "$st" = Z ] || fail "sim down left pid $pid running (state $st)"
+ok "sim down"
