@@ -127,6 +127,8 @@ struct node {
 	int nc, cap;
 	int hang, refuse, slow_ms;
 	struct conn *streams;
+	cJSON *networks;         /* array of network objects, made on first use */
+	cJSON *volumes;          /* array of volume objects */
 };
 
 struct timer {
@@ -828,7 +830,8 @@ sb_inspect(struct sbuf *b, const struct node *n, const struct ctr *c)
 	sb_str(b, "],");
 	if (c->has_health)
 		sb_str(b, "\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"plc-sim check\"],"
-		    "\"Interval\":5000000000,\"Timeout\":2000000000,\"Retries\":3},");
+		    "\"Interval\":2000000000,\"Timeout\":2000000000,\"StartPeriod\":1000000000,"
+		    "\"Retries\":2},");
 	sb_str(b, "\"Image\":");
 	sb_jstr(b, c->image);
 	sb_str(b, ",\"Volumes\":null,\"WorkingDir\":\"\",\"Entrypoint\":null,\"OnBuild\":null,"
@@ -1075,6 +1078,21 @@ timer_fire(const struct timer *t)
 
 /* ---------------------------------------------------------------- requests */
 
+/* What the lab's images bring (doc/lab.md, Images): plc-sim and flaky have a
+ * HEALTHCHECK, plc-sim the label org.plantdeck.version. */
+static void
+image_traits(struct ctr *c)
+{
+	const char *p = strstr(c->image, "/plant/plc-sim:");
+
+	if (p != NULL && strcmp(p + 15, "bad") != 0) {
+		c->has_health = 1;
+		ctr_set_label(c, "org.plantdeck.version", p + 15);
+	}
+	if (strstr(c->image, "/plant/flaky:") != NULL)
+		c->has_health = 1;
+}
+
 /* Fill a container from a create body (JSON). */
 static void
 ctr_from_body(struct ctr *c, const cJSON *j)
@@ -1248,6 +1266,7 @@ do_create(struct conn *cn, struct node *n, const char *q, const char *body)
 		return;
 	}
 	c = ctr_new(n, nm, img->valuestring);
+	image_traits(c);
 	ctr_from_body(c, j);
 	cJSON_Delete(j);
 	ev_emit(n, c, "create", "");
@@ -1467,6 +1486,222 @@ do_image(struct conn *cn, const char *name)
 	    "\"VirtualSize\":1200000,\"RootFS\":{\"Type\":\"layers\",\"Layers\":[]}}");
 	reply_json(cn, 200, &b);
 	free(b.p);
+}
+
+/* The Go-style RFC 3339 time of now, for network and volume objects. */
+static void
+now_rfc3339(char *out, size_t len)
+{
+	struct sbuf b = { 0 };
+
+	sb_time(&b, now_wall());
+	snprintf(out, len, "%.*s", (int)(b.len - 2), b.p + 1);
+	free(b.p);
+}
+
+/* A network object as the engine shows it. */
+static cJSON *
+net_object(const char *name, const char *driver, const cJSON *body)
+{
+	cJSON *o = cJSON_CreateObject(), *ipam, *cfg, *sub;
+	char id[65], t[64];
+	const cJSON *v;
+	static int subnet = 20;
+
+	new_id(id);
+	now_rfc3339(t, sizeof(t));
+	cJSON_AddStringToObject(o, "Name", name);
+	cJSON_AddStringToObject(o, "Id", id);
+	cJSON_AddStringToObject(o, "Created", t);
+	cJSON_AddStringToObject(o, "Scope", "local");
+	cJSON_AddStringToObject(o, "Driver", driver);
+	v = cJSON_GetObjectItemCaseSensitive(body, "EnableIPv6");
+	cJSON_AddBoolToObject(o, "EnableIPv6", cJSON_IsTrue(v));
+	ipam = cJSON_AddObjectToObject(o, "IPAM");
+	cJSON_AddStringToObject(ipam, "Driver", "default");
+	cJSON_AddNullToObject(ipam, "Options");
+	cfg = cJSON_AddArrayToObject(ipam, "Config");
+	if (strcmp(driver, "bridge") == 0) {
+		char net[32], gw[32];
+
+		snprintf(net, sizeof(net), "172.%d.0.0/16", strcmp(name, "bridge") == 0 ? 17 :
+		    subnet);
+		snprintf(gw, sizeof(gw), "172.%d.0.1", strcmp(name, "bridge") == 0 ? 17 : subnet);
+		if (strcmp(name, "bridge") != 0)
+			subnet = subnet < 31 ? subnet + 1 : 20;
+		sub = cJSON_CreateObject();
+		cJSON_AddStringToObject(sub, "Subnet", net);
+		cJSON_AddStringToObject(sub, "Gateway", gw);
+		cJSON_AddItemToArray(cfg, sub);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(body, "Internal");
+	cJSON_AddBoolToObject(o, "Internal", cJSON_IsTrue(v));
+	v = cJSON_GetObjectItemCaseSensitive(body, "Attachable");
+	cJSON_AddBoolToObject(o, "Attachable", cJSON_IsTrue(v));
+	cJSON_AddBoolToObject(o, "Ingress", 0);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "ConfigFrom"), "Network", "");
+	cJSON_AddBoolToObject(o, "ConfigOnly", 0);
+	cJSON_AddObjectToObject(o, "Containers");
+	v = cJSON_GetObjectItemCaseSensitive(body, "Options");
+	cJSON_AddItemToObject(o, "Options", cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) :
+	    cJSON_CreateObject());
+	v = cJSON_GetObjectItemCaseSensitive(body, "Labels");
+	cJSON_AddItemToObject(o, "Labels", cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) :
+	    cJSON_CreateObject());
+	return o;
+}
+
+/* A volume object. */
+static cJSON *
+vol_object(const char *name, const cJSON *body)
+{
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *v;
+	char t[64], mp[400];
+
+	now_rfc3339(t, sizeof(t));
+	snprintf(mp, sizeof(mp), "/var/lib/docker/volumes/%s/_data", name);
+	cJSON_AddStringToObject(o, "CreatedAt", t);
+	v = cJSON_GetObjectItemCaseSensitive(body, "Driver");
+	cJSON_AddStringToObject(o, "Driver", cJSON_IsString(v) && v->valuestring[0] ?
+	    v->valuestring : "local");
+	v = cJSON_GetObjectItemCaseSensitive(body, "Labels");
+	cJSON_AddItemToObject(o, "Labels", cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) :
+	    cJSON_CreateObject());
+	cJSON_AddStringToObject(o, "Mountpoint", mp);
+	cJSON_AddStringToObject(o, "Name", name);
+	v = cJSON_GetObjectItemCaseSensitive(body, "DriverOpts");
+	cJSON_AddItemToObject(o, "Options", cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) :
+	    cJSON_CreateObject());
+	cJSON_AddStringToObject(o, "Scope", "local");
+	return o;
+}
+
+/* The item of ARR whose Name (or Id, or an Id prefix) is REF, and its index. */
+static cJSON *
+obj_find(cJSON *arr, const char *ref, int *index)
+{
+	cJSON *it;
+	int i = 0;
+
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "Name");
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
+
+		if ((cJSON_IsString(nm) && strcmp(nm->valuestring, ref) == 0) ||
+		    (cJSON_IsString(id) && ref[0] && strncmp(id->valuestring, ref,
+		    strlen(ref)) == 0)) {
+			*index = i;
+			return it;
+		}
+		i++;
+	}
+	return NULL;
+}
+
+/* Reply with a cJSON document. */
+static void
+reply_cjson(struct conn *cn, int status, const cJSON *j)
+{
+	char *text = cJSON_PrintUnformatted(j);
+	struct sbuf b = { 0 };
+
+	sb_str(&b, text != NULL ? text : "null");
+	free(text);
+	reply_json(cn, status, &b);
+	free(b.p);
+}
+
+/* /networks and /volumes: lists, create, inspect, remove, connect (no effect). */
+static void
+do_objects(struct conn *cn, struct node *n, const char *method, char *path, const char *body)
+{
+	int vol = strncmp(path, "/volumes", 8) == 0, idx = -1;
+	char *ref = path + (vol ? 8 : 9), *act;
+	cJSON **arr = vol ? &n->volumes : &n->networks, *o;
+
+	if (*arr == NULL) {
+		*arr = cJSON_CreateArray();
+		if (!vol) {
+			cJSON_AddItemToArray(*arr, net_object("bridge", "bridge", NULL));
+			cJSON_AddItemToArray(*arr, net_object("host", "host", NULL));
+			cJSON_AddItemToArray(*arr, net_object("none", "null", NULL));
+		}
+	}
+	if (*ref == '/')
+		ref++;
+	act = strchr(ref, '/');
+	if (act != NULL)
+		*act++ = '\0';
+	url_decode(ref);
+	if (*ref == '\0' && strcmp(method, "GET") == 0) {
+		if (vol) {
+			cJSON *w = cJSON_CreateObject();
+
+			cJSON_AddItemReferenceToObject(w, "Volumes", *arr);
+			cJSON_AddNullToObject(w, "Warnings");
+			reply_cjson(cn, 200, w);
+			cJSON_Delete(w);
+		} else {
+			reply_cjson(cn, 200, *arr);
+		}
+		return;
+	}
+	if (strcmp(ref, "create") == 0 && strcmp(method, "POST") == 0) {
+		cJSON *j = cJSON_Parse(body);
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(j, "Name");
+		const cJSON *drv = cJSON_GetObjectItemCaseSensitive(j, "Driver");
+		char vname[65];
+
+		if (vol && !(cJSON_IsString(nm) && nm->valuestring[0])) {
+			new_id(vname);
+		} else if (!cJSON_IsString(nm) || nm->valuestring[0] == '\0') {
+			reply_err(cn, 400, "network name is required");
+			cJSON_Delete(j);
+			return;
+		} else {
+			snprintf(vname, sizeof(vname), "%.64s", nm->valuestring);
+		}
+		o = obj_find(*arr, vname, &idx);
+		if (o != NULL && !vol) {
+			reply_err(cn, 409, "network with name %s already exists", vname);
+		} else if (o != NULL) {
+			reply_cjson(cn, 201, o);
+		} else if (vol) {
+			o = vol_object(vname, j);
+			cJSON_AddItemToArray(*arr, o);
+			reply_cjson(cn, 201, o);
+		} else {
+			cJSON *r = cJSON_CreateObject();
+
+			o = net_object(vname, cJSON_IsString(drv) && drv->valuestring[0] ?
+			    drv->valuestring : "bridge", j);
+			cJSON_AddItemToArray(*arr, o);
+			cJSON_AddStringToObject(r, "Id",
+			    cJSON_GetObjectItemCaseSensitive(o, "Id")->valuestring);
+			cJSON_AddStringToObject(r, "Warning", "");
+			reply_cjson(cn, 201, r);
+			cJSON_Delete(r);
+		}
+		cJSON_Delete(j);
+		return;
+	}
+	o = obj_find(*arr, ref, &idx);
+	if (o == NULL) {
+		reply_err(cn, 404, vol ? "get %s: no such volume" : "network %s not found", ref);
+		return;
+	}
+	if (act == NULL && strcmp(method, "GET") == 0) {
+		reply_cjson(cn, 200, o);
+	} else if (act == NULL && strcmp(method, "DELETE") == 0) {
+		cJSON_DeleteItemFromArray(*arr, idx);
+		reply(cn, 204, NULL, NULL, 0);
+	} else if (act != NULL && strcmp(method, "POST") == 0 &&
+	    (strcmp(act, "connect") == 0 || strcmp(act, "disconnect") == 0)) {
+		reply(cn, 200, "application/json", "null\n", 5);
+	} else {
+		reply_err(cn, 404, "page not found");
+	}
 }
 
 /* GET /version. */
@@ -1787,12 +2022,9 @@ node_handle(struct conn *cn, struct node *n, const char *method, char *path, con
 		    "\"docker swarm join\" to connect this node to swarm and try again.");
 		return;
 	}
-	if (strcmp(path, "/networks") == 0) {
-		reply(cn, 200, "application/json", "[]\n", 3);
-		return;
-	}
-	if (strcmp(path, "/volumes") == 0) {
-		reply(cn, 200, "application/json", "{\"Volumes\":[],\"Warnings\":null}\n", 32);
+	if (strcmp(path, "/networks") == 0 || strncmp(path, "/networks/", 10) == 0 ||
+	    strcmp(path, "/volumes") == 0 || strncmp(path, "/volumes/", 9) == 0) {
+		do_objects(cn, n, method, path, body);
 		return;
 	}
 	reply_err(cn, 404, "page not found");
@@ -2193,10 +2425,11 @@ node_init(struct node *n, int i, int k)
 		struct ctr *c;
 
 		snprintf(nm, sizeof(nm), "%s-%d", n->name, j + 1);
-		c = ctr_new(n, nm, sim_images[j % 2 == 0 ? 0 : (j % 8 == 3 ? 3 : 1)]);
+		c = ctr_new(n, nm, sim_images[j % 5 == 4 ? 2 : j % 8 == 3 ? 3 : j % 2 == 0 ? 0 : 1]);
 		c->created = t - 86400 - j * 60;
 		c->started = t - 3600 - (double)(rnd() % 3600);
 		c->state = ST_RUNNING;
+		image_traits(c);
 		snprintf(c->restart, sizeof(c->restart), "%s", j % 3 == 0 ? "always" :
 		    j % 3 == 1 ? "unless-stopped" : "no");
 		ctr_set_label(c, "plant.line", i / 27 % 2 ? "B" : "A");
@@ -2208,10 +2441,8 @@ node_init(struct node *n, int i, int k)
 			ctr_set_label(c, "com.docker.compose.service", svc);
 			ctr_set_label(c, "com.docker.compose.container-number", "1");
 		}
-		if (j % 2 == 0) {
-			c->has_health = 1;
+		if (c->has_health)
 			c->health = H_HEALTHY;
-		}
 		if (j == k - 1 && k >= 5) {
 			c->state = ST_EXITED;
 			c->exit_code = 0;
