@@ -64,7 +64,7 @@ curl -sN --max-time 20 "$ev/v1.41/events?filters=%7B%22type%22%3A%5B%22container
 cpid=$!
 t_on_exit "kill $cpid 2>/dev/null"
 i=0
-until grep -q '"Action":"die".*"timeNano":[0-9]*}$' "$T_TMP/events"; do
+until grep -q '"Action":"die".*"timeNano":[0-9]*}$' "$T_TMP/events" 2>/dev/null; do
 	"$LAB" sim fault sim-0001 event die --dir "$DIR"
 	i=$((i + 1))
 	[ $i -lt 100 ] || fail "no event on the stream"

@@ -242,14 +242,19 @@ sb_str(struct sbuf *b, const char *s)
 static void __attribute__((format(printf, 2, 3)))
 sb_fmt(struct sbuf *b, const char *fmt, ...)
 {
+	char small[512];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
+	if ((size_t)n < sizeof(small)) {
+		sb_add(b, small, (size_t)n);
+		return;
+	}
 	sb_room(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
