@@ -797,22 +797,22 @@ sb_inspect(struct sbuf *b, const struct node *n, const struct ctr *c)
 	sb_fmt(b, ",\"RestartCount\":%d,\"Driver\":\"overlay2\",\"Platform\":\"linux\","
 	    "\"MountLabel\":\"\",\"ProcessLabel\":\"\",\"AppArmorProfile\":\"\",\"ExecIDs\":null,"
 	    "\"HostConfig\":{\"Binds\":null,\"ContainerIDFile\":\"\",\"LogConfig\":{\"Type\":"
-	    "\"json-file\",\"Config\":{}},\"NetworkMode\":\"default\",\"PortBindings\":{},"
+	    "\"json-file\",\"Config\":{}},\"NetworkMode\":\"default\",\"PortBindings\":null,"
 	    "\"RestartPolicy\":{\"Name\":", c->restarts);
 	sb_jstr(b, c->restart);
 	sb_fmt(b, ",\"MaximumRetryCount\":%d},\"AutoRemove\":false,\"VolumeDriver\":\"\","
 	    "\"VolumesFrom\":null,\"CapAdd\":null,\"CapDrop\":null,\"CgroupnsMode\":\"host\","
-	    "\"Dns\":[],\"DnsOptions\":[],\"DnsSearch\":[],\"ExtraHosts\":null,\"GroupAdd\":null,"
+	    "\"Dns\":null,\"DnsOptions\":null,\"DnsSearch\":null,\"ExtraHosts\":null,\"GroupAdd\":null,"
 	    "\"IpcMode\":\"private\",\"Cgroup\":\"\",\"Links\":null,\"OomScoreAdj\":0,"
 	    "\"PidMode\":\"\",\"Privileged\":false,\"PublishAllPorts\":false,"
 	    "\"ReadonlyRootfs\":false,\"SecurityOpt\":null,\"UTSMode\":\"\",\"UsernsMode\":\"\","
 	    "\"ShmSize\":67108864,\"Runtime\":\"runc\",\"ConsoleSize\":[0,0],\"Isolation\":\"\","
 	    "\"CpuShares\":0,\"Memory\":%" PRId64 ",\"NanoCpus\":%" PRId64 ",\"CgroupParent\":\"\","
-	    "\"BlkioWeight\":0,\"BlkioWeightDevice\":[],\"BlkioDeviceReadBps\":null,"
+	    "\"BlkioWeight\":0,\"BlkioWeightDevice\":null,\"BlkioDeviceReadBps\":null,"
 	    "\"BlkioDeviceWriteBps\":null,\"BlkioDeviceReadIOps\":null,"
 	    "\"BlkioDeviceWriteIOps\":null,\"CpuPeriod\":0,\"CpuQuota\":0,"
 	    "\"CpuRealtimePeriod\":0,\"CpuRealtimeRuntime\":0,\"CpusetCpus\":\"\","
-	    "\"CpusetMems\":\"\",\"Devices\":[],\"DeviceCgroupRules\":null,"
+	    "\"CpusetMems\":\"\",\"Devices\":null,\"DeviceCgroupRules\":null,"
 	    "\"DeviceRequests\":null,\"KernelMemory\":0,\"KernelMemoryTCP\":0,"
 	    "\"MemoryReservation\":0,\"MemorySwap\":%" PRId64 ",\"MemorySwappiness\":null,"
 	    "\"OomKillDisable\":false,\"PidsLimit\":null,\"Ulimits\":null,\"CpuCount\":0,"
@@ -1004,7 +1004,8 @@ ctr_stop(struct node *n, struct ctr *c, int sig)
 
 	snprintf(extra, sizeof(extra), ",\"signal\":\"%d\"", sig);
 	ev_emit(n, c, "kill", extra);
-	ctr_die(n, c, sig == 9 ? 137 : 143, 1);
+	/* the lab's images end on SIGTERM with 0, as a well-behaved service does */
+	ctr_die(n, c, sig == 9 ? 137 : 0, 1);
 	if (sig != 9)
 		ev_emit(n, c, "stop", "");
 }
