@@ -88,18 +88,27 @@ ro_sleep_ms(long ms)
 		;
 }
 
+/* Guards the first opening of a rollouts' database: the UI, heal and store
+ * reader threads may all be first (a lock of its own: callers may hold
+ * ro->lock). */
+static pthread_mutex_t ro_store_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Open the database on first use. */
 static int
 ro_store(struct rollouts *ro, char *err, size_t errlen)
 {
 	char path[4096];
+	int rc = 0;
 
-	if (ro->st != NULL)
-		return 0;
-	if (store_default_path(ro->db_path[0] ? ro->db_path : NULL, path, sizeof(path),
-	    err, errlen) != 0)
-		return -1;
-	return store_open(path, ro->read_only, &ro->st, err, errlen);
+	pthread_mutex_lock(&ro_store_lock);
+	if (ro->st == NULL) {
+		rc = store_default_path(ro->db_path[0] ? ro->db_path : NULL, path, sizeof(path),
+		    err, errlen);
+		if (rc == 0)
+			rc = store_open(path, ro->read_only, &ro->st, err, errlen);
+	}
+	pthread_mutex_unlock(&ro_store_lock);
+	return rc;
 }
 
 struct store *
