@@ -224,6 +224,11 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 				printf(" (container data below is stale)");
 			putchar('\n');
 		}
+		if (n->reach == PD_REACH_UP && n->warning[0] != '\0') {
+			printf("  ! ");
+			status_field(n->warning, 0);
+			putchar('\n');
+		}
 		if (!show_containers)
 			continue;
 		for (size_t k = 0; k < n->ncontainers; k++) {
@@ -454,6 +459,11 @@ status_json(const struct pd_snapshot *s)
 		cJSON_AddItemToObject(o, "swarm", status_json_node_swarm(n));
 		cJSON_AddNumberToObject(o, "containers_running", n->running);
 		cJSON_AddNumberToObject(o, "containers_total", n->total);
+		cJSON_AddNumberToObject(o, "containers_listed", (double)n->listed);
+		if (n->warning[0] != '\0')
+			cJSON_AddStringToObject(o, "warning", n->warning);
+		else
+			cJSON_AddNullToObject(o, "warning");
 		cs = cJSON_AddArrayToObject(o, "containers");
 		for (size_t k = 0; k < n->ncontainers; k++) {
 			const struct pd_container *c = &s->containers[n->first_container + k];

@@ -136,7 +136,11 @@ node_draw(struct tui *t, int top, int rows)
 		snprintf(buf, sizeof(buf), " %d running of %d   sorted by %s%s%s%s", n->running,
 		    n->total, sort_names[node.sort], node.rev ? " (reversed)" : "",
 		    nets[0] ? "   networks " : "", nets);
-		tui_put_untrusted(t, top + 1, 0, t->cols, theme_attr(TH_DIM), buf);
+		if (n->warning[0] != '\0')   /* a cut list, a reply over its cap: before the rest */
+			snprintf(buf, sizeof(buf), " %s   %d running of %d shown", n->warning,
+			    n->running, n->total);
+		tui_put_untrusted(t, top + 1, 0, t->cols,
+		    theme_attr(n->warning[0] != '\0' ? TH_WARN : TH_DIM), buf);
 	}
 	/* Columns by width: at 80 the fixed ones; UPTIME from 100, STACK from
 	 * 140, PORTS from 170; NAME and IMAGE share what they leave. */

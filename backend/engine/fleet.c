@@ -32,6 +32,7 @@
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 
+#include "backend/engine/cindex.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/fleet.h"
 #include "backend/engine/inventory.h"
@@ -46,6 +47,18 @@
 #endif
 
 #define FLEET_INSPECTS_PER_NODE 2
+#define FLEET_STATS_SCAN 64      /* containers a node's stats turn looks at, at most */
+
+/* What one reply may weigh, by kind (engine.c stops a transfer over its
+ * cap, and says so).  A container list is read as it streams in
+ * (struct fl_list): the whole of it is bounded, and each entry. */
+#define FLEET_MAX_LIST (64u << 20)
+#define FLEET_MAX_LIST_ENTRY (256u << 10)
+#define FLEET_MAX_INSPECT (1u << 20)
+#define FLEET_MAX_STATS (256u << 10)
+#define FLEET_MAX_EVENT_LINE (64u << 10)
+#define FLEET_MAX_SMALL (1u << 20)      /* /_ping, /info, an action's answer */
+#define FLEET_MAX_LOGS (4u << 20)       /* the watched container's log tail */
 
 enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 	FL_DETAILS, FL_LOGS, FL_AGENT,
@@ -62,6 +75,11 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 #define FLEET_SWARM_DEBOUNCE 0.2 /* s from a swarm event to the lists it makes stale */
 
 struct fl_node;
+struct fl_list;
+FLEET_STATIC struct fl_list *fleet_list_new(size_t max);
+FLEET_STATIC int fleet_list_feed(struct fl_list *l, const char *data, size_t len);
+FLEET_STATIC int fleet_list_end(struct fl_list *l);
+FLEET_STATIC void fleet_list_free(struct fl_list *l);
 
 /* One request in flight. */
 struct fl_req {
@@ -73,6 +91,7 @@ struct fl_req {
 	double started;
 	CURL *h;
 	struct engine_reply reply;
+	struct fl_list *list;            /* FL_LIST: the entries as they stream in */
 	/* FL_ACTION: what, on which container, asked for by whom. */
 	enum pd_container_action action;
 	char name[PD_NAME_LEN];
@@ -106,6 +125,9 @@ struct fl_node {
 	struct pd_node pub;
 	struct fl_container *c;
 	size_t nc, capc;
+	struct cindex ix;                /* c by id */
+	int want_any;                    /* some container may want an inspect */
+	size_t inspect_cursor, stats_cursor;  /* where the next turn looks first */
 	int connected;                   /* negotiated and answering */
 	int ever_answered;
 	int first_done;                  /* first list and inspects finished, or failed */
@@ -532,17 +554,44 @@ fleet_parse_agent_line(const char *line, int ts, struct pd_event *e, long long *
 
 /* ------------------------------------------------------------ the model */
 
+#ifdef UNITTEST
+int fleet_test_linear;
+#endif
+
+/* The id of container POS of node ARG, for its index. */
+static const char *
+fl_key(const void *arg, size_t pos)
+{
+	return ((const struct fl_node *)arg)->c[pos].pub.id;
+}
+
 /* The container with ID on node N, or NULL. */
 static struct fl_container *
 fl_find(struct fl_node *n, const char *id)
 {
-	for (size_t i = 0; i < n->nc; i++)
-		if (strcmp(n->c[i].pub.id, id) == 0)
-			return &n->c[i];
-	return NULL;
+	long pos;
+
+#ifdef UNITTEST
+	if (fleet_test_linear) {
+		for (size_t i = 0; i < n->nc; i++)
+			if (strcmp(n->c[i].pub.id, id) == 0)
+				return &n->c[i];
+		return NULL;
+	}
+#endif
+	pos = cindex_find(&n->ix, id);
+	return pos < 0 ? NULL : &n->c[pos];
 }
 
-/* The container with ID, added if new. */
+/* Container C wants an inspect. */
+static void
+fl_want(struct fl_node *n, struct fl_container *c)
+{
+	c->want_inspect = 1;
+	n->want_any = 1;
+}
+
+/* The container with ID, added if new and there is room (NULL when not). */
 static struct fl_container *
 fl_get(struct fl_node *n, const char *id)
 {
@@ -550,7 +599,7 @@ fl_get(struct fl_node *n, const char *id)
 
 	if (c != NULL)
 		return c;
-	if (strlen(id) >= PD_ID_LEN || id[0] == '\0')
+	if (strlen(id) >= PD_ID_LEN || id[0] == '\0' || n->nc >= n->fleet->cfg.max_containers)
 		return NULL;
 	if (n->nc == n->capc) {
 		size_t cap = n->capc ? n->capc * 2 : 16;
@@ -561,24 +610,30 @@ fl_get(struct fl_node *n, const char *id)
 		n->c = p;
 		n->capc = cap;
 	}
-	c = &n->c[n->nc++];
+	c = &n->c[n->nc];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->pub.id, sizeof(c->pub.id), "%s", id);
+	if (cindex_insert(&n->ix, id, n->nc) != 0)
+		return NULL;
+	n->nc++;
 	c->pub.cpu_pct = -1;
 	c->stop_timeout = -1;
-	c->want_inspect = 1;
+	fl_want(n, c);
 	c->next_stats = 0;
 	return c;
 }
 
-/* Forget container C of node N. */
+/* Forget container C of node N; the others keep their order. */
 static void
 fl_remove(struct fl_node *n, struct fl_container *c)
 {
 	size_t i = (size_t)(c - n->c);
 
+	cindex_remove(&n->ix, c->pub.id);
 	memmove(&n->c[i], &n->c[i + 1], (n->nc - i - 1) * sizeof(*c));
 	n->nc--;
+	for (size_t k = i; k < n->nc; k++)
+		cindex_move(&n->ix, n->c[k].pub.id, k + 1, k);
 }
 
 /* Recount running/total. */
@@ -686,7 +741,7 @@ fl_set_reach(struct fl_node *n, enum pd_reach r, const char *error)
 
 /* ------------------------------------------------------------ requests */
 
-static void fl_events_line(struct fl_node *n, const char *line);
+static void fl_events_apply(struct fl_node *n, cJSON *j);
 
 /* Write callback of the /events stream: split into lines, apply each. */
 static size_t
@@ -701,19 +756,27 @@ fl_on_events(char *data, size_t size, size_t nmemb, void *arg)
 		log_msg(LOG_WARN, "%s: event line longer than %zu bytes, dropped",
 		    n->pub.name, n->evline.max);
 		engine_buf_free(&n->evline);
-		n->evline.max = 1u << 20;
+		n->evline.max = FLEET_MAX_EVENT_LINE;
 		return len;
 	}
-	pthread_mutex_lock(&n->fleet->lock);
 	while (n->evline.data != NULL && (nl = memchr(n->evline.data, '\n', n->evline.len)) != NULL) {
 		size_t used = (size_t)(nl - n->evline.data) + 1;
+		cJSON *j;
 
 		*nl = '\0';
-		fl_events_line(n, n->evline.data);
+		/* Parsed before the lock is taken; only the change is made under it. */
+		j = cJSON_Parse(n->evline.data);
+		if (j == NULL && n->evline.data[0] != '\0')
+			log_msg(LOG_DEBUG, "%s: unparsable event line", n->pub.name);
+		if (j != NULL) {
+			pthread_mutex_lock(&n->fleet->lock);
+			fl_events_apply(n, j);
+			pthread_mutex_unlock(&n->fleet->lock);
+			cJSON_Delete(j);
+		}
 		memmove(n->evline.data, n->evline.data + used, n->evline.len - used + 1);
 		n->evline.len -= used;
 	}
-	pthread_mutex_unlock(&n->fleet->lock);
 	return len;
 }
 
@@ -806,6 +869,36 @@ fl_on_swarm_events(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* Write callback of a container list: a 2xx body goes entry by entry to
+ * the request's list (outside the model lock), an error body to the reply
+ * for its message. */
+static size_t
+fl_on_list(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fl_req *r = arg;
+	size_t len = size * nmemb;
+	long status = 0;
+
+	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return engine_buf_append(&r->reply.body, data, len);
+	return fleet_list_feed(r->list, data, len) == 0 ? len : 0;
+}
+
+/* The most a reply of KIND may weigh. */
+static size_t
+fl_body_max(enum fl_kind kind)
+{
+	switch (kind) {
+	case FL_INSPECT: case FL_DETAILS: return FLEET_MAX_INSPECT;
+	case FL_STATS: return FLEET_MAX_STATS;
+	case FL_LOGS: return FLEET_MAX_LOGS;
+	case FL_PING: case FL_INFO: case FL_ACTION: return FLEET_MAX_SMALL;
+	case FL_LIST: return FLEET_MAX_SMALL;    /* an error body; the list has its own */
+	default: return ENGINE_MAX_BODY_DEFAULT;
+	}
+}
+
 /* Start METHOD PATH of KIND on node N.  Returns the request or NULL. */
 static struct fl_req *
 fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const char *path,
@@ -830,7 +923,17 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 		return NULL;
 	}
 	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
-	if (kind == FL_EVENTS) {
+	r->reply.body.max = fl_body_max(kind);
+	if (kind == FL_LIST) {
+		r->list = fleet_list_new(f->cfg.max_containers);
+		if (r->list == NULL) {
+			curl_easy_cleanup(r->h);
+			free(r);
+			return NULL;
+		}
+		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_list);
+		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
+	} else if (kind == FL_EVENTS) {
 		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_events);
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
 	} else if (kind == FL_AGENT) {
@@ -842,6 +945,7 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 	}
 	if (curl_multi_add_handle(f->multi, r->h) != CURLM_OK) {
 		curl_easy_cleanup(r->h);
+		fleet_list_free(r->list);
 		free(r);
 		return NULL;
 	}
@@ -898,6 +1002,7 @@ fl_release(struct fleet *f, struct fl_req *r)
 	curl_multi_remove_handle(f->multi, r->h);
 	curl_easy_cleanup(r->h);
 	engine_reply_free(&r->reply);
+	fleet_list_free(r->list);
 	free(r);
 }
 
@@ -920,7 +1025,7 @@ fl_cancel_node(struct fl_node *n)
 		fl_release(f, r);
 	}
 	engine_buf_free(&n->evline);
-	n->evline.max = 1u << 20;
+	n->evline.max = FLEET_MAX_EVENT_LINE;
 	engine_buf_free(&n->agline);
 	n->agline.max = 1u << 20;
 	n->pub.agent_connected = 0;
@@ -970,31 +1075,6 @@ fl_agent_set(struct fl_node *n, const char *id)
 	n->agent_next = 0;
 	n->agent_step = 0;
 	fl_touch(n->fleet);
-}
-
-/* The running container labelled as the node's agent in a list, if any. */
-static void
-fl_agent_from_list(struct fl_node *n, const cJSON *list)
-{
-	const cJSON *it, *v;
-	char id[PD_ID_LEN], state[PD_STATE_LEN];
-
-	cJSON_ArrayForEach(it, list) {
-		v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "Labels"),
-		    FLEET_AGENT_LABEL);
-		fl_copy_str(state, sizeof(state), it, "State");
-		fl_copy_str(id, sizeof(id), it, "Id");
-		if (cJSON_IsString(v) && strcmp(v->valuestring, "1") == 0 &&
-		    strcmp(state, "running") == 0 && strlen(id) == 64) {
-			/* The one streamed already wins over another one. */
-			if (strcmp(id, n->pub.agent) == 0 || n->pub.agent[0] == '\0' ||
-			    fl_find(n, n->pub.agent) == NULL ||
-			    strcmp(fl_find(n, n->pub.agent)->pub.state, "running") != 0)
-				fl_agent_set(n, id);
-			return;
-		}
-	}
-	fl_agent_set(n, "");
 }
 
 /* The names of the networks in SETTINGS (a NetworkSettings object), joined
@@ -1072,49 +1152,321 @@ fleet_parse_ports(char *out, size_t len, const cJSON *ports)
 	}
 }
 
-/* Apply a /containers/json list: add, update, remove. */
-static void
-fl_apply_list(struct fl_node *n, const cJSON *list)
+/* ------------------------------------------------------------ container lists */
+
+/* One entry of a container list, as read outside the model lock. */
+struct fl_listed {
+	struct pd_container pub;
+	int agent;                       /* labelled the agent, running, a full id */
+	int fresh;                       /* not in the model yet (fl_apply_list) */
+};
+
+/* A GET /containers/json read as it streams in: entries are cut out of the
+ * body one at a time and parsed on their own, so memory stays at the
+ * entries kept (never a tree of the whole reply), entries past MAX are only
+ * counted, and none of it holds the model lock. */
+struct fl_list {
+	struct fl_listed *v;
+	size_t n, cap;                   /* entries parsed */
+	size_t total;                    /* entries seen */
+	size_t max;                      /* entries to parse */
+	size_t bytes;                    /* of the body so far */
+	int state;                       /* 0 before '[', 1 between entries, 2 in one,
+	                                    3 after ']', -1 broken */
+	int depth, in_str, esc, keep;
+	struct engine_buf el;            /* the entry being read, when kept */
+	char error[160];
+};
+
+FLEET_STATIC struct fl_list *
+fleet_list_new(size_t max)
 {
-	const cJSON *it;
+	struct fl_list *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->max = max;
+	l->el.max = FLEET_MAX_LIST_ENTRY;
+	return l;
+}
+
+FLEET_STATIC void
+fleet_list_free(struct fl_list *l)
+{
+	if (l == NULL)
+		return;
+	engine_buf_free(&l->el);
+	free(l->v);
+	free(l);
+}
+
+#ifdef UNITTEST
+FLEET_STATIC size_t
+fleet_list_parsed(const struct fl_list *l)
+{
+	return l->n;
+}
+
+FLEET_STATIC size_t
+fleet_list_total(const struct fl_list *l)
+{
+	return l->total;
+}
+
+FLEET_STATIC const char *
+fleet_list_error(const struct fl_list *l)
+{
+	return l->error;
+}
+#endif
+
+/* Mark L broken with a reason; returns -1. */
+static int
+fl_list_fail(struct fl_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int
+fl_list_fail(struct fl_list *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->error, sizeof(l->error), fmt, ap);
+	va_end(ap);
+	l->state = -1;
+	return -1;
+}
+
+/* Parse the entry in L->el into the next slot; an entry that is no
+ * container (no usable Id) is left out. */
+static int
+fl_list_entry(struct fl_list *l)
+{
+	cJSON *it = cJSON_ParseWithLength(l->el.data, l->el.len);
+	const cJSON *names, *first, *lab;
+	struct fl_listed *e;
+	char status[128];
+
+	if (it == NULL)
+		return fl_list_fail(l, "entry %zu of the list is not JSON", l->total + 1);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct fl_listed *p = realloc(l->v, cap * sizeof(*p));
+
+		if (p == NULL) {
+			cJSON_Delete(it);
+			return fl_list_fail(l, "out of memory");
+		}
+		l->v = p;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	memset(e, 0, sizeof(*e));
+	fl_copy_str(e->pub.id, sizeof(e->pub.id), it, "Id");
+	{
+		const cJSON *idv = cJSON_GetObjectItemCaseSensitive(it, "Id");
+
+		if (!cJSON_IsString(idv) || idv->valuestring[0] == '\0' ||
+		    strlen(idv->valuestring) >= PD_ID_LEN) {
+			cJSON_Delete(it);
+			return 0;
+		}
+	}
+	names = cJSON_GetObjectItemCaseSensitive(it, "Names");
+	first = cJSON_GetArrayItem(names, 0);
+	if (cJSON_IsString(first))
+		snprintf(e->pub.name, sizeof(e->pub.name), "%s",
+		    first->valuestring + (first->valuestring[0] == '/'));
+	fl_copy_str(e->pub.image, sizeof(e->pub.image), it, "Image");
+	fl_copy_str(e->pub.state, sizeof(e->pub.state), it, "State");
+	fl_copy_str(status, sizeof(status), it, "Status");
+	e->pub.health = fl_health_from_status_text(status);
+	e->pub.created = (time_t)fl_num(it, "Created", 0);
+	fl_networks(e->pub.networks, sizeof(e->pub.networks),
+	    cJSON_GetObjectItemCaseSensitive(it, "NetworkSettings"));
+	fl_stack(e->pub.stack, sizeof(e->pub.stack), cJSON_GetObjectItemCaseSensitive(it, "Labels"));
+	fleet_parse_ports(e->pub.ports, sizeof(e->pub.ports),
+	    cJSON_GetObjectItemCaseSensitive(it, "Ports"));
+	lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "Labels"),
+	    FLEET_AGENT_LABEL);
+	e->agent = cJSON_IsString(lab) && strcmp(lab->valuestring, "1") == 0 &&
+	    strcmp(e->pub.state, "running") == 0 && strlen(e->pub.id) == 64;
+	cJSON_Delete(it);
+	l->n++;
+	return 0;
+}
+
+FLEET_STATIC int
+fleet_list_feed(struct fl_list *l, const char *data, size_t len)
+{
+	size_t i, seg = 0;
+	unsigned char ch;
+
+	if (l->state < 0)
+		return -1;
+	l->bytes += len;
+	if (l->bytes > FLEET_MAX_LIST)
+		return fl_list_fail(l, "response larger than %u bytes", FLEET_MAX_LIST);
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)data[i];
+		switch (l->state) {
+		case 0:
+			if (ch == '[')
+				l->state = 1;
+			else if (!(ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'))
+				return fl_list_fail(l, "not a JSON array");
+			break;
+		case 1:
+			if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' ||
+			    (ch == ',' && l->total > 0))
+				break;
+			if (ch == ']') {
+				l->state = 3;
+				break;
+			}
+			if (ch != '{')
+				return fl_list_fail(l, "entry %zu of the list is not an object",
+				    l->total + 1);
+			l->state = 2;
+			l->depth = 1;
+			l->in_str = l->esc = 0;
+			l->keep = l->total < l->max;
+			l->el.len = 0;
+			seg = i;
+			break;
+		case 2:
+			if (l->in_str) {
+				if (l->esc)
+					l->esc = 0;
+				else if (ch == '\\')
+					l->esc = 1;
+				else if (ch == '"')
+					l->in_str = 0;
+				break;
+			}
+			if (ch == '"')
+				l->in_str = 1;
+			else if (ch == '{' || ch == '[')
+				l->depth++;
+			else if ((ch == '}' || ch == ']') && --l->depth == 0) {
+				if (l->keep) {
+					if (engine_buf_append(&l->el, data + seg, i + 1 - seg) != i + 1 - seg)
+						return fl_list_fail(l, "entry %zu of the list is larger "
+						    "than %zu bytes", l->total + 1, l->el.max);
+					if (fl_list_entry(l) != 0)
+						return -1;
+				}
+				l->total++;
+				l->state = 1;
+			}
+			break;
+		case 3:
+			if (!(ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'))
+				return fl_list_fail(l, "something after the list");
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (l->state == 2 && l->keep && len > seg &&
+	    engine_buf_append(&l->el, data + seg, len - seg) != len - seg)
+		return fl_list_fail(l, "entry %zu of the list is larger than %zu bytes",
+		    l->total + 1, l->el.max);
+	return 0;
+}
+
+FLEET_STATIC int
+fleet_list_end(struct fl_list *l)
+{
+	if (l->state == 3)
+		return 0;
+	if (l->state >= 0)
+		fl_list_fail(l, "the list ended early");
+	return -1;
+}
+
+/* Apply a container list read outside the lock (L): update, add up to the
+ * cap, remove what is gone, and mark the node when the list was cut.  Each
+ * entry costs one index lookup. */
+static void
+fl_apply_list(struct fl_node *n, struct fl_list *l)
+{
 	struct fl_container *c;
-	char state[PD_STATE_LEN];
+	size_t keep = 0, agent = (size_t)-1;
+	int removed = 0;
 
 	for (size_t i = 0; i < n->nc; i++)
 		n->c[i].seen = 0;
-	cJSON_ArrayForEach(it, list) {
-		const cJSON *names = cJSON_GetObjectItemCaseSensitive(it, "Names");
-		const cJSON *first = cJSON_GetArrayItem(names, 0);
-		char id[PD_ID_LEN], status[128];
+	/* Those known first, so that the ones gone make room for new ones. */
+	for (size_t i = 0; i < l->n; i++) {
+		struct fl_listed *e = &l->v[i];
 
-		fl_copy_str(id, sizeof(id), it, "Id");
-		c = fl_get(n, id);
+		if (e->agent && agent == (size_t)-1)
+			agent = i;
+		c = fl_find(n, e->pub.id);
+		e->fresh = c == NULL;
+		if (c == NULL || c->seen)
+			continue;
+		c->seen = 1;
+		if (strcmp(e->pub.state, c->pub.state) != 0 || e->pub.health != c->pub.health)
+			fl_want(n, c);
+		snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
+		snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
+		snprintf(c->pub.state, sizeof(c->pub.state), "%s", e->pub.state);
+		c->pub.health = e->pub.health;
+		c->pub.created = e->pub.created;
+		snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
+		snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", e->pub.stack);
+		snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
+	}
+	for (size_t i = 0; i < n->nc; i++) {
+		if (!n->c[i].seen) {
+			removed = 1;
+			continue;
+		}
+		if (keep != i)
+			n->c[keep] = n->c[i];
+		keep++;
+	}
+	if (removed) {
+		n->nc = keep;
+		cindex_clear(&n->ix);
+		for (size_t i = 0; i < n->nc; i++)
+			cindex_insert(&n->ix, n->c[i].pub.id, i);  /* the table has room */
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct fl_listed *e = &l->v[i];
+
+		if (!e->fresh || fl_find(n, e->pub.id) != NULL)
+			continue;
+		c = fl_get(n, e->pub.id);
 		if (c == NULL)
 			continue;
 		c->seen = 1;
-		if (cJSON_IsString(first))
-			snprintf(c->pub.name, sizeof(c->pub.name), "%s",
-			    first->valuestring + (first->valuestring[0] == '/'));
-		fl_copy_str(c->pub.image, sizeof(c->pub.image), it, "Image");
-		fl_copy_str(state, sizeof(state), it, "State");
-		fl_copy_str(status, sizeof(status), it, "Status");
-		if (strcmp(state, c->pub.state) != 0 ||
-		    fl_health_from_status_text(status) != c->pub.health)
-			c->want_inspect = 1;
-		snprintf(c->pub.state, sizeof(c->pub.state), "%s", state);
-		c->pub.health = fl_health_from_status_text(status);
-		c->pub.created = (time_t)fl_num(it, "Created", 0);
-		fl_networks(c->pub.networks, sizeof(c->pub.networks),
-		    cJSON_GetObjectItemCaseSensitive(it, "NetworkSettings"));
-		fl_stack(c->pub.stack, sizeof(c->pub.stack),
-		    cJSON_GetObjectItemCaseSensitive(it, "Labels"));
-		fleet_parse_ports(c->pub.ports, sizeof(c->pub.ports),
-		    cJSON_GetObjectItemCaseSensitive(it, "Ports"));
+		snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
+		snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
+		snprintf(c->pub.state, sizeof(c->pub.state), "%s", e->pub.state);
+		c->pub.health = e->pub.health;
+		c->pub.created = e->pub.created;
+		snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
+		snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", e->pub.stack);
+		snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
 	}
-	for (size_t i = n->nc; i-- > 0;)
-		if (!n->c[i].seen)
-			fl_remove(n, &n->c[i]);
-	fl_agent_from_list(n, list);
+	/* The agent: the one streamed already wins over another one. */
+	if (agent == (size_t)-1) {
+		fl_agent_set(n, "");
+	} else {
+		const char *id = l->v[agent].pub.id;
+
+		c = n->pub.agent[0] != '\0' ? fl_find(n, n->pub.agent) : NULL;
+		if (strcmp(id, n->pub.agent) == 0 || c == NULL ||
+		    strcmp(c->pub.state, "running") != 0)
+			fl_agent_set(n, id);
+	}
+	n->pub.listed = l->total;
+	if (l->total > l->max)
+		snprintf(n->pub.warning, sizeof(n->pub.warning),
+		    "list truncated: %zu containers, %zu shown", l->total, n->nc);
+	else
+		n->pub.warning[0] = '\0';
 	fl_count(n);
 	n->listed = 1;
 	fl_touch(n->fleet);
@@ -1264,21 +1616,15 @@ fl_apply_info(struct fl_node *n, const cJSON *j)
 	fl_touch(n->fleet);
 }
 
-/* Apply one line of the /events stream. */
+/* Apply one line of the /events stream, parsed (J, which the caller frees). */
 static void
-fl_events_line(struct fl_node *n, const char *line)
+fl_events_apply(struct fl_node *n, cJSON *j)
 {
-	cJSON *j = cJSON_Parse(line);
 	const cJSON *actor, *attrs;
 	char type[32], action[64], id[PD_ID_LEN], name[PD_NAME_LEN], image[PD_IMAGE_LEN];
 	char exitcode[16];
 	struct fl_container *c;
 
-	if (j == NULL) {
-		if (line[0] != '\0')
-			log_msg(LOG_DEBUG, "%s: unparsable event line", n->pub.name);
-		return;
-	}
 	actor = cJSON_GetObjectItemCaseSensitive(j, "Actor");
 	attrs = cJSON_GetObjectItemCaseSensitive(actor, "Attributes");
 	fl_copy_str(type, sizeof(type), j, "Type");
@@ -1288,10 +1634,8 @@ fl_events_line(struct fl_node *n, const char *line)
 	fl_copy_str(image, sizeof(image), attrs, "image");
 	fl_copy_str(exitcode, sizeof(exitcode), attrs, "exitCode");
 	if (strcmp(type, "container") != 0 || id[0] == '\0' ||
-	    strncmp(action, "exec_", 5) == 0) {
-		cJSON_Delete(j);
+	    strncmp(action, "exec_", 5) == 0)
 		return;
-	}
 
 	{
 		const cJSON *al = cJSON_GetObjectItemCaseSensitive(attrs, FLEET_AGENT_LABEL);
@@ -1318,7 +1662,7 @@ fl_events_line(struct fl_node *n, const char *line)
 		snprintf(c->pub.name, sizeof(c->pub.name), "%s", name);
 	if (image[0] != '\0' && c->pub.image[0] == '\0')
 		snprintf(c->pub.image, sizeof(c->pub.image), "%s", image);
-	c->want_inspect = 1;
+	fl_want(n, c);
 
 	if (strcmp(action, "create") == 0) {
 		snprintf(c->pub.state, sizeof(c->pub.state), "created");
@@ -1358,7 +1702,6 @@ fl_events_line(struct fl_node *n, const char *line)
 done:
 	fl_count(n);
 	fl_touch(n->fleet);
-	cJSON_Delete(j);
 }
 
 /* ------------------------------------------------------------ swarm */
@@ -1710,7 +2053,7 @@ fl_action_done(struct fl_node *n, struct fl_req *r, int rc)
 	    "%s: %s %s by %s: %s", n->pub.name, what, r->name, r->actor,
 	    rc == 0 || r->reply.status == 304 ? "done" : r->reply.error);
 	if (c != NULL)
-		c->want_inspect = 1;
+		fl_want(n, c);
 	fl_touch(n->fleet);
 }
 
@@ -1765,10 +2108,24 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 {
 	struct fl_node *n = r->node;
 	cJSON *j = NULL;
-	int rc;
+	int rc, listbad = 0;
 
 	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->reply.status);
 	rc = engine_finish(n->engine, r->method, r->path, code, &r->reply);
+	/* A list has its own verdict: over its cap, cut short, not an array. */
+	if (r->kind == FL_LIST && r->reply.status >= 200 && r->reply.status <= 299 &&
+	    (r->list->state < 0 || (rc == 0 && fleet_list_end(r->list) != 0))) {
+		snprintf(r->reply.error, sizeof(r->reply.error), "%.64s: %s %.200s: %.159s",
+		    n->pub.name, r->method, r->path, r->list->error);
+		rc = -1;
+		listbad = 1;
+	}
+	/* Replies are parsed before the model lock is taken: a big one must
+	 * not stall readers. */
+	if (rc == 0 && (r->kind == FL_INFO || r->kind == FL_INSPECT || r->kind == FL_STATS ||
+	    r->kind == FL_DETAILS))
+		j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
+		    r->reply.body.len);
 
 	pthread_mutex_lock(&f->lock);
 	if (r->kind >= FL_SW_NODES) {
@@ -1817,11 +2174,8 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 				snprintf(w->pub.error, sizeof(w->pub.error),
 				    "%s: logs: the engine's stream is malformed", n->pub.name);
 			fl_touch(f);
-		} else {
-			j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
-			    r->reply.body.len);
-			if (j != NULL)
-				fl_apply_details(f, j);
+		} else if (j != NULL) {
+			fl_apply_details(f, j);
 		}
 		goto out;
 	}
@@ -1846,21 +2200,25 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 			log_msg(LOG_WARN, "%s", r->reply.error);
 			if (r->kind == FL_INFO)
 				n->info_done = 1;  /* facts stay unknown; not worth waiting */
+			if (listbad || (r->kind == FL_LIST && r->reply.body.overflow)) {
+				/* Asking again gets the same: the node says so, and its
+				 * first snapshot does not wait for it. */
+				snprintf(n->pub.warning, sizeof(n->pub.warning), "%.*s",
+				    (int)sizeof(n->pub.warning) - 1, r->reply.error);
+				n->listed = 1;
+				fl_touch(f);
+			}
 		}
 		goto out;
 	}
 	n->last_ok = now;
 	n->pub.last_seen = time(NULL);
-	if (r->kind != FL_PING) {
-		j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
-		    r->reply.body.len);
-		if (j == NULL) {
-			/* Stats of a container that just stopped come back empty. */
-			log_msg(r->kind == FL_STATS ? LOG_DEBUG : LOG_WARN,
-			    "%s: %s %s: the engine sent something that is not JSON",
-			    n->pub.name, r->method, r->path);
-			goto out;
-		}
+	if (r->kind != FL_PING && r->kind != FL_LIST && j == NULL) {
+		/* Stats of a container that just stopped come back empty. */
+		log_msg(r->kind == FL_STATS ? LOG_DEBUG : LOG_WARN,
+		    "%s: %s %s: the engine sent something that is not JSON",
+		    n->pub.name, r->method, r->path);
+		goto out;
 	}
 	switch (r->kind) {
 	case FL_PING:
@@ -1896,8 +2254,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		fl_set_reach(n, PD_REACH_UP, NULL);
 		break;
 	case FL_LIST:
-		if (cJSON_IsArray(j))
-			fl_apply_list(n, j);
+		fl_apply_list(n, r->list);
 		break;
 	case FL_INSPECT: {
 		struct fl_container *c = fl_find(n, r->id);
@@ -1993,26 +2350,37 @@ fl_node_tick(struct fl_node *n, double now)
 		fl_send(n, FL_LIST, "/containers/json?all=1", NULL, 10.0);
 		n->next_reconcile = now + f->cfg.reconcile_interval;
 	}
-	for (size_t i = 0; i < n->nc && n->inspect_inflight < FLEET_INSPECTS_PER_NODE; i++) {
-		struct fl_container *c = &n->c[i];
+	/* Inspects: from where the last turn stopped, so that a turn costs
+	 * what it sends, not the node's size; a whole round without a wish
+	 * clears want_any. */
+	if (n->want_any && n->inspect_inflight < FLEET_INSPECTS_PER_NODE) {
+		int found = 0;
+		size_t k;
 
-		if (!c->want_inspect || c->inspecting)
-			continue;
-		snprintf(path, sizeof(path), "/containers/%s/json", c->pub.id);
-		if (fl_send(n, FL_INSPECT, path, c->pub.id, 10.0) != NULL) {
-			c->want_inspect = 0;
-			c->inspecting = 1;
+		for (k = 0; k < n->nc; k++) {
+			size_t i = (n->inspect_cursor + k) % n->nc;
+			struct fl_container *c = &n->c[i];
+
+			if (!c->want_inspect)
+				continue;
+			found = 1;
+			if (c->inspecting)
+				continue;
+			if (n->inspect_inflight >= FLEET_INSPECTS_PER_NODE)
+				break;
+			snprintf(path, sizeof(path), "/containers/%s/json", c->pub.id);
+			if (fl_send(n, FL_INSPECT, path, c->pub.id, 10.0) != NULL) {
+				c->want_inspect = 0;
+				c->inspecting = 1;
+			}
 		}
+		n->inspect_cursor = n->nc ? (n->inspect_cursor + k) % n->nc : 0;
+		n->want_any = found;
 	}
-	if (!n->first_done && n->listed && n->info_done && n->inspect_inflight == 0) {
-		int pending = 0;
-
-		for (size_t i = 0; i < n->nc; i++)
-			pending |= n->c[i].want_inspect;
-		if (!pending) {
-			n->first_done = 1;
-			fl_touch(f);
-		}
+	if (!n->first_done && n->listed && n->info_done && n->inspect_inflight == 0 &&
+	    !n->want_any) {
+		n->first_done = 1;
+		fl_touch(f);
 	}
 	if (n->next_ping - now < next)
 		next = n->next_ping - now;
@@ -2029,9 +2397,12 @@ fl_stats_tick(struct fleet *f, double now)
 	for (size_t k = 0; k < f->nnodes && f->stats_inflight < f->cfg.stats_budget; k++) {
 		struct fl_node *n = &f->nodes[(f->stats_cursor + k) % f->nnodes];
 
-		if (!n->connected || n->stats_inflight > 0)
+		if (!n->connected || n->stats_inflight > 0 || n->nc == 0)
 			continue;
-		for (size_t i = 0; i < n->nc; i++) {
+		/* Round robin over the node's containers from its cursor, looking
+		 * at FLEET_STATS_SCAN of them at most: a turn's cost is flat. */
+		for (size_t m = 0; m < n->nc && m < FLEET_STATS_SCAN; m++) {
+			size_t i = (n->stats_cursor + m) % n->nc;
 			struct fl_container *c = &n->c[i];
 
 			if (strcmp(c->pub.state, "running") != 0 || now < c->next_stats)
@@ -2040,8 +2411,11 @@ fl_stats_tick(struct fleet *f, double now)
 			    "/containers/%s/stats?stream=false&one-shot=true", c->pub.id);
 			if (fl_send(n, FL_STATS, path, c->pub.id, 10.0) != NULL)
 				c->next_stats = now + f->cfg.stats_interval;
+			n->stats_cursor = i + 1;
 			break;
 		}
+		if (n->nc > FLEET_STATS_SCAN && n->stats_inflight == 0)
+			n->stats_cursor = (n->stats_cursor + FLEET_STATS_SCAN) % n->nc;
 	}
 	f->stats_cursor = f->nnodes ? (f->stats_cursor + 1) % f->nnodes : 0;
 }
@@ -2172,6 +2546,8 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		f->cfg.backoff_max = 30.0;
 	if (f->cfg.swarm_interval <= 0)
 		f->cfg.swarm_interval = 3.0;
+	if (f->cfg.max_containers == 0)
+		f->cfg.max_containers = PD_MAX_CONTAINERS;
 	f->sw.cur = -1;
 	snprintf(f->site, sizeof(f->site), "%s", inv->site ? inv->site : "");
 	pthread_mutex_init(&f->lock, NULL);
@@ -2190,6 +2566,8 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		const struct inv_node *in = &inv->nodes[i];
 
 		n->fleet = f;
+		f->rand_state = f->rand_state * 1103515245u + 12345u;
+		cindex_init(&n->ix, fl_key, n, f->rand_state);
 		n->engine = engine_new(in);
 		n->ring = calloc(f->cfg.event_history, sizeof(*n->ring));
 		if (n->engine == NULL || n->ring == NULL) {
@@ -2199,7 +2577,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		}
 		n->engine->connect_timeout_ms = (long)(f->cfg.ping_timeout * 1000);
 		n->engine->read_only = f->cfg.read_only;
-		n->evline.max = 1u << 20;
+		n->evline.max = FLEET_MAX_EVENT_LINE;
 		n->agline.max = 1u << 20;
 		n->pub.rtt_ms = -1;
 		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
@@ -2251,6 +2629,7 @@ fleet_free(struct fleet *f)
 		engine_buf_free(&f->nodes[i].evline);
 		engine_buf_free(&f->nodes[i].agline);
 		free(f->nodes[i].c);
+		cindex_free(&f->nodes[i].ix);
 		free(f->nodes[i].ring);
 	}
 	free(f->nodes);
@@ -2484,3 +2863,45 @@ fleet_container_action(struct fleet *f, const char *node, const char *id, const 
 	curl_multi_wakeup(f->multi);
 	return 0;
 }
+
+#ifdef UNITTEST
+int
+fleet_test_apply_list(struct fleet *f, size_t node, const char *body, size_t len)
+{
+	struct fl_list *l = fleet_list_new(f->cfg.max_containers);
+	int rc = -1;
+
+	if (l == NULL)
+		return -1;
+	if (fleet_list_feed(l, body, len) == 0 && fleet_list_end(l) == 0) {
+		pthread_mutex_lock(&f->lock);
+		fl_apply_list(&f->nodes[node], l);
+		pthread_mutex_unlock(&f->lock);
+		rc = 0;
+	}
+	fleet_list_free(l);
+	return rc;
+}
+
+void
+fleet_test_event(struct fleet *f, size_t node, const char *line)
+{
+	struct fl_node *n = &f->nodes[node];
+
+	fl_on_events((char *)line, 1, strlen(line), &(struct fl_req){ .node = n });
+}
+
+size_t
+fleet_body_max(const char *kind)
+{
+	if (strcmp(kind, "list") == 0)
+		return FLEET_MAX_LIST;
+	if (strcmp(kind, "inspect") == 0)
+		return fl_body_max(FL_INSPECT);
+	if (strcmp(kind, "stats") == 0)
+		return fl_body_max(FL_STATS);
+	if (strcmp(kind, "events") == 0)
+		return FLEET_MAX_EVENT_LINE;
+	return 0;
+}
+#endif

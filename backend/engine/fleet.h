@@ -40,6 +40,7 @@ struct fleet_config {
 	double backoff_max;         /* s, default 30 */
 	double swarm_interval;      /* s between a swarm manager's lists, default 3 */
 	int read_only;              /* engines refuse every method but GET */
+	unsigned max_containers;    /* kept per node, default PD_MAX_CONTAINERS */
 };
 
 /* A fleet for every node of INV (which it copies what it needs from). */
@@ -70,6 +71,28 @@ struct swarm *fleet_swarm(struct fleet *f);
 time_t fleet_parse_time(const char *rfc3339);
 
 #ifdef UNITTEST
+/* A container list read as it streams in (fleet.c): at most MAX entries
+ * parsed, every entry counted. */
+struct fl_list;
+struct fl_list *fleet_list_new(size_t max);
+/* Feed LEN bytes; 0, or -1 with the reason in fleet_list_error(). */
+int fleet_list_feed(struct fl_list *l, const char *data, size_t len);
+/* The body ended: 0 when it was a whole JSON array. */
+int fleet_list_end(struct fl_list *l);
+size_t fleet_list_parsed(const struct fl_list *l);
+size_t fleet_list_total(const struct fl_list *l);
+const char *fleet_list_error(const struct fl_list *l);
+void fleet_list_free(struct fl_list *l);
+/* Apply BODY as node NODE's container list, as the io thread would (the
+ * fleet need not be started); 0, or -1 when it is not a list. */
+int fleet_test_apply_list(struct fleet *f, size_t node, const char *body, size_t len);
+/* Feed one /events line to node NODE, as the stream would. */
+void fleet_test_event(struct fleet *f, size_t node, const char *line);
+/* The request cap of a kind: "list", "inspect", "stats", "events"; 0 other. */
+size_t fleet_body_max(const char *kind);
+/* 1: look containers up by a linear search, as before the index (bench). */
+extern int fleet_test_linear;
+
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);

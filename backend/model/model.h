@@ -87,6 +87,9 @@ enum pd_health {
 #define PD_ERROR_LEN 256
 #define PD_EVENT_TEXT_LEN 160
 #define PD_MAX_LABELS 16
+/* The containers of one node the live model keeps: a longer list is cut
+ * (the first ones, in the engine's order) and the node marked. */
+#define PD_MAX_CONTAINERS 5000
 #define PD_SWARM_ID_LEN 32               /* swarm object ids are 25 characters */
 
 struct pd_label {
@@ -134,6 +137,11 @@ struct pd_node {
 	struct pd_label labels[PD_MAX_LABELS];
 	int nlabels;
 	int running, total;              /* container counts */
+	size_t listed;                   /* containers in the engine's last list: more than
+	                                    total when the list was cut at the cap */
+	char warning[PD_ERROR_LEN];      /* while it answers: "list truncated: 50000
+	                                    containers, 5000 shown", a reply over its cap;
+	                                    or "" */
 	size_t first_container;          /* index into the snapshot's containers */
 	size_t ncontainers;
 	char agent[PD_ID_LEN];           /* the node's agent container (label

@@ -1,4 +1,5 @@
-/* test-fleet.c: the io thread's parsers (built with -DUNITTEST). */
+/* test-fleet.c: the io thread's parsers, the container index and the
+ * bounded container list (built with -DUNITTEST). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -6,12 +7,16 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "backend/engine/fleet.h"
+#include "backend/engine/cindex.h"
 #include "backend/engine/engine.h"
+#include "backend/engine/inventory.h"
 
 static void
 test_time(void **state)
@@ -254,6 +259,297 @@ test_container_actions(void **state)
 	assert_true(fleet_action_timeout(PD_CACT_START, 300) < 60);
 }
 
+/* The id of entry POS of a table of 65-byte ids (the index's key function). */
+static const char *
+ids_key(const void *arg, size_t pos)
+{
+	return (const char *)arg + pos * 65;
+}
+
+/* A 64-hex id from K into OUT (65 bytes). */
+static void
+make_id(char *out, unsigned k)
+{
+	snprintf(out, 65, "%08x%056x", k * 2654435761u, k);
+}
+
+static void
+test_cindex(void **state)
+{
+	enum { N = 3000 };
+	char *ids = calloc(N, 65);
+	struct cindex ix;
+
+	(void)state;
+	assert_non_null(ids);
+	cindex_init(&ix, ids_key, ids, 42);
+	assert_int_equal(cindex_find(&ix, "nothing"), -1);
+	assert_int_equal(cindex_remove(&ix, "nothing"), -1);
+	/* Insert, growing the table many times over. */
+	for (unsigned k = 0; k < N; k++) {
+		make_id(ids + k * 65, k);
+		assert_int_equal(cindex_insert(&ix, ids + k * 65, k), 0);
+	}
+	assert_int_equal(ix.n, N);
+	assert_true(ix.cap >= 2 * N);
+	for (unsigned k = 0; k < N; k++)
+		assert_int_equal(cindex_find(&ix, ids + k * 65), (long)k);
+	assert_int_equal(cindex_find(&ix, "0000"), -1);
+	/* Remove every third: the chains stay whole for the others. */
+	for (unsigned k = 0; k < N; k += 3)
+		assert_int_equal(cindex_remove(&ix, ids + k * 65), 0);
+	for (unsigned k = 0; k < N; k++)
+		assert_int_equal(cindex_find(&ix, ids + k * 65), k % 3 == 0 ? -1 : (long)k);
+	/* Move: entry 1 now lives at position 0. */
+	memcpy(ids, ids + 65, 65);
+	assert_int_equal(cindex_move(&ix, ids, 1, 0), 0);
+	assert_int_equal(cindex_find(&ix, ids), 0);
+	assert_int_equal(cindex_move(&ix, ids, 1, 0), -1);
+	cindex_clear(&ix);
+	assert_int_equal(cindex_find(&ix, ids + 2 * 65), -1);
+	cindex_free(&ix);
+	free(ids);
+}
+
+/* A container list of N entries, ids from FIRST on; NAME0 names them. */
+static char *
+make_list(unsigned first, unsigned n, const char *name0, size_t *len)
+{
+	size_t cap = (size_t)n * 300 + 16, used = 0;
+	char *b = malloc(cap), id[65];
+
+	assert_non_null(b);
+	used += (size_t)snprintf(b + used, cap - used, "[");
+	for (unsigned k = 0; k < n; k++) {
+		make_id(id, first + k);
+		used += (size_t)snprintf(b + used, cap - used,
+		    "%s{\"Id\":\"%s\",\"Names\":[\"/%s-%u\"],\"Image\":\"plc:1\",\"State\":\"%s\","
+		    "\"Status\":\"Up 1 minute (healthy)\",\"Created\":1700000000,"
+		    "\"Labels\":{\"x\":\"a]}{\\\"\"}}", k ? "," : "", id, name0, first + k,
+		    k % 2 ? "running" : "exited");
+	}
+	used += (size_t)snprintf(b + used, cap - used, "]");
+	*len = used;
+	return b;
+}
+
+static void
+test_list_stream(void **state)
+{
+	size_t len, steps[] = { 1, 7, 4096, 0 };
+	char *body = make_list(0, 50, "s", &len);
+	struct fl_list *l;
+
+	(void)state;
+	/* The same entries whatever the chunks the body comes in. */
+	for (int s = 0; steps[s] != 0; s++) {
+		l = fleet_list_new(20);
+		for (size_t off = 0; off < len; off += steps[s])
+			assert_int_equal(fleet_list_feed(l, body + off,
+			    len - off < steps[s] ? len - off : steps[s]), 0);
+		assert_int_equal(fleet_list_end(l), 0);
+		assert_int_equal(fleet_list_parsed(l), 20);   /* parsed up to its max */
+		assert_int_equal(fleet_list_total(l), 50);    /* every one counted */
+		fleet_list_free(l);
+	}
+	/* Cut short, not an array, junk after it, an entry that is no object. */
+	l = fleet_list_new(10);
+	assert_int_equal(fleet_list_feed(l, body, len / 2), 0);
+	assert_int_equal(fleet_list_end(l), -1);
+	assert_string_equal(fleet_list_error(l), "the list ended early");
+	fleet_list_free(l);
+	l = fleet_list_new(10);
+	assert_int_equal(fleet_list_feed(l, "{\"message\":\"x\"}", 15), -1);
+	assert_string_equal(fleet_list_error(l), "not a JSON array");
+	fleet_list_free(l);
+	l = fleet_list_new(10);
+	assert_int_equal(fleet_list_feed(l, "[] x", 4), -1);
+	fleet_list_free(l);
+	l = fleet_list_new(10);
+	assert_int_equal(fleet_list_feed(l, "[{},3]", 6), -1);
+	assert_string_equal(fleet_list_error(l), "entry 2 of the list is not an object");
+	fleet_list_free(l);
+	/* An empty list is a list. */
+	l = fleet_list_new(10);
+	assert_int_equal(fleet_list_feed(l, " [ ] \n", 6), 0);
+	assert_int_equal(fleet_list_end(l), 0);
+	assert_int_equal(fleet_list_total(l), 0);
+	fleet_list_free(l);
+	free(body);
+}
+
+static void
+test_reply_caps(void **state)
+{
+	size_t max = fleet_body_max("list");
+	char *big = calloc(1, max + 1);
+	struct fl_list *l = fleet_list_new(10);
+	struct inv_node in = { .name = (char *)"n1", .endpoint = (char *)"tcp://127.0.0.1:9" };
+	struct engine *e = engine_new(&in);
+	struct engine_reply r;
+	char *blob = malloc(fleet_body_max("inspect") + 1);
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(blob);
+	assert_non_null(e);
+	/* Each request kind has its cap, the small ones far under the list's. */
+	assert_int_equal(fleet_body_max("inspect"), 1u << 20);
+	assert_int_equal(fleet_body_max("stats"), 256u << 10);
+	assert_int_equal(fleet_body_max("events"), 64u << 10);
+	assert_true(max >= (16u << 20));
+	/* A list over its cap is refused with the reason. */
+	big[0] = '[';
+	assert_int_equal(fleet_list_feed(l, big, max + 1), -1);
+	assert_string_equal(fleet_list_error(l), "response larger than 67108864 bytes");
+	assert_int_equal(fleet_list_feed(l, "]", 1), -1);  /* and stays refused */
+	fleet_list_free(l);
+	/* An inspect over its cap: the transfer is stopped and says why. */
+	memset(&r, 0, sizeof(r));
+	r.body.max = fleet_body_max("inspect");
+	memset(blob, 'x', fleet_body_max("inspect") + 1);
+	assert_int_equal(engine_buf_append(&r.body, blob, fleet_body_max("inspect") + 1), 0);
+	assert_true(r.body.overflow);
+	assert_int_equal(engine_finish(e, "GET", "/containers/x/json", CURLE_WRITE_ERROR, &r), -1);
+	assert_string_equal(r.error, "n1: GET /containers/x/json: response larger than 1048576 bytes");
+	engine_reply_free(&r);
+	engine_free(e);
+	free(blob);
+	free(big);
+}
+
+/* A fleet of one node that never connects (nothing is started). */
+static struct fleet *
+one_node_fleet(unsigned max_containers)
+{
+	static struct inv_node in = { .name = (char *)"n1", .endpoint = (char *)"tcp://127.0.0.1:9" };
+	struct inventory inv = { .nodes = &in, .nnodes = 1 };
+	struct fleet_config cfg = { .max_containers = max_containers };
+	struct fleet *f = fleet_new(&inv, &cfg);
+
+	assert_non_null(f);
+	return f;
+}
+
+/* Whether the snapshot's node 0 has a container with the id of K. */
+static int
+snap_has(const struct pd_snapshot *s, unsigned k)
+{
+	char id[65];
+
+	make_id(id, k);
+	for (size_t i = 0; i < s->nodes[0].ncontainers; i++)
+		if (strcmp(s->containers[s->nodes[0].first_container + i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_apply_20000(void **state)
+{
+	struct fleet *f = one_node_fleet(30000);
+	struct pd_snapshot *s;
+	struct pd_container c;
+	size_t len;
+	char *body = make_list(0, 20000, "a", &len), id[65], line[512];
+
+	(void)state;
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	free(body);
+	s = fleet_snapshot(f);
+	assert_int_equal(s->nodes[0].total, 20000);
+	assert_int_equal(s->nodes[0].running, 10000);
+	assert_int_equal(s->nodes[0].listed, 20000);
+	assert_string_equal(s->nodes[0].warning, "");
+	/* In the engine's order, each with its fields. */
+	for (unsigned k = 0; k < 20000; k++) {
+		const struct pd_container *p = &s->containers[k];
+		char name[32];
+
+		make_id(id, k);
+		snprintf(name, sizeof(name), "a-%u", k);
+		assert_string_equal(p->id, id);
+		assert_string_equal(p->name, name);
+		assert_int_equal(p->health, PD_HEALTH_HEALTHY);
+	}
+	pd_snapshot_free(s);
+	/* The next list: the first 5,000 gone, 1,000 new; the rest keep their order. */
+	body = make_list(5000, 16000, "b", &len);
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	free(body);
+	s = fleet_snapshot(f);
+	assert_int_equal(s->nodes[0].total, 16000);
+	assert_false(snap_has(s, 0));
+	assert_false(snap_has(s, 4999));
+	assert_true(snap_has(s, 5000));
+	assert_true(snap_has(s, 20999));
+	make_id(id, 5000);
+	assert_string_equal(s->containers[0].id, id);
+	assert_string_equal(s->containers[0].name, "b-5000");
+	pd_snapshot_free(s);
+	/* Events find theirs by id: a destroy, a rename by its create, a die. */
+	make_id(id, 6000);
+	snprintf(line, sizeof(line), "{\"Type\":\"container\",\"Action\":\"destroy\",\"Actor\":"
+	    "{\"ID\":\"%s\",\"Attributes\":{\"name\":\"b-6000\"}}}\n", id);
+	fleet_test_event(f, 0, line);
+	make_id(id, 7001);
+	snprintf(line, sizeof(line), "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":"
+	    "{\"ID\":\"%s\",\"Attributes\":{\"name\":\"b-7001\",\"exitCode\":\"3\"}}}\n", id);
+	fleet_test_event(f, 0, line);
+	assert_int_equal(fleet_container_find(f, "n1", "b-7001", &c), 0);
+	assert_string_equal(c.state, "exited");
+	assert_int_equal(c.exit_code, 3);
+	assert_int_equal(fleet_container_find(f, "n1", "b-6000", &c), -2);
+	/* Those after the removed one are still found by id (their index moved). */
+	make_id(id, 20999);
+	assert_int_equal(fleet_container_find(f, "n1", id, &c), 0);
+	assert_string_equal(c.name, "b-20999");
+	s = fleet_snapshot(f);
+	assert_int_equal(s->nodes[0].total, 15999);
+	pd_snapshot_free(s);
+	fleet_free(f);
+}
+
+static void
+test_truncated(void **state)
+{
+	struct fleet *f = one_node_fleet(0);   /* the default cap */
+	struct pd_snapshot *s;
+	size_t len;
+	char *body = make_list(0, PD_MAX_CONTAINERS + 1000, "t", &len), id[65], line[512];
+	char want[128];
+
+	(void)state;
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	free(body);
+	s = fleet_snapshot(f);
+	assert_int_equal(s->nodes[0].total, PD_MAX_CONTAINERS);
+	assert_int_equal(s->nodes[0].listed, PD_MAX_CONTAINERS + 1000);
+	snprintf(want, sizeof(want), "list truncated: %d containers, %d shown",
+	    PD_MAX_CONTAINERS + 1000, PD_MAX_CONTAINERS);
+	assert_string_equal(s->nodes[0].warning, want);
+	assert_true(snap_has(s, 0));                       /* the first ones are kept */
+	assert_false(snap_has(s, PD_MAX_CONTAINERS));
+	pd_snapshot_free(s);
+	/* A new container's event finds no room either. */
+	make_id(id, 999999);
+	snprintf(line, sizeof(line), "{\"Type\":\"container\",\"Action\":\"create\",\"Actor\":"
+	    "{\"ID\":\"%s\",\"Attributes\":{\"name\":\"new\"}}}\n", id);
+	fleet_test_event(f, 0, line);
+	s = fleet_snapshot(f);
+	assert_int_equal(s->nodes[0].total, PD_MAX_CONTAINERS);
+	pd_snapshot_free(s);
+	/* A list that fits again clears the mark. */
+	body = make_list(0, 10, "t", &len);
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	free(body);
+	s = fleet_snapshot(f);
+	assert_int_equal(s->nodes[0].total, 10);
+	assert_string_equal(s->nodes[0].warning, "");
+	pd_snapshot_free(s);
+	fleet_free(f);
+}
+
 int
 main(void)
 {
@@ -269,6 +565,11 @@ main(void)
 		cmocka_unit_test(test_demux),
 		cmocka_unit_test(test_agent_line),
 		cmocka_unit_test(test_container_actions),
+		cmocka_unit_test(test_cindex),
+		cmocka_unit_test(test_list_stream),
+		cmocka_unit_test(test_reply_caps),
+		cmocka_unit_test(test_apply_20000),
+		cmocka_unit_test(test_truncated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
