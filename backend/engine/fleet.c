@@ -92,6 +92,13 @@ struct fl_req {
 	CURL *h;
 	struct engine_reply reply;
 	struct fl_list *list;            /* FL_LIST: the entries as they stream in */
+	/* A swarm list or /info, parsed before the model lock is taken. */
+	void *sw_v;                      /* pd_swarm_node, _service or _task array */
+	size_t sw_n;
+	int sw_rc;                       /* of swarm_parse_*(); -1 with sw_err */
+	char sw_err[PD_ERROR_LEN];
+	struct swarm_info si;            /* FL_INFO */
+	int si_rc;
 	/* FL_ACTION: what, on which container, asked for by whom. */
 	enum pd_container_action action;
 	char name[PD_NAME_LEN];
@@ -1003,6 +1010,7 @@ fl_release(struct fleet *f, struct fl_req *r)
 	curl_easy_cleanup(r->h);
 	engine_reply_free(&r->reply);
 	fleet_list_free(r->list);
+	free(r->sw_v);
 	free(r);
 }
 
@@ -1811,17 +1819,15 @@ fl_swarm_freshness(struct fleet *f, double now)
 	}
 }
 
-/* Apply the swarm part of node N's /info: its swarm node ID, its role,
- * and whether it is a manager to ask. */
+/* Apply the swarm part of node N's /info (SI, parsed already): its swarm
+ * node ID, its role, and whether it is a manager to ask. */
 static void
-fl_apply_swarm_info(struct fl_node *n, const char *body, size_t len)
+fl_apply_swarm_info(struct fl_node *n, const struct swarm_info *sip)
 {
 	struct fleet *f = n->fleet;
-	struct swarm_info si;
+	struct swarm_info si = *sip;
 	int active;
 
-	if (swarm_parse_info(body, len, &si) != 0)
-		return;
 	active = strcmp(si.state, "active") == 0;
 	snprintf(n->pub.swarm_node_id, sizeof(n->pub.swarm_node_id), "%s",
 	    active ? si.node_id : "");
@@ -1840,10 +1846,8 @@ fl_swarm_done(struct fleet *f, struct fl_req *r, int rc, double now)
 {
 	struct fl_swarm *w = &f->sw;
 	struct fl_node *n = r->node;
-	size_t idx = fl_index(n), len = r->reply.body.len;
-	const char *body = r->reply.body.data;
-	char err[PD_ERROR_LEN];
-	int which, prc;
+	size_t idx = fl_index(n);
+	int which, prc = r->sw_rc;
 
 	if (r->kind == FL_SW_EVENTS) {
 		log_msg(LOG_INFO, "%s: swarm event stream ended: %s", n->pub.name,
@@ -1871,40 +1875,25 @@ fl_swarm_done(struct fleet *f, struct fl_req *r, int rc, double now)
 		return;
 	}
 	which = (int)(r->kind - FL_SW_NODES);
-	if (r->kind == FL_SW_NODES) {
-		struct pd_swarm_node *v;
-		size_t nv;
-
-		prc = swarm_parse_nodes(body, len, &v, &nv, err, sizeof(err));
-		if (prc == 0) {
-			free(w->nodes);
-			w->nodes = v;
-			w->nnodes = nv;
-		}
-	} else if (r->kind == FL_SW_SERVICES) {
-		struct pd_swarm_service *v;
-		size_t nv;
-
-		prc = swarm_parse_services(body, len, &v, &nv, err, sizeof(err));
-		if (prc == 0) {
-			free(w->services);
-			w->services = v;
-			w->nservices = nv;
-		}
-	} else {
-		struct pd_swarm_task *v;
-		size_t nv;
-
-		prc = swarm_parse_tasks(body, len, &v, &nv, err, sizeof(err));
-		if (prc == 0) {
-			free(w->tasks);
-			w->tasks = v;
-			w->ntasks = nv;
-		}
+	/* Parsed before the lock was taken (fl_done): only adopted here. */
+	if (prc == 0 && r->kind == FL_SW_NODES) {
+		free(w->nodes);
+		w->nodes = r->sw_v;
+		w->nnodes = r->sw_n;
+	} else if (prc == 0 && r->kind == FL_SW_SERVICES) {
+		free(w->services);
+		w->services = r->sw_v;
+		w->nservices = r->sw_n;
+	} else if (prc == 0) {
+		free(w->tasks);
+		w->tasks = r->sw_v;
+		w->ntasks = r->sw_n;
 	}
+	if (prc == 0)
+		r->sw_v = NULL;
 	if (prc != 0) {
 		snprintf(w->error, sizeof(w->error), "%.60s: GET %.60s: %.120s", n->pub.name,
-		    r->path, err);
+		    r->path, r->sw_err);
 		log_msg(LOG_WARN, "%s", w->error);
 		fl_touch(f);
 		return;
@@ -2102,6 +2091,50 @@ fl_action_tick(struct fleet *f)
 	}
 }
 
+/* Parse what R brought for the swarm (its lists, /info's Swarm part)
+ * into R, before the model lock is taken. */
+static void
+fl_parse_swarm(struct fl_req *r)
+{
+	const char *body = r->reply.body.data ? r->reply.body.data : "";
+	size_t len = r->reply.body.len;
+
+	r->sw_err[0] = '\0';
+	switch (r->kind) {
+	case FL_INFO:
+		r->si_rc = swarm_parse_info(body, len, &r->si);
+		break;
+	case FL_SW_NODES: {
+		struct pd_swarm_node *v = NULL;
+
+		r->sw_rc = swarm_parse_nodes(body, len, &v, &r->sw_n, r->sw_err, sizeof(r->sw_err));
+		r->sw_v = v;
+		break;
+	}
+	case FL_SW_SERVICES: {
+		struct pd_swarm_service *v = NULL;
+
+		r->sw_rc = swarm_parse_services(body, len, &v, &r->sw_n, r->sw_err,
+		    sizeof(r->sw_err));
+		r->sw_v = v;
+		break;
+	}
+	case FL_SW_TASKS: {
+		struct pd_swarm_task *v = NULL;
+
+		r->sw_rc = swarm_parse_tasks(body, len, &v, &r->sw_n, r->sw_err, sizeof(r->sw_err));
+		r->sw_v = v;
+		break;
+	}
+	default:
+		break;
+	}
+	if (r->sw_rc != 0) {
+		free(r->sw_v);
+		r->sw_v = NULL;
+	}
+}
+
 /* A request finished: apply its result to the model. */
 static void
 fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
@@ -2126,6 +2159,8 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	    r->kind == FL_DETAILS))
 		j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
 		    r->reply.body.len);
+	if (rc == 0)
+		fl_parse_swarm(r);
 
 	pthread_mutex_lock(&f->lock);
 	if (r->kind >= FL_SW_NODES) {
@@ -2250,7 +2285,8 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	case FL_INFO:
 		n->info_done = 1;
 		fl_apply_info(n, j);
-		fl_apply_swarm_info(n, r->reply.body.data, r->reply.body.len);
+		if (r->si_rc == 0)
+			fl_apply_swarm_info(n, &r->si);
 		fl_set_reach(n, PD_REACH_UP, NULL);
 		break;
 	case FL_LIST:
