@@ -637,10 +637,23 @@ fl_remove(struct fl_node *n, struct fl_container *c)
 	size_t i = (size_t)(c - n->c);
 
 	cindex_remove(&n->ix, c->pub.id);
+	n->pub.running -= strcmp(c->pub.state, "running") == 0;
 	memmove(&n->c[i], &n->c[i + 1], (n->nc - i - 1) * sizeof(*c));
 	n->nc--;
 	for (size_t k = i; k < n->nc; k++)
 		cindex_move(&n->ix, n->c[k].pub.id, k + 1, k);
+}
+
+/* Set container C's STATE, keeping the node's running count (no recount:
+ * an event or an inspect costs O(1), not the node's size). */
+static void
+fl_set_state(struct fl_node *n, struct fl_container *c, const char *state)
+{
+	int was = strcmp(c->pub.state, "running") == 0;
+
+	snprintf(c->pub.state, sizeof(c->pub.state), "%.*s", (int)sizeof(c->pub.state) - 1,
+	    state);
+	n->pub.running += (strcmp(c->pub.state, "running") == 0) - was;
 }
 
 /* Recount running/total. */
@@ -1418,7 +1431,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 			fl_want(n, c);
 		snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
 		snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
-		snprintf(c->pub.state, sizeof(c->pub.state), "%s", e->pub.state);
+		fl_set_state(n, c, e->pub.state);
 		c->pub.health = e->pub.health;
 		c->pub.created = e->pub.created;
 		snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
@@ -1451,7 +1464,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 		c->seen = 1;
 		snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
 		snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
-		snprintf(c->pub.state, sizeof(c->pub.state), "%s", e->pub.state);
+		fl_set_state(n, c, e->pub.state);
 		c->pub.health = e->pub.health;
 		c->pub.created = e->pub.created;
 		snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
@@ -1498,7 +1511,8 @@ fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
 	if (name[0] != '\0')
 		snprintf(c->pub.name, sizeof(c->pub.name), "%s", name + (name[0] == '/'));
 	fl_copy_str(c->pub.image, sizeof(c->pub.image), config, "Image");
-	fl_copy_str(c->pub.state, sizeof(c->pub.state), state, "Status");
+	fl_copy_str(buf, sizeof(buf), state, "Status");
+	fl_set_state(n, c, buf);
 	c->pub.health = cJSON_IsString(hs) ? fleet_parse_health_status(hs->valuestring)
 	    : PD_HEALTH_NONE;
 	c->pub.restart_count = (int)fl_num(j, "RestartCount", 0);
@@ -1519,7 +1533,6 @@ fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
 	if (fleet_parse_time(buf) != 0)
 		c->pub.created = fleet_parse_time(buf);
 	c->pub.inspected = 1;
-	fl_count(n);
 	fl_touch(n->fleet);
 }
 
@@ -1673,17 +1686,17 @@ fl_events_apply(struct fl_node *n, cJSON *j)
 	fl_want(n, c);
 
 	if (strcmp(action, "create") == 0) {
-		snprintf(c->pub.state, sizeof(c->pub.state), "created");
+		fl_set_state(n, c, "created");
 		fl_cevent(n, id, name, action, "image %s", image);
 	} else if (strcmp(action, "start") == 0 || strcmp(action, "unpause") == 0) {
-		snprintf(c->pub.state, sizeof(c->pub.state), "running");
+		fl_set_state(n, c, "running");
 		c->pub.started_at = time(NULL);
 		fl_cevent(n, id, name, action, "running");
 	} else if (strcmp(action, "die") == 0) {
 		char *end;
 		long code = strtol(exitcode, &end, 10);
 
-		snprintf(c->pub.state, sizeof(c->pub.state), "exited");
+		fl_set_state(n, c, "exited");
 		if (exitcode[0] != '\0' && *end == '\0')
 			c->pub.exit_code = (int)code;
 		c->pub.finished_at = time(NULL);
@@ -1691,7 +1704,7 @@ fl_events_apply(struct fl_node *n, cJSON *j)
 		c->have_prev = 0;
 		fl_cevent(n, id, name, action, "exit code %s", exitcode);
 	} else if (strcmp(action, "pause") == 0) {
-		snprintf(c->pub.state, sizeof(c->pub.state), "paused");
+		fl_set_state(n, c, "paused");
 		fl_cevent(n, id, name, action, "paused");
 	} else if (strcmp(action, "oom") == 0) {
 		c->pub.oom_killed = 1;
@@ -1708,7 +1721,7 @@ fl_events_apply(struct fl_node *n, cJSON *j)
 		fl_cevent(n, id, name, action, "%s", "");
 	}
 done:
-	fl_count(n);
+	n->pub.total = (int)n->nc;
 	fl_touch(n->fleet);
 }
 

@@ -506,6 +506,7 @@ test_apply_20000(void **state)
 	assert_string_equal(c.name, "b-20999");
 	s = fleet_snapshot(f);
 	assert_int_equal(s->nodes[0].total, 15999);
+	assert_int_equal(s->nodes[0].running, 7999);   /* counted as they change */
 	pd_snapshot_free(s);
 	fleet_free(f);
 }
