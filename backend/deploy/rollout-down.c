@@ -487,6 +487,7 @@ rd_new(struct rollouts *ro, int64_t id, const char *stack, int rev, struct compo
 	}
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	ro_pool_init(r);
 	r->ro = ro;
 	r->id = id;
 	snprintf(r->kind, sizeof(r->kind), "down");
@@ -501,7 +502,6 @@ rd_new(struct rollouts *ro, int64_t id, const char *stack, int rev, struct compo
 	}
 	for (size_t i = 0; i < ro->inv->nnodes; i++) {
 		struct ro_node *n = &r->nodes[i];
-		struct engine_reply rep;
 
 		n->r = r;
 		n->inv = &ro->inv->nodes[i];
@@ -512,10 +512,8 @@ rd_new(struct rollouts *ro, int64_t id, const char *stack, int rev, struct compo
 		}
 		r->nnodes = i + 1;
 		n->eng->read_only = ro->read_only;
-		if (engine_negotiate(n->eng, &rep) != 0)
-			engine_set_version(n->eng, "1.41");
-		engine_reply_free(&rep);
 	}
+	ro_negotiate(r);
 	return r;
 }
 

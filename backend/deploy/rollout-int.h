@@ -53,9 +53,19 @@ struct ro_node {
 	int finished;                /* its thread is done with it (terminal phase) */
 	int reached;                 /* monitoring or finished: the wave may go on */
 	int touched;                 /* something on it was switched */
-	int thread;                  /* a thread was started (join it) */
-	pthread_t th;
+	int thread;                  /* launched: queued on the pool or done by it */
+	/* Its steps as a state machine on the rollout's pool (rollout.c): */
+	int stage;                   /* the next step (RO_ST_*) */
+	int queued;                  /* waits for a worker, not before DUE */
+	double due, t0, deadline;
+	int restarts[64];            /* monitor's baseline */
+	char late[16][PD_ID_LEN];    /* containers stopped once healthy */
+	size_t nlate;
 };
+
+/* Worker threads of one rollout's pool: nodes in flight beyond this wait
+ * in its queue (and a pre-pull uses as many). */
+#define RO_WORKERS_MAX 32
 
 /* One deploy an executor of this process runs. */
 struct rollout {
@@ -82,6 +92,11 @@ struct rollout {
 	int closing;                 /* the backend closes: pause */
 	int ended;                   /* the executor thread returned */
 	pthread_t th;
+	/* The pool that runs the nodes' steps (under LOCK): */
+	pthread_cond_t pool_cond;
+	pthread_t workers[RO_WORKERS_MAX];
+	int nworkers, pool_stop, pool_max;
+	int pool_timer;              /* an idle worker sleeps until the next due step */
 	struct ro_registry regs[RO_MAX_REGISTRIES];
 	size_t nregs;
 	struct registry_auth_cache *auths;  /* registry credentials, zeroed at the end */
@@ -132,6 +147,11 @@ void ro_requests(struct rollout *r, int *pause, int *abort_);
 /* Append to the audit trail, target "stack STACK revision REV". */
 void ro_audit(struct rollouts *ro, const char *action, const char *stack, int rev,
     const char *detail);
+/* The node pool of a new rollout R (after its lock and cond). */
+void ro_pool_init(struct rollout *r);
+/* Negotiate the engine version of every node of R at once (1.41 for a node
+ * that does not answer). */
+void ro_negotiate(struct rollout *r);
 /* The inventory node called NAME, or NULL. */
 const struct inv_node *ro_inv_node(const struct rollouts *ro, const char *name);
 

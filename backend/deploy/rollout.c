@@ -1047,85 +1047,65 @@ ro_monitor_cut(struct rollout *r)
 	return cut;
 }
 
-/* A node's whole switch: switch, health, monitor, clean up. */
-static void *
-ro_node_main(void *arg)
+/* ---------------------------------------------------------------- node steps
+ *
+ * A node's work is a state machine run by the rollout's pool: a worker
+ * takes a node whose step is due, runs that one step (which may block on
+ * its engine: a switch, one health check) and either queues it again with
+ * a time (the next health or monitor poll) or ends it.  Waiting costs no
+ * thread, so a wave of 270 nodes in health wait and monitor needs no more
+ * workers than one of 27; a node beyond the pool's size waits in the queue
+ * until a worker is free. */
+
+enum {
+	RO_ST_SWITCH,                /* switch its containers */
+	RO_ST_HEALTH,                /* one health check while waiting for healthy */
+	RO_ST_MONITOR,               /* one check of the monitor window */
+};
+
+/* N is through (FAILED: its phase says so already): wake the executor. */
+static void
+ro_node_finish(struct ro_node *n)
 {
-	struct ro_node *n = arg;
 	struct rollout *r = n->r;
-	char err[PD_ERROR_LEN] = "", late[16][PD_ID_LEN], detail[PD_ERROR_LEN];
-	int restarts[64];
-	size_t nlate = 0;
-	double t0, deadline;
-	int h;
 
-	for (size_t i = 0; i < 64; i++)
-		restarts[i] = -1;
-	ro_phase(n, PD_PHASE_SWITCHING, "switch", NULL);
-	ro_begin(r, n, "switch", NULL);
-	/* Waits for depends_on conditions are bounded by the progress deadline. */
-	if (ro_switch(n, ro_now() + r->pol.progress_deadline, late, &nlate, err,
-	    sizeof(err)) != 0) {
-		ro_end(r, n, "switch", 0, err);
-		goto failed;
-	}
-	ro_end(r, n, "switch", 1, NULL);
+	pthread_mutex_lock(&r->lock);
+	n->finished = 1;
+	n->queued = 0;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
 
-	ro_phase(n, PD_PHASE_HEALTH, "health wait", NULL);
-	ro_begin(r, n, "health wait", NULL);
-	t0 = ro_now();
-	deadline = t0 + r->pol.progress_deadline;
-	for (;;) {
-		h = ro_health(n, NULL, err, sizeof(err));
-		if (h != 0)
-			break;
-		if (ro_now() > deadline) {
-			snprintf(err, sizeof(err), "not healthy after %.0fs (progress_deadline)",
-			    r->pol.progress_deadline);
-			h = -1;
-			break;
-		}
-		ro_sleep_ms(RO_POLL_MS);
-	}
-	if (h < 0) {
-		ro_end(r, n, "health wait", 0, err);
-		goto failed;
-	}
-	snprintf(detail, sizeof(detail), "healthy after %.1fs", ro_now() - t0);
-	ro_end(r, n, "health wait", 1, detail);
-	/* LATE is in reverse start order: dependents stop first. */
-	for (size_t i = 0; i < nlate; i++) {
-		struct ro_ctr c = { .running = 1 };
+/* Queue N's next STAGE on the pool, due in MS milliseconds. */
+static void
+ro_node_again(struct ro_node *n, int stage, long ms)
+{
+	struct rollout *r = n->r;
 
-		snprintf(c.id, sizeof(c.id), "%s", late[i]);
-		snprintf(c.name, sizeof(c.name), "%.12s", late[i]);
-		if (ro_stop(n, &c, err, sizeof(err)) != 0)
-			goto failed;
-	}
+	pthread_mutex_lock(&r->lock);
+	n->stage = stage;
+	n->due = ro_now() + (double)ms / 1000.0;
+	n->queued = 1;
+	pthread_cond_signal(&r->pool_cond);
+	pthread_mutex_unlock(&r->lock);
+}
 
-	ro_phase(n, PD_PHASE_MONITOR, "monitor", NULL);
-	ro_begin(r, n, "monitor", NULL);
-	/* The restart counts at the start of monitor are the baseline. */
-	if (ro_health(n, restarts, err, sizeof(err)) < 0) {
-		ro_end(r, n, "monitor", 0, err);
-		goto failed;
-	}
-	t0 = ro_now();
-	while (ro_now() - t0 < r->pol.monitor) {
-		if (ro_monitor_cut(r)) {
-			ro_end(r, n, "monitor", 0, "cut short: the deploy is being rolled back");
-			pthread_mutex_lock(&r->lock);
-			n->finished = 1;
-			pthread_cond_broadcast(&r->cond);
-			pthread_mutex_unlock(&r->lock);
-			return NULL;
-		}
-		ro_sleep_ms(RO_POLL_MS);
-		if (ro_health(n, restarts, err, sizeof(err)) < 0) {
-			ro_end(r, n, "monitor", 0, err);
-			goto failed;
-		}
-	}
+/* N failed with ERR. */
+static void
+ro_node_failed(struct ro_node *n, const char *err)
+{
+	log_msg(LOG_INFO, "deploy #%lld: %s: %s", (long long)n->r->id, n->inv->name, err);
+	ro_phase(n, PD_PHASE_FAILED, NULL, err);
+	ro_node_finish(n);
+}
+
+/* The end of monitor: remove what the switch set aside, done. */
+static void
+ro_node_done(struct ro_node *n)
+{
+	struct rollout *r = n->r;
+	char err[PD_ERROR_LEN] = "";
+
 	ro_end(r, n, "monitor", 1, NULL);
 	ro_begin(r, n, "remove old", NULL);
 	if (ro_cleanup(n, err, sizeof(err)) != 0) {
@@ -1135,16 +1115,204 @@ ro_node_main(void *arg)
 		ro_end(r, n, "remove old", 1, NULL);
 	}
 	ro_phase(n, PD_PHASE_DONE, "done", "");
-	goto out;
-failed:
-	log_msg(LOG_INFO, "deploy #%lld: %s: %s", (long long)r->id, n->inv->name, err);
-	ro_phase(n, PD_PHASE_FAILED, NULL, err);
-out:
+	ro_node_finish(n);
+}
+
+/* Healthy: stop the late containers, start the monitor window. */
+static void
+ro_node_monitor(struct ro_node *n)
+{
+	struct rollout *r = n->r;
+	char err[PD_ERROR_LEN] = "";
+
+	/* LATE is in reverse start order: dependents stop first. */
+	for (size_t i = 0; i < n->nlate; i++) {
+		struct ro_ctr c = { .running = 1 };
+
+		snprintf(c.id, sizeof(c.id), "%s", n->late[i]);
+		snprintf(c.name, sizeof(c.name), "%.12s", n->late[i]);
+		if (ro_stop(n, &c, err, sizeof(err)) != 0) {
+			ro_node_failed(n, err);
+			return;
+		}
+	}
+	ro_phase(n, PD_PHASE_MONITOR, "monitor", NULL);
+	ro_begin(r, n, "monitor", NULL);
+	/* The restart counts at the start of monitor are the baseline. */
+	if (ro_health(n, n->restarts, err, sizeof(err)) < 0) {
+		ro_end(r, n, "monitor", 0, err);
+		ro_node_failed(n, err);
+		return;
+	}
+	n->t0 = ro_now();
+	if (r->pol.monitor <= 0) {
+		ro_node_done(n);
+		return;
+	}
+	ro_node_again(n, RO_ST_MONITOR, RO_POLL_MS);
+}
+
+/* Run the step of N that is due: switch, a health check, a monitor check. */
+static void
+ro_node_step(struct ro_node *n)
+{
+	struct rollout *r = n->r;
+	char err[PD_ERROR_LEN] = "", detail[PD_ERROR_LEN];
+	int h;
+
+	switch (n->stage) {
+	case RO_ST_SWITCH:
+		for (size_t i = 0; i < 64; i++)
+			n->restarts[i] = -1;
+		n->nlate = 0;
+		ro_phase(n, PD_PHASE_SWITCHING, "switch", NULL);
+		ro_begin(r, n, "switch", NULL);
+		/* Waits for depends_on conditions are bounded by the progress deadline. */
+		if (ro_switch(n, ro_now() + r->pol.progress_deadline, n->late, &n->nlate, err,
+		    sizeof(err)) != 0) {
+			ro_end(r, n, "switch", 0, err);
+			ro_node_failed(n, err);
+			return;
+		}
+		ro_end(r, n, "switch", 1, NULL);
+		ro_phase(n, PD_PHASE_HEALTH, "health wait", NULL);
+		ro_begin(r, n, "health wait", NULL);
+		n->t0 = ro_now();
+		n->deadline = n->t0 + r->pol.progress_deadline;
+		/* FALLTHROUGH */
+	case RO_ST_HEALTH:
+		h = ro_health(n, NULL, err, sizeof(err));
+		if (h == 0 && ro_now() > n->deadline) {
+			snprintf(err, sizeof(err), "not healthy after %.0fs (progress_deadline)",
+			    r->pol.progress_deadline);
+			h = -1;
+		}
+		if (h == 0) {
+			ro_node_again(n, RO_ST_HEALTH, RO_POLL_MS);
+			return;
+		}
+		if (h < 0) {
+			ro_end(r, n, "health wait", 0, err);
+			ro_node_failed(n, err);
+			return;
+		}
+		snprintf(detail, sizeof(detail), "healthy after %.1fs", ro_now() - n->t0);
+		ro_end(r, n, "health wait", 1, detail);
+		ro_node_monitor(n);
+		return;
+	case RO_ST_MONITOR:
+		if (ro_monitor_cut(r)) {
+			/* Its phase stays monitor: the rollback takes it from there. */
+			ro_end(r, n, "monitor", 0, "cut short: the deploy is being rolled back");
+			ro_node_finish(n);
+			return;
+		}
+		if (ro_health(n, n->restarts, err, sizeof(err)) < 0) {
+			ro_end(r, n, "monitor", 0, err);
+			ro_node_failed(n, err);
+			return;
+		}
+		if (ro_now() - n->t0 >= r->pol.monitor) {
+			ro_node_done(n);
+			return;
+		}
+		ro_node_again(n, RO_ST_MONITOR, RO_POLL_MS);
+		return;
+	default:
+		ro_node_failed(n, "internal error: unknown step");
+		return;
+	}
+}
+
+/* ---------------------------------------------------------------- the pool */
+
+/* How many workers a rollout's pool may have: RO_WORKERS_MAX, or fewer
+ * with PLANTDECK_DEPLOY_WORKERS (1 to RO_WORKERS_MAX). */
+static int
+ro_pool_size(void)
+{
+	const char *s = getenv("PLANTDECK_DEPLOY_WORKERS");
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return RO_WORKERS_MAX;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1)
+		return RO_WORKERS_MAX;
+	return v > RO_WORKERS_MAX ? RO_WORKERS_MAX : (int)v;
+}
+
+/* A worker: runs due steps until the pool stops.  One idle worker at a
+ * time (the timer) sleeps until the earliest due step; the others sleep
+ * until woken, so a due step wakes one thread, not the whole pool. */
+static void *
+ro_worker(void *arg)
+{
+	struct rollout *r = arg;
+
 	pthread_mutex_lock(&r->lock);
-	n->finished = 1;
-	pthread_cond_broadcast(&r->cond);
+	while (!r->pool_stop) {
+		struct ro_node *best = NULL;
+		double now = ro_now();
+		int more = 0;
+
+		for (size_t i = 0; i < r->nnodes; i++) {
+			struct ro_node *c = &r->nodes[i];
+
+			if (!c->queued)
+				continue;
+			more += best != NULL;
+			if (best == NULL || c->due < best->due)
+				best = c;
+		}
+		if (best != NULL && best->due <= now) {
+			best->queued = 0;
+			/* Someone else watches the clock for the rest meanwhile. */
+			if (more)
+				pthread_cond_signal(&r->pool_cond);
+			pthread_mutex_unlock(&r->lock);
+			ro_node_step(best);
+			pthread_mutex_lock(&r->lock);
+			continue;
+		}
+		if (best != NULL && !r->pool_timer) {
+			struct timespec ts;
+			double until;
+
+			r->pool_timer = 1;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (best->due - now);
+			ts.tv_sec = (time_t)until;
+			ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+			pthread_cond_timedwait(&r->pool_cond, &r->lock, &ts);
+			r->pool_timer = 0;
+		} else {
+			pthread_cond_wait(&r->pool_cond, &r->lock);
+		}
+	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
+}
+
+/* Stop and join R's workers (every launched node has finished). */
+static void
+ro_pool_stop(struct rollout *r)
+{
+	int n;
+
+	pthread_mutex_lock(&r->lock);
+	r->pool_stop = 1;
+	pthread_cond_broadcast(&r->pool_cond);
+	n = r->nworkers;
+	pthread_mutex_unlock(&r->lock);
+	for (int i = 0; i < n; i++)
+		pthread_join(r->workers[i], NULL);
+	pthread_mutex_lock(&r->lock);
+	r->nworkers = 0;
+	r->pool_stop = 0;
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* ---------------------------------------------------------------- executor */
@@ -1188,19 +1356,8 @@ ro_requests(struct rollout *r, int *pause, int *abort_)
 		*abort_ = 1;
 }
 
-/* Join every node thread that was started. */
-static void
-ro_join_all(struct rollout *r)
-{
-	for (size_t i = 0; i < r->nnodes; i++) {
-		if (r->nodes[i].thread) {
-			pthread_join(r->nodes[i].th, NULL);
-			r->nodes[i].thread = 0;
-		}
-	}
-}
-
-/* Wait until every started node has finished, beating the heart. */
+/* Wait until every launched node has finished, beating the heart; then
+ * the pool's workers end. */
 static void
 ro_wait_finished(struct rollout *r)
 {
@@ -1216,10 +1373,13 @@ ro_wait_finished(struct rollout *r)
 		ro_requests(r, &p, &a);
 		ro_sleep_ms(200);
 	}
-	ro_join_all(r);
+	ro_pool_stop(r);
+	for (size_t i = 0; i < r->nnodes; i++)
+		r->nodes[i].thread = 0;
 }
 
-/* Pre-pull on every node that still needs it: a pool of threads. */
+/* Pre-pull on every node that still needs it: a pool of threads, as many
+ * as the node steps' pool may have. */
 struct ro_pool {
 	struct rollout *r;
 	size_t next;
@@ -1258,8 +1418,9 @@ static void
 ro_prepull(struct rollout *r)
 {
 	struct ro_pool pool = { .r = r };
-	pthread_t th[64];
-	size_t nth = r->nnodes < 64 ? r->nnodes : 64, started = 0;
+	pthread_t th[RO_WORKERS_MAX];
+	size_t nth = r->nnodes < (size_t)r->pool_max ? r->nnodes : (size_t)r->pool_max;
+	size_t started = 0;
 
 	pthread_mutex_init(&pool.lock, NULL);
 	ro_begin(r, NULL, "pre-pull", NULL);
@@ -1304,21 +1465,37 @@ ro_skip_rest(struct rollout *r)
 	}
 }
 
-/* Start the node thread of N. */
+/* Queue N's switch on the pool, with one more worker while there are
+ * fewer than nodes in flight and than the pool's size. */
 static void
 ro_launch(struct ro_node *n)
 {
 	struct rollout *r = n->r;
+	size_t inflight = 0;
+	int grow;
 
 	pthread_mutex_lock(&r->lock);
 	n->finished = 0;
 	n->reached = 0;
+	n->thread = 1;
+	n->stage = RO_ST_SWITCH;
+	n->due = ro_now();
+	n->queued = 1;
+	for (size_t i = 0; i < r->nnodes; i++)
+		inflight += r->nodes[i].thread && !r->nodes[i].finished;
+	grow = r->nworkers < r->pool_max && (size_t)r->nworkers < inflight;
+	if (grow && pd_thread_start(&r->workers[r->nworkers], ro_worker, r) == 0)
+		r->nworkers++;
+	grow = r->nworkers == 0;
+	pthread_cond_signal(&r->pool_cond);
 	pthread_mutex_unlock(&r->lock);
-	if (pd_thread_start(&n->th, ro_node_main, n) == 0) {
-		n->thread = 1;
-	} else {
+	if (grow) {
+		/* Not one worker: the node cannot be run. */
+		pthread_mutex_lock(&r->lock);
+		n->queued = 0;
+		pthread_mutex_unlock(&r->lock);
 		ro_phase(n, PD_PHASE_FAILED, NULL, "cannot start a thread");
-		n->finished = 1;
+		ro_node_finish(n);
 	}
 }
 
@@ -1579,6 +1756,20 @@ ro_executor(void *arg)
 
 /* ---------------------------------------------------------------- building */
 
+/* The pool of a new rollout R: no worker yet, its condition on the
+ * monotonic clock. */
+void
+ro_pool_init(struct rollout *r)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->pool_cond, &a);
+	pthread_condattr_destroy(&a);
+	r->pool_max = ro_pool_size();
+}
+
 /* Free R: its nodes' engines, its spec, its registry credentials. */
 void
 ro_free(struct rollout *r)
@@ -1592,6 +1783,7 @@ ro_free(struct rollout *r)
 	registry_auth_cache_free(r->auths);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
+	pthread_cond_destroy(&r->pool_cond);
 	free(r);
 }
 
@@ -1603,6 +1795,25 @@ ro_inv_node(const struct rollouts *ro, const char *name)
 		if (strcmp(ro->inv->nodes[i].name, name) == 0)
 			return &ro->inv->nodes[i];
 	return NULL;
+}
+
+/* Every node's engine version, all nodes at once: a dead or hanging node
+ * costs one timeout for the whole deploy, not one each in turn.  An
+ * unreachable node gets 1.41 and fails its first call with a clear error. */
+void
+ro_negotiate(struct rollout *r)
+{
+	struct engine **v = calloc(r->nnodes ? r->nnodes : 1, sizeof(*v));
+
+	if (v == NULL) {
+		for (size_t i = 0; i < r->nnodes; i++)
+			engine_negotiate_all(&r->nodes[i].eng, 1, "1.41");
+		return;
+	}
+	for (size_t i = 0; i < r->nnodes; i++)
+		v[i] = r->nodes[i].eng;
+	engine_negotiate_all(v, r->nnodes, "1.41");
+	free(v);
 }
 
 /* A rollout of deploy ID over NAMES (with their waves and phases). */
@@ -1619,6 +1830,7 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 	}
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	ro_pool_init(r);
 	r->auths = registry_auth_cache_new();    /* NULL: lookups go uncached */
 	r->ro = ro;
 	r->id = id;
@@ -1638,7 +1850,6 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 	}
 	for (size_t i = 0; i < d->nnodes; i++) {
 		struct ro_node *n = &r->nodes[i];
-		struct engine_reply rep;
 
 		n->r = r;
 		n->inv = ro_inv_node(ro, d->nodes[i].node);
@@ -1663,11 +1874,8 @@ ro_new(struct rollouts *ro, int64_t id, const struct pd_deploy *d, struct compos
 			return NULL;
 		}
 		n->eng->read_only = ro->read_only;
-		/* An unreachable node fails its first call with a clear error. */
-		if (engine_negotiate(n->eng, &rep) != 0)
-			engine_set_version(n->eng, "1.41");
-		engine_reply_free(&rep);
 	}
+	ro_negotiate(r);
 	return r;
 }
 

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,4 +432,98 @@ engine_negotiate(struct engine *e, struct engine_reply *r)
 		return -1;
 	}
 	return 0;
+}
+
+/* Start the ping of engine I of V on M; 0, or -1 (the engine keeps its
+ * fallback). */
+static int
+engine_ping_add(CURLM *m, struct engine **v, size_t i, struct engine_reply *rep, CURL **h)
+{
+	h[i] = engine_easy(v[i], "GET", "/_ping", 0, NULL, v[i]->timeout_ms, &rep[i]);
+	if (h[i] == NULL)
+		return -1;
+	curl_easy_setopt(h[i], CURLOPT_PRIVATE, (void *)(uintptr_t)i);
+	if (curl_multi_add_handle(m, h[i]) != CURLM_OK) {
+		curl_easy_cleanup(h[i]);
+		h[i] = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+engine_negotiate_all(struct engine **v, size_t n, const char *fallback)
+{
+	struct engine_reply *rep;
+	CURL **h;
+	CURLM *m;
+	size_t next = 0, flight = 0, ok = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != NULL && fallback != NULL)
+			engine_set_version(v[i], fallback);
+	if (n == 0)
+		return 0;
+	rep = calloc(n, sizeof(*rep));
+	h = calloc(n, sizeof(*h));
+	m = curl_multi_init();
+	if (rep == NULL || h == NULL || m == NULL) {
+		/* No memory for the multi: one after another, as before. */
+		free(rep);
+		free(h);
+		if (m != NULL)
+			curl_multi_cleanup(m);
+		for (size_t i = 0; i < n; i++) {
+			struct engine_reply r = { 0 };
+
+			if (v[i] != NULL && engine_negotiate(v[i], &r) == 0)
+				ok++;
+			else if (v[i] != NULL && fallback != NULL)
+				engine_set_version(v[i], fallback);
+			engine_reply_free(&r);
+		}
+		return ok;
+	}
+	for (;;) {
+		CURLMsg *msg;
+		int running, left;
+
+		while (next < n && flight < ENGINE_NEGOTIATE_FLIGHT) {
+			if (v[next] != NULL && engine_ping_add(m, v, next, rep, h) == 0)
+				flight++;
+			next++;
+		}
+		if (flight == 0)
+			break;
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			char *priv = NULL;
+			size_t i;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+			i = (size_t)(uintptr_t)priv;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &rep[i].status);
+			if (engine_finish(v[i], "GET", "/_ping", msg->data.result, &rep[i]) == 0 &&
+			    engine_set_version(v[i], rep[i].api_version) == 0)
+				ok++;
+			curl_multi_remove_handle(m, msg->easy_handle);
+			curl_easy_cleanup(msg->easy_handle);
+			h[i] = NULL;
+			flight--;
+		}
+		curl_multi_poll(m, NULL, 0, 200, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (h[i] != NULL) {
+			curl_multi_remove_handle(m, h[i]);
+			curl_easy_cleanup(h[i]);
+		}
+		engine_reply_free(&rep[i]);
+	}
+	curl_multi_cleanup(m);
+	free(rep);
+	free(h);
+	return ok;
 }

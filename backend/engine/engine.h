@@ -87,6 +87,14 @@ int engine_call_stream_hdr(struct engine *e, const char *method, const char *pat
 /* GET /_ping and adopt the engine's API version; 0 or -1 with REPLY->error. */
 int engine_negotiate(struct engine *e, struct engine_reply *reply);
 
+/* Negotiate with the N engines of V at once: one curl multi, at most
+ * ENGINE_NEGOTIATE_FLIGHT pings in flight, each bounded by its engine's
+ * timeouts, so N dead nodes cost about one timeout rather than N.  An engine
+ * that does not answer (or (V[i] NULL) is skipped) keeps FALLBACK as its
+ * version (NULL: stays unset).  Returns how many answered with a version. */
+#define ENGINE_NEGOTIATE_FLIGHT 256
+size_t engine_negotiate_all(struct engine **v, size_t n, const char *fallback);
+
 /* Take the version from a /_ping reply: "1.41" → stored; 0 if valid. */
 int engine_set_version(struct engine *e, const char *version);
 

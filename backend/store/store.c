@@ -30,9 +30,27 @@
 #define STORE_HEARTBEAT_DEAD 10
 #define STORE_HEARTBEAT_LOCAL_DEAD 60
 
+/* A journal line or a node's phase, waiting for a group commit. */
+struct store_op {
+	int journal;            /* 1: a journal line, 0: a node's phase */
+	int64_t id;
+	const char *node, *step, *status, *detail, *error;
+	enum pd_phase phase;
+	double time;            /* when it was asked for */
+	int64_t now;
+	int rc, done;
+	struct store_op *next;
+};
+
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
+	/* Group commit of journal lines and node phases (store_write): */
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct store_op *qhead, **qtail;
+	int qleader;            /* a thread is writing a batch */
+	unsigned long batches, ops;  /* since open: transactions and what they held */
 	char path[PATH_MAX];
 	char host[128];
 	int read_only;
@@ -189,6 +207,9 @@ store_open(const char *path, int read_only, struct store **out, char *err, size_
 		return -1;
 	}
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->qlock, NULL);
+	pthread_cond_init(&st->qcond, NULL);
+	st->qtail = &st->qhead;
 	snprintf(st->path, sizeof(st->path), "%s", path);
 	st->read_only = read_only;
 	if (gethostname(st->host, sizeof(st->host)) != 0)
@@ -262,6 +283,8 @@ store_close(struct store *st)
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->qlock);
+	pthread_cond_destroy(&st->qcond);
 	free(st);
 }
 
@@ -851,65 +874,143 @@ store_deploy_policy(struct store *st, int64_t id, char **policy, char **file, ch
 	return 0;
 }
 
-int
-store_node_set(struct store *st, int64_t id, const char *node, enum pd_phase phase,
-    const char *step, const char *error)
+/* Run one op on the open connection (under st->lock); 0 or -1. */
+static int
+store_op_run(struct store *st, struct store_op *op)
 {
 	sqlite3_stmt *q;
 	int rc = -1;
 
-	pthread_mutex_lock(&st->lock);
+	if (op->journal) {
+		if (sqlite3_prepare_v2(st->db, "INSERT INTO journal (deploy, node, step, status,"
+		    " detail, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &q, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_int64(q, 1, op->id);
+		if (op->node != NULL)
+			sqlite3_bind_text(q, 2, op->node, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 3, op->step, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 4, op->status, -1, SQLITE_TRANSIENT);
+		if (op->detail != NULL)
+			sqlite3_bind_text(q, 5, op->detail, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_double(q, 6, op->time);
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(q);
+		return rc;
+	}
 	/* failed stays set through a rollback; a node tried again from the
 	 * start (pending: a resume retrying a failed pull) is clear again. */
 	if (sqlite3_prepare_v2(st->db, "UPDATE deploy_nodes SET phase = ?3,"
 	    " step = COALESCE(?4, step), error = COALESCE(?5, error), updated = ?6,"
 	    " failed = CASE ?3 WHEN 'failed' THEN 1 WHEN 'pending' THEN 0 ELSE failed END"
-	    " WHERE deploy = ?1 AND node = ?2", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, id);
-		sqlite3_bind_text(q, 2, node, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 3, pd_phase_name(phase), -1, SQLITE_STATIC);
-		if (step != NULL)
-			sqlite3_bind_text(q, 4, step, -1, SQLITE_TRANSIENT);
-		if (error != NULL)
-			sqlite3_bind_text(q, 5, error, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(q, 6, (int64_t)time(NULL));
-		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	    " WHERE deploy = ?1 AND node = ?2", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, op->id);
+	sqlite3_bind_text(q, 2, op->node, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 3, pd_phase_name(op->phase), -1, SQLITE_STATIC);
+	if (op->step != NULL)
+		sqlite3_bind_text(q, 4, op->step, -1, SQLITE_TRANSIENT);
+	if (op->error != NULL)
+		sqlite3_bind_text(q, 5, op->error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 6, op->now);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(st->db, "UPDATE deploys SET updated = ?2 WHERE id = ?1",
+	    -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, op->id);
+		sqlite3_bind_int64(q, 2, op->now);
+		sqlite3_step(q);
 		sqlite3_finalize(q);
-		if (sqlite3_prepare_v2(st->db, "UPDATE deploys SET updated = ?2 WHERE id = ?1",
-		    -1, &q, NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(q, 1, id);
-			sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
-			sqlite3_step(q);
-			sqlite3_finalize(q);
-		}
 	}
-	pthread_mutex_unlock(&st->lock);
 	return rc;
+}
+
+/* Write the ops of BATCH in one transaction (one by one if none can be
+ * opened, as a read-only store fails each). */
+static void
+store_batch(struct store *st, struct store_op *batch)
+{
+	int tx;
+
+	pthread_mutex_lock(&st->lock);
+	tx = batch->next != NULL &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+	for (struct store_op *op = batch; op != NULL; op = op->next)
+		op->rc = store_op_run(st, op);
+	if (tx && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		for (struct store_op *op = batch; op != NULL; op = op->next)
+			op->rc = -1;
+	}
+	st->batches++;
+	for (struct store_op *op = batch; op != NULL; op = op->next)
+		st->ops++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Write OP and return once it is committed: a group commit.  The first
+ * writer writes every op queued meanwhile in one transaction; the others
+ * wait for it (or write the next batch).  Nothing returns before its line
+ * is in the database, so a resumed deploy sees every step that ended. */
+static int
+store_write(struct store *st, struct store_op *op)
+{
+	op->next = NULL;
+	op->done = 0;
+	pthread_mutex_lock(&st->qlock);
+	*st->qtail = op;
+	st->qtail = &op->next;
+	while (!op->done) {
+		struct store_op *batch, *next;
+
+		if (st->qleader) {
+			pthread_cond_wait(&st->qcond, &st->qlock);
+			continue;
+		}
+		st->qleader = 1;
+		batch = st->qhead;
+		st->qhead = NULL;
+		st->qtail = &st->qhead;
+		pthread_mutex_unlock(&st->qlock);
+		store_batch(st, batch);
+		pthread_mutex_lock(&st->qlock);
+		for (struct store_op *o = batch; o != NULL; o = next) {
+			next = o->next;
+			o->done = 1;    /* O may be gone once its writer sees this */
+		}
+		st->qleader = 0;
+		pthread_cond_broadcast(&st->qcond);
+	}
+	pthread_mutex_unlock(&st->qlock);
+	return op->rc;
+}
+
+int
+store_node_set(struct store *st, int64_t id, const char *node, enum pd_phase phase,
+    const char *step, const char *error)
+{
+	struct store_op op = { .id = id, .node = node, .phase = phase, .step = step,
+		.error = error, .now = (int64_t)time(NULL) };
+
+	return store_write(st, &op);
 }
 
 int
 store_journal(struct store *st, int64_t id, const char *node, const char *step,
     const char *status, const char *detail)
 {
-	sqlite3_stmt *q;
-	int rc = -1;
+	struct store_op op = { .journal = 1, .id = id, .node = node, .step = step,
+		.status = status, .detail = detail, .time = store_now() };
 
+	return store_write(st, &op);
+}
+
+void
+store_write_stats(struct store *st, unsigned long *batches, unsigned long *ops)
+{
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO journal (deploy, node, step, status, detail,"
-	    " time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, id);
-		if (node != NULL)
-			sqlite3_bind_text(q, 2, node, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 3, step, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 4, status, -1, SQLITE_TRANSIENT);
-		if (detail != NULL)
-			sqlite3_bind_text(q, 5, detail, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_double(q, 6, store_now());
-		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-		sqlite3_finalize(q);
-	}
+	*batches = st->batches;
+	*ops = st->ops;
 	pthread_mutex_unlock(&st->lock);
-	return rc;
 }
 
 #define STORE_DEPLOY_COLUMNS \

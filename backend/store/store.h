@@ -92,6 +92,10 @@ int store_deploy_heartbeat(struct store *st, int64_t id, char *req, size_t reqle
 int store_deploy_policy(struct store *st, int64_t id, char **policy, char **file,
     char *err, size_t errlen);
 
+/* store_node_set and store_journal return once their row is committed;
+ * those that arrive while another is being written are written together,
+ * in one transaction (a group commit). */
+
 /* A node's phase and step; ERROR may be NULL (kept) or "" (cleared). */
 int store_node_set(struct store *st, int64_t id, const char *node, enum pd_phase phase,
     const char *step, const char *error);
@@ -99,6 +103,10 @@ int store_node_set(struct store *st, int64_t id, const char *node, enum pd_phase
 /* Append a journal line: STATUS is "begin", "ok" or "fail". */
 int store_journal(struct store *st, int64_t id, const char *node, const char *step,
     const char *status, const char *detail);
+
+/* Since the store was opened: the transactions of journal lines and node
+ * phases written (*BATCHES) and the lines they held (*OPS). */
+void store_write_stats(struct store *st, unsigned long *batches, unsigned long *ops);
 
 /* The newest LIMIT deploys (without nodes), or one (ID 0: the newest) with
  * its nodes.  Deploys whose process is gone show as interrupted. */
