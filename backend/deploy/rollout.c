@@ -5,17 +5,20 @@
  *   pre-pull   every image on every target, before anything is switched,
  *              at most max_pulls at a time per registry host;
  *   waves      a canary wave (which must also pass monitor), then waves
- *              that double up to parallelism; each node runs in a thread
- *              of its own: switch (rename the old containers, create and
- *              start the new ones), wait until healthy or running (the
- *              progress deadline bounds it), monitor, then remove the old
- *              containers;
+ *              that double up to parallelism; each node's steps run on
+ *              the deploy's pool of at most 32 workers, as a state machine:
+ *              switch (rename the old containers, create and start the new
+ *              ones), wait until healthy or running (the progress deadline
+ *              bounds it), monitor, then remove the old containers; a node
+ *              waiting between health or monitor checks holds no thread;
  *   breaker    failures are counted against all targets; past
  *              max_failure_ratio the failure_action runs: pause, rollback
  *              (a new deploy of kind rollback over the touched nodes, which
  *              is never itself rolled back: it pauses) or continue.
  *
- * Every step is journaled (store.c) before and after it runs.  Converging
+ * Every node's engine version is negotiated when the rollout is built, all
+ * nodes at once.  Every step is journaled (store.c) before and after it
+ * runs.  Converging
  * a node is idempotent — it looks at the containers the node has, by their
  * labels and names — so an interrupted deploy is resumed by running it
  * again, and a rollback finds the old containers where the switch left
