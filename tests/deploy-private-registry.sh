@@ -181,10 +181,7 @@ if command -v tmux >/dev/null; then
 	tmux_keys y
 	tmux_wait_for "COMPLETED" 90
 	tmux_keys q
-	i=0
-	until tmux_dead; do
-		i=$((i + 1)); [ "$i" -lt 100 ] || fail "q did not quit the cockpit"; sleep 0.05
-	done
+	tmux_wait_dead "q did not quit the cockpit"
 	[ -s "$T_TMP/cockpit.raw" ] || fail "nothing captured from the cockpit"
 	[ -n "$(ldocker 2 ps -q --filter "name=^${S}c-plc" --filter status=running)" ] ||
 		fail "${S}c-plc does not run on lab-02 after the cockpit's deploy"

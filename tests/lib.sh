@@ -97,6 +97,15 @@ tmux_keys() { tmux -L "$T_TMUX" send-keys "$@"; }
 tmux_screen() { tmux -L "$T_TMUX" capture-pane -p; }
 tmux_resize() { tmux -L "$T_TMUX" resize-window -x "$1" -y "$2"; }
 tmux_dead() { [ "$(tmux -L "$T_TMUX" display-message -p '#{pane_dead}')" = 1 ]; }
+# Wait up to 5 s until the program in the pane has ended; else fail with $1.
+tmux_wait_dead() {
+	local i=0
+	until tmux_dead; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || fail "$1"
+		sleep 0.05
+	done
+}
 
 # Wait up to $2 seconds (default 5) until the screen contains $1.
 tmux_wait_for() {

@@ -70,10 +70,5 @@ case "$(tmux_screen)" in *"The database is locked"*) fail "still says locked" ;;
 ok "the lock gone: the deploys are read, the locked line goes"
 
 tmux_keys q
-i=0
-until tmux_dead; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "q did not quit"
-	sleep 0.05
-done
+tmux_wait_dead "q did not quit"
 ok "q quits"

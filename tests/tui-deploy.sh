@@ -131,12 +131,7 @@ done
 ok "plantdeck rollout status: completed; tuidep-plc runs on lab-01 and lab-02"
 
 tmux_keys q
-i=0
-until tmux_dead; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "q did not quit once the deploy was over"
-	sleep 0.05
-done
+tmux_wait_dead "q did not quit once the deploy was over"
 ok "q quits at once when no deploy runs here"
 
 # --- a deploy whose process died: announced at startup, resumed here.

@@ -76,12 +76,7 @@ ok "the engines' own event logs: 0 changes from $T0 to $T1 on $PLANTDECK_LAB_NOD
 tmux_pid=$(tmux -L "$T_TMUX" display-message -p '#{pane_pid}')
 pd_pid=$(pgrep -P "$tmux_pid" -f plantdeck || echo "$tmux_pid")
 kill -TERM "$pd_pid"
-i=0
-until tmux_dead; do
-	i=$((i + 1))
-	[ "$i" -lt 60 ] || fail "SIGTERM did not end the kiosk"
-	sleep 0.05
-done
+tmux_wait_dead "SIGTERM did not end the kiosk"
 ok "SIGTERM from the supervisor ends it"
 
 # --- a hung node never slows the answer to a key.

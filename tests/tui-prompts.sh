@@ -158,10 +158,5 @@ refute_screen "plc-uniq$$.yaml$D" "the plan after a second path"
 ok "the deploy prompt: the kept path was replaced by the typed one; the plan's help has no filter"
 
 tmux_keys q
-i=0
-until tmux_dead; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "q did not quit"
-	sleep 0.05
-done
+tmux_wait_dead "q did not quit"
 ok "q quits"

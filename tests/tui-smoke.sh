@@ -36,12 +36,7 @@ tmux_wait_for "press-09: GET /_ping: "
 ok "node view says why the node is stale"
 
 tmux_keys q
-i=0
-until tmux_dead; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "q did not quit"
-	sleep 0.05
-done
+tmux_wait_dead "q did not quit"
 ok "q quits"
 
 # By name from the build tree, nothing installed and PLANTDECK_THEMEDIR unset:
@@ -84,12 +79,7 @@ tmux_keys C-x q C-q C-c
 sleep 0.3
 tmux_dead && fail "a wrong chord left the kiosk"
 tmux_keys C-x C-q
-i=0
-until tmux_dead; do
-	i=$((i + 1))
-	[ "$i" -lt 60 ] || fail "the exit chord did not end the kiosk"
-	sleep 0.05
-done
+tmux_wait_dead "the exit chord did not end the kiosk"
 ok "kiosk: only the inventory's exit chord ends it"
 
 printf 'kiosk:\n  exit_chord: "C-x Esc"\nnodes:\n  - name: a\n    endpoint: tcp://127.0.0.1:9\n' >"$T_TMP/badchord.yaml"
