@@ -1404,6 +1404,20 @@ fleet_list_end(struct fl_list *l)
 	return -1;
 }
 
+/* What container C of N takes from its entry E of a container list. */
+static void
+fl_take_listed(struct fl_node *n, struct fl_container *c, const struct fl_listed *e)
+{
+	snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
+	snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
+	fl_set_state(n, c, e->pub.state);
+	c->pub.health = e->pub.health;
+	c->pub.created = e->pub.created;
+	snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
+	snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", e->pub.stack);
+	snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
+}
+
 /* Apply a container list read outside the lock (L): update, add up to the
  * cap, remove what is gone, and mark the node when the list was cut.  Each
  * entry costs one index lookup. */
@@ -1429,14 +1443,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 		c->seen = 1;
 		if (strcmp(e->pub.state, c->pub.state) != 0 || e->pub.health != c->pub.health)
 			fl_want(n, c);
-		snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
-		snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
-		fl_set_state(n, c, e->pub.state);
-		c->pub.health = e->pub.health;
-		c->pub.created = e->pub.created;
-		snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
-		snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", e->pub.stack);
-		snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
+		fl_take_listed(n, c, e);
 	}
 	for (size_t i = 0; i < n->nc; i++) {
 		if (!n->c[i].seen) {
@@ -1462,14 +1469,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 		if (c == NULL)
 			continue;
 		c->seen = 1;
-		snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
-		snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
-		fl_set_state(n, c, e->pub.state);
-		c->pub.health = e->pub.health;
-		c->pub.created = e->pub.created;
-		snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
-		snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", e->pub.stack);
-		snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
+		fl_take_listed(n, c, e);
 	}
 	/* The agent: the one streamed already wins over another one. */
 	if (agent == (size_t)-1) {
