@@ -42,6 +42,8 @@ struct reader {
 	struct heal *heal;
 	void (*wake)(void *ctx);
 	void *ctx;
+	uint64_t last_hash;             /* of the last reading handed over (the */
+	int have_hash;                  /* reader thread's own: no lock) */
 
 	pthread_mutex_t lock;           /* guards what follows */
 	pthread_cond_t cond;
@@ -164,10 +166,19 @@ read_records(struct reader *r, int64_t deploy, int all_findings)
 	return rec;
 }
 
-/* Hand REC to the UI (the one it did not take yet is dropped), and wake it. */
+/* Hand REC to the UI (the one it did not take yet is dropped), and wake it;
+ * a reading that shows what the last one showed is dropped instead. */
 static void
 publish(struct reader *r, struct pd_records *rec)
 {
+	uint64_t h = hash_records(rec);
+
+	if (r->have_hash && h == r->last_hash) {
+		pd_records_free(rec);
+		return;
+	}
+	r->last_hash = h;
+	r->have_hash = 1;
 	pthread_mutex_lock(&r->lock);
 	pd_records_free(r->pending);
 	r->pending = rec;
@@ -182,15 +193,13 @@ reader_main(void *arg)
 {
 	struct reader *r = arg;
 	double next = 0, last_read = -1e9;
-	uint64_t last_hash = 0;
 	int64_t version = 0, v, deploy, seen_deploy = -2;
-	int have_hash = 0, have_version = 0, want, all, seen_all = -1, rc;
+	int have_version = 0, want, all, seen_all = -1, rc;
 	char err[PD_ERROR_LEN];
 
 	for (;;) {
 		struct pd_records *rec;
 		struct store *st;
-		uint64_t h;
 		double now;
 
 		pthread_mutex_lock(&r->lock);
@@ -242,13 +251,6 @@ reader_main(void *arg)
 			rec->read_at = time(NULL);
 			snprintf(rec->locked_err, sizeof(rec->locked_err), "%s", err);
 			have_version = 0;       /* read everything once it is free */
-			h = hash_records(rec);
-			if (have_hash && h == last_hash) {
-				pd_records_free(rec);
-				continue;
-			}
-			last_hash = h;
-			have_hash = 1;
 			publish(r, rec);
 			continue;
 		}
@@ -263,13 +265,6 @@ reader_main(void *arg)
 		last_read = reader_now();
 		if (rec == NULL)
 			continue;
-		h = hash_records(rec);
-		if (have_hash && h == last_hash) {
-			pd_records_free(rec);
-			continue;
-		}
-		last_hash = h;
-		have_hash = 1;
 		publish(r, rec);
 	}
 	return NULL;
