@@ -393,9 +393,10 @@ fleet_parse_logs(const char *data, size_t len, struct pd_details *d)
 	return 0;
 }
 
-FLEET_STATIC int
+/* Feed a logs stream through D (fleet.h). */
+int
 fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
-    void (*out)(void *arg, const char *p, size_t n), void *arg)
+    void (*out)(void *arg, int stream, const char *p, size_t n), void *arg)
 {
 	const unsigned char *u = (const unsigned char *)data;
 	size_t off = 0, n;
@@ -404,7 +405,7 @@ fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
 		d->mode = u[0] <= 2 ? 1 : 2;
 	if (d->mode == 2) {
 		if (len > 0)
-			out(arg, data, len);
+			out(arg, 1, data, len);
 		return 0;
 	}
 	while (off < len) {
@@ -424,8 +425,7 @@ fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
 			continue;
 		}
 		n = d->left < len - off ? d->left : len - off;
-		if (d->stream != 2)
-			out(arg, data + off, n);
+		out(arg, d->stream == 2 ? 2 : 1, data + off, n);
 		off += n;
 		d->left -= n;
 		if (d->left == 0)
@@ -800,9 +800,10 @@ fl_on_events(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-/* Payload of the agent's logs stream: split into lines, apply each. */
+/* Payload of the agent's logs stream: split into lines, apply each (its
+ * stdout: stderr holds the agent's diagnostics, not events). */
 static void
-fl_agent_payload(void *arg, const char *data, size_t len)
+fl_agent_payload(void *arg, int stream, const char *data, size_t len)
 {
 	struct fl_node *n = arg;
 	struct fleet *f = n->fleet;
@@ -812,6 +813,8 @@ fl_agent_payload(void *arg, const char *data, size_t len)
 	char *nl;
 	int rc;
 
+	if (stream == 2)
+		return;
 	if (engine_buf_append(&n->agline, data, len) != len) {
 		log_msg(LOG_WARN, "%s: agent line longer than %zu bytes, dropped",
 		    n->pub.name, n->agline.max);

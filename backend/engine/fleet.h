@@ -70,6 +70,13 @@ struct swarm *fleet_swarm(struct fleet *f);
  * zone offset too), or 0 when unknown ("0001-01-01T00:00:00Z", junk). */
 time_t fleet_parse_time(const char *rfc3339);
 
+/* Feed LEN bytes of a logs stream; each payload goes to OUT with its
+ * stream (1 stdout, 2 stderr; raw mode: all of it as 1).  0, or -1 when the
+ * framing is broken.  The agent's stream (fleet.c) and the log viewer's
+ * (logs.c) both read through it. */
+int fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
+    void (*out)(void *arg, int stream, const char *p, size_t n), void *arg);
+
 #ifdef UNITTEST
 /* A container list read as it streams in (fleet.c): at most MAX entries
  * parsed, every entry counted. */
@@ -104,10 +111,6 @@ int fleet_parse_logs(const char *data, size_t len, struct pd_details *d);
 void fleet_action_request(enum pd_container_action a, const char *id, char *method,
     size_t mlen, char *path, size_t plen);
 double fleet_action_timeout(enum pd_container_action a, double stop_timeout);
-/* Feed LEN bytes of a logs stream; the stdout payload (all of it in raw
- * mode) goes to OUT.  0, or -1 when the framing is broken. */
-int fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
-    void (*out)(void *arg, const char *p, size_t n), void *arg);
 /* One line of an agent's output, with the engine's timestamp prefix when
  * TS: 1 and E filled (kind, container, action, severity, text, time) for a
  * line that is an event, 0 for a line that is not one, -1 when unparsable.

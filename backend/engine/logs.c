@@ -3,9 +3,9 @@
  * The thread drives one curl easy handle in a multi handle of its own and
  * sleeps in curl_multi_poll(), so logs_close() ends it at once with a flag
  * and curl_multi_wakeup(), whatever the node does; the UI never waits on a
- * node.  The body goes through a small state machine: the first byte tells
- * frames (0, 1 or 2: [stream 0 0 0 size32be] payload, no TTY) from raw
- * bytes (a TTY); payloads are cut into lines per stream (a frame may end
+ * node.  The body goes through fleet.c's demultiplexer (fleet_demux_feed:
+ * the first byte tells frames, [stream 0 0 0 size32be] payload with no
+ * TTY, from a TTY's raw bytes); payloads are cut into lines per stream (a frame may end
  * mid-line), each line's "RFC3339Nano " timestamp is taken off, and a line
  * longer than PD_LOGS_LINE_MAX keeps its start only.  Lines go to a ring
  * of PD_LOGS_RING, so memory stays flat however long the stream runs.
@@ -44,10 +44,7 @@ struct logs {
 
 	/* the parser (only the stream's thread touches it, under the lock) */
 	int timestamps;
-	int mode;                 /* 0 not known yet, 1 frames, 2 raw */
-	unsigned char hdr[8];
-	size_t hdrlen, left;
-	int stream;               /* of the current frame: 1 stdout, 2 stderr */
+	struct fleet_demux demux; /* frames or raw (fleet.c's demultiplexer) */
 	struct logs_part part[2]; /* stdout (and raw), stderr */
 
 	/* the ring of the last lines */
@@ -192,42 +189,19 @@ logs_payload(struct logs *l, int err, const char *p, size_t len)
 	}
 }
 
+/* A payload of STREAM (1 stdout or raw, 2 stderr), from the demultiplexer. */
+static void
+logs_stream_payload(void *arg, int stream, const char *p, size_t len)
+{
+	logs_payload(arg, stream == 2, p, len);
+}
+
 /* Feed body bytes through the demultiplexer; 0, or -1 when the framing is
  * broken.  Called with the lock held. */
 static int
 logs_feed(struct logs *l, const char *data, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)data;
-	size_t off = 0, n;
-
-	if (len > 0 && l->mode == 0)
-		l->mode = u[0] <= 2 ? 1 : 2;
-	if (l->mode == 2) {
-		logs_payload(l, 0, data, len);
-		return 0;
-	}
-	while (off < len) {
-		if (l->left == 0) {
-			n = 8 - l->hdrlen < len - off ? 8 - l->hdrlen : len - off;
-			memcpy(l->hdr + l->hdrlen, u + off, n);
-			l->hdrlen += n;
-			off += n;
-			if (l->hdrlen < 8)
-				break;
-			l->hdrlen = 0;
-			if (l->hdr[0] > 2 || l->hdr[1] != 0 || l->hdr[2] != 0 || l->hdr[3] != 0)
-				return -1;
-			l->stream = l->hdr[0];
-			l->left = ((size_t)l->hdr[4] << 24) | ((size_t)l->hdr[5] << 16) |
-			    ((size_t)l->hdr[6] << 8) | (size_t)l->hdr[7];
-			continue;
-		}
-		n = l->left < len - off ? l->left : len - off;
-		logs_payload(l, l->stream == 2, data + off, n);
-		off += n;
-		l->left -= n;
-	}
-	return 0;
+	return fleet_demux_feed(&l->demux, data, len, logs_stream_payload, l);
 }
 
 /* The body ended: a last line without its newline is still a line. */

@@ -132,11 +132,11 @@ test_engine_error_message(void **state)
 	assert_string_equal(out, "not json");
 }
 
-/* Collects demultiplexed payload. */
+/* Collects demultiplexed payload: stdout at OUT, stderr 64 bytes further. */
 static void
-collect(void *arg, const char *p, size_t n)
+collect(void *arg, int stream, const char *p, size_t n)
 {
-	char *buf = arg;
+	char *buf = (char *)arg + (stream == 2 ? 64 : 0);
 	size_t len = strlen(buf);
 
 	memcpy(buf + len, p, n);
@@ -149,28 +149,29 @@ test_demux(void **state)
 	/* stdout "ab\n", stderr "ERR", stdout "cd": fed one byte at a time. */
 	static const char framed[] = "\1\0\0\0\0\0\0\3ab\n\2\0\0\0\0\0\0\3ERR\1\0\0\0\0\0\0\2cd";
 	struct fleet_demux d;
-	char out[64];
+	char out[128];
 
 	(void)state;
 	memset(&d, 0, sizeof(d));
-	out[0] = '\0';
+	memset(out, 0, sizeof(out));
 	for (size_t i = 0; i < sizeof(framed) - 1; i++)
 		assert_int_equal(fleet_demux_feed(&d, framed + i, 1, collect, out), 0);
 	assert_string_equal(out, "ab\ncd");
+	assert_string_equal(out + 64, "ERR");
 	/* Whole, and an empty frame. */
 	memset(&d, 0, sizeof(d));
-	out[0] = '\0';
+	memset(out, 0, sizeof(out));
 	assert_int_equal(fleet_demux_feed(&d, "\1\0\0\0\0\0\0\0\1\0\0\0\0\0\0\1x", 17, collect,
 	    out), 0);
 	assert_string_equal(out, "x");
 	/* A TTY's raw stream passes as it is. */
 	memset(&d, 0, sizeof(d));
-	out[0] = '\0';
+	memset(out, 0, sizeof(out));
 	assert_int_equal(fleet_demux_feed(&d, "2026 {}\n", 8, collect, out), 0);
 	assert_string_equal(out, "2026 {}\n");
 	/* Broken framing. */
 	memset(&d, 0, sizeof(d));
-	out[0] = '\0';
+	memset(out, 0, sizeof(out));
 	assert_int_equal(fleet_demux_feed(&d, "\1\0\0\0\0\0\0\1x\7\0\0\0\0\0\0\1", 17, collect,
 	    out), -1);
 }
