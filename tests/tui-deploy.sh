@@ -155,6 +155,8 @@ tmux_keys D
 tmux_wait_for "interrupted"
 tmux_keys Enter
 tmux_wait_for "Fleet > Deploys > Deploy #2"
+# The deploy itself, as the store reader hands it over (not only its title).
+tmux_wait_for "#2  stack tuidep  revision 1 -> 2"
 tmux_keys r
 tmux_wait_for "Resume deploy #2 (tuidep) in this cockpit? [y/N]"
 tmux_keys y

@@ -137,7 +137,13 @@ deploy_key(struct tui *t, int ch)
 	}
 	if (ch != 'p' && ch != 'r' && ch != 'a' && ch != 'b')
 		return 0;
-	tui_deploys_ask(t, ch, deploy.ok ? &deploy.dep : NULL);
+	/* The store reader has not handed it over yet: say so, ask nothing. */
+	if (!deploy.ok) {
+		tui_message(t, theme_attr(TH_DIM), 3, " Deploy #%lld: still reading it; "
+		    "press the key again in a moment.", (long long)t->dep_id);
+		return 1;
+	}
+	tui_deploys_ask(t, ch, &deploy.dep);
 	return 1;
 }
 
