@@ -199,11 +199,15 @@ backend_close(struct backend *b)
 {
 	if (b == NULL)
 		return;
-	/* The reader first: it reads through the healer and the deploys; then
-	 * the healer: its workers wait on deploys and use the fleet. */
-	reader_free(b->reader);
+	/* The reader's thread first: it reads through the healer and the
+	 * deploys; then the healer: its workers wait on deploys and use the
+	 * fleet. The reader itself goes last: deploy workers finishing inside
+	 * rollouts_free still poke it (backend_poke). */
+	reader_stop(b->reader);
 	heal_free(b->heal);
 	rollouts_free(b->rollouts);
+	reader_free(b->reader);
+	b->reader = NULL;
 	fleet_free(b->fleet);
 	inventory_free(b->inv);
 	free(b);

@@ -297,7 +297,9 @@ reader_start(struct reader *r)
 	int rc = 0;
 
 	pthread_mutex_lock(&r->lock);
-	if (!r->started) {
+	if (r->stop)
+		rc = -1;
+	else if (!r->started) {
 		rc = pd_thread_start(&r->th, reader_main, r);
 		r->started = rc == 0;
 	}
@@ -339,16 +341,28 @@ reader_take(struct reader *r)
 }
 
 void
-reader_free(struct reader *r)
+reader_stop(struct reader *r)
 {
+	int join;
+
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->stop = 1;
+	join = r->started;
+	r->started = 0;
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	if (r->started)
+	if (join)
 		pthread_join(r->th, NULL);
+}
+
+void
+reader_free(struct reader *r)
+{
+	if (r == NULL)
+		return;
+	reader_stop(r);
 	pd_records_free(r->pending);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);

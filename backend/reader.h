@@ -32,6 +32,10 @@ void reader_watch(struct reader *r, int64_t deploy, int all_findings);
 struct pd_records *reader_take(struct reader *r);
 
 /* Stop the thread and free everything. */
+/* Ends the thread; pokes after it are harmless (the deploys and the healer
+ * may still poke while they shut down). Idempotent. */
+void reader_stop(struct reader *r);
+
 void reader_free(struct reader *r);
 
 #endif
