@@ -1,0 +1,126 @@
+/*
+ * faults.c — the control listener: injected faults per node (hang, refuse,
+ * slow, drop-events, many) and single lifecycle events.  Design: enginesim.c.
+ */
+#include "sim.h"
+
+/* ---------------------------------------------------------------- control */
+
+/* Index of node NAME (sim-0001 or 1), or -1. */
+static int
+node_index(const char *name)
+{
+	int i;
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	if (*end == '\0' && v >= 1 && v <= sim_n)
+		return (int)v - 1;
+	for (i = 0; i < sim_n; i++)
+		if (strcmp(sim_nodes[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+
+/* Control requests: POST /fault?node=N&kind=K[&arg=A], GET /nodes (one line each). */
+void
+ctl_handle(struct conn *cn, char *path)
+{
+	char *q = strchr(path, '?'), node[64], kind[32], arg[32];
+	struct sbuf b = { 0 };
+	struct node *n;
+	int i;
+
+	if (q != NULL)
+		*q++ = '\0';
+	if (strcmp(path, "/_ping") == 0) {
+		reply(cn, 200, "text/plain", "OK", 2);
+		return;
+	}
+	if (strcmp(path, "/nodes") == 0) {
+		for (i = 0; i < sim_n; i++)
+			sb_fmt(&b, "%s %s %d%s%s\n", sim_nodes[i].name, sim_nodes[i].addr,
+			    sim_nodes[i].nc, sim_nodes[i].hang ? " hang" : "",
+			    sim_nodes[i].refuse ? " refuse" : "");
+		reply(cn, 200, "text/plain", b.p ? b.p : "", b.len);
+		free(b.p);
+		return;
+	}
+	if (strcmp(path, "/fault") != 0 || !query_get(q, "node", node, sizeof(node)) ||
+	    !query_get(q, "kind", kind, sizeof(kind))) {
+		reply(cn, 404, "text/plain", "usage: /fault?node=N&kind=K[&arg=A]\n", 36);
+		return;
+	}
+	if (!query_get(q, "arg", arg, sizeof(arg)))
+		arg[0] = '\0';
+	i = node_index(node);
+	if (i < 0) {
+		reply(cn, 404, "text/plain", "no such node\n", 13);
+		return;
+	}
+	n = &sim_nodes[i];
+	if (strcmp(kind, "hang") == 0) {
+		n->hang = 1;
+	} else if (strcmp(kind, "refuse") == 0) {
+		n->refuse = 1;
+		if (n->lfd >= 0) {
+			close(n->lfd);
+			n->lfd = -1;
+		}
+	} else if (strcmp(kind, "slow") == 0) {
+		n->slow_ms = (int)strtol(arg, NULL, 10);
+	} else if (strcmp(kind, "drop-events") == 0) {
+		struct conn *s, *next;
+
+		for (s = n->streams; s != NULL; s = next) {
+			next = s->snext;
+			if (s->stream == S_EVENTS)
+				conn_close(s);
+		}
+	} else if (strcmp(kind, "many") == 0) {
+		long k = strtol(arg, NULL, 10);
+		char nm[64];
+
+		if (k <= 0 || k > 1000000)
+			k = 50000;
+		for (i = 0; i < k; i++) {
+			struct ctr *c;
+
+			snprintf(nm, sizeof(nm), "%s-many-%d", n->name, n->nc);
+			c = ctr_new(n, nm, sim_images[i % 4]);
+			c->state = i % 5 == 0 ? ST_EXITED : ST_RUNNING;
+			c->started = c->created;
+			c->finished = c->state == ST_EXITED ? c->created : 0;
+		}
+	} else if (strcmp(kind, "ok") == 0) {
+		n->hang = 0;
+		n->slow_ms = 0;
+		if (n->refuse) {
+			n->refuse = 0;
+			node_listen(n);
+		}
+	} else if (strcmp(kind, "event") == 0 && n->nc > 0) {
+		/* one lifecycle change on this node: arg die|oom|unhealthy|healthy */
+		struct ctr *c = n->c[0];
+
+		if (c->state != ST_RUNNING)
+			ctr_start(n, c);
+		if (strcmp(arg, "oom") == 0) {
+			c->oom = 1;
+			ev_emit(n, c, "oom", "");
+			ctr_die(n, c, 137, 0);
+			c->oom = 1;
+		} else if (strcmp(arg, "die") == 0) {
+			ctr_die(n, c, 1, 0);
+		} else if (c->has_health) {
+			c->health = strcmp(arg, "unhealthy") == 0 ? H_UNHEALTHY : H_HEALTHY;
+			ev_emit(n, c, c->health == H_HEALTHY ? "health_status: healthy" :
+			    "health_status: unhealthy", "");
+		}
+	} else {
+		reply(cn, 400, "text/plain", "unknown kind\n", 13);
+		return;
+	}
+	reply(cn, 200, "text/plain", "ok\n", 3);
+}
