@@ -140,6 +140,19 @@ do_list(struct conn *cn, struct node *n, const char *q)
 	cJSON *f = NULL;
 	int all = query_bool(q, "all"), i, first = 1;
 
+	if (n->huge_mib > 0) {
+		/* the "huge" fault: a list that never ends within a client's cap */
+		size_t len = (size_t)n->huge_mib << 20;
+
+		sb_room(&b, len + 1);
+		b.p[0] = '[';
+		memset(b.p + 1, ' ', len - 1);
+		b.len = len;
+		b.p[len] = '\0';
+		reply_json(cn, 200, &b);
+		free(b.p);
+		return;
+	}
 	if (query_get(q, "filters", fbuf, sizeof(fbuf)) && fbuf[0]) {
 		f = cJSON_Parse(fbuf);
 		if (f == NULL) {
@@ -329,12 +342,43 @@ do_logs(struct conn *cn, struct node *n, struct ctr *c, const char *q)
 	free(b.p);
 }
 
-/* GET /events: a stream that stays open. */
+/* An /events time (since, until) in seconds: Unix seconds with an optional
+ * fraction, RFC 3339 (UTC, "Z"), or a Go duration back from now ("10m",
+ * "90s", "1h"); -1 when it is none of these. */
+static double
+ev_time(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	struct tm tm;
+	const char *rest;
+
+	if (end != s && *end == '\0')
+		return v;
+	if (end != s && end[1] == '\0' && (*end == 's' || *end == 'm' || *end == 'h'))
+		return now_wall() - v * (*end == 's' ? 1 : *end == 'm' ? 60 : 3600);
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (rest != NULL) {
+		double frac = 0;
+
+		if (*rest == '.')
+			frac = strtod(rest, NULL);
+		return (double)timegm(&tm) + frac;
+	}
+	return -1;
+}
+
+/* GET /events: a stream of node N's events from now on; with since, the
+ * node's recorded events from then first (its ring: the last SIM_RING);
+ * with until, the stream ends at that time (at once when it has passed). */
 static void
 do_events(struct conn *cn, struct node *n, const char *q)
 {
-	char fbuf[4096];
+	char fbuf[4096], tb[64];
 	cJSON *f = NULL;
+	double since = -1, until = -1, now = now_wall();
+	int i;
 
 	cn->evtypes[0] = cn->evactions[0] = '\0';
 	if (query_get(q, "filters", fbuf, sizeof(fbuf)) && fbuf[0]) {
@@ -347,10 +391,43 @@ do_events(struct conn *cn, struct node *n, const char *q)
 		filter_list(f, "event", cn->evactions, sizeof(cn->evactions));
 		cJSON_Delete(f);
 	}
+	if (query_get(q, "since", tb, sizeof(tb)) && tb[0] && (since = ev_time(tb)) < 0) {
+		reply_err(cn, 400, "invalid value for since: %s", tb);
+		return;
+	}
+	if (query_get(q, "until", tb, sizeof(tb)) && tb[0] && (until = ev_time(tb)) < 0) {
+		reply_err(cn, 400, "invalid value for until: %s", tb);
+		return;
+	}
+	if (since >= 0 && until >= 0 && since > until) {
+		reply_err(cn, 400, "since time (%s) cannot be after until time", tb);
+		return;
+	}
 	stream_begin(cn, "application/json");
+	if (since >= 0) {
+		long long from = (long long)(since * 1e9);
+		long long to = until >= 0 ? (long long)(until * 1e9) : -1;
+
+		for (i = 0; i < n->rlen; i++) {
+			const struct evrec *r = &n->ring[(n->rhead + i) % SIM_RING];
+
+			if (r->nano >= from && (to < 0 || r->nano <= to) &&
+			    ev_match(cn, r->type, r->action))
+				stream_chunk(cn, r->line, r->len);
+		}
+	}
+	if (until >= 0 && until <= now) {
+		stream_end(cn);
+		cn->close_after = 1;
+		return;
+	}
 	cn->stream = S_EVENTS;
 	cn->snext = n->streams;
 	n->streams = cn;
+	if (until >= 0) {
+		cn->waiting = 1;        /* the timer ends the stream, and frees a closed one */
+		timer_add(until - now, T_UNTIL, n, NULL, cn);
+	}
 }
 
 /* POST /images/create: the pull progress stream (a short one, then the end). */
@@ -704,14 +781,14 @@ do_info(struct conn *cn, struct node *n)
 	    "\"Name\":\"%s\",\"Labels\":[],\"ExperimentalBuild\":false,\"ServerVersion\":\""
 	    SIM_VERSION "\",\"Runtimes\":{\"io.containerd.runc.v2\":{\"path\":\"runc\"},"
 	    "\"io.containerd.runtime.v1.linux\":{\"path\":\"runc\"},\"runc\":{\"path\":\"runc\"}},"
-	    "\"DefaultRuntime\":\"runc\",\"Swarm\":{\"NodeID\":\"\",\"NodeAddr\":\"\","
-	    "\"LocalNodeState\":\"inactive\",\"ControlAvailable\":false,\"Error\":\"\","
-	    "\"RemoteManagers\":null},\"LiveRestoreEnabled\":false,\"Isolation\":\"\","
+	    "\"DefaultRuntime\":\"runc\",\"Swarm\":", 0, n->name);
+	swarm_info(&b, n);
+	sb_fmt(&b, ",\"LiveRestoreEnabled\":false,\"Isolation\":\"\","
 	    "\"InitBinary\":\"docker-init\",\"ContainerdCommit\":{\"ID\":\"1.6.20~ds1-1\","
 	    "\"Expected\":\"1.6.20~ds1-1\"},\"RuncCommit\":{\"ID\":\"1.1.5+ds1-1\",\"Expected\":"
 	    "\"1.1.5+ds1-1\"},\"InitCommit\":{\"ID\":\"\",\"Expected\":\"\"},\"SecurityOptions\":"
 	    "[\"name=seccomp,profile=default\"],\"Warnings\":[\"WARNING: API is accessible on "
-	    "http://%s:2375 without encryption.\"]}", 0, n->name, n->addr);
+	    "http://%s:2375 without encryption.\"]}", n->addr);
 	reply_json(cn, 200, &b);
 	free(b.p);
 }
@@ -943,13 +1020,8 @@ node_handle(struct conn *cn, struct node *n, const char *method, char *path, con
 		}
 		return;
 	}
-	if (strcmp(path, "/nodes") == 0 || strcmp(path, "/services") == 0 ||
-	    strcmp(path, "/tasks") == 0 || strncmp(path, "/nodes/", 7) == 0 ||
-	    strncmp(path, "/services/", 10) == 0) {
-		reply_err(cn, 503, "This node is not a swarm manager. Use \"docker swarm init\" or "
-		    "\"docker swarm join\" to connect this node to swarm and try again.");
+	if (swarm_handle(cn, n, method, path, q, body))
 		return;
-	}
 	if (strcmp(path, "/networks") == 0 || strncmp(path, "/networks/", 10) == 0 ||
 	    strcmp(path, "/volumes") == 0 || strncmp(path, "/volumes/", 9) == 0) {
 		do_objects(cn, n, method, path, body);

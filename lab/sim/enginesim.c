@@ -28,7 +28,9 @@
  * so the lab script and tests drive it with curl (127.B.255.254).  Kinds, per node: hang
  * (accept and read, never answer), refuse (close the listener), slow MS
  * (every reply MS late), drop-events (close the open /events streams),
- * many N (N more containers on that node), ok (undo hang/refuse/slow).
+ * many N (N more containers on that node), huge MIB (container lists of
+ * MIB MiB of blanks after "[", never a whole list; default 65, above
+ * plantdeck's 64 MiB cap), ok (undo hang/refuse/slow/huge).
  *
  * Every byte from a client is untrusted: lengths are bounded, names are
  * JSON-escaped on output.
@@ -70,9 +72,9 @@ static void
 usage(void)
 {
 	fputs("usage: pd-enginesim --nodes N [--containers K] [--events-per-sec R] "
-	    "[--net B] [--seed S] [--ready FILE]\n"
+	    "[--net B] [--seed S] [--ready FILE] [--swarm [--managers M]]\n"
 	    "node i listens on 127.B.(i/250).(i%250+1):2375 (B: 1); control on "
-	    "127.B.255.254:2375 (/fault?node=N&kind=hang|refuse|slow|drop-events|many|ok|event"
+	    "127.B.255.254:2375 (/fault?node=N&kind=hang|refuse|slow|drop-events|many|huge|ok|event"
 	    "&arg=A, /nodes)\n", stderr);
 }
 
@@ -90,7 +92,7 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (v == NULL) {
+		if (v == NULL && strcmp(a, "--swarm") != 0) {
 			usage();
 			return 2;
 		}
@@ -106,6 +108,11 @@ main(int argc, char **argv)
 			sim_rng = strtoull(v, NULL, 10) | 1;
 		else if (strcmp(a, "--ready") == 0)
 			ready = v;
+		else if (strcmp(a, "--swarm") == 0) {
+			sim_swarm = 1;
+			continue;       /* no value */
+		} else if (strcmp(a, "--managers") == 0)
+			sim_managers = (int)strtol(v, NULL, 10);
 		else {
 			usage();
 			return 2;
@@ -147,6 +154,7 @@ main(int argc, char **argv)
 		if (sim_nodes[i].lfd < 0)
 			return 1;
 	}
+	swarm_init();
 	if (sim_rate > 0)
 		timer_add(1.0 / sim_rate, T_GEN, NULL, NULL, NULL);
 	if (ready != NULL) {
@@ -172,7 +180,19 @@ main(int argc, char **argv)
 				while (sim_nheap > 0 && sim_heap[0].at <= now + 1e-4) {
 					struct timer t = timer_pop();
 
-					if (t.kind == T_REPLY) {
+					if (t.kind == T_UNTIL) {
+						/* an /events?until= stream's end */
+						t.conn->waiting = 0;
+						if (t.conn->dead) {
+							free(t.conn);
+						} else if (t.conn->stream == S_EVENTS) {
+							stream_end(t.conn);
+							stream_unlink(t.conn);
+							t.conn->stream = S_NONE;
+							t.conn->close_after = 1;
+							conn_flush(t.conn);
+						}
+					} else if (t.kind == T_REPLY) {
 						t.conn->waiting = 0;
 						if (t.conn->dead) {
 							free(t.conn);

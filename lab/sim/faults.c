@@ -1,6 +1,6 @@
 /*
  * faults.c — the control listener: injected faults per node (hang, refuse,
- * slow, drop-events, many) and single lifecycle events.  Design: enginesim.c.
+ * slow, drop-events, many, huge) and single lifecycle events.  Design: enginesim.c.
  */
 #include "sim.h"
 
@@ -93,9 +93,14 @@ ctl_handle(struct conn *cn, char *path)
 			c->started = c->created;
 			c->finished = c->state == ST_EXITED ? c->created : 0;
 		}
+	} else if (strcmp(kind, "huge") == 0) {
+		long mib = strtol(arg, NULL, 10);
+
+		n->huge_mib = mib > 0 && mib <= 1024 ? (int)mib : 65;
 	} else if (strcmp(kind, "ok") == 0) {
 		n->hang = 0;
 		n->slow_ms = 0;
+		n->huge_mib = 0;
 		if (n->refuse) {
 			n->refuse = 0;
 			node_listen(n);

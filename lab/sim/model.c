@@ -404,7 +404,7 @@ sb_inspect(struct sbuf *b, const struct node *n, const struct ctr *c)
 /* ---------------------------------------------------------------- events */
 
 /* Does the events filter of stream S let TYPE/ACTION through? */
-static int
+int
 ev_match(const struct conn *s, const char *type, const char *action)
 {
 	char key[80];
@@ -429,25 +429,65 @@ ev_match(const struct conn *s, const char *type, const char *action)
 	return 1;
 }
 
+/* Record event LINE (TYPE, ACTION, at NANO) in node N's ring and send it to
+ * N's /events streams whose filters take it.  The ring keeps the last
+ * SIM_RING events for /events?since= (a replay, as the engine's own
+ * events log gives). */
+void
+ev_send(struct node *n, const char *type, const char *action, const char *line, size_t len,
+    long long nano)
+{
+	struct evrec *r;
+	struct conn *s, *next;
+
+	if (n->ring == NULL) {
+		n->ring = xrealloc(NULL, SIM_RING * sizeof(*n->ring));
+		memset(n->ring, 0, SIM_RING * sizeof(*n->ring));
+	}
+	r = &n->ring[(n->rhead + n->rlen) % SIM_RING];
+	if (n->rlen == SIM_RING) {
+		n->rhead = (n->rhead + 1) % SIM_RING;   /* the oldest goes */
+		free(r->line);
+	} else {
+		n->rlen++;
+	}
+	r->line = xrealloc(NULL, len);
+	memcpy(r->line, line, len);
+	r->len = len;
+	r->nano = nano;
+	snprintf(r->type, sizeof(r->type), "%s", type);
+	snprintf(r->action, sizeof(r->action), "%s", action);
+	for (s = n->streams; s != NULL; s = next) {
+		next = s->snext;
+		if (s->stream == S_EVENTS && ev_match(s, type, action)) {
+			stream_chunk(s, line, len);
+			conn_flush(s);
+		}
+	}
+}
+
+/* The wall clock as the engine's event times: seconds and nanoseconds. */
+void
+ev_now(long long *sec, long long *nano)
+{
+	double t = now_wall();
+
+	*sec = (long long)t;
+	*nano = *sec * 1000000000LL + (long long)((t - (double)*sec) * 1e9);
+}
+
 /* Emit a container event on node N: to its /events streams, in the engine's format.
  * EXTRA: more attributes as JSON members (",\"exitCode\":\"0\"") or "". */
 void
 ev_emit(struct node *n, struct ctr *c, const char *action, const char *extra)
 {
-	struct conn *s, *next;
 	struct sbuf b = { 0 };
-	double t = now_wall();
-	long long sec = (long long)t;
-	long long nano = sec * 1000000000LL + (long long)((t - (double)sec) * 1e9);
+	long long sec, nano;
 	int i;
 
 	if (n->hang)
 		return;     /* a hung engine sends nothing */
-	for (s = n->streams; s != NULL; s = s->snext)
-		if (s->stream == S_EVENTS && ev_match(s, "container", action))
-			break;
-	if (s == NULL)
-		return;
+	ev_now(&sec, &nano);
 	sb_str(&b, "{\"status\":");
 	sb_jstr(&b, action);
 	sb_fmt(&b, ",\"id\":\"%s\",\"from\":", c->id);
@@ -467,16 +507,9 @@ ev_emit(struct node *n, struct ctr *c, const char *action, const char *extra)
 	}
 	sb_str(&b, extra);
 	sb_fmt(&b, "}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n", sec, nano);
-	for (s = n->streams; s != NULL; s = next) {
-		next = s->snext;
-		if (s->stream == S_EVENTS && ev_match(s, "container", action)) {
-			stream_chunk(s, b.p, b.len);
-			conn_flush(s);
-		}
-	}
+	ev_send(n, "container", action, b.p, b.len, nano);
 	free(b.p);
 }
-
 
 /* End the follow-logs streams of container C. */
 static void

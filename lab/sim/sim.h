@@ -37,11 +37,12 @@
 #define SIM_PORT 2375
 #define SIM_MAX_REQ (8u << 20)   /* largest request head + body */
 #define SIM_MAX_LABELS 32
+#define SIM_RING 512            /* events a node keeps for /events?since= */
 
 enum { K_LISTEN, K_CONN, K_TIMER, K_CTL };
 enum { ST_CREATED, ST_RUNNING, ST_PAUSED, ST_EXITED };
 enum { H_NONE, H_STARTING, H_HEALTHY, H_UNHEALTHY };
-enum { T_GEN, T_HEALTHY, T_RESTART, T_REPLY };
+enum { T_GEN, T_HEALTHY, T_RESTART, T_REPLY, T_UNTIL };
 enum { S_NONE, S_EVENTS, S_LOGS };
 
 /* A growable byte buffer. */
@@ -91,6 +92,15 @@ struct conn {
 	struct conn *gnext;      /* closed, to be freed after this round of events */
 };
 
+/* One past event of a node (its /events ring). */
+struct evrec {
+	long long nano;          /* timeNano */
+	char type[12];
+	char action[48];
+	char *line;              /* the JSON line, newline included */
+	size_t len;
+};
+
 struct node {
 	int kind;                /* K_LISTEN */
 	int idx;
@@ -100,9 +110,12 @@ struct node {
 	struct ctr **c;
 	int nc, cap;
 	int hang, refuse, slow_ms;
+	int huge_mib;            /* fault: container lists of this many MiB of blanks */
 	struct conn *streams;
 	cJSON *networks;         /* array of network objects, made on first use */
 	cJSON *volumes;          /* array of volume objects */
+	struct evrec *ring;      /* SIM_RING past events, made on the first */
+	int rhead, rlen;
 };
 
 struct timer {
@@ -166,12 +179,23 @@ void ctr_drop(struct node *n, struct ctr *c);
 void image_id(const char *image, char out[72]);
 void sb_list_item(struct sbuf *b, const struct node *n, const struct ctr *c);
 void sb_inspect(struct sbuf *b, const struct node *n, const struct ctr *c);
+int ev_match(const struct conn *s, const char *type, const char *action);
+void ev_send(struct node *n, const char *type, const char *action, const char *line, size_t len,
+    long long nano);
+void ev_now(long long *sec, long long *nano);
 void ev_emit(struct node *n, struct ctr *c, const char *action, const char *extra);
 void ctr_start(struct node *n, struct ctr *c);
 void ctr_die(struct node *n, struct ctr *c, int code, int stopped);
 void ctr_stop(struct node *n, struct ctr *c, int sig);
 void timer_fire(const struct timer *t);
 void node_init(struct node *n, int i, int k);
+
+/* swarm.c */
+extern int sim_swarm, sim_managers;
+void swarm_init(void);
+void swarm_info(struct sbuf *b, const struct node *n);
+int swarm_handle(struct conn *cn, struct node *n, const char *method, char *path, char *q,
+    const char *body);
 
 /* util.c */
 uint64_t rnd(void);
