@@ -194,7 +194,6 @@ sb_swnode(struct sbuf *b, int i)
 {
 	const struct sw_node *w = &sw_nodes[i];
 	const struct node *n = &sim_nodes[i];
-	const cJSON *avail = cJSON_GetObjectItemCaseSensitive(w->spec, "Availability");
 
 	sb_fmt(b, "{\"ID\":\"%s\",\"Version\":{\"Index\":%llu},\"CreatedAt\":", w->id, w->version);
 	sb_time(b, w->created);
@@ -224,7 +223,6 @@ sb_swnode(struct sbuf *b, int i)
 	sb_str(b, sw_tls);
 	sb_fmt(b, "},\"Status\":{\"State\":\"%s\",\"Addr\":\"%s\"}",
 	    n->refuse || n->hang ? "down" : "ready", n->addr);
-	(void)avail;
 	if (w->manager)
 		sb_fmt(b, ",\"ManagerStatus\":{%s\"Reachability\":\"%s\",\"Addr\":\"%s:2377\"}",
 		    i == 0 ? "\"Leader\":true," : "", n->refuse || n->hang ? "unreachable" :
