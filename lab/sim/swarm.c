@@ -645,7 +645,7 @@ static void
 sw_create(struct conn *cn, const char *body)
 {
 	cJSON *spec = cJSON_Parse(body);
-	struct sw_svc *s;
+	struct sw_svc *s, *old;
 	struct sbuf b = { 0 };
 	const char *name = sw_str(spec, "Name");
 
@@ -660,10 +660,11 @@ sw_create(struct conn *cn, const char *body)
 		    "DNS name component");
 		return;
 	}
-	if (sw_svc_find(name) != NULL && strcmp(sw_str(sw_svc_find(name)->spec, "Name"), name) == 0) {
-		cJSON_Delete(spec);
+	old = sw_svc_find(name);
+	if (old != NULL && strcmp(sw_str(old->spec, "Name"), name) == 0) {
 		reply_err(cn, 409, "rpc error: code = AlreadyExists desc = name conflicts with an "
 		    "existing object: service %s already exists", name);
+		cJSON_Delete(spec);      /* (NAME is in it) */
 		return;
 	}
 	sw_defaults(spec);
