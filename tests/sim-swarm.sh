@@ -79,3 +79,29 @@ until screen=$(tmux_screen) && [ "$(echo "$screen" | grep -c ' \[M\] line=')" = 
 	sleep 0.1
 done
 ok "cockpit at 200x50: line A opened, sim-0001..3 [M], the workers [W]"
+
+# plantdeck's Swarm deploy path at 270 nodes: one global service through the managers.
+tmux -L "$T_TMUX" kill-server 2>/dev/null || true
+cat >"$T_TMP/stack.yaml" <<YAML
+x-plantdeck:
+  stack: simsw
+  target: swarm
+  rollout:
+    parallelism: 0
+    monitor: 1s
+    progress_deadline: 60s
+services:
+  plc:
+    image: 127.0.0.1:5000/plant/plc-sim:1
+    network_mode: host
+YAML
+"$PLANTDECK" deploy "$T_TMP/stack.yaml" --yes >"$T_TMP/deploy.out" 2>&1 ||
+	{ tail -n 20 "$T_TMP/deploy.out" >&2; fail "the swarm deploy failed"; }
+"$PLANTDECK" rollout status --json | jq -e --argjson n $NODES '.state == "completed" and
+	.target == "swarm" and .done == $n and all(.nodes[]; .phase == "done")' >/dev/null ||
+	fail "deploy status: $("$PLANTDECK" rollout status --json | jq -c 'del(.nodes)')"
+curl -sf "$M/services?status=true&filters=%7B%22name%22%3A%5B%22simsw_plc%22%5D%7D" |
+	jq -e --argjson n $NODES '.[0].ServiceStatus == {"RunningTasks": $n, "DesiredTasks": $n,
+	"CompletedTasks": 0} and (.[0].Spec.Labels["com.docker.stack.namespace"] == "simsw")' >/dev/null ||
+	fail "simsw_plc: $(curl -sf "$M/services/simsw_plc" | head -c 600)"
+ok "plantdeck deploy through the simulated swarm: simsw_plc on all $NODES nodes, the deploy completed"
