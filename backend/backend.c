@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -28,6 +29,9 @@
 #include "backend/deploy/compose.h"
 #include "backend/deploy/rollout.h"
 #include "backend/reader.h"
+#include "backend/commands.h"
+
+#define BACKEND_LOCKED_MAX 60.0  /* s a container action waits for a locked database */
 
 struct backend {
 	struct backend_config cfg;
@@ -36,6 +40,7 @@ struct backend {
 	struct rollouts *rollouts;
 	struct heal *heal;
 	struct reader *reader;          /* the cockpit's store reader, started on first use */
+	struct commands *commands;      /* the front end's commands, on a thread of their own */
 };
 
 const char *
@@ -89,6 +94,76 @@ backend_poke(void *ctx)
 		backend_wake(b);
 }
 
+/* Seconds on the monotonic clock. */
+static double
+backend_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Run command C on the command thread, with the entry point its kind
+ * names; its result into C. */
+static void
+backend_command_run(void *ctx, struct pd_command *c)
+{
+	struct backend *b = ctx;
+	struct timespec pause = { 0, 200 * 1000000L };
+	struct pd_plan *p;
+	double start;
+
+	c->err[0] = '\0';
+	switch (c->kind) {
+	case PD_COMMAND_CONTAINER:
+		/* Its audit entry is one transaction, and nothing is sent without
+		 * it: while another process holds the database, try again, until
+		 * it lets go or BACKEND_LOCKED_MAX passed. */
+		start = backend_now();
+		for (;;) {
+			c->rc = backend_container_action(b, c->node, c->ref,
+			    (enum pd_container_action)c->action, c->err, sizeof(c->err));
+			if (c->rc == 0 || strstr(c->err, "database is locked") == NULL ||
+			    backend_now() - start >= BACKEND_LOCKED_MAX ||
+			    commands_stopping(b->commands))
+				break;
+			nanosleep(&pause, NULL);
+		}
+		break;
+	case PD_COMMAND_HEAL_APPROVE:
+		c->rc = backend_heal_approve(b, c->id, c->err, sizeof(c->err));
+		break;
+	case PD_COMMAND_HEAL_REJECT:
+		c->rc = backend_heal_reject(b, c->id, c->text != NULL ? c->text : "", c->err,
+		    sizeof(c->err));
+		break;
+	case PD_COMMAND_DEPLOY:
+		c->rc = backend_deploy_command(b, c->id, (enum pd_deploy_cmd)c->action, 0,
+		    &c->newid, c->err, sizeof(c->err));
+		break;
+	case PD_COMMAND_DEPLOY_START:
+		p = c->plan;
+		c->plan = NULL;                 /* the deploy's now, whatever happens */
+		c->rc = p == NULL ? -1 : backend_deploy_start(b, p, &c->newid, c->err,
+		    sizeof(c->err));
+		if (p == NULL)
+			snprintf(c->err, sizeof(c->err), "no plan to start");
+		break;
+	case PD_COMMAND_PLAN:
+		c->rc = backend_deploy_plan_vars(b, c->text != NULL ? c->text : "", c->selector,
+		    (const char *const *)c->vars, c->nvars, &c->plan, c->err, sizeof(c->err));
+		break;
+	default:
+		c->rc = -1;
+		snprintf(c->err, sizeof(c->err), "no such command");
+		break;
+	}
+	/* What a command changed, the store reader reads again. */
+	if (c->kind != PD_COMMAND_PLAN && c->kind != PD_COMMAND_CONTAINER)
+		reader_poke(b->reader);
+}
+
 int
 backend_open(const struct backend_config *cfg, struct backend **out, char *err, size_t errlen)
 {
@@ -129,7 +204,9 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		b->heal = heal_new(cfg, b->inv, b->fleet, b->rollouts);
 	if (b->heal != NULL)
 		b->reader = reader_new(b->rollouts, b->heal, backend_wake, b);
-	if (b->rollouts == NULL || b->heal == NULL || b->reader == NULL) {
+	if (b->reader != NULL)
+		b->commands = commands_new(backend_command_run, backend_wake, b);
+	if (b->rollouts == NULL || b->heal == NULL || b->reader == NULL || b->commands == NULL) {
 		snprintf(err, errlen, "out of memory");
 		backend_close(b);
 		return -1;
@@ -202,7 +279,10 @@ backend_close(struct backend *b)
 	/* The reader's thread first: it reads through the healer and the
 	 * deploys; then the healer: its workers wait on deploys and use the
 	 * fleet. The reader itself goes last: deploy workers finishing inside
-	 * rollouts_free still poke it (backend_poke). */
+	 * rollouts_free still poke it (backend_poke).  The commands before all:
+	 * they run through every module. */
+	commands_free(b->commands);
+	b->commands = NULL;
 	reader_stop(b->reader);
 	heal_free(b->heal);
 	rollouts_free(b->rollouts);
@@ -211,6 +291,32 @@ backend_close(struct backend *b)
 	fleet_free(b->fleet);
 	inventory_free(b->inv);
 	free(b);
+}
+
+/* ---------------------------------------------------------------- commands */
+
+int
+backend_command_send(struct backend *b, struct pd_command *c, uint64_t *seq, char *err,
+    size_t errlen)
+{
+	if (commands_send(b->commands, c, seq) != 0) {
+		snprintf(err, errlen, "cannot start the command thread (or the backend is "
+		    "closing)");
+		return -1;
+	}
+	return 0;
+}
+
+struct pd_command *
+backend_command_take(struct backend *b)
+{
+	return commands_take(b->commands);
+}
+
+size_t
+backend_commands_pending(struct backend *b)
+{
+	return commands_pending(b->commands);
 }
 
 /* ---------------------------------------------------------------- containers */

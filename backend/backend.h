@@ -99,6 +99,28 @@ int backend_read_only(const struct backend *b);
 /* Stop the threads and free everything. */
 void backend_close(struct backend *b);
 
+/* ------------------------------------------------------------- commands */
+/* A front end's UI thread runs no command itself: a container action, a
+ * heal decision, a deploy command or start and a plan can each wait on the
+ * database (its busy timeout: 5 s behind another process's write, then an
+ * fsync) or on a lock a deploy holds.  backend_command_send hands C (struct
+ * pd_command, model.h) to the backend's command thread (backend/commands.c),
+ * which runs it with the entry point its kind names, in the order sent;
+ * backend_command_take hands it back done, with the entry point's result;
+ * the wakeup fd becomes readable when one is done. */
+
+/* Queue C, taken over (its number in *SEQ); never waits on the database.
+ * 0, or -1 with ERR (C is still the caller's). */
+int backend_command_send(struct backend *b, struct pd_command *c, uint64_t *seq,
+    char *err, size_t errlen);
+
+/* The oldest command done and not taken yet (free with pd_command_free),
+ * or NULL; never waits but on a short lock. */
+struct pd_command *backend_command_take(struct backend *b);
+
+/* Commands sent and not done yet. */
+size_t backend_commands_pending(struct backend *b);
+
 /* ------------------------------------------------------------- containers */
 
 /* Restart, stop, start, pause, unpause or remove (forced: a running one is

@@ -28,6 +28,8 @@ static struct {
 	char file[sizeof(((struct tui *)0)->plan_file)];   /* the vars are this file's */
 	char vars[PLAN_MAX_VARS][sizeof(((struct tui *)0)->input_buf)];  /* typed with v */
 	size_t nvars;
+	uint64_t planning;              /* the plan command awaited (0: none) */
+	int starting;                   /* a start was sent: Enter waits for its outcome */
 } plan;
 
 /* The plan screen: what a deploy of the chosen file would do. */
@@ -43,6 +45,14 @@ plan_draw(struct tui *t, int top, int rows)
 	snprintf(buf, sizeof(buf), " Stack file %s   nodes %s", t->plan_file,
 	    t->plan_nodes[0] ? t->plan_nodes : "(all the placement allows)");
 	tui_put_untrusted(t, y++, 0, t->cols, theme_attr(TH_INFO), buf);
+	if (p == NULL && (plan.planning != 0 || plan.starting)) {
+		y++;
+		tui_put(t, y++, 1, t->cols - 1, theme_attr(TH_DIM), plan.starting ?
+		    "Starting the deploy..." : "Planning...");
+		tui_put(t, bottom, 1, t->cols - 1, theme_attr(TH_DIM),
+		    "n: choose another file   Esc: back");
+		return;
+	}
 	if (p == NULL) {
 		y++;
 		tui_put(t, y++, 1, t->cols - 1, theme_attr(TH_TITLE), "This file cannot be deployed:");
@@ -151,61 +161,108 @@ plan_draw(struct tui *t, int top, int rows)
 }
 
 /* Opened on t->plan_file and t->plan_nodes, or back after a failed start:
- * ask the backend for a plan of that file on those nodes. */
+ * ask the backend's command thread for a plan of that file on those nodes
+ * (planning reads the file and the database); it comes to tui_plan_done. */
 static void
 make_plan(struct tui *t)
 {
 	char path[sizeof(t->plan_file)];
 	const char *home = getenv("HOME");
-	const char *vars[PLAN_MAX_VARS];
-	int rc;
+	struct pd_command *c;
 
 	/* Variables belong to the file they were typed for. */
 	if (strcmp(plan.file, t->plan_file) != 0) {
 		snprintf(plan.file, sizeof(plan.file), "%s", t->plan_file);
 		plan.nvars = 0;
 	}
-	for (size_t i = 0; i < plan.nvars; i++)
-		vars[i] = plan.vars[i];
 	pd_plan_free(plan.plan);
 	plan.plan = NULL;
 	plan.err[0] = '\0';
+	plan.planning = 0;
+	t->list[TV_PLAN] = (struct tui_list){ 0, 0 };
 	if (t->plan_file[0] == '~' && t->plan_file[1] == '/' && home != NULL)
 		snprintf(path, sizeof(path), "%s%s", home, t->plan_file + 1);
 	else
 		snprintf(path, sizeof(path), "%s", t->plan_file);
-	rc = backend_deploy_plan_vars(t->b, path, t->plan_nodes[0] ? t->plan_nodes : NULL, vars,
-	    plan.nvars, &plan.plan, plan.err, sizeof(plan.err));
-	if (rc != 0) {
-		plan.plan = NULL;
-		if (plan.err[0] == '\0')
-			snprintf(plan.err, sizeof(plan.err), "%.200s: cannot plan a deploy", path);
+	c = pd_command_new(PD_COMMAND_PLAN);
+	if (c != NULL && ((c->text = strdup(path)) == NULL || (t->plan_nodes[0] &&
+	    (c->selector = strdup(t->plan_nodes)) == NULL) ||
+	    (plan.nvars > 0 && (c->vars = calloc(plan.nvars, sizeof(*c->vars))) == NULL))) {
+		pd_command_free(c);
+		c = NULL;
 	}
-	t->list[TV_PLAN] = (struct tui_list){ 0, 0 };
+	for (size_t i = 0; c != NULL && i < plan.nvars; i++) {
+		if ((c->vars[i] = strdup(plan.vars[i])) == NULL) {
+			pd_command_free(c);
+			c = NULL;
+			break;
+		}
+		c->nvars++;
+	}
+	plan.planning = tui_command_send(t, c, NULL);  /* "Planning..." on the screen */
+	if (plan.planning == 0)
+		snprintf(plan.err, sizeof(plan.err), "%.200s: cannot plan a deploy (out of memory)",
+		    path);
 }
 
-/* Start the plan on the screen; the backend takes it over. */
+/* Start the plan on the screen: the backend's command thread takes it over
+ * (a start journals the plan); the outcome comes to tui_plan_done. */
 static void
 start_plan(struct tui *t)
 {
-	struct pd_plan *p = plan.plan;
-	char err[PD_ERROR_LEN], stack[PD_NAME_LEN];
-	int64_t id = 0;
-	int rc;
+	char words[PD_NAME_LEN + 64];
+	struct pd_command *c;
 
-	if (p == NULL)
+	if (plan.plan == NULL || plan.starting)
 		return;
-	snprintf(stack, sizeof(stack), "%s", p->stack);
-	plan.plan = NULL;
-	rc = backend_deploy_start(t->b, p, &id, err, sizeof(err));
-	if (rc != 0) {
-		tui_message(t, theme_attr(TH_CRIT), 0, " Not started: %s", err);
-		make_plan(t);   /* the plan stays on the screen */
+	c = pd_command_new(PD_COMMAND_DEPLOY_START);
+	if (c == NULL) {
+		tui_message(t, theme_attr(TH_CRIT), 0, " Not started: out of memory");
 		return;
 	}
-	tui_deploys_open(t, id);
+	snprintf(c->label, sizeof(c->label), "%s", plan.plan->stack);
+	snprintf(words, sizeof(words), "Starting deploy of stack %s...", plan.plan->stack);
+	c->plan = plan.plan;
+	plan.plan = NULL;
+	if (tui_command_send(t, c, words) == 0) {
+		make_plan(t);   /* the plan went with the command */
+		return;
+	}
+	plan.starting = 1;
+}
+
+/* The backend made the plan awaited, or started one, or could not. */
+void
+tui_plan_done(struct tui *t, struct pd_command *c)
+{
+	char e[PD_ERROR_LEN];
+
+	if (c->kind == PD_COMMAND_PLAN) {
+		if (c->seq != plan.planning)
+			return;         /* planned again since: that one is awaited */
+		plan.planning = 0;
+		pd_plan_free(plan.plan);
+		plan.plan = c->rc == 0 ? c->plan : NULL;
+		c->plan = NULL;
+		if (c->rc != 0 && c->err[0] != '\0')
+			snprintf(plan.err, sizeof(plan.err), "%s", c->err);
+		else if (c->rc != 0)
+			snprintf(plan.err, sizeof(plan.err), "%.200s: cannot plan a deploy",
+			    c->text != NULL ? c->text : "");
+		return;
+	}
+	plan.starting = 0;
+	if (c->rc != 0) {
+		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
+		tui_message(t, theme_attr(TH_CRIT), 0, " Not started: %s", e);
+		if (tui_view(t) == TV_PLAN)
+			make_plan(t);   /* the plan stays on the screen */
+		return;
+	}
+	tui_records_reread(t);
+	tui_deploys_open(t, c->newid);
 	tui_message(t, theme_attr(TH_INFO), 5, " Deploy #%lld of stack %s started.",
-	    (long long)id, stack);
+	    (long long)c->newid, c->label);
 }
 
 /* Enter: ask before starting the deploy; read-only: let the backend refuse now. */

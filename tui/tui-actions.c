@@ -4,11 +4,12 @@
  * stop (s), start (t), pause (p), unpause (u), remove (x), Esc.  The chosen
  * action is asked as y/n naming the node and the container ("Restart
  * lab-01/plc-sim?"; a remove of a running container says that it is
- * killed first), and y hands it to the backend, which writes it to the
- * audit trail and queues it for its io thread: the cockpit never waits for
- * a node.  The result comes back as an event of the container (action
- * "action", "restart by USER: done" or "...: failed: why"), which this
- * file turns into a notice as well.  A read-only cockpit opens no menu,
+ * killed first), and y hands it to the backend's command thread, which
+ * writes it to the audit trail and queues it for its io thread: the
+ * cockpit never waits for the database nor for a node.  The result comes
+ * back as an event of the container (action "action", "restart by USER:
+ * done" or "...: failed: why"), which this file turns into a notice as
+ * well.  A read-only cockpit opens no menu,
  * asks nothing and sends nothing: it says read-only (and the backend would
  * refuse all the same).  A kiosk never gets here: its keys only feed the
  * exit chord, and its footer says read-only. */
@@ -67,27 +68,52 @@ newest_seq(const struct tui *t)
 	return seq;
 }
 
-/* Hand action A on the remembered container to the backend, and say so. */
+/* Hand action A on the remembered container to the backend's command
+ * thread (its audit entry can wait on the database), and say so. */
 static void
 act(struct tui *t, enum pd_container_action a)
 {
-	char err[PD_ERROR_LEN], tg[2 * PD_NAME_LEN + 2], clean[sizeof(tg)];
+	char tg[2 * PD_NAME_LEN + 2], clean[sizeof(tg)], words[sizeof(tg) + 64];
 	const char *what = pd_container_action_name(a);
+	struct pd_command *c = pd_command_new(PD_COMMAND_CONTAINER);
 
 	snprintf(tg, sizeof(tg), "%s/%s", t->act_node, t->act_name);
 	pd_sanitize(clean, sizeof(clean), tg, !t->utf8);
-	if (backend_container_action(t->b, t->act_node, t->act_cid, a, err, sizeof(err)) != 0) {
-		char e[sizeof(err)];
+	if (c != NULL) {
+		snprintf(c->node, sizeof(c->node), "%s", t->act_node);
+		snprintf(c->ref, sizeof(c->ref), "%s", t->act_cid);
+		snprintf(c->label, sizeof(c->label), "%s", t->act_name);
+		c->action = a;
+	}
+	t->act_wait = 0;
+	snprintf(words, sizeof(words), "%c%s %s: writing the audit trail...",
+	    what[0] - 'a' + 'A', what + 1, clean);
+	if (tui_command_send(t, c, words) != 0)
+		t->act_seq = newest_seq(t);     /* the result comes after this */
+}
 
-		pd_sanitize(e, sizeof(e), err, !t->utf8);
+/* The backend wrote the audit entry and queued action C, or refused it:
+ * say so; the result is then awaited among the events. */
+void
+tui_actions_done(struct tui *t, const struct pd_command *c)
+{
+	char tg[2 * PD_NAME_LEN + 2], clean[sizeof(tg)], e[PD_ERROR_LEN];
+	const char *what = pd_container_action_name((enum pd_container_action)c->action);
+
+	if (c->rc != 0) {
+		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
 		tui_message(t, theme_attr(TH_CRIT), 0, " %s", e);
-		t->act_wait = 0;
 		return;
 	}
-	t->act_seq = newest_seq(t);
+	snprintf(t->act_node, sizeof(t->act_node), "%s", c->node);
+	snprintf(t->act_cid, sizeof(t->act_cid), "%s", c->ref);
+	snprintf(t->act_name, sizeof(t->act_name), "%s", c->label);
+	snprintf(tg, sizeof(tg), "%s/%s", c->node, c->label);
+	pd_sanitize(clean, sizeof(clean), tg, !t->utf8);
 	t->act_wait = 1;
 	tui_message(t, theme_attr(TH_INFO), 0, " %c%s %s: sent (audited); the result shows here "
 	    "and in the events.", what[0] - 'a' + 'A', what + 1, clean);
+	tui_actions_read(t);            /* it may be in the snapshot already */
 }
 
 /* a or F9 on container C of NODE, or a key of the menu that is up; 1 when

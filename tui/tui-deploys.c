@@ -237,29 +237,45 @@ tui_deploys_open(struct tui *t, int64_t id)
 	    TUI_PUSH_OR_REPLACE);
 }
 
-/* Pause, resume, abort or roll back deploy ID. */
+static const char *const cmd_names[] = { "pause", "resume", "abort", "rollback" };
+
+/* Pause, resume, abort or roll back deploy ID, on the backend's command
+ * thread: each writes the database, and a rollback plans and journals. */
 static void
 command(struct tui *t, enum pd_deploy_cmd cmd, int64_t id)
 {
-	static const char *const names[] = { "pause", "resume", "abort", "rollback" };
-	char err[PD_ERROR_LEN];
-	int64_t newid = 0;
-	int rc;
+	struct pd_command *c = pd_command_new(PD_COMMAND_DEPLOY);
+	char words[64];
 
-	rc = backend_deploy_command(t->b, id, cmd, 0, &newid, err, sizeof(err));
-	if (rc != 0) {
-		tui_message(t, theme_attr(TH_CRIT), 0, " Deploy #%lld: %s", (long long)id, err);
+	if (c != NULL) {
+		c->id = id;
+		c->action = cmd;
+	}
+	snprintf(words, sizeof(words), "Deploy #%lld: asking to %s...", (long long)id,
+	    cmd == PD_CMD_ROLLBACK ? "roll back" : cmd_names[cmd]);
+	tui_command_send(t, c, words);
+}
+
+/* The backend ran deploy command C, or refused it: say so. */
+void
+tui_deploys_done(struct tui *t, const struct pd_command *c)
+{
+	char e[PD_ERROR_LEN];
+
+	if (c->rc != 0) {
+		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
+		tui_message(t, theme_attr(TH_CRIT), 0, " Deploy #%lld: %s", (long long)c->id, e);
 		return;
 	}
 	tui_records_reread(t);
-	if (cmd == PD_CMD_ROLLBACK && newid != 0) {
-		tui_deploys_open(t, newid);
+	if (c->action == PD_CMD_ROLLBACK && c->newid != 0) {
+		tui_deploys_open(t, c->newid);
 		tui_message(t, theme_attr(TH_INFO), 5, " Deploy #%lld: rolling back as deploy #%lld.",
-		    (long long)id, (long long)newid);
+		    (long long)c->id, (long long)c->newid);
 		return;
 	}
-	tui_message(t, theme_attr(TH_INFO), 5, " Deploy #%lld: %s asked.", (long long)id,
-	    names[cmd]);
+	tui_message(t, theme_attr(TH_INFO), 5, " Deploy #%lld: %s asked.", (long long)c->id,
+	    c->action >= 0 && c->action <= PD_CMD_ROLLBACK ? cmd_names[c->action] : "command");
 }
 
 /* Ask y/n before WHAT on deploy ID; read-only: let the backend refuse now. */

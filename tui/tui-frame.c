@@ -236,8 +236,11 @@ tui_frame_draw(struct tui *t)
 		int two = (int)strlen(t->msg) > t->cols;
 
 		tui_put_wrap(t, t->lines - 2 - two, 0, t->cols, 1 + two, t->msg_attr, t->msg);
+	} else if (t->cmd_wait[0] != '\0') {
+		/* A command under way, until it is done (tui-commands.c). */
+		tui_put_wrap(t, t->lines - 2, 0, t->cols, 1, theme_attr(TH_INFO), t->cmd_wait);
 	}
-	if (t->msg[0] == '\0' && (tui_view(t) == TV_DEPLOYS || tui_view(t) == TV_DEPLOY ||
+	if (t->msg[0] == '\0' && t->cmd_wait[0] == '\0' && (tui_view(t) == TV_DEPLOYS || tui_view(t) == TV_DEPLOY ||
 	    tui_view(t) == TV_HEALS || tui_view(t) == TV_HEAL)) {
 		char stale[PD_ERROR_LEN + 128];
 

@@ -180,26 +180,46 @@ tui_heals_get(const struct tui *t, int64_t id)
 	return NULL;
 }
 
-/* Approve or reject proposal ID (REASON: the rejection's). */
+/* Approve or reject proposal ID (REASON: the rejection's), on the
+ * backend's command thread: the decision is a write to the database. */
 static void
 decide(struct tui *t, int approve, int64_t id, const char *reason)
 {
-	char err[PD_ERROR_LEN];
-	int rc;
+	struct pd_command *c = pd_command_new(approve ? PD_COMMAND_HEAL_APPROVE :
+	    PD_COMMAND_HEAL_REJECT);
+	char words[64];
 
-	rc = approve ? backend_heal_approve(t->b, id, err, sizeof(err)) :
-	    backend_heal_reject(t->b, id, reason, err, sizeof(err));
-	if (rc != 0) {
-		tui_message(t, theme_attr(TH_CRIT), 0, " Proposal #%lld: %s", (long long)id, err);
+	if (c != NULL) {
+		c->id = id;
+		if (!approve && (c->text = strdup(reason != NULL ? reason : "")) == NULL) {
+			pd_command_free(c);
+			c = NULL;
+		}
+	}
+	snprintf(words, sizeof(words), "Proposal #%lld: %s...", (long long)id,
+	    approve ? "approving" : "rejecting");
+	tui_command_send(t, c, words);
+}
+
+/* The backend decided proposal C->id, or could not: say so. */
+void
+tui_heals_done(struct tui *t, const struct pd_command *c)
+{
+	char e[PD_ERROR_LEN];
+
+	if (c->rc != 0) {
+		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
+		tui_message(t, theme_attr(TH_CRIT), 0, " Proposal #%lld: %s", (long long)c->id, e);
 		return;
 	}
 	tui_records_reread(t);
-	if (approve)
-		tui_message(t, theme_attr(TH_INFO), 5, " Proposal #%lld approved%s.", (long long)id,
-		    t->heal_runner > 0 ? "; the executor carries it out" :
+	if (c->kind == PD_COMMAND_HEAL_APPROVE)
+		tui_message(t, theme_attr(TH_INFO), 5, " Proposal #%lld approved%s.",
+		    (long long)c->id, t->heal_runner > 0 ? "; the executor carries it out" :
 		    "; no process runs the executor yet");
 	else
-		tui_message(t, theme_attr(TH_INFO), 5, " Proposal #%lld rejected.", (long long)id);
+		tui_message(t, theme_attr(TH_INFO), 5, " Proposal #%lld rejected.",
+		    (long long)c->id);
 }
 
 /* y to the question: approve or reject. */

@@ -153,6 +153,7 @@ struct tui {
 	int64_t ask_id;
 	char ask_text[256];
 	char msg[PD_ERROR_LEN + 128];   /* a notice above the footer */
+	char cmd_wait[PD_ERROR_LEN + 128];  /* in its place: a command under way (tui-commands.c) */
 	int msg_attr;
 	double msg_until;               /* 0: until the next key */
 
@@ -267,6 +268,8 @@ void tui_deploys_new(struct tui *t);            /* n: type a stack file, then no
 void tui_deploys_typed(struct tui *t);          /* Enter on those lines */
 void tui_deploys_ask(struct tui *t, int ch, const struct pd_deploy *d);  /* p r a b */
 void tui_deploys_answer(struct tui *t);         /* y to that question */
+void tui_deploys_done(struct tui *t, const struct pd_command *c);  /* its outcome */
+void tui_plan_done(struct tui *t, struct pd_command *c);  /* screen-plan.c: a plan, a start */
 void tui_deploys_open(struct tui *t, int64_t id);
 void tui_deploys_free(struct tui *t);
 
@@ -281,6 +284,7 @@ const struct pd_proposal *tui_heals_get(const struct tui *t, int64_t id);
 void tui_heals_ask(struct tui *t, int ch, const struct pd_proposal *p);  /* a x r */
 void tui_heals_typed(struct tui *t);            /* Enter on the reason line */
 void tui_heals_answer(struct tui *t);           /* y to the question */
+void tui_heals_done(struct tui *t, const struct pd_command *c);  /* its outcome */
 void tui_heals_free(struct tui *t);
 
 /* tui-actions.c: container actions (node and container screens). */
@@ -288,5 +292,10 @@ extern const char *const tui_actions_help[];
 int tui_actions_key(struct tui *t, int ch, const char *node, const struct pd_container *c);
 void tui_actions_answer(struct tui *t);         /* y to the question */
 void tui_actions_read(struct tui *t);           /* a snapshot: the result, as a notice */
+void tui_actions_done(struct tui *t, const struct pd_command *c);  /* the backend ran it */
+
+/* tui-commands.c: commands run by the backend's command thread, not here. */
+uint64_t tui_command_send(struct tui *t, struct pd_command *c, const char *words);  /* 0: not sent */
+int tui_commands_read(struct tui *t);           /* the ones done, to their files */
 
 #endif

@@ -727,6 +727,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 			tui_read(t, TR_DEPLOYS);
 			tui_read(t, TR_HEALS);
 		}
+		tui_commands_read(t);           /* the commands done: their outcome */
 		if (t->dirty && t->snap != NULL && t->now - last_frame >= TUI_FRAME_GAP) {
 			if (model_changed) {
 				tui_refresh_model(t);

@@ -1776,42 +1776,70 @@ fl_swarm_failover(struct fleet *f, size_t index, const char *why, const struct f
 	fl_touch(f);
 }
 
+/* The id of swarm node POS of the array at ARG (fl_swarm_relink's index). */
+static const char *
+fl_swarm_node_key(const void *arg, size_t pos)
+{
+	return ((const struct pd_swarm_node *)arg)[pos].id;
+}
+
 /* Link the swarm's lists with each other and with the inventory nodes:
- * a swarm node whose ID an endpoint's /info gave is that inventory node. */
+ * a swarm node whose ID an endpoint's /info gave is that inventory node.
+ * The swarm nodes are indexed by id for it (the first of equal ids), so
+ * that it costs nodes + swarm nodes, not their product. */
 static void
 fl_swarm_relink(struct fleet *f)
 {
 	struct fl_swarm *w = &f->sw;
 	size_t *cand = calloc(f->nnodes ? f->nnodes : 1, sizeof(*cand)), nc = 0;
+	struct cindex ix;
+	int indexed = 1;
 
 	w->relink = 0;
 	if (cand != NULL)
 		nc = swarm_candidates(w->sw, cand, f->nnodes);
-	for (size_t k = 0; k < w->nnodes; k++)
+	cindex_init(&ix, fl_swarm_node_key, w->nodes, f->rand_state);
+	for (size_t k = 0; k < w->nnodes; k++) {
 		w->nodes[k].inventory[0] = '\0';
+		if (indexed && cindex_find(&ix, w->nodes[k].id) < 0 &&
+		    cindex_insert(&ix, w->nodes[k].id, k) != 0)
+			indexed = 0;    /* out of memory: look them up one by one */
+	}
 	for (size_t i = 0; i < f->nnodes; i++) {
 		struct pd_node *p = &f->nodes[i].pub;
 
 		p->swarm_availability[0] = '\0';
 		p->swarm_state[0] = '\0';
 		p->swarm_manager = 0;
-		for (size_t k = 0; k < nc && k < f->nnodes; k++)
-			p->swarm_manager |= cand[k] == i;
+	}
+	for (size_t k = 0; k < nc && k < f->nnodes; k++)
+		if (cand[k] < f->nnodes)
+			f->nodes[cand[k]].pub.swarm_manager = 1;
+	for (size_t i = 0; i < f->nnodes; i++) {
+		struct pd_node *p = &f->nodes[i].pub;
+		struct pd_swarm_node *sn = NULL;
+
 		if (p->swarm_node_id[0] == '\0')
 			continue;
-		for (size_t k = 0; k < w->nnodes; k++) {
-			struct pd_swarm_node *sn = &w->nodes[k];
+		if (indexed) {
+			long pos = cindex_find(&ix, p->swarm_node_id);
 
-			if (strcmp(sn->id, p->swarm_node_id) != 0 || sn->inventory[0] != '\0')
-				continue;
-			snprintf(sn->inventory, sizeof(sn->inventory), "%s", p->name);
-			snprintf(p->swarm_role, sizeof(p->swarm_role), "%s", sn->role);
-			snprintf(p->swarm_availability, sizeof(p->swarm_availability), "%s",
-			    sn->availability);
-			snprintf(p->swarm_state, sizeof(p->swarm_state), "%s", sn->state);
-			break;
+			sn = pos >= 0 && w->nodes[pos].inventory[0] == '\0' ? &w->nodes[pos] : NULL;
+		} else {
+			for (size_t k = 0; k < w->nnodes && sn == NULL; k++)
+				if (strcmp(w->nodes[k].id, p->swarm_node_id) == 0 &&
+				    w->nodes[k].inventory[0] == '\0')
+					sn = &w->nodes[k];
 		}
+		if (sn == NULL)
+			continue;
+		snprintf(sn->inventory, sizeof(sn->inventory), "%s", p->name);
+		snprintf(p->swarm_role, sizeof(p->swarm_role), "%s", sn->role);
+		snprintf(p->swarm_availability, sizeof(p->swarm_availability), "%s",
+		    sn->availability);
+		snprintf(p->swarm_state, sizeof(p->swarm_state), "%s", sn->state);
 	}
+	cindex_free(&ix);
 	free(cand);
 	swarm_link(w->nodes, w->nnodes, w->services, w->nservices, w->tasks, w->ntasks);
 	fl_touch(f);
@@ -2868,6 +2896,7 @@ int
 fleet_container_find(struct fleet *f, const char *node, const char *ref,
     struct pd_container *out)
 {
+	struct fl_container *c;
 	int rc = -1;
 	size_t len = strlen(ref);
 
@@ -2878,7 +2907,14 @@ fleet_container_find(struct fleet *f, const char *node, const char *ref,
 		if (strcmp(n->pub.name, node) != 0)
 			continue;
 		rc = -2;
-		/* The name first, then the id or a prefix of it. */
+		/* As the engine resolves a reference: the full id first (the id
+		 * index: what the cockpit sends), then the name, then an id
+		 * prefix (these two scan the node's containers: the CLI's). */
+		c = fl_find(n, ref);
+		if (c != NULL) {
+			*out = c->pub;
+			rc = 0;
+		}
 		for (size_t k = 0; k < n->nc && rc == -2; k++)
 			if (strcmp(n->c[k].pub.name, ref) == 0) {
 				*out = n->c[k].pub;

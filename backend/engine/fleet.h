@@ -52,8 +52,9 @@ void fleet_wakeup_ack(struct fleet *f);
 struct pd_snapshot *fleet_snapshot(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 int fleet_details(struct fleet *f, struct pd_details *out);
-/* Container REF (its name, its id or a prefix of 4 or more) of NODE as
- * last seen, in *OUT: 0; -1 no such node; -2 no such container. */
+/* Container REF (its id, its name or a prefix of the id of 4 or more,
+ * looked for in that order, as the engine does) of NODE as last seen, in
+ * *OUT: 0; -1 no such node; -2 no such container. */
 int fleet_container_find(struct fleet *f, const char *node, const char *ref,
     struct pd_container *out);
 /* Queue ACTION on container ID (named NAME) of NODE for the io thread,

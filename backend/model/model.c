@@ -272,6 +272,30 @@ pd_records_free(struct pd_records *r)
 	free(r);
 }
 
+struct pd_command *
+pd_command_new(enum pd_command_kind kind)
+{
+	struct pd_command *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->kind = kind;
+	return c;
+}
+
+void
+pd_command_free(struct pd_command *c)
+{
+	if (c == NULL)
+		return;
+	free(c->text);
+	free(c->selector);
+	for (size_t i = 0; i < c->nvars; i++)
+		free(c->vars[i]);
+	free(c->vars);
+	pd_plan_free(c->plan);
+	free(c);
+}
+
 void
 pd_audit_free(struct pd_audit_entry *e, size_t n)
 {

@@ -692,6 +692,45 @@ struct pd_records {
 
 void pd_records_free(struct pd_records *r);     /* R and everything in it */
 
+/* ------------------------------------------------------------- commands */
+/* A command of a front end, run on the backend's command thread
+ * (backend_command_send, backend/commands.c) so that the UI thread never
+ * waits on the database (a busy timeout, an fsync) or on a lock a deploy
+ * holds.  The front end fills the request, the thread fills the result, and
+ * the same struct comes back done (backend_command_take).  Free it with
+ * pd_command_free. */
+enum pd_command_kind {
+	PD_COMMAND_CONTAINER,            /* node, ref, action: backend_container_action */
+	PD_COMMAND_HEAL_APPROVE,         /* id: backend_heal_approve */
+	PD_COMMAND_HEAL_REJECT,          /* id, text (the reason): backend_heal_reject */
+	PD_COMMAND_DEPLOY,               /* id, action (enum pd_deploy_cmd): backend_deploy_command */
+	PD_COMMAND_DEPLOY_START,         /* plan (taken over): backend_deploy_start; newid */
+	PD_COMMAND_PLAN,                 /* text (the file), selector, vars: plan */
+};
+
+struct pd_command {
+	enum pd_command_kind kind;
+	uint64_t seq;                    /* given by backend_command_send: 1, 2, ... */
+	char node[PD_NAME_LEN];
+	char ref[PD_ID_LEN];             /* a container's id or name */
+	char label[PD_NAME_LEN];         /* the front end's own words for the target */
+	int action;
+	int64_t id;
+	char *text;                      /* a reason or a file (malloc'd; may be NULL) */
+	char *selector;                  /* malloc'd; NULL: none */
+	char **vars;                     /* "NAME=VALUE", nvars of them, malloc'd */
+	size_t nvars;
+	struct pd_plan *plan;            /* DEPLOY_START's (taken over), PLAN's result */
+	int rc;                          /* the entry point's return */
+	char err[PD_ERROR_LEN];
+	int64_t newid;                   /* the deploy started, or a rollback's */
+	struct pd_command *next;         /* the backend's queue */
+};
+
+/* A new command of KIND, zeroed; NULL out of memory. */
+struct pd_command *pd_command_new(enum pd_command_kind kind);
+void pd_command_free(struct pd_command *c);     /* C and everything in it */
+
 /* ---------------------------------------------------------------- alarms */
 /* What is wrong in the fleet now, worst first, from one snapshot
  * (backend/model/alarm.c): the cockpit's alarm line, its jump key and the
