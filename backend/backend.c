@@ -253,6 +253,18 @@ backend_watch_container(struct backend *b, const char *node, const char *id)
 	fleet_watch_container(b->fleet, node, id);
 }
 
+uint64_t
+backend_generation(struct backend *b)
+{
+	return fleet_generation(b->fleet);
+}
+
+void
+backend_show(struct backend *b, const char *const *sums, size_t nsums, const char *each)
+{
+	fleet_show(b->fleet, sums, nsums, each);
+}
+
 int
 backend_details(struct backend *b, struct pd_details *out)
 {

@@ -82,9 +82,24 @@ void backend_wakeup_ack(struct backend *b);
 /* A consistent copy of the model; NULL on allocation failure. */
 struct pd_snapshot *backend_snapshot(struct backend *b);
 
+/* The generation a snapshot taken now would carry (pd_snapshot.generation):
+ * while it equals the one a reader holds, a new copy would show nothing
+ * new but round trips, last answers and samples of what is not shown. */
+uint64_t backend_generation(struct backend *b);
+
 /* Keep fetching details (inspect, health log, last log lines) of container
  * ID on NODE, now and every few seconds; NULL NODE stops it. */
 void backend_watch_container(struct backend *b, const char *node, const char *id);
+
+/* What this front end shows, so that the fleet samples CPU and memory for
+ * it (backend/engine/sampling.c): the sums of nodes SUMS[0..NSUMS-1] (the
+ * fleet table's lines on screen) and each container of node EACH (the node
+ * screen; NULL none); the watched container (above) counts as shown.  A
+ * front end that never calls it (plantdeck status) has every running
+ * container sampled every stats interval; once called, what is not shown is
+ * sampled every few minutes (for heal), alarmed containers as if shown.
+ * Call it again when what is shown changes. */
+void backend_show(struct backend *b, const char *const *sums, size_t nsums, const char *each);
 
 /* Copy the watched container's details; 0, or -1 when nothing is watched. */
 int backend_details(struct backend *b, struct pd_details *out);

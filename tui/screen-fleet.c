@@ -502,8 +502,14 @@ draw_fleet_table(struct tui *t, int top, int rows, const struct fleet_view *v)
 		/* Selected, an alarmed node keeps its colour: the selection never hides an alarm. */
 		tui_put(t, y, 16, 7, sel && (level == 0 || level == 2) ? base : theme_attr(lv[level]),
 		    pd_reach_name(nd->reach));
-		pd_format_age(buf, sizeof(buf), s->taken, nd->last_seen);
+		/* Up: it answered within the ping's interval and timeout (the
+		 * fleet wakes no one for a ping's answer); else the age now. */
+		if (nd->reach == PD_REACH_UP)
+			snprintf(buf, sizeof(buf), "now");
+		else
+			pd_format_age(buf, sizeof(buf), time(NULL), nd->last_seen);
 		tui_put(t, y, 23, 5, base, buf);
+		tui_shown(t, nd->name, 0);
 		snprintf(buf, sizeof(buf), "%3d/%-3d", nd->running, nd->total);
 		tui_put(t, y, 29, 7, base, buf);
 		snprintf(buf, sizeof(buf), "%3d", sum.unhealthy);
@@ -716,7 +722,7 @@ tile_text(const struct tui *t, const struct pd_node *nd, int small, char *word, 
 	else
 		snprintf(word, wlen, level ? "WARN" : small ? "ok" : "OK");
 	if (nd->reach != PD_REACH_UP) {
-		pd_format_age(age, sizeof(age), t->snap->taken, nd->last_seen);
+		pd_format_age(age, sizeof(age), time(NULL), nd->last_seen);
 		if (small || nd->last_seen == 0)
 			snprintf(detail, dlen, "%s", small ? age : "never answered");
 		else

@@ -119,6 +119,7 @@ node_draw(struct tui *t, int top, int rows)
 		t->nitems = 0;
 		return;
 	}
+	tui_shown(t, n->name, 1);  /* each container's CPU and memory */
 	pd_format_bytes(mem, sizeof(mem), n->mem_total);
 	snprintf(buf, sizeof(buf), " %s  %s  engine %s  API %s  %d CPUs  %s  rtt %.1f ms  %s",
 	    n->name, pd_reach_name(n->reach), n->engine_version[0] ? n->engine_version : "?",
@@ -126,7 +127,7 @@ node_draw(struct tui *t, int top, int rows)
 	    n->endpoint);
 	tui_put_untrusted(t, top, 0, t->cols, theme_attr(TH_INFO), buf);
 	if (n->reach != PD_REACH_UP) {
-		pd_format_age(mem, sizeof(mem), t->snap->taken, n->last_seen);
+		pd_format_age(mem, sizeof(mem), time(NULL), n->last_seen);
 		snprintf(buf, sizeof(buf), " STALE: last answer %s ago. %s", mem, n->error);
 		tui_put_untrusted(t, top + 1, 0, t->cols, theme_attr(TH_STALE), buf);
 	} else {

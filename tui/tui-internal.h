@@ -95,6 +95,15 @@ struct tui {
 	unsigned alarm_sig;
 	double alarm_changed;
 
+	/* What the frame being drawn shows of the nodes (tui_shown()): sent to
+	 * the backend after the frame when it differs from what was sent, so
+	 * that CPU and memory are sampled for what is on screen (tui.c). */
+	char (*shown)[PD_NAME_LEN];     /* nodes whose sums are drawn */
+	size_t nshown, capshown;
+	char shown_each[PD_NAME_LEN];   /* the node whose containers are drawn, "" */
+	uint64_t shown_hash, shown_sent;
+	int shown_ever;                 /* backend_show() was called */
+
 	/* alarms (tui-alarms.c): pd_alarms() of each snapshot, worst first */
 	struct pd_alarm *alarms;
 	size_t nalarms;
@@ -234,6 +243,9 @@ const char *tui_empty_text(const struct tui *t, const char *none);
 
 /* tui-frame.c: the header, the footer, the help overlay, the whole frame. */
 void tui_frame_draw(struct tui *t);
+/* The frame being drawn shows node NAME's CPU and memory: its sums (a
+ * fleet table line), or EACH container's (the node screen). */
+void tui_shown(struct tui *t, const char *name, int each);
 
 /* tui-alarms.c: the alarms of the snapshot, the alarm line, the jump key. */
 void tui_alarms_read(struct tui *t);            /* after each new snapshot */

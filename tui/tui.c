@@ -224,12 +224,66 @@ tui_node(const struct tui *t)
 	return NULL;
 }
 
+/* Note that the frame being drawn shows node NAME (see struct tui). */
+void
+tui_shown(struct tui *t, const char *name, int each)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (each) {
+		snprintf(t->shown_each, sizeof(t->shown_each), "%s", name);
+	} else {
+		if (t->nshown == t->capshown) {
+			size_t cap = t->capshown ? 2 * t->capshown : 64;
+			char (*v)[PD_NAME_LEN] = realloc(t->shown, cap * sizeof(*v));
+
+			if (v == NULL)
+				return;  /* sampled as if not shown: rarer figures, no harm */
+			t->shown = v;
+			t->capshown = cap;
+		}
+		snprintf(t->shown[t->nshown++], PD_NAME_LEN, "%s", name);
+	}
+	t->shown_hash = (t->shown_hash ^ (uint64_t)(each + 1)) * 1099511628211ull;
+	for (; *p != '\0'; p++)
+		t->shown_hash = (t->shown_hash ^ *p) * 1099511628211ull;
+}
+
+/* Draw a frame, then tell the backend what it shows when that changed. */
+static void
+tui_draw(struct tui *t)
+{
+	t->nshown = 0;
+	t->shown_each[0] = '\0';
+	t->shown_hash = 1469598103934665603ull;
+	tui_frame_draw(t);
+	if (!t->shown_ever || t->shown_hash != t->shown_sent) {
+		const char **names = calloc(t->nshown ? t->nshown : 1, sizeof(*names));
+
+		if (names == NULL)
+			return;
+		for (size_t i = 0; i < t->nshown; i++)
+			names[i] = t->shown[i];
+		backend_show(t->b, names, t->nshown, t->shown_each[0] ? t->shown_each : NULL);
+		free(names);
+		t->shown_sent = t->shown_hash;
+		t->shown_ever = 1;
+	}
+}
+
 /* Take a new snapshot (and what the screens read with it). */
 static void
 tui_refresh_model(struct tui *t)
 {
-	struct pd_snapshot *s = backend_snapshot(t->b);
+	struct pd_snapshot *s;
 
+	/* The wakeup was the store reader's, or the fleet changed quietly
+	 * since: the copy in hand shows what a new one would. */
+	if (t->snap != NULL && backend_generation(t->b) == t->snap->generation) {
+		t->dirty = 1;
+		return;
+	}
+	s = backend_snapshot(t->b);
 	if (s == NULL)
 		return;
 	pd_snapshot_free(t->snap);
@@ -733,7 +787,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 				tui_refresh_model(t);
 				model_changed = 0;
 			}
-			tui_frame_draw(t);
+			tui_draw(t);
 			refresh();
 			t->dirty = 0;
 			last_frame = t->now;
@@ -794,6 +848,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 			tui_screens[v]->stop(t);
 	pd_snapshot_free(t->snap);
 	tui_alarms_free(t);
+	free(t->shown);
 	tui_deploys_free(t);
 	tui_heals_free(t);
 	free(t);

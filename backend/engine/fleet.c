@@ -12,7 +12,10 @@
  * list is reconciled every reconcile_interval as a safety net, containers
  * are inspected when an event or the list says they changed, and running
  * containers are sampled with one-shot stats, at most stats_budget calls in
- * flight for the whole fleet.  Everything runs in one thread on one curl
+ * flight for the whole fleet, as often as what the front end shows of them
+ * asks (sampling.c).  What changes nothing a reader sees (a ping's answer
+ * from a node that is up, a list or /info that says what the model says, a
+ * sample of a container nothing shows) wakes no reader.  Everything runs in one thread on one curl
  * multi handle; the model is guarded by one mutex that is never held
  * across I/O. */
 #include "config.h"
@@ -36,6 +39,7 @@
 #include "backend/engine/engine.h"
 #include "backend/engine/fleet.h"
 #include "backend/engine/inventory.h"
+#include "backend/engine/sampling.h"
 #include "backend/base/log.h"
 #include "backend/base/thread.h"
 #include "backend/engine/swarm.h"
@@ -73,6 +77,7 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 #define FLEET_INFO_EVERY 30.0    /* s between GET /info of a node (swarm membership) */
 #define FLEET_SWARM_TIMEOUT 5.0  /* s for one list from a swarm manager */
 #define FLEET_SWARM_DEBOUNCE 0.2 /* s from a swarm event to the lists it makes stale */
+#define FLEET_TURN_GAP 0.025     /* s between two turns of the io loop once settled */
 
 struct fl_node;
 struct fl_list;
@@ -120,7 +125,8 @@ struct fl_container {
 	struct pd_container pub;
 	double prev_cpu, prev_system;    /* last stats sample, for CPU % */
 	int have_prev;
-	double next_stats;
+	int samples;                     /* stats samples applied, up to 2 */
+	double last_stats;               /* monotonic time of the last stats call; 0 never */
 	int want_inspect, inspecting;
 	double stop_timeout;             /* s, Config.StopTimeout; < 0 the engine's default */
 	int seen;                        /* mark for reconcile */
@@ -142,6 +148,7 @@ struct fl_node {
 	double next_ping, next_reconcile, next_connect, last_ok;
 	int backoff_step;
 	int ping_inflight, info_inflight, list_inflight, inspect_inflight, stats_inflight;
+	enum sampling_tier show;         /* what the front end shows of it (fleet_show) */
 	struct fl_req *events;           /* the open /events stream, or NULL */
 	struct engine_buf evline;        /* partial event line */
 	struct pd_event *ring;           /* event history */
@@ -207,6 +214,7 @@ struct fleet {
 	struct fl_action *actions;       /* container actions to send, oldest first */
 	unsigned stats_inflight;
 	size_t stats_cursor;
+	int show_declared;               /* a front end said what it shows (fleet_show) */
 	uint64_t generation;
 	uint64_t event_seq;
 	time_t started;                  /* wall clock at start: agent lines since then */
@@ -626,7 +634,6 @@ fl_get(struct fl_node *n, const char *id)
 	c->pub.cpu_pct = -1;
 	c->stop_timeout = -1;
 	fl_want(n, c);
-	c->next_stats = 0;
 	return c;
 }
 
@@ -1539,6 +1546,55 @@ fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
 	fl_touch(n->fleet);
 }
 
+/* A hash of LEN bytes at P into H, a word at a time. */
+static uint64_t
+fl_hash(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A hash of what readers see of node N: its facts and its containers,
+ * but for what changes with every answer (last_seen, rtt_ms). */
+static uint64_t
+fl_node_hash(const struct fl_node *n)
+{
+	struct pd_node p;
+	uint64_t h = 1469598103934665603ull ^ n->nc;
+
+	memcpy(&p, &n->pub, sizeof(p));
+	p.last_seen = 0;
+	p.rtt_ms = 0;
+	h = fl_hash(h, &p, sizeof(p));
+	for (size_t k = 0; k < n->nc; k++)
+		h = fl_hash(h, &n->c[k].pub, sizeof(n->c[k].pub));
+	return h;
+}
+
+/* The sampling tier of container C of node N (sampling.c): every
+ * container is SAMPLING_EACH until a front end says what it shows. */
+static enum sampling_tier
+fl_tier(const struct fl_node *n, const struct fl_container *c)
+{
+	const struct fleet *f = n->fleet;
+	const struct fl_watch *w = &f->watch;
+
+	if (!f->show_declared)
+		return SAMPLING_EACH;
+	return sampling_tier(n->show, &c->pub, w->active && strcmp(w->id, c->pub.id) == 0 &&
+	    strcmp(w->node, n->pub.name) == 0);
+}
+
 /* Apply a one-shot stats sample. */
 static void
 fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
@@ -1570,7 +1626,12 @@ fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
 		c->pub.mem_limit = (uint64_t)fl_num(mem, "limit", 0);
 	}
 	c->pub.sampled_at = time(NULL);
-	fl_touch(n->fleet);
+	if (c->samples < 2)
+		c->samples++;
+	/* A sample of what nothing shows is for the next snapshot, whoever
+	 * takes it: it wakes no reader. */
+	if (fl_tier(n, c) != SAMPLING_BACKGROUND)
+		fl_touch(n->fleet);
 }
 
 /* Apply the watched container's inspect. */
@@ -2302,6 +2363,11 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	switch (r->kind) {
 	case FL_PING:
 		n->pub.rtt_ms = (now - r->started) * 1000.0;
+		/* The answer of a node that is up changes its round trip and
+		 * last_seen alone: they go out with the next snapshot, whoever
+		 * takes it, and wake no reader. */
+		if (!n->connected || n->pub.error[0] != '\0')
+			fl_touch(f);
 		if (!n->connected) {
 			if (engine_set_version(n->engine, r->reply.api_version) != 0) {
 				char err[PD_ERROR_LEN];
@@ -2324,18 +2390,37 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		}
 		fl_set_reach(n, PD_REACH_UP, NULL);
 		n->next_ping = now + f->cfg.ping_interval;
-		fl_touch(f);
 		break;
-	case FL_INFO:
+	case FL_INFO: {
+		uint64_t gen = f->generation, was = fl_node_hash(n);
+		int dirty = f->dirty;
+
 		n->info_done = 1;
 		fl_apply_info(n, j);
 		if (r->si_rc == 0)
 			fl_apply_swarm_info(n, &r->si);
 		fl_set_reach(n, PD_REACH_UP, NULL);
+		/* The same facts again (every FLEET_INFO_EVERY s) outside a
+		 * swarm: nothing for readers to wake for. */
+		if (!swarm_has_managers(f->sw.sw) && fl_node_hash(n) == was) {
+			f->generation = gen;
+			f->dirty = dirty;
+		}
 		break;
-	case FL_LIST:
+	}
+	case FL_LIST: {
+		uint64_t gen = f->generation, was = fl_node_hash(n);
+		int dirty = f->dirty;
+
 		fl_apply_list(n, r->list);
+		/* The reconcile list (every reconcile_interval) says what the
+		 * model says: no reader wakes for it. */
+		if (n->first_done && fl_node_hash(n) == was) {
+			f->generation = gen;
+			f->dirty = dirty;
+		}
 		break;
+	}
 	case FL_INSPECT: {
 		struct fl_container *c = fl_find(n, r->id);
 
@@ -2467,8 +2552,9 @@ fl_node_tick(struct fl_node *n, double now)
 	return next;
 }
 
-/* Hand out stats calls to running containers, round robin over the nodes,
- * never more than the fleet-wide budget in flight, one per node. */
+/* Hand out stats calls to running containers that are due at their tier
+ * (fl_tier), round robin over the nodes, never more than the fleet-wide
+ * budget in flight, one per node. */
 static void
 fl_stats_tick(struct fleet *f, double now)
 {
@@ -2484,13 +2570,18 @@ fl_stats_tick(struct fleet *f, double now)
 		for (size_t m = 0; m < n->nc && m < FLEET_STATS_SCAN; m++) {
 			size_t i = (n->stats_cursor + m) % n->nc;
 			struct fl_container *c = &n->c[i];
+			double every;
 
-			if (strcmp(c->pub.state, "running") != 0 || now < c->next_stats)
+			if (strcmp(c->pub.state, "running") != 0)
+				continue;
+			every = sampling_every(fl_tier(n, c), f->cfg.stats_interval,
+			    f->cfg.stats_background, c->samples >= 2);
+			if (every < 0 || (c->last_stats > 0 && now < c->last_stats + every))
 				continue;
 			snprintf(path, sizeof(path),
 			    "/containers/%s/stats?stream=false&one-shot=true", c->pub.id);
 			if (fl_send(n, FL_STATS, path, c->pub.id, 10.0) != NULL)
-				c->next_stats = now + f->cfg.stats_interval;
+				c->last_stats = now;
 			n->stats_cursor = i + 1;
 			break;
 		}
@@ -2546,17 +2637,19 @@ fl_thread(void *arg)
 {
 	struct fleet *f = arg;
 	CURLMsg *msg;
-	int running, left;
-	double now, wait, w;
+	int running, left, settled;
+	double now, wait, w, turn = 0;
 
 	while (!f->stop) {
 		now = fl_now();
 		wait = 1.0;
+		settled = 1;
 		pthread_mutex_lock(&f->lock);
 		for (size_t i = 0; i < f->nnodes; i++) {
 			w = fl_node_tick(&f->nodes[i], now);
 			if (w < wait)
 				wait = w;
+			settled &= f->nodes[i].first_done;
 		}
 		fl_stats_tick(f, now);
 		fl_watch_tick(f, now);
@@ -2569,7 +2662,19 @@ fl_thread(void *arg)
 
 		if (wait < 0.01)
 			wait = 0.01;
+		/* Once every node has its first snapshot, answers that come
+		 * within FLEET_TURN_GAP of each other are taken in one turn: a
+		 * turn polls every socket (an open /events stream per node), so
+		 * at one turn per answer the idle cost grew as the square of the
+		 * fleet (doc/benchmarks.md, "the idle cockpit at scale"). */
+		if (settled && now - turn < FLEET_TURN_GAP) {
+			double gap = FLEET_TURN_GAP - (now - turn);
+			struct timespec ts = { 0, (long)(gap * 1e9) };
+
+			nanosleep(&ts, NULL);
+		}
 		curl_multi_poll(f->multi, NULL, 0, (int)(wait * 1000), NULL);
+		turn = fl_now();
 		curl_multi_perform(f->multi, &running);
 		now = fl_now();
 		while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
@@ -2620,6 +2725,8 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		f->cfg.stats_interval = 10.0;
 	if (f->cfg.stats_budget == 0)
 		f->cfg.stats_budget = 8;
+	if (f->cfg.stats_background == 0)
+		f->cfg.stats_background = 300.0;
 	if (f->cfg.event_history == 0)
 		f->cfg.event_history = 64;
 	if (f->cfg.backoff_max <= 0)
@@ -2857,6 +2964,17 @@ fleet_snapshot(struct fleet *f)
 	return s;
 }
 
+uint64_t
+fleet_generation(struct fleet *f)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&f->lock);
+	g = f->generation;
+	pthread_mutex_unlock(&f->lock);
+	return g;
+}
+
 void
 fleet_watch_container(struct fleet *f, const char *node, const char *id)
 {
@@ -2874,6 +2992,17 @@ fleet_watch_container(struct fleet *f, const char *node, const char *id)
 		w->active = 1;
 		w->next = 0;
 	}
+	pthread_mutex_unlock(&f->lock);
+	curl_multi_wakeup(f->multi);
+}
+
+void
+fleet_show(struct fleet *f, const char *const *sums, size_t nsums, const char *each)
+{
+	pthread_mutex_lock(&f->lock);
+	f->show_declared = 1;
+	for (size_t i = 0; i < f->nnodes; i++)
+		f->nodes[i].show = sampling_node_tier(f->nodes[i].pub.name, sums, nsums, each);
 	pthread_mutex_unlock(&f->lock);
 	curl_multi_wakeup(f->multi);
 }

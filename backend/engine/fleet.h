@@ -36,6 +36,8 @@ struct fleet_config {
 	double reconcile_interval;  /* s, default 10 */
 	double stats_interval;      /* s, default 10 */
 	unsigned stats_budget;      /* default 8 */
+	double stats_background;    /* s between samples of a container nothing shows,
+	                               default 300; < 0 never (sampling.c) */
 	unsigned event_history;     /* per node, default 64 */
 	double backoff_max;         /* s, default 30 */
 	double swarm_interval;      /* s between a swarm manager's lists, default 3 */
@@ -50,7 +52,16 @@ void fleet_free(struct fleet *f);     /* stops the thread first */
 int fleet_wakeup_fd(const struct fleet *f);
 void fleet_wakeup_ack(struct fleet *f);
 struct pd_snapshot *fleet_snapshot(struct fleet *f);
+/* The generation a snapshot taken now would carry: while it equals a
+ * snapshot's, that snapshot shows what a new one would (but for what the
+ * fleet changes quietly: round trips, last answers, background samples). */
+uint64_t fleet_generation(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
+/* What the front end shows: the CPU and memory sums of nodes SUMS[0..NSUMS-1]
+ * (fleet table lines) and each container of node EACH (NULL: none).  From
+ * the first call on, containers are sampled as sampling.c says (what is
+ * not shown rarely); before it, every running one every stats interval. */
+void fleet_show(struct fleet *f, const char *const *sums, size_t nsums, const char *each);
 int fleet_details(struct fleet *f, struct pd_details *out);
 /* Container REF (its id, its name or a prefix of the id of 4 or more,
  * looked for in that order, as the engine does) of NODE as last seen, in

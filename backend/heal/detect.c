@@ -144,15 +144,23 @@ heal_split_name(const char *name, char *const *stacks, size_t n, char *stack, si
 
 /* ---------------------------------------------------------------- tracks and findings */
 
-/* The track of container NAME on NODE (made when CREATE), or NULL. */
+/* The track of container NAME on NODE (made when CREATE), or NULL.  The
+ * detectors ask in snapshot order every tick, the order the tracks were
+ * made in: the one after the last found is looked at first, so that a
+ * tick costs the fleet's size rather than its square. */
 struct heal_track *
 heal_track_get(struct heal *h, const char *node, const char *name, int create)
 {
 	struct heal_track *t;
 
-	for (size_t i = 0; i < h->ntracks; i++)
-		if (strcmp(h->tracks[i].node, node) == 0 && strcmp(h->tracks[i].name, name) == 0)
+	for (size_t k = 0; k < h->ntracks; k++) {
+		size_t i = (h->track_next + k) % h->ntracks;
+
+		if (strcmp(h->tracks[i].name, name) == 0 && strcmp(h->tracks[i].node, node) == 0) {
+			h->track_next = i + 1;
 			return &h->tracks[i];
+		}
+	}
 	if (!create)
 		return NULL;
 	t = realloc(h->tracks, (h->ntracks + 1) * sizeof(*t));

@@ -144,6 +144,7 @@ struct heal {
 	uint64_t last_seq;
 	struct heal_track *tracks;
 	size_t ntracks;
+	size_t track_next;           /* where heal_track_get() looks first */
 	struct heal_fnd *fnds;
 	size_t nfnds;
 	time_t *down_since;          /* per inventory node */
