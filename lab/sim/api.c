@@ -227,6 +227,7 @@ do_stats(struct conn *cn, struct node *n, struct ctr *c)
 	uint64_t mem = up ? 3000000 + (uint64_t)(c->serial % 97) * 65536 : 0;
 	uint64_t limit = c->mem_limit > 0 ? (uint64_t)c->mem_limit : 8326664192ULL;
 
+	c->stats_calls++;
 	if (up)
 		c->cpu_ns += 2000000 + rnd() % 4000000;
 	sb_str(&b, "{\"read\":");

@@ -31,6 +31,7 @@
  * many N (N more containers on that node), huge MIB (container lists of
  * MIB MiB of blanks after "[", never a whole list; default 65, above
  * plantdeck's 64 MiB cap), ok (undo hang/refuse/slow/huge).
+ * GET /stats-calls[?reset=1]: the stats calls each container has had.
  *
  * Every byte from a client is untrusted: lengths are bounded, names are
  * JSON-escaped on output.

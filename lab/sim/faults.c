@@ -47,6 +47,23 @@ ctl_handle(struct conn *cn, char *path)
 		free(b.p);
 		return;
 	}
+	if (strcmp(path, "/stats-calls") == 0) {
+		/* "NODE CONTAINER CALLS STATE" for each container; reset=1 zeroes them after. */
+		int reset = query_get(q, "reset", arg, sizeof(arg)) && strcmp(arg, "1") == 0;
+
+		for (i = 0; i < sim_n; i++)
+			for (int k = 0; k < sim_nodes[i].nc; k++) {
+				struct ctr *c = sim_nodes[i].c[k];
+
+				sb_fmt(&b, "%s %s %u %s\n", sim_nodes[i].name, c->name, c->stats_calls,
+				    state_names[c->state]);
+				if (reset)
+					c->stats_calls = 0;
+			}
+		reply(cn, 200, "text/plain", b.p ? b.p : "", b.len);
+		free(b.p);
+		return;
+	}
 	if (strcmp(path, "/fault") != 0 || !query_get(q, "node", node, sizeof(node)) ||
 	    !query_get(q, "kind", kind, sizeof(kind))) {
 		reply(cn, 404, "text/plain", "usage: /fault?node=N&kind=K[&arg=A]\n", 36);

@@ -68,6 +68,7 @@ struct ctr {
 	int64_t mem_limit, nano_cpus;
 	double created, started, finished;
 	uint64_t cpu_ns;         /* simulated CPU time, grows with each stats call */
+	unsigned stats_calls;    /* stats calls since the last GET /stats-calls?reset=1 */
 	unsigned serial;
 };
 
