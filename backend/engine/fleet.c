@@ -77,7 +77,7 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 #define FLEET_INFO_EVERY 30.0    /* s between GET /info of a node (swarm membership) */
 #define FLEET_SWARM_TIMEOUT 5.0  /* s for one list from a swarm manager */
 #define FLEET_SWARM_DEBOUNCE 0.2 /* s from a swarm event to the lists it makes stale */
-#define FLEET_TURN_GAP 0.025     /* s between two turns of the io loop once settled */
+#define FLEET_TURN_GAP 0.05      /* s between two turns of the io loop once settled */
 
 struct fl_node;
 struct fl_list;
@@ -108,7 +108,7 @@ struct fl_req {
 	enum pd_container_action action;
 	char name[PD_NAME_LEN];
 	char actor[128];
-	struct fl_req *next;
+	struct fl_req *next, *prev;      /* the in-flight list, newest first */
 };
 
 /* A container action waiting for the io thread (fleet_container_action). */
@@ -980,6 +980,9 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 		return NULL;
 	}
 	r->next = f->inflight;
+	r->prev = NULL;
+	if (f->inflight != NULL)
+		f->inflight->prev = r;
 	f->inflight = r;
 	switch (kind) {
 	case FL_PING: n->ping_inflight++; break;
@@ -1008,14 +1011,16 @@ fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, 
 static void
 fl_release(struct fleet *f, struct fl_req *r)
 {
-	struct fl_req **pp;
 	struct fl_node *n = r->node;
 
-	for (pp = &f->inflight; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == r) {
-			*pp = r->next;
-			break;
-		}
+	/* Unlinked in O(1): a walk of the list cost each answer the number of
+	 * requests in flight (an /events stream per node). */
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else if (f->inflight == r)
+		f->inflight = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
 	switch (r->kind) {
 	case FL_PING: n->ping_inflight--; break;
 	case FL_INFO: n->info_inflight--; break;
