@@ -247,6 +247,12 @@ backend_snapshot(struct backend *b)
 	return fleet_snapshot(b->fleet);
 }
 
+int
+backend_complete(struct backend *b)
+{
+	return fleet_complete(b->fleet);
+}
+
 void
 backend_watch_container(struct backend *b, const char *node, const char *id)
 {

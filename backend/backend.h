@@ -87,6 +87,11 @@ struct pd_snapshot *backend_snapshot(struct backend *b);
  * new but round trips, last answers and samples of what is not shown. */
 uint64_t backend_generation(struct backend *b);
 
+/* Whether a snapshot taken now would be complete (every node answered or
+ * failed once, the swarm's lists read): a check that copies nothing, for
+ * a reader that waits for the first complete snapshot. */
+int backend_complete(struct backend *b);
+
 /* Keep fetching details (inspect, health log, last log lines) of container
  * ID on NODE, now and every few seconds; NULL NODE stops it. */
 void backend_watch_container(struct backend *b, const char *node, const char *id);

@@ -648,19 +648,21 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 	}
 	cli_catch_signals();
 
-	/* Wait for a complete first snapshot, or the deadline. */
+	/* Wait for a complete first snapshot, or the deadline.  Each wakeup
+	 * asks only whether it is complete: copying the whole model at every
+	 * answer would cost (and hold the model's lock) for nothing.  A
+	 * snapshot that came complete in between is as good. */
 	deadline = cli_now() + timeout;
 	for (;;) {
 		struct pollfd p = { .fd = backend_wakeup_fd(b), .events = POLLIN };
 		double left = deadline - cli_now();
 
-		s = backend_snapshot(b);
-		if (s == NULL || s->complete || left <= 0 || cli_signals())
+		if (backend_complete(b) || left <= 0 || cli_signals())
 			break;
-		pd_snapshot_free(s);
 		poll(&p, 1, (int)(left * 1000) + 1);
 		backend_wakeup_ack(b);
 	}
+	s = backend_snapshot(b);
 	if (s == NULL) {
 		fprintf(stderr, "plantdeck: out of memory\n");
 		backend_close(b);

@@ -22,6 +22,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>                  /* malloc_trim */
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -51,6 +54,13 @@
 #endif
 
 #define FLEET_INSPECTS_PER_NODE 2
+#define FLEET_INSPECTS_FIRST 4   /* in flight per node until its first snapshot is done */
+#define FLEET_RING_FIRST 4       /* events a node's ring holds at first; it doubles up to
+                                    the configured history as events come */
+#define FLEET_STREAM_BUFFER 4096 /* curl's receive buffer of a long-lived stream (events,
+                                    agent logs), bytes; curl's default is 16 KiB a handle */
+#define FLEET_SMALL_BUFFER 4096  /* the same for a ping, /info, an inspect, stats, an
+                                    action: their replies are a few KiB */
 #define FLEET_STATS_SCAN 64      /* containers a node's stats turn looks at, at most */
 
 /* What one reply may weigh, by kind (engine.c stops a transfer over its
@@ -151,8 +161,8 @@ struct fl_node {
 	enum sampling_tier show;         /* what the front end shows of it (fleet_show) */
 	struct fl_req *events;           /* the open /events stream, or NULL */
 	struct engine_buf evline;        /* partial event line */
-	struct pd_event *ring;           /* event history */
-	size_t ring_head, ring_len;
+	struct pd_event *ring;           /* event history, grown on demand (fl_event_slot) */
+	size_t ring_head, ring_len, ring_cap;
 	/* The agent container's logs stream (its id is pub.agent). */
 	struct fl_req *agent;            /* the open stream, or NULL */
 	struct fleet_demux agdemux;
@@ -220,6 +230,8 @@ struct fleet {
 	time_t started;                  /* wall clock at start: agent lines since then */
 	int dirty;
 	unsigned rand_state;
+	size_t first_left;               /* nodes whose first snapshot is not done yet */
+	int trim;                        /* give freed memory back (fl_thread) */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -617,7 +629,7 @@ fl_get(struct fl_node *n, const char *id)
 	if (strlen(id) >= PD_ID_LEN || id[0] == '\0' || n->nc >= n->fleet->cfg.max_containers)
 		return NULL;
 	if (n->nc == n->capc) {
-		size_t cap = n->capc ? n->capc * 2 : 16;
+		size_t cap = n->capc ? n->capc * 2 : 4;
 
 		p = realloc(n->c, cap * sizeof(*p));
 		if (p == NULL)
@@ -695,6 +707,22 @@ fl_event_slot(struct fl_node *n)
 	size_t cap = n->fleet->cfg.event_history;
 	struct pd_event *e;
 
+	/* Grow while the ring has not wrapped yet: most nodes only ever
+	 * record a few events, and a full ring costs event_history x 552
+	 * bytes a node. */
+	if (n->ring_len == n->ring_cap && n->ring_cap < cap && n->ring_head == 0) {
+		size_t want = n->ring_cap ? n->ring_cap * 2 : FLEET_RING_FIRST;
+		struct pd_event *grown;
+
+		if (want > cap)
+			want = cap;
+		grown = realloc(n->ring, want * sizeof(*grown));
+		if (grown != NULL) {
+			n->ring = grown;
+			n->ring_cap = want;
+		}
+	}
+	cap = n->ring_cap;
 	if (cap == 0 || n->ring == NULL)
 		return NULL;
 	e = &n->ring[(n->ring_head + n->ring_len) % cap];
@@ -954,6 +982,9 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 	}
 	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
 	r->reply.body.max = fl_body_max(kind);
+	if (kind == FL_PING || kind == FL_INFO || kind == FL_INSPECT || kind == FL_STATS ||
+	    kind == FL_ACTION)
+		curl_easy_setopt(r->h, CURLOPT_BUFFERSIZE, (long)FLEET_SMALL_BUFFER);
 	if (kind == FL_LIST) {
 		r->list = fleet_list_new(f->cfg.max_containers);
 		if (r->list == NULL) {
@@ -966,9 +997,11 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 	} else if (kind == FL_EVENTS) {
 		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_events);
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
+		curl_easy_setopt(r->h, CURLOPT_BUFFERSIZE, (long)FLEET_STREAM_BUFFER);
 	} else if (kind == FL_AGENT) {
 		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_agent);
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
+		curl_easy_setopt(r->h, CURLOPT_BUFFERSIZE, (long)FLEET_STREAM_BUFFER);
 	} else if (kind == FL_SW_EVENTS) {
 		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_swarm_events);
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
@@ -979,8 +1012,8 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 		free(r);
 		return NULL;
 	}
-	r->next = f->inflight;
 	r->prev = NULL;
+	r->next = f->inflight;
 	if (f->inflight != NULL)
 		f->inflight->prev = r;
 	f->inflight = r;
@@ -1069,6 +1102,22 @@ fl_cancel_node(struct fl_node *n)
 		n->c[i].inspecting = 0;
 }
 
+/* Node N's first snapshot is done (or failed).  When it was the last one,
+ * hand the first snapshot's peak back to the system: every node's list,
+ * inspects and buffers were in flight at once, and malloc would keep the
+ * freed pages (~90 KiB a node) for good. */
+static void
+fl_first_done(struct fl_node *n)
+{
+	struct fleet *f = n->fleet;
+
+	if (n->first_done)
+		return;
+	n->first_done = 1;
+	if (f->first_left > 0 && --f->first_left == 0)
+		f->trim = 1;
+}
+
 /* The node failed: record it, cancel its requests, plan a reconnect.
  * ERROR may live in a request that is cancelled here: it is copied first. */
 static void
@@ -1091,7 +1140,7 @@ fl_node_failed(struct fl_node *n, const char *why, double now)
 	if (n->connected || !n->first_done)
 		log_msg(LOG_WARN, "%s", error);
 	n->connected = 0;
-	n->first_done = 1;
+	fl_first_done(n);
 	n->pub.events_connected = 0;
 	fl_cancel_node(n);
 	fl_set_reach(n, PD_REACH_DOWN, error);
@@ -1433,6 +1482,8 @@ fl_take_listed(struct fl_node *n, struct fl_container *c, const struct fl_listed
 	snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
 }
 
+static void fl_reserve(struct fl_node *n, const struct fl_list *l);
+
 /* Apply a container list read outside the lock (L): update, add up to the
  * cap, remove what is gone, and mark the node when the list was cut.  Each
  * entry costs one index lookup. */
@@ -1475,6 +1526,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 		for (size_t i = 0; i < n->nc; i++)
 			cindex_insert(&n->ix, n->c[i].pub.id, i);  /* the table has room */
 	}
+	fl_reserve(n, l);
 	for (size_t i = 0; i < l->n; i++) {
 		struct fl_listed *e = &l->v[i];
 
@@ -1506,6 +1558,28 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 	fl_count(n);
 	n->listed = 1;
 	fl_touch(n->fleet);
+}
+
+/* Room in node N's container array for the fresh entries of list L, to the
+ * entry: a node's array is its size, not the next power of two (a
+ * container costs ~930 bytes). */
+static void
+fl_reserve(struct fl_node *n, const struct fl_list *l)
+{
+	size_t want = n->nc;
+	struct fl_container *p;
+
+	for (size_t i = 0; i < l->n; i++)
+		want += l->v[i].fresh;
+	if (want > n->fleet->cfg.max_containers)
+		want = n->fleet->cfg.max_containers;
+	if (want <= n->capc)
+		return;
+	p = realloc(n->c, want * sizeof(*p));
+	if (p == NULL)
+		return;                  /* fl_get grows it one by one */
+	n->c = p;
+	n->capc = want;
 }
 
 /* Apply a /containers/{id}/json inspect. */
@@ -2245,6 +2319,58 @@ fl_parse_swarm(struct fl_req *r)
 	}
 }
 
+/* The /events path with its filters (container events that change state). */
+static const char fl_events_path[] =
+	"/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B"
+	"%22create%22%2C%22start%22%2C%22die%22%2C%22destroy%22%2C%22stop%22%2C"
+	"%22kill%22%2C%22oom%22%2C%22pause%22%2C%22unpause%22%2C%22rename%22%2C"
+	"%22restart%22%2C%22update%22%2C%22health_status%22%5D%7D";
+
+/* (Re)open node N's event stream, then list: events may have been missed. */
+static void
+fl_open_events(struct fl_node *n, double now)
+{
+	if (fl_send(n, FL_EVENTS, fl_events_path, NULL, 0) != NULL) {
+		n->pub.events_connected = 1;
+		n->next_reconcile = now;
+	}
+}
+
+/* Send node N's /info (swarm membership changes: a node joins, leaves, is
+ * promoted) and its container list when they are due and not in flight. */
+static void
+fl_info_list_due(struct fl_node *n, double now)
+{
+	if (n->info_inflight == 0 && now >= n->next_info) {
+		fl_send(n, FL_INFO, "/info", NULL, 10.0);
+		n->next_info = now + FLEET_INFO_EVERY;
+	}
+	if (n->list_inflight == 0 && now >= n->next_reconcile) {
+		fl_send(n, FL_LIST, "/containers/json?all=1", NULL, 10.0);
+		n->next_reconcile = now + n->fleet->cfg.reconcile_interval;
+	}
+}
+
+/* Node N just answered its first ping: the event stream, /info and the
+ * list, all at once -- the stream first, so that the list sees what it
+ * may have missed. */
+static void
+fl_first_requests(struct fl_node *n, double now)
+{
+	n->next_info = now;
+	if (n->events == NULL)
+		fl_open_events(n, now);
+	fl_info_list_due(n, now);
+}
+
+/* Inspects node N may have in flight: more while its first snapshot is
+ * being read (the engine answers them side by side), fewer after. */
+static int
+fl_inspect_limit(const struct fl_node *n)
+{
+	return n->first_done ? FLEET_INSPECTS_PER_NODE : FLEET_INSPECTS_FIRST;
+}
+
 /* A request finished: apply its result to the model. */
 static void
 fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
@@ -2390,8 +2516,10 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 			n->ever_answered = 1;
 			n->backoff_step = 0;
 			n->next_reconcile = now;  /* list at once */
-			fl_send(n, FL_INFO, "/info", NULL, 10.0);
-			n->next_info = now + FLEET_INFO_EVERY;
+			/* Everything the first snapshot needs goes out now, side by
+			 * side on their own connections: /info, the event stream and
+			 * the list (fl_node_tick would send them a turn later). */
+			fl_first_requests(n, now);
 		}
 		fl_set_reach(n, PD_REACH_UP, NULL);
 		n->next_ping = now + f->cfg.ping_interval;
@@ -2463,13 +2591,6 @@ out:
 
 /* ------------------------------------------------------------ scheduling */
 
-/* The /events path with its filters (container events that change state). */
-static const char fl_events_path[] =
-	"/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B"
-	"%22create%22%2C%22start%22%2C%22die%22%2C%22destroy%22%2C%22stop%22%2C"
-	"%22kill%22%2C%22oom%22%2C%22pause%22%2C%22unpause%22%2C%22rename%22%2C"
-	"%22restart%22%2C%22update%22%2C%22health_status%22%5D%7D";
-
 /* Start what is due on node N; returns the seconds until it next needs a
  * turn. */
 static double
@@ -2486,13 +2607,8 @@ fl_node_tick(struct fl_node *n, double now)
 	}
 	if (n->ping_inflight == 0 && now >= n->next_ping)
 		fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
-	if (n->events == NULL && n->ping_inflight == 0) {
-		/* (Re)open the stream, then list: events may have been missed. */
-		if (fl_send(n, FL_EVENTS, fl_events_path, NULL, 0) != NULL) {
-			n->pub.events_connected = 1;
-			n->next_reconcile = now;
-		}
-	}
+	if (n->events == NULL && n->ping_inflight == 0)
+		fl_open_events(n, now);
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {
 		/* Follow the agent's stdout from the last line taken, else from
 		 * when this fleet started. */
@@ -2511,19 +2627,11 @@ fl_node_tick(struct fl_node *n, double now)
 		}
 		n->agent_next = now + 1.0;
 	}
-	if (n->info_inflight == 0 && now >= n->next_info) {
-		/* Swarm membership changes: a node joins, leaves, is promoted. */
-		fl_send(n, FL_INFO, "/info", NULL, 10.0);
-		n->next_info = now + FLEET_INFO_EVERY;
-	}
-	if (n->list_inflight == 0 && now >= n->next_reconcile) {
-		fl_send(n, FL_LIST, "/containers/json?all=1", NULL, 10.0);
-		n->next_reconcile = now + f->cfg.reconcile_interval;
-	}
+	fl_info_list_due(n, now);
 	/* Inspects: from where the last turn stopped, so that a turn costs
 	 * what it sends, not the node's size; a whole round without a wish
 	 * clears want_any. */
-	if (n->want_any && n->inspect_inflight < FLEET_INSPECTS_PER_NODE) {
+	if (n->want_any && n->inspect_inflight < fl_inspect_limit(n)) {
 		int found = 0;
 		size_t k;
 
@@ -2536,7 +2644,7 @@ fl_node_tick(struct fl_node *n, double now)
 			found = 1;
 			if (c->inspecting)
 				continue;
-			if (n->inspect_inflight >= FLEET_INSPECTS_PER_NODE)
+			if (n->inspect_inflight >= fl_inspect_limit(n))
 				break;
 			snprintf(path, sizeof(path), "/containers/%s/json", c->pub.id);
 			if (fl_send(n, FL_INSPECT, path, c->pub.id, 10.0) != NULL) {
@@ -2549,7 +2657,7 @@ fl_node_tick(struct fl_node *n, double now)
 	}
 	if (!n->first_done && n->listed && n->info_done && n->inspect_inflight == 0 &&
 	    !n->want_any) {
-		n->first_done = 1;
+		fl_first_done(n);
 		fl_touch(f);
 	}
 	if (n->next_ping - now < next)
@@ -2706,6 +2814,12 @@ fl_thread(void *arg)
 		}
 		fl_wake(f);
 		pthread_mutex_unlock(&f->lock);
+		if (f->trim) {
+			f->trim = 0;
+#ifdef __GLIBC__
+			malloc_trim(0);
+#endif
+		}
 	}
 	return NULL;
 }
@@ -2761,8 +2875,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		f->rand_state = f->rand_state * 1103515245u + 12345u;
 		cindex_init(&n->ix, fl_key, n, f->rand_state);
 		n->engine = engine_new(in);
-		n->ring = calloc(f->cfg.event_history, sizeof(*n->ring));
-		if (n->engine == NULL || n->ring == NULL) {
+		if (n->engine == NULL) {
 			f->nnodes = i + 1;
 			fleet_free(f);
 			return NULL;
@@ -2781,6 +2894,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		}
 	}
 	f->nnodes = inv->nnodes;
+	f->first_left = f->nnodes;
 	return f;
 }
 
@@ -2949,7 +3063,7 @@ fleet_snapshot(struct fleet *f)
 		for (size_t k = 0; k < n->nc; k++)
 			s->containers[ci++] = n->c[k].pub;
 		for (size_t k = 0; k < n->ring_len; k++)
-			s->events[ei++] = n->ring[(n->ring_head + k) % f->cfg.event_history];
+			s->events[ei++] = n->ring[(n->ring_head + k) % n->ring_cap];
 		if (!n->first_done)
 			complete = 0;
 	}
@@ -2978,6 +3092,19 @@ fleet_generation(struct fleet *f)
 	g = f->generation;
 	pthread_mutex_unlock(&f->lock);
 	return g;
+}
+
+int
+fleet_complete(struct fleet *f)
+{
+	int complete;
+
+	pthread_mutex_lock(&f->lock);
+	complete = f->first_left == 0;
+	if (complete && swarm_has_managers(f->sw.sw) && !f->sw.complete)
+		complete = 0;
+	pthread_mutex_unlock(&f->lock);
+	return complete;
 }
 
 void

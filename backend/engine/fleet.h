@@ -56,6 +56,9 @@ struct pd_snapshot *fleet_snapshot(struct fleet *f);
  * snapshot's, that snapshot shows what a new one would (but for what the
  * fleet changes quietly: round trips, last answers, background samples). */
 uint64_t fleet_generation(struct fleet *f);
+
+/* Whether fleet_snapshot would say complete now, without copying. */
+int fleet_complete(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 /* What the front end shows: the CPU and memory sums of nodes SUMS[0..NSUMS-1]
  * (fleet table lines) and each container of node EACH (NULL: none).  From

@@ -552,6 +552,51 @@ test_truncated(void **state)
 	fleet_free(f);
 }
 
+/* A node's event ring grows as events come (from a few slots up to the
+ * configured history), then keeps the newest: HISTORY 64 (the default) and 5
+ * (growth stops short of a power of two, then wraps). */
+static void
+test_event_ring(void **state)
+{
+	static struct inv_node in = { .name = (char *)"n1", .endpoint = (char *)"tcp://127.0.0.1:9" };
+	struct inventory inv = { .nodes = &in, .nnodes = 1 };
+	unsigned hist[] = { 0, 5 }, want[] = { 64, 5 };
+
+	(void)state;
+	for (size_t h = 0; h < 2; h++) {
+		struct fleet_config cfg = { .event_history = hist[h] };
+		struct fleet *f = fleet_new(&inv, &cfg);
+		struct pd_snapshot *s;
+		size_t len;
+		char *body = make_list(0, 100, "r", &len), id[65], line[512], name[32];
+
+		assert_non_null(f);
+		assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+		free(body);
+		for (unsigned k = 0; k < 100; k++) {
+			make_id(id, k);
+			snprintf(line, sizeof(line), "{\"Type\":\"container\",\"Action\":\"die\","
+			    "\"Actor\":{\"ID\":\"%s\",\"Attributes\":{\"name\":\"r-%u\","
+			    "\"exitCode\":\"1\"}}}\n", id, k);
+			fleet_test_event(f, 0, line);
+			if (k == 2) {      /* a few events: all kept, newest first */
+				s = fleet_snapshot(f);
+				assert_int_equal(s->nevents, 3);
+				assert_string_equal(s->events[0].container, "r-2");
+				assert_string_equal(s->events[2].container, "r-0");
+				pd_snapshot_free(s);
+			}
+		}
+		s = fleet_snapshot(f);
+		assert_int_equal(s->nevents, want[h]);
+		assert_string_equal(s->events[0].container, "r-99");
+		snprintf(name, sizeof(name), "r-%u", 100 - want[h]);
+		assert_string_equal(s->events[want[h] - 1].container, name);
+		pd_snapshot_free(s);
+		fleet_free(f);
+	}
+}
+
 int
 main(void)
 {
@@ -572,6 +617,7 @@ main(void)
 		cmocka_unit_test(test_reply_caps),
 		cmocka_unit_test(test_apply_20000),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_event_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
