@@ -1,6 +1,6 @@
 /* scale-baseline.c: the baseline of bench/scale's first-snapshot figure.
  *
- *   scale-baseline [-c CONNS] ENDPOINT...
+ *   scale-baseline [-i] [-c CONNS] ENDPOINT...
  *
  * The least a client must do to hold a complete snapshot of a fleet: for
  * every engine (tcp://HOST:PORT or unix:///PATH), GET /_ping for the API
@@ -11,6 +11,10 @@
  * not parsed beyond finding the ids (the `"Id":"` keys of the list); inspect
  * bodies are read and dropped.  It is deliberately minimal: no events, no
  * model, no retries -- a failed request counts as failed and is not repeated.
+ *
+ * -i: also GET /vVER/info of every engine, beside the list (plantdeck reads
+ * each engine's facts and swarm membership from it before its snapshot is
+ * complete; on a real engine /info costs far more than a ping or a list).
  *
  * Prints one line: "nodes N answered A containers C inspected I failed F
  * elapsed S" and exits 0 when every node answered and every container was
@@ -24,7 +28,7 @@
 
 #include <curl/curl.h>
 
-enum kind { REQ_PING, REQ_LIST, REQ_INSPECT };
+enum kind { REQ_PING, REQ_LIST, REQ_INSPECT, REQ_INFO };
 
 /* One engine: where it is and what it answered. */
 struct node {
@@ -185,26 +189,31 @@ int
 main(int argc, char **argv)
 {
 	long conns = 4, answered = 0;
+	int info = 0;
 	struct node *nodes;
 	int i, n, first = 1, running;
 	double t0;
 	CURLM *m;
 	CURLMsg *msg;
 
-	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
+	if (argc > first && strcmp(argv[first], "-i") == 0) {
+		info = 1;
+		first++;
+	}
+	if (argc > first + 1 && strcmp(argv[first], "-c") == 0) {
 		char *end;
 
 		errno = 0;
-		conns = strtol(argv[2], &end, 10);
+		conns = strtol(argv[first + 1], &end, 10);
 		if (errno != 0 || *end != '\0' || conns <= 0) {
-			fprintf(stderr, "scale-baseline: bad -c %s\n", argv[2]);
+			fprintf(stderr, "scale-baseline: bad -c %s\n", argv[first + 1]);
 			return 2;
 		}
-		first = 3;
+		first += 2;
 	}
 	n = argc - first;
 	if (n <= 0) {
-		fprintf(stderr, "usage: scale-baseline [-c CONNS] ENDPOINT...\n");
+		fprintf(stderr, "usage: scale-baseline [-i] [-c CONNS] ENDPOINT...\n");
 		return 2;
 	}
 	if ((nodes = calloc(n, sizeof(*nodes))) == NULL)
@@ -234,7 +243,8 @@ main(int argc, char **argv)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
 			if (msg->data.result != CURLE_OK || code != 200) {
 				fprintf(stderr, "scale-baseline: %s%s: %s (HTTP %ld)\n", r->node->base,
-					r->kind == REQ_PING ? " ping" : r->kind == REQ_LIST ? " list" : " inspect",
+					r->kind == REQ_PING ? " ping" : r->kind == REQ_LIST ? " list" :
+					r->kind == REQ_INFO ? " info" : " inspect",
 					curl_easy_strerror(msg->data.result), code);
 				failed++;
 			} else if (r->kind == REQ_PING) {
@@ -243,6 +253,11 @@ main(int argc, char **argv)
 				snprintf(path, sizeof(path), "/v%s/containers/json?all=1", r->node->ver);
 				if (add(m, r->node, REQ_LIST, path) != 0)
 					failed++;
+				snprintf(path, sizeof(path), "/v%s/info", r->node->ver);
+				if (info && add(m, r->node, REQ_INFO, path) != 0)
+					failed++;
+			} else if (r->kind == REQ_INFO) {
+				/* read and dropped */
 			} else if (r->kind == REQ_LIST) {
 				r->node->answered = 1;
 				answered++;

@@ -1,0 +1,69 @@
+#!/bin/sh
+# status-first.sh: `plantdeck status --json`'s first snapshot against simulated engines, no lab
+# (issue 16).  40 nodes x 3 containers: the snapshot is complete, every container listed AND
+# inspected (started_at comes from the inspect only), every node's engine facts read (/info,
+# sent beside the list); a node that answers slowly (1.5 s a reply, under the timeouts) is
+# still complete; a node that hangs is reported down ("timed out") while the 39 others are
+# complete, and status exits once every node answered or failed -- not at its --timeout.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+LAB=$top_srcdir/lab/plantdeck-lab
+DIR=$T_TMP/lab
+NODES=40 K=3
+[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
+	export PLANTDECK_ENGINESIM
+command -v jq >/dev/null || skip "no jq"
+
+# A free 127.B.0.0/16 (another simulator may be up): try a few from this pid.
+net=$((100 + ($$ + 61) % 100)) tries=0
+until "$LAB" sim up --dir "$DIR" --nodes $NODES --containers $K --events-per-sec 0 \
+	--net $net >"$T_TMP/up.out" 2>&1; do
+	tries=$((tries + 1))
+	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
+	net=$((100 + (net + 37) % 150))
+done
+t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
+eval "$("$LAB" sim env --dir "$DIR")"
+ok "sim up: $NODES nodes x $K on 127.$net.x.y"
+
+# complete: every node up with its facts, every container inspected
+full='.complete and (.nodes | length) == $n and all(.nodes[]; .reach == "up" and .ncpu > 0
+	and .os != null and (.containers | length) == $k and all(.containers[]; .started_at != null))'
+
+"$PLANTDECK" status --json --timeout 60 >"$T_TMP/all.json" || fail "status exit $?"
+jq -e --argjson n $NODES --argjson k $K "$full" "$T_TMP/all.json" >/dev/null ||
+	fail "not complete: $(jq -c '[.nodes[] | select(.reach != "up" or (.containers | length) != 3 or any(.containers[]; .started_at == null)) | .name]' "$T_TMP/all.json")"
+ok "status: $NODES nodes up with their facts, $((NODES * K)) containers inspected"
+
+# A slow node (every reply 1.5 s late) is waited for, and complete.
+"$LAB" sim fault sim-0003 slow 1500 --dir "$DIR"
+"$PLANTDECK" status --json --timeout 60 >"$T_TMP/slow.json" || fail "status with a slow node: exit $?"
+jq -e --argjson n $NODES --argjson k $K "$full" "$T_TMP/slow.json" >/dev/null ||
+	fail "a slow node: not complete: $(jq -c '[.nodes[] | select(.reach != "up" or (.containers | length) != 3) | .name]' "$T_TMP/slow.json")"
+"$LAB" sim fault sim-0003 ok --dir "$DIR"
+ok "a slow node: complete, inspected"
+
+# A hung node: down (timed out), the others complete; status stops when every node has
+# answered or failed (a ping times out in 2 s), far before its --timeout of 600 s.
+"$LAB" sim fault sim-0011 hang --dir "$DIR"
+set +e
+"$PLANTDECK" status --json --timeout 600 >"$T_TMP/hang.json" 2>"$T_TMP/hang.err" &
+spid=$!
+i=0
+while kill -0 $spid 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { kill $spid; fail "status still waits 60 s after it started, with one hung node"; }
+	sleep 0.1
+done
+wait $spid
+rc=$?
+set -e
+[ $rc = 1 ] || fail "status with a hung node: exit $rc, want 1"
+jq -e '.complete and [.nodes[] | select(.reach != "up") | .name] == ["sim-0011"]' \
+	"$T_TMP/hang.json" >/dev/null || fail "down nodes: $(jq -c '[.nodes[] | select(.reach != "up") | .name]' "$T_TMP/hang.json")"
+jq -e '.nodes[] | select(.name == "sim-0011") | .error | test("timed out")' \
+	"$T_TMP/hang.json" >/dev/null || fail "the hung node is not reported as timed out"
+jq -e --argjson k $K '[.nodes[] | select(.reach == "up" and (.containers | length) == $k and
+	all(.containers[]; .started_at != null))] | length == 39' "$T_TMP/hang.json" >/dev/null ||
+	fail "the other nodes are not all complete"
+ok "a hung node: down (timed out), the 39 others complete, status did not wait for its --timeout"
