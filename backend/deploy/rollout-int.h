@@ -149,6 +149,17 @@ void ro_audit(struct rollouts *ro, const char *action, const char *stack, int re
     const char *detail);
 /* The node pool of a new rollout R (after its lock and cond). */
 void ro_pool_init(struct rollout *r);
+
+/* ---- the pool of node steps (pool.c) and the pre-pull (prepull.c) */
+
+/* A worker of R's pool (thread start routine; ARG is R). */
+void *ro_worker(void *arg);
+/* Stop and join R's workers (every launched node has finished). */
+void ro_pool_stop(struct rollout *r);
+/* Run the step of N that is due (rollout.c): switch, a health or monitor check. */
+void ro_node_step(struct ro_node *n);
+/* Pull every image of R's revision onto every node that still needs it. */
+void ro_prepull(struct rollout *r);
 /* Negotiate the engine version of every node of R at once (1.41 for a node
  * that does not answer). */
 void ro_negotiate(struct rollout *r);
