@@ -24,8 +24,9 @@ struct inventory;
 struct store;
 struct swarm;
 
-#define RO_MAX_REGISTRIES 16
-#define RO_POLL_MS 500          /* health and monitor checks */
+#define RO_MAX_REGISTRIES 16    /* registry hosts a pre-pull counts pulls of */
+#define RO_POLL_MS 500          /* monitor checks (and the waits of depends_on) */
+#define RO_HEALTH_POLL_MS 250   /* health checks until a new container is healthy */
 #define RO_LABEL_STACK "io.plantdeck.stack"
 #define RO_LABEL_SERVICE "io.plantdeck.service"
 #define RO_LABEL_REVISION "io.plantdeck.revision"
@@ -35,12 +36,6 @@ struct swarm;
 
 struct rollout;
 struct registry_auth_cache;
-
-/* A counting semaphore: pulls in flight to one registry host. */
-struct ro_registry {
-	char host[256];
-	int busy;
-};
 
 /* One target node of a deploy. */
 struct ro_node {
@@ -58,13 +53,23 @@ struct ro_node {
 	int stage;                   /* the next step (RO_ST_*) */
 	int queued;                  /* waits for a worker, not before DUE */
 	double due, t0, deadline;
+	/* An engine call that holds no worker while it runs (pool.c): */
+	int acall;                   /* 1 waits for the caller thread, 2 in flight */
+	int astage;                  /* the step queued once it ends */
+	char amethod[8];
+	char apath[300];
+	long atimeout_ms;
+	int arc;                     /* its result: 0 a 2xx reply, else -1 */
+	long astatus;                /* its HTTP status */
+	char aerr[PD_ERROR_LEN];     /* what went wrong when arc is -1 */
+	char astep[64];              /* the journal step of the call */
 	int restarts[64];            /* monitor's baseline */
 	char late[16][PD_ID_LEN];    /* containers stopped once healthy */
 	size_t nlate;
 };
 
 /* Worker threads of one rollout's pool: nodes in flight beyond this wait
- * in its queue (and a pre-pull uses as many). */
+ * in its queue. */
 #define RO_WORKERS_MAX 32
 
 /* One deploy an executor of this process runs. */
@@ -97,8 +102,10 @@ struct rollout {
 	pthread_t workers[RO_WORKERS_MAX];
 	int nworkers, pool_stop, pool_max;
 	int pool_timer;              /* an idle worker sleeps until the next due step */
-	struct ro_registry regs[RO_MAX_REGISTRIES];
-	size_t nregs;
+	/* The caller thread: the nodes' calls that hold no worker (under LOCK). */
+	void *cmulti;                /* its CURLM, made with the thread */
+	pthread_t caller;
+	int caller_up, caller_stop;
 	struct registry_auth_cache *auths;  /* registry credentials, zeroed at the end */
 };
 
@@ -158,6 +165,12 @@ void *ro_worker(void *arg);
 void ro_pool_stop(struct rollout *r);
 /* Run the step of N that is due (rollout.c): switch, a health or monitor check. */
 void ro_node_step(struct ro_node *n);
+/* Start METHOD PATH on N's engine on R's caller thread, which queues N's
+ * STAGE on the pool when the call ends (its result in N's arc, astatus and
+ * aerr): a slow call (a container start) holds no worker meanwhile.  Done
+ * in this thread when the caller thread cannot be started. */
+void ro_call_async(struct ro_node *n, const char *method, const char *path,
+    long timeout_ms, int stage);
 /* Pull every image of R's revision onto every node that still needs it. */
 void ro_prepull(struct rollout *r);
 /* Negotiate the engine version of every node of R at once (1.41 for a node

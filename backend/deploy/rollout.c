@@ -561,6 +561,20 @@ ro_set_aside(struct ro_node *n, struct ro_ctr *v, size_t nv, struct ro_ctr *c, i
 	return 0;
 }
 
+/* Start container ID (NAME) on N now, or, for the LAST service in start
+ * order, leave its start to the caller (START_ID, START_NAME): nothing waits
+ * on it within the switch, so it may run without holding a worker. */
+static int
+ro_start_or_defer(struct ro_node *n, int last, const char *id, const char *name,
+    char *start_id, char *start_name, char *err, size_t errlen)
+{
+	if (!last)
+		return ro_start(n, id, name, err, errlen);
+	snprintf(start_id, PD_ID_LEN, "%s", id);
+	snprintf(start_name, PD_NAME_LEN, "%s", name);
+	return 0;
+}
+
 /* Bring N's containers to the target revision (idempotent): its networks
  * first, then the old containers stopped and set aside in reverse start
  * order, then each service started in start order once the ones it
@@ -568,8 +582,8 @@ ro_set_aside(struct ro_node *n, struct ro_ctr *v, size_t nv, struct ro_ctr *c, i
  * start-first leaves running until the new ones are healthy are recorded
  * in LATE (ids, in reverse start order). */
 static int
-ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nlate, char *err,
-    size_t errlen)
+ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nlate,
+    char *start_id, char *start_name, char *err, size_t errlen)
 {
 	struct rollout *r = n->r;
 	struct ro_ctr *v = NULL;
@@ -577,6 +591,7 @@ ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nl
 	int start_first = r->pol.order == COMPOSE_START_FIRST;
 
 	*nlate = 0;
+	start_id[0] = start_name[0] = '\0';
 	if (ro_net_ensure(n, err, errlen) != 0 || ro_vol_ensure(n, err, errlen) != 0)
 		return -1;
 	if (ns > 0) {
@@ -626,7 +641,8 @@ ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nl
 		if (cur != NULL && cur->revision == r->revision) {
 			/* Already switched (a resumed deploy): make sure it runs. */
 			if (!cur->running && (ro_dep_wait(n, s, deadline, err, errlen) != 0 ||
-			    ro_start(n, cur->id, name, err, errlen) != 0))
+			    ro_start_or_defer(n, k + 1 == ns, cur->id, name, start_id, start_name,
+			    err, errlen) != 0))
 				goto fail;
 			continue;
 		}
@@ -637,13 +653,15 @@ ro_switch(struct ro_node *n, double deadline, char late[][PD_ID_LEN], size_t *nl
 		if (keep != NULL) {
 			/* The container of this revision is still there: switch back to it. */
 			if (ro_rename(n, keep->id, name, err, errlen) != 0 ||
-			    ro_start(n, keep->id, name, err, errlen) != 0)
+			    ro_start_or_defer(n, k + 1 == ns, keep->id, name, start_id, start_name,
+			    err, errlen) != 0)
 				goto fail;
 			snprintf(keep->name, sizeof(keep->name), "%s", name);
 			continue;
 		}
 		if (ro_create(n, s, name, id, sizeof(id), err, errlen) != 0 ||
-		    ro_start(n, id, name, err, errlen) != 0)
+		    ro_start_or_defer(n, k + 1 == ns, id, name, start_id, start_name, err,
+		    errlen) != 0)
 			goto fail;
 	}
 	free(order);
@@ -805,6 +823,7 @@ enum {
 	RO_ST_SWITCH,                /* switch its containers */
 	RO_ST_HEALTH,                /* one health check while waiting for healthy */
 	RO_ST_MONITOR,               /* one check of the monitor window */
+	RO_ST_STARTED,               /* the switch's last start (ro_call_async) ended */
 };
 
 /* N is through (FAILED: its phase says so already): wake the executor. */
@@ -902,6 +921,7 @@ ro_node_step(struct ro_node *n)
 {
 	struct rollout *r = n->r;
 	char err[PD_ERROR_LEN] = "", detail[PD_ERROR_LEN];
+	char sid[PD_ID_LEN], sname[PD_NAME_LEN];
 	int h;
 
 	switch (n->stage) {
@@ -912,11 +932,33 @@ ro_node_step(struct ro_node *n)
 		ro_phase(n, PD_PHASE_SWITCHING, "switch", NULL);
 		ro_begin(r, n, "switch", NULL);
 		/* Waits for depends_on conditions are bounded by the progress deadline. */
-		if (ro_switch(n, ro_now() + r->pol.progress_deadline, n->late, &n->nlate, err,
-		    sizeof(err)) != 0) {
+		if (ro_switch(n, ro_now() + r->pol.progress_deadline, n->late, &n->nlate, sid,
+		    sname, err, sizeof(err)) != 0) {
 			ro_end(r, n, "switch", 0, err);
 			ro_node_failed(n, err);
 			return;
+		}
+		if (sid[0] != '\0') {
+			/* The last start runs without this worker; RO_ST_STARTED goes on. */
+			char path[200];
+
+			snprintf(n->astep, sizeof(n->astep), "start %.56s", sname);
+			snprintf(path, sizeof(path), "/containers/%s/start", sid);
+			ro_begin(r, n, n->astep, NULL);
+			ro_call_async(n, "POST", path, 30000, RO_ST_STARTED);
+			return;
+		}
+		/* FALLTHROUGH */
+	case RO_ST_STARTED:
+		if (n->stage == RO_ST_STARTED) {
+			/* 304: it was running already, which is what we want. */
+			if (n->arc != 0 && n->astatus != 304) {
+				ro_end(r, n, n->astep, 0, n->aerr);
+				ro_end(r, n, "switch", 0, n->aerr);
+				ro_node_failed(n, n->aerr);
+				return;
+			}
+			ro_end(r, n, n->astep, 1, NULL);
 		}
 		ro_end(r, n, "switch", 1, NULL);
 		ro_phase(n, PD_PHASE_HEALTH, "health wait", NULL);
@@ -932,7 +974,7 @@ ro_node_step(struct ro_node *n)
 			h = -1;
 		}
 		if (h == 0) {
-			ro_node_again(n, RO_ST_HEALTH, RO_POLL_MS);
+			ro_node_again(n, RO_ST_HEALTH, RO_HEALTH_POLL_MS);
 			return;
 		}
 		if (h < 0) {
@@ -969,6 +1011,23 @@ ro_node_step(struct ro_node *n)
 }
 
 /* ---------------------------------------------------------------- executor */
+
+/* Wait (R's lock held) until a node of R changes (ro_phase, ro_node_finish
+ * broadcast R->cond) or MS milliseconds pass. */
+static void
+ro_cond_wait_ms(struct rollout *r, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+}
 
 /* Failures since the breaker's base, and whether they trip it. */
 static int
@@ -1014,17 +1073,23 @@ ro_requests(struct rollout *r, int *pause, int *abort_)
 static void
 ro_wait_finished(struct rollout *r)
 {
+	double beat = 0;
+
 	for (;;) {
 		int busy = 0, p = 0, a = 0;
 
+		if (ro_now() - beat >= 0.2) {
+			ro_requests(r, &p, &a);
+			beat = ro_now();
+		}
 		pthread_mutex_lock(&r->lock);
 		for (size_t i = 0; i < r->nnodes; i++)
 			busy |= r->nodes[i].thread && !r->nodes[i].finished;
+		if (busy)
+			ro_cond_wait_ms(r, 200);
 		pthread_mutex_unlock(&r->lock);
 		if (!busy)
 			break;
-		ro_requests(r, &p, &a);
-		ro_sleep_ms(200);
 	}
 	ro_pool_stop(r);
 	for (size_t i = 0; i < r->nnodes; i++)
@@ -1214,9 +1279,13 @@ ro_run(struct rollout *r)
 			continue;
 		/* The wave is through when each node is monitoring (or done); the
 		 * canary wave must finish monitor too. */
-		for (;;) {
+		for (double beat = 0;;) {
 			int waiting = 0;
 
+			if (ro_now() - beat >= 0.1) {
+				ro_requests(r, &pause, &abort_);
+				beat = ro_now();
+			}
 			pthread_mutex_lock(&r->lock);
 			for (size_t i = 0; i < r->nnodes; i++) {
 				struct ro_node *n = &r->nodes[i];
@@ -1225,11 +1294,12 @@ ro_run(struct rollout *r)
 				    n->finished : (n->reached || n->finished)))
 					waiting = 1;
 			}
+			/* Woken by a node's phase or end (or the heartbeat's turn). */
+			if (waiting)
+				ro_cond_wait_ms(r, 100);
 			pthread_mutex_unlock(&r->lock);
 			if (!waiting)
 				break;
-			ro_requests(r, &pause, &abort_);
-			ro_sleep_ms(100);
 		}
 		delay_end = ro_now() + r->pol.delay;
 		while (w + 1 < nwaves && ro_now() < delay_end) {
@@ -1345,6 +1415,8 @@ ro_free(struct rollout *r)
 	free(r->nodes);
 	compose_free(r->spec);
 	registry_auth_cache_free(r->auths);
+	if (r->cmulti != NULL)
+		curl_multi_cleanup(r->cmulti);   /* its caller thread was stopped */
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	pthread_cond_destroy(&r->pool_cond);

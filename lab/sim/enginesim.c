@@ -32,6 +32,9 @@
  * MIB MiB of blanks after "[", never a whole list; default 65, above
  * plantdeck's 64 MiB cap), ok (undo hang/refuse/slow/huge).
  * GET /stats-calls[?reset=1]: the stats calls each container has had.
+ * POST /work?pull=MS&start=MS&health=MS sets a deploy's simulated work on
+ * every node: pulls and starts answer that late, health checks pass after
+ * that long (benchmarks subtract it from a deploy's time).
  *
  * Every byte from a client is untrusted: lengths are bounded, names are
  * JSON-escaped on output.
@@ -55,6 +58,7 @@ size_t sim_nheap, sim_capheap;
 struct node sim_ctl;       /* the control listener (kind K_CTL) */
 volatile sig_atomic_t sim_stop;
 struct conn *sim_grave;    /* connections closed in this round of events */
+int sim_pull_ms, sim_start_ms, sim_health_ms = -1;
 const char *sim_images[] = {
 	"127.0.0.1:5000/plant/plc-sim:1", "127.0.0.1:5000/plant/plc-sim:2",
 	"127.0.0.1:5000/plant/leaky:1", "127.0.0.1:5000/plant/flaky:1",
@@ -76,7 +80,7 @@ usage(void)
 	    "[--net B] [--seed S] [--ready FILE] [--swarm [--managers M]]\n"
 	    "node i listens on 127.B.(i/250).(i%250+1):2375 (B: 1); control on "
 	    "127.B.255.254:2375 (/fault?node=N&kind=hang|refuse|slow|drop-events|many|huge|ok|event"
-	    "&arg=A, /nodes)\n", stderr);
+	    "&arg=A, /nodes, /work?pull=MS&start=MS&health=MS)\n", stderr);
 }
 
 /* Parse the arguments, open the listeners, run the loop. */

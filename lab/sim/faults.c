@@ -47,6 +47,26 @@ ctl_handle(struct conn *cn, char *path)
 		free(b.p);
 		return;
 	}
+	if (strcmp(path, "/work") == 0) {
+		/* POST /work?pull=MS&start=MS&health=MS (health -1: at random); GET: the values */
+		if (query_get(q, "pull", arg, sizeof(arg)))
+			sim_pull_ms = (int)strtol(arg, NULL, 10);
+		if (query_get(q, "start", arg, sizeof(arg)))
+			sim_start_ms = (int)strtol(arg, NULL, 10);
+		if (query_get(q, "health", arg, sizeof(arg)))
+			sim_health_ms = (int)strtol(arg, NULL, 10);
+		if (sim_pull_ms < 0 || sim_pull_ms > 600000)
+			sim_pull_ms = 0;
+		if (sim_start_ms < 0 || sim_start_ms > 600000)
+			sim_start_ms = 0;
+		if (sim_health_ms < -1 || sim_health_ms > 600000)
+			sim_health_ms = -1;
+		sb_fmt(&b, "pull %d\nstart %d\nhealth %d\n", sim_pull_ms, sim_start_ms,
+		    sim_health_ms);
+		reply(cn, 200, "text/plain", b.p, b.len);
+		free(b.p);
+		return;
+	}
 	if (strcmp(path, "/stats-calls") == 0) {
 		/* "NODE CONTAINER CALLS STATE" for each container; reset=1 zeroes them after. */
 		int reset = query_get(q, "reset", arg, sizeof(arg)) && strcmp(arg, "1") == 0;

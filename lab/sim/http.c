@@ -184,6 +184,27 @@ conn_flush(struct conn *c)
 }
 
 
+
+/* The simulated work of request REQ (its first line), in seconds: a pull
+ * or a container start, as POST /work set them; 0 for anything else. */
+static double
+work_delay(const char *req)
+{
+	const char *path = req + 5, *end;
+	size_t len;
+
+	if (strncmp(req, "POST /", 6) != 0)
+		return 0;
+	end = path + strcspn(path, "? \r\n");
+	len = (size_t)(end - path);
+	if (sim_pull_ms > 0 && len >= 14 && strncmp(end - 14, "/images/create", 14) == 0)
+		return sim_pull_ms / 1000.0;
+	if (sim_start_ms > 0 && len >= 6 && strncmp(end - 6, "/start", 6) == 0 &&
+	    memmem(path, len, "/containers/", 12) != NULL)
+		return sim_start_ms / 1000.0;
+	return 0;
+}
+
 /* Parse and answer the complete requests in C's input buffer. */
 void
 conn_serve(struct conn *c)
@@ -226,6 +247,11 @@ conn_serve(struct conn *c)
 		if (c->node != NULL && c->node->slow_ms > 0 && !c->slow_done) {
 			c->waiting = 1;
 			timer_add(c->node->slow_ms / 1000.0, T_REPLY, c->node, NULL, c);
+			return;
+		}
+		if (c->node != NULL && !c->slow_done && work_delay(c->in.p) > 0) {
+			c->waiting = 1;      /* a pull or start that takes its time */
+			timer_add(work_delay(c->in.p), T_REPLY, c->node, NULL, c);
 			return;
 		}
 		c->slow_done = 0;

@@ -542,7 +542,8 @@ ctr_start(struct node *n, struct ctr *c)
 	if (c->has_health) {
 		c->health = H_STARTING;
 		c->fail_streak = 0;
-		timer_add(2.0 + (double)(rnd() % 1000) / 1000.0, T_HEALTHY, n, c, NULL);
+		timer_add(sim_health_ms >= 0 ? sim_health_ms / 1000.0 :
+		    2.0 + (double)(rnd() % 1000) / 1000.0, T_HEALTHY, n, c, NULL);
 	}
 	ev_emit(n, c, "start", "");
 }

@@ -141,6 +141,11 @@ extern size_t sim_nheap, sim_capheap;
 extern struct node sim_ctl;
 extern volatile sig_atomic_t sim_stop;
 extern struct conn *sim_grave;
+/* The simulated work of a deploy, fleet-wide (POST /work on the control
+ * address): a pull's reply and a start's reply come this many ms late, and
+ * a started container with a health check turns healthy after health ms
+ * (-1: 2-3 s at random). */
+extern int sim_pull_ms, sim_start_ms, sim_health_ms;
 extern const char *sim_images[];
 extern const char *state_names[], *health_names[];
 
