@@ -4,7 +4,7 @@
 # the deploy process never has more than a few threads besides those 3
 # (counted in /proc while it runs), yet more than 3 nodes are in flight at
 # once (their switch-to-monitor spans overlap in the journal), and every
-# node ends on the new revision.  A thread per node would show 11 threads.
+# node ends on the new revision.  A thread per node would show 12 threads.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 need_lab
 . "$top_srcdir/tests/deploy-lib.sh"
@@ -12,9 +12,10 @@ need_lab
 
 S=dscl$$
 P=3
-# main, the executor, at most P workers (or P pre-pullers), and curl's
+# main, the executor, the caller thread (the switches' last starts), at
+# most P workers (the pre-pull is one multi on the executor), and curl's
 # resolver threads that come and go.
-MAXT=$((P + 4))
+MAXT=$((P + 5))
 t_on_exit "lab_rm_prefix $S-"
 POLICY="    canary: 0
     parallelism: 0
