@@ -207,16 +207,18 @@ ro_caller(void *arg)
 			struct ro_node *n;
 			struct engine_reply *rp;
 			char *priv = NULL;
+			CURLcode code;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
+			code = msg->data.result;   /* MSG goes with its handle */
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
 			n = (struct ro_node *)(void *)priv;
 			rp = &rep[n - r->nodes];
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &rp->status);
 			curl_multi_remove_handle(m, msg->easy_handle);
 			curl_easy_cleanup(msg->easy_handle);
-			n->arc = engine_finish(n->eng, n->amethod, n->apath, msg->data.result, rp);
+			n->arc = engine_finish(n->eng, n->amethod, n->apath, code, rp);
 			n->astatus = rp->status;
 			snprintf(n->aerr, sizeof(n->aerr), "%s", rp->error);
 			engine_reply_reset(rp);

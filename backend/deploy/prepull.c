@@ -515,13 +515,15 @@ ro_prepull(struct rollout *r)
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
 			struct pp_job *j;
 			char *priv = NULL;
+			CURLcode code;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
+			code = msg->data.result;   /* MSG goes with its handle */
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
 			j = (struct pp_job *)(void *)priv;
 			curl_multi_remove_handle(m, msg->easy_handle);
-			pp_done(&hosts, j, msg->data.result);
+			pp_done(&hosts, j, code);
 			curl_easy_cleanup(j->h);
 			j->h = NULL;
 			flight--;
