@@ -143,6 +143,10 @@ ro_pool_init(struct rollout *r)
  * at once hold 270 transfers on one thread, not 270 / 32 rounds of the
  * pool. */
 
+/* Calls in flight at once (sockets: a process has 1,024 by default); the
+ * others wait for one to end. */
+#define RO_CALL_FLIGHT 512
+
 /* Queue N's STAGE now (its call ended). */
 static void
 ro_call_queue(struct ro_node *n)
@@ -170,7 +174,7 @@ ro_caller(void *arg)
 
 	for (;;) {
 		CURLMsg *msg;
-		int running, left, stop;
+		int running, left, stop, ended = 0;
 
 		pthread_mutex_lock(&r->lock);
 		stop = r->caller_stop;
@@ -178,7 +182,7 @@ ro_caller(void *arg)
 			struct ro_node *n = &r->nodes[i];
 			CURL *h;
 
-			if (n->acall != 1)
+			if (n->acall != 1 || flight >= RO_CALL_FLIGHT)
 				continue;
 			n->acall = 2;
 			h = rep == NULL ? NULL : engine_easy(n->eng, n->amethod, n->apath, 1, NULL,
@@ -223,9 +227,12 @@ ro_caller(void *arg)
 			snprintf(n->aerr, sizeof(n->aerr), "%s", rp->error);
 			engine_reply_reset(rp);
 			flight--;
+			ended = 1;
 			ro_call_queue(n);
 		}
-		curl_multi_poll(m, NULL, 0, 1000, NULL);
+		/* A call that ended may make room for one that waits. */
+		if (!ended)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
 	}
 	free(rep);
 	return NULL;

@@ -144,7 +144,7 @@ ro_pull_line(void *ctx, const char *line)
  * each would bound a 270-node pre-pull by the pool's size (32 at a time)
  * for nothing. */
 
-#define PP_FLIGHT 512            /* transfers in flight at once (sockets) */
+#define PP_FLIGHT 512            /* transfers in flight at once (sockets: 1,024 by default) */
 
 /* One node's pre-pull. */
 struct pp_job {
