@@ -85,6 +85,12 @@ int cli_signals(void);
 /* Untrusted text S made safe for a terminal, in BUF of LEN bytes; BUF. */
 const char *cli_clean(char *buf, size_t len, const char *s);
 
+/* stdout and stderr through the sanitiser from now on (safeout.c). */
+void cli_safe_streams(void);
+
+/* The plain stdout and stderr back (the cockpit: curses owns the terminal). */
+void cli_plain_streams(void);
+
 /* An ISO 8601 UTC time as a JSON string, or JSON null for 0. */
 struct cJSON *cli_json_time(time_t t);
 

@@ -156,7 +156,7 @@ cli_print_json(cJSON *j, int pretty)
 	char *text = NULL;
 
 	if (j != NULL)
-		text = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
+		text = pd_json_print(j, pretty);
 	if (text != NULL)
 		printf("%s\n", text);
 	free(text);

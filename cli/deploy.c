@@ -239,7 +239,7 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 	int dry = 0, yes = 0, opt, rc;
 	struct backend *b;
 	struct pd_plan *plan;
-	char err[1024], q[256];
+	char err[1024], q[256], clean[2048];
 	int64_t id;
 
 	optind = 0;         /* 0: glibc starts over (main() used "+") */
@@ -295,14 +295,16 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 		/* The file's warnings too: they may say why it fails. */
 		backend_stack_warnings(argv[optind], &warnings, &nwarnings);
 		for (size_t i = 0; i < nwarnings; i++)
-			fprintf(stderr, "plantdeck: warning: %s\n", warnings[i]);
+			fprintf(stderr, "plantdeck: warning: %s\n",
+			    cli_clean(clean, sizeof(clean), warnings[i]));
 		backend_stack_warnings_free(warnings, nwarnings);
 		fprintf(stderr, "plantdeck: %s\n", err);
 		backend_close(b);
 		return CLI_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < plan->nwarnings; i++)
-		fprintf(stderr, "plantdeck: warning: %s\n", plan->warnings[i]);
+		fprintf(stderr, "plantdeck: warning: %s\n",
+		    cli_clean(clean, sizeof(clean), plan->warnings[i]));
 	deploy_print_plan(plan);
 	if (dry) {
 		printf("dry run: nothing changed\n");

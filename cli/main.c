@@ -110,7 +110,9 @@ cli_cockpit(const struct cli_global *g)
 	topts.rotate = g->rotate;
 	topts.theme = g->theme;
 	topts.log_path = g->log_path != NULL ? g->log_path : cli_default_log(logbuf, sizeof(logbuf));
+	cli_plain_streams();	/* curses owns the terminal; it draws only sanitised text */
 	rc = tui_run(&topts, b);
+	cli_safe_streams();
 	backend_close(b);
 	return rc;
 }
@@ -138,6 +140,7 @@ main(int argc, char **argv)
 	const struct cli_command *c;
 	int opt;
 
+	cli_safe_streams();
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:i:c:n:rakl:hV", longopts, NULL)) != -1) {
 		switch (opt) {

@@ -34,8 +34,13 @@ status_field(const char *s, int width)
 
 	len = pd_sanitize(clean, sizeof(clean), s, 0);
 	if (width > 0 && len > (size_t)width) {
-		clean[width - 1] = '~';
-		clean[width] = '\0';
+		size_t k = (size_t)width - 1;
+
+		/* Cut before a character, never inside its UTF-8 sequence. */
+		while (k > 0 && ((unsigned char)clean[k] & 0xc0) == 0x80)
+			k--;
+		clean[k] = '~';
+		clean[k + 1] = '\0';
 	}
 	if (width > 0)
 		printf("%-*s ", width, clean);
@@ -237,7 +242,8 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 			printf("  ");
 			status_field(c->name, 24);
 			status_field(c->image, 32);
-			printf("%-10s %-9s %8d %4d %-3s ", c->state, pd_health_name(c->health),
+			status_field(c->state, 10);
+			printf("%-9s %8d %4d %-3s ", pd_health_name(c->health),
 			    c->restart_count, c->exit_code, c->oom_killed ? "OOM" : "-");
 			if (c->cpu_pct >= 0)
 				printf("%5.1f%% ", c->cpu_pct);

@@ -1,4 +1,8 @@
-/* log.c: a thread-safe, line-buffered log file with timestamps. */
+/* log.c: a thread-safe, line-buffered log file with timestamps.
+ *
+ * Messages carry text from nodes (engine error messages, names): each one
+ * goes through the sanitiser as one line before it is written, to the log
+ * file or to stderr, so that neither gets a raw control byte. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,6 +12,7 @@
 #include <time.h>
 
 #include "backend/base/log.h"
+#include "backend/base/sanitize.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_file;
@@ -59,7 +64,7 @@ log_set_level(enum log_level level)
 void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char stamp[32];
+	char stamp[32], raw[4096], clean[8192];
 	struct timespec ts;
 	struct tm tm;
 	FILE *out;
@@ -69,6 +74,8 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	pd_sanitize(clean, sizeof(clean), raw, 0);
 
 	pthread_mutex_lock(&log_lock);
 	out = log_file;
@@ -80,7 +87,7 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		else
 			fprintf(out, "%s.%03ldZ %s ", stamp, ts.tv_nsec / 1000000L,
 			    log_names[level]);
-		vfprintf(out, fmt, ap);
+		fputs(clean, out);
 		fputc('\n', out);
 	}
 	pthread_mutex_unlock(&log_lock);

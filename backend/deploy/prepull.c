@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "backend/base/log.h"
+#include "backend/base/sanitize.h"
 #include "backend/deploy/compose.h"
 #include "backend/deploy/rollout.h"
 #include "backend/deploy/rollout-int.h"
@@ -63,10 +64,12 @@ ro_pull_layer(struct ro_pull *p, const char *id, const char *status, cJSON *deta
 		memset(l, 0, sizeof(*l));
 		snprintf(l->id, sizeof(l->id), "%s", id);
 	}
-	if (strcmp(status, "Downloading") == 0 && cJSON_IsNumber(cur) && cJSON_IsNumber(tot) &&
-	    tot->valuedouble > 0) {
-		l->current = cur->valuedouble;
-		l->total = tot->valuedouble;
+	/* Byte counts from a node: range-checked, so the percentage below
+	 * stays a number an int holds. */
+	if (strcmp(status, "Downloading") == 0 &&
+	    pd_json_int(tot, 1, (long long)1 << 50, 0) > 0) {
+		l->total = (double)pd_json_int(tot, 1, (long long)1 << 50, 0);
+		l->current = (double)pd_json_int(cur, 0, (long long)l->total, 0);
 	} else if (strcmp(status, "Pull complete") == 0 || strcmp(status, "Already exists") == 0 ||
 	    strcmp(status, "Download complete") == 0) {
 		l->done = 1;

@@ -48,6 +48,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "backend/base/sanitize.h"
 #include "backend/deploy/compose.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/fleet.h"
@@ -1149,7 +1151,7 @@ rs_services(struct rollout *r, struct rs_seen **out, size_t *n, char *err, size_
 		rs_id(x->id, sizeof(x->id), rs_str(it, 1, "ID"));
 		if (x->id[0] == '\0' || !cJSON_IsNumber(ver))
 			continue;
-		x->version = (unsigned long long)ver->valuedouble;
+		x->version = (unsigned long long)pd_json_int(ver, 0, LLONG_MAX, 0);
 		snprintf(x->name, sizeof(x->name), "%s", rs_str(spec, 1, "Name"));
 		x->global = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(spec, "Mode"), "Global") != NULL;
@@ -1305,7 +1307,7 @@ rs_label(struct rollout *r, struct ro_node *n, const char *id, const char *who, 
 			cJSON_AddStringToObject(labels, key, "true");
 		body = cJSON_PrintUnformatted(spec);
 		snprintf(path, sizeof(path), "/nodes/%s/update?version=%llu", id,
-		    (unsigned long long)ver->valuedouble);
+		    (unsigned long long)pd_json_int(ver, 0, LLONG_MAX, 0));
 		cJSON_Delete(node);
 		if (body == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -1379,7 +1381,7 @@ rs_rollback_svc(struct rs_run *x, struct rs_svc *s, char *err, size_t errlen)
 			break;
 		}
 		snprintf(path, sizeof(path), "/services/%s/update?version=%llu&rollback=previous",
-		    s->id, (unsigned long long)ver->valuedouble);
+		    s->id, (unsigned long long)pd_json_int(ver, 0, LLONG_MAX, 0));
 		cJSON_Delete(svc);
 		rc = rs_call(r->ro, "POST", path, body, NULL, &status, err, errlen);
 		free(body);

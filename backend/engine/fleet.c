@@ -25,6 +25,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>                  /* malloc_trim */
 #endif
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -246,13 +247,22 @@ fl_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Copy a JSON string member into a fixed buffer ("" when absent). */
+/* Copy a JSON string member into a fixed buffer ("" when absent), cut
+ * between characters when it does not fit. */
 static void
 fl_copy_str(char *dst, size_t len, const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
-	snprintf(dst, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
+	pd_copy_text(dst, len, cJSON_IsString(v) ? v->valuestring : "");
+}
+
+/* A JSON integer member in [LO, HI], or DEF (absent, not a number, out of
+ * range: an engine's number never overflows a cast). */
+static long long
+fl_int(const cJSON *obj, const char *key, long long lo, long long hi, long long def)
+{
+	return pd_json_int(cJSON_GetObjectItemCaseSensitive(obj, key), lo, hi, def);
 }
 
 /* A JSON number member, or DEF. */
@@ -348,7 +358,10 @@ fleet_mem_usage(const cJSON *ms)
 	cache = fl_num(st, "total_inactive_file", -1);
 	if (cache < 0)
 		cache = fl_num(st, "inactive_file", 0);
-	if (cache > usage)
+	/* Numbers from a node: nothing a cast cannot hold (2^63 and more, NaN). */
+	if (!(usage > 0 && usage < 9.2e18))
+		return 0;
+	if (!(cache >= 0) || cache > usage)
 		cache = 0;
 	return (uint64_t)(usage - cache);
 }
@@ -1215,7 +1228,8 @@ fleet_parse_ports(char *out, size_t len, const cJSON *ports)
 	out[0] = '\0';
 	cJSON_ArrayForEach(it, ports) {
 		char one[48], type[8];
-		double pub = fl_num(it, "PublicPort", 0), priv = fl_num(it, "PrivatePort", 0);
+		double pub = (double)fl_int(it, "PublicPort", 0, 65535, 0);
+		double priv = (double)fl_int(it, "PrivatePort", 0, 65535, 0);
 		size_t k;
 		int dup = 0;
 
@@ -1364,7 +1378,7 @@ fl_list_entry(struct fl_list *l)
 	fl_copy_str(e->pub.state, sizeof(e->pub.state), it, "State");
 	fl_copy_str(status, sizeof(status), it, "Status");
 	e->pub.health = fl_health_from_status_text(status);
-	e->pub.created = (time_t)fl_num(it, "Created", 0);
+	e->pub.created = (time_t)fl_int(it, "Created", 0, (long long)1 << 40, 0);
 	fl_networks(e->pub.networks, sizeof(e->pub.networks),
 	    cJSON_GetObjectItemCaseSensitive(it, "NetworkSettings"));
 	fl_stack(e->pub.stack, sizeof(e->pub.stack), cJSON_GetObjectItemCaseSensitive(it, "Labels"));
@@ -1604,13 +1618,13 @@ fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
 	fl_set_state(n, c, buf);
 	c->pub.health = cJSON_IsString(hs) ? fleet_parse_health_status(hs->valuestring)
 	    : PD_HEALTH_NONE;
-	c->pub.restart_count = (int)fl_num(j, "RestartCount", 0);
+	c->pub.restart_count = (int)fl_int(j, "RestartCount", 0, INT_MAX, 0);
 	c->stop_timeout = fl_num(config, "StopTimeout", -1);
 	fl_networks(c->pub.networks, sizeof(c->pub.networks),
 	    cJSON_GetObjectItemCaseSensitive(j, "NetworkSettings"));
 	fl_stack(c->pub.stack, sizeof(c->pub.stack),
 	    cJSON_GetObjectItemCaseSensitive(config, "Labels"));
-	c->pub.exit_code = (int)fl_num(state, "ExitCode", 0);
+	c->pub.exit_code = (int)fl_int(state, "ExitCode", INT_MIN, INT_MAX, 0);
 	/* OOMKilled is cleared on restart; an oom event seen earlier stays. */
 	if (cJSON_IsTrue(oom))
 		c->pub.oom_killed = 1;
@@ -1684,7 +1698,7 @@ fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
 	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(j, "memory_stats");
 	double total = fl_num(usage, "total_usage", -1);
 	double system = fl_num(cpu, "system_cpu_usage", -1);
-	int ncpu = (int)fl_num(cpu, "online_cpus", 0);
+	int ncpu = (int)fl_int(cpu, "online_cpus", 0, 1 << 20, 0);
 
 	if (c == NULL)
 		return;
@@ -1702,7 +1716,7 @@ fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
 	}
 	if (cJSON_IsObject(mem)) {
 		c->pub.mem_usage = fleet_mem_usage(mem);
-		c->pub.mem_limit = (uint64_t)fl_num(mem, "limit", 0);
+		c->pub.mem_limit = (uint64_t)fl_int(mem, "limit", 0, LLONG_MAX, 0);
 	}
 	c->pub.sampled_at = time(NULL);
 	if (c->samples < 2)
@@ -1743,9 +1757,9 @@ fl_apply_details(struct fleet *f, const cJSON *j)
 		}
 	}
 	fl_copy_str(d->restart_policy, sizeof(d->restart_policy), rp, "Name");
-	d->restart_max = (int)fl_num(rp, "MaximumRetryCount", 0);
-	d->mem_limit = (uint64_t)fl_num(host, "Memory", 0);
-	d->mem_reservation = (uint64_t)fl_num(host, "MemoryReservation", 0);
+	d->restart_max = (int)fl_int(rp, "MaximumRetryCount", 0, INT_MAX, 0);
+	d->mem_limit = (uint64_t)fl_int(host, "Memory", 0, LLONG_MAX, 0);
+	d->mem_reservation = (uint64_t)fl_int(host, "MemoryReservation", 0, LLONG_MAX, 0);
 	nano = fl_num(host, "NanoCpus", 0);
 	quota = fl_num(host, "CpuQuota", 0);
 	period = fl_num(host, "CpuPeriod", 0);
@@ -1760,7 +1774,7 @@ fl_apply_details(struct fleet *f, const cJSON *j)
 	for (int k = first; k < n; k++) {
 		it = cJSON_GetArrayItem(hlog, k);
 		fl_copy_str(d->health_log[d->nhealth], PD_LINE_LEN, it, "Output");
-		d->health_exit[d->nhealth] = (int)fl_num(it, "ExitCode", 0);
+		d->health_exit[d->nhealth] = (int)fl_int(it, "ExitCode", INT_MIN, INT_MAX, 0);
 		d->nhealth++;
 	}
 	d->ready = 1;
@@ -1775,8 +1789,8 @@ fl_apply_info(struct fl_node *n, const cJSON *j)
 {
 	fl_copy_str(n->pub.engine_version, sizeof(n->pub.engine_version), j, "ServerVersion");
 	fl_copy_str(n->pub.os, sizeof(n->pub.os), j, "OperatingSystem");
-	n->pub.ncpu = (int)fl_num(j, "NCPU", 0);
-	n->pub.mem_total = (uint64_t)fl_num(j, "MemTotal", 0);
+	n->pub.ncpu = (int)fl_int(j, "NCPU", 0, 1 << 20, 0);
+	n->pub.mem_total = (uint64_t)fl_int(j, "MemTotal", 0, LLONG_MAX, 0);
 	fl_touch(n->fleet);
 }
 

@@ -13,6 +13,7 @@
  * snapshot's task list, and only on a fresh word from a manager. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <curl/curl.h>
 
 #include "backend/base/log.h"
+#include "backend/base/sanitize.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/fleet.h"
 #include "backend/engine/registry-auth.h"
@@ -298,7 +300,7 @@ heal_service_spec(struct heal *h, const char *name, uint64_t *version, int *has_
 		cJSON_Delete(j);
 		return NULL;
 	}
-	*version = (uint64_t)v->valuedouble;
+	*version = (uint64_t)pd_json_int(v, 0, LLONG_MAX, 0);
 	if (has_previous != NULL) {
 		const cJSON *prev = cJSON_GetObjectItemCaseSensitive(j, "PreviousSpec");
 
@@ -452,7 +454,7 @@ heal_swarm_act(struct heal *h, const struct pd_proposal *p, char *res, size_t re
 		cJSON_AddStringToObject(spec, "Availability", "drain");
 		body = cJSON_PrintUnformatted(spec);
 		snprintf(path, sizeof(path), "/nodes/%s/update?version=%llu", id,
-		    (unsigned long long)v->valuedouble);
+		    (unsigned long long)pd_json_int(v, 0, LLONG_MAX, 0));
 		cJSON_Delete(j);
 		rc = body != NULL ? heal_swarm_call(h, "POST", path, body, NULL, err, errlen) : -1;
 		free(body);

@@ -20,16 +20,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "backend/base/sanitize.h"
+
 /* The program's version string, e.g. "0.1.0". */
 const char *pd_version(void);
 
 /* ------------------------------------------------------------ text for a terminal */
-
-/* Copy untrusted SRC into DST (DSTLEN bytes, always terminated) with
- * control characters, escape sequences and invalid UTF-8 made visible
- * ("\e", "\x07", "\xff"); with ASCII, non-ASCII characters become "\uXXXX"
- * too.  Returns the length written. */
-size_t pd_sanitize(char *dst, size_t dstlen, const char *src, int ascii);
 
 /* An age for display: "3s", "4m", "2h", "5d", or "-" when THEN is 0. */
 void pd_format_age(char *out, size_t len, time_t now, time_t then);

@@ -9,6 +9,7 @@
  * sanitised. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,8 +172,7 @@ agent_remote_request(const struct backend_config *cfg, const char *node, const c
 		goto engine_error;
 	j = cJSON_Parse(r.body.data ? r.body.data : "");
 	engine_reply_free(&r);
-	code = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "ExitCode")) ?
-	    cJSON_GetObjectItemCaseSensitive(j, "ExitCode")->valuedouble : -1;
+	code = pd_json_int(cJSON_GetObjectItemCaseSensitive(j, "ExitCode"), INT_MIN, INT_MAX, -1);
 	last = agent_last_line(sout.data);
 	if (last == NULL || last[0] != '{') {
 		char clean[256];

@@ -123,7 +123,7 @@ agent_push(struct agent *a, char *text)
 static void
 agent_push_json(struct agent *a, cJSON *j)
 {
-	agent_push(a, cJSON_PrintUnformatted(j));
+	agent_push(a, pd_json_print(j, 0));
 	cJSON_Delete(j);
 }
 

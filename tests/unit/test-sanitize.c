@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "backend/model/model.h"
 
@@ -68,6 +71,87 @@ test_truncation_whole_escapes(void **state)
 	assert_string_equal(out, "");
 }
 
+static void
+test_format_characters(void **state)
+{
+	(void)state;
+	/* RIGHT-TO-LEFT OVERRIDE reorders what follows: "exe.txt" shown as "txt.exe" */
+	check("report\xe2\x80\xaetxt.exe", 0, "report\\u202etxt.exe");
+	/* isolates, marks, zero widths, BOM, soft hyphen, line separator */
+	check("a\xe2\x81\xa6" "b\xe2\x80\x8f" "c\xe2\x80\x8b" "d", 0, "a\\u2066b\\u200fc\\u200bd");
+	check("\xef\xbb\xbfx\xc2\xady\xe2\x80\xa8", 0, "\\ufeffx\\u00ady\\u2028");
+	/* a tag character past U+FFFF */
+	check("\xf3\xa0\x80\x81", 0, "\\U000e0001");
+	/* ordinary letters and symbols pass */
+	check("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x82\xac", 0,
+	    "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x82\xac");
+}
+
+static void
+test_stream_flags(void **state)
+{
+	char out[64];
+	size_t used;
+
+	(void)state;
+	/* lines kept, controls escaped */
+	pd_sanitize_buf(out, sizeof(out), "a\n\tb\x1b[1m\r", 9, PD_SAN_KEEP_LINES, &used);
+	assert_string_equal(out, "a\n\tb\\e[1m\\r");
+	assert_int_equal(used, 9);
+	/* a NUL in the middle is a byte like another */
+	pd_sanitize_buf(out, sizeof(out), "a\0b", 3, 0, &used);
+	assert_string_equal(out, "a\\x00b");
+	/* a character cut by the end of the buffer is held with PARTIAL ... */
+	pd_sanitize_buf(out, sizeof(out), "ok\xe2\x82", 4, PD_SAN_PARTIAL, &used);
+	assert_string_equal(out, "ok");
+	assert_int_equal(used, 2);
+	/* ... and escaped without it */
+	pd_sanitize_buf(out, sizeof(out), "ok\xe2\x82", 4, 0, &used);
+	assert_string_equal(out, "ok\\xe2\\x82");
+	assert_int_equal(used, 4);
+	/* not a start: escaped even with PARTIAL */
+	pd_sanitize_buf(out, sizeof(out), "ok\x82", 3, PD_SAN_PARTIAL, &used);
+	assert_string_equal(out, "ok\\x82");
+}
+
+static void
+test_copy_text_cuts_whole(void **state)
+{
+	char out[5];
+
+	(void)state;
+	/* "ab€" is 5 bytes: 4 fit, the euro sign would be cut: leave it out */
+	pd_copy_text(out, sizeof(out), "ab\xe2\x82\xac");
+	assert_string_equal(out, "ab");
+	pd_copy_text(out, sizeof(out), "abcd\xc3\xa4");
+	assert_string_equal(out, "abcd");
+	pd_copy_text(out, sizeof(out), "a\xc3\xa4x");
+	assert_string_equal(out, "a\xc3\xa4x");
+	pd_copy_text(out, sizeof(out), "abc\xc3\xa4");
+	assert_string_equal(out, "abc");
+	pd_copy_text(out, sizeof(out), NULL);
+	assert_string_equal(out, "");
+}
+
+static void
+test_json(void **state)
+{
+	char bad[] = "ok\xff\xe2\x82x\xc3\xa4";
+	cJSON *j = cJSON_CreateObject();
+	char *text;
+
+	(void)state;
+	assert_string_equal(pd_utf8_fix(bad), "ok???x\xc3\xa4");
+	cJSON_AddStringToObject(j, "state", "run\xc2\x9b" "2J\xe2\x80\xae\x1b\x7f\xff");
+	cJSON_AddStringToObject(j, "tag", "\xf3\xa0\x80\x81");
+	text = pd_json_print(j, 0);
+	assert_non_null(text);
+	assert_string_equal(text,
+	    "{\"state\":\"run\\u009b2J\\u202e\\u001b\\u007f?\",\"tag\":\"\\udb40\\udc01\"}");
+	free(text);
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
@@ -76,6 +160,10 @@ main(void)
 		cmocka_unit_test(test_escapes_visible),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_truncation_whole_escapes),
+		cmocka_unit_test(test_format_characters),
+		cmocka_unit_test(test_stream_flags),
+		cmocka_unit_test(test_copy_text_cuts_whole),
+		cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
