@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/base/sanitize.h"
+#include "backend/backend.h"
 #include "cli.h"
 
 /* One guarded stream: the descriptor it writes to, and the start of a
