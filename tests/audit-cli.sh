@@ -99,3 +99,14 @@ wait $p2 || fail "audit-fill 2"
 "$PLANTDECK" audit verify >"$T_TMP/v5" || fail "verify after concurrent appends: $(cat "$T_TMP/v5")"
 assert_contains "$(cat "$T_TMP/v5")" "audit chain intact: 11 entries"
 ok "two processes appending at once: one intact chain of 11"
+
+# The actor comes from the OS, not from the environment the user sets.
+SSH_CLIENT="203.0.113.9 40000 22" USER=mallory SUDO_USER=mallory LOGNAME=mallory \
+	"$FILL" "$PLANTDECK_DB" 1 env || fail "audit-fill env"
+actor=$("$PLANTDECK" audit --json | jq -r '.[-1].actor')
+case "$actor" in
+"$(id -un)"*) ;;
+*) fail "the actor '$actor' does not start with the user $(id -un)" ;;
+esac
+case "$actor" in *203.0.113.9* | *mallory*) fail "the actor '$actor' came from the environment" ;; esac
+ok "the actor is the OS's: $actor"

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utmpx.h>
 
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
@@ -1199,22 +1200,86 @@ store_journal_each(struct store *st, int64_t id,
 	return 0;
 }
 
+/* The name of user UID, or its number. */
+static void
+store_user_name(uid_t uid, char *out, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(out, len, "%s", pw.pw_name);
+	else
+		snprintf(out, len, "uid %u", (unsigned)uid);
+}
+
+/* The login uid the kernel keeps for this process's session (pam_loginuid
+ * sets it at login; the user cannot change it, sudo does not): 0 and *UID,
+ * or -1 when the session has none. */
+static int
+store_login_uid(uid_t *uid)
+{
+	FILE *f = fopen("/proc/self/loginuid", "re");
+	unsigned long v;
+	int rc = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%lu", &v) == 1 && v != 4294967295UL) {
+		*uid = (uid_t)v;
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* The remote host of the login on terminal TTY ("/dev/pts/3"), as sshd or
+ * login wrote it into utmp (root-owned): "" when local or unknown. */
+static void
+store_tty_host(const char *tty, char *out, size_t len)
+{
+	struct utmpx key, *u;
+
+	out[0] = '\0';
+	if (tty == NULL || strncmp(tty, "/dev/", 5) != 0)
+		return;
+	memset(&key, 0, sizeof(key));
+	snprintf(key.ut_line, sizeof(key.ut_line), "%s", tty + 5);
+	setutxent();
+	u = getutxline(&key);
+	if (u != NULL && u->ut_type == USER_PROCESS && len > 0) {
+		size_t n = strnlen(u->ut_host, sizeof(u->ut_host));
+
+		n = n < len ? n : len - 1;
+		memcpy(out, u->ut_host, n);
+		out[n] = '\0';
+	}
+	endutxent();
+}
+
 void
 store_actor(char *out, size_t len)
 {
-	struct passwd *pw = getpwuid(getuid());
+	char user[64], login[64], host[80], clean[160];
 	const char *tty = ttyname(STDIN_FILENO);
-	const char *ssh = getenv("SSH_CLIENT");
-	char addr[64] = "";
+	uid_t uid = getuid(), luid;
 
-	if (ssh != NULL && ssh[0] != '\0') {
-		/* SSH_CLIENT is "ADDRESS PORT PORT": keep the address. */
-		size_t n = strcspn(ssh, " ");
+	/* Everything from the OS, nothing from the environment (SSH_CLIENT,
+	 * USER, SUDO_USER are the user's to set): the real uid's name, the
+	 * session's login uid when it differs (root via sudo: who logged in),
+	 * the terminal and where utmp says its login came from. */
+	store_user_name(uid, user, sizeof(user));
+	login[0] = '\0';
+	if (store_login_uid(&luid) == 0 && luid != uid) {
+		char name[48];
 
-		snprintf(addr, sizeof(addr), " from %.*s", (int)(n < 48 ? n : 48), ssh);
+		store_user_name(luid, name, sizeof(name));
+		snprintf(login, sizeof(login), " (login %s)", name);
 	}
-	snprintf(out, len, "%s%s%s%s", pw != NULL ? pw->pw_name : "?", tty ? "@" : "",
-	    tty ? tty : "", addr);
+	store_tty_host(tty, host, sizeof(host));
+	pd_sanitize(clean, sizeof(clean), host, 1);
+	snprintf(out, len, "%s%s%s%s%s%s", user, login, tty ? "@" : "", tty ? tty : "",
+	    clean[0] ? " from " : "", clean);
 }
 
 sqlite3 *
