@@ -19,6 +19,9 @@ export DOCKER_HOST
 "$PLANTDECK" audit verify >"$T_TMP/v0" || fail "verify on no entries: $(cat "$T_TMP/v0")"
 assert_contains "$(cat "$T_TMP/v0")" "audit chain intact: 0 entries"
 ok "an empty trail verifies"
+mode=$(stat -c %a "$PLANTDECK_DB")
+[ "$mode" = 600 ] || fail "a new database is mode $mode, want 600 (the trail is not for every local user)"
+ok "a new database is its owner's alone (mode 600)"
 
 "$FILL" "$PLANTDECK_DB" 5 || fail "audit-fill failed"
 "$PLANTDECK" audit >"$T_TMP/list" || fail "audit failed"

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -199,7 +200,7 @@ store_open(const char *path, int read_only, struct store **out, char *err, size_
 	int flags = SQLITE_OPEN_FULLMUTEX;
 	char *msg = NULL;
 	sqlite3_stmt *q;
-	int version = 0;
+	int version = 0, fd;
 
 	*out = NULL;
 	st = calloc(1, sizeof(*st));
@@ -226,6 +227,12 @@ store_open(const char *path, int read_only, struct store **out, char *err, size_
 			store_close(st);
 			return -1;
 		}
+		/* A new database is its owner's alone (SQLite would make it 0644
+		 * under the usual umask: the audit trail readable by every local
+		 * user); SQLite gives its -wal and -shm files the same mode. */
+		if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0 &&
+		    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0)
+			close(fd);
 	}
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open the database: %s", path,
