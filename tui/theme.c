@@ -958,8 +958,12 @@ theme_load_at(const char *arg, const char *from, int depth, struct theme **out,
 		return 0;
 	}
 	f = theme_open(arg, from, path, sizeof(path), err, errlen, notfound);
-	if (f == NULL)
+	if (f == NULL) {
+		/* No file of ARG was read (a bad name, unreadable, missing): an
+		 * inheriting file says where it named it (fuzz-theme). */
+		*notfound = 1;
 		return -1;
+	}
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	p.depth = depth;

@@ -98,14 +98,13 @@ ro_pull_pct(const struct ro_pull *p)
 	    p->nlayers);
 }
 
-/* One line of the /images/create stream. */
+/* One line of the /images/create stream into P's layers: 1 for an error
+ * message (in P->error), else 0. */
 static int
-ro_pull_line(void *ctx, const char *line)
+ro_pull_parse(struct ro_pull *p, const char *line)
 {
-	struct ro_pull *p = ctx;
 	cJSON *j = cJSON_Parse(line);
 	cJSON *ed, *msg, *status, *id;
-	int pct;
 
 	if (j == NULL)
 		return 0;
@@ -127,6 +126,19 @@ ro_pull_line(void *ctx, const char *line)
 	else if (cJSON_IsString(status) && strncmp(status->valuestring, "Status:", 7) == 0)
 		p->complete = 1;
 	cJSON_Delete(j);
+	return 0;
+}
+
+/* One line of the /images/create stream: parsed, and the node's
+ * percentage updated. */
+static int
+ro_pull_line(void *ctx, const char *line)
+{
+	struct ro_pull *p = ctx;
+	int pct;
+
+	if (ro_pull_parse(p, line) != 0)
+		return 1;
 	pct = ro_pull_pct(p);
 	if (pct != p->last_pct) {
 		p->last_pct = pct;
@@ -137,6 +149,27 @@ ro_pull_line(void *ctx, const char *line)
 	}
 	return 0;
 }
+
+#ifdef UNITTEST
+int
+rollout_test_pull(const char *const *lines, size_t n, int *complete, char *err, size_t errlen)
+{
+	struct ro_pull *p = calloc(1, sizeof(*p));
+	int pct = 0;
+
+	if (p == NULL)
+		return -2;
+	for (size_t i = 0; i < n && pct >= 0; i++)
+		if (ro_pull_parse(p, lines[i]) != 0)
+			pct = -1;
+	if (pct == 0)
+		pct = ro_pull_pct(p);
+	snprintf(err, errlen, "%s", p->error);
+	*complete = p->complete;
+	free(p);
+	return pct;
+}
+#endif
 
 /* ---------------------------------------------------------------- the pre-pull
  *

@@ -287,4 +287,12 @@ enum pd_deploy_state ro_swarm_run(struct rollout *r, char *msg, size_t msglen, i
 int ro_swarm_unplace(struct rollout *r, int dry, void (*each)(void *ctx, const char *host,
     const char *id, int ok, const char *err), void *ctx, char *err, size_t errlen);
 
+#ifdef UNITTEST
+/* The /images/create parser (prepull.c) on N LINES of one pull, with no
+ * node: the percentage pulled after them, or -1 at an error message (ERR
+ * gets its text); *COMPLETE when a "Status:" line came. */
+int rollout_test_pull(const char *const *lines, size_t n, int *complete, char *err,
+    size_t errlen);
+#endif
+
 #endif

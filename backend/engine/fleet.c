@@ -3254,6 +3254,30 @@ fleet_test_event(struct fleet *f, size_t node, const char *line)
 	fl_on_events((char *)line, 1, strlen(line), &(struct fl_req){ .node = n });
 }
 
+/* Apply BODY as the reply of KIND ("inspect", "stats", "info", "details")
+ * about container ID of node NODE, as fl_done would. */
+int
+fleet_test_reply(struct fleet *f, size_t node, const char *kind, const char *id,
+    const char *body, size_t len)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len);
+
+	if (j == NULL)
+		return -1;
+	pthread_mutex_lock(&f->lock);
+	if (strcmp(kind, "inspect") == 0)
+		fl_apply_inspect(&f->nodes[node], id, j);
+	else if (strcmp(kind, "stats") == 0)
+		fl_apply_stats(&f->nodes[node], id, j);
+	else if (strcmp(kind, "info") == 0)
+		fl_apply_info(&f->nodes[node], j);
+	else if (strcmp(kind, "details") == 0)
+		fl_apply_details(f, j);
+	pthread_mutex_unlock(&f->lock);
+	cJSON_Delete(j);
+	return 0;
+}
+
 size_t
 fleet_body_max(const char *kind)
 {

@@ -110,6 +110,10 @@ void fleet_list_free(struct fl_list *l);
 int fleet_test_apply_list(struct fleet *f, size_t node, const char *body, size_t len);
 /* Feed one /events line to node NODE, as the stream would. */
 void fleet_test_event(struct fleet *f, size_t node, const char *line);
+/* Apply BODY as the reply of KIND ("inspect", "stats", "info", "details")
+ * about container ID of node NODE; 0, or -1 when it is not JSON. */
+int fleet_test_reply(struct fleet *f, size_t node, const char *kind, const char *id,
+    const char *body, size_t len);
 /* The request cap of a kind: "list", "inspect", "stats", "events"; 0 other. */
 size_t fleet_body_max(const char *kind);
 /* 1: look containers up by a linear search, as before the index (bench). */

@@ -378,6 +378,57 @@ ra_drain(int fd, char *buf, size_t *len, size_t cap)
 	return 1;
 }
 
+/* A credential helper PROG's answer OUT ({ServerURL, Username, Secret}):
+ * 0 with C filled, or empty when nothing is stored; -1 with ERR. */
+static int
+ra_helper_answer(const char *prog, const char *out, struct ra_creds *c, char *err,
+    size_t errlen)
+{
+	cJSON *j, *u, *s;
+	int rc = -1;
+
+	j = cJSON_Parse(out);
+	u = cJSON_GetObjectItemCaseSensitive(j, "Username");
+	s = cJSON_GetObjectItemCaseSensitive(j, "Secret");
+	if (!cJSON_IsString(u) || !cJSON_IsString(s)) {
+		yf_seterr(err, errlen, "%s get: its answer is not {ServerURL, Username, Secret}",
+		    prog);
+		goto out;
+	}
+	if (s->valuestring[0] == '\0') {
+		rc = 0;                  /* nothing stored */
+		goto out;
+	}
+	if (strcmp(u->valuestring, "<token>") == 0)
+		c->token = strdup(s->valuestring);
+	else if ((c->user = strdup(u->valuestring)) != NULL)
+		c->secret = strdup(s->valuestring);
+	if (c->token == NULL && c->secret == NULL) {
+		ra_creds_clear(c);
+		yf_seterr(err, errlen, "%s: out of memory", prog);
+		goto out;
+	}
+	rc = 0;
+out:
+	ra_json_free(j);
+	return rc;
+}
+
+#ifdef UNITTEST
+int
+registry_auth_test_answer(const char *answer, int *found, char *err, size_t errlen)
+{
+	struct ra_creds c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	rc = ra_helper_answer("docker-credential-test", answer, &c, err, errlen);
+	*found = c.token != NULL || c.secret != NULL;
+	ra_creds_clear(&c);
+	return rc;
+}
+#endif
+
 /* Run docker-credential-NAME get for SERVER: 0 with C filled, or with C
  * empty when it has no credentials for it; -1 with ERR. */
 static int
@@ -391,7 +442,6 @@ ra_helper(const char *name, const char *server, struct ra_creds *c, char *err, s
 	posix_spawn_file_actions_t fa;
 	long long deadline;
 	pid_t pid;
-	cJSON *j = NULL, *u, *s;
 
 	memset(c, 0, sizeof(*c));
 	if (!registry_auth_helper_valid(name))
@@ -489,30 +539,8 @@ ra_helper(const char *name, const char *server, struct ra_creds *c, char *err, s
 			    WTERMSIG(status));
 		goto done;
 	}
-	j = cJSON_Parse(out);
-	u = cJSON_GetObjectItemCaseSensitive(j, "Username");
-	s = cJSON_GetObjectItemCaseSensitive(j, "Secret");
-	if (!cJSON_IsString(u) || !cJSON_IsString(s)) {
-		yf_seterr(err, errlen, "%s get: its answer is not {ServerURL, Username, Secret}",
-		    prog);
-		goto done;
-	}
-	if (s->valuestring[0] == '\0') {
-		rc = 0;                  /* nothing stored */
-		goto done;
-	}
-	if (strcmp(u->valuestring, "<token>") == 0)
-		c->token = strdup(s->valuestring);
-	else if ((c->user = strdup(u->valuestring)) != NULL)
-		c->secret = strdup(s->valuestring);
-	if (c->token == NULL && c->secret == NULL) {
-		ra_creds_clear(c);
-		yf_seterr(err, errlen, "%s: out of memory", prog);
-		goto done;
-	}
-	rc = 0;
+	rc = ra_helper_answer(prog, out, c, err, errlen);
 done:
-	ra_json_free(j);
 	if (out != NULL) {
 		ra_wipe(out, RA_MAX_OUT + 1);
 		free(out);

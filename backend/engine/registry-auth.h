@@ -93,6 +93,9 @@ void registry_auth_explain(const struct registry_auth *a, const char *lookup_err
 #ifdef UNITTEST
 /* Give credential helpers MS to answer (REGISTRY_AUTH_HELPER_MS otherwise). */
 void registry_auth_test_timeout(long ms);
+/* A credential helper's ANSWER read as its stdout is: 0 with *FOUND when
+ * it holds credentials, or -1 with ERR. */
+int registry_auth_test_answer(const char *answer, int *found, char *err, size_t errlen);
 #endif
 
 /* Whether NAME may follow "docker-credential-": 1 to 64 of A-Z a-z 0-9 . _ - */
