@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "provide-curses.h"
@@ -873,6 +874,22 @@ theme_build_tree_dir(void)
 	return themes;
 }
 
+/* fopen(PATH, "r"), but NULL with errno EISDIR for a directory (which
+ * fopen opens, and reading then fails without a line to name). */
+static FILE *
+theme_fopen(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct stat st;
+
+	if (f != NULL && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
+	return f;
+}
+
 /* Open theme ARG (FROM: the including file's directory, or NULL) and say
  * which file that was in PATH; NULL with err set if it cannot be. */
 static FILE *
@@ -895,7 +912,7 @@ theme_open(const char *arg, const char *from, char *path, size_t pathlen,
 			snprintf(err, errlen, "theme path too long: '%s'", theme_quote(arg, n, q, sizeof(q)));
 			return NULL;
 		}
-		f = fopen(path, "r");
+		f = theme_fopen(path);
 		if (f == NULL) {
 			*notfound = errno == ENOENT;
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -921,7 +938,7 @@ theme_open(const char *arg, const char *from, char *path, size_t pathlen,
 		len = snprintf(path, pathlen, "%s/%s.theme", dirs[i], arg);
 		if (len < 0 || (size_t)len >= pathlen)
 			continue;
-		f = fopen(path, "r");
+		f = theme_fopen(path);
 		if (f != NULL)
 			return f;
 		if (errno != ENOENT) {

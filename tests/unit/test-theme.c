@@ -249,6 +249,18 @@ test_bad_fixtures(void **state)
 	    path, fixtures, themedir, PLANTDECK_THEMEDIR);
 	assert_int_equal(theme_load(path, &t, err, sizeof(err)), -1);
 	assert_string_equal(err, want);
+
+	/* A bad name and a directory (fuzz-theme found both said without the
+	 * inheriting file's FILE:LINE). */
+	snprintf(path, sizeof(path), "%s/err-inherit-name.theme", fixtures);
+	snprintf(want, sizeof(want), "%s:2: bad theme name '@default': use letters, digits, "
+	    "'.', '_' and '-', or give a path", path);
+	assert_int_equal(theme_load(path, &t, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+	snprintf(path, sizeof(path), "%s/err-inherit-dir.theme", fixtures);
+	snprintf(want, sizeof(want), "%s:2: /: Is a directory", path);
+	assert_int_equal(theme_load(path, &t, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
 }
 
 /* Names that are not there, names that cannot be, paths that are not. */
