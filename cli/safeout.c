@@ -109,33 +109,36 @@ safeout_cookie_close(void *cookie)
 
 	if (so->nheld > 0)
 		rc = safeout_emit(so, so->held, so->nheld, 1);
-	free(so);
+	so->nheld = 0;
 	return rc;
 }
 
-/* A guarded stream writing to FD, buffered like the stream it replaces. */
+/* The two guarded streams' state: static, as the streams live until the
+ * process ends (stdio flushes them at exit; nothing is left to free). */
+static struct safeout safeout_state[2];
+
+/* A guarded stream writing to FD with state SO, buffered like the stream
+ * it replaces. */
 static FILE *
-safeout_open(int fd, int mode)
+safeout_open(struct safeout *so, int fd, int mode)
 {
 	cookie_io_functions_t io = { .write = safeout_cookie_write,
 		.close = safeout_cookie_close };
-	struct safeout *so = calloc(1, sizeof(*so));
 	FILE *f;
 
-	if (so == NULL)
-		return NULL;
 	so->fd = fd;
+	so->nheld = 0;
 	f = fopencookie(so, "w", io);
-	if (f == NULL) {
-		free(so);
+	if (f == NULL)
 		return NULL;
-	}
 	setvbuf(f, NULL, mode, mode == _IONBF ? 0 : BUFSIZ);
 	return f;
 }
 
-/* The streams the guarded ones replaced (restored for the cockpit). */
+/* The streams the guarded ones replaced (restored for the cockpit), and
+ * the guarded ones (opened once, put back after the cockpit). */
 static FILE *safeout_plain_out, *safeout_plain_err;
+static FILE *safeout_guard_out, *safeout_guard_err;
 
 void
 cli_safe_streams(void)
@@ -148,8 +151,13 @@ cli_safe_streams(void)
 	fflush(stderr);
 	safeout_plain_out = stdout;
 	safeout_plain_err = stderr;
-	out = safeout_open(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
-	err = safeout_open(STDERR_FILENO, _IONBF);
+	if (safeout_guard_out == NULL)
+		safeout_guard_out = safeout_open(&safeout_state[0], STDOUT_FILENO,
+		    isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
+	if (safeout_guard_err == NULL)
+		safeout_guard_err = safeout_open(&safeout_state[1], STDERR_FILENO, _IONBF);
+	out = safeout_guard_out;
+	err = safeout_guard_err;
 	if (out != NULL)
 		stdout = out;
 	if (err != NULL)

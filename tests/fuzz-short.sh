@@ -1,6 +1,6 @@
 #!/bin/bash
 # fuzz-short.sh: every libFuzzer harness of tests/fuzz/ for a few seconds
-# (FUZZ_SHORT_SECONDS, default 8) over its seed corpus, in a build of its
+# (FUZZ_SHORT_SECONDS, default 5) over its seed corpus, in a build of its
 # own made with CC=clang --enable-fuzzing under $top_builddir/tests/fuzz-build
 # (kept, so that only the first run compiles everything).  A crash, leak,
 # undefined behaviour or broken property fails the test, naming the harness
@@ -39,8 +39,8 @@ ok "built: $progs"
 rm -rf tests/fuzz/work
 # shellcheck disable=SC2086
 if top_srcdir="$src" FUZZ_LOG_DIR="$T_TMP/log" \
-	"$src/tests/fuzz/run" "${FUZZ_SHORT_SECONDS:-8}" $progs; then
-	ok "every harness ran ${FUZZ_SHORT_SECONDS:-8} s without a finding"
+	"$src/tests/fuzz/run" "${FUZZ_SHORT_SECONDS:-5}" $progs; then
+	ok "every harness ran ${FUZZ_SHORT_SECONDS:-5} s without a finding"
 else
 	for f in "$T_TMP"/log/*.log; do
 		grep -q -E 'ERROR: |runtime error|property broken' "$f" && tail -40 "$f" >&2
