@@ -506,7 +506,7 @@ logs_resume(struct tui *t)
 static void
 logs_read(struct tui *t, enum tui_read what, int top)
 {
-	if (what != TR_SNAPSHOT || !top)
+	if ((what != TR_SNAPSHOT && what != TR_WAKE) || !top)
 		return;
 	logs_pull();
 	if (lv.stream != NULL && lv.st.state == PD_LOGS_ENDED && t->now - lv.resumed_at >= 2 &&

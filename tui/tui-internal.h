@@ -170,8 +170,11 @@ struct tui {
 	int nhits;
 };
 
-/* What was just read again, for a screen's read hook. */
-enum tui_read { TR_SNAPSHOT, TR_DEPLOYS, TR_HEALS };
+/* What was just read again, for a screen's read hook: a new snapshot, the
+ * deploys, the heal proposals, or a wakeup that brought no new snapshot
+ * (the fleet did not change) or the clock's tick: a screen with a stream
+ * of its own, the log viewer, reads it then too, and resumes it. */
+enum tui_read { TR_SNAPSHOT, TR_DEPLOYS, TR_HEALS, TR_WAKE };
 
 /* Flags of a screen. */
 #define TUI_SCROLLS      0x1    /* Up/Down scroll the page; it selects nothing */

@@ -277,9 +277,10 @@ tui_refresh_model(struct tui *t)
 {
 	struct pd_snapshot *s;
 
-	/* The wakeup was the store reader's, or the fleet changed quietly
-	 * since: the copy in hand shows what a new one would. */
+	/* The wakeup was the store reader's or a log stream's, or the fleet
+	 * changed quietly since: the copy in hand shows what a new one would. */
 	if (t->snap != NULL && backend_generation(t->b) == t->snap->generation) {
+		tui_read(t, TR_WAKE);
 		t->dirty = 1;
 		return;
 	}
@@ -837,8 +838,10 @@ tui_run(const struct tui_options *opts, struct backend *b)
 				t->input_sel = t->input_buf[0] != '\0';
 			last_frame = 0;  /* answer a key at once: the cap is for model changes */
 		}
-		if (!t->dirty && tui_now() - last_frame >= 1.0)
+		if (!t->dirty && tui_now() - last_frame >= 1.0) {
 			t->dirty = 1;  /* the clock and the ages move */
+			tui_read(t, TR_WAKE);   /* and what waits on time (a log stream's resume) */
+		}
 	}
 	endwin();
 	if (mouse)
