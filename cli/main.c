@@ -22,6 +22,7 @@ static const struct cli_command cli_commands[] = {
 	{ "history", cli_history, "a stack's kept revisions" },
 	{ "down", cli_down, "take a stack off its nodes (containers, networks; --volumes)" },
 	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
+	{ "audit-signer", cli_audit_signer, "sign audit entries with a key writers cannot read" },
 	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
 	{ "container", cli_container, "restart, stop, start, pause, unpause or remove a container" },
 	{ "logs", cli_logs, "a container's log: --follow, --tail, --since, --timestamps" },
