@@ -65,6 +65,11 @@ start_signer() {
 		sleep 0.05
 	done
 }
+chmod 644 "$KEY"
+"$PLANTDECK" audit-signer --key "$KEY" --socket "$SOCK" --checkpoints "$CP" --no-syslog \
+	2>"$T_TMP/signer.err" && fail "the signer started with a world-readable key"
+assert_contains "$(cat "$T_TMP/signer.err")" "other users can read or write it (mode 0644)"
+chmod 600 "$KEY"
 start_signer
 
 if [ -n "$WRITER" ]; then

@@ -198,9 +198,16 @@ audit_signer_run(const struct audit_signer_opts *o, volatile sig_atomic_t *stop,
 {
 	struct signer s = { .o = o, .cpfd = -1 };
 	struct audit_checkpoint cp;
+	struct stat sb;
 	char why[512];
 	int lfd, rc;
 
+	/* A key every local user can read signs nothing worth checking. */
+	if (stat(o->key, &sb) == 0 && (sb.st_mode & 0007) != 0) {
+		snprintf(err, errlen, "%s: other users can read or write it (mode %04o): chmod 600, "
+		    "or 640 for a group of its own", o->key, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
 	s.key = audit_key_load(o->key, 1, err, errlen);
 	if (s.key == NULL)
 		return -1;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -405,6 +406,7 @@ make_keys(const char *dir)
 	assert_non_null(f);
 	assert_int_equal(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
 	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);          /* the signer wants it private */
 	snprintf(path, sizeof(path), "%s/pub.pem", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -502,6 +504,7 @@ struct signer_thread {
 	volatile sig_atomic_t stop;
 	char key[256], sock[256], cps[256], err[512];
 	int rc;
+	volatile int done;
 };
 
 static void *
@@ -510,6 +513,7 @@ signer_main(void *arg)
 	struct signer_thread *s = arg;
 
 	s->rc = audit_signer_run(&s->o, &s->stop, s->err, sizeof(s->err));
+	s->done = 1;
 	return NULL;
 }
 
@@ -532,6 +536,8 @@ signer_start(struct fixture *fx, struct signer_thread *s)
 		if (audit_signer_sign(s->sock, 0, "x", "y", sig, err, sizeof(err)) != 0 &&
 		    strstr(err, "refused") != NULL)
 			break;
+		if (s->done)
+			fail_msg("the signer did not start: %s", s->err);
 		usleep(10000);
 	}
 }
