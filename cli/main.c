@@ -53,7 +53,9 @@ cli_help(void)
 	    "  -r, --read-only       refuse every command that would change a node\n"
 	    "  -l, --log FILE        write diagnostics to FILE while the screen is up\n"
 	    "      --db FILE         the database of deploys and revisions (default:\n"
-	    "                        $PLANTDECK_DB, else ~/.local/state/plantdeck/plantdeck.db)\n"
+	    "                        $PLANTDECK_DB, else /var/lib/plantdeck/plantdeck.db\n"
+	    "                        when that directory exists, else\n"
+	    "                        ~/.local/state/plantdeck/plantdeck.db)\n"
 	    "  -h, --help            show this help and exit\n"
 	    "  -V, --version         show the version and exit\n");
 	if (cli_commands[0].name != NULL) {

@@ -53,7 +53,9 @@ struct backend_config {
 	unsigned event_history;       /* events kept per node */
 	const char *db_path;          /* the database (deploys, revisions, journal); NULL:
 	                                 $PLANTDECK_DB, else $XDG_STATE_HOME/plantdeck/plantdeck.db,
-	                                 else ~/.local/state/plantdeck/plantdeck.db */
+	                                 else /var/lib/plantdeck/plantdeck.db when that
+	                                 directory exists, else
+	                                 ~/.local/state/plantdeck/plantdeck.db */
 	int heal;                     /* backend_start also runs the heal detectors and
 	                                 executor (not under read_only); see "heal" in
 	                                 backend/backend.h */
