@@ -160,7 +160,7 @@ wait $SIGNER 2>/dev/null || true
 command -v curl >/dev/null || skip "no curl (the audit.require part needs it)"
 LAB=$top_srcdir/lab/plantdeck-lab
 net=$((100 + ($$ + 17) % 100)) tries=0
-until "$LAB" sim up --dir "$T_TMP/lab" --nodes 1 --containers 0 --events-per-sec 0 \
+until "$LAB" sim up --dir "$T_TMP/lab" --nodes 1 --containers 1 --events-per-sec 0 \
 	--net $net >"$T_TMP/up.out" 2>&1; do
 	tries=$((tries + 1))
 	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
@@ -184,9 +184,18 @@ rc=0; "$PLANTDECK" -i "$T_TMP/req.yaml" deploy --yes "$T_TMP/stack.yaml" >"$T_TM
 	2>"$T_TMP/d.err" || rc=$?
 [ "$rc" != 0 ] || fail "a deploy went ahead without its audit entry under audit.require"
 assert_contains "$(cat "$T_TMP/d.err")" "not done: the audit trail cannot be written and audit.require is set"
-[ "$(curl -sf "http://${DOCKER_HOST#tcp://}/containers/json?all=1" | jq length)" = 0 ] ||
+[ "$(curl -sf "http://${DOCKER_HOST#tcp://}/containers/json?all=1" | jq length)" = 1 ] ||
 	fail "the refused deploy created a container"
 ok "audit.require, the signer down: $(cat "$T_TMP/d.err")"
+C=$(curl -sf "http://${DOCKER_HOST#tcp://}/containers/json?all=1" | jq -r '.[0].Names[0][1:]')
+mem0=$(curl -sf "http://${DOCKER_HOST#tcp://}/containers/$C/json" | jq .HostConfig.Memory)
+rc=0; "$PLANTDECK" -i "$T_TMP/req.yaml" tune "$C" memory=64M >"$T_TMP/t.out" 2>"$T_TMP/t.err" ||
+	rc=$?
+[ "$rc" != 0 ] || fail "a tune went ahead without its audit entry under audit.require"
+assert_contains "$(cat "$T_TMP/t.err")" "tune-request node sim-0001 container $C: not done"
+[ "$(curl -sf "http://${DOCKER_HOST#tcp://}/containers/$C/json" | jq .HostConfig.Memory)" = "$mem0" ] ||
+	fail "the refused tune changed the memory limit"
+ok "audit.require, the signer down: a tune refused, the limit unchanged"
 
 # The plant-wide database: in a setgid directory, made for the group.
 mkdir "$T_TMP/plant"
