@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "backend/store/audit.h"
+#include "backend/store/audit-sign.h"
 #include "backend/store/store.h"
 #include "backend/backend.h"
 #include "backend/engine/fleet.h"
@@ -164,6 +165,17 @@ backend_command_run(void *ctx, struct pd_command *c)
 		reader_poke(b->reader);
 }
 
+/* Hand the inventory's audit: section to the audit trail (audit.c). */
+static void
+backend_audit_configure(const struct inventory *inv)
+{
+	struct audit_config ac;
+
+	audit_config_fill(&ac, inv->audit.require, inv->audit.signer, inv->audit.public_key,
+	    inv->audit.checkpoints);
+	audit_configure(&ac);
+}
+
 int
 backend_open(const struct backend_config *cfg, struct backend **out, char *err, size_t errlen)
 {
@@ -182,6 +194,7 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		backend_close(b);
 		return -1;
 	}
+	backend_audit_configure(b->inv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct fleet_config fc = {
 		.ping_interval = cfg->ping_interval,
@@ -572,14 +585,34 @@ backend_audit_list(struct backend *b, time_t since, struct pd_audit_entry **out,
 }
 
 int
-backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, char *why,
-    size_t whylen)
+backend_audit_verify(struct backend *b, const char *public_key, const char *checkpoints,
+    struct pd_audit_report *rep, int64_t *first_bad, char *why, size_t whylen)
 {
 	struct store *st = rollout_store(b->rollouts, why, whylen);
 
+	memset(rep, 0, sizeof(*rep));
 	*first_bad = 0;
-	*count = 0;
-	return st != NULL ? audit_verify(st, first_bad, count, why, whylen) : -1;
+	if (public_key == NULL)
+		public_key = b->inv->audit.public_key;
+	if (checkpoints == NULL)
+		checkpoints = b->inv->audit.checkpoints;
+	return st != NULL ? audit_verify_signed(st, public_key, checkpoints, rep, first_bad, why,
+	    whylen) : -1;
+}
+
+int
+backend_audit_signer(const char *key, const char *socket, const char *checkpoints,
+    const char *group, int no_syslog, volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	struct audit_signer_opts o = {
+		.key = key,
+		.socket = socket,
+		.checkpoints = checkpoints != NULL ? checkpoints : AUDIT_CHECKPOINTS_DEFAULT,
+		.group = group,
+		.no_syslog = no_syslog,
+	};
+
+	return audit_signer_run(&o, stop, err, errlen);
 }
 
 /* ---------------------------------------------------------------- heal */

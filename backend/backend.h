@@ -43,6 +43,7 @@
 #ifndef PLANTDECK_BACKEND_H
 #define PLANTDECK_BACKEND_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -292,10 +293,20 @@ int backend_stack_down(struct backend *b, const char *stack, int volumes, int dr
 int backend_audit_list(struct backend *b, time_t since, struct pd_audit_entry **out,
     size_t *n, char *err, size_t errlen);
 
-/* Check the audit chain: 0 intact (*COUNT entries), 1 broken (*FIRST_BAD,
- * WHY names it), -1 unreadable (WHY). */
-int backend_audit_verify(struct backend *b, int64_t *first_bad, size_t *count, char *why,
-    size_t whylen);
+/* Check the audit chain, and with PUBLIC_KEY (NULL: the inventory's
+ * audit.public_key; "": none) every entry's signature and the chain
+ * against the last checkpoint of CHECKPOINTS (NULL: audit.checkpoints,
+ * else the default): 0 intact (REP says what was checked), 1 broken
+ * (*FIRST_BAD, WHY names it), -1 unreadable (WHY). */
+int backend_audit_verify(struct backend *b, const char *public_key, const char *checkpoints,
+    struct pd_audit_report *rep, int64_t *first_bad, char *why, size_t whylen);
+
+/* Run the audit signer (`plantdeck audit-signer`, doc/audit.md) with the
+ * private KEY on SOCKET (group GROUP, mode 0660; NULL: 0600), appending
+ * to CHECKPOINTS (NULL: the default) and to syslog (unless NO_SYSLOG),
+ * until *STOP is set; 0, or -1 with ERR. */
+int backend_audit_signer(const char *key, const char *socket, const char *checkpoints,
+    const char *group, int no_syslog, volatile sig_atomic_t *stop, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- heal */
 /* Implemented in backend/heal/ (doc/heal.md).  Detectors turn the fleet's

@@ -39,6 +39,7 @@ int cli_rollout(const struct cli_global *g, int argc, char **argv);
 int cli_history(const struct cli_global *g, int argc, char **argv);
 int cli_down(const struct cli_global *g, int argc, char **argv);
 int cli_audit(const struct cli_global *g, int argc, char **argv);
+int cli_audit_signer(const struct cli_global *g, int argc, char **argv);
 int cli_heal(const struct cli_global *g, int argc, char **argv);
 int cli_container(const struct cli_global *g, int argc, char **argv);
 int cli_logs(const struct cli_global *g, int argc, char **argv);

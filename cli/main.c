@@ -22,6 +22,7 @@ static const struct cli_command cli_commands[] = {
 	{ "history", cli_history, "a stack's kept revisions" },
 	{ "down", cli_down, "take a stack off its nodes (containers, networks; --volumes)" },
 	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
+	{ "audit-signer", cli_audit_signer, "sign audit entries with a key writers cannot read" },
 	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
 	{ "container", cli_container, "restart, stop, start, pause, unpause or remove a container" },
 	{ "logs", cli_logs, "a container's log: --follow, --tail, --since, --timestamps" },
@@ -52,7 +53,9 @@ cli_help(void)
 	    "  -r, --read-only       refuse every command that would change a node\n"
 	    "  -l, --log FILE        write diagnostics to FILE while the screen is up\n"
 	    "      --db FILE         the database of deploys and revisions (default:\n"
-	    "                        $PLANTDECK_DB, else ~/.local/state/plantdeck/plantdeck.db)\n"
+	    "                        $PLANTDECK_DB, else /var/lib/plantdeck/plantdeck.db\n"
+	    "                        when that directory exists, else\n"
+	    "                        ~/.local/state/plantdeck/plantdeck.db)\n"
 	    "  -h, --help            show this help and exit\n"
 	    "  -V, --version         show the version and exit\n");
 	if (cli_commands[0].name != NULL) {

@@ -601,7 +601,11 @@ rollout_down(struct rollouts *ro, const char *stack, int volumes, int dry_run,
 		    (long long)*id, volumes ? " --volumes" : "", spec != NULL ?
 		    compose_target_name(spec->target) : "engines", ro->inv->nnodes,
 		    ro->inv->nnodes == 1 ? "" : "s");
-		ro_audit(ro, "down-start", stack, rev, what);
+		if (ro_audit_gate(ro, "down-start", stack, rev, what, err, errlen) != 0) {
+			store_deploy_set_state(st, *id, PD_DEPLOY_FAILED, err, NULL, 0);
+			compose_free(spec);
+			return -1;
+		}
 	}
 	if ((x.r = rd_new(ro, *id, stack, rev, spec)) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -152,7 +152,9 @@ void ro_free(struct rollout *r);
 /* Poll the store for a pause or abort request and beat the heart. */
 void ro_requests(struct rollout *r, int *pause, int *abort_);
 /* Append to the audit trail, target "stack STACK revision REV". */
-void ro_audit(struct rollouts *ro, const char *action, const char *stack, int rev,
+int ro_audit_gate(struct rollouts *ro, const char *action, const char *stack, int rev,
+    const char *detail, char *err, size_t errlen);
+int ro_audit(struct rollouts *ro, const char *action, const char *stack, int rev,
     const char *detail);
 /* The node pool of a new rollout R (after its lock and cond). */
 void ro_pool_init(struct rollout *r);

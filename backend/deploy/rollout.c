@@ -120,16 +120,40 @@ rollout_store(struct rollouts *ro, char *err, size_t errlen)
 }
 
 /* Append to the audit trail (audit.c), target "stack STACK revision REV";
- * a failure is logged and never stops a deploy. */
-void
+ * a failure is logged (the change has happened); 0 or -1. */
+int
 ro_audit(struct rollouts *ro, const char *action, const char *stack, int rev,
     const char *detail)
 {
 	char target[PD_NAME_LEN + 48], err[PD_ERROR_LEN] = "no database";
 
 	snprintf(target, sizeof(target), "stack %s revision %d", stack, rev);
-	if (ro->st == NULL || audit_append(ro->st, action, target, detail, err, sizeof(err)) != 0)
+	if (ro->st == NULL || audit_append(ro->st, action, target, detail, err, sizeof(err)) != 0) {
 		log_msg(LOG_WARN, "audit: %s %s not recorded: %s", action, target, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The same before a change: with audit.require, a failure refuses the
+ * change (-1 with ERR); without, it is logged and the change goes on. */
+int
+ro_audit_gate(struct rollouts *ro, const char *action, const char *stack, int rev,
+    const char *detail, char *err, size_t errlen)
+{
+	char target[PD_NAME_LEN + 48], aerr[PD_ERROR_LEN] = "no database";
+
+	snprintf(target, sizeof(target), "stack %s revision %d", stack, rev);
+	if (ro->st != NULL && audit_append(ro->st, action, target, detail, aerr,
+	    sizeof(aerr)) == 0)
+		return 0;
+	if (!audit_required()) {
+		log_msg(LOG_WARN, "audit: %s %s not recorded: %s", action, target, aerr);
+		return 0;
+	}
+	snprintf(err, errlen, "%s %s: not done: the audit trail cannot be written and "
+	    "audit.require is set: %s", action, target, aerr);
+	return -1;
 }
 
 /* "deploy #ID WHAT, nodes a b c" for the audit trail; a new string. */
@@ -1941,7 +1965,12 @@ rollout_start(struct rollouts *ro, struct pd_plan *p, int64_t *id, char *err, si
 		snprintf(what, sizeof(what), "started from revision %d, file %s%s%s",
 		    p->from_revision, p->file, p->vars[0] ? ", variables " : "", p->vars);
 		detail = ro_audit_nodes(*id, what, NULL, p->nodes, p->nnodes);
-		ro_audit(ro, "deploy-start", p->stack, p->revision, detail);
+		if (ro_audit_gate(ro, "deploy-start", p->stack, p->revision, detail, err,
+		    errlen) != 0) {
+			free(detail);
+			store_deploy_set_state(ro->st, *id, PD_DEPLOY_FAILED, err, NULL, 0);
+			goto out;
+		}
 		free(detail);
 	}
 	if (p->vars[0] != '\0')

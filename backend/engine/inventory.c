@@ -82,7 +82,8 @@ struct inv_defaults {
 };
 
 /* The keys each mapping may hold, by the index its value is returned at. */
-enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_REGISTRIES, TOP_NKEYS };
+enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_REGISTRIES, TOP_AUDIT,
+	TOP_NKEYS };
 static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_SITE] = "site",
 	[TOP_DEFAULTS] = "defaults",
@@ -90,6 +91,15 @@ static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_KIOSK] = "kiosk",
 	[TOP_HEAL] = "heal",
 	[TOP_REGISTRIES] = "registries",
+	[TOP_AUDIT] = "audit",
+};
+
+enum { AUD_REQUIRE, AUD_SIGNER, AUD_PUBLIC_KEY, AUD_CHECKPOINTS, AUD_NKEYS };
+static const char *const inv_audit_keys[AUD_NKEYS] = {
+	[AUD_REQUIRE] = "require",
+	[AUD_SIGNER] = "signer",
+	[AUD_PUBLIC_KEY] = "public_key",
+	[AUD_CHECKPOINTS] = "checkpoints",
 };
 
 enum { REG_CONFIG, REG_HELPER, REG_NKEYS };
@@ -447,6 +457,9 @@ inventory_free(struct inventory *inv)
 	free(inv->source);
 	free(inv->site);
 	free(inv->kiosk_exit_chord);
+	free(inv->audit.signer);
+	free(inv->audit.public_key);
+	free(inv->audit.checkpoints);
 	for (size_t i = 0; i < inv->heal.nautos; i++)
 		free(inv->heal.autos[i].stack);
 	free(inv->heal.autos);
@@ -952,6 +965,46 @@ inv_file_kiosk(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	return 0;
 }
 
+/* Read "audit:" (require, signer, public_key, checkpoints; doc/audit.md),
+ * file names relative to the inventory's directory. */
+static int
+inv_file_audit(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
+{
+	yaml_node_t *vals[AUD_NKEYS], *keyn[AUD_NKEYS];
+	char **paths[AUD_NKEYS] = {
+		[AUD_SIGNER] = &inv->audit.signer,
+		[AUD_PUBLIC_KEY] = &inv->audit.public_key,
+		[AUD_CHECKPOINTS] = &inv->audit.checkpoints,
+	};
+
+	if (m->type != YAML_MAPPING_NODE)
+		return yf_error(&f->y, &m->start_mark, "'audit' must be a mapping (require, "
+		    "signer, public_key, checkpoints)");
+	if (inv_mapping(f, m, inv_audit_keys, AUD_NKEYS, vals, keyn) != 0)
+		return -1;
+	if (vals[AUD_REQUIRE] != NULL) {
+		inv->audit.require = inv_bool(vals[AUD_REQUIRE]);
+		if (inv->audit.require < 0)
+			return yf_error(&f->y, &vals[AUD_REQUIRE]->start_mark,
+			    "'require' must be true or false");
+	}
+	for (int k = AUD_SIGNER; k < AUD_NKEYS; k++) {
+		char what[32];
+
+		if (vals[k] == NULL)
+			continue;
+		snprintf(what, sizeof(what), "'%s'", inv_audit_keys[k]);
+		*paths[k] = yf_path(&f->y, &vals[k]->start_mark, f->dir,
+		    inv_text(f, vals[k], what, INV_MAX_PATH));
+		if (*paths[k] == NULL)
+			return -1;
+		if (k == AUD_SIGNER && strlen(*paths[k]) >= 108)
+			return yf_error(&f->y, &vals[k]->start_mark, "'signer' is too long for a "
+			    "Unix socket path (at most 107 bytes)");
+	}
+	return 0;
+}
+
 /* Scalar N as an unsigned number with an optional suffix: *NUM and the
  * suffix in SUF (""); 0, or -1 when it is not one. */
 static int
@@ -1297,6 +1350,8 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 		goto out;
 	if (vals[TOP_REGISTRIES] != NULL &&
 	    inv_file_registries(f, vals[TOP_REGISTRIES], inv) != 0)
+		goto out;
+	if (vals[TOP_AUDIT] != NULL && inv_file_audit(f, vals[TOP_AUDIT], inv) != 0)
 		goto out;
 
 	nodes = vals[TOP_NODES];

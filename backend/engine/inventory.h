@@ -75,11 +75,20 @@ struct inv_registry {
 	int line, column;    /* where the entry was defined */
 };
 
+/* The inventory's "audit:" section (doc/audit.md); zero when absent. */
+struct inv_audit {
+	int require;         /* refuse a change whose audit entry cannot be written */
+	char *signer;        /* the audit signer's Unix socket, or NULL */
+	char *public_key;    /* its PEM public key (for audit verify), or NULL */
+	char *checkpoints;   /* its checkpoint file, or NULL (the default) */
+};
+
 struct inventory {
 	char *source;        /* the file's path, "environment" or "docker contexts" */
 	char *site;          /* site name, or NULL */
 	char *kiosk_exit_chord; /* keys that end a kiosk screen ("C-x C-q"), or NULL */
 	struct inv_heal heal;   /* heal: policy */
+	struct inv_audit audit; /* audit: settings */
 	struct inv_node *nodes;
 	size_t nnodes;
 	struct inv_registry *registries;  /* registries: (a file inventory only) */

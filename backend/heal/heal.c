@@ -427,7 +427,7 @@ heal_decide(struct heal *h, int64_t id, int approve, const char *reason, char *e
 	struct pd_proposal p;
 	char actor[128], target[PD_ERROR_LEN], aerr[PD_ERROR_LEN];
 	time_t now = time(NULL);
-	int rc, changed;
+	int rc, changed, gated = 0;
 
 	if (h->cfg.read_only) {
 		snprintf(err, errlen, "refused: read-only (kiosk or --read-only)");
@@ -436,6 +436,20 @@ heal_decide(struct heal *h, int64_t id, int approve, const char *reason, char *e
 	if (heal_store(h, err, errlen) != 0)
 		return -1;
 	store_actor(actor, sizeof(actor));
+	/* audit.require: the entry first; no entry, no decision. */
+	if (audit_required() && store_heal_proposal_get(h->st, id, &p, aerr, sizeof(aerr)) == 0 &&
+	    p.state == PD_PROP_PENDING) {
+		heal_target(&p, target, sizeof(target));
+		if (audit_append(h->st, approve ? "approve" : "reject", target, approve ?
+		    p.evidence : (reason != NULL && reason[0] ? reason : "(no reason given)"),
+		    aerr, sizeof(aerr)) != 0) {
+			snprintf(err, errlen, "proposal #%lld: not %s: the audit trail cannot be "
+			    "written and audit.require is set: %s", (long long)id,
+			    approve ? "approved" : "rejected", aerr);
+			return -1;
+		}
+		gated = 1;
+	}
 	rc = store_heal_proposal_decide(h->st, id, approve, actor, reason, now);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot update proposal #%lld", store_path(h->st),
@@ -456,7 +470,7 @@ heal_decide(struct heal *h, int64_t id, int approve, const char *reason, char *e
 		return -1;
 	}
 	heal_target(&p, target, sizeof(target));
-	if (audit_append(h->st, approve ? "approve" : "reject", target,
+	if (!gated && audit_append(h->st, approve ? "approve" : "reject", target,
 	    approve ? p.evidence : (reason != NULL && reason[0] ? reason : "(no reason given)"),
 	    aerr, sizeof(aerr)) != 0)
 		log_msg(LOG_ERROR, "heal: audit: %s", aerr);

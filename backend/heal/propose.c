@@ -555,7 +555,7 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 	struct pd_proposal p;
 	char err[PD_ERROR_LEN], target[PD_ERROR_LEN], detail[PD_ERROR_LEN];
 	char skipped[PD_ERROR_LEN] = "", why[PD_ERROR_LEN];
-	int action, automatic;
+	int action, automatic, gate;
 	int64_t id = 0;
 
 	for (;;) {
@@ -577,7 +577,9 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 	p.finding = f->id;
 	p.stage = f->stage + 1;
 	automatic = heal_auto(h, f->stack, p.action);
-	p.state = automatic ? PD_PROP_APPROVED : PD_PROP_PENDING;
+	/* audit.require: recorded pending, approved only once the entry is written. */
+	gate = automatic && audit_required();
+	p.state = automatic && !gate ? PD_PROP_APPROVED : PD_PROP_PENDING;
 	p.automatic = automatic;
 	if (automatic)
 		snprintf(p.decided_by, sizeof(p.decided_by), "%s", h->actor);
@@ -600,8 +602,13 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 		snprintf(detail, sizeof(detail), "automatic: heal.auto allows %s for stack %s; "
 		    "evidence: %s", pd_heal_action_name(p.action), p.stack, p.evidence);
 		if (audit_append_as(h->st, h->actor, "approve", target, detail, err,
-		    sizeof(err)) != 0)
-			log_msg(LOG_ERROR, "heal: audit: %s", err);
+		    sizeof(err)) != 0) {
+			log_msg(LOG_ERROR, "heal: audit: %s%s", err, gate ? "; audit.require: "
+			    "left pending for a person" : "");
+			return;
+		}
+		if (gate && store_heal_proposal_decide(h->st, id, 1, h->actor, NULL, now) != 1)
+			log_msg(LOG_ERROR, "heal: proposal #%lld: cannot approve it", (long long)id);
 	}
 }
 

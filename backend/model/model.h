@@ -53,7 +53,9 @@ struct backend_config {
 	unsigned event_history;       /* events kept per node */
 	const char *db_path;          /* the database (deploys, revisions, journal); NULL:
 	                                 $PLANTDECK_DB, else $XDG_STATE_HOME/plantdeck/plantdeck.db,
-	                                 else ~/.local/state/plantdeck/plantdeck.db */
+	                                 else /var/lib/plantdeck/plantdeck.db when that
+	                                 directory exists, else
+	                                 ~/.local/state/plantdeck/plantdeck.db */
 	int heal;                     /* backend_start also runs the heal detectors and
 	                                 executor (not under read_only); see "heal" in
 	                                 backend/backend.h */
@@ -550,6 +552,21 @@ struct pd_audit_entry {
 	char *detail;
 	char prev_hash[65];              /* hex SHA-256 of the entry before */
 	char hash[65];                   /* hex SHA-256 of this one */
+	char sig[129];                   /* hex Ed25519 signature, "" when unsigned */
+};
+
+/* What `audit verify` found besides the first bad entry (doc/audit.md). */
+struct pd_audit_report {
+	size_t count;                    /* entries read */
+	size_t nsigned;                  /* entries whose signature was checked good */
+	int64_t unsigned_first;          /* entries written before signing started: */
+	int64_t unsigned_last;           /*   ids FIRST..LAST (0: none) */
+	int keyed;                       /* a public key was given: signatures checked */
+	int checkpoint;                  /* the chain was checked against a checkpoint */
+	int64_t cp_id;                   /* its head entry, time and line */
+	char cp_time[40];
+	long cp_line;
+	char cp_path[512];               /* the checkpoint file looked at ("" none) */
 };
 
 /* Free the N entries of E, and E. */

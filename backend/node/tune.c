@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "backend/store/audit.h"
+#include "backend/store/audit-sign.h"
 #include "backend/node/cgroup.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
@@ -971,12 +972,16 @@ tune_inventory(const struct backend_config *cfg, const char *node, struct invent
 {
 	struct inv_selector *sel = NULL;
 	struct inventory *inv = NULL;
+	struct audit_config ac;
 	char shown[64];
 	int rc;
 
 	rc = inventory_for_config(cfg, &inv, err, errlen);
 	if (rc != 0)
 		return -1;
+	audit_config_fill(&ac, inv->audit.require, inv->audit.signer, inv->audit.public_key,
+	    inv->audit.checkpoints);
+	audit_configure(&ac);
 	if (node != NULL) {
 		size_t k = 0;
 
@@ -1127,6 +1132,38 @@ tune_audit(const struct backend_config *cfg, const char *action, const char *con
 	store_close(st);
 }
 
+/* With audit.require, record ACTION's request (the settings KV, or WHAT)
+ * on container CONTAINER of E before anything is changed: 0, or -1 with
+ * ERR when the entry cannot be written (the change is refused).  Without
+ * it, 0 at once: the result entry (tune_audit) is the record. */
+static int
+tune_audit_gate(const struct backend_config *cfg, const char *action, const struct engine *e,
+    const char *container, char *const *kv, size_t nkv, const char *what, char *err,
+    size_t errlen)
+{
+	char path[4096], aerr[PD_ERROR_LEN], target[PD_NAME_LEN * 2 + 48], detail[1024];
+	size_t at = 0;
+	struct store *st;
+	int rc;
+
+	if (!audit_required())
+		return 0;
+	snprintf(target, sizeof(target), "node %s container %s", e->name, container);
+	snprintf(detail, sizeof(detail), "%s", what != NULL ? what : "");
+	for (size_t i = 0; i < nkv && at < sizeof(detail); i++)
+		at += (size_t)snprintf(detail + at, sizeof(detail) - at, "%s%s", at ? " " : "",
+		    kv[i]);
+	rc = store_default_path(cfg->db_path, path, sizeof(path), aerr, sizeof(aerr));
+	if (rc == 0 && (rc = store_open(path, 0, &st, aerr, sizeof(aerr))) == 0) {
+		rc = audit_append(st, action, target, detail, aerr, sizeof(aerr));
+		store_close(st);
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "%s %s: not done: the audit trail cannot be written and "
+		    "audit.require is set: %s", action, target, aerr);
+	return rc;
+}
+
 int
 backend_tune(const struct backend_config *cfg, const char *node, const char *container,
     char *const *kv, size_t nkv, struct pd_tune_result *res, char *err, size_t errlen)
@@ -1155,6 +1192,10 @@ backend_tune(const struct backend_config *cfg, const char *node, const char *con
 	e = tune_find_engine(cfg, node, container, err, errlen);
 	if (e == NULL)
 		return -1;
+	if (tune_audit_gate(cfg, "tune-request", e, container, kv, nkv, NULL, err, errlen) != 0) {
+		engine_free(e);
+		return -1;
+	}
 	st = tune_store_new();
 	rc = tune_apply(st, e, tune_local_fs(&fs), tune_proc_root(), container, reqs, nkv, res,
 	    err, errlen);
@@ -1185,6 +1226,11 @@ backend_tune_check(const struct backend_config *cfg, const char *node, const cha
 	e = tune_find_engine(cfg, node, container, err, errlen);
 	if (e == NULL)
 		return -1;
+	if (fix && tune_audit_gate(cfg, "tune-fix-request", e, container, NULL, 0,
+	    "re-apply drifted settings", err, errlen) != 0) {
+		engine_free(e);
+		return -1;
+	}
 	/* A fresh process remembers nothing: desired values are the engine's. */
 	st = tune_store_new();
 	rc = tune_check(st, e, tune_local_fs(&fs), tune_proc_root(), container, fix, res, err,

@@ -7,18 +7,30 @@
  * before, 64 zeros for the first.  Appending reads the last entry and
  * inserts the next one inside one BEGIN IMMEDIATE transaction, so that
  * processes appending at once form one chain.  The table is created on
- * first use; doc/audit.md describes it for auditors. */
+ * first use; doc/audit.md describes it for auditors.
+ *
+ * With audit.signer configured (audit_configure), each entry is also
+ * signed, inside the same transaction, by the signer (audit-signer.c),
+ * which never lets the writer see its key; the signature goes in the
+ * column sig (NULL for entries written before signing, or by a database
+ * older than it, which gets the column on first append).  An entry that
+ * cannot be signed is not written.  audit_verify_signed checks the
+ * signatures with the public key and the chain against the signer's last
+ * checkpoint. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "backend/store/audit.h"
+#include "backend/store/audit-sign.h"
 #include "backend/store/store.h"
 
 #ifdef UNITTEST
@@ -43,8 +55,43 @@ static const char audit_schema[] =
 	"  target TEXT NOT NULL,"
 	"  detail TEXT NOT NULL,"
 	"  prev_hash TEXT NOT NULL,"
-	"  hash TEXT NOT NULL);"
+	"  hash TEXT NOT NULL,"
+	"  sig TEXT);"
 	"CREATE INDEX IF NOT EXISTS audit_time ON audit (time);";
+
+/* The process's audit: settings (one inventory per process). */
+static pthread_mutex_t audit_cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct audit_config audit_cfg;
+
+void
+audit_configure(const struct audit_config *cfg)
+{
+	pthread_mutex_lock(&audit_cfg_lock);
+	if (cfg != NULL)
+		audit_cfg = *cfg;
+	else
+		memset(&audit_cfg, 0, sizeof(audit_cfg));
+	pthread_mutex_unlock(&audit_cfg_lock);
+}
+
+void
+audit_config_get(struct audit_config *out)
+{
+	pthread_mutex_lock(&audit_cfg_lock);
+	*out = audit_cfg;
+	pthread_mutex_unlock(&audit_cfg_lock);
+}
+
+int
+audit_required(void)
+{
+	int r;
+
+	pthread_mutex_lock(&audit_cfg_lock);
+	r = audit_cfg.require;
+	pthread_mutex_unlock(&audit_cfg_lock);
+	return r;
+}
 
 static const char *const audit_field_names[AUDIT_NFIELDS] = {
 	"id", "time", "actor", "action", "target", "detail", "prev_hash",
@@ -144,6 +191,17 @@ audit_exists(sqlite3 *db)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Whether the audit table has the column sig (older ones do not). */
+static int
+audit_has_sig(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int ok = sqlite3_prepare_v2(db, "SELECT sig FROM audit LIMIT 0", -1, &q, NULL) == SQLITE_OK;
+
+	sqlite3_finalize(q);
+	return ok;
+}
+
 int
 audit_append(struct store *st, const char *action, const char *target, const char *detail,
     char *err, size_t errlen)
@@ -161,6 +219,7 @@ audit_append_as(struct store *st, const char *actor, const char *action, const c
 	sqlite3 *db;
 	sqlite3_stmt *q = NULL;
 	char now[40], prev[AUDIT_HASH_LEN + 1], hash[AUDIT_HASH_LEN + 1];
+	char sig[AUDIT_SIG_HEX + 1] = "", signer[sizeof(audit_cfg.signer)];
 	int64_t id = 1;
 	int rc;
 
@@ -174,6 +233,9 @@ audit_append_as(struct store *st, const char *actor, const char *action, const c
 		snprintf(err, errlen, "audit: an entry needs an action");
 		return -1;
 	}
+	pthread_mutex_lock(&audit_cfg_lock);
+	memcpy(signer, audit_cfg.signer, sizeof(signer));
+	pthread_mutex_unlock(&audit_cfg_lock);
 	store_lock(st);
 	db = store_sqlite(st);
 	if (sqlite3_db_readonly(db, "main") == 1) {
@@ -188,6 +250,11 @@ audit_append_as(struct store *st, const char *actor, const char *action, const c
 	}
 	if (sqlite3_exec(db, audit_schema, NULL, NULL, NULL) != SQLITE_OK) {
 		audit_fail(st, "create the table", err, errlen);
+		goto fail;
+	}
+	if (!audit_has_sig(db) &&
+	    sqlite3_exec(db, "ALTER TABLE audit ADD COLUMN sig TEXT", NULL, NULL, NULL) != SQLITE_OK) {
+		audit_fail(st, "add the column sig", err, errlen);
 		goto fail;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", -1, &q,
@@ -213,8 +280,12 @@ audit_append_as(struct store *st, const char *actor, const char *action, const c
 		snprintf(err, errlen, "audit: SHA-256 failed (libcrypto)");
 		goto fail;
 	}
+	/* Signed inside the transaction: no other writer can take this id. */
+	if (signer[0] != '\0' && audit_signer_sign(signer, id, prev, hash, sig, err, errlen) != 0)
+		goto fail;
 	if (sqlite3_prepare_v2(db, "INSERT INTO audit (id, time, actor, action, target, detail,"
-	    " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &q, NULL) != SQLITE_OK) {
+	    " prev_hash, hash, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1, &q,
+	    NULL) != SQLITE_OK) {
 		audit_fail(st, "prepare", err, errlen);
 		goto fail;
 	}
@@ -226,6 +297,10 @@ audit_append_as(struct store *st, const char *actor, const char *action, const c
 	sqlite3_bind_text(q, 6, detail, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 7, prev, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 8, hash, -1, SQLITE_TRANSIENT);
+	if (sig[0] != '\0')
+		sqlite3_bind_text(q, 9, sig, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, 9);
 	if (sqlite3_step(q) != SQLITE_DONE) {
 		audit_fail(st, "append", err, errlen);
 		goto fail;
@@ -281,8 +356,11 @@ audit_list(struct store *st, time_t since, struct pd_audit_entry **out, size_t *
 			return audit_fail(st, "query", err, errlen);
 		return 0;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT id, time, actor, action, target, detail, prev_hash,"
-	    " hash FROM audit WHERE time >= ?1 ORDER BY id", -1, &q, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, audit_has_sig(db) ?
+	    "SELECT id, time, actor, action, target, detail, prev_hash, hash, sig FROM audit"
+	    " WHERE time >= ?1 ORDER BY id" :
+	    "SELECT id, time, actor, action, target, detail, prev_hash, hash, NULL FROM audit"
+	    " WHERE time >= ?1 ORDER BY id", -1, &q, NULL) != SQLITE_OK) {
 		audit_fail(st, "prepare", err, errlen);
 		goto fail;
 	}
@@ -316,6 +394,8 @@ audit_list(struct store *st, time_t since, struct pd_audit_entry **out, size_t *
 		snprintf(e->prev_hash, sizeof(e->prev_hash), "%s", t != NULL ? (const char *)t : "");
 		t = sqlite3_column_text(q, 7);
 		snprintf(e->hash, sizeof(e->hash), "%s", t != NULL ? (const char *)t : "");
+		t = sqlite3_column_text(q, 8);
+		snprintf(e->sig, sizeof(e->sig), "%s", t != NULL ? (const char *)t : "");
 	}
 	if (rc != SQLITE_DONE) {
 		audit_fail(st, "read", err, errlen);
@@ -377,41 +457,120 @@ audit_row_hash(sqlite3_stmt *q, int64_t id, char out[AUDIT_HASH_LEN + 1])
 	return audit_hash_fields(f, len, out);
 }
 
+/* Check entry ID's signature SIG (hash H) against KEY and the signed part
+ * of the chain; 0 good or unsigned-before-signing (counted in R), 1 bad
+ * with WHY. */
+static int
+audit_check_sig(EVP_PKEY *key, const struct audit_checkpoint *cp, int64_t id, const char *h,
+    const char *sig, struct pd_audit_report *r, char *why, size_t whylen)
+{
+	char msg[256];
+
+	if (sig == NULL || sig[0] == '\0') {
+		if (r->nsigned > 0 || (cp->id != 0 && id >= cp->first)) {
+			if (cp->id != 0 && id >= cp->first)
+				snprintf(why, whylen, "entry %lld: unsigned, but the checkpoints say "
+				    "entries from %lld on are signed (its signature was removed: "
+				    "rewritten?)", (long long)id, (long long)cp->first);
+			else
+				snprintf(why, whylen, "entry %lld: unsigned, but entries before it are "
+				    "signed (its signature was removed: rewritten?)", (long long)id);
+			return 1;
+		}
+		if (r->unsigned_first == 0)
+			r->unsigned_first = id;
+		r->unsigned_last = id;
+		return 0;
+	}
+	if (audit_entry_message(msg, sizeof(msg), id, h) < 0 || !audit_key_check(key, msg, sig)) {
+		snprintf(why, whylen, "entry %lld: altered (its signature does not match: the entry "
+		    "was rewritten and the chain re-hashed, or signed with another key)",
+		    (long long)id);
+		return 1;
+	}
+	if (cp->id != 0 && id > cp->id) {
+		snprintf(why, whylen, "entry %lld: signed, but the last checkpoint is at entry %lld "
+		    "(the checkpoint file lost its tail)", (long long)id, (long long)cp->id);
+		return 1;
+	}
+	r->nsigned++;
+	return 0;
+}
+
 int
 audit_verify(struct store *st, int64_t *first_bad, size_t *count, char *why, size_t whylen)
 {
+	struct pd_audit_report r;
+	int rc = audit_verify_signed(st, NULL, NULL, &r, first_bad, why, whylen);
+
+	*count = r.count;
+	return rc;
+}
+
+int
+audit_verify_signed(struct store *st, const char *pubkey, const char *checkpoints,
+    struct pd_audit_report *rep, int64_t *first_bad, char *why, size_t whylen)
+{
 	sqlite3 *db;
 	sqlite3_stmt *q = NULL;
-	char prev[AUDIT_HASH_LEN + 1], h[AUDIT_HASH_LEN + 1];
+	char prev[AUDIT_HASH_LEN + 1], h[AUDIT_HASH_LEN + 1], cp_hash[AUDIT_HASH_LEN + 1] = "";
+	struct audit_checkpoint cp;
+	EVP_PKEY *key = NULL;
 	int64_t expect = 1, last = 0, high;
-	int rc, exists, result = 0;
+	int rc = SQLITE_DONE, exists, result = 0;
 
+	memset(rep, 0, sizeof(*rep));
+	memset(&cp, 0, sizeof(cp));
 	*first_bad = 0;
-	*count = 0;
 	why[0] = '\0';
+	if (pubkey != NULL && pubkey[0] != '\0') {
+		key = audit_key_load(pubkey, 0, why, whylen);
+		if (key == NULL)
+			return -1;
+		rep->keyed = 1;
+		if (checkpoints == NULL || checkpoints[0] == '\0')
+			checkpoints = AUDIT_CHECKPOINTS_DEFAULT;
+		snprintf(rep->cp_path, sizeof(rep->cp_path), "%s", checkpoints);
+		rc = audit_checkpoint_last(checkpoints, key, &cp, why, whylen);
+		if (rc < 0) {
+			/* Unreadable is a failure; altered or malformed is a finding. */
+			EVP_PKEY_free(key);
+			return access(checkpoints, R_OK) == 0 ? 1 : -1;
+		}
+		if (rc == 1) {
+			rep->checkpoint = 1;
+			rep->cp_id = cp.id;
+			rep->cp_line = cp.line;
+			snprintf(rep->cp_time, sizeof(rep->cp_time), "%s", cp.time);
+		}
+		rc = SQLITE_DONE;
+	}
 	store_lock(st);
 	db = store_sqlite(st);
 	exists = audit_exists(db);
-	if (exists <= 0) {
+	if (exists < 0) {
 		store_unlock(st);
-		if (exists < 0)
-			return audit_fail(st, "query", why, whylen);
-		return 0;
+		EVP_PKEY_free(key);
+		return audit_fail(st, "query", why, whylen);
 	}
 	/* One read transaction: a consistent snapshot while others append. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		audit_fail(st, "begin", why, whylen);
 		store_unlock(st);
+		EVP_PKEY_free(key);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT id, time, actor, action, target, detail, prev_hash,"
-	    " hash FROM audit ORDER BY id", -1, &q, NULL) != SQLITE_OK) {
+	if (exists && sqlite3_prepare_v2(db, audit_has_sig(db) ?
+	    "SELECT id, time, actor, action, target, detail, prev_hash, hash, sig FROM audit"
+	    " ORDER BY id" :
+	    "SELECT id, time, actor, action, target, detail, prev_hash, hash, NULL FROM audit"
+	    " ORDER BY id", -1, &q, NULL) != SQLITE_OK) {
 		audit_fail(st, "prepare", why, whylen);
 		result = -1;
 		goto out;
 	}
 	snprintf(prev, sizeof(prev), "%s", audit_zero_hash);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while (exists && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		char stored[128], link[128];
 		int null_col = 0;
@@ -487,10 +646,20 @@ audit_verify(struct store *st, int64_t *first_bad, size_t *count, char *why, siz
 			result = 1;
 			break;
 		}
+		if (key != NULL && audit_check_sig(key, &cp, id, h,
+		    (const char *)sqlite3_column_text(q, 8), rep, why, whylen) != 0) {
+			*first_bad = id;
+			result = 1;
+			break;
+		}
+		if (key == NULL && sqlite3_column_type(q, 8) == SQLITE_TEXT)
+			rep->nsigned++;                  /* signed, not checked */
+		if (id == cp.id)
+			memcpy(cp_hash, h, sizeof(cp_hash));
 		memcpy(prev, h, sizeof(prev));          /* equal to stored */
 		last = id;
 		expect = id + 1;
-		(*count)++;
+		rep->count++;
 	}
 	if (result == 0 && rc != SQLITE_DONE) {
 		audit_fail(st, "read", why, whylen);
@@ -506,9 +675,27 @@ audit_verify(struct store *st, int64_t *first_bad, size_t *count, char *why, siz
 			result = 1;
 		}
 	}
+	/* Against the signer's last checkpoint: the tail, and its head. */
+	if (result == 0 && cp.id != 0 && last < cp.id) {
+		*first_bad = last + 1;
+		snprintf(why, whylen, "entry %lld: removed (the chain ends at entry %lld, but the "
+		    "last checkpoint, %s line %ld of %s, is at entry %lld)", (long long)last + 1,
+		    (long long)last, checkpoints, cp.line, cp.time, (long long)cp.id);
+		result = 1;
+	} else if (result == 0 && cp.id != 0 && strcmp(cp_hash, cp.hash) != 0) {
+		*first_bad = cp.id;
+		snprintf(why, whylen, "entry %lld: altered (its hash is not the one of the "
+		    "checkpoint, %s line %ld)", (long long)cp.id, checkpoints, cp.line);
+		result = 1;
+	} else if (result == 0 && key != NULL && cp.id == 0 && rep->nsigned > 0) {
+		snprintf(why, whylen, "%zu entries are signed, but the checkpoint file %s has no "
+		    "checkpoint (removed or emptied?)", rep->nsigned, checkpoints);
+		result = 1;
+	}
 out:
 	sqlite3_finalize(q);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	store_unlock(st);
+	EVP_PKEY_free(key);
 	return result;
 }

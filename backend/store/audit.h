@@ -6,8 +6,9 @@
  * its own (hash), computed over a length-prefixed serialization of its
  * fields; doc/audit.md defines it so that an auditor can recompute it.
  * The chain shows an entry that was altered, removed or inserted after it
- * was written; it cannot stop someone with write access to the database
- * from appending. */
+ * was written; on its own it cannot stop someone with write access to the
+ * database from rewriting it: with a signer (audit-sign.h) every entry is
+ * also signed with a key the writers cannot read. */
 #ifndef PLANTDECK_AUDIT_H
 #define PLANTDECK_AUDIT_H
 
@@ -46,6 +47,28 @@ int audit_list(struct store *st, time_t since, struct pd_audit_entry **out, size
  * the database cannot be read. */
 int audit_verify(struct store *st, int64_t *first_bad, size_t *count, char *why,
     size_t whylen);
+
+/* The same, and with PUBKEY (a PEM Ed25519 public key file; NULL: no
+ * signature checks) every entry's signature and the chain against the
+ * last checkpoint in CHECKPOINTS (NULL: AUDIT_CHECKPOINTS_DEFAULT): a
+ * re-chained rewrite fails at the first rewritten entry, a tail removed
+ * after the last checkpoint fails at its first entry.  REP says what was
+ * checked (signed and unsigned entries, the checkpoint). */
+int audit_verify_signed(struct store *st, const char *pubkey, const char *checkpoints,
+    struct pd_audit_report *rep, int64_t *first_bad, char *why, size_t whylen);
+
+struct audit_config;
+
+/* Set the process's audit: settings (NULL: none): the signer every
+ * append asks, and whether changes require their entry. */
+void audit_configure(const struct audit_config *cfg);
+
+/* A copy of the process's audit: settings. */
+void audit_config_get(struct audit_config *out);
+
+/* Whether audit.require is set: a change whose entry cannot be written
+ * must be refused. */
+int audit_required(void);
 
 #ifdef UNITTEST
 /* The hex SHA-256 of the serialization of one entry (doc/audit.md). */

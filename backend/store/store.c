@@ -26,6 +26,7 @@
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_BUSY_MS 5000
+#define STORE_PLANT_DIR "/var/lib/plantdeck"  /* the plant-wide database, when it exists */
 #define STORE_PEEK_MS 200      /* store_data_version's busy timeout */
 /* An executor refreshes its heartbeat every second; one silent for longer
  * than this, or whose pid is gone, has died. */
@@ -121,12 +122,15 @@ store_default_path(const char *configured, char *out, size_t outlen, char *err, 
 	const char *env = getenv("PLANTDECK_DB");
 	const char *xdg = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
+	struct stat sb;
 	int n;
 
 	if (configured != NULL && configured[0] != '\0')
 		n = snprintf(out, outlen, "%s", configured);
 	else if (env != NULL && env[0] != '\0')
 		n = snprintf(out, outlen, "%s", env);
+	else if (stat(STORE_PLANT_DIR, &sb) == 0 && S_ISDIR(sb.st_mode))
+		n = snprintf(out, outlen, "%s/plantdeck.db", STORE_PLANT_DIR);  /* installed */
 	else if (xdg != NULL && xdg[0] == '/')
 		n = snprintf(out, outlen, "%s/plantdeck/plantdeck.db", xdg);
 	else if (home != NULL && home[0] == '/')
@@ -140,6 +144,23 @@ store_default_path(const char *configured, char *out, size_t outlen, char *err, 
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether PATH's directory has the setgid bit (a group's shared one). */
+static int
+store_dir_setgid(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	return stat(dir, &sb) == 0 && (sb.st_mode & S_ISGID) != 0;
 }
 
 /* mkdir -p of PATH's directory. */
@@ -229,10 +250,16 @@ store_open(const char *path, int read_only, struct store **out, char *err, size_
 		}
 		/* A new database is its owner's alone (SQLite would make it 0644
 		 * under the usual umask: the audit trail readable by every local
-		 * user); SQLite gives its -wal and -shm files the same mode. */
+		 * user), or its group's in a setgid directory (the plant-wide
+		 * /var/lib/plantdeck, 2770 root:plantdeck); SQLite gives its -wal
+		 * and -shm files the same mode. */
 		if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0 &&
-		    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0)
+		    (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    store_dir_setgid(path) ? 0660 : 0600)) >= 0) {
+			if (store_dir_setgid(path))
+				fchmod(fd, 0660);                /* whatever the umask */
 			close(fd);
+		}
 	}
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open the database: %s", path,

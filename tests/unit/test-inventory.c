@@ -415,6 +415,54 @@ test_heal_section(void **state)
 	rm_tree(dir);
 }
 
+/* The audit: section (doc/audit.md), and its errors at FILE:LINE:COL. */
+static void
+test_audit_section(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} bad[] = {
+		{ "audit: yes\n", ":1:8: 'audit' must be a mapping (require, signer, public_key, "
+		    "checkpoints)" },
+		{ "audit:\n  require: maybe\n", ":2:12: 'require' must be true or false" },
+		{ "audit:\n  sign: true\n", ":2:3: unknown key 'sign'" },
+		{ "audit:\n  signer: ''\n", ":2:11: 'signer' is empty" },
+	};
+	const char *nodes = "nodes:\n  - name: a\n    endpoint: tcp://a\n";
+	char dir[DIRLEN], file[PATH_MAX], yaml[1024], want[PATH_MAX + 256], err[ERRLEN];
+	struct inventory *inv = NULL;
+
+	(void)state;
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(file, sizeof(file), "%s/plant.yaml", dir);
+	snprintf(yaml, sizeof(yaml), "audit:\n  require: true\n  signer: /run/pd/s.sock\n"
+	    "  public_key: keys/audit.pub\n  checkpoints: /var/log/cp\n%s", nodes);
+	write_file(dir, "plant.yaml", yaml);
+	if (inventory_load(file, &inv, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(inv->audit.require, 1);
+	assert_string_equal(inv->audit.signer, "/run/pd/s.sock");
+	snprintf(want, sizeof(want), "%s/keys/audit.pub", dir);
+	assert_string_equal(inv->audit.public_key, want);       /* from the file's directory */
+	assert_string_equal(inv->audit.checkpoints, "/var/log/cp");
+	inventory_free(inv);
+	write_file(dir, "plant.yaml", nodes);
+	assert_int_equal(inventory_load(file, &inv, err, sizeof(err)), 0);
+	assert_int_equal(inv->audit.require, 0);
+	assert_null(inv->audit.signer);
+	inventory_free(inv);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "%s%s", bad[i].yaml, nodes);
+		write_file(dir, "plant.yaml", yaml);
+		load_fails(file, err);
+		snprintf(want, sizeof(want), "%s%s", file, bad[i].want);
+		if (strcmp(err, want) != 0)
+			print_error("case %zu:\n  got  %s\n  want %s\n", i, err, want);
+		assert_string_equal(err, want);
+	}
+	rm_tree(dir);
+}
+
 static void
 test_example(void **state)
 {
@@ -1408,6 +1456,7 @@ main(void)
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_heal_section),
+		cmocka_unit_test(test_audit_section),
 		cmocka_unit_test(test_error_tls_file),
 		cmocka_unit_test(test_error_open),
 		cmocka_unit_test(test_endpoint_normalise),
