@@ -82,7 +82,8 @@ struct inv_defaults {
 };
 
 /* The keys each mapping may hold, by the index its value is returned at. */
-enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_REGISTRIES, TOP_NKEYS };
+enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_REGISTRIES, TOP_ROLES,
+	TOP_FOUR_EYES, TOP_NKEYS };
 static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_SITE] = "site",
 	[TOP_DEFAULTS] = "defaults",
@@ -90,6 +91,8 @@ static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_KIOSK] = "kiosk",
 	[TOP_HEAL] = "heal",
 	[TOP_REGISTRIES] = "registries",
+	[TOP_ROLES] = "roles",
+	[TOP_FOUR_EYES] = "four_eyes",
 };
 
 enum { REG_CONFIG, REG_HELPER, REG_NKEYS };
@@ -447,6 +450,7 @@ inventory_free(struct inventory *inv)
 	free(inv->source);
 	free(inv->site);
 	free(inv->kiosk_exit_chord);
+	roles_clear(&inv->roles);
 	for (size_t i = 0; i < inv->heal.nautos; i++)
 		free(inv->heal.autos[i].stack);
 	free(inv->heal.autos);
@@ -1297,6 +1301,9 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 		goto out;
 	if (vals[TOP_REGISTRIES] != NULL &&
 	    inv_file_registries(f, vals[TOP_REGISTRIES], inv) != 0)
+		goto out;
+	if (roles_parse(&f->y, keyn[TOP_ROLES], vals[TOP_ROLES], vals[TOP_FOUR_EYES],
+	    &inv->roles) != 0)
 		goto out;
 
 	nodes = vals[TOP_NODES];

@@ -555,6 +555,24 @@ struct pd_audit_entry {
 /* Free the N entries of E, and E. */
 void pd_audit_free(struct pd_audit_entry *e, size_t n);
 
+/* ---------------------------------------------------------------- four eyes */
+
+/* A request for a second person's approval of a fleet-wide action
+ * (backend/store/store-approval.c, doc/security.md). */
+struct pd_approval {
+	int64_t id;
+	char kind[16];                   /* "deploy", "rollback", "quarantine" */
+	char target[PD_ERROR_LEN];       /* "stack web revision 4 on 5 nodes" */
+	char detail[PD_ERROR_LEN];
+	int nodes;                       /* the nodes it touches */
+	char state[16];                  /* pending approved rejected cancelled done failed */
+	char requester[128];             /* store_actor() of the requester */
+	char decider[128];               /* of the approver or rejecter, or "" */
+	char reason[PD_ERROR_LEN];       /* a rejection's reason, or "" */
+	char result[PD_ERROR_LEN];       /* how it ended: "deploy #12 started", or "" */
+	time_t created, decided;         /* 0: not yet */
+};
+
 /* ---------------------------------------------------------------- heal */
 /* What the self-healer (backend/heal/, doc/heal.md) finds and proposes; see
  * "heal" in backend/backend.h for how a proposal is decided and carried out.
