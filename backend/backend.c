@@ -165,6 +165,11 @@ backend_command_run(void *ctx, struct pd_command *c)
 		if (p == NULL)
 			snprintf(c->err, sizeof(c->err), "no plan to start");
 		break;
+	case PD_COMMAND_APPROVAL_APPROVE:
+	case PD_COMMAND_APPROVAL_REJECT:
+		c->rc = backend_approval_decide(b, c->id, c->kind == PD_COMMAND_APPROVAL_APPROVE,
+		    c->text, c->err, sizeof(c->err));
+		break;
 	case PD_COMMAND_PLAN:
 		c->rc = backend_deploy_plan_vars(b, c->text != NULL ? c->text : "", c->selector,
 		    (const char *const *)c->vars, c->nvars, &c->plan, c->err, sizeof(c->err));

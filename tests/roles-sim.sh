@@ -8,7 +8,9 @@
 # waits: its own user (an approver too) approving it is refused, an
 # operator who is no approver is refused, a second approver's approval lets
 # it run to completion.  The request and the approval are in the audit
-# trail under their users.  Nothing is timed.
+# trail under their users.  The approver's cockpit shows its role in the
+# header, and approves a held rollback of every node (H, A, y).  Nothing is
+# timed.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 LAB=$top_srcdir/lab/plantdeck-lab
@@ -146,3 +148,23 @@ grep -q "uid $OPER .*deploy-start *stack $S revision 2" "$T_TMP/audit" ||
 	{ cat "$T_TMP/audit" >&2; fail "no audited start"; }
 "$PLANTDECK" --inventory "$INV" audit verify >/dev/null || fail "audit verify"
 ok "request, approval and start audited"
+
+# The cockpit: the role in its header; a rollback of all 3 nodes waits for
+# four eyes, and an approver's cockpit approves it (H, A, y).
+tmux_start 120 30 "setpriv --reuid=$APPR --regid=$APPR --groups=$A env TERM=xterm-256color PLANTDECK_DB=$PLANTDECK_DB $PLANTDECK --inventory $INV"
+tmux_wait_for "uid $APPR: approver" 20
+as $OPER $O rollout rollback >"$T_TMP/rb.out" 2>&1 &
+rpid=$!
+t_on_exit "kill $rpid 2>/dev/null"
+tmux_keys H
+tmux_wait_for "1 four-eyes" 20
+tmux_wait_for "rollback stack $S: deploy #" 5
+tmux_keys A
+tmux_wait_for "Approve request #" 5
+tmux_keys y
+wait $rpid || { cat "$T_TMP/rb.out" >&2; fail "the rollback approved in the cockpit failed"; }
+assert_contains "$(cat "$T_TMP/rb.out")" "completed: 3 nodes on revision 1"
+"$PLANTDECK" --inventory "$INV" audit >"$T_TMP/audit2"
+grep -q "uid $APPR[@ ].*four-eyes-approve *request #$((req + 1)): rollback stack $S" \
+	"$T_TMP/audit2" || { cat "$T_TMP/audit2" >&2; fail "the cockpit's approval is not audited"; }
+ok "the cockpit shows the role; a rollback of every node waits and is approved there"

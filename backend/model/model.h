@@ -702,6 +702,9 @@ struct pd_records {
 	int all_findings;
 	int heal_runner;                 /* backend_heal_runner(): 1, 0, -1 */
 	char heal_who[PD_ERROR_LEN];
+	struct pd_approval *approvals;   /* four-eyes requests pending or approved,
+	                                    newest first */
+	size_t napprovals;
 };
 
 void pd_records_free(struct pd_records *r);     /* R and everything in it */
@@ -720,6 +723,8 @@ enum pd_command_kind {
 	PD_COMMAND_DEPLOY,               /* id, action (enum pd_deploy_cmd): backend_deploy_command */
 	PD_COMMAND_DEPLOY_START,         /* plan (taken over): backend_deploy_start; newid */
 	PD_COMMAND_PLAN,                 /* text (the file), selector, vars: plan */
+	PD_COMMAND_APPROVAL_APPROVE,     /* id: backend_approval_decide, approve */
+	PD_COMMAND_APPROVAL_REJECT,      /* id, text (the reason): ..., reject */
 };
 
 struct pd_command {
