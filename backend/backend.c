@@ -248,8 +248,15 @@ backend_start(struct backend *b, char *err, size_t errlen)
 
 	/* The executor changes nodes: only an operator's process runs it (a
 	 * viewer's cockpit shows the queue, as a read-only one does). */
-	if (rc == 0 && b->cfg.heal && roles_caller(&b->inv->roles, NULL, 0) >= ROLES_OPERATOR)
-		rc = heal_start(b->heal);
+	if (rc == 0 && b->cfg.heal) {
+		char why[PD_ERROR_LEN];
+
+		if (backend_may(b, ROLES_OPERATOR, "heal detectors and executor", why,
+		    sizeof(why)) == 0)
+			rc = heal_start(b->heal);
+		else
+			log_msg(LOG_WARN, "%s", why);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", strerror(-rc));
 		return -1;
@@ -580,7 +587,9 @@ backend_deploy_command(struct backend *b, int64_t id, enum pd_deploy_cmd cmd, in
 		snprintf(target, sizeof(target), "stack %s: deploy #%lld to revision %d on %zu "
 		    "nodes", d.stack, (long long)d.id, to_revision > 0 ? to_revision :
 		    d.from_revision, d.nnodes);
-		if (d.nnodes > b->inv->roles.four_eyes_nodes) {
+		/* A running deploy or a down is refused below, without a request. */
+		if (d.nnodes > b->inv->roles.four_eyes_nodes && d.state != PD_DEPLOY_RUNNING &&
+		    d.state != PD_DEPLOY_ROLLING_BACK && strcmp(d.kind, "down") != 0) {
 			int rc = foureyes_hold_rollback(b->foureyes, d.id, to_revision, (int)d.nnodes,
 			    target, &req, err, errlen);
 
