@@ -545,7 +545,16 @@ backend_deploy_start(struct backend *b, struct pd_plan *plan, int64_t *id, char 
 	if (!b->cfg.read_only && r->four_eyes && plan->nnodes > r->four_eyes_nodes) {
 		char target[PD_NAME_LEN + 64], detail[PD_ERROR_LEN];
 		size_t nn = plan->nnodes, off;
+		struct store *st = rollout_store(b->rollouts, err, errlen);
 
+		/* The approver reads the revisions as they are now (rollout_start
+		 * reads them again when it runs). */
+		if (st == NULL || store_stack_current(st, plan->stack, &plan->from_revision, err,
+		    errlen) != 0 || store_stack_next(st, plan->stack, &plan->revision, err,
+		    errlen) != 0) {
+			pd_plan_free(plan);
+			return -1;
+		}
 		snprintf(target, sizeof(target), "stack %s revision %d to %zu nodes", plan->stack,
 		    plan->revision, nn);
 		off = (size_t)snprintf(detail, sizeof(detail), "file %s, from revision %d%s%s; "

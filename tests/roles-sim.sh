@@ -8,7 +8,7 @@
 # waits: its own user (an approver too) approving it is refused, an
 # operator who is no approver is refused, a second approver's approval lets
 # it run to completion.  The request and the approval are in the audit
-# trail under their users.  The approver's cockpit shows its role in the
+# trail under their users.  Approving a quarantine proposal waits the same way.  The approver's cockpit shows its role in the
 # header, and approves a held rollback of every node (H, A, y).  Nothing is
 # timed.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -120,8 +120,11 @@ until as $APPR $A approvals --json >"$T_TMP/a.json" 2>&1 &&
 	[ $n -lt 600 ] || fail "no pending request: $(cat "$T_TMP/a.json")"
 	sleep 0.05
 done
-req=$(jq -r '.[0].id' "$T_TMP/a.json")
-assert_contains "$(jq -r '.[0].target' "$T_TMP/a.json")" "stack $S revision 2 to 3 nodes"
+req=$(jq -r '.[0].id' "$T_TMP/a.json")  # the rollback below is request req + 2
+case "$(jq -r '.[0].target' "$T_TMP/a.json")" in
+"stack $S revision 2 to 3 nodes") ;;
+*) cat "$T_TMP/d.out" "$T_TMP/a.json" >&2; as $OPER $O history >&2; fail "the request names another target" ;;
+esac
 as $OPER "$O,$A" approve "$req" >/dev/null 2>"$T_TMP/s.err" && fail "the requester approved its own request"
 assert_contains "$(cat "$T_TMP/s.err")" "four eyes needs a second, different person"
 as $OPER2 $O approve "$req" >/dev/null 2>"$T_TMP/o2.err" && fail "an operator approved"
@@ -149,6 +152,37 @@ grep -q "uid $OPER .*deploy-start *stack $S revision 2" "$T_TMP/audit" ||
 "$PLANTDECK" --inventory "$INV" audit verify >/dev/null || fail "audit verify"
 ok "request, approval and start audited"
 
+# A quarantine needs four eyes too: an operator's approval of a quarantine
+# proposal (written here as the detectors would) waits; an approver's
+# approval lets it through, and only then is the proposal approved.
+"$PLANTDECK" --inventory "$INV" heal list >/dev/null || fail "heal list"
+now=$(date +%s)
+sqlite3 "$PLANTDECK_DB" "INSERT INTO heal_findings (kind, node, container, first_seen,
+	last_seen) VALUES ('anomaly', 'sim-0001', '$S-plc', $now, $now);
+	INSERT INTO heal_proposals (finding, kind, stage, action, state, node, container, reason,
+	created, updated) VALUES (last_insert_rowid(), 'anomaly', 1, 'quarantine', 'pending',
+	'sim-0001', '$S-plc', 'test: ptrace of a PLC', $now, $now);" 2>"$T_TMP/sq.err" || fail "sqlite3: a proposal: $(cat "$T_TMP/sq.err")"
+prop=$(sqlite3 "$PLANTDECK_DB" "SELECT max(id) FROM heal_proposals")
+as $OPER $O heal approve "$prop" >"$T_TMP/q.out" 2>&1 &
+qpid=$!
+t_on_exit "kill $qpid 2>/dev/null"
+n=0
+until as $APPR $A approvals --json >"$T_TMP/q.json" 2>&1 &&
+	jq -e 'length >= 1 and .[0].kind == "quarantine" and .[0].state == "pending"' \
+	"$T_TMP/q.json" >/dev/null; do
+	n=$((n + 1))
+	kill -0 $qpid 2>/dev/null || { cat "$T_TMP/q.out" >&2; fail "the quarantine did not wait"; }
+	[ $n -lt 600 ] || fail "no quarantine request: $(cat "$T_TMP/q.json")"
+	sleep 0.05
+done
+[ "$(sqlite3 "$PLANTDECK_DB" "SELECT state FROM heal_proposals WHERE id = $prop")" = pending ] ||
+	fail "the quarantine was approved by one person"
+as $APPR $A approve "$(jq -r '.[0].id' "$T_TMP/q.json")" >/dev/null || fail "approve the quarantine"
+wait $qpid || { cat "$T_TMP/q.out" >&2; fail "the quarantine's approval failed"; }
+[ "$(sqlite3 "$PLANTDECK_DB" "SELECT state FROM heal_proposals WHERE id = $prop")" = approved ] ||
+	fail "the quarantine is not approved after four eyes"
+ok "a quarantine waits for a second person"
+
 # The cockpit: the role in its header; a rollback of all 3 nodes waits for
 # four eyes, and an approver's cockpit approves it (H, A, y).
 tmux_start 120 30 "setpriv --reuid=$APPR --regid=$APPR --groups=$A env TERM=xterm-256color PLANTDECK_DB=$PLANTDECK_DB $PLANTDECK --inventory $INV"
@@ -165,6 +199,6 @@ tmux_keys y
 wait $rpid || { cat "$T_TMP/rb.out" >&2; fail "the rollback approved in the cockpit failed"; }
 assert_contains "$(cat "$T_TMP/rb.out")" "completed: 3 nodes on revision 1"
 "$PLANTDECK" --inventory "$INV" audit >"$T_TMP/audit2"
-grep -q "uid $APPR[@ ].*four-eyes-approve *request #$((req + 1)): rollback stack $S" \
+grep -q "uid $APPR[@ ].*four-eyes-approve *request #$((req + 2)): rollback stack $S" \
 	"$T_TMP/audit2" || { cat "$T_TMP/audit2" >&2; fail "the cockpit's approval is not audited"; }
 ok "the cockpit shows the role; a rollback of every node waits and is approved there"
