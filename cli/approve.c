@@ -178,9 +178,9 @@ approve_decide(const struct cli_global *g, int approve, int argc, char **argv)
 	int64_t id;
 	int opt, rc;
 
-	optind = 1;
+	optind = 0;         /* 0: glibc starts over, and permutes (ID --reason TEXT) */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, approve ? "+h" : "+r:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, approve ? "h" : "r:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (approve)

@@ -59,7 +59,7 @@ services:
     network_mode: none
 x-plantdeck:
   stack: $S
-  rollout: { canary: 0, parallelism: 0, grow: false, monitor: 1s }
+  rollout: { canary: 0, parallelism: 0, grow: false, monitor: 0s }
 EOF
 }
 stack 1
@@ -120,7 +120,7 @@ until as $APPR $A approvals --json >"$T_TMP/a.json" 2>&1 &&
 	[ $n -lt 600 ] || fail "no pending request: $(cat "$T_TMP/a.json")"
 	sleep 0.05
 done
-req=$(jq -r '.[0].id' "$T_TMP/a.json")  # the rollback below is request req + 2
+req=$(jq -r '.[0].id' "$T_TMP/a.json")
 case "$(jq -r '.[0].target' "$T_TMP/a.json")" in
 "stack $S revision 2 to 3 nodes") ;;
 *) cat "$T_TMP/d.out" "$T_TMP/a.json" >&2; as $OPER $O history >&2; fail "the request names another target" ;;
@@ -151,6 +151,35 @@ grep -q "uid $OPER .*deploy-start *stack $S revision 2" "$T_TMP/audit" ||
 	{ cat "$T_TMP/audit" >&2; fail "no audited start"; }
 "$PLANTDECK" --inventory "$INV" audit verify >/dev/null || fail "audit verify"
 ok "request, approval and start audited"
+
+# A rejected request runs nothing: the deploy that asked ends with the
+# rejection, and no engine saw a create.
+stack 3
+t0=$(date +%s)
+as $OPER $O deploy --yes "$T_TMP/stack.yaml" >"$T_TMP/r.out" 2>&1 &
+xpid=$!
+t_on_exit "kill $xpid 2>/dev/null"
+n=0
+until as $APPR $A approvals --json >"$T_TMP/x.json" 2>&1 &&
+	jq -e 'length >= 1 and .[0].state == "pending" and .[0].kind == "deploy"' \
+	"$T_TMP/x.json" >/dev/null; do
+	n=$((n + 1))
+	kill -0 $xpid 2>/dev/null || { cat "$T_TMP/r.out" >&2; fail "the deploy of :3 did not wait"; }
+	[ $n -lt 600 ] || fail "no pending request: $(cat "$T_TMP/x.json")"
+	sleep 0.05
+done
+as $APPR $A reject "$(jq -r '.[0].id' "$T_TMP/x.json")" --reason "not in this shift" >/dev/null ||
+	fail "reject"
+wait $xpid && fail "a rejected deploy ran"
+assert_contains "$(cat "$T_TMP/r.out")" "rejected by uid $APPR"
+assert_contains "$(cat "$T_TMP/r.out")" "not in this shift"
+t1=$(($(date +%s) + 1))
+: >"$T_TMP/events"
+for ep in $(awk '$1 == "endpoint:" {print $2}' "$PLANTDECK_INVENTORY"); do
+	curl -sf "http://${ep#tcp://}/events?since=$t0&until=$t1" >>"$T_TMP/events" || fail "events of $ep"
+done
+! grep -q '"Action":"create"' "$T_TMP/events" || fail "an engine saw a create after a rejection"
+ok "a rejected deploy runs nothing"
 
 # A quarantine needs four eyes too: an operator's approval of a quarantine
 # proposal (written here as the detectors would) waits; an approver's
@@ -199,6 +228,6 @@ tmux_keys y
 wait $rpid || { cat "$T_TMP/rb.out" >&2; fail "the rollback approved in the cockpit failed"; }
 assert_contains "$(cat "$T_TMP/rb.out")" "completed: 3 nodes on revision 1"
 "$PLANTDECK" --inventory "$INV" audit >"$T_TMP/audit2"
-grep -q "uid $APPR[@ ].*four-eyes-approve *request #$((req + 2)): rollback stack $S" \
+grep -q "uid $APPR[@ ].*four-eyes-approve *request #[0-9]*: rollback stack $S" \
 	"$T_TMP/audit2" || { cat "$T_TMP/audit2" >&2; fail "the cockpit's approval is not audited"; }
 ok "the cockpit shows the role; a rollback of every node waits and is approved there"

@@ -229,8 +229,8 @@ store_approval_decide(struct store *st, int64_t id, int approve, const char *rea
 	sqlite3_finalize(q);
 	q = NULL;
 	if (strcmp(a.state, "pending") != 0) {
-		snprintf(err, errlen, "request #%lld is %s%s%s, not pending", (long long)id, a.state,
-		    a.decider[0] ? " by " : "", a.decider);
+		snprintf(err, errlen, "request #%lld is %s%s%s%s, not pending", (long long)id,
+		    a.state, a.decider[0] ? " (decided by " : "", a.decider, a.decider[0] ? ")" : "");
 		goto fail;
 	}
 	if (store_approval_same((long)getuid(), dl, ru, rl)) {
