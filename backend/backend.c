@@ -25,12 +25,15 @@
 #include "backend/engine/fleet.h"
 #include "backend/heal/heal.h"
 #include "backend/engine/inventory.h"
+#include "backend/engine/roles.h"
 #include "backend/engine/logs.h"
 #include "backend/base/log.h"
 #include "backend/deploy/compose.h"
 #include "backend/deploy/rollout.h"
 #include "backend/reader.h"
 #include "backend/commands.h"
+#include "backend/foureyes.h"
+#include "backend/store/store-approval.h"
 
 #define BACKEND_LOCKED_MAX 60.0  /* s a container action waits for a locked database */
 
@@ -42,6 +45,8 @@ struct backend {
 	struct heal *heal;
 	struct reader *reader;          /* the cockpit's store reader, started on first use */
 	struct commands *commands;      /* the front end's commands, on a thread of their own */
+	char role[160];                 /* "alice: operator", or "" without roles */
+	struct foureyes *foureyes;      /* actions held for a second person's approval */
 };
 
 const char *
@@ -93,6 +98,16 @@ backend_poke(void *ctx)
 		reader_poke(b->reader);
 	else
 		backend_wake(b);
+}
+
+/* Whether the caller may do WHAT, which needs role NEED: the one check of
+ * roles (roles.h) every changing entry point makes; 0, or -1 with ERR
+ * naming the user, the role and its group. */
+static int
+backend_may(struct backend *b, enum roles_role need, const char *what, char *err,
+    size_t errlen)
+{
+	return roles_check(&b->inv->roles, need, what, err, errlen);
 }
 
 /* Seconds on the monotonic clock. */
@@ -151,6 +166,11 @@ backend_command_run(void *ctx, struct pd_command *c)
 		if (p == NULL)
 			snprintf(c->err, sizeof(c->err), "no plan to start");
 		break;
+	case PD_COMMAND_APPROVAL_APPROVE:
+	case PD_COMMAND_APPROVAL_REJECT:
+		c->rc = backend_approval_decide(b, c->id, c->kind == PD_COMMAND_APPROVAL_APPROVE,
+		    c->text, c->err, sizeof(c->err));
+		break;
 	case PD_COMMAND_PLAN:
 		c->rc = backend_deploy_plan_vars(b, c->text != NULL ? c->text : "", c->selector,
 		    (const char *const *)c->vars, c->nvars, &c->plan, c->err, sizeof(c->err));
@@ -190,11 +210,14 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 	}
 	b->cfg = *cfg;
 	rc = inventory_for_config(cfg, &b->inv, err, errlen);
+	if (rc == 0)
+		rc = roles_check(&b->inv->roles, ROLES_VIEWER, "view the plant", err, errlen);
 	if (rc != 0) {
 		backend_close(b);
 		return -1;
 	}
 	backend_audit_configure(b->inv);
+	roles_label(&b->inv->roles, b->role, sizeof(b->role));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct fleet_config fc = {
 		.ping_interval = cfg->ping_interval,
@@ -219,7 +242,10 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		b->reader = reader_new(b->rollouts, b->heal, backend_wake, b);
 	if (b->reader != NULL)
 		b->commands = commands_new(backend_command_run, backend_wake, b);
-	if (b->rollouts == NULL || b->heal == NULL || b->reader == NULL || b->commands == NULL) {
+	if (b->commands != NULL)
+		b->foureyes = foureyes_new(b->rollouts, b->heal, backend_poke, b);
+	if (b->rollouts == NULL || b->heal == NULL || b->reader == NULL || b->commands == NULL ||
+	    b->foureyes == NULL) {
 		snprintf(err, errlen, "out of memory");
 		backend_close(b);
 		return -1;
@@ -233,8 +259,17 @@ backend_start(struct backend *b, char *err, size_t errlen)
 {
 	int rc = fleet_start(b->fleet);
 
-	if (rc == 0 && b->cfg.heal)
-		rc = heal_start(b->heal);
+	/* The executor changes nodes: only an operator's process runs it (a
+	 * viewer's cockpit shows the queue, as a read-only one does). */
+	if (rc == 0 && b->cfg.heal) {
+		char why[PD_ERROR_LEN];
+
+		if (backend_may(b, ROLES_OPERATOR, "heal detectors and executor", why,
+		    sizeof(why)) == 0)
+			rc = heal_start(b->heal);
+		else
+			log_msg(LOG_WARN, "%s", why);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", strerror(-rc));
 		return -1;
@@ -302,6 +337,13 @@ backend_read_only(const struct backend *b)
 	return b->cfg.read_only;
 }
 
+const char *
+backend_role(const struct backend *b)
+{
+	return b->role;
+}
+
+
 void
 backend_close(struct backend *b)
 {
@@ -314,6 +356,8 @@ backend_close(struct backend *b)
 	 * they run through every module. */
 	commands_free(b->commands);
 	b->commands = NULL;
+	foureyes_free(b->foureyes);     /* its thread runs through the modules too */
+	b->foureyes = NULL;
 	reader_stop(b->reader);
 	heal_free(b->heal);
 	rollouts_free(b->rollouts);
@@ -367,6 +411,13 @@ backend_container_action(struct backend *b, const char *node, const char *ref,
 		snprintf(err, errlen, "%s %s/%s: refused: read-only (kiosk or --read-only)", what,
 		    node, ref);
 		return -1;
+	}
+	{
+		char w[PD_NAME_LEN * 2 + 32];
+
+		snprintf(w, sizeof(w), "%s %s/%s", what, node, ref);
+		if (backend_may(b, ROLES_OPERATOR, w, err, errlen) != 0)
+			return -1;
 	}
 	if ((int)action < 0 || action >= PD_CACT_COUNT) {
 		snprintf(err, errlen, "no such container action");
@@ -494,6 +545,44 @@ int
 backend_deploy_start(struct backend *b, struct pd_plan *plan, int64_t *id, char *err,
     size_t errlen)
 {
+	char w[PD_NAME_LEN + 16];
+
+	const struct inv_roles *r = &b->inv->roles;
+
+	*id = 0;
+	snprintf(w, sizeof(w), "deploy %s", plan->stack);
+	if (!b->cfg.read_only && backend_may(b, ROLES_OPERATOR, w, err, errlen) != 0) {
+		pd_plan_free(plan);
+		return -1;
+	}
+	if (!b->cfg.read_only && r->four_eyes && plan->nnodes > r->four_eyes_nodes) {
+		char target[PD_NAME_LEN + 64], detail[PD_ERROR_LEN];
+		size_t nn = plan->nnodes, off;
+		struct store *st = rollout_store(b->rollouts, err, errlen);
+
+		/* The approver reads the revisions as they are now (rollout_start
+		 * reads them again when it runs). */
+		if (st == NULL || store_stack_current(st, plan->stack, &plan->from_revision, err,
+		    errlen) != 0 || store_stack_next(st, plan->stack, &plan->revision, err,
+		    errlen) != 0) {
+			pd_plan_free(plan);
+			return -1;
+		}
+		snprintf(target, sizeof(target), "stack %s revision %d to %zu nodes", plan->stack,
+		    plan->revision, nn);
+		off = (size_t)snprintf(detail, sizeof(detail), "file %s, from revision %d%s%s; "
+		    "nodes", plan->file, plan->from_revision, plan->vars[0] ? ", variables " : "",
+		    plan->vars);
+		for (size_t i = 0; i < nn && off < sizeof(detail); i++)
+			off += (size_t)snprintf(detail + off, sizeof(detail) - off, " %s",
+			    plan->nodes[i].node);
+		if (foureyes_hold_deploy(b->foureyes, plan, target, detail, id, err, errlen) != 0)
+			return -1;
+		snprintf(err, errlen, "deploy %s: %s waits for a second person's approval (four "
+		    "eyes: more than %u nodes): request #%lld; an approver runs: plantdeck approve "
+		    "%lld", w + 7, target, r->four_eyes_nodes, (long long)*id, (long long)*id);
+		return 1;
+	}
 	return rollout_start(b->rollouts, plan, id, err, errlen);
 }
 
@@ -501,6 +590,44 @@ int
 backend_deploy_command(struct backend *b, int64_t id, enum pd_deploy_cmd cmd, int to_revision,
     int64_t *newid, char *err, size_t errlen)
 {
+	char w[64];
+
+	if (newid != NULL)
+		*newid = 0;
+	snprintf(w, sizeof(w), "%s deploy #%lld", cmd == PD_CMD_PAUSE ? "pause" :
+	    cmd == PD_CMD_RESUME ? "resume" : cmd == PD_CMD_ABORT ? "abort" : "roll back",
+	    (long long)id);
+	if (!b->cfg.read_only && backend_may(b, ROLES_OPERATOR, w, err, errlen) != 0)
+		return -1;
+	if (!b->cfg.read_only && cmd == PD_CMD_ROLLBACK && b->inv->roles.four_eyes) {
+		struct pd_deploy d;
+		char target[PD_NAME_LEN + 96];
+		int64_t req;
+
+		if (rollout_get(b->rollouts, id, &d, err, errlen) != 0)
+			return -1;
+		snprintf(target, sizeof(target), "stack %s: deploy #%lld to revision %d on %zu "
+		    "nodes", d.stack, (long long)d.id, to_revision > 0 ? to_revision :
+		    d.from_revision, d.nnodes);
+		/* A running deploy or a down is refused below, without a request. */
+		if (d.nnodes > b->inv->roles.four_eyes_nodes && d.state != PD_DEPLOY_RUNNING &&
+		    d.state != PD_DEPLOY_ROLLING_BACK && strcmp(d.kind, "down") != 0) {
+			int rc = foureyes_hold_rollback(b->foureyes, d.id, to_revision, (int)d.nnodes,
+			    target, &req, err, errlen);
+
+			if (rc == 0) {
+				snprintf(err, errlen, "roll back %s waits for a second person's "
+				    "approval (four eyes: more than %u nodes): request #%lld; an "
+				    "approver runs: plantdeck approve %lld", target,
+				    b->inv->roles.four_eyes_nodes, (long long)req, (long long)req);
+				if (newid != NULL)
+					*newid = req;
+			}
+			pd_deploy_free(&d);
+			return rc == 0 ? 1 : -1;
+		}
+		pd_deploy_free(&d);
+	}
 	return rollout_command(b->rollouts, id, cmd, to_revision, newid, err, errlen);
 }
 
@@ -570,6 +697,15 @@ backend_stack_down(struct backend *b, const char *stack, int volumes, int dry_ru
     void (*cb)(void *ctx, const struct pd_down_item *it), void *ctx, int64_t *id,
     char *err, size_t errlen)
 {
+	char w[PD_NAME_LEN + 16];
+
+	snprintf(w, sizeof(w), "down %s", stack);
+	if (!dry_run && !b->cfg.read_only && backend_may(b, ROLES_OPERATOR, w, err,
+	    errlen) != 0) {
+		if (id != NULL)
+			*id = 0;
+		return -1;
+	}
 	return rollout_down(b->rollouts, stack, volumes, dry_run, cb, ctx, id, err, errlen);
 }
 
@@ -634,6 +770,39 @@ backend_heal_list(struct backend *b, int all, struct pd_proposal **out, size_t *
 int
 backend_heal_approve(struct backend *b, int64_t id, char *err, size_t errlen)
 {
+	char w[64];
+
+	snprintf(w, sizeof(w), "approve proposal #%lld", (long long)id);
+	if (!b->cfg.read_only && backend_may(b, ROLES_OPERATOR, w, err, errlen) != 0)
+		return -1;
+	if (!b->cfg.read_only && b->inv->roles.four_eyes) {
+		struct pd_proposal *v;
+		size_t n;
+		int64_t req;
+		int rc = 1;
+
+		if (heal_list(b->heal, 0, &v, &n, err, errlen) != 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			char target[3 * PD_NAME_LEN + 64];
+
+			if (v[i].id != id || v[i].action != PD_HEAL_QUARANTINE)
+				continue;
+			snprintf(target, sizeof(target), "proposal #%lld: pause node %s container %s",
+			    (long long)id, v[i].node, v[i].container);
+			rc = foureyes_hold_quarantine(b->foureyes, id, target, v[i].reason, &req, err,
+			    errlen);
+			if (rc == 0)
+				snprintf(err, errlen, "quarantine %s/%s (proposal #%lld) waits for a "
+				    "second person's approval (four eyes): request #%lld; an approver "
+				    "runs: plantdeck approve %lld", v[i].node, v[i].container,
+				    (long long)id, (long long)req, (long long)req);
+			rc = rc == 0 ? 2 : -1;
+		}
+		free(v);
+		if (rc != 1)
+			return rc == 2 ? 1 : -1;
+	}
 	return heal_approve(b->heal, id, err, errlen);
 }
 
@@ -641,6 +810,11 @@ int
 backend_heal_reject(struct backend *b, int64_t id, const char *reason, char *err,
     size_t errlen)
 {
+	char w[64];
+
+	snprintf(w, sizeof(w), "reject proposal #%lld", (long long)id);
+	if (!b->cfg.read_only && backend_may(b, ROLES_OPERATOR, w, err, errlen) != 0)
+		return -1;
 	return heal_reject(b->heal, id, reason, err, errlen);
 }
 
@@ -648,4 +822,47 @@ int
 backend_heal_runner(struct backend *b, char *who, size_t wholen)
 {
 	return heal_runner(b->heal, who, wholen);
+}
+
+/* ---------------------------------------------------------------- four eyes */
+
+int
+backend_approvals(struct backend *b, int all, struct pd_approval **out, size_t *n, char *err,
+    size_t errlen)
+{
+	struct store *st = rollout_store(b->rollouts, err, errlen);
+
+	*out = NULL;
+	*n = 0;
+	return st != NULL ? store_approvals(st, all, out, n, err, errlen) : -1;
+}
+
+int
+backend_approval_decide(struct backend *b, int64_t id, int approve, const char *reason,
+    char *err, size_t errlen)
+{
+	struct store *st;
+	char w[64];
+
+	snprintf(w, sizeof(w), "%s request #%lld", approve ? "approve" : "reject", (long long)id);
+	if (b->cfg.read_only) {
+		snprintf(err, errlen, "%s: refused: read-only (kiosk or --read-only)", w);
+		return -1;
+	}
+	if (backend_may(b, ROLES_APPROVER, w, err, errlen) != 0)
+		return -1;
+	st = rollout_store(b->rollouts, err, errlen);
+	if (st == NULL || store_approval_decide(st, id, approve, reason, err, errlen) != 0)
+		return -1;
+	log_msg(LOG_INFO, "four eyes: request #%lld %s", (long long)id,
+	    approve ? "approved" : "rejected");
+	reader_poke(b->reader);
+	return 0;
+}
+
+int
+backend_approval_wait(struct backend *b, int64_t id, int timeout_ms, int64_t *result,
+    char *err, size_t errlen)
+{
+	return foureyes_wait(b->foureyes, id, timeout_ms, result, err, errlen);
 }

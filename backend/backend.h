@@ -117,6 +117,12 @@ const char *backend_kiosk_exit_chord(const struct backend *b);
 /* Whether the backend refuses every changing command (--read-only, kiosk). */
 int backend_read_only(const struct backend *b);
 
+/* Who this process acts as under the inventory's roles (doc/security.md):
+ * "alice: operator" ("root" for uid 0), or "" when the inventory has no
+ * roles.  Every changing entry point checks the role itself, and refuses
+ * with an error that names the user, the role needed and its group. */
+const char *backend_role(const struct backend *b);
+
 /* Stop the threads and free everything. */
 void backend_close(struct backend *b);
 
@@ -212,15 +218,22 @@ void backend_stack_warnings(const char *file, char ***out, size_t *n);
 void backend_stack_warnings_free(char **warnings, size_t n);
 
 /* Start PLAN in an executor thread of this process (the plan is taken over
- * and freed).  Refused in read-only, and while another deploy of the stack
- * is running, paused or interrupted.  0 with *ID, or -1 with ERR. */
+ * and freed).  Refused in read-only, to a user without the operator role,
+ * and while another deploy of the stack is running, paused or interrupted.
+ * 0 with *ID, or -1 with ERR.  Under the inventory's four_eyes rule a
+ * deploy to more nodes than it allows is held instead: 1, with *ID the
+ * number of its four-eyes request and ERR saying so; this process starts
+ * it when another approver approves the request (backend_approval_wait). */
 int backend_deploy_start(struct backend *b, struct pd_plan *plan, int64_t *id,
     char *err, size_t errlen);
 
 /* Pause, resume, abort or roll back deploy ID (0: the newest).  Resume and
  * rollback start an executor in this process (a rollback is a new deploy,
  * its id in *NEWID).  Pause and abort reach an executor of another process
- * through the database.  Refused in read-only.  0, or -1 with ERR. */
+ * through the database.  Refused in read-only and to a user without the
+ * operator role.  0, or -1 with ERR.  Under four_eyes, a rollback of more
+ * nodes than it allows is held: 1, *NEWID the request (see
+ * backend_deploy_start). */
 int backend_deploy_command(struct backend *b, int64_t id, enum pd_deploy_cmd cmd,
     int to_revision, int64_t *newid, char *err, size_t errlen);
 
@@ -334,8 +347,10 @@ int backend_heal_list(struct backend *b, int all, struct pd_proposal **out, size
     char *err, size_t errlen);
 
 /* Approve or reject pending proposal ID, as store_actor(); audited.
- * Refused in read-only (kiosk, --read-only), and when ID is not pending
- * (another process decided first).  An approved proposal is carried out by
+ * Refused in read-only (kiosk, --read-only), to a user without the operator
+ * role, and when ID is not pending (another process decided first).  Under
+ * four_eyes, approving a quarantine is held for a second person: 1, with
+ * ERR naming the request (see backend_deploy_start).  An approved proposal is carried out by
  * the process that runs the detectors, within a second or so.  0, or -1
  * with ERR. */
 int backend_heal_approve(struct backend *b, int64_t id, char *err, size_t errlen);
@@ -345,5 +360,31 @@ int backend_heal_reject(struct backend *b, int64_t id, const char *reason, char 
 /* Whether a process runs the detectors and the executor for this database
  * now (WHO: "host pid N"); 1, 0, or -1 with WHO the error. */
 int backend_heal_runner(struct backend *b, char *who, size_t wholen);
+
+/* ---------------------------------------------------------------- four eyes */
+/* The inventory's four_eyes rule (doc/security.md): a deploy or rollback
+ * to more nodes than it allows, and every quarantine, wait for a second,
+ * different person with the approver role.  The process that asked holds
+ * the action; it runs it once the request is approved. */
+
+/* Requests (ALL: every one, else those pending or approved), newest first,
+ * in a new array (free()); 0, or -1 with ERR. */
+int backend_approvals(struct backend *b, int all, struct pd_approval **out, size_t *n,
+    char *err, size_t errlen);
+
+/* Approve (APPROVE 1) or reject request ID with REASON (may be NULL), as
+ * this process's user; audited.  Refused in read-only, to a user without
+ * the approver role, to the requester (same uid or login uid), when ID is
+ * not pending, and when the requesting process is gone.  0, or -1 with ERR. */
+int backend_approval_decide(struct backend *b, int64_t id, int approve, const char *reason,
+    char *err, size_t errlen);
+
+/* Wait until request ID (0: this process's newest) that this process holds
+ * ended, or TIMEOUT_MS passed (-1: forever): 0 when it ran (*RESULT: the
+ * deploy started, the rollback's deploy, or the proposal approved), 1 when
+ * it was rejected, cancelled or failed (ERR says why and by whom), 2 on
+ * timeout, -1 when this process holds no such request. */
+int backend_approval_wait(struct backend *b, int64_t id, int timeout_ms, int64_t *result,
+    char *err, size_t errlen);
 
 #endif

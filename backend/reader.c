@@ -31,6 +31,7 @@
 #include "backend/deploy/rollout.h"
 #include "backend/heal/heal.h"
 #include "backend/store/store.h"
+#include "backend/store/store-approval.h"
 
 #define READER_TICK 1.0         /* s between looks at data_version */
 #define READER_FULL 5.0         /* s between readings when nothing said they changed */
@@ -115,6 +116,7 @@ hash_records(const struct pd_records *r)
 	h = hash_bytes(h, r->findings, r->nfindings * sizeof(*r->findings));
 	h = hash_bytes(h, &r->all_findings, sizeof(r->all_findings));
 	h = hash_bytes(h, &r->heal_runner, sizeof(r->heal_runner));
+	h = hash_bytes(h, r->approvals, r->napprovals * sizeof(*r->approvals));
 	return hash_bytes(h, r->heal_who, sizeof(r->heal_who));
 }
 
@@ -163,6 +165,15 @@ read_records(struct reader *r, int64_t deploy, int all_findings)
 		rec->nfindings = 0;
 	}
 	rec->heal_runner = heal_runner(r->heal, rec->heal_who, sizeof(rec->heal_who));
+	{
+		struct store *st = rollout_store(r->ro, err, sizeof(err));
+
+		if (st == NULL || store_approvals(st, 0, &rec->approvals, &rec->napprovals, err,
+		    sizeof(err)) != 0) {
+			rec->approvals = NULL;
+			rec->napprovals = 0;
+		}
+	}
 	return rec;
 }
 

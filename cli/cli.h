@@ -5,6 +5,7 @@
 #define PLANTDECK_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Exit statuses shared by every subcommand. */
@@ -43,6 +44,9 @@ int cli_audit_signer(const struct cli_global *g, int argc, char **argv);
 int cli_heal(const struct cli_global *g, int argc, char **argv);
 int cli_container(const struct cli_global *g, int argc, char **argv);
 int cli_logs(const struct cli_global *g, int argc, char **argv);
+int cli_approvals(const struct cli_global *g, int argc, char **argv);
+int cli_approve(const struct cli_global *g, int argc, char **argv);
+int cli_reject(const struct cli_global *g, int argc, char **argv);
 
 /* One subcommand. */
 struct cli_command {
@@ -54,6 +58,11 @@ struct cli_command {
 /* ---------------------------------------------------------- common.c */
 
 struct backend;
+
+/* approve.c: print MSG (why the action waits) and wait until this
+ * process's newest four-eyes request ran (0, *RESULT: what it started) or
+ * was rejected or cancelled (1, said on stderr); Ctrl-C withdraws it. */
+int cli_await_approval(struct backend *b, const char *msg, int64_t *result);
 struct backend_config;
 struct cJSON;
 

@@ -327,8 +327,14 @@ cli_deploy(const struct cli_global *g, int argc, char **argv)
 			return CLI_EXIT_FAIL;
 		}
 	}
-	if (backend_deploy_start(b, plan, &id, err, sizeof(err)) != 0) {
-		fprintf(stderr, "plantdeck: %s\n", err);
+	rc = backend_deploy_start(b, plan, &id, err, sizeof(err));
+	if (rc == 1 && cli_await_approval(b, err, &id) != CLI_EXIT_OK)
+		rc = -1;
+	else if (rc == 1)
+		rc = 0;
+	else if (rc != 0)
+		fprintf(stderr, "plantdeck: %s\n", cli_clean(clean, sizeof(clean), err));
+	if (rc != 0) {
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}
@@ -544,7 +550,15 @@ cli_rollout(const struct cli_global *g, int argc, char **argv)
 	} else if (strcmp(cmd, "resume") == 0 || strcmp(cmd, "rollback") == 0) {
 		enum pd_deploy_cmd c = cmd[1] == 'e' ? PD_CMD_RESUME : PD_CMD_ROLLBACK;
 
-		if (backend_deploy_command(b, id, c, to, &newid, err, sizeof(err)) != 0)
+		rc = backend_deploy_command(b, id, c, to, &newid, err, sizeof(err));
+		if (rc == 1) {
+			rc = cli_await_approval(b, err, &newid);
+			if (rc != CLI_EXIT_OK) {
+				backend_close(b);
+				return rc;
+			}
+		}
+		if (rc != 0)
 			goto fail;
 		printf("deploy #%lld %s\n", (long long)newid, c == PD_CMD_RESUME ? "resumed" :
 		    "started: a rollback");

@@ -325,6 +325,15 @@ heal_cmd_decide(const struct cli_global *g, int approve, int argc, char **argv)
 		return rc;
 	rc = approve ? backend_heal_approve(b, id, err, sizeof(err)) :
 	    backend_heal_reject(b, id, reason, err, sizeof(err));
+	if (rc == 1) {
+		int64_t done;
+
+		rc = cli_await_approval(b, err, &done) == CLI_EXIT_OK ? 0 : 2;
+		if (rc == 2) {
+			backend_close(b);
+			return CLI_EXIT_FAIL;
+		}
+	}
 	if (rc != 0) {
 		fprintf(stderr, "plantdeck: heal %s: %s\n", cmd, err);
 		backend_close(b);

@@ -161,13 +161,20 @@ heals_draw(struct tui *t, int top, int rows)
 {
 	struct tui_list *l = &t->list[TV_HEALS];
 	int *idx = calloc(t->nheals + 1, sizeof(*idx)), k, y, tw = t->cols - 33 - 24;
-	int nw = findings_waiting(t), fh = 0;
+	int nw = findings_waiting(t), fh = 0, ah = tui_approvals_rows(t);
 	char buf[2 * PD_NAME_LEN + 32], age[16];
 
 	if (idx == NULL)
 		return;
 	if (tw < 8)
 		tw = 8;
+	/* Four eyes' waiting requests: at most a third of the rows, at the foot. */
+	if (ah > rows / 3)
+		ah = rows / 3;
+	if (ah >= 2) {
+		tui_approvals_draw(t, top + rows - ah, ah);
+		rows -= ah;
+	}
 	/* The findings part: at most half the rows, below the proposals. */
 	if (nw > 0) {
 		fh = 1 + nw * FINDING_LINES;
@@ -229,6 +236,10 @@ heals_key(struct tui *t, int ch)
 	if (ch == 'o') {
 		queue.open_only = !queue.open_only;
 		t->list[TV_HEALS] = (struct tui_list){ 0, 0 };
+		return 1;
+	}
+	if (ch == 'A' || ch == 'X') {
+		tui_approvals_ask(t, ch);
 		return 1;
 	}
 	if (ch != 'a' && ch != 'x' && ch != 'r')

@@ -252,6 +252,12 @@ tui_plan_done(struct tui *t, struct pd_command *c)
 		return;
 	}
 	plan.starting = 0;
+	if (c->rc == 1) {               /* held for four eyes: this cockpit starts it */
+		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
+		tui_message(t, theme_attr(TH_WARN), 0, " Waiting: %s", e);
+		tui_records_reread(t);
+		return;
+	}
 	if (c->rc != 0) {
 		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
 		tui_message(t, theme_attr(TH_CRIT), 0, " Not started: %s", e);

@@ -63,6 +63,10 @@ tui_commands_read(struct tui *t)
 		case PD_COMMAND_PLAN:
 			tui_plan_done(t, c);
 			break;
+		case PD_COMMAND_APPROVAL_APPROVE:
+		case PD_COMMAND_APPROVAL_REJECT:
+			tui_approvals_done(t, c);
+			break;
 		}
 		pd_command_free(c);
 		got = 1;

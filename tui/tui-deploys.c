@@ -170,6 +170,7 @@ tui_records_refresh(struct tui *t)
 	t->records_at = r->read_at;
 	take_deploys(t, r);
 	tui_heals_records(t, r);
+	tui_approvals_records(t, r);
 	pd_records_free(r);
 	return 1;
 }
@@ -264,7 +265,10 @@ tui_deploys_done(struct tui *t, const struct pd_command *c)
 
 	if (c->rc != 0) {
 		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
-		tui_message(t, theme_attr(TH_CRIT), 0, " Deploy #%lld: %s", (long long)c->id, e);
+		tui_message(t, theme_attr(c->rc == 1 ? TH_WARN : TH_CRIT), 0, " Deploy #%lld: %s",
+		    (long long)c->id, e);
+		if (c->rc == 1)         /* held for four eyes: the request shows */
+			tui_records_reread(t);
 		return;
 	}
 	tui_records_reread(t);

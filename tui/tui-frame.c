@@ -29,7 +29,7 @@ draw_header(struct tui *t)
 {
 	const struct pd_snapshot *s = t->snap;
 	size_t up = 0, running = 0, total = 0;
-	char line[512], clean[1024], alarm[2048], clock[24], deploys[96], heal[32];
+	char line[512], clean[1024], alarm[2048], clock[24], deploys[96], heal[32], four[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int blink, dl, x, right, clw;
@@ -44,9 +44,11 @@ draw_header(struct tui *t)
 	if (strftime(clock, sizeof(clock), "%H:%M:%S %Z", &tm) == 0)
 		strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	clw = (int)strlen(clock) + 1;
-	snprintf(line, sizeof(line), " plantdeck %s  site %s  %zu/%zu nodes up  %zu/%zu running%s",
-	    backend_version(), s->site[0] ? s->site : "-", up, s->nnodes, running, total,
-	    s->complete ? "" : "  (connecting...)");
+	/* The role this cockpit acts with, when the inventory has roles. */
+	snprintf(line, sizeof(line), " plantdeck %s  site %s  %zu/%zu nodes up  %zu/%zu running%s"
+	    "%s%s", backend_version(), s->site[0] ? s->site : "-", up, s->nnodes, running, total,
+	    s->complete ? "" : "  (connecting...)", backend_role(t->b)[0] ? "  " : "",
+	    backend_role(t->b));
 	tui_fill(0, 0, t->cols, theme_attr(TH_HEADER));
 	pd_sanitize(clean, sizeof(clean), line, !t->utf8);
 	tui_put(t, 0, 0, t->cols - clw - 1, theme_attr(TH_HEADER), clean);
@@ -61,9 +63,15 @@ draw_header(struct tui *t)
 		x += (int)strlen(deploys) + 2;
 	}
 	/* Proposals of self-heal that wait for a decision. */
-	if (tui_heals_header(t, heal, sizeof(heal)) && x < right)
+	if (tui_heals_header(t, heal, sizeof(heal)) && x < right) {
 		tui_put(t, 0, x, (int)strlen(heal) + 2 < right - x ? (int)strlen(heal) + 2 : right - x,
 		    theme_attr(TH_HEADER_ALARM), heal);
+		x += (int)strlen(heal) + 2;
+	}
+	/* Four-eyes requests that wait for a second person. */
+	if (tui_approvals_header(t, four, sizeof(four)) && x < right)
+		tui_put(t, 0, x, (int)strlen(four) + 2 < right - x ? (int)strlen(four) + 2 : right - x,
+		    theme_attr(TH_HEADER_ALARM), four);
 	tui_put(t, 0, t->cols - clw, clw, theme_attr(TH_HEADER), clock);
 	if (t->opts->kiosk)
 		tui_put(t, 0, t->cols - clw - 9, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");

@@ -33,6 +33,8 @@ const char *const tui_heals_help[] = {
 	"a                approve it (asks first)",
 	"x, r             reject it: a reason, then y/n",
 	"o                all proposals / open ones only",
+	"A, X             four eyes: approve / reject the newest request",
+	"                 that waits for a second person (asks first)",
 	NULL,
 };
 
@@ -209,7 +211,10 @@ tui_heals_done(struct tui *t, const struct pd_command *c)
 
 	if (c->rc != 0) {
 		pd_sanitize(e, sizeof(e), c->err, !t->utf8);
-		tui_message(t, theme_attr(TH_CRIT), 0, " Proposal #%lld: %s", (long long)c->id, e);
+		tui_message(t, theme_attr(c->rc == 1 ? TH_WARN : TH_CRIT), 0, " Proposal #%lld: %s",
+		    (long long)c->id, e);
+		if (c->rc == 1)
+			tui_records_reread(t);
 		return;
 	}
 	tui_records_reread(t);
@@ -226,7 +231,9 @@ tui_heals_done(struct tui *t, const struct pd_command *c)
 void
 tui_heals_answer(struct tui *t)
 {
-	if (t->ask == TA_APPROVE)
+	if (t->ask == TA_FOUR_APPROVE || t->ask == TA_FOUR_REJECT)
+		tui_approvals_answer(t);
+	else if (t->ask == TA_APPROVE)
 		decide(t, 1, t->ask_id, NULL);
 	else if (t->ask == TA_REJECT)
 		decide(t, 0, t->ask_id, t->heal_reason);

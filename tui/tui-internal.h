@@ -45,6 +45,7 @@ enum tui_ask {
 	TA_NONE, TA_QUIT, TA_START, TA_PAUSE, TA_RESUME, TA_ABORT, TA_ROLLBACK,
 	TA_APPROVE, TA_REJECT,
 	TA_CONTAINER,                   /* a container action (tui-actions.c) */
+	TA_FOUR_APPROVE, TA_FOUR_REJECT,  /* a four-eyes request (tui-approvals.c) */
 };
 
 #define TUI_MAX_HITS 1024
@@ -142,6 +143,10 @@ struct tui {
 	struct pd_event *heal_ev;       /* those results, newest first */
 	int64_t *heal_ev_ids;           /* their proposals */
 	size_t nheal_ev;
+
+	/* four eyes (tui-approvals.c); read with the deploys */
+	struct pd_approval *approvals;  /* requests pending or approved, newest first */
+	size_t napprovals;
 
 	/* container actions (tui-actions.c) */
 	int act_menu;                   /* the action menu is up */
@@ -301,6 +306,14 @@ void tui_heals_typed(struct tui *t);            /* Enter on the reason line */
 void tui_heals_answer(struct tui *t);           /* y to the question */
 void tui_heals_done(struct tui *t, const struct pd_command *c);  /* its outcome */
 void tui_heals_free(struct tui *t);
+void tui_approvals_records(struct tui *t, struct pd_records *r);  /* take its requests */
+int tui_approvals_header(const struct tui *t, char *out, size_t len);
+int tui_approvals_rows(const struct tui *t);    /* at the foot of the heal queue */
+void tui_approvals_draw(struct tui *t, int y, int rows);
+void tui_approvals_ask(struct tui *t, int ch);  /* A X */
+void tui_approvals_answer(struct tui *t);       /* y to the question */
+void tui_approvals_done(struct tui *t, const struct pd_command *c);  /* its outcome */
+void tui_approvals_free(struct tui *t);
 
 /* tui-actions.c: container actions (node and container screens). */
 extern const char *const tui_actions_help[];

@@ -854,6 +854,7 @@ tui_run(const struct tui_options *opts, struct backend *b)
 	free(t->shown);
 	tui_deploys_free(t);
 	tui_heals_free(t);
+	tui_approvals_free(t);
 	free(t);
 	theme_free(theme);
 	backend_log_quiet(0);

@@ -83,7 +83,7 @@ struct inv_defaults {
 
 /* The keys each mapping may hold, by the index its value is returned at. */
 enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_REGISTRIES, TOP_AUDIT,
-	TOP_NKEYS };
+	TOP_ROLES, TOP_FOUR_EYES, TOP_NKEYS };
 static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_SITE] = "site",
 	[TOP_DEFAULTS] = "defaults",
@@ -92,6 +92,8 @@ static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_HEAL] = "heal",
 	[TOP_REGISTRIES] = "registries",
 	[TOP_AUDIT] = "audit",
+	[TOP_ROLES] = "roles",
+	[TOP_FOUR_EYES] = "four_eyes",
 };
 
 enum { AUD_REQUIRE, AUD_SIGNER, AUD_PUBLIC_KEY, AUD_CHECKPOINTS, AUD_NKEYS };
@@ -460,6 +462,7 @@ inventory_free(struct inventory *inv)
 	free(inv->audit.signer);
 	free(inv->audit.public_key);
 	free(inv->audit.checkpoints);
+	roles_clear(&inv->roles);
 	for (size_t i = 0; i < inv->heal.nautos; i++)
 		free(inv->heal.autos[i].stack);
 	free(inv->heal.autos);
@@ -1352,6 +1355,9 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 	    inv_file_registries(f, vals[TOP_REGISTRIES], inv) != 0)
 		goto out;
 	if (vals[TOP_AUDIT] != NULL && inv_file_audit(f, vals[TOP_AUDIT], inv) != 0)
+		goto out;
+	if (roles_parse(&f->y, keyn[TOP_ROLES], vals[TOP_ROLES], vals[TOP_FOUR_EYES],
+	    &inv->roles) != 0)
 		goto out;
 
 	nodes = vals[TOP_NODES];

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "backend/model/model.h"
+#include "backend/engine/roles.h"
 
 struct inv_label {
 	char *key;
@@ -93,6 +94,7 @@ struct inventory {
 	size_t nnodes;
 	struct inv_registry *registries;  /* registries: (a file inventory only) */
 	size_t nregistries;
+	struct inv_roles roles; /* roles: and four_eyes: (roles.h); zero when absent */
 };
 
 /* Load a YAML inventory; 0, or -1 with ERR set ("FILE:LINE:COL: ..."). */

@@ -269,6 +269,7 @@ pd_records_free(struct pd_records *r)
 		pd_deploy_free(&r->watched);
 	free(r->proposals);
 	free(r->findings);
+	free(r->approvals);
 	free(r);
 }
 

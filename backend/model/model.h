@@ -572,6 +572,24 @@ struct pd_audit_report {
 /* Free the N entries of E, and E. */
 void pd_audit_free(struct pd_audit_entry *e, size_t n);
 
+/* ---------------------------------------------------------------- four eyes */
+
+/* A request for a second person's approval of a fleet-wide action
+ * (backend/store/store-approval.c, doc/security.md). */
+struct pd_approval {
+	int64_t id;
+	char kind[16];                   /* "deploy", "rollback", "quarantine" */
+	char target[PD_ERROR_LEN];       /* "stack web revision 4 on 5 nodes" */
+	char detail[PD_ERROR_LEN];
+	int nodes;                       /* the nodes it touches */
+	char state[16];                  /* pending approved rejected cancelled done failed */
+	char requester[128];             /* store_actor() of the requester */
+	char decider[128];               /* of the approver or rejecter, or "" */
+	char reason[PD_ERROR_LEN];       /* a rejection's reason, or "" */
+	char result[PD_ERROR_LEN];       /* how it ended: "deploy #12 started", or "" */
+	time_t created, decided;         /* 0: not yet */
+};
+
 /* ---------------------------------------------------------------- heal */
 /* What the self-healer (backend/heal/, doc/heal.md) finds and proposes; see
  * "heal" in backend/backend.h for how a proposal is decided and carried out.
@@ -701,6 +719,9 @@ struct pd_records {
 	int all_findings;
 	int heal_runner;                 /* backend_heal_runner(): 1, 0, -1 */
 	char heal_who[PD_ERROR_LEN];
+	struct pd_approval *approvals;   /* four-eyes requests pending or approved,
+	                                    newest first */
+	size_t napprovals;
 };
 
 void pd_records_free(struct pd_records *r);     /* R and everything in it */
@@ -719,6 +740,8 @@ enum pd_command_kind {
 	PD_COMMAND_DEPLOY,               /* id, action (enum pd_deploy_cmd): backend_deploy_command */
 	PD_COMMAND_DEPLOY_START,         /* plan (taken over): backend_deploy_start; newid */
 	PD_COMMAND_PLAN,                 /* text (the file), selector, vars: plan */
+	PD_COMMAND_APPROVAL_APPROVE,     /* id: backend_approval_decide, approve */
+	PD_COMMAND_APPROVAL_REJECT,      /* id, text (the reason): ..., reject */
 };
 
 struct pd_command {

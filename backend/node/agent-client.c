@@ -93,6 +93,13 @@ agent_remote_request(const struct backend_config *cfg, const char *node, const c
 		    "through exec starts a process on %.64s", in->name);
 		goto out;
 	}
+	{
+		char what[96];
+
+		snprintf(what, sizeof(what), "agent request on %.64s", in->name);
+		if (roles_check(&inv->roles, ROLES_OPERATOR, what, err, errlen) != 0)
+			goto out;
+	}
 	if ((e = engine_new(in)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;

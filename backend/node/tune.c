@@ -1009,11 +1009,12 @@ fail:
 	return -1;
 }
 
-/* Find the one node of CFG (or NODE) that has CONTAINER; returns a
+/* Find the one node of CFG (or NODE) that has CONTAINER, for a caller who
+ * has role NEED under the inventory's roles (roles.h); returns a
  * negotiated engine or NULL with ERR. */
 static struct engine *
 tune_find_engine(const struct backend_config *cfg, const char *node, const char *container,
-    char *err, size_t errlen)
+    enum roles_role need, char *err, size_t errlen)
 {
 	struct inventory *inv;
 	struct engine *found = NULL, *e;
@@ -1025,6 +1026,13 @@ tune_find_engine(const struct backend_config *cfg, const char *node, const char 
 
 	if (tune_inventory(cfg, node, &inv, err, errlen) != 0)
 		return NULL;
+	tune_printable(shown, sizeof(shown), container);
+	snprintf(e2, sizeof(e2), "%s container '%s'", need >= ROLES_OPERATOR ? "tune" :
+	    "check", shown);
+	if (roles_check(&inv->roles, need, e2, err, errlen) != 0) {
+		inventory_free(inv);
+		return NULL;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (size_t i = 0; i < inv->nnodes; i++) {
 		e = engine_new(&inv->nodes[i]);
@@ -1189,7 +1197,7 @@ backend_tune(const struct backend_config *cfg, const char *node, const char *con
 	for (size_t i = 0; i < nkv; i++)
 		if (tune_parse(kv[i], &reqs[i], err, errlen) != 0)
 			return -1;
-	e = tune_find_engine(cfg, node, container, err, errlen);
+	e = tune_find_engine(cfg, node, container, ROLES_OPERATOR, err, errlen);
 	if (e == NULL)
 		return -1;
 	if (tune_audit_gate(cfg, "tune-request", e, container, kv, nkv, NULL, err, errlen) != 0) {
@@ -1223,7 +1231,8 @@ backend_tune_check(const struct backend_config *cfg, const char *node, const cha
 		    "would change container '%s'", shown);
 		return -1;
 	}
-	e = tune_find_engine(cfg, node, container, err, errlen);
+	e = tune_find_engine(cfg, node, container, fix ? ROLES_OPERATOR : ROLES_VIEWER, err,
+	    errlen);
 	if (e == NULL)
 		return -1;
 	if (fix && tune_audit_gate(cfg, "tune-fix-request", e, container, NULL, 0,
