@@ -156,7 +156,6 @@ static const char *const inv_node_keys[NODE_NKEYS] = {
 /* What lets the environment and Docker contexts use one anyway. */
 #define INV_INSECURE_ENV "PLANTDECK_INSECURE"
 
-
 enum { TLS_CA, TLS_CERT, TLS_KEY, TLS_VERIFY, TLS_NKEYS };
 static const char *const inv_tls_keys[TLS_NKEYS] = {
 	[TLS_CA] = "ca",
