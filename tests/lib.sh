@@ -131,6 +131,15 @@ lab_port() { if lab_tls; then echo 2376; else echo 2375; fi; }
 lab_host() { echo "tcp://127.0.0.$((10 + $1)):$(lab_port)"; }
 # The Engine API's URL on lab node $1, for lab_curl.
 lab_url() { if lab_tls; then echo "https://127.0.0.$((10 + $1)):2376"; else echo "http://127.0.0.$((10 + $1)):2375"; fi; }
+# The defaults: block of an inventory of lab nodes: the lab's TLS files, or insecure: true.
+lab_defaults() {
+	if lab_tls; then
+		printf 'defaults:\n  tls: {ca: %s/ca.pem, cert: %s/cert.pem, key: %s/key.pem}\n' \
+			"$DOCKER_CERT_PATH" "$DOCKER_CERT_PATH" "$DOCKER_CERT_PATH"
+	else
+		printf 'defaults:\n  insecure: true\n'
+	fi
+}
 # curl ARGS... with the lab client's certificate when the lab talks TLS (an http:// URL,
 # the registry's or a simulated engine's, is not affected by it).
 lab_curl() {

@@ -40,7 +40,7 @@ enc() { python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1
 capture() {
 	local h=$1/v1.41 w=$2/v1.41 out=$3 epid id ver i code spec
 	mkdir -p "$out"
-	lab_curl -sN "$h/events?filters=$(enc '{"type":["service","node"]}')" >"$out/events" &
+	lab_curl -sN "$h/events?filters=$(enc '{"type":["service","node"]}')" >"$out/events" 9>&- &   # 9: the lab lock, not for it to keep
 	epid=$!
 	lab_curl -sf "$h/info" >"$out/info-manager.json" || fail "$1: /info"
 	lab_curl -sf "$w/info" >"$out/info-worker.json" || fail "$2: /info"

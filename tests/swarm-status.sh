@@ -157,6 +157,7 @@ wait "$watch0" 2>/dev/null || true
 # --- failover, fast: a manager in use that is not the raft leader freezes. An inventory
 # that marks lab-02 first makes it the one in use (lab-01 leads).
 {
+	lab_defaults
 	echo "nodes:"
 	for i in 2 1 3 $(seq 4 "$n"); do
 		echo "  - name: $(lab_name "$i")"
