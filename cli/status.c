@@ -178,10 +178,11 @@ status_print_swarm(const struct pd_snapshot *s, int show_tasks)
 static void
 status_print_text(const struct pd_snapshot *s, int show_containers)
 {
-	size_t up = 0, running = 0, total = 0, listed = 0;
+	size_t up = 0, running = 0, total = 0, listed = 0, insecure = 0;
 	char buf[64], buf2[64];
 
 	for (size_t i = 0; i < s->nnodes; i++) {
+		insecure += s->nodes[i].insecure != 0;
 		up += s->nodes[i].reach == PD_REACH_UP;
 		running += (size_t)s->nodes[i].running;
 		total += (size_t)s->nodes[i].total;
@@ -189,8 +190,11 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 	}
 	printf("site ");
 	status_field(s->site[0] ? s->site : "-", 0);
-	printf(": %zu nodes, %zu up; %zu of %zu containers running%s\n", s->nnodes, up,
+	printf(": %zu nodes, %zu up; %zu of %zu containers running%s", s->nnodes, up,
 	    running, total, s->complete ? "" : " (incomplete: some nodes never answered)");
+	if (insecure > 0)
+		printf("; %zu INSECURE (reached without authenticated TLS)", insecure);
+	putchar('\n');
 	printf("%-16s %-10s %5s %8s %-14s %-5s %4s %7s %7s  %s\n", "NODE", "STATE", "SEEN",
 	    "RTT", "ENGINE", "API", "CPUS", "MEMORY", "RUN/ALL", "LABELS");
 	/* The containers' own header, indented as their lines are under each node. */
@@ -222,6 +226,10 @@ status_print_text(const struct pd_snapshot *s, int show_containers)
 				putchar(',');
 		}
 		putchar('\n');
+		if (n->insecure)
+			printf("  ! INSECURE: %s, allowed by the inventory (insecure: true)\n",
+			    n->insecure == PD_INSECURE_NOVERIFY ? "TLS without verifying the engine" :
+			    "plaintext tcp://");
 		if (n->reach != PD_REACH_UP && n->error[0] != '\0') {
 			printf("  ! ");
 			status_field(n->error, 0);
@@ -435,6 +443,8 @@ status_json(const struct pd_snapshot *s)
 		cJSON_AddStringToObject(o, "name", n->name);
 		cJSON_AddStringToObject(o, "endpoint", n->endpoint);
 		cJSON_AddStringToObject(o, "reach", pd_reach_name(n->reach));
+		cJSON_AddBoolToObject(o, "insecure", n->insecure);
+		cJSON_AddBoolToObject(o, "tls_refused", n->tls_refused && n->reach != PD_REACH_UP);
 		if (n->error[0] != '\0')
 			cJSON_AddStringToObject(o, "error", n->error);
 		else

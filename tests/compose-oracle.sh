@@ -15,6 +15,9 @@ need_lab
 . "$top_srcdir/tests/deploy-lib.sh"
 
 dc=$(command -v docker-compose) || skip "docker-compose is not installed (Debian package 'docker-compose')"
+# Over the lab's mutual TLS, docker-compose (python requests) would take REQUESTS_CA_BUNDLE or
+# CURL_CA_BUNDLE, where set, over the lab's CA from DOCKER_CERT_PATH, and refuse the engines.
+! lab_tls || unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE
 # The python docker-compose runs on (Debian's is a python3 script).
 py=$(sed -n '1s/^#! *\([^ ]*python3[^ ]*\).*/\1/p' "$dc")
 [ -n "$py" ] && [ -x "$py" ] || py=$(command -v python3) || skip "no python3 for the comparison"

@@ -13,7 +13,7 @@
 PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 unset COMPOSE_PROFILES
-echo 'nodes: [{name: a-01, endpoint: "tcp://192.0.2.1:2375"}]' >"$T_TMP/inv.yaml"
+echo 'nodes: [{name: a-01, endpoint: "tcp://192.0.2.1:2375", insecure: true}]' >"$T_TMP/inv.yaml"
 dc=$(command -v docker-compose || true)
 [ -n "$dc" ] || echo "note: no docker-compose: its recorded verdicts are not re-checked"
 

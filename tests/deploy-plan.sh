@@ -9,6 +9,7 @@ PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 # A plant of nine nodes on two lines that nobody answers for (TEST-NET).
 {
+	echo "defaults: {insecure: true}"   # plaintext :2375 (never reached)
 	echo "nodes:"
 	for i in 1 2 3 4 5 6; do
 		printf '  - {name: a-%02d, endpoint: "tcp://192.0.2.%d:2375", labels: {line: A}}\n' "$i" "$i"

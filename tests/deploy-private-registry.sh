@@ -36,18 +36,18 @@ sel='lab-0[1-3]'
 # image itself stays when the lab registry's tag shares it)
 untag_5001() {
 	for i in $(seq 1 "$N"); do
-		curl -fsS --max-time 10 "http://127.0.0.$((10 + i)):2375/images/json?digests=1" 2>/dev/null |
+		lab_curl -fsS --max-time 10 "$(lab_url "$i")/images/json?digests=1" 2>/dev/null |
 			jq -r --arg r "$AREG/" '.[] | (.RepoTags // []) + (.RepoDigests // []) | .[] |
 				select(startswith($r))' |
 			while read -r ref; do
-				curl -sS --max-time 30 -X DELETE "http://127.0.0.$((10 + i)):2375/images/$ref?force=1" \
+				lab_curl -sS --max-time 30 -X DELETE "$(lab_url "$i")/images/$ref?force=1" \
 					>/dev/null 2>&1 || true
 			done
 	done
 }
 # has_5001 I: whether node I holds a reference to an image of the login registry
 has_5001() {
-	curl -fsS --max-time 10 "http://127.0.0.$(($1 + 10)):2375/images/json?digests=1" |
+	lab_curl -fsS --max-time 10 "$(lab_url "$1")/images/json?digests=1" |
 		jq -e --arg r "$AREG/" '[.[] | (.RepoTags // []) + (.RepoDigests // []) | .[] |
 			select(startswith($r))] | length > 0' >/dev/null 2>&1
 }
@@ -209,12 +209,12 @@ printf 'X-Registry-Auth: %s\n' "$(printf '{"username":"%s","password":"%s","serv
 chmod 600 "$T_TMP/hdr"
 printf 'user = "%s:%s"\n' "$USER_" "$PASS" >"$T_TMP/curlrc"
 chmod 600 "$T_TMP/curlrc"
-E1=http://127.0.0.11:2375
-cid=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"Image\":\"$REG/plant/plc-sim:1\"}" \
+E1=$(lab_url 1)
+cid=$(lab_curl -fsS -X POST -H 'Content-Type: application/json' -d "{\"Image\":\"$REG/plant/plc-sim:1\"}" \
 	"$E1/containers/create?name=$SW-src" | jq -r .Id) || fail "cannot create a container to commit"
-curl -fsS -X POST "$E1/commit?container=$cid&repo=$AREG/plant/plc-sim&tag=auth-$$&changes=LABEL%20io.plantdeck.test%3D$$" \
+lab_curl -fsS -X POST "$E1/commit?container=$cid&repo=$AREG/plant/plc-sim&tag=auth-$$&changes=LABEL%20io.plantdeck.test%3D$$" \
 	>/dev/null || fail "commit failed"
-curl -fsS -X DELETE "$E1/containers/$cid?force=1" >/dev/null
+lab_curl -fsS -X DELETE "$E1/containers/$cid?force=1" >/dev/null
 # delete_pushed: the run's tag goes from 5001 (deletes are enabled there); registered before the
 # push, run at exit
 delete_pushed() {
@@ -224,12 +224,12 @@ delete_pushed() {
 	[ -z "$d" ] || curl -fsS -K "$T_TMP/curlrc" -X DELETE "http://$AREG/v2/plant/plc-sim/manifests/$d" >/dev/null 2>&1 || true
 }
 t_on_exit "delete_pushed"
-curl -fsS -X POST -H @"$T_TMP/hdr" "$E1/images/$AREG/plant/plc-sim/push?tag=auth-$$" >"$T_TMP/push" ||
+lab_curl -fsS -X POST -H @"$T_TMP/hdr" "$E1/images/$AREG/plant/plc-sim/push?tag=auth-$$" >"$T_TMP/push" ||
 	fail "push failed: $(cat "$T_TMP/push")"
 ! grep -q '"error' "$T_TMP/push" || fail "push failed: $(cat "$T_TMP/push")"
-curl -fsS -X DELETE "$E1/images/$IMG2?force=1" >/dev/null || fail "cannot remove $IMG2 from lab-01"
+lab_curl -fsS -X DELETE "$E1/images/$IMG2?force=1" >/dev/null || fail "cannot remove $IMG2 from lab-01"
 for i in $(seq 1 "$N"); do
-	! curl -fs "http://127.0.0.$((10 + i)):2375/images/$IMG2/json" >/dev/null 2>&1 ||
+	! lab_curl -fs "$(lab_url "$i")/images/$IMG2/json" >/dev/null 2>&1 ||
 		fail "$(lab_name "$i") has $IMG2 before the swarm deploy"
 done
 fs=$(pr_stack "$SW" swarm "$IMG2")
@@ -263,10 +263,10 @@ while [ -n "$(ldocker 5 ps -q --filter "label=com.docker.swarm.service.name=$SVC
 	i=$((i + 1)); [ "$i" -lt 300 ] || fail "lab-05's task of $SVC did not stop"; sleep 0.1
 done
 ldocker 5 ps -aq --filter "label=com.docker.swarm.service.name=$SVC" | xargs -r docker -H "$(lab_host 5)" rm -f >/dev/null
-for ref in $(curl -fsS "http://127.0.0.15:2375/images/json?digests=1" |
+for ref in $(lab_curl -fsS "$(lab_url 5)/images/json?digests=1" |
 	jq -r --arg r "$AREG/" '.[] | (.RepoTags // []) + (.RepoDigests // []) | .[] | select(startswith($r))'); do
 	# (untagging one reference can take the other with it: a 404 then is fine)
-	curl -sS -X DELETE "http://127.0.0.15:2375/images/$ref?force=1" >/dev/null 2>&1 || true
+	lab_curl -sS -X DELETE "$(lab_url 5)/images/$ref?force=1" >/dev/null 2>&1 || true
 done
 ! has_5001 5 || fail "lab-05 still has an image of $AREG"
 ldocker 1 node update --label-add "io.plantdeck.placement.$SW=true" "$id5" >/dev/null

@@ -95,7 +95,7 @@ t1=$(date +%s)
 for i in $(seq 1 "$m"); do
 	# Only what this stack could have caused: images, and objects that are not
 	# another stack's (other tests may use the lab meanwhile).
-	ev=$(curl -sS --max-time 10 "http://127.0.0.$((10 + i)):2375/events?since=$t0&until=$t1" |
+	ev=$(lab_curl -sS --max-time 10 "$(lab_url "$i")/events?since=$t0&until=$t1" |
 		jq -c --arg s "$S" '
 		    .Actor.Attributes as $a
 		    | select(($a["io.plantdeck.stack"] // $a["com.docker.compose.project"]

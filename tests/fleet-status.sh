@@ -110,7 +110,7 @@ assert_contains "$err" "no node"
 ok "empty selection is an error"
 
 # DOCKER_HOST without an inventory: one node.
-out=$(env -u PLANTDECK_INVENTORY DOCKER_HOST="$(lab_host 2)" "$PLANTDECK" status --json)
+out=$(env -u PLANTDECK_INVENTORY DOCKER_HOST="$(lab_host 2)" PLANTDECK_INSECURE=1 "$PLANTDECK" status --json)
 echo "$out" | jq -e '.nodes | length == 1 and .[0].reach == "up"' >/dev/null ||
 	fail "DOCKER_HOST fallback"
 # The node's unix socket works the same.

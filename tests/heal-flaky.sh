@@ -36,7 +36,7 @@ T1=$(date +%s)
 # What the engines were asked to change meanwhile, from their own event logs
 # (health checks are exec_* events: the engine's own).
 for i in $(seq 1 "$N"); do
-	curl -s --max-time 10 "http://127.0.0.$((10 + i)):2375/events?since=$T0&until=$T1" |
+	lab_curl -s --max-time 10 "$(lab_url "$i")/events?since=$T0&until=$T1" |
 		jq -r 'select(.Type == "container" and (.Action | startswith("exec_") | not) and
 			(.Action | startswith("health_status") | not)) | "\(.Action) \(.Actor.Attributes.name)"'
 done >"$T_TMP/changes"

@@ -23,6 +23,9 @@ bad err-syntax.yaml "4:9: did not find expected ',' or ']' (while parsing a flow
 bad err-unknown-key.yaml "4:5: unknown key 'adress'"
 bad err-dup-name.yaml "6:11: duplicate node name 'press-01' (first defined at line 2)"
 bad err-endpoint-ssh.yaml "3:15: bad endpoint 'ssh://admin@10.0.1.11': unsupported scheme 'ssh' (use unix:// or tcp://)"
+# Transport: plaintext tcp:// and verify: false are refused unless the node says insecure: true.
+bad err-plaintext.yaml "5:15: node 'press-02': plaintext tcp:// is refused: anyone on the network who reaches the engine is root on it; give it 'tls' (ca, cert, key: mutual TLS, port 2376), or 'insecure: true' to accept the risk"
+bad err-tls-noverify.yaml "4:13: node 'press-01': tls 'verify: false' is refused: any server, a man in the middle too, would be believed; give the plant CA as 'ca' instead, or 'insecure: true' to accept the risk"
 
 set +e
 err=$("$PLANTDECK" status --inventory "$T_TMP/nope.yaml" 2>&1 >/dev/null); rc=$?
@@ -41,12 +44,16 @@ set -e
 assert_contains "$err" "late.yaml:4:5: unknown key 'colour'"
 ok "unknown key after a valid node: nothing started"
 
-# A good inventory whose node refuses: exit 1, the error names node and call.
-printf 'site: t\nnodes:\n  - name: press-03\n    endpoint: tcp://127.0.0.1:9\n' >"$T_TMP/refuse.yaml"
+# A good inventory whose node refuses: exit 1, the error names node and call;
+# its plaintext, allowed by insecure: true, is marked INSECURE.
+printf 'site: t\nnodes:\n  - name: press-03\n    endpoint: tcp://127.0.0.1:9\n    insecure: true\n' \
+	>"$T_TMP/refuse.yaml"
 set +e
 out=$("$PLANTDECK" status --inventory "$T_TMP/refuse.yaml" --timeout 5 2>"$T_TMP/err"); rc=$?
 set -e
 [ "$rc" = 1 ] || fail "refusing node: exit $rc, want 1"
 assert_contains "$out" "press-03: GET /_ping: "
 assert_contains "$(cat "$T_TMP/err")" "press-03: GET /_ping: "
+assert_contains "$out" "site t: 1 nodes, 0 up; 0 of 0 containers running; 1 INSECURE (reached without authenticated TLS)"
+assert_contains "$out" "  ! INSECURE: plaintext tcp://, allowed by the inventory (insecure: true)"
 ok "refusing node: exit 1, '$(grep -o 'press-03: GET /_ping: [^(]*' "$T_TMP/err" | head -1)'"

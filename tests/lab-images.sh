@@ -15,7 +15,7 @@ need_lab
 set +e -o pipefail
 
 n=${PLANTDECK_LAB_NODES:-1}
-api=http://127.0.0.$((10 + n)):2375
+api=$(lab_url "$n")
 reg=127.0.0.1:5000/plant
 prefix=labtest-images-$$
 failures=0
@@ -35,9 +35,9 @@ contains() { [[ $1 == *"$2"* ]]; }
 # remove this test's containers (by name: run() works in a subshell)
 cleanup() {
 	local id
-	for id in $(curl -fs --max-time 10 -G "$api/containers/json" --data-urlencode all=1 \
+	for id in $(lab_curl -fs --max-time 10 -G "$api/containers/json" --data-urlencode all=1 \
 		--data-urlencode "filters={\"name\":[\"^/$prefix-\"]}" | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4); do
-		curl -s -o /dev/null --max-time 20 -X DELETE "$api/containers/$id?force=1&v=1"
+		lab_curl -s -o /dev/null --max-time 20 -X DELETE "$api/containers/$id?force=1&v=1"
 	done
 }
 t_on_exit cleanup
@@ -45,7 +45,7 @@ t_on_exit cleanup
 # pull REPO TAG: pull from the lab registry; fails on an error in the progress stream
 pull() {
 	local out
-	out=$(curl -fs --max-time 120 -X POST "$api/images/create?fromImage=$reg/$1&tag=$2") &&
+	out=$(lab_curl -fs --max-time 120 -X POST "$api/images/create?fromImage=$reg/$1&tag=$2") &&
 		! contains "$out" '"error"'
 }
 
@@ -53,17 +53,17 @@ pull() {
 run() {
 	local body id
 	body="{\"Image\":\"$2\"${3:+,$3}}"
-	id=$(curl -fs --max-time 20 -X POST -H 'Content-Type: application/json' -d "$body" \
+	id=$(lab_curl -fs --max-time 20 -X POST -H 'Content-Type: application/json' -d "$body" \
 		"$api/containers/create?name=$prefix-$1" | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4) || return 1
 	[[ -n $id ]] || return 1
-	curl -fs --max-time 20 -X POST "$api/containers/$id/start" || return 1
+	lab_curl -fs --max-time 20 -X POST "$api/containers/$id/start" || return 1
 	echo "$id"
 }
 
-inspect() { curl -fs --max-time 10 "$api/containers/$1/json"; }
+inspect() { lab_curl -fs --max-time 10 "$api/containers/$1/json"; }
 health() { inspect "$1" | grep -o '"Health":{"Status":"[a-z]*"' | cut -d'"' -f6; }
 # logs ID stdout|stderr: the container's log of that stream (with the 8-byte frame headers)
-logs() { curl -fs --max-time 10 "$api/containers/$1/logs?$2=1" | tr -d '\000'; }
+logs() { lab_curl -fs --max-time 10 "$api/containers/$1/logs?$2=1" | tr -d '\000'; }
 
 # wait_health ID STATUS SECONDS
 wait_health() {
@@ -88,16 +88,16 @@ p2=$(run plc2 "$reg/plc-sim:2") || p2=
 
 # plc-sim:bad exits 1 at once, with its reason on stderr
 bad=$(run bad "$reg/plc-sim:bad") || bad=
-code=$(curl -fs --max-time 20 -X POST "$api/containers/$bad/wait" | grep -o '"StatusCode":[0-9]*' | cut -d: -f2)
+code=$(lab_curl -fs --max-time 20 -X POST "$api/containers/$bad/wait" | grep -o '"StatusCode":[0-9]*' | cut -d: -f2)
 check "plc-sim:bad exits with status 1 (got ${code:-none})" test "${code:-}" = 1
 check "plc-sim:bad says why on stderr" contains "$(logs "$bad" stderr)" "self-test failed"
 
 # leaky:1 under 32 MiB: OOM-killed, and the engine says so
 leaky=$(run leaky "$reg/leaky:1" '"HostConfig":{"Memory":33554432}') || leaky=
-code=$(curl -fs --max-time 60 -X POST "$api/containers/$leaky/wait" | grep -o '"StatusCode":[0-9]*' | cut -d: -f2)
+code=$(lab_curl -fs --max-time 60 -X POST "$api/containers/$leaky/wait" | grep -o '"StatusCode":[0-9]*' | cut -d: -f2)
 check "leaky:1 is killed (status ${code:-none}, expect 137)" test "${code:-}" = 137
 check "leaky:1 shows State.OOMKilled=true" contains "$(inspect "$leaky")" '"OOMKilled":true'
-events=$(curl -fs --max-time 10 -G "$api/events" --data-urlencode "since=$t0" \
+events=$(lab_curl -fs --max-time 10 -G "$api/events" --data-urlencode "since=$t0" \
 	--data-urlencode "until=$(($(date +%s) + 1))" \
 	--data-urlencode "filters={\"container\":[\"$leaky\"]}")
 check "the engine emitted an oom event for leaky:1" contains "$events" '"Action":"oom"'
@@ -118,7 +118,7 @@ done
 seq=
 deadline=$((SECONDS + 40))
 while ((SECONDS < deadline)); do
-	seq=$(curl -fs --max-time 10 -G "$api/events" --data-urlencode "since=$t0" \
+	seq=$(lab_curl -fs --max-time 10 -G "$api/events" --data-urlencode "since=$t0" \
 		--data-urlencode "until=$(date +%s)" \
 		--data-urlencode "filters={\"container\":[\"$flaky\"],\"event\":[\"health_status\"]}" |
 		grep -o '"status":"health_status: [a-z]*"' | cut -d' ' -f2 | tr -d '"' | tr '\n' ' ')

@@ -35,12 +35,12 @@ check "the lab has $n nodes (at least 5)" test "$n" -ge 5
 ref_id=
 for ((i = 1; i <= n; i++)); do
 	name=$(printf 'lab-%02d' "$i")
-	url=http://127.0.0.$((10 + i)):2375
+	url=$(lab_url "$i")
 	sock=$(printf '%s/node%02d/docker.sock' "$PLANTDECK_LAB" "$i")
-	check "$name: /_ping over $url" test "$(curl -s --max-time 5 "$url/_ping")" = OK
+	check "$name: /_ping over $url" test "$(lab_curl -s --max-time 5 "$url/_ping")" = OK
 	check "$name: /_ping over unix://$sock" \
 		test "$(curl -s --max-time 5 --unix-socket "$sock" http://lab/_ping)" = OK
-	json=$(curl -fs --max-time 5 "$url/images/$image/json") || json=
+	json=$(lab_curl -fs --max-time 5 "$url/images/$image/json") || json=
 	if ! contains "$json" "\"$image\""; then
 		fail "$name: has $image"
 		continue
@@ -88,7 +88,7 @@ if [[ -r $inv ]]; then
 	check "inventory starts with site: lab" grep -qx 'site: lab' "$inv"
 	for ((i = 1; i <= n; i++)); do
 		name=$(printf 'lab-%02d' "$i")
-		ep=tcp://127.0.0.$((10 + i)):2375
+		ep=$(lab_host "$i")
 		if grep -A1 -x -- "  - name: $name" "$inv" | grep -qx -- "    endpoint: $ep"; then
 			ok "inventory lists $name at $ep"
 		else

@@ -122,8 +122,34 @@ tmux_wait_for() {
 
 # --- the lab's engines -------------------------------------------------------
 
+# The lab's engines answer on plaintext :2375, or on mutual TLS :2376 when the lab runs
+# `up --tls` (its env then sets PLANTDECK_LAB_TLS=1, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH,
+# which the docker CLI follows too).
+lab_tls() { [ "${PLANTDECK_LAB_TLS:-0}" = 1 ]; }
+lab_port() { if lab_tls; then echo 2376; else echo 2375; fi; }
 # The TCP endpoint of lab node $1 (1-based).
-lab_host() { echo "tcp://127.0.0.$((10 + $1)):2375"; }
+lab_host() { echo "tcp://127.0.0.$((10 + $1)):$(lab_port)"; }
+# The Engine API's URL on lab node $1, for lab_curl.
+lab_url() { if lab_tls; then echo "https://127.0.0.$((10 + $1)):2376"; else echo "http://127.0.0.$((10 + $1)):2375"; fi; }
+# The defaults: block of an inventory of lab nodes: the lab's TLS files, or insecure: true.
+lab_defaults() {
+	if lab_tls; then
+		printf 'defaults:\n  tls: {ca: %s/ca.pem, cert: %s/cert.pem, key: %s/key.pem}\n' \
+			"$DOCKER_CERT_PATH" "$DOCKER_CERT_PATH" "$DOCKER_CERT_PATH"
+	else
+		printf 'defaults:\n  insecure: true\n'
+	fi
+}
+# curl ARGS... with the lab client's certificate when the lab talks TLS (an http:// URL,
+# the registry's or a simulated engine's, is not affected by it).
+lab_curl() {
+	if lab_tls; then
+		curl --cacert "$DOCKER_CERT_PATH/ca.pem" --cert "$DOCKER_CERT_PATH/cert.pem" \
+			--key "$DOCKER_CERT_PATH/key.pem" "$@"
+	else
+		curl "$@"
+	fi
+}
 # The lab node name of node $1.
 lab_name() { printf 'lab-%02d' "$1"; }
 # docker CLI against lab node $1.

@@ -21,7 +21,7 @@ until grep -q ready "$T_TMP/a.out" && grep -q ready "$T_TMP/b.out"; do
 	[ $i -lt 100 ] || fail "the stand-in engines did not start: $(cat "$T_TMP/a.out" "$T_TMP/b.out")"
 	sleep 0.1
 done
-printf 'nodes:\n  - name: evil\n    endpoint: tcp://%s:%s\n  - name: deny\n    endpoint: tcp://%s:%s\n' \
+printf 'defaults: {insecure: true}\nnodes:\n  - name: evil\n    endpoint: tcp://%s:%s\n  - name: deny\n    endpoint: tcp://%s:%s\n' \
 	"$A" "$PORT" "$B" "$PORT" >"$T_TMP/inv.yaml"
 export PLANTDECK_DB="$T_TMP/pd.db"
 

@@ -36,43 +36,43 @@ json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval
 # enc TEXT: TEXT URL-encoded
 enc() { python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 
-# capture MANAGER WORKER OUT: the swarm operations, each reply in OUT/NAME.json
+# capture MANAGER_URL WORKER_URL OUT: the swarm operations, each reply in OUT/NAME.json
 capture() {
-	local h=http://$1/v1.41 w=http://$2/v1.41 out=$3 epid id ver i code spec
+	local h=$1/v1.41 w=$2/v1.41 out=$3 epid id ver i code spec
 	mkdir -p "$out"
-	curl -sN "$h/events?filters=$(enc '{"type":["service","node"]}')" >"$out/events" &
+	lab_curl -sN "$h/events?filters=$(enc '{"type":["service","node"]}')" >"$out/events" 9>&- &   # 9: the lab lock, not for it to keep
 	epid=$!
-	curl -sf "$h/info" >"$out/info-manager.json" || fail "$1: /info"
-	curl -sf "$w/info" >"$out/info-worker.json" || fail "$2: /info"
-	curl -sf "$h/swarm" >"$out/swarm.json" || fail "$1: /swarm"
-	code=$(curl -s -o "$out/swarm-worker.json" -w '%{http_code}' "$w/swarm")
+	lab_curl -sf "$h/info" >"$out/info-manager.json" || fail "$1: /info"
+	lab_curl -sf "$w/info" >"$out/info-worker.json" || fail "$2: /info"
+	lab_curl -sf "$h/swarm" >"$out/swarm.json" || fail "$1: /swarm"
+	code=$(lab_curl -s -o "$out/swarm-worker.json" -w '%{http_code}' "$w/swarm")
 	[ "$code" = 503 ] || fail "$2: /swarm on a worker: HTTP $code, want 503"
-	curl -sf "$h/nodes" >"$out/nodes.json" || fail "$1: /nodes"
+	lab_curl -sf "$h/nodes" >"$out/nodes.json" || fail "$1: /nodes"
 	id=$(json "$out/info-manager.json" 'd["Swarm"]["NodeID"]')
-	curl -sf "$h/nodes/$id" >"$out/node.json" || fail "$1: /nodes/$id"
+	lab_curl -sf "$h/nodes/$id" >"$out/node.json" || fail "$1: /nodes/$id"
 	spec='{"Name":"'$name'","Labels":{"simcal":"1"},"TaskTemplate":{"ContainerSpec":{"Image":"'$image'"},"RestartPolicy":{"Condition":"any"}},"Mode":{"Replicated":{"Replicas":2}}}'
-	curl -sf -X POST -H 'Content-Type: application/json' -d "$spec" "$h/services/create" \
+	lab_curl -sf -X POST -H 'Content-Type: application/json' -d "$spec" "$h/services/create" \
 		>"$out/create.json" || fail "$1: service create"
 	id=$(json "$out/create.json" 'd["ID"]')
 	for ((i = 0; i < 300; i++)); do
-		curl -sf "$h/services?status=true&filters=$(enc '{"label":["simcal=1"]}')" \
+		lab_curl -sf "$h/services?status=true&filters=$(enc '{"label":["simcal=1"]}')" \
 			>"$out/services.json" || fail "$1: /services"
 		[ "$(json "$out/services.json" 'd[0]["ServiceStatus"]["RunningTasks"]')" = 2 ] && break
 		sleep 0.1
 	done
 	[ "$(json "$out/services.json" 'd[0]["ServiceStatus"]["RunningTasks"]')" = 2 ] ||
 		fail "$1: the service never ran 2 tasks"
-	curl -sf "$h/services/$id" >"$out/service.json" || fail "$1: /services/ID"
-	curl -sf "$h/tasks?filters=$(enc '{"service":["'"$id"'"]}')" >"$out/tasks.json" ||
+	lab_curl -sf "$h/services/$id" >"$out/service.json" || fail "$1: /services/ID"
+	lab_curl -sf "$h/tasks?filters=$(enc '{"service":["'"$id"'"]}')" >"$out/tasks.json" ||
 		fail "$1: /tasks"
-	curl -sf "$h/tasks?filters=$(enc '{"service":["'"$id"'"],"desired-state":["running"]}')" \
+	lab_curl -sf "$h/tasks?filters=$(enc '{"service":["'"$id"'"],"desired-state":["running"]}')" \
 		>"$out/tasks-running.json" || fail "$1: /tasks desired-state"
 	ver=$(json "$out/service.json" 'd["Version"]["Index"]')
 	spec=$(json "$out/service.json" 'json.dumps(dict(d["Spec"], TaskTemplate=dict(d["Spec"]["TaskTemplate"], ForceUpdate=1)))')
-	curl -sf -X POST -H 'Content-Type: application/json' -d "$spec" \
+	lab_curl -sf -X POST -H 'Content-Type: application/json' -d "$spec" \
 		"$h/services/$id/update?version=$ver" >"$out/update.json" || fail "$1: service update"
-	curl -sf "$h/services/$id" >"$out/service-updated.json" || fail "$1: /services/ID"
-	code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$h/services/$id")
+	lab_curl -sf "$h/services/$id" >"$out/service-updated.json" || fail "$1: /services/ID"
+	code=$(lab_curl -s -o /dev/null -w '%{http_code}' -X DELETE "$h/services/$id")
 	[ "$code" = 200 ] || fail "$1: remove: HTTP $code"
 	for ((i = 0; i < 100; i++)); do
 		grep -q '"Action":"remove".*}$' "$out/events" && break
@@ -85,7 +85,7 @@ capture() {
 
 [ -z "${SIMCAL_KEEP:-}" ] || t_on_exit "cp -r '$T_TMP' '$SIMCAL_KEEP'"
 # The simulated swarm first, outside the lab's lock; then the lab's.
-capture 127.$net.0.2:2375 127.$net.0.3:2375 "$T_TMP/sim"
+capture http://127.$net.0.2:2375 http://127.$net.0.3:2375 "$T_TMP/sim"
 ok "the swarm operations on a simulated swarm of 2 nodes"
 need_lab
 [ "${PLANTDECK_LAB_NODES:-0}" -ge 2 ] || skip "needs a lab of 2 nodes or more"
@@ -94,11 +94,11 @@ t0=$(now_s)
 t_on_exit "\"$lab\" swarm-leave --dir \"$PLANTDECK_LAB\" >/dev/null 2>&1 9>&-"
 out=$("$lab" up --swarm --managers 1 --swarm-nodes 2 2>&1 9>&-) || fail "up --swarm failed: $out"
 # ... after the service is removed (cleanups run newest first).
-t_on_exit "curl -s -X DELETE http://127.0.0.11:2375/v1.41/services/$name >/dev/null 2>&1"
+t_on_exit "lab_curl -s -X DELETE $(lab_url 1)/v1.41/services/$name >/dev/null 2>&1"
 ok "a lab swarm of 2 nodes (1 manager) in $(ms_between "$t0" "$(now_s)") ms"
 t0=$(now_s)
 
-capture 127.0.0.11:2375 127.0.0.12:2375 "$T_TMP/real"
+capture "$(lab_url 1)" "$(lab_url 2)" "$T_TMP/real"
 ok "the same swarm operations on the lab swarm in $(ms_between "$t0" "$(now_s)") ms"
 
 python3 - "$T_TMP/real" "$T_TMP/sim" <<'PY'

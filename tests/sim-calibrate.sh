@@ -13,7 +13,7 @@ command -v python3 >/dev/null || skip "no python3"
 set -o pipefail
 
 n=${PLANTDECK_LAB_NODES:-1}
-real=127.0.0.$((10 + n)):2375
+real=$(lab_url "$n")   # http://127.0.0.X:2375, or https://...:2376 (up --tls)
 name=simcal-$$
 image=127.0.0.1:5000/plant/plc-sim:1
 DIR=$T_TMP/lab
@@ -29,44 +29,44 @@ until "$LAB" sim up --dir "$DIR" --nodes 1 --containers 2 --events-per-sec 0 --n
 	net=$((100 + (net + 37) % 150))
 done
 t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-sim=127.$net.0.2:2375
-t_on_exit "curl -s -X DELETE 'http://$real/v1.41/containers/$name?force=1' >/dev/null 2>&1"
+sim=http://127.$net.0.2:2375
+t_on_exit "lab_curl -s -X DELETE '$real/v1.41/containers/$name?force=1' >/dev/null 2>&1"
 
-# capture HOST OUT: the operations against engine HOST, each reply in OUT/NAME.json
+# capture URL OUT: the operations against the engine at URL, each reply in OUT/NAME.json
 capture() {
-	local h=http://$1/v1.41 out=$2 id code epid i
+	local h=$1/v1.41 out=$2 id code epid i
 	mkdir -p "$out"
-	curl -sfi "http://$1/_ping" | tr -d '\r' | grep -i '^api-version:' >"$out/ping" ||
+	lab_curl -sfi "$1/_ping" | tr -d '\r' | grep -i '^api-version:' >"$out/ping" ||
 		fail "$1: /_ping has no Api-Version"
-	curl -sf "$h/version" >"$out/version.json" || fail "$1: /version"
-	curl -sf "$h/info" >"$out/info.json" || fail "$1: /info"
-	curl -sN "$h/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D" >"$out/events" &
+	lab_curl -sf "$h/version" >"$out/version.json" || fail "$1: /version"
+	lab_curl -sf "$h/info" >"$out/info.json" || fail "$1: /info"
+	lab_curl -sN "$h/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D" >"$out/events" 9>&- &   # 9: the lab lock, not for it to keep
 	epid=$!
 	# the stream is open once the engine counts a listener (the sim: at once)
 	sleep 0.3
-	curl -sf -X POST -H 'Content-Type: application/json' \
+	lab_curl -sf -X POST -H 'Content-Type: application/json' \
 		-d '{"Image":"'"$image"'","Labels":{"simcal":"1"},"HostConfig":{"RestartPolicy":{"Name":"no"}}}' \
 		"$h/containers/create?name=$name" >"$out/create.json" || fail "$1: create"
 	id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Id"])' "$out/create.json")
-	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$h/containers/$id/start")
+	code=$(lab_curl -s -o /dev/null -w '%{http_code}' -X POST "$h/containers/$id/start")
 	[ "$code" = 204 ] || fail "$1: start: HTTP $code"
 	# healthy (plc-sim's check: about 2 s), so that State.Health has its log
 	for ((i = 0; i < 100; i++)); do
-		curl -sf "$h/containers/$id/json" >"$out/inspect.json" || fail "$1: inspect"
+		lab_curl -sf "$h/containers/$id/json" >"$out/inspect.json" || fail "$1: inspect"
 		grep -q '"Status":"healthy"' "$out/inspect.json" && break
 		sleep 0.1
 	done
 	grep -q '"Status":"healthy"' "$out/inspect.json" || fail "$1: never healthy"
-	curl -sf "$h/containers/json?all=1&filters=%7B%22label%22%3A%5B%22simcal%3D1%22%5D%7D" \
+	lab_curl -sf "$h/containers/json?all=1&filters=%7B%22label%22%3A%5B%22simcal%3D1%22%5D%7D" \
 		>"$out/list.json" || fail "$1: list"
-	curl -sf "$h/containers/$id/stats?stream=false&one-shot=true" >"$out/stats.json" ||
+	lab_curl -sf "$h/containers/$id/stats?stream=false&one-shot=true" >"$out/stats.json" ||
 		fail "$1: stats"
-	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$h/containers/$id/stop?t=1")
+	code=$(lab_curl -s -o /dev/null -w '%{http_code}' -X POST "$h/containers/$id/stop?t=1")
 	[ "$code" = 204 ] || fail "$1: stop: HTTP $code"
-	curl -sf "$h/containers/$id/json" >"$out/inspect-stopped.json" || fail "$1: inspect stopped"
-	curl -sf "$h/containers/$id/stats?stream=false&one-shot=true" >"$out/stats-stopped.json" ||
+	lab_curl -sf "$h/containers/$id/json" >"$out/inspect-stopped.json" || fail "$1: inspect stopped"
+	lab_curl -sf "$h/containers/$id/stats?stream=false&one-shot=true" >"$out/stats-stopped.json" ||
 		fail "$1: stats stopped"
-	code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$h/containers/$id?force=1")
+	code=$(lab_curl -s -o /dev/null -w '%{http_code}' -X DELETE "$h/containers/$id?force=1")
 	[ "$code" = 204 ] || fail "$1: remove: HTTP $code"
 	for ((i = 0; i < 100; i++)); do
 		grep -q '"Action":"destroy".*}$' "$out/events" && break
@@ -97,6 +97,9 @@ DATA_MAPS = ["*.Labels", "*.Attributes", "*.Networks", "*.Ports", "*.networks",
 ALLOW = {
     # /info: set only where dockerd has --default-address-pool (the lab gives each node one).
     "info.json:.DefaultAddressPools*": "the lab's per-node address pools",
+    # /info: an engine on plaintext TCP warns that its API is unencrypted; over TLS
+    # (up --tls) it has nothing to warn about (null), and the simulator speaks plaintext.
+    "info.json:.Warnings*": "a plaintext engine's warnings, none over TLS; not read",
     # stats: blkio lists are null or [] as the cgroup has I/O accounted; pids limit only
     # where the cgroup has one. plantdeck reads neither.
     "stats*.json:.blkio_stats.*": "null or [] with the cgroup's I/O accounting; not read",

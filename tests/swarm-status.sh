@@ -120,7 +120,7 @@ sed '/^    swarm: manager$/d' "$PLANTDECK_INVENTORY" >"$T_TMP/unmarked.yaml"
 jq -e '[.swarm.managers[] | "\(.node) \(.marked) \(.detected)"] ==
 	["lab-01 false true", "lab-02 false true", "lab-03 false true"] and .swarm.manager != null' \
 	"$T_TMP/u.json" >/dev/null || fail "managers not detected: $(jq -c '.swarm.managers' "$T_TMP/u.json")"
-env -u PLANTDECK_INVENTORY DOCKER_HOST=tcp://127.0.0.12:2375 "$PLANTDECK" status --json >"$T_TMP/e.json" ||
+env -u PLANTDECK_INVENTORY DOCKER_HOST="$(lab_host 2)" PLANTDECK_INSECURE=1 "$PLANTDECK" status --json >"$T_TMP/e.json" ||
 	fail "status (DOCKER_HOST) exited $?"
 jq -e --argjson n "$n" '(.nodes | length) == 1 and .swarm.manager == "127.0.0.12" and
 	(.swarm.nodes | length) == $n and ([.swarm.nodes[] | select(.inventory == "127.0.0.12")] | length) == 1' \
@@ -157,6 +157,7 @@ wait "$watch0" 2>/dev/null || true
 # --- failover, fast: a manager in use that is not the raft leader freezes. An inventory
 # that marks lab-02 first makes it the one in use (lab-01 leads).
 {
+	lab_defaults
 	echo "nodes:"
 	for i in 2 1 3 $(seq 4 "$n"); do
 		echo "  - name: $(lab_name "$i")"

@@ -28,7 +28,7 @@ ldocker 1 run -d --name "$K" --stop-timeout 2 "$REG/plant/plc-sim:1" >/dev/null
 # count), space-separated; not its health check's exec_* and health_status.
 engine_actions() {
 	local until=$(( $(date +%s) + 1 ))
-	curl -s --max-time 10 "http://127.0.0.11:2375/events?since=$2&until=$until" |
+	lab_curl -s --max-time 10 "$(lab_url 1)/events?since=$2&until=$until" |
 		jq -r --arg n "$1" 'select(.Type == "container" and .Actor.Attributes.name == $n and
 			(.Action | test("^(exec_|health_status)") | not)) | .Action' | tr '\n' ' '
 }

@@ -9,7 +9,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed (Debian package 'sqlite3')"
-printf 'site: dblock\nnodes:\n  - name: press-01\n    endpoint: tcp://127.0.0.1:9\n' >"$T_TMP/inv.yaml"
+printf 'site: dblock\nnodes:\n  - name: press-01\n    endpoint: tcp://127.0.0.1:9\n    tls: true\n' >"$T_TMP/inv.yaml"
 printf 'services:\n  plc:\n    image: alpine:3.19\n' >"$T_TMP/dblock.yml"
 PD="$PLANTDECK --inventory $T_TMP/inv.yaml --db $T_TMP/pd.db"
 

@@ -14,6 +14,7 @@ PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 {
 	echo "site: plant270"
+	echo "defaults: {tls: true}"   # TLS, as a plant's nodes (plaintext would be refused)
 	echo "nodes:"
 	for l in 01 02 03 04 05 06 07 08 09 10; do
 		for c in 1 2 3; do

@@ -17,6 +17,7 @@ PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 cat >"$T_TMP/inv.yaml" <<'INV'
 site: golden
+defaults: {tls: true}   # TLS, as a plant's nodes (plaintext would be refused)
 nodes:
   - name: press-01
     endpoint: tcp://127.0.0.1:9
@@ -93,6 +94,7 @@ done
 # the tiles are compact ones that all fit, and so are the kiosk's.
 {
 	echo "site: plant270"
+	echo "defaults: {tls: true}"   # TLS, as a plant's nodes (plaintext would be refused)
 	echo "nodes:"
 	for l in 01 02 03 04 05 06 07 08 09 10; do
 		for c in 1 2 3; do

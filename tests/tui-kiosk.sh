@@ -66,7 +66,7 @@ ok "kiosk tiles: state words in blocks on $small lines at 80x24, on $large at 20
 T1=$(( $(date +%s) + 1 ))
 changes=0
 for i in $(seq 1 "$PLANTDECK_LAB_NODES"); do
-	n=$(curl -s --max-time 5 "http://127.0.0.$((10 + i)):2375/events?since=$T0&until=$T1" |
+	n=$(lab_curl -s --max-time 5 "$(lab_url "$i")/events?since=$T0&until=$T1" |
 		jq -s '[.[] | select(.Type == "container" and (.Action | test("^(create|start|stop|kill|destroy|update|pause|unpause|restart|die|rename)$")))] | length')
 	changes=$((changes + n))
 done

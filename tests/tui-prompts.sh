@@ -12,6 +12,7 @@ PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 cat >"$T_TMP/inv.yaml" <<'INV'
 site: prompts
+defaults: {tls: true}   # TLS, as a plant's nodes (plaintext would be refused)
 nodes:
   - name: press-01
     endpoint: tcp://127.0.0.1:9

@@ -8,7 +8,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 version=$("$PLANTDECK" --version | cut -d' ' -f2)
-printf 'site: smoke\nnodes:\n  - name: press-09\n    endpoint: tcp://127.0.0.1:9\n    labels: {line: Z}\n' \
+printf 'site: smoke\nnodes:\n  - name: press-09\n    endpoint: tcp://127.0.0.1:9\n    tls: true\n    labels: {line: Z}\n' \
 	>"$T_TMP/inv.yaml"
 PD="$PLANTDECK --inventory $T_TMP/inv.yaml --log $T_TMP/log"
 
@@ -71,7 +71,7 @@ tmux_wait_for "read-only"
 ok "kiosk ignores q, ^C and F10"
 
 # The inventory's kiosk exit chord ends the kiosk; nothing else does.
-printf 'site: smoke\nkiosk:\n  exit_chord: "C-x C-q"\nnodes:\n  - name: press-09\n    endpoint: tcp://127.0.0.1:9\n' \
+printf 'site: smoke\nkiosk:\n  exit_chord: "C-x C-q"\nnodes:\n  - name: press-09\n    endpoint: tcp://127.0.0.1:9\n    tls: true\n' \
 	>"$T_TMP/chord.yaml"
 tmux_start 80 24 "env TERM=xterm-256color LANG=C.UTF-8 $PLANTDECK --inventory $T_TMP/chord.yaml --kiosk --log $T_TMP/log"
 tmux_wait_for "KIOSK"

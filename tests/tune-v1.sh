@@ -73,7 +73,7 @@ done
 "$PLANTDECK" --read-only --nodes lab-01 tune --check "$P" >/dev/null && fail "check lost the drift"
 sleep 1
 T1=$(date +%s)
-n=$(curl -s "http://127.0.0.11:2375/events?since=$T0&until=$T1&filters=%7B%22container%22%3A%5B%22$ID%22%5D%7D" |
+n=$(lab_curl -s "$(lab_url 1)/events?since=$T0&until=$T1&filters=%7B%22container%22%3A%5B%22$ID%22%5D%7D" |
 	jq -s '[.[] | select(.Action == "update")] | length')
 [ "$n" = 0 ] || fail "the engine logged $n update(s) under --read-only"
 [ "$(cat "$MEM/memory.limit_in_bytes")" = 50331648 ] || fail "a read-only command changed the file"

@@ -538,6 +538,16 @@ draw_fleet_table(struct tui *t, int top, int rows, const struct fleet_view *v)
 			tui_put_untrusted(t, y, 67 + memw, stw - 1, base, buf[0] ? buf : "-");
 		}
 		x = xl;
+		/* How it is reached, before anything else: without an authenticated
+		 * engine (insecure: true), or not at all because TLS failed. */
+		if ((nd->insecure || (nd->tls_refused && nd->reach != PD_REACH_UP)) &&
+		    x < t->cols - 1) {
+			const char *mark = nd->insecure ? "INSECURE" : "TLS-REFUSED";
+
+			tui_put(t, y, x, t->cols - x, sel ? base : theme_attr(nd->insecure ? TH_WARN :
+			    TH_CRIT), mark);
+			x += (int)strlen(mark) + 1;
+		}
 		if (nd->swarm_role[0] != '\0' && x < t->cols - 1) {
 			/* Its Docker Swarm role: [M] or [W], with what the swarm says when
 			 * it is not simply ready and active ("[W drain]"). */

@@ -28,8 +28,8 @@ static void
 draw_header(struct tui *t)
 {
 	const struct pd_snapshot *s = t->snap;
-	size_t up = 0, running = 0, total = 0;
-	char line[512], clean[1024], alarm[2048], clock[24], deploys[96], heal[32], four[32];
+	size_t up = 0, running = 0, total = 0, insecure = 0;
+	char line[512], clean[1024], alarm[2048], clock[24], deploys[96], heal[32], four[32], ins[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int blink, dl, x, right, clw;
@@ -38,6 +38,7 @@ draw_header(struct tui *t)
 		up += s->nodes[i].reach == PD_REACH_UP;
 		running += (size_t)s->nodes[i].running;
 		total += (size_t)s->nodes[i].total;
+		insecure += s->nodes[i].insecure != 0;
 	}
 	/* The cockpit's times are the console's: the clock names the zone. */
 	localtime_r(&now, &tm);
@@ -69,9 +70,17 @@ draw_header(struct tui *t)
 		x += (int)strlen(heal) + 2;
 	}
 	/* Four-eyes requests that wait for a second person. */
-	if (tui_approvals_header(t, four, sizeof(four)) && x < right)
+	if (tui_approvals_header(t, four, sizeof(four)) && x < right) {
 		tui_put(t, 0, x, (int)strlen(four) + 2 < right - x ? (int)strlen(four) + 2 : right - x,
 		    theme_attr(TH_HEADER_ALARM), four);
+		x += (int)strlen(four) + 2;
+	}
+	/* Nodes reached without an authenticated engine (the inventory's insecure: true). */
+	if (insecure > 0 && x < right) {
+		snprintf(ins, sizeof(ins), "%zu INSECURE", insecure);
+		tui_put(t, 0, x, (int)strlen(ins) < right - x ? (int)strlen(ins) : right - x,
+		    theme_attr(TH_HEADER_ALARM), ins);
+	}
 	tui_put(t, 0, t->cols - clw, clw, theme_attr(TH_HEADER), clock);
 	if (t->opts->kiosk)
 		tui_put(t, 0, t->cols - clw - 9, 8, theme_attr(TH_KIOSK_BADGE), " KIOSK ");

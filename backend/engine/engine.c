@@ -238,6 +238,40 @@ engine_error_message(const char *body, char *out, size_t outlen)
 			*p = ' ';
 }
 
+/* Why a TLS call that ended with CODE failed, in words an engineer can act
+ * on; 0 when CODE is not a TLS failure. */
+static int
+engine_tls_why(CURLcode code, const struct engine_reply *r, char *out, size_t outlen)
+{
+	switch (code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		snprintf(out, outlen, "the engine's certificate is not signed by the CA "
+		    "plantdeck trusts (tls ca), or is not made for this address");
+		return 1;
+	case CURLE_SSL_CONNECT_ERROR:
+		snprintf(out, outlen, "the handshake failed: the engine does not speak TLS "
+		    "there, or refused our client certificate");
+		return 1;
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		snprintf(out, outlen, "cannot use the tls ca, cert or key file");
+		return 1;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		/* TLS 1.3: a server that refuses the client certificate says so
+		 * after the handshake, before any answer. */
+		if (r->status != 0 || r->body.len != 0)
+			return 0;
+		snprintf(out, outlen, "the engine closed the connection before answering: it "
+		    "most likely refused our client certificate (not signed by a CA it trusts)");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int
 engine_finish(struct engine *e, const char *method, const char *path, CURLcode code,
     struct engine_reply *r)
@@ -253,6 +287,12 @@ engine_finish(struct engine *e, const char *method, const char *path, CURLcode c
 	if (code == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(r->error, sizeof(r->error), "%s: %s %s: no answer (timed out)",
 		    e->name, method, path);
+		return -1;
+	}
+	if (code != CURLE_OK && e->tls && engine_tls_why(code, r, msg, sizeof(msg))) {
+		r->tls_refused = 1;
+		snprintf(r->error, sizeof(r->error), "%s: %s %s: TLS refused: %s (%s)", e->name,
+		    method, path, msg, curl_easy_strerror(code));
 		return -1;
 	}
 	if (code != CURLE_OK) {

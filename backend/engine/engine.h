@@ -43,6 +43,7 @@ struct engine_reply {
 	struct engine_buf body;
 	char api_version[16]; /* Api-Version header, if any */
 	char error[512];      /* "node: METHOD path: what happened", or "" */
+	int tls_refused;      /* the TLS handshake or the engine's certificate failed */
 };
 
 /* A new engine for NODE; NULL on allocation failure. */

@@ -797,6 +797,8 @@ fl_set_reach(struct fl_node *n, enum pd_reach r, const char *error)
 		snprintf(n->pub.error, sizeof(n->pub.error), "%s", error);
 	else if (r == PD_REACH_UP)
 		n->pub.error[0] = '\0';
+	if (r == PD_REACH_UP)
+		n->pub.tls_refused = 0;
 	if (n->pub.reach == r)
 		return;
 	if (r == PD_REACH_UP)
@@ -2470,6 +2472,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	}
 	if (rc != 0) {
 		if (r->kind == FL_PING || !n->connected) {
+			n->pub.tls_refused = r->reply.tls_refused;
 			fl_node_failed(n, r->reply.error, now);
 			r = NULL;  /* released with the node's requests */
 			goto out;
@@ -2901,6 +2904,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		n->pub.rtt_ms = -1;
 		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
 		snprintf(n->pub.endpoint, sizeof(n->pub.endpoint), "%s", in->endpoint);
+		n->pub.insecure = in->insecure;
 		for (size_t k = 0; k < in->nlabels && k < PD_MAX_LABELS; k++) {
 			snprintf(n->pub.labels[k].key, PD_LABEL_LEN, "%s", in->labels[k].key);
 			snprintf(n->pub.labels[k].value, PD_LABEL_LEN, "%s", in->labels[k].value);

@@ -72,11 +72,13 @@ struct inv_tls {
 	int verify;
 	char *ca, *cert, *key;	/* absolute, or NULL */
 	yaml_mark_t mark;	/* of the key, for "tls needs tcp" */
+	yaml_mark_t verify_mark; /* of verify's value, for "verify: false is refused" */
 };
 
 /* What "defaults:" gives every node. */
 struct inv_defaults {
 	struct inv_tls tls;
+	int insecure;		/* insecure: true, for every node */
 	struct inv_label *labels;
 	size_t nlabels;
 };
@@ -142,20 +144,29 @@ static const char *const inv_kiosk_keys[KIOSK_NKEYS] = {
 	[KIOSK_EXIT_CHORD] = "exit_chord",
 };
 
-enum { DEF_TLS, DEF_LABELS, DEF_NKEYS };
+enum { DEF_TLS, DEF_LABELS, DEF_INSECURE, DEF_NKEYS };
 static const char *const inv_defaults_keys[DEF_NKEYS] = {
 	[DEF_TLS] = "tls",
 	[DEF_LABELS] = "labels",
+	[DEF_INSECURE] = "insecure",
 };
 
-enum { NODE_NAME, NODE_ENDPOINT, NODE_TLS, NODE_LABELS, NODE_SWARM, NODE_NKEYS };
+enum { NODE_NAME, NODE_ENDPOINT, NODE_TLS, NODE_LABELS, NODE_SWARM, NODE_INSECURE,
+	NODE_NKEYS };
 static const char *const inv_node_keys[NODE_NKEYS] = {
 	[NODE_NAME] = "name",
 	[NODE_ENDPOINT] = "endpoint",
 	[NODE_TLS] = "tls",
 	[NODE_LABELS] = "labels",
 	[NODE_SWARM] = "swarm",
+	[NODE_INSECURE] = "insecure",
 };
+
+/* Why an unauthenticated transport is refused. */
+#define INV_WHY_PLAIN "is refused: anyone on the network who reaches the engine is root on it"
+#define INV_WHY_NOVERIFY "is refused: any server, a man in the middle too, would be believed"
+/* What lets the environment and Docker contexts use one anyway. */
+#define INV_INSECURE_ENV "PLANTDECK_INSECURE"
 
 enum { TLS_CA, TLS_CERT, TLS_KEY, TLS_VERIFY, TLS_NKEYS };
 static const char *const inv_tls_keys[TLS_NKEYS] = {
@@ -669,6 +680,7 @@ inv_file_tls(struct inv_file *f, const yaml_node_t *k, yaml_node_t *v, struct in
 	    (vals[TLS_KEY] != NULL && inv_file_tls_path(f, vals[TLS_KEY], "key", &t->key) != 0))
 		return -1;
 	if (vals[TLS_VERIFY] != NULL) {
+		t->verify_mark = vals[TLS_VERIFY]->start_mark;
 		b = inv_bool(vals[TLS_VERIFY]);
 		if (b < 0 && vals[TLS_VERIFY]->type == YAML_SCALAR_NODE)
 			return yf_error(&f->y, &vals[TLS_VERIFY]->start_mark,
@@ -760,6 +772,46 @@ fail:
 	return -1;
 }
 
+/* Read an insecure: value V into *OUT. */
+static int
+inv_file_insecure(struct inv_file *f, const yaml_node_t *v, int *out)
+{
+	struct yf_q q;
+	int b = inv_bool(v);
+
+	if (b >= 0) {
+		*out = b;
+		return 0;
+	}
+	if (v->type == YAML_SCALAR_NODE)
+		return yf_error(&f->y, &v->start_mark, "'insecure' must be true or false, not '%s'",
+		    yf_quote(&q, yf_scalar(v), v->data.scalar.length, YF_QUOTE));
+	return yf_error(&f->y, &v->start_mark, "'insecure' must be true or false");
+}
+
+/* Refuse node N's transport when nothing authenticates the engine (plaintext
+ * tcp://, or TLS without verification) and the inventory did not allow it
+ * with insecure: true; mark it insecure when it did.  TLS is the node's tls
+ * settings (NULL: plaintext); EP is its endpoint's value. */
+static int
+inv_file_transport(struct inv_file *f, struct inv_node *n, const struct inv_tls *tls,
+    const yaml_node_t *ep, int allowed)
+{
+	if (inv_is_unix(n->endpoint) || (tls != NULL && tls->verify))
+		return 0;
+	if (allowed) {
+		n->insecure = tls == NULL ? PD_INSECURE_PLAIN : PD_INSECURE_NOVERIFY;
+		return 0;
+	}
+	if (tls == NULL)
+		return yf_error(&f->y, &ep->start_mark, "node '%s': plaintext tcp:// " INV_WHY_PLAIN
+		    "; give it 'tls' (ca, cert, key: mutual TLS, port 2376), or "
+		    "'insecure: true' to accept the risk", n->name);
+	return yf_error(&f->y, &tls->verify_mark, "node '%s': tls 'verify: false' "
+	    INV_WHY_NOVERIFY "; give the plant CA as 'ca' instead, or 'insecure: true' to "
+	    "accept the risk", n->name);
+}
+
 /* Read the defaults mapping V into D. */
 static int
 inv_file_defaults(struct inv_file *f, yaml_node_t *v, struct inv_defaults *d)
@@ -768,8 +820,10 @@ inv_file_defaults(struct inv_file *f, yaml_node_t *v, struct inv_defaults *d)
 
 	if (v->type != YAML_MAPPING_NODE)
 		return yf_error(&f->y, &v->start_mark, "'defaults' must be a mapping (tls, "
-		    "labels)");
+		    "labels, insecure)");
 	if (inv_mapping(f, v, inv_defaults_keys, DEF_NKEYS, vals, keyn) != 0)
+		return -1;
+	if (vals[DEF_INSECURE] != NULL && inv_file_insecure(f, vals[DEF_INSECURE], &d->insecure) != 0)
 		return -1;
 	if (vals[DEF_TLS] != NULL && inv_file_tls(f, keyn[DEF_TLS], vals[DEF_TLS], &d->tls) != 0)
 		return -1;
@@ -803,7 +857,7 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 	const struct inv_tls *tls;
 	struct yf_q q;
 	char msg[1024], *endpoint;
-	int rc = -1;
+	int rc = -1, insecure;
 
 	n->line = v->start_mark.line >= INT_MAX ? INT_MAX : (int)v->start_mark.line + 1;
 	n->column = v->start_mark.column >= INT_MAX ? INT_MAX : (int)v->start_mark.column + 1;
@@ -899,6 +953,12 @@ inv_file_node(struct inv_file *f, yaml_node_t *v, const struct inv_defaults *d,
 			}
 		}
 	}
+	/* Last: a node that is right in every other way may still be refused. */
+	insecure = d->insecure;
+	if (vals[NODE_INSECURE] != NULL && inv_file_insecure(f, vals[NODE_INSECURE], &insecure) != 0)
+		goto out;
+	if (inv_file_transport(f, n, tls, vals[NODE_ENDPOINT], insecure) != 0)
+		goto out;
 	rc = 0;
 out:
 	free(endpoint);
@@ -1487,6 +1547,16 @@ inv_env_name(const char *ep)
 	return yf_strndup(host, (size_t)(colon - host));
 }
 
+/* Whether PLANTDECK_INSECURE=1 lets the environment or the Docker contexts
+ * use a transport that does not authenticate the engine. */
+static int
+inv_insecure_env(void)
+{
+	const char *v = getenv(INV_INSECURE_ENV);
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
 /* The one node the Docker environment variables name. */
 int
 inventory_from_env(struct inventory **out, char *err, size_t errlen)
@@ -1521,6 +1591,15 @@ inventory_from_env(struct inventory **out, char *err, size_t errlen)
 	n->name = inv_env_name(n->endpoint);
 	if (n->name == NULL)
 		goto oom;
+	if (!tls && !inv_is_unix(n->endpoint)) {
+		if (!inv_insecure_env()) {
+			yf_seterr(err, errlen, "DOCKER_HOST: plaintext tcp:// " INV_WHY_PLAIN
+			    "; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (mutual TLS, port "
+			    "2376), or " INV_INSECURE_ENV "=1 to accept the risk");
+			goto fail;
+		}
+		n->insecure = PD_INSECURE_PLAIN;
+	}
 	if (tls) {
 		n->tls = 1;
 		if (certs != NULL && *certs != '\0')
@@ -1743,6 +1822,17 @@ inv_context_node(struct inventory *inv, const struct inv_context *c, const char 
 	n->endpoint = inventory_endpoint_normalise(c->host, tls, msg, sizeof(msg));
 	if (n->endpoint == NULL)
 		return yf_seterr(err, errlen, "context '%s': %s", c->name, msg);
+	if (!inv_is_unix(n->endpoint) && (!tls || !n->tls_verify)) {
+		if (!inv_insecure_env() && !tls)
+			return yf_seterr(err, errlen, "context '%s': plaintext tcp:// "
+			    INV_WHY_PLAIN "; give the context ca, cert and key (mutual TLS), or "
+			    "set " INV_INSECURE_ENV "=1 to accept the risk", c->name);
+		if (!inv_insecure_env())
+			return yf_seterr(err, errlen, "context '%s': SkipTLSVerify "
+			    INV_WHY_NOVERIFY "; remove it and give the context the plant CA, or "
+			    "set " INV_INSECURE_ENV "=1 to accept the risk", c->name);
+		n->insecure = tls ? PD_INSECURE_NOVERIFY : PD_INSECURE_PLAIN;
+	}
 	n->labels = calloc(1, sizeof(*n->labels));
 	if (n->labels == NULL || inv_labels_set(n->labels, &n->nlabels, "context", c->name) != 0)
 		return yf_seterr(err, errlen, "out of memory");

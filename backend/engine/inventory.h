@@ -27,6 +27,10 @@ struct inv_node {
 	char *tls_ca;        /* absolute paths, or NULL */
 	char *tls_cert;
 	char *tls_key;
+	int insecure;        /* PD_INSECURE_PLAIN (plaintext tcp://) or _NOVERIFY (TLS
+	                        without verification), which the inventory allowed
+	                        (insecure: true; for the environment and contexts
+	                        PLANTDECK_INSECURE=1); 0 when the engine is authenticated */
 	struct inv_label *labels;
 	size_t nlabels;
 	int swarm_manager;   /* marked "swarm: manager": a Swarm manager to ask

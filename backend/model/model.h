@@ -119,11 +119,20 @@ struct pd_container {
 	                                    (whole entries that fit), or "" */
 };
 
+/* pd_node.insecure: how a node is reached without an authenticated engine. */
+#define PD_INSECURE_PLAIN 1              /* plaintext tcp:// */
+#define PD_INSECURE_NOVERIFY 2           /* TLS, the engine's certificate not verified */
+
 struct pd_node {
 	char name[PD_NAME_LEN];
 	char endpoint[PD_IMAGE_LEN];
+	int insecure;                    /* reached without an authenticated engine, which
+	                                    the inventory's insecure: true allowed:
+	                                    PD_INSECURE_PLAIN or _NOVERIFY; 0 when not */
 	enum pd_reach reach;
 	char error[PD_ERROR_LEN];        /* the last failure, or "" */
+	int tls_refused;                 /* down because TLS failed: the engine's certificate
+	                                    is not from the inventory's CA, or it refused ours */
 	time_t last_seen;                /* last answer; 0 never */
 	double rtt_ms;                   /* round trip of the last /_ping; < 0 unknown */
 	char engine_version[32];

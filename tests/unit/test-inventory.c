@@ -169,8 +169,11 @@ test_valid(void **state)
 	assert_null(n->tls_ca);
 	assert_null(n->tls_cert);
 	assert_null(n->tls_key);
-	assert_int_equal(n->line, 12);
+	assert_int_equal(n->line, 13);
 	assert_int_equal(n->column, 5);
+	/* insecure: true in the defaults allows what would be refused; only
+	 * what is insecure is marked. */
+	assert_int_equal(n->insecure, PD_INSECURE_NOVERIFY);
 	assert_int_equal(n->nlabels, 4);
 	assert_string_equal(n->labels[0].key, "plant");
 	assert_string_equal(n->labels[0].value, "north");
@@ -190,7 +193,8 @@ test_valid(void **state)
 	assert_string_equal(n->endpoint, "tcp://10.0.1.12:2380");
 	assert_int_equal(n->tls, 0);
 	assert_int_equal(n->tls_verify, 1);
-	assert_int_equal(n->line, 17);
+	assert_int_equal(n->line, 18);
+	assert_int_equal(n->insecure, PD_INSECURE_PLAIN);
 	assert_string_equal(inventory_label(n, "cell"), "4");
 	assert_string_equal(inventory_label(n, "line"), "A");
 	assert_string_equal(inventory_label(n, "plant"), "north");
@@ -211,6 +215,7 @@ test_valid(void **state)
 	assert_string_equal(n->name, "gateway");
 	assert_string_equal(n->endpoint, "unix:///run/docker.sock");
 	assert_int_equal(n->tls, 0);
+	assert_int_equal(n->insecure, 0);
 	assert_int_equal(n->nlabels, 2);
 	assert_string_equal(inventory_label(n, "line"), "A");
 
@@ -220,8 +225,9 @@ test_valid(void **state)
 	assert_string_equal(n->endpoint, "tcp://qa-bench.plant.example:12376");
 	assert_int_equal(n->tls, 1);
 	assert_int_equal(n->tls_verify, 1);
-	assert_int_equal(n->line, 28);
+	assert_int_equal(n->line, 29);
 	assert_int_equal(n->column, 5);
+	assert_int_equal(n->insecure, 0);
 	/* Only it is marked a Swarm manager. */
 	assert_int_equal(n->swarm_manager, 1);
 	for (size_t i = 0; i + 1 < inv->nnodes; i++)
@@ -257,7 +263,8 @@ test_tls_paths(void **state)
 	    "      ca: ../%s/other/ca.pem\n"
 	    "      cert: ./certs/cert.pem\n"
 	    "      key: %s/certs/key.pem\n"
-	    "      verify: FALSE\n",
+	    "      verify: FALSE\n"
+	    "    insecure: true\n",
 	    strrchr(dir, '/') + 1, dir);
 	write_file(dir, "plant.yaml", yaml);
 
@@ -334,7 +341,7 @@ test_heal_section(void **state)
 		{ "heal:\n  anomaly_severity: info\n", ":2:21: 'anomaly_severity' must be "
 		    "warning or critical, not 'info'" },
 	};
-	const char *nodes = "nodes:\n  - name: a\n    endpoint: tcp://a\n";
+	const char *nodes = "nodes:\n  - name: a\n    endpoint: tcp://a\n    insecure: true\n";
 	char dir[DIRLEN], file[PATH_MAX], yaml[1024], want[PATH_MAX + 256], err[ERRLEN];
 	struct inventory *inv = NULL;
 
@@ -477,7 +484,15 @@ test_example(void **state)
 	assert_string_equal(inv->site, "press-shop-2");
 	assert_int_equal(inv->nnodes, 8);
 	n = node_named(inv, "leak-test-b2");
-	assert_string_equal(n->endpoint, "tcp://[fd00:30::21]:2375");
+	assert_string_equal(n->endpoint, "tcp://[fd00:30::21]:2376");
+	/* Mutual TLS from the defaults, verified: nothing insecure. */
+	assert_int_equal(n->tls, 1);
+	assert_int_equal(n->tls_verify, 1);
+	assert_non_null(strstr(n->tls_ca, "/examples/certs/ca.pem"));
+	assert_non_null(strstr(n->tls_cert, "/examples/certs/plantdeck-cert.pem"));
+	assert_non_null(strstr(n->tls_key, "/examples/certs/plantdeck-key.pem"));
+	for (size_t i = 0; i < inv->nnodes; i++)
+		assert_int_equal(inv->nodes[i].insecure, 0);
 	assert_string_equal(inventory_label(n, "line"), "B");
 	assert_string_equal(inventory_label(n, "plant"), "north");
 	n = node_named(inv, "label-b3");
@@ -543,7 +558,17 @@ static const struct err_case err_cases[] = {
 	{ "err-label-value.yaml", ":5:13: label 'line' must be a string" },
 	{ "err-label-key.yaml", ":5:7: bad label key 'line a': use 1 to 63 of A-Z a-z 0-9 . _ / -" },
 	{ "err-label-empty.yaml", ":5:12: label 'cell' is empty" },
-	{ "err-defaults-type.yaml", ":1:11: 'defaults' must be a mapping (tls, labels)" },
+	{ "err-defaults-type.yaml", ":1:11: 'defaults' must be a mapping (tls, labels, insecure)" },
+	{ "err-plaintext.yaml", ":5:15: node 'press-02': plaintext tcp:// is refused: anyone on "
+	    "the network who reaches the engine is root on it; give it 'tls' (ca, cert, key: "
+	    "mutual TLS, port 2376), or 'insecure: true' to accept the risk" },
+	{ "err-tls-noverify.yaml", ":4:13: node 'press-01': tls 'verify: false' is refused: any "
+	    "server, a man in the middle too, would be believed; give the plant CA as 'ca' "
+	    "instead, or 'insecure: true' to accept the risk" },
+	{ "err-insecure-false.yaml", ":7:15: node 'press-02': plaintext tcp:// is refused: anyone "
+	    "on the network who reaches the engine is root on it; give it 'tls' (ca, cert, key: "
+	    "mutual TLS, port 2376), or 'insecure: true' to accept the risk" },
+	{ "err-insecure-type.yaml", ":4:15: 'insecure' must be true or false, not 'maybe'" },
 	{ "err-site-type.yaml", ":1:7: 'site' must be a string" },
 	{ "err-swarm-value.yaml", ":4:12: 'swarm' must be 'manager', not 'worker'" },
 	{ "err-swarm-type.yaml", ":4:12: 'swarm' must be 'manager'" },
@@ -809,7 +834,7 @@ test_hostile_long_strings(void **state)
 	t.len = 0;
 	text_add(&t, "nodes:\n  - name: ");
 	text_fill(&t, 'n', 63);
-	text_add(&t, "\n    endpoint: tcp://x\n");
+	text_add(&t, "\n    endpoint: tcp://x\n    insecure: true\n");
 	assert_int_equal(load_bytes(dir, t.s, t.len, err), 0);
 	t.len = 0;
 	text_add(&t, "nodes:\n  - name: ");
@@ -944,7 +969,8 @@ test_hostile_aliases(void **state)
 	write_file(dir, "alias.yaml",
 	    "nodes:\n"
 	    "  - {name: a, endpoint: &ep \"tcp://10.0.0.1\", labels: &l {line: A, cell: 1}}\n"
-	    "  - {name: b, endpoint: *ep, labels: *l}\n");
+	    "  - {name: b, endpoint: *ep, labels: *l}\n"
+	    "defaults: {insecure: true}\n");
 	snprintf(path, sizeof(path), "%s/alias.yaml", dir);
 	assert_int_equal(inventory_load(path, &inv, err, sizeof(err)), 0);
 	assert_string_equal(inv->nodes[1].endpoint, "tcp://10.0.0.1:2375");
@@ -1001,7 +1027,8 @@ test_hostile_big(void **state)
 	make_tmpdir(dir, sizeof(dir));
 
 	/* About a megabyte of valid inventory. */
-	text_add(&t, "# %s\nsite: big\ndefaults: {labels: {plant: north}}\nnodes:\n", "big");
+	text_add(&t, "# %s\nsite: big\ndefaults: {labels: {plant: north}, insecure: true}\nnodes:\n",
+	    "big");
 	for (int i = 0; i < 4096; i++)
 		text_add(&t, "  - name: node-%05d\n    endpoint: tcp://10.%d.%d.%d:2375\n"
 		    "    labels: {line: L%d, cell: \"%d\", role: press, rack: r%d, "
@@ -1025,7 +1052,7 @@ test_hostile_big(void **state)
 	t.len = 0;
 	for (int i = 0; i < 20000; i++)
 		text_add(&t, "# %050d\n", i);
-	text_add(&t, "nodes: [{name: a, endpoint: \"tcp://a\"}]\n");
+	text_add(&t, "nodes: [{name: a, endpoint: \"tcp://a\", insecure: true}]\n");
 	assert_true(t.len >= 1000000);
 	assert_int_equal(load_bytes(dir, t.s, t.len, err), 0);
 
@@ -1125,17 +1152,29 @@ test_env(void **state)
 	inventory_free(inv);
 	unsetenv("DOCKER_TLS_VERIFY");
 
-	/* A tcp host: named after the host. */
+	/* A plaintext tcp host is refused, unless PLANTDECK_INSECURE=1 (exactly). */
 	setenv("DOCKER_HOST", "tcp://10.0.0.5", 1);
+	setenv("PLANTDECK_INSECURE", "yes", 1);
+	inv = (struct inventory *)1;
+	assert_int_equal(inventory_from_env(&inv, err, sizeof(err)), -1);
+	assert_null(inv);
+	assert_string_equal(err, "DOCKER_HOST: plaintext tcp:// is refused: anyone on the network "
+	    "who reaches the engine is root on it; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH "
+	    "(mutual TLS, port 2376), or PLANTDECK_INSECURE=1 to accept the risk");
+
+	/* Allowed, it is named after the host and marked. */
+	setenv("PLANTDECK_INSECURE", "1", 1);
 	assert_int_equal(inventory_from_env(&inv, err, sizeof(err)), 0);
 	assert_string_equal(inv->nodes[0].name, "10.0.0.5");
 	assert_string_equal(inv->nodes[0].endpoint, "tcp://10.0.0.5:2375");
 	assert_int_equal(inv->nodes[0].tls, 0);
+	assert_int_equal(inv->nodes[0].insecure, PD_INSECURE_PLAIN);
 	inventory_free(inv);
 	setenv("DOCKER_HOST", "tcp://[::1]:2375", 1);
 	assert_int_equal(inventory_from_env(&inv, err, sizeof(err)), 0);
 	assert_string_equal(inv->nodes[0].name, "::1");
 	inventory_free(inv);
+	unsetenv("PLANTDECK_INSECURE");
 
 	/* TLS with DOCKER_CERT_PATH. */
 	write_file(dir, "certs/ca.pem", "ca\n");
@@ -1151,6 +1190,7 @@ test_env(void **state)
 	assert_string_equal(n->endpoint, "tcp://press-01.plant:2376");
 	assert_int_equal(n->tls, 1);
 	assert_int_equal(n->tls_verify, 1);
+	assert_int_equal(n->insecure, 0);
 	snprintf(want, sizeof(want), "%s/certs/ca.pem", dir);
 	assert_string_equal(n->tls_ca, want);
 	snprintf(want, sizeof(want), "%s/certs/cert.pem", dir);
@@ -1243,6 +1283,22 @@ test_contexts(void **state)
 	write_file(dir, "contexts/tls/9f3a/docker/key.pem", "key\n");
 	write_file(dir, "contexts/meta/empty/README", "no meta.json here\n");
 
+	/* SkipTLSVerify and plaintext tcp:// are refused, unless PLANTDECK_INSECURE=1. */
+	unsetenv("PLANTDECK_INSECURE");
+	assert_int_equal(inventory_from_contexts(dir, NULL, &inv, err, sizeof(err)), -1);
+	assert_null(inv);
+	assert_string_equal(err, "context 'plant-a': SkipTLSVerify is refused: any server, a man "
+	    "in the middle too, would be believed; remove it and give the context the plant CA, "
+	    "or set PLANTDECK_INSECURE=1 to accept the risk");
+	assert_int_equal(inventory_from_contexts(dir, "plant-b", &inv, err, sizeof(err)), -1);
+	assert_string_equal(err, "context 'plant-b': plaintext tcp:// is refused: anyone on the "
+	    "network who reaches the engine is root on it; give the context ca, cert and key "
+	    "(mutual TLS), or set PLANTDECK_INSECURE=1 to accept the risk");
+	assert_int_equal(inventory_from_contexts(dir, "desktop", &inv, err, sizeof(err)), 0);
+	assert_int_equal(inv->nodes[0].insecure, 0);
+	inventory_free(inv);
+	setenv("PLANTDECK_INSECURE", "1", 1);
+
 	/* All of them, sorted by name. */
 	assert_int_equal(inventory_from_contexts(dir, NULL, &inv, err, sizeof(err)), 0);
 	assert_string_equal(inv->source, "docker contexts");
@@ -1260,6 +1316,7 @@ test_contexts(void **state)
 	assert_string_equal(n->endpoint, "tcp://10.0.1.1:2376");
 	assert_int_equal(n->tls, 1);
 	assert_int_equal(n->tls_verify, 0);
+	assert_int_equal(n->insecure, PD_INSECURE_NOVERIFY);
 	snprintf(want, sizeof(want), "%s/contexts/tls/9f3a/docker/ca.pem", dir);
 	assert_string_equal(n->tls_ca, want);
 	snprintf(want, sizeof(want), "%s/contexts/tls/9f3a/docker/cert.pem", dir);
@@ -1271,6 +1328,7 @@ test_contexts(void **state)
 	assert_string_equal(n->endpoint, "tcp://10.0.2.2:2375");
 	assert_int_equal(n->tls, 0);
 	assert_int_equal(n->tls_verify, 1);
+	assert_int_equal(n->insecure, PD_INSECURE_PLAIN);
 	assert_int_equal(n->line, 0);
 	inventory_free(inv);
 

@@ -527,7 +527,7 @@ load(const char *text, struct inventory **inv, char *err)
 	return inventory_load(path, inv, err, ERRLEN);
 }
 
-#define NODES "nodes:\n  - {name: a, endpoint: tcp://10.0.0.1}\n"
+#define NODES "nodes:\n  - {name: a, endpoint: tcp://10.0.0.1, insecure: true}\n"
 
 static void
 test_inventory_entry(void **state)
