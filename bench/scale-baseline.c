@@ -32,7 +32,7 @@ enum kind { REQ_PING, REQ_LIST, REQ_INSPECT, REQ_INFO };
 
 /* One engine: where it is and what it answered. */
 struct node {
-	char base[512];		/* http://HOST:PORT or http://localhost */
+	char base[512];		/* http(s)://HOST:PORT or http://localhost */
 	char sock[512];		/* unix socket path, or "" */
 	char ver[16];		/* "1.43", from the ping */
 	int answered;		/* the list came back */
@@ -48,6 +48,10 @@ struct req {
 };
 
 static long containers, inspected, failed, pending;
+/* Mutual TLS as the docker CLI does it: DOCKER_TLS_VERIFY set, the files in
+ * DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), as `lab env` gives for a
+ * lab brought up with --tls. */
+static char tls_ca[600], tls_cert[600], tls_key[600];
 
 /* Append a reply chunk to the request's buffer (lists only; others drop it). */
 static size_t
@@ -119,6 +123,11 @@ add(CURLM *m, struct node *node, enum kind kind, const char *path)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	if (tls_ca[0] != '\0' && node->sock[0] == '\0') {
+		curl_easy_setopt(e, CURLOPT_CAINFO, tls_ca);
+		curl_easy_setopt(e, CURLOPT_SSLCERT, tls_cert);
+		curl_easy_setopt(e, CURLOPT_SSLKEY, tls_key);
+	}
 	if (curl_multi_add_handle(m, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		free(r);
@@ -164,7 +173,8 @@ static int
 parse_endpoint(struct node *node, const char *ep)
 {
 	if (strncmp(ep, "tcp://", 6) == 0) {
-		snprintf(node->base, sizeof(node->base), "http://%s", ep + 6);
+		snprintf(node->base, sizeof(node->base), "%s://%s",
+		    tls_ca[0] != '\0' ? "https" : "http", ep + 6);
 		return 0;
 	}
 	if (strncmp(ep, "unix://", 7) == 0) {
@@ -212,6 +222,14 @@ main(int argc, char **argv)
 		first += 2;
 	}
 	n = argc - first;
+	if (getenv("DOCKER_TLS_VERIFY") != NULL && getenv("DOCKER_TLS_VERIFY")[0] != '\0' &&
+	    getenv("DOCKER_CERT_PATH") != NULL) {
+		const char *d = getenv("DOCKER_CERT_PATH");
+
+		snprintf(tls_ca, sizeof(tls_ca), "%s/ca.pem", d);
+		snprintf(tls_cert, sizeof(tls_cert), "%s/cert.pem", d);
+		snprintf(tls_key, sizeof(tls_key), "%s/key.pem", d);
+	}
 	if (n <= 0) {
 		fprintf(stderr, "usage: scale-baseline [-i] [-c CONNS] ENDPOINT...\n");
 		return 2;
