@@ -439,6 +439,9 @@ ro_stop(struct ro_node *n, const struct ro_ctr *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Rename container ID to TO on N.  30 s, as create and remove: a rename
+ * waits for the container's lock, which a busy engine (27 on 2 cores, at
+ * load 12) held past 10 s in a suite run. */
 static int
 ro_rename(struct ro_node *n, const char *id, const char *to, char *err, size_t errlen)
 {
@@ -447,7 +450,7 @@ ro_rename(struct ro_node *n, const char *id, const char *to, char *err, size_t e
 	ro_urlencode(to, enc, sizeof(enc));
 	snprintf(step, sizeof(step), "rename %.12s %.40s", id, to);
 	snprintf(path, sizeof(path), "/containers/%s/rename?name=%s", id, enc);
-	return ro_step(n, step, "POST", path, NULL, 10000, NULL, err, errlen);
+	return ro_step(n, step, "POST", path, NULL, 30000, NULL, err, errlen);
 }
 
 static int
