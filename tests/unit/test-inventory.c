@@ -435,7 +435,7 @@ test_audit_section(void **state)
 		{ "audit:\n  sign: true\n", ":2:3: unknown key 'sign'" },
 		{ "audit:\n  signer: ''\n", ":2:11: 'signer' is empty" },
 	};
-	const char *nodes = "nodes:\n  - name: a\n    endpoint: tcp://a\n";
+	const char *nodes = "nodes:\n  - name: a\n    endpoint: tcp://a\n    insecure: true\n";
 	char dir[DIRLEN], file[PATH_MAX], yaml[1024], want[PATH_MAX + 256], err[ERRLEN];
 	struct inventory *inv = NULL;
 

@@ -153,7 +153,7 @@ load_text(const char *text, struct inventory **out, char *err)
 	snprintf(path, sizeof(path), "%s/inv.yaml", tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fputs("nodes:\n  - name: a\n    endpoint: tcp://127.0.0.1:2375\n", f);
+	fputs("nodes:\n  - name: a\n    endpoint: unix:///run/plantdeck-test.sock\n", f);
 	fputs(text, f);
 	fclose(f);
 	return inventory_load(path, out, err, ERRLEN);
