@@ -20,7 +20,12 @@ t_on_exit "rm_prefix_on $P 1; rm_prefix_on $P 2"
 t_on_exit "'$IMG' stop --nodes lab-01,lab-02 >/dev/null 2>&1"
 t_on_exit '[ -z "$STATUS_PID" ] || { kill -TERM "$STATUS_PID" 2>/dev/null; wait "$STATUS_PID" 2>/dev/null; }'
 
-# The agent image from the binary under test; its containers on two nodes.
+# The agent image from the binary under test, pinned in the inventory; its
+# containers on two nodes.
+PIN=$("$IMG" pin --binary "$PLANTDECK" 2>"$T_TMP/pin.err") || fail "lab/agent-image pin: $(cat "$T_TMP/pin.err")"
+{ cat "$PLANTDECK_INVENTORY"; printf 'agent:\n  image: %s\n' "$PIN"; } >"$T_TMP/inventory.yaml"
+PLANTDECK_INVENTORY=$T_TMP/inventory.yaml
+export PLANTDECK_INVENTORY
 "$IMG" run --nodes lab-01,lab-02 --binary "$PLANTDECK" -- --no-drift >"$T_TMP/img.out" 2>&1 ||
 	fail "lab/agent-image run: $(cat "$T_TMP/img.out")"
 for n in 1 2; do

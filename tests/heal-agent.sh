@@ -25,9 +25,13 @@ MEMC=$S-mem
 t_on_exit "lab_rm_prefix $S-"
 t_on_exit "ldocker 3 rmi -f \$(ldocker 3 images -q 'plantdeck-quarantine/$SEC') >/dev/null 2>&1"
 t_on_exit "'$IMG' stop --nodes lab-03 >/dev/null 2>&1"
+# The cockpit trusts only the agent started from the image pinned here.
+PIN=$("$IMG" pin --binary "$PLANTDECK" 2>"$T_TMP/pin.err") || fail "lab/agent-image pin: $(cat "$T_TMP/pin.err")"
 heal_inventory "heal:
   verify_window: 4s
-  clear_after: 5s"
+  clear_after: 5s
+agent:
+  image: $PIN"
 
 "$IMG" run --nodes lab-03 --binary "$PLANTDECK" -- --drift-interval 1 >"$T_TMP/img.out" 2>&1 ||
 	fail "lab/agent-image run: $(cat "$T_TMP/img.out")"

@@ -34,10 +34,26 @@
 #define AS_CALL_MS 120000L
 
 /* The capabilities the agent keeps (doc/agent.md, "Least privilege", says
- * what each is for and how they were measured).  Engines before 23.0 know
- * no CAP_BPF or CAP_PERFMON, and their default seccomp profile allows bpf()
- * and perf_event_open() only with CAP_SYS_ADMIN. */
-static const char *const as_caps[] = { "CAP_SYS_ADMIN", "CAP_SYS_PTRACE" };
+ * what each is for and how they were measured): capture needs CAP_BPF and
+ * CAP_PERFMON (kernel 5.8 and later), tuning none (cgroup files are root's).
+ * Engines before API 1.42 (Docker 23.0) know no CAP_BPF or CAP_PERFMON,
+ * and their default seccomp profile allows bpf() and perf_event_open()
+ * only with CAP_SYS_ADMIN: there it is CAP_SYS_ADMIN alone. */
+static const char *const as_caps_new[] = { "CAP_BPF", "CAP_PERFMON" };
+static const char *const as_caps_old[] = { "CAP_SYS_ADMIN" };
+
+/* Whether API version V ("1.41") is at least 1.42. */
+static int
+as_api_new(const char *v)
+{
+	unsigned long major = 0, minor = 0;
+	char *end;
+
+	major = strtoul(v, &end, 10);
+	if (*end == '.')
+		minor = strtoul(end + 1, NULL, 10);
+	return major > 1 || (major == 1 && minor >= 42);
+}
 
 /* One ustar header block for FILE of LEN bytes and MODE into H (512 bytes). */
 static void
@@ -117,7 +133,8 @@ as_put(struct engine *e, const char *id, const unsigned char *tar, size_t len,
 
 /* The create body of the agent container: image REF, its arguments ARGV. */
 static char *
-as_create_body(const struct inventory *inv, const char *ref, int argc, char **argv)
+as_create_body(const struct inventory *inv, const char *ref, int argc, char **argv,
+    int api_new)
 {
 	cJSON *b = cJSON_CreateObject(), *a, *hc, *o;
 	char *text;
@@ -153,8 +170,12 @@ as_create_body(const struct inventory *inv, const char *ref, int argc, char **ar
 	a = cJSON_AddArrayToObject(hc, "CapDrop");
 	cJSON_AddItemToArray(a, cJSON_CreateString("ALL"));
 	a = cJSON_AddArrayToObject(hc, "CapAdd");
-	for (size_t i = 0; i < sizeof(as_caps) / sizeof(as_caps[0]); i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(as_caps[i]));
+	if (api_new)
+		for (size_t i = 0; i < sizeof(as_caps_new) / sizeof(as_caps_new[0]); i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(as_caps_new[i]));
+	else
+		for (size_t i = 0; i < sizeof(as_caps_old) / sizeof(as_caps_old[0]); i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(as_caps_old[i]));
 	a = cJSON_AddArrayToObject(hc, "SecurityOpt");
 	cJSON_AddItemToArray(a, cJSON_CreateString("no-new-privileges"));
 	cJSON_AddBoolToObject(hc, "ReadonlyRootfs", 1);
@@ -264,7 +285,8 @@ agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
 	    r.status != 404)
 		goto engine_error;
 	engine_reply_free(&r);
-	if ((body = as_create_body(inv, inv->agent.image, argc, argv)) == NULL) {
+	if ((body = as_create_body(inv, inv->agent.image, argc, argv,
+	    as_api_new(e->api_version))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
