@@ -43,6 +43,8 @@ caps=$(ldocker 1 inspect -f '{{.HostConfig.CapAdd}}' "$AGENT1")
 case $caps in "[CAP_BPF CAP_PERFMON]" | "[CAP_SYS_ADMIN]") ;; *) fail "capabilities: $caps" ;; esac
 ldocker 1 inspect -f '{{json .Config.Env}} {{json .Config.Labels}}' "$AGENT1" | grep -qi key &&
 	fail "a key in the agent's environment or labels"
+ldocker 1 cp "$AGENT1:/run/plantdeck/agent.key" - >/dev/null 2>&1 &&
+	fail "the key file is still in the agent container"
 ok "agent containers: not privileged, read-only root, no-new-privileges, capabilities $caps only"
 
 # A container on each node; sh is allowed, so that the exec below is quiet.

@@ -8,7 +8,8 @@
 # another key, then one sealed with its own key (HMAC-SHA256 computed here
 # with openssl, apart from plantdeck's code).  heal watch: the last one is a
 # finding; none of the others is, the impostor is shown as agent_untrusted,
-# and the rejected line is in the log.  Nothing is timed.
+# and the rejected line is in the log; the cockpit marks the node
+# AGENT-UNTRUSTED.  Nothing is timed.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 LAB=$top_srcdir/lab/plantdeck-lab
@@ -104,3 +105,9 @@ echo "$s" | jq -e --arg imp "${IMP%"${IMP#????????????}"}" \
 	'any(.events[]; .action == "agent_untrusted" and (.text | contains($imp)))' >/dev/null ||
 	fail "no agent_untrusted event: $(echo "$s" | jq -c '.events')"
 ok "status: the recorded agent verified, the impostor ${IMP%"${IMP#????????????}"} shown as untrusted"
+
+# The cockpit marks the node.
+tmux_start 160 30 "env TERM=xterm-256color '$PLANTDECK' 2>'$T_TMP/cockpit.err'"
+t_on_exit "tmux -L \"\$T_TMUX\" kill-server 2>/dev/null"
+tmux_wait_for "AGENT-UNTRUSTED" 15
+ok "cockpit: the node row says AGENT-UNTRUSTED"
