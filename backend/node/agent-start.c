@@ -260,7 +260,9 @@ agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
 		snprintf(enc, sizeof(enc), "%s", x != NULL ? x : "");
 		curl_free(x);
 	}
-	snprintf(path, sizeof(path), "/images/%s/json", enc);
+	/* The pin holds only [A-Za-z0-9._-/:@] (agent_trust_pin_valid): it goes
+	 * into the path as it is, as the docker CLI sends it. */
+	snprintf(path, sizeof(path), "/images/%s/json", inv->agent.image);
 	if (engine_call(e, "GET", path, NULL, &r) != 0) {
 		if (r.status != 404)
 			goto engine_error;
@@ -273,7 +275,7 @@ agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
 			goto out;
 		}
 		engine_reply_free(&r);
-		snprintf(path, sizeof(path), "/images/%s/json", enc);
+		snprintf(path, sizeof(path), "/images/%s/json", inv->agent.image);
 		if (engine_call(e, "GET", path, NULL, &r) != 0)
 			goto engine_error;
 	}

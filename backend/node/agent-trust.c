@@ -89,8 +89,9 @@ agent_trust_pin_valid(const char *ref, char *why, size_t whylen)
 		return 0;
 	}
 	for (const char *p = ref; p < at; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-			snprintf(why, whylen, "the image name has a space or control character");
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:",
+		    *p) == NULL) {
+			snprintf(why, whylen, "the image name may hold only letters, digits and . _ - / :");
 			return 0;
 		}
 	return 1;

@@ -160,6 +160,8 @@ test_pins(void **state)
 	assert_non_null(strstr(why, "not pinned by digest"));
 	assert_false(agent_trust_pin_valid("agent@sha256:ABC", why, sizeof(why)));
 	assert_false(agent_trust_pin_valid("@sha256:" ID_A, why, sizeof(why)));
+	assert_false(agent_trust_pin_valid("agent?x=1@sha256:" ID_A, why, sizeof(why)));
+	assert_non_null(strstr(why, "only letters"));
 }
 
 /* Write TEXT to a temporary inventory and load it: its error, or "". */
