@@ -54,24 +54,40 @@ agent_cli_help(void)
 	    "                             fix CONTAINER (refused under --read-only)\n"
 	    "      --request LINE         run one request (as --commands takes them), print\n"
 	    "                             its answer line and exit\n"
-	    "      --node NAME            with --request: send it to the agent container of\n"
-	    "                             node NAME through the Engine API (exec)\n"
+	    "      --node NAME            with --request: send it to the trusted agent\n"
+	    "                             container of node NAME through the Engine API\n"
+	    "      --start                with --node: start node NAME's trusted agent\n"
+	    "                             container from the image pinned in the inventory\n"
+	    "                             (agent: image:); arguments after -- go to it\n"
+	    "      --key-file PATH        seal every line with the key in PATH (written\n"
+	    "                             there by --start; read, then removed)\n"
 	    "  -h, --help                 show this help\n"
 	    "\n"
 	    "Exit status: 0 after a clean stop (--request: the answer says \"ok\":true),\n"
 	    "1 when it could not start (--request: failed or not ok), 2 on bad usage.\n");
 }
 
-/* Print every pending line; 0, or -1 when stdout is gone. */
+/* The key lines are sealed with (--key-file), or NULL. */
+static struct agent_trust_sealer *agent_cli_sealer;
+
+/* Print every pending line, sealed under --key-file; 0, or -1 when stdout
+ * is gone. */
 static int
 agent_cli_drain(struct agent *a)
 {
-	char *line;
+	char *line, *sealed;
 	int rc = 0;
 
 	while ((line = agent_next(a)) != NULL) {
-		if (rc == 0 && (fputs(line, stdout) == EOF || putchar('\n') == EOF))
+		sealed = agent_cli_sealer != NULL ? agent_trust_seal(agent_cli_sealer, line) : NULL;
+		if (agent_cli_sealer != NULL && sealed == NULL) {
+			free(line);      /* never an unsealed line under --key-file */
+			continue;
+		}
+		if (rc == 0 && (fputs(sealed ? sealed : line, stdout) == EOF ||
+		    putchar('\n') == EOF))
 			rc = -1;
+		free(sealed);
 		free(line);
 	}
 	if (rc == 0 && fflush(stdout) == EOF)
@@ -174,6 +190,8 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		{ "own-containers", no_argument, NULL, 'o' },
 		{ "request", required_argument, NULL, 'q' },
 		{ "node", required_argument, NULL, 'N' },
+		{ "start", no_argument, NULL, 'T' },
+		{ "key-file", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -184,9 +202,10 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 	sigset_t block, waitmask;
 	struct agent *a;
 	char err[512], buf[AGENT_CLI_LINE];
-	const char *request = NULL, *node = NULL;
+	const char *request = NULL, *node = NULL, *key_file = NULL;
+	struct agent_trust_sealer sealer;
 	size_t buflen = 0;
-	int opt, rc, commands = 0, status = CLI_EXIT_OK;
+	int opt, rc, commands = 0, start = 0, status = CLI_EXIT_OK;
 
 	memset(&ao, 0, sizeof(ao));
 	cli_backend_config(g, &cfg);
@@ -219,16 +238,39 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		case 'o': ao.own_containers = 1; break;
 		case 'q': request = optarg; break;
 		case 'N': node = optarg; break;
+		case 'T': start = 1; break;
+		case 'K': key_file = optarg; break;
 		case 'h': agent_cli_help(); return CLI_EXIT_OK;
 		default: return cli_option_error("agent", opt, argv);
 		}
+	}
+	if (start) {
+		char id[PD_ID_LEN];
+
+		if (node == NULL || request != NULL)
+			return cli_usage_error("agent", "--start goes with --node NAME (and not "
+			    "--request)");
+		if (agent_remote_start(&cfg, node, argc - optind, argv + optind, id, sizeof(id),
+		    err, sizeof(err)) != 0) {
+			fprintf(stderr, "plantdeck: agent: %s\n", err);
+			return CLI_EXIT_FAIL;
+		}
+		printf("%s\n", id);
+		return CLI_EXIT_OK;
 	}
 	if (optind < argc)
 		return cli_usage_error("agent", "unexpected argument '%s'", argv[optind]);
 	ao.allow = allow;
 	ao.log_path = g->log_path;
 	if (node != NULL && request == NULL)
-		return cli_usage_error("agent", "--node goes with --request");
+		return cli_usage_error("agent", "--node goes with --request or --start");
+	if (key_file != NULL && request == NULL) {
+		if (agent_trust_sealer_load(&sealer, key_file, err, sizeof(err)) != 0) {
+			fprintf(stderr, "plantdeck: agent: %s\n", err);
+			return CLI_EXIT_USAGE;
+		}
+		agent_cli_sealer = &sealer;
+	}
 	if (request != NULL)
 		return agent_cli_request(&cfg, &ao, node, request);
 
@@ -277,5 +319,8 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 	agent_stop(a);
 	agent_cli_drain(a);
 	agent_close(a);
+	if (agent_cli_sealer != NULL)
+		explicit_bzero(&sealer, sizeof(sealer));
+	agent_cli_sealer = NULL;
 	return status;
 }

@@ -469,6 +469,12 @@ status_json(const struct pd_snapshot *s)
 		else
 			cJSON_AddNullToObject(o, "agent");
 		cJSON_AddBoolToObject(o, "agent_connected", n->agent_connected);
+		cJSON_AddBoolToObject(o, "agent_verified", n->agent_verified);
+		if (n->agent_untrusted[0] != '\0')
+			cJSON_AddStringToObject(o, "agent_untrusted", n->agent_untrusted);
+		else
+			cJSON_AddNullToObject(o, "agent_untrusted");
+		cJSON_AddNumberToObject(o, "agent_rejected", n->agent_rejected);
 		labels = cJSON_AddObjectToObject(o, "labels");
 		for (int k = 0; k < n->nlabels; k++)
 			cJSON_AddStringToObject(labels, n->labels[k].key, n->labels[k].value);

@@ -7,6 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/capture-lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root, to run the agent both as root and as nobody"
+command -v openssl >/dev/null || skip "no openssl (Debian package 'openssl')"
 command -v setpriv >/dev/null || skip "setpriv is not installed (Debian package 'util-linux')"
 
 unset PLANTDECK_INVENTORY
@@ -19,6 +20,30 @@ for args in "--bogus" "--drift-interval 0" "--drift-interval x" "extra"; do
 	[ "$rc" = 2 ] || fail "agent $args: exit $rc, want 2"
 done
 ok "bad options exit 2"
+
+# --key-file: the key file is read and removed; every line is sealed with a
+# counter from 1, and the MAC verifies (computed here with openssl).
+KEY=$(openssl rand -hex 32) CID=$(printf '%064d' 5)
+echo "$KEY $CID" >"$T_TMP/agent.key"
+: >"$AGENT_OUT"
+"$PLANTDECK" agent --no-capture --no-drift --stats-interval 0.3 --key-file "$T_TMP/agent.key" \
+	>"$AGENT_OUT" 2>"$AGENT_ERR" &
+AGENT_PID=$!
+t_on_exit "agent_kill"
+wait_line 'select(.type == "stats" and (.final | not))' 10 >/dev/null
+[ ! -e "$T_TMP/agent.key" ] || fail "the key file is still there"
+agent_stop_clean
+lines '.seq' | awk '$1 != NR { exit 1 }' || fail "counters: $(lines '.seq' | tr '\n' ' ')"
+first=$(head -n 1 "$AGENT_OUT")
+body=$(echo "$first" | sed 's/,"seq":1,"mac":"[0-9a-f]*"}$/}/')
+want=$(printf 'plantdeck-agent-line-v1\000%s\000%s\000%s' "$CID" 1 "$body" |
+	openssl dgst -sha256 -mac HMAC -macopt "hexkey:$KEY" -r | cut -c1-64)
+[ "$(echo "$first" | jq -r .mac)" = "$want" ] || fail "the first line's MAC does not verify: $first"
+echo short >"$T_TMP/agent.key"
+rc=0
+"$PLANTDECK" agent --key-file "$T_TMP/agent.key" >/dev/null 2>"$AGENT_ERR" || rc=$?
+[ "$rc" = 2 ] && grep -q "not a key" "$AGENT_ERR" || fail "a bad key file: exit $rc, $(cat "$AGENT_ERR")"
+ok "--key-file: the file removed, $(lines .seq | wc -l) lines sealed with counters from 1, the MAC verifies"
 
 # As nobody: unavailable, once, with the reason; the rest runs.
 chmod 755 "$T_TMP"

@@ -20,7 +20,12 @@ t_on_exit "rm_prefix_on $P 1; rm_prefix_on $P 2"
 t_on_exit "'$IMG' stop --nodes lab-01,lab-02 >/dev/null 2>&1"
 t_on_exit '[ -z "$STATUS_PID" ] || { kill -TERM "$STATUS_PID" 2>/dev/null; wait "$STATUS_PID" 2>/dev/null; }'
 
-# The agent image from the binary under test; its containers on two nodes.
+# The agent image from the binary under test, pinned in the inventory; its
+# containers on two nodes.
+PIN=$("$IMG" pin --binary "$PLANTDECK" 2>"$T_TMP/pin.err") || fail "lab/agent-image pin: $(cat "$T_TMP/pin.err")"
+{ cat "$PLANTDECK_INVENTORY"; printf 'agent:\n  image: %s\n' "$PIN"; } >"$T_TMP/inventory.yaml"
+PLANTDECK_INVENTORY=$T_TMP/inventory.yaml
+export PLANTDECK_INVENTORY
 "$IMG" run --nodes lab-01,lab-02 --binary "$PLANTDECK" -- --no-drift >"$T_TMP/img.out" 2>&1 ||
 	fail "lab/agent-image run: $(cat "$T_TMP/img.out")"
 for n in 1 2; do
@@ -30,6 +35,18 @@ done
 AGENT1=$(ldocker 1 ps -q --no-trunc --filter label=io.plantdeck.agent=1)
 AGENT2=$(ldocker 2 ps -q --no-trunc --filter label=io.plantdeck.agent=1)
 ok "agent containers on lab-01 (${AGENT1%"${AGENT1#????????????}"}) and lab-02 (${AGENT2%"${AGENT2#????????????}"})"
+# Least privilege (doc/agent.md): not privileged, every capability dropped but
+# what capture needs, no-new-privileges, a read-only root, the key file gone.
+h=$(ldocker 1 inspect -f '{{.HostConfig.Privileged}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}' "$AGENT1")
+# (the engine adds label=disable to a container in the host's pid namespace)
+case $h in "false true [ALL] [no-new-privileges"*) ;; *) fail "agent container: $h" ;; esac
+caps=$(ldocker 1 inspect -f '{{.HostConfig.CapAdd}}' "$AGENT1")
+case $caps in "[CAP_BPF CAP_PERFMON]" | "[CAP_SYS_ADMIN]") ;; *) fail "capabilities: $caps" ;; esac
+ldocker 1 inspect -f '{{json .Config.Env}} {{json .Config.Labels}}' "$AGENT1" | grep -qi key &&
+	fail "a key in the agent's environment or labels"
+ldocker 1 cp "$AGENT1:/run/plantdeck/agent.key" - >/dev/null 2>&1 &&
+	fail "the key file is still in the agent container"
+ok "agent containers: not privileged, read-only root, no-new-privileges, capabilities $caps only"
 
 # A container on each node; sh is allowed, so that the exec below is quiet.
 ldocker 1 run -d --name "$P-a" --label org.plantdeck.exec-allow=sh "$REG/plant/plc-sim:1" >/dev/null
@@ -52,7 +69,8 @@ STATUS_PID=$!
 ms=$(wait_json "$STATUS" '[.nodes[] | select(.agent != null and .agent_connected)] | length == 2' 15)
 tail -n 1 "$STATUS" | jq -e --arg a1 "$AGENT1" --arg a2 "$AGENT2" '
 	(.nodes[] | select(.name == "lab-01") | .agent) == $a1 and
-	(.nodes[] | select(.name == "lab-02") | .agent) == $a2' >/dev/null ||
+	(.nodes[] | select(.name == "lab-02") | .agent) == $a2 and
+	all(.nodes[]; .agent_verified)' >/dev/null ||
 	fail "status names the wrong agent containers: $(tail -n 1 "$STATUS" | jq -c '[.nodes[] | {name, agent}]')"
 ok "status found both agent containers by label and follows their logs (${ms} ms)"
 

@@ -9,7 +9,9 @@
 #  - A memory limit rewritten in the cgroup file behind the engine's back is a
 #    drift finding and a reapply proposal; approved, the agent re-applies it
 #    and the cgroup file reads the engine's limit again.
-# Both decisions are in the audit trail, by the approver's name.
+# Both decisions are in the audit trail, by the approver's name.  A container
+# labelled as the agent that plantdeck did not start prints anomaly lines all
+# along: no finding, and status shows it as agent_untrusted.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/capture-lib.sh"
 need_capture
@@ -25,9 +27,13 @@ MEMC=$S-mem
 t_on_exit "lab_rm_prefix $S-"
 t_on_exit "ldocker 3 rmi -f \$(ldocker 3 images -q 'plantdeck-quarantine/$SEC') >/dev/null 2>&1"
 t_on_exit "'$IMG' stop --nodes lab-03 >/dev/null 2>&1"
+# The cockpit trusts only the agent started from the image pinned here.
+PIN=$("$IMG" pin --binary "$PLANTDECK" 2>"$T_TMP/pin.err") || fail "lab/agent-image pin: $(cat "$T_TMP/pin.err")"
 heal_inventory "heal:
   verify_window: 4s
-  clear_after: 5s"
+  clear_after: 5s
+agent:
+  image: $PIN"
 
 "$IMG" run --nodes lab-03 --binary "$PLANTDECK" -- --drift-interval 1 >"$T_TMP/img.out" 2>&1 ||
 	fail "lab/agent-image run: $(cat "$T_TMP/img.out")"
@@ -42,6 +48,10 @@ ldocker 3 run -d --name "$MEMC" --memory 64m "$REG/plant/plc-sim:1" >/dev/null
 MEMID=$(ldocker 3 inspect -f '{{.Id}}' "$MEMC")
 MEMFILE=/sys/fs/cgroup/memory/docker/$MEMID/memory.limit_in_bytes
 [ -f "$MEMFILE" ] || skip "the lab does not use the cgroupfs driver ($MEMFILE)"
+# An impostor: labelled as the agent, not the one plantdeck started from the
+# pinned image; it prints an anomaly about $MEMC (issue 17: no finding).
+ldocker 3 run -d --name "$S-impostor" --label io.plantdeck.agent=1 --entrypoint /bin/sh \
+	"$REG/plant/plc-sim:1" -c "while :; do echo '{\"type\":\"anomaly\",\"rule\":\"exec\",\"severity\":\"critical\",\"container\":{\"id\":\"$MEMID\",\"name\":\"$MEMC\"},\"text\":\"forged by an impostor\"}'; sleep 1; done" >/dev/null
 heal_watch_start
 # The watcher follows the agent's logs from its start: wait until it runs.
 heal_wait '.runner != null' 20 >/dev/null
@@ -104,3 +114,12 @@ for p in "$P1" "$P2"; do
 		>/dev/null || fail "the audit lacks #$p: $(echo "$a" | jq -c '[.[] | {action, target}]')"
 done
 ok "audit: both approvals by $(id -un) and both outcomes"
+
+# The impostor printed all along: no finding from it, and status shows it untrusted.
+heal_json | jq -e "[.findings[] | select(.container == \"$MEMC\" and .kind == \"anomaly\")] | length == 0" \
+	>/dev/null || fail "a finding from the impostor: $(heal_json | jq -c ".findings[] | select(.container == \"$MEMC\")")"
+IMPID=$(ldocker 3 inspect -f '{{.Id}}' "$S-impostor")
+"$PLANTDECK" --nodes lab-03 status --json | jq -e --arg imp "$IMPID" '.nodes[0] |
+	.agent_verified and .agent_untrusted == $imp' >/dev/null ||
+	fail "status: $("$PLANTDECK" --nodes lab-03 status --json | jq -c '.nodes[0] | {agent, agent_verified, agent_untrusted}')"
+ok "an impostor labelled io.plantdeck.agent=1 printing anomalies: no finding, shown as agent_untrusted"

@@ -548,6 +548,12 @@ draw_fleet_table(struct tui *t, int top, int rows, const struct fleet_view *v)
 			    TH_CRIT), mark);
 			x += (int)strlen(mark) + 1;
 		}
+		/* A container labelled as the agent that is not the trusted one, or
+		 * agent lines that did not verify (doc/agent.md). */
+		if ((nd->agent_untrusted[0] != '\0' || nd->agent_rejected > 0) && x < t->cols - 1) {
+			tui_put(t, y, x, t->cols - x, sel ? base : theme_attr(TH_WARN), "AGENT-UNTRUSTED");
+			x += (int)strlen("AGENT-UNTRUSTED") + 1;
+		}
 		if (nd->swarm_role[0] != '\0' && x < t->cols - 1) {
 			/* Its Docker Swarm role: [M] or [W], with what the swarm says when
 			 * it is not simply ready and active ("[W drain]"). */

@@ -38,6 +38,7 @@
 
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "backend/engine/cindex.h"
 #include "backend/engine/engine.h"
@@ -47,6 +48,7 @@
 #include "backend/base/log.h"
 #include "backend/base/thread.h"
 #include "backend/engine/swarm.h"
+#include "backend/node/agent-trust.h"
 
 #ifdef UNITTEST
 #define FLEET_STATIC
@@ -172,6 +174,8 @@ struct fl_node {
 	long ag_nsec;                    /* to resume after it (0: none yet) */
 	double agent_next;               /* no new stream before this */
 	int agent_step;                  /* backoff step */
+	struct agent_trust_record trust; /* the record of pub.agent (its key) */
+	unsigned long long ag_seq;       /* counter of the last verified line */
 	double next_info;                /* GET /info again (swarm membership) */
 };
 
@@ -229,6 +233,8 @@ struct fleet {
 	uint64_t generation;
 	uint64_t event_seq;
 	time_t started;                  /* wall clock at start: agent lines since then */
+	char agent_image[PD_IMAGE_LEN];  /* agent: image: (pinned by digest), or "" */
+	char agent_dir[4096];            /* where agent --start records its containers */
 	int dirty;
 	unsigned rand_state;
 	size_t first_left;               /* nodes whose first snapshot is not done yet */
@@ -850,6 +856,37 @@ fl_on_events(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* Verify agent line LINE ("STAMP {...}" as the engine sends it) of N's
+ * trusted agent: 0 when it verifies (LINE is cut back to what the agent
+ * sealed), 2 when it is a repeat of a line already taken (a reconnect), 1
+ * when it does not verify: counted on the node, the first one an event. */
+static int
+fl_agent_verify(struct fl_node *n, char *line, long long *sec, long *nsec)
+{
+	const char *p = line;
+	int rc;
+
+	if (fl_parse_stamp(&p, sec, nsec) != 0)
+		return 1;
+	if (*sec < n->ag_sec || (*sec == n->ag_sec && *nsec <= n->ag_nsec))
+		return 2;
+	rc = n->pub.agent_verified ? agent_trust_open(n->trust.key, n->trust.id, &n->ag_seq,
+	    line + (p - line)) : AGENT_TRUST_UNSEALED;
+	if (rc == AGENT_TRUST_OK)
+		return 0;
+	pthread_mutex_lock(&n->fleet->lock);
+	if (n->pub.agent_rejected++ == 0) {
+		log_msg(LOG_WARN, "%s: a line of agent container %.12s did not verify (%s): "
+		    "dropped", n->pub.name, n->pub.agent, agent_trust_why(rc));
+		fl_event(n, PD_EV_NODE, NULL, "agent_untrusted", "a line of agent container "
+		    "%.12s did not verify (%s): dropped, and every other one that does not",
+		    n->pub.agent, agent_trust_why(rc));
+	}
+	fl_touch(n->fleet);
+	pthread_mutex_unlock(&n->fleet->lock);
+	return 1;
+}
+
 /* Payload of the agent's logs stream: split into lines, apply each (its
  * stdout: stderr holds the agent's diagnostics, not events). */
 static void
@@ -877,9 +914,17 @@ fl_agent_payload(void *arg, int stream, const char *data, size_t len)
 		size_t used = (size_t)(nl - n->agline.data) + 1;
 
 		*nl = '\0';
-		rc = fleet_parse_agent_line(n->agline.data, 1, &ev, &sec, &nsec);
+		rc = fl_agent_verify(n, n->agline.data, &sec, &nsec);
+		if (rc == 0)
+			rc = fleet_parse_agent_line(n->agline.data, 1, &ev, &sec, &nsec);
+		else
+			rc = rc == 1 ? -2 : -3;
 		memmove(n->agline.data, n->agline.data + used, n->agline.len - used + 1);
 		n->agline.len -= used;
+		if (rc == -3)
+			continue;          /* a repeat after a reconnect */
+		if (rc == -2)
+			continue;          /* did not verify: counted, never an event */
 		if (rc < 0) {
 			log_msg(LOG_DEBUG, "%s: unparsable agent line", n->pub.name);
 			continue;
@@ -1170,10 +1215,56 @@ fl_agent_set(struct fl_node *n, const char *id)
 	if (strcmp(n->pub.agent, id) == 0)
 		return;
 	if (id[0] != '\0')
-		log_msg(LOG_INFO, "%s: agent container %.12s", n->pub.name, id);
+		log_msg(LOG_INFO, "%s: agent container %.12s (verified: the one agent --start "
+		    "recorded)", n->pub.name, id);
+	else
+		OPENSSL_cleanse(&n->trust, sizeof(n->trust));
 	snprintf(n->pub.agent, sizeof(n->pub.agent), "%s", id);
+	n->pub.agent_verified = id[0] != '\0';
+	n->ag_seq = 0;
 	n->agent_next = 0;
 	n->agent_step = 0;
+	fl_touch(n->fleet);
+}
+
+/* Whether container ID (created from IMAGE, image id IMAGE_ID; NULL: not
+ * known here) is node N's trusted agent: the inventory pins an image, the
+ * record agent --start wrote names ID, and it runs the pinned image.  Its
+ * record (the key) is then in N->trust. */
+static int
+fl_agent_trusted(struct fl_node *n, const char *id, const char *image, const char *image_id)
+{
+	struct fleet *f = n->fleet;
+	struct agent_trust_record rec;
+
+	if (f->agent_image[0] == '\0' || f->agent_dir[0] == '\0' ||
+	    agent_trust_record_read(f->agent_dir, n->pub.name, &rec) != 0)
+		return 0;
+	if (strcmp(rec.id, id) != 0 || (image != NULL && strcmp(image, f->agent_image) != 0) ||
+	    (image_id != NULL && strcmp(image_id, rec.image_id) != 0)) {
+		OPENSSL_cleanse(&rec, sizeof(rec));
+		return 0;
+	}
+	n->trust = rec;
+	OPENSSL_cleanse(&rec, sizeof(rec));
+	return 1;
+}
+
+/* Note ID (or "": none) as a running container labelled as an agent that
+ * is not node N's trusted one: shown on the node, never followed. */
+static void
+fl_agent_untrusted(struct fl_node *n, const char *id)
+{
+	if (strcmp(n->pub.agent_untrusted, id) == 0)
+		return;
+	snprintf(n->pub.agent_untrusted, sizeof(n->pub.agent_untrusted), "%s", id);
+	if (id[0] != '\0') {
+		log_msg(LOG_WARN, "%s: container %.12s is labelled %s=1 but is not the pinned "
+		    "agent: ignored", n->pub.name, id, FLEET_AGENT_LABEL);
+		fl_event(n, PD_EV_NODE, NULL, "agent_untrusted", "container %.12s is labelled "
+		    "%s=1 but is not the agent plantdeck started from the pinned image: its "
+		    "output is ignored", id, FLEET_AGENT_LABEL);
+	}
 	fl_touch(n->fleet);
 }
 
@@ -1259,6 +1350,7 @@ fleet_parse_ports(char *out, size_t len, const cJSON *ports)
 struct fl_listed {
 	struct pd_container pub;
 	int agent;                       /* labelled the agent, running, a full id */
+	char image_id[AGENT_TRUST_IMAGE_LEN]; /* ImageID */
 	int fresh;                       /* not in the model yet (fl_apply_list) */
 };
 
@@ -1388,6 +1480,7 @@ fl_list_entry(struct fl_list *l)
 	    cJSON_GetObjectItemCaseSensitive(it, "Ports"));
 	lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "Labels"),
 	    FLEET_AGENT_LABEL);
+	fl_copy_str(e->image_id, sizeof(e->image_id), it, "ImageID");
 	e->agent = cJSON_IsString(lab) && strcmp(lab->valuestring, "1") == 0 &&
 	    strcmp(e->pub.state, "running") == 0 && strlen(e->pub.id) == 64;
 	cJSON_Delete(it);
@@ -1507,7 +1600,7 @@ static void
 fl_apply_list(struct fl_node *n, struct fl_list *l)
 {
 	struct fl_container *c;
-	size_t keep = 0, agent = (size_t)-1;
+	size_t keep = 0, agent = (size_t)-1, untrusted = (size_t)-1;
 	int removed = 0;
 
 	for (size_t i = 0; i < n->nc; i++)
@@ -1516,8 +1609,11 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct fl_listed *e = &l->v[i];
 
-		if (e->agent && agent == (size_t)-1)
+		if (e->agent && agent == (size_t)-1 &&
+		    fl_agent_trusted(n, e->pub.id, e->pub.image, e->image_id))
 			agent = i;
+		else if (e->agent && untrusted == (size_t)-1)
+			untrusted = i;
 		c = fl_find(n, e->pub.id);
 		e->fresh = c == NULL;
 		if (c == NULL || c->seen)
@@ -1554,17 +1650,9 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 		c->seen = 1;
 		fl_take_listed(n, c, e);
 	}
-	/* The agent: the one streamed already wins over another one. */
-	if (agent == (size_t)-1) {
-		fl_agent_set(n, "");
-	} else {
-		const char *id = l->v[agent].pub.id;
-
-		c = n->pub.agent[0] != '\0' ? fl_find(n, n->pub.agent) : NULL;
-		if (strcmp(id, n->pub.agent) == 0 || c == NULL ||
-		    strcmp(c->pub.state, "running") != 0)
-			fl_agent_set(n, id);
-	}
+	/* The agent: only the trusted one (there is one record a node). */
+	fl_agent_set(n, agent == (size_t)-1 ? "" : l->v[agent].pub.id);
+	fl_agent_untrusted(n, untrusted == (size_t)-1 ? "" : l->v[untrusted].pub.id);
 	n->pub.listed = l->total;
 	if (l->total > l->max)
 		snprintf(n->pub.warning, sizeof(n->pub.warning),
@@ -1821,8 +1909,11 @@ fl_events_apply(struct fl_node *n, cJSON *j)
 		const cJSON *al = cJSON_GetObjectItemCaseSensitive(attrs, FLEET_AGENT_LABEL);
 
 		if (cJSON_IsString(al) && strcmp(al->valuestring, "1") == 0) {
-			if (strcmp(action, "start") == 0 && strlen(id) == 64)
+			if (strcmp(action, "start") == 0 && strlen(id) == 64 &&
+			    fl_agent_trusted(n, id, NULL, NULL))
 				fl_agent_set(n, id);
+			else if (strcmp(action, "start") == 0 && strlen(id) == 64)
+				fl_agent_untrusted(n, id);
 			else if ((strcmp(action, "die") == 0 || strcmp(action, "destroy") == 0) &&
 			    strcmp(id, n->pub.agent) == 0)
 				fl_agent_set(n, "");
@@ -2873,6 +2964,15 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		f->cfg.max_containers = PD_MAX_CONTAINERS;
 	f->sw.cur = -1;
 	snprintf(f->site, sizeof(f->site), "%s", inv->site ? inv->site : "");
+	if (inv->agent.image != NULL) {
+		char err[PD_ERROR_LEN];
+
+		snprintf(f->agent_image, sizeof(f->agent_image), "%s", inv->agent.image);
+		if (agent_trust_dir(inv, f->agent_dir, sizeof(f->agent_dir), err, sizeof(err)) != 0) {
+			log_msg(LOG_WARN, "agent records: %s: no agent is trusted", err);
+			f->agent_dir[0] = '\0';
+		}
+	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->multi = curl_multi_init();

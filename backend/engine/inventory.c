@@ -44,6 +44,7 @@
 #include "backend/base/yamlfile.h"
 #include "backend/engine/inventory.h"
 #include "backend/engine/registry-auth.h"
+#include "backend/node/agent-trust.h"
 
 #define INV_MAX_FILE (16 * 1024 * 1024)	/* bytes of YAML */
 #define INV_MAX_JSON (1024 * 1024)	/* bytes of one meta.json */
@@ -85,7 +86,7 @@ struct inv_defaults {
 
 /* The keys each mapping may hold, by the index its value is returned at. */
 enum { TOP_SITE, TOP_DEFAULTS, TOP_NODES, TOP_KIOSK, TOP_HEAL, TOP_REGISTRIES, TOP_AUDIT,
-	TOP_ROLES, TOP_FOUR_EYES, TOP_NKEYS };
+	TOP_ROLES, TOP_FOUR_EYES, TOP_AGENT, TOP_NKEYS };
 static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_SITE] = "site",
 	[TOP_DEFAULTS] = "defaults",
@@ -96,6 +97,14 @@ static const char *const inv_top_keys[TOP_NKEYS] = {
 	[TOP_AUDIT] = "audit",
 	[TOP_ROLES] = "roles",
 	[TOP_FOUR_EYES] = "four_eyes",
+	[TOP_AGENT] = "agent",
+};
+
+enum { AGT_IMAGE, AGT_RECORDS, AGT_ENGINE_SOCKET, AGT_NKEYS };
+static const char *const inv_agent_keys[AGT_NKEYS] = {
+	[AGT_IMAGE] = "image",
+	[AGT_RECORDS] = "records",
+	[AGT_ENGINE_SOCKET] = "engine_socket",
 };
 
 enum { AUD_REQUIRE, AUD_SIGNER, AUD_PUBLIC_KEY, AUD_CHECKPOINTS, AUD_NKEYS };
@@ -473,6 +482,9 @@ inventory_free(struct inventory *inv)
 	free(inv->audit.signer);
 	free(inv->audit.public_key);
 	free(inv->audit.checkpoints);
+	free(inv->agent.image);
+	free(inv->agent.records);
+	free(inv->agent.engine_socket);
 	roles_clear(&inv->roles);
 	for (size_t i = 0; i < inv->heal.nautos; i++)
 		free(inv->heal.autos[i].stack);
@@ -1068,6 +1080,44 @@ inv_file_audit(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	return 0;
 }
 
+/* Read "agent:" (image pinned by digest, records, engine_socket; doc/agent.md). */
+static int
+inv_file_agent(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
+{
+	yaml_node_t *vals[AGT_NKEYS], *keyn[AGT_NKEYS];
+	char why[320];
+
+	if (m->type != YAML_MAPPING_NODE)
+		return yf_error(&f->y, &m->start_mark, "'agent' must be a mapping (image, "
+		    "records, engine_socket)");
+	if (inv_mapping(f, m, inv_agent_keys, AGT_NKEYS, vals, keyn) != 0)
+		return -1;
+	if (vals[AGT_IMAGE] != NULL) {
+		inv->agent.image = inv_text(f, vals[AGT_IMAGE], "'image'", INV_MAX_TEXT);
+		if (inv->agent.image == NULL)
+			return -1;
+		if (!agent_trust_pin_valid(inv->agent.image, why, sizeof(why)))
+			return yf_error(&f->y, &vals[AGT_IMAGE]->start_mark, "agent image %s", why);
+	}
+	if (vals[AGT_RECORDS] != NULL) {
+		inv->agent.records = yf_path(&f->y, &vals[AGT_RECORDS]->start_mark, f->dir,
+		    inv_text(f, vals[AGT_RECORDS], "'records'", INV_MAX_PATH));
+		if (inv->agent.records == NULL)
+			return -1;
+	}
+	if (vals[AGT_ENGINE_SOCKET] != NULL) {
+		inv->agent.engine_socket = inv_text(f, vals[AGT_ENGINE_SOCKET], "'engine_socket'",
+		    INV_MAX_PATH);
+		if (inv->agent.engine_socket == NULL)
+			return -1;
+		if (inv->agent.engine_socket[0] != '/' || strchr(inv->agent.engine_socket, ':'))
+			return yf_error(&f->y, &vals[AGT_ENGINE_SOCKET]->start_mark, "'engine_socket' "
+			    "must be an absolute path on the node, without ':'");
+	}
+	(void)keyn;
+	return 0;
+}
+
 /* Scalar N as an unsigned number with an optional suffix: *NUM and the
  * suffix in SUF (""); 0, or -1 when it is not one. */
 static int
@@ -1415,6 +1465,8 @@ inv_file_parse(struct inv_file *f, struct inventory *inv)
 	    inv_file_registries(f, vals[TOP_REGISTRIES], inv) != 0)
 		goto out;
 	if (vals[TOP_AUDIT] != NULL && inv_file_audit(f, vals[TOP_AUDIT], inv) != 0)
+		goto out;
+	if (vals[TOP_AGENT] != NULL && inv_file_agent(f, vals[TOP_AGENT], inv) != 0)
 		goto out;
 	if (roles_parse(&f->y, keyn[TOP_ROLES], vals[TOP_ROLES], vals[TOP_FOUR_EYES],
 	    &inv->roles) != 0)

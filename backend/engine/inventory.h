@@ -88,12 +88,20 @@ struct inv_audit {
 	char *checkpoints;   /* its checkpoint file, or NULL (the default) */
 };
 
+/* agent: the node agents plantdeck starts and trusts (doc/agent.md). */
+struct inv_agent {
+	char *image;         /* the agent image pinned by digest (NAME@sha256:HEX), or NULL */
+	char *records;       /* where agent --start records containers and keys, or NULL */
+	char *engine_socket; /* the nodes' engine socket handed to the agent, or NULL: none */
+};
+
 struct inventory {
 	char *source;        /* the file's path, "environment" or "docker contexts" */
 	char *site;          /* site name, or NULL */
 	char *kiosk_exit_chord; /* keys that end a kiosk screen ("C-x C-q"), or NULL */
 	struct inv_heal heal;   /* heal: policy */
 	struct inv_audit audit; /* audit: settings */
+	struct inv_agent agent; /* agent: settings */
 	struct inv_node *nodes;
 	size_t nnodes;
 	struct inv_registry *registries;  /* registries: (a file inventory only) */

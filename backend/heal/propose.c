@@ -577,6 +577,17 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 	p.finding = f->id;
 	p.stage = f->stage + 1;
 	automatic = heal_auto(h, f->stack, p.action);
+	/* Automatic quarantine follows only a verified agent: the node's agent
+	 * container is the one agent --start recorded and its lines verify. */
+	if (automatic && p.action == PD_HEAL_QUARANTINE) {
+		const struct pd_node *an = heal_node(s, f->node);
+
+		if (an == NULL || !an->agent_verified) {
+			automatic = 0;
+			log_msg(LOG_WARN, "heal: finding #%lld: no automatic quarantine: the agent on "
+			    "%s is not verified", (long long)f->id, f->node);
+		}
+	}
 	/* audit.require: recorded pending, approved only once the entry is written. */
 	gate = automatic && audit_required();
 	p.state = automatic && !gate ? PD_PROP_APPROVED : PD_PROP_PENDING;

@@ -151,9 +151,13 @@ struct pd_node {
 	                                    or "" */
 	size_t first_container;          /* index into the snapshot's containers */
 	size_t ncontainers;
-	char agent[PD_ID_LEN];           /* the node's agent container (label
-	                                    io.plantdeck.agent=1), or "" */
+	char agent[PD_ID_LEN];           /* the node's trusted agent container, or "" */
 	int agent_connected;             /* its logs stream is open */
+	int agent_verified;              /* agent is the container agent --start recorded,
+	                                    from the pinned image (doc/agent.md) */
+	char agent_untrusted[PD_ID_LEN]; /* a running container labelled io.plantdeck.agent=1
+	                                    that is not the pinned agent (ignored), or "" */
+	unsigned agent_rejected;         /* agent lines that did not verify (dropped) */
 	/* Docker Swarm (all "" when the engine is in no swarm).  From its
 	 * GET /info, and from the swarm's node list once a manager answered. */
 	char swarm_node_id[PD_SWARM_ID_LEN];  /* Swarm.NodeID: links it to a pd_swarm_node */

@@ -1,7 +1,7 @@
 /* agent-client.c: requests to a remote node's agent (agent-client.h).
  *
- * One request is five Engine API calls on a fresh engine of the node: the
- * running container labelled io.plantdeck.agent=1, its program (the
+ * One request is four Engine API calls on a fresh engine of the node: the
+ * trusted agent container (agent --start recorded it), its program (the
  * image's entrypoint, by path), an exec of PROGRAM agent --request LINE,
  * its start (attached: the output comes back multiplexed), and its exit
  * code.  The answer is the last line of the exec's stdout when it is a
@@ -15,11 +15,13 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "backend/model/model.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/node/agent-client.h"
+#include "backend/node/agent-trust.h"
 
 /* Split an exec's multiplexed output BODY into stdout (OUT) and stderr
  * (ERRTEXT); 0, or -1 when the framing is broken. */
@@ -57,10 +59,6 @@ agent_last_line(char *text)
 	return start != NULL ? start + 1 : text;
 }
 
-/* The filter of the agent container: label io.plantdeck.agent=1, running. */
-static const char agent_list_path[] = "/containers/json?filters=%7B%22label%22%3A%5B%22"
-	"io.plantdeck.agent%3D1%22%5D%2C%22status%22%3A%5B%22running%22%5D%7D";
-
 /* Run request LINE in the agent container of NODE (agent-client.h). */
 int
 agent_remote_request(const struct backend_config *cfg, const char *node, const char *line,
@@ -72,7 +70,7 @@ agent_remote_request(const struct backend_config *cfg, const char *node, const c
 	struct engine_reply r;
 	const struct inv_node *in = NULL;
 	cJSON *j = NULL, *body, *cmd;
-	char id[PD_ID_LEN], exec_id[PD_ID_LEN], prog[256], path[256], *text, *last;
+	char id[PD_ID_LEN], exec_id[PD_ID_LEN], image[AGENT_TRUST_IMAGE_LEN], prog[256], path[256], *text, *last;
 	int rc = -1;
 	double code;
 
@@ -108,20 +106,22 @@ agent_remote_request(const struct backend_config *cfg, const char *node, const c
 	if (engine_negotiate(e, &r) != 0)
 		goto engine_error;
 	engine_reply_free(&r);
-	/* The agent container, and the program it runs (the image's entrypoint). */
-	if (engine_call(e, "GET", agent_list_path, NULL, &r) != 0)
-		goto engine_error;
-	j = cJSON_Parse(r.body.data ? r.body.data : "");
-	engine_reply_free(&r);
-	snprintf(id, sizeof(id), "%s", cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetArrayItem(j, 0), "Id")) ? cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetArrayItem(j, 0), "Id")->valuestring : "");
-	cJSON_Delete(j);
-	j = NULL;
-	if (strlen(id) != 64) {
-		snprintf(err, errlen, "%s: no running agent container (label "
-		    "io.plantdeck.agent=1; lab/agent-image run starts one)", in->name);
-		goto out;
+	/* The trusted agent container (the one --start recorded), and the
+	 * program it runs (the image's entrypoint). */
+	{
+		struct agent_trust_record rec;
+		char dir[4096];
+
+		if (agent_trust_dir(inv, dir, sizeof(dir), err, errlen) != 0)
+			goto out;
+		if (agent_trust_record_read(dir, in->name, &rec) != 0) {
+			snprintf(err, errlen, "%s: no trusted agent container recorded in %.200s "
+			    "(plantdeck agent --node %s --start starts one)", in->name, dir, in->name);
+			goto out;
+		}
+		snprintf(id, sizeof(id), "%s", rec.id);
+		snprintf(image, sizeof(image), "%s", rec.image_id);
+		OPENSSL_cleanse(&rec, sizeof(rec));
 	}
 	snprintf(path, sizeof(path), "/containers/%s/json", id);
 	if (engine_call(e, "GET", path, NULL, &r) != 0)
@@ -130,8 +130,17 @@ agent_remote_request(const struct backend_config *cfg, const char *node, const c
 	engine_reply_free(&r);
 	{
 		const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "Path");
+		const cJSON *im = cJSON_GetObjectItemCaseSensitive(j, "Image");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "State");
 
 		snprintf(prog, sizeof(prog), "%s", cJSON_IsString(p) ? p->valuestring : "");
+		if (!cJSON_IsString(im) || strcmp(im->valuestring, image) != 0 ||
+		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "Running"))) {
+			snprintf(err, errlen, "%s: the recorded agent container %.12s is not running "
+			    "from the recorded image (plantdeck agent --node %s --start)", in->name, id,
+			    in->name);
+			goto out;
+		}
 	}
 	cJSON_Delete(j);
 	j = NULL;

@@ -16,11 +16,19 @@
 
 /* Send request LINE (as agent_command takes it) to the agent container of
  * node NODE (NULL: the inventory's one node) through the Engine API: an exec
- * of `plantdeck agent --request LINE` in the container labelled
- * io.plantdeck.agent=1.  Refused under CFG->read_only.  0 with *OUT, the
+ * of `plantdeck agent --request LINE` in the node's trusted agent container
+ * (the one agent --start recorded, still from the recorded image).  Refused under CFG->read_only.  0 with *OUT, the
  * answer line (JSON, to free), or -1 with ERR.  The front ends reach it
  * through backend.h (node/node.h includes this header). */
 int agent_remote_request(const struct backend_config *cfg, const char *node, const char *line,
     char **out, char *err, size_t errlen);
+
+/* Start node NODE's trusted agent container (agent-start.c): from the
+ * inventory's pinned image, with least privilege, a fresh key put in before
+ * it starts, and its record written; ARGV[0..ARGC-1] are more agent
+ * arguments.  Refused under CFG->read_only.  0 with its id in ID_OUT, or
+ * -1 with ERR. */
+int agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
+    char **argv, char *id_out, size_t idlen, char *err, size_t errlen);
 
 #endif

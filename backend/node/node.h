@@ -16,6 +16,7 @@
 
 #include "backend/model/model.h"
 #include "backend/node/agent-client.h"
+#include "backend/node/agent-trust.h"
 
 /* ---- tune and drift check (tune.c) */
 

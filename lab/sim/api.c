@@ -290,15 +290,16 @@ do_stats(struct conn *cn, struct node *n, struct ctr *c)
 	free(b.p);
 }
 
-/* Append one log frame (8-byte header: stream, 0, 0, 0, big-endian length). */
+/* Append one log frame (8-byte header: stream, 0, 0, 0, big-endian length),
+ * stamped AT seconds after now. */
 static void
-log_frame(struct sbuf *b, int stream, const char *line, int ts)
+log_frame_at(struct sbuf *b, int stream, const char *line, int ts, double at)
 {
 	struct sbuf l = { 0 };
 	unsigned char h[8] = { (unsigned char)stream, 0, 0, 0, 0, 0, 0, 0 };
 
 	if (ts) {
-		sb_time(&l, now_wall());      /* "2026-...Z" without its quotes */
+		sb_time(&l, now_wall() + at);      /* "2026-...Z" without its quotes */
 		memmove(l.p, l.p + 1, l.len - 2);
 		l.len -= 2;
 		sb_str(&l, " ");
@@ -314,6 +315,33 @@ log_frame(struct sbuf *b, int stream, const char *line, int ts)
 	free(l.p);
 }
 
+/* Append one log frame stamped now. */
+static void
+log_frame(struct sbuf *b, int stream, const char *line, int ts)
+{
+	log_frame_at(b, stream, line, ts, 0);
+}
+
+/* The lines of file PATH (label org.plantdeck.sim.logfile: a test's
+ * scripted output, e.g. agent lines) as log frames, 1 µs apart; 0, or -1
+ * when it cannot be read. */
+static int
+log_file(struct sbuf *b, const char *path, int ts)
+{
+	char line[8192];
+	FILE *fp = fopen(path, "re");
+	int i = 0;
+
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		log_frame_at(b, 1, line, ts, 1e-6 * i++);
+	}
+	fclose(fp);
+	return 0;
+}
+
 /* GET /containers/{id}/logs. */
 static void
 do_logs(struct conn *cn, struct node *n, struct ctr *c, const char *q)
@@ -321,14 +349,17 @@ do_logs(struct conn *cn, struct node *n, struct ctr *c, const char *q)
 	struct sbuf b = { 0 };
 	char v[32], line[160];
 	int tail = 20, i, ts = query_bool(q, "timestamps");
+	const char *file = ctr_label(c, "org.plantdeck.sim.logfile");
 
 	if (query_get(q, "tail", v, sizeof(v)) && strcmp(v, "all") != 0)
 		tail = (int)strtol(v, NULL, 10);
 	if (tail > 20 || tail < 0)
 		tail = 20;
-	for (i = 20 - tail; i < 20; i++) {
-		snprintf(line, sizeof(line), "plc-sim %s: cycle %d ok", c->name, i);
-		log_frame(&b, 1, line, ts);
+	if (file == NULL || log_file(&b, file, ts) != 0) {
+		for (i = 20 - tail; i < 20; i++) {
+			snprintf(line, sizeof(line), "plc-sim %s: cycle %d ok", c->name, i);
+			log_frame(&b, 1, line, ts);
+		}
 	}
 	if (query_bool(q, "follow") && c->state == ST_RUNNING) {
 		stream_begin(cn, "application/vnd.docker.raw-stream");

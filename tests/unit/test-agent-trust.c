@@ -1,0 +1,230 @@
+/* test-agent-trust.c: the agent's sealed lines (agent-trust.c): a sealed
+ * line verifies and comes back as sealed; a changed byte, another
+ * container's id, another key, a replayed or older counter and an unsealed
+ * line do not; records and key files; image pins; the inventory's agent:
+ * keys and their FILE:LINE:COL errors. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/engine/inventory.h"
+#include "backend/node/agent-trust.h"
+
+#define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LINE "{\"type\":\"anomaly\",\"rule\":\"exec\",\"text\":\"cat into plc\"}"
+
+/* A sealer for container ID_A with key bytes 1..32. */
+static void
+sealer(struct agent_trust_sealer *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->id, ID_A, 65);
+	for (int i = 0; i < AGENT_TRUST_KEY_LEN; i++)
+		s->key[i] = (unsigned char)(i + 1);
+}
+
+/* A sealed line verifies once, comes back as it was, and is valid JSON. */
+static void
+test_seal_open(void **state)
+{
+	struct agent_trust_sealer s;
+	unsigned long long last = 0;
+	char *a, *b;
+
+	(void)state;
+	sealer(&s);
+	a = agent_trust_seal(&s, LINE);
+	b = agent_trust_seal(&s, LINE);
+	assert_non_null(a);
+	assert_non_null(strstr(a, ",\"seq\":1,\"mac\":\""));
+	assert_non_null(strstr(b, ",\"seq\":2,\"mac\":\""));
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, a), AGENT_TRUST_OK);
+	assert_string_equal(a, LINE);
+	assert_true(last == 1);
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, b), AGENT_TRUST_OK);
+	assert_true(last == 2);
+	free(a);
+	free(b);
+	assert_null(agent_trust_seal(&s, "not json"));
+}
+
+/* What does not verify: a changed byte, another id or key, a replay. */
+static void
+test_reject(void **state)
+{
+	struct agent_trust_sealer s;
+	unsigned char other[AGENT_TRUST_KEY_LEN] = { 9 };
+	unsigned long long last = 0;
+	char *a, *copy;
+
+	(void)state;
+	sealer(&s);
+	a = agent_trust_seal(&s, LINE);
+	copy = strdup(a);
+	copy[12] ^= 1;
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, copy), AGENT_TRUST_BAD_MAC);
+	memcpy(copy, a, strlen(a) + 1);
+	copy[strlen(copy) - 3] = copy[strlen(copy) - 3] == '0' ? '1' : '0';
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, copy), AGENT_TRUST_BAD_MAC);
+	memcpy(copy, a, strlen(a) + 1);
+	assert_int_equal(agent_trust_open(s.key, ID_B, &last, copy), AGENT_TRUST_BAD_MAC);
+	memcpy(copy, a, strlen(a) + 1);
+	assert_int_equal(agent_trust_open(other, ID_A, &last, copy), AGENT_TRUST_BAD_MAC);
+	assert_true(last == 0);
+	memcpy(copy, a, strlen(a) + 1);
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, copy), AGENT_TRUST_OK);
+	memcpy(copy, a, strlen(a) + 1);
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, copy), AGENT_TRUST_REPLAY);
+	assert_string_equal(copy, a);
+	free(copy);
+	free(a);
+	copy = strdup(LINE);
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, copy), AGENT_TRUST_UNSEALED);
+	free(copy);
+	copy = strdup("{\"a\":1,\"seq\":01,\"mac\":\"" ID_A "\"}");
+	assert_int_equal(agent_trust_open(s.key, ID_A, &last, copy), AGENT_TRUST_UNSEALED);
+	free(copy);
+	assert_string_equal(agent_trust_why(AGENT_TRUST_REPLAY), "replayed (counter not newer)");
+}
+
+/* Records: written 0600 in a 0700 directory, read back; the key file. */
+static void
+test_records(void **state)
+{
+	char dir[] = "/tmp/pd-trust-XXXXXX", sub[128], path[256], err[512], text[200];
+	struct agent_trust_record r, got;
+	struct agent_trust_sealer s;
+	struct stat sb;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/agents", dir);
+	memset(&r, 0, sizeof(r));
+	memcpy(r.id, ID_A, 65);
+	snprintf(r.image_id, sizeof(r.image_id), "sha256:%s", ID_B);
+	for (int i = 0; i < AGENT_TRUST_KEY_LEN; i++)
+		r.key[i] = (unsigned char)(200 + i);
+	assert_int_equal(agent_trust_record_write(sub, "press-1", &r, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/press-1.agent", sub);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(sub, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_int_equal(agent_trust_record_read(sub, "press-1", &got), 0);
+	assert_memory_equal(&got, &r, sizeof(r));
+	assert_int_equal(agent_trust_record_read(sub, "press-2", &got), -1);
+
+	/* The key file the container gets: read, then gone. */
+	agent_trust_key_text(&r, text, sizeof(text));
+	snprintf(path, sizeof(path), "%s/agent.key", dir);
+	fp = fopen(path, "w");
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(agent_trust_sealer_load(&s, path, err, sizeof(err)), 0);
+	assert_memory_equal(s.key, r.key, sizeof(r.key));
+	assert_string_equal(s.id, ID_A);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(agent_trust_sealer_load(&s, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--key-file"));
+	fp = fopen(path, "w");
+	fputs("short\n", fp);
+	fclose(fp);
+	assert_int_equal(agent_trust_sealer_load(&s, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a key"));
+
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+/* Pins: NAME@sha256:<64 hex> only. */
+static void
+test_pins(void **state)
+{
+	char why[400];
+
+	(void)state;
+	assert_true(agent_trust_pin_valid("127.0.0.1:5000/plantdeck/agent@sha256:" ID_A, why,
+	    sizeof(why)));
+	assert_false(agent_trust_pin_valid("127.0.0.1:5000/plantdeck/agent:1", why, sizeof(why)));
+	assert_non_null(strstr(why, "not pinned by digest"));
+	assert_false(agent_trust_pin_valid("agent@sha256:ABC", why, sizeof(why)));
+	assert_false(agent_trust_pin_valid("@sha256:" ID_A, why, sizeof(why)));
+	assert_false(agent_trust_pin_valid("agent?x=1@sha256:" ID_A, why, sizeof(why)));
+	assert_non_null(strstr(why, "only letters"));
+}
+
+/* Write TEXT to a temporary inventory and load it: its error, or "". */
+static void
+load(const char *text, struct inventory **inv, char *err, size_t errlen)
+{
+	char path[] = "/tmp/pd-trust-inv-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	err[0] = '\0';
+	*inv = NULL;
+	inventory_load(path, inv, err, errlen);
+	unlink(path);
+}
+
+/* agent: image: must be pinned; FILE:LINE:COL errors. */
+static void
+test_inventory(void **state)
+{
+	struct inventory *inv;
+	char err[1024];
+
+	(void)state;
+	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n"
+	    "  image: reg/agent@sha256:" ID_A "\n  records: /var/lib/pd/agents\n"
+	    "  engine_socket: /run/docker.sock\n", &inv, err, sizeof(err));
+	assert_non_null(inv);
+	assert_string_equal(inv->agent.image, "reg/agent@sha256:" ID_A);
+	assert_string_equal(inv->agent.records, "/var/lib/pd/agents");
+	assert_string_equal(inv->agent.engine_socket, "/run/docker.sock");
+	inventory_free(inv);
+
+	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n  image: reg/agent:1\n",
+	    &inv, err, sizeof(err));
+	assert_null(inv);
+	assert_non_null(strstr(err, ":5:10: agent image 'reg/agent:1' is not pinned by digest"));
+	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n  imag: x\n",
+	    &inv, err, sizeof(err));
+	assert_null(inv);
+	assert_non_null(strstr(err, ":5:3: unknown key 'imag'"));
+	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n  engine_socket: rel\n",
+	    &inv, err, sizeof(err));
+	assert_null(inv);
+	assert_non_null(strstr(err, ":5:18: 'engine_socket' must be an absolute path"));
+	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent: 1\n", &inv, err,
+	    sizeof(err));
+	assert_null(inv);
+	assert_non_null(strstr(err, ":4:8: 'agent' must be a mapping"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seal_open),
+		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_inventory),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
