@@ -209,6 +209,36 @@ m_nodes(FILE *f, const struct pd_snapshot *s, const struct pd_alarm *a, size_t n
 	for (size_t i = 0; i < s->nnodes; i++)
 		m_sample(f, "plantdeck_node_events_connected", s->nodes[i].events_connected != 0,
 		    "node", s->nodes[i].name, NULL, NULL, NULL, NULL);
+	m_family(f, "plantdeck_requests_total", "counter",
+	    "plantdeck's requests to the node's engine (not its event and log streams).");
+	for (size_t i = 0; i < s->nnodes; i++)
+		m_sample(f, "plantdeck_requests_total", (double)s->nodes[i].req.count,
+		    "node", s->nodes[i].name, NULL, NULL, NULL, NULL);
+	m_family(f, "plantdeck_request_errors_total", "counter",
+	    "plantdeck's requests to the node's engine that failed (no answer, or an HTTP error).");
+	for (size_t i = 0; i < s->nnodes; i++)
+		m_sample(f, "plantdeck_request_errors_total", (double)s->nodes[i].req.errors,
+		    "node", s->nodes[i].name, NULL, NULL, NULL, NULL);
+	m_family(f, "plantdeck_request_duration_seconds", "histogram",
+	    "How long plantdeck's requests to the node's engine took.");
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct pd_req_stats *st = &s->nodes[i].req;
+		uint64_t cum = 0;
+		char le[32];
+
+		for (int b = 0; b < PD_REQ_BUCKETS; b++) {
+			cum += st->le[b];
+			snprintf(le, sizeof(le), "%g", pd_req_bounds[b]);
+			m_sample(f, "plantdeck_request_duration_seconds_bucket", (double)cum,
+			    "node", s->nodes[i].name, "le", le, NULL, NULL);
+		}
+		m_sample(f, "plantdeck_request_duration_seconds_bucket", (double)st->count,
+		    "node", s->nodes[i].name, "le", "+Inf", NULL, NULL);
+		m_sample(f, "plantdeck_request_duration_seconds_sum", st->seconds,
+		    "node", s->nodes[i].name, NULL, NULL, NULL, NULL);
+		m_sample(f, "plantdeck_request_duration_seconds_count", (double)st->count,
+		    "node", s->nodes[i].name, NULL, NULL, NULL, NULL);
+	}
 	m_family(f, "plantdeck_node_alarms", "gauge",
 	    "The node's own alarm (kind down or stale): 1 while raised.");
 	for (size_t i = 0; i < s->nnodes; i++)

@@ -5,7 +5,8 @@
 # each node; a node that hangs goes to 0 while the others stay 1; SIGHUP
 # re-reads the inventory (a node taken out of it disappears; a bad inventory
 # is reported and the fleet kept); SIGTERM ends serve with status 0; other
-# paths answer 404.  --log-format json writes one JSON object a line.
+# paths answer 404; plantdeck's requests to each node are counted, a hung
+# node's failures among them.  --log-format json writes one JSON object a line.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 command -v curl >/dev/null || skip "curl is not installed (Debian package 'curl')"
@@ -66,13 +67,15 @@ done
 ok "plantdeck_node_up is 1 for sim-0001..3"
 assert_contains "$(cat "$T_TMP/m.txt")" 'plantdeck_node_engine_info{node="sim-0001",engine_version="'
 assert_contains "$(cat "$T_TMP/m.txt")" 'plantdeck_heal_runner 1'
+grep -Eq '^plantdeck_request_duration_seconds_count\{node="sim-0001"\} [1-9]' "$T_TMP/m.txt" ||
+	fail "no requests counted for sim-0001: $(grep 'duration_seconds_count' "$T_TMP/m.txt")"
 assert_contains "$(cat "$T_TMP/m.txt")" 'plantdeck_audit_chain_ok 1'
 grep -q '^plantdeck_containers{node="sim-0001",stack="[^"]*",state="running"} [1-9]' "$T_TMP/m.txt" ||
 	fail "no running containers counted on sim-0001: $(grep '^plantdeck_containers' "$T_TMP/m.txt")"
 ! grep -Eq '[0-9a-f]{64}' "$T_TMP/m.txt" || fail "a container id in the metrics"
 hdr=$(curl -sf -o /dev/null -w '%{content_type}' "http://$ADDR/metrics")
 assert_contains "$hdr" "text/plain; version=0.0.4"
-ok "engine info, heal runner, audit chain, containers per stack; no container ids; $hdr"
+ok "engine info, heal runner, audit chain, request histogram, containers per stack; no container ids; $hdr"
 if command -v promtool >/dev/null; then
 	promtool check metrics <"$T_TMP/m.txt" >"$T_TMP/check.out" 2>&1 ||
 		fail "promtool check metrics: $(cat "$T_TMP/check.out")"
@@ -96,7 +99,9 @@ grep -q '^plantdeck_node_state{node="sim-0002",state="down"} 1$' "$T_TMP/m.txt" 
 	fail "sim-0002's state: $(grep 'node_state{node="sim-0002"' "$T_TMP/m.txt")"
 jq -e 'select(.node == "sim-0002" and (.msg | startswith("node ")) and .msg != "node up")' \
 	"$T_TMP/serve.out" >/dev/null || fail "no JSON line for sim-0002: $(cat "$T_TMP/serve.out")"
-ok "sim-0002 hangs: plantdeck_node_up 0, its JSON log line, sim-0001 still 1"
+grep -Eq '^plantdeck_request_errors_total\{node="sim-0002"\} [1-9]' "$T_TMP/m.txt" ||
+	fail "no failed request counted for sim-0002: $(grep 'errors_total' "$T_TMP/m.txt")"
+ok "sim-0002 hangs: plantdeck_node_up 0, its JSON log line, sim-0001 still 1", its request errors counted
 
 # SIGHUP: a bad inventory is reported and the fleet kept; a good one is read.
 cp "$T_TMP/inv.yaml" "$T_TMP/good.yaml"

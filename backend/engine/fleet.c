@@ -2387,6 +2387,21 @@ fl_inspect_limit(const struct fl_node *n)
 	return n->first_done ? FLEET_INSPECTS_PER_NODE : FLEET_INSPECTS_FIRST;
 }
 
+/* Count a request of SECS to a node in ST (FAILED: it failed). */
+static void
+fl_req_count(struct pd_req_stats *st, double secs, int failed)
+{
+	int i;
+
+	st->count++;
+	st->errors += failed != 0;
+	st->seconds += secs > 0 ? secs : 0;
+	for (i = 0; i < PD_REQ_BUCKETS && secs > pd_req_bounds[i]; i++)
+		;
+	if (i < PD_REQ_BUCKETS)
+		st->le[i]++;
+}
+
 /* A request finished: apply its result to the model. */
 static void
 fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
@@ -2415,6 +2430,8 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		fl_parse_swarm(r);
 
 	pthread_mutex_lock(&f->lock);
+	if (r->kind != FL_EVENTS && r->kind != FL_AGENT && r->kind != FL_SW_EVENTS)
+		fl_req_count(&n->pub.req, now - r->started, rc != 0);
 	if (r->kind >= FL_SW_NODES) {
 		fl_swarm_done(f, r, rc, now);
 		goto out;

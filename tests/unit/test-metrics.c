@@ -65,6 +65,12 @@ test_nodes_containers(void **state)
 		cs[i].restart_count = 2;
 		cs[i].cpu_pct = -1;
 	}
+	nodes[0].req.count = 5;
+	nodes[0].req.errors = 1;
+	nodes[0].req.seconds = 0.75;
+	nodes[0].req.le[0] = 3;          /* <= 5 ms */
+	nodes[0].req.le[5] = 1;          /* <= 250 ms */
+	nodes[0].req.le[8] = 1;          /* <= 10 s */
 	cs[1].oom_killed = 1;
 	cs[0].sampled_at = NOW;
 	cs[0].cpu_pct = 50;
@@ -105,6 +111,19 @@ test_nodes_containers(void **state)
 	assert_int_equal(count(text, "plantdeck_container_cpu_ratio{"), 1);
 	assert_non_null(strstr(text, "plantdeck_node_alarms{node=\"press-01\",kind=\"down\"} 0\n"));
 	assert_non_null(strstr(text, "plantdeck_heal_runner 1\n"));
+	assert_non_null(strstr(text, "# TYPE plantdeck_request_duration_seconds histogram\n"));
+	assert_non_null(strstr(text,
+	    "plantdeck_request_duration_seconds_bucket{node=\"press-01\",le=\"0.005\"} 3\n"));
+	assert_non_null(strstr(text,
+	    "plantdeck_request_duration_seconds_bucket{node=\"press-01\",le=\"0.1\"} 3\n"));
+	assert_non_null(strstr(text,
+	    "plantdeck_request_duration_seconds_bucket{node=\"press-01\",le=\"0.25\"} 4\n"));
+	assert_non_null(strstr(text,
+	    "plantdeck_request_duration_seconds_bucket{node=\"press-01\",le=\"+Inf\"} 5\n"));
+	assert_non_null(strstr(text, "plantdeck_request_duration_seconds_sum{node=\"press-01\"} 0.75\n"));
+	assert_non_null(strstr(text, "plantdeck_request_duration_seconds_count{node=\"press-01\"} 5\n"));
+	assert_non_null(strstr(text, "plantdeck_requests_total{node=\"press-01\"} 5\n"));
+	assert_non_null(strstr(text, "plantdeck_request_errors_total{node=\"press-01\"} 1\n"));
 	assert_null(strstr(text, "secret-name"));
 	assert_null(strstr(text, "0000007"));
 	assert_null(strstr(text, "\x1b"));
