@@ -1,6 +1,7 @@
 /* metrics-http.c: GET /metrics over HTTP, through libmicrohttpd.
  *
- * One daemon with one internal polling thread: scrapes are answered one
+ * One daemon with one internal polling thread (epoll or poll, for fds past
+ * FD_SETSIZE: the fleet holds hundreds of connections): scrapes are answered one
  * at a time, each from a fresh gather (the caller's callback), so a slow
  * scrape never runs beside another.  Only GET and HEAD of /metrics are
  * served (anything else: 404 or 405); a request body is never read.
@@ -132,7 +133,9 @@ metrics_http_start(const char *addr, metrics_gather_fn gather, void *ctx,
 	char host[256], port[8], shown[INET6_ADDRSTRLEN];
 	const union MHD_DaemonInfo *info;
 	struct metrics_http *m;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* epoll or poll, never select(): a fleet's connections take the
+	 * process past FD_SETSIZE, and select() refuses those fds. */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	int rc;
 
 	*out = NULL;

@@ -45,6 +45,16 @@ struct mgroup {
 	unsigned alarms[N_ALARM_KINDS];
 };
 
+/* Whether S needs no escape in a label value (the usual case). */
+static int
+m_clean(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == '\\' || *s == '"' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Write S as a label value: valid UTF-8, no control characters, escaped. */
 static void
 m_value(FILE *f, const char *s)
@@ -53,6 +63,10 @@ m_value(FILE *f, const char *s)
 
 	pd_copy_text(buf, sizeof(buf), s != NULL ? s : "");
 	pd_utf8_fix(buf);
+	if (m_clean(buf)) {
+		fputs(buf, f);
+		return;
+	}
 	for (const char *p = buf; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
 

@@ -147,6 +147,9 @@ serve_open(const struct cli_global *g, const struct serve_log *l, const char *ad
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}
+	/* Nothing is on a screen: every container is sampled every few
+	 * minutes (for heal and the metrics), not every stats interval. */
+	backend_show(b, NULL, 0, NULL);
 	*out = b;
 	return CLI_EXIT_OK;
 }

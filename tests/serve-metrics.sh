@@ -5,12 +5,13 @@
 # each node; a node that hangs goes to 0 while the others stay 1; SIGHUP
 # re-reads the inventory (a node taken out of it disappears; a bad inventory
 # is reported and the fleet kept); SIGTERM ends serve with status 0; other
-# paths answer 404; plantdeck's requests to each node are counted, a hung
+# paths answer 404; it answers with more than FD_SETSIZE descriptors open; plantdeck's requests to each node are counted, a hung
 # node's failures among them.  --log-format json writes one JSON object a line.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 command -v curl >/dev/null || skip "curl is not installed (Debian package 'curl')"
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
+command -v python3 >/dev/null || skip "python3 is not installed"
 [ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
 	export PLANTDECK_ENGINESIM
 LAB=$top_srcdir/lab/plantdeck-lab
@@ -35,8 +36,21 @@ rc=0
 assert_contains "$(cat "$T_TMP/bad.out")" "--metrics-listen 'nowhere': want HOST:PORT"
 ok "a bad --metrics-listen is refused: $(tail -n 1 "$T_TMP/bad.out")"
 
-"$PLANTDECK" -i "$T_TMP/inv.yaml" serve --metrics-listen 127.0.0.1:0 --log-format json \
-	>"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
+# serve starts with 1100 descriptors open, as a big fleet's connections
+# hold them: a scrape's connection then gets a descriptor past FD_SETSIZE
+# (1024), which an HTTP server on select() refuses.
+cat >"$T_TMP/fds.py" <<'EOP'
+import os, resource, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if soft < 1200 and (hard == resource.RLIM_INFINITY or hard >= 1200):
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
+if resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= 1200:
+    for _ in range(1100):
+        os.set_inheritable(os.open("/dev/null", os.O_RDONLY), True)
+os.execvp(sys.argv[1], sys.argv[1:])
+EOP
+python3 "$T_TMP/fds.py" "$PLANTDECK" -i "$T_TMP/inv.yaml" serve --metrics-listen 127.0.0.1:0 \
+	--log-format json >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 SERVE=$!
 t_on_exit "kill $SERVE 2>/dev/null"
 
