@@ -183,6 +183,7 @@ cli_serve(const struct cli_global *g, int argc, char **argv)
 	char bound[128] = "";
 	struct sigaction sa;
 	struct backend *b;
+	struct timespec now, last = { 0, 0 };
 	uint64_t gen = 0;
 	int c, rc;
 
@@ -245,9 +246,14 @@ cli_serve(const struct cli_global *g, int argc, char **argv)
 			gen = 0;
 			serve_started(&l, b, "inventory re-read", bound);
 		}
-		if (backend_generation(b) != gen) {
+		/* A big fleet changes many times a second: its nodes are looked
+		 * at once a second at most (a snapshot copies every container). */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (backend_generation(b) != gen && (now.tv_sec > last.tv_sec + 1 ||
+		    (now.tv_sec == last.tv_sec + 1 && now.tv_nsec >= last.tv_nsec))) {
 			struct pd_snapshot *s = backend_snapshot(b);
 
+			last = now;
 			if (s != NULL) {
 				gen = s->generation;
 				serve_nodes(&l, s, &seen, &nseen);
