@@ -1660,7 +1660,7 @@ fl_hash(uint64_t h, const void *p, size_t len)
 }
 
 /* A hash of what readers see of node N: its facts and its containers,
- * but for what changes with every answer (last_seen, rtt_ms). */
+ * but for what changes with every answer (last_seen, rtt_ms, req). */
 static uint64_t
 fl_node_hash(const struct fl_node *n)
 {
@@ -1670,6 +1670,7 @@ fl_node_hash(const struct fl_node *n)
 	memcpy(&p, &n->pub, sizeof(p));
 	p.last_seen = 0;
 	p.rtt_ms = 0;
+	memset(&p.req, 0, sizeof(p.req));
 	h = fl_hash(h, &p, sizeof(p));
 	for (size_t k = 0; k < n->nc; k++)
 		h = fl_hash(h, &n->c[k].pub, sizeof(n->c[k].pub));
