@@ -32,6 +32,7 @@ struct serve_log {
 	int json;
 };
 
+/* serve --help. */
 static void
 serve_usage(void)
 {
@@ -40,7 +41,7 @@ serve_usage(void)
 	    "(doc/prometheus.md).\n"
 	    "\n"
 	    "  --metrics-listen ADDR  serve GET /metrics (Prometheus text format) on ADDR:\n"
-	    "                         HOST:PORT, [IPV6]:PORT or :PORT (every address);\n"
+	    "                         HOST:PORT, [IPV6]:PORT or :PORT (every IPv4 address);\n"
 	    "                         port 0 picks a free one (the start line says which)\n"
 	    "  --log-format FORMAT    text (default) or json: one JSON object a line\n"
 	    "\n"
