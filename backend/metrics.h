@@ -45,7 +45,7 @@ struct metrics_http;
 typedef char *(*metrics_gather_fn)(void *ctx, size_t *len);
 
 /* Serve GET /metrics on ADDR ("HOST:PORT", "[V6]:PORT" or ":PORT" for
- * every address; port 0 picks a free one) from GATHER(CTX), on a thread
+ * every IPv4 address; port 0 picks a free one) from GATHER(CTX), on a thread
  * of libmicrohttpd's.  *BOUND gets "HOST:PORT" as bound.  0, or -1 with
  * ERR naming ADDR. */
 int metrics_http_start(const char *addr, metrics_gather_fn gather, void *ctx,
