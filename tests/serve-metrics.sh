@@ -1,12 +1,14 @@
 #!/bin/sh
 # serve-metrics.sh: `plantdeck serve --metrics-listen` on 3 simulated engines,
 # no lab.  GET /metrics answers in the Prometheus text format (promtool check
-# metrics is clean when promtool is installed), plantdeck_node_up is 1 for
-# each node; a node that hangs goes to 0 while the others stay 1; SIGHUP
-# re-reads the inventory (a node taken out of it disappears; a bad inventory
-# is reported and the fleet kept); SIGTERM ends serve with status 0; other
-# paths answer 404; it answers with more than FD_SETSIZE descriptors open; plantdeck's requests to each node are counted, a hung
-# node's failures among them.  --log-format json writes one JSON object a line.
+# metrics is clean when promtool is installed), also with more than
+# FD_SETSIZE descriptors open; plantdeck_node_up is 1 for each node and
+# plantdeck's requests to each are counted; an OOM kill is counted and
+# alarmed on its node and stack; a node that hangs goes to 0 (its failed
+# requests counted) while the others stay 1; SIGHUP re-reads the inventory
+# (a node taken out of it disappears; a bad inventory is reported and the
+# fleet kept); SIGTERM ends serve with status 0; other paths answer 404.
+# --log-format json writes one JSON object a line.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 command -v curl >/dev/null || skip "curl is not installed (Debian package 'curl')"
@@ -104,6 +106,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$ADDR/metrics")
 [ "$code" = 405 ] || fail "POST /metrics: $code, want 405"
 ok "GET /other: 404, POST /metrics: 405"
 
+# The kernel kills a container for memory: counted on its node and stack,
+# and its OOM alarm raised (what PlantdeckOOMKilled alerts on).
+"$LAB" sim fault sim-0001 event oom --dir "$T_TMP/lab" >/dev/null
+wait_metric '^plantdeck_container_alarms\{node="sim-0001",stack="[^"]*",kind="oom"\} 1$' 15
+grep -Eq '^plantdeck_container_oom_killed\{node="sim-0001",stack="[^"]*"\} 1$' "$T_TMP/m.txt" ||
+	fail "no OOM kill counted: $(grep '^plantdeck_container_oom_killed' "$T_TMP/m.txt")"
+ok "an OOM kill on sim-0001: $(grep 'kind="oom"} 1' "$T_TMP/m.txt")"
+
 # A node that stops answering: its plantdeck_node_up goes to 0, the others stay 1.
 "$LAB" sim fault sim-0002 hang --dir "$T_TMP/lab" >/dev/null
 wait_metric '^plantdeck_node_up\{node="sim-0002"\} 0$' 20
@@ -111,8 +121,13 @@ grep -q '^plantdeck_node_up{node="sim-0001"} 1$' "$T_TMP/m.txt" || fail "sim-000
 grep -q '^plantdeck_node_state{node="sim-0002",state="down"} 1$' "$T_TMP/m.txt" ||
 	grep -q '^plantdeck_node_state{node="sim-0002",state="stale"} 1$' "$T_TMP/m.txt" ||
 	fail "sim-0002's state: $(grep 'node_state{node="sim-0002"' "$T_TMP/m.txt")"
-jq -e 'select(.node == "sim-0002" and (.msg | startswith("node ")) and .msg != "node up")' \
-	"$T_TMP/serve.out" >/dev/null || fail "no JSON line for sim-0002: $(cat "$T_TMP/serve.out")"
+t0=$(now_s)
+until jq -e 'select(.node == "sim-0002" and (.msg | startswith("node ")) and .msg != "node up")' \
+	"$T_TMP/serve.out" >/dev/null 2>&1; do
+	[ "$(ms_between "$t0" "$(now_s)")" -lt 5000 ] ||
+		fail "no JSON line for sim-0002: $(cat "$T_TMP/serve.out")"
+	sleep 0.1
+done
 grep -Eq '^plantdeck_request_errors_total\{node="sim-0002"\} [1-9]' "$T_TMP/m.txt" ||
 	fail "no failed request counted for sim-0002: $(grep 'errors_total' "$T_TMP/m.txt")"
 ok "sim-0002 hangs: plantdeck_node_up 0, its JSON log line, sim-0001 still 1", its request errors counted
