@@ -34,6 +34,7 @@
 #include "backend/commands.h"
 #include "backend/foureyes.h"
 #include "backend/store/store-approval.h"
+#include "backend/metrics.h"
 
 #define BACKEND_LOCKED_MAX 60.0  /* s a container action waits for a locked database */
 
@@ -47,6 +48,10 @@ struct backend {
 	struct commands *commands;      /* the front end's commands, on a thread of their own */
 	char role[160];                 /* "alice: operator", or "" without roles */
 	struct foureyes *foureyes;      /* actions held for a second person's approval */
+	struct metrics_http *metrics;   /* GET /metrics (backend_metrics_listen), or NULL */
+	time_t audit_checked;           /* the metrics' last audit check (its thread only) */
+	int audit_state;
+	size_t audit_count;
 };
 
 const char *
@@ -354,6 +359,8 @@ backend_close(struct backend *b)
 	 * fleet. The reader itself goes last: deploy workers finishing inside
 	 * rollouts_free still poke it (backend_poke).  The commands before all:
 	 * they run through every module. */
+	metrics_http_stop(b->metrics);  /* its thread gathers through every module */
+	b->metrics = NULL;
 	commands_free(b->commands);
 	b->commands = NULL;
 	foureyes_free(b->foureyes);     /* its thread runs through the modules too */
@@ -865,4 +872,92 @@ backend_approval_wait(struct backend *b, int64_t id, int timeout_ms, int64_t *re
     char *err, size_t errlen)
 {
 	return foureyes_wait(b->foureyes, id, timeout_ms, result, err, errlen);
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+#define METRICS_DEPLOYS 500             /* deploys counted by state */
+#define METRICS_AUDIT_EVERY 60          /* seconds between checks of the audit chain */
+
+/* One scrape: the model, deploys, heal queue and audit check as
+ * Prometheus text (metrics_gather_fn, on the HTTP thread). */
+static char *
+backend_metrics_gather(void *ctx, size_t *len)
+{
+	struct backend *b = ctx;
+	struct metrics_input in;
+	struct pd_deploy *d = NULL, *live = NULL;
+	struct pd_finding *f = NULL;
+	struct pd_proposal *p = NULL;
+	struct timespec t0, t1;
+	char err[PD_ERROR_LEN], who[PD_ERROR_LEN];
+	size_t nd = 0, nf = 0, np = 0, nlive = 0;
+	char *out;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&in, 0, sizeof(in));
+	in.version = pd_version();
+	in.now = time(NULL);
+	in.snap = backend_snapshot(b);
+	in.deploys_ok = backend_deploys(b, METRICS_DEPLOYS, &d, &nd, err, sizeof(err)) == 0;
+	if (in.deploys_ok && nd > 0 && (live = calloc(nd, sizeof(*live))) != NULL) {
+		for (size_t i = 0; i < nd; i++) {
+			size_t j;
+
+			if (d[i].state != PD_DEPLOY_RUNNING && d[i].state != PD_DEPLOY_PAUSED &&
+			    d[i].state != PD_DEPLOY_INTERRUPTED)
+				continue;
+			for (j = 0; j < i && strcmp(d[j].stack, d[i].stack) != 0; j++)
+				;
+			if (j == i && backend_deploy_get(b, d[i].id, &live[nlive], err,
+			    sizeof(err)) == 0)
+				nlive++;
+		}
+	}
+	in.deploys = d;
+	in.ndeploys = nd;
+	in.live = live;
+	in.nlive = nlive;
+	in.heal_ok = backend_heal_findings(b, 1, &f, &nf, err, sizeof(err)) == 0 &&
+	    backend_heal_list(b, 1, &p, &np, err, sizeof(err)) == 0;
+	in.findings = f;
+	in.nfindings = nf;
+	in.proposals = p;
+	in.nproposals = np;
+	in.heal_runner = backend_heal_runner(b, who, sizeof(who));
+	if (b->audit_checked == 0 || in.now - b->audit_checked >= METRICS_AUDIT_EVERY ||
+	    in.now < b->audit_checked) {
+		struct pd_audit_report rep;
+		int64_t bad;
+
+		b->audit_state = backend_audit_verify(b, NULL, NULL, &rep, &bad, err, sizeof(err));
+		b->audit_count = rep.count;
+		b->audit_checked = in.now;
+		if (b->audit_state != 0)
+			log_msg(LOG_WARN, "metrics: audit chain: %s", err);
+	}
+	in.audit_state = b->audit_state;
+	in.audit_count = b->audit_count;
+	in.audit_verified = b->audit_checked;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	in.scrape_seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	out = metrics_render(&in, len);
+	pd_snapshot_free((struct pd_snapshot *)in.snap);
+	pd_deploys_free(d, nd);
+	pd_deploys_free(live, nlive);
+	free(f);
+	free(p);
+	return out;
+}
+
+int
+backend_metrics_listen(struct backend *b, const char *addr, char *bound, size_t boundlen,
+    char *err, size_t errlen)
+{
+	if (b->metrics != NULL) {
+		snprintf(err, errlen, "metrics are already served");
+		return -1;
+	}
+	return metrics_http_start(addr, backend_metrics_gather, b, &b->metrics, bound, boundlen,
+	    err, errlen);
 }

@@ -126,6 +126,14 @@ const char *backend_role(const struct backend *b);
 /* Stop the threads and free everything. */
 void backend_close(struct backend *b);
 
+/* Serve GET /metrics in the Prometheus text format on ADDR ("HOST:PORT",
+ * "[V6]:PORT", ":PORT"; port 0: any free one) until backend_close, on a
+ * thread of its own (backend/metrics.c, metrics-http.c; the names are in
+ * doc/prometheus.md).  *BOUND gets the address bound ("127.0.0.1:9464").
+ * 0, or -1 with ERR naming ADDR. */
+int backend_metrics_listen(struct backend *b, const char *addr, char *bound, size_t boundlen,
+    char *err, size_t errlen);
+
 /* ------------------------------------------------------------- commands */
 /* A front end's UI thread runs no command itself: a container action, a
  * heal decision, a deploy command or start and a plan can each wait on the

@@ -47,6 +47,7 @@ int cli_logs(const struct cli_global *g, int argc, char **argv);
 int cli_approvals(const struct cli_global *g, int argc, char **argv);
 int cli_approve(const struct cli_global *g, int argc, char **argv);
 int cli_reject(const struct cli_global *g, int argc, char **argv);
+int cli_serve(const struct cli_global *g, int argc, char **argv);
 
 /* One subcommand. */
 struct cli_command {

@@ -24,6 +24,7 @@ static const struct cli_command cli_commands[] = {
 	{ "audit", cli_audit, "the audit trail of who changed what; verify its chain" },
 	{ "audit-signer", cli_audit_signer, "sign audit entries with a key writers cannot read" },
 	{ "heal", cli_heal, "self-healing: findings, proposals, approve, reject, watch" },
+	{ "serve", cli_serve, "run the fleet and the healer as a service; Prometheus /metrics" },
 	{ "approvals", cli_approvals, "four eyes: the requests waiting for a second person" },
 	{ "approve", cli_approve, "four eyes: approve another person's request" },
 	{ "reject", cli_reject, "four eyes: reject another person's request" },

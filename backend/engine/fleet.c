@@ -1748,7 +1748,7 @@ fl_hash(uint64_t h, const void *p, size_t len)
 }
 
 /* A hash of what readers see of node N: its facts and its containers,
- * but for what changes with every answer (last_seen, rtt_ms). */
+ * but for what changes with every answer (last_seen, rtt_ms, req). */
 static uint64_t
 fl_node_hash(const struct fl_node *n)
 {
@@ -1758,6 +1758,7 @@ fl_node_hash(const struct fl_node *n)
 	memcpy(&p, &n->pub, sizeof(p));
 	p.last_seen = 0;
 	p.rtt_ms = 0;
+	memset(&p.req, 0, sizeof(p.req));
 	h = fl_hash(h, &p, sizeof(p));
 	for (size_t k = 0; k < n->nc; k++)
 		h = fl_hash(h, &n->c[k].pub, sizeof(n->c[k].pub));
@@ -2478,6 +2479,21 @@ fl_inspect_limit(const struct fl_node *n)
 	return n->first_done ? FLEET_INSPECTS_PER_NODE : FLEET_INSPECTS_FIRST;
 }
 
+/* Count a request of SECS to a node in ST (FAILED: it failed). */
+static void
+fl_req_count(struct pd_req_stats *st, double secs, int failed)
+{
+	int i;
+
+	st->count++;
+	st->errors += failed != 0;
+	st->seconds += secs > 0 ? secs : 0;
+	for (i = 0; i < PD_REQ_BUCKETS && secs > pd_req_bounds[i]; i++)
+		;
+	if (i < PD_REQ_BUCKETS)
+		st->le[i]++;
+}
+
 /* A request finished: apply its result to the model. */
 static void
 fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
@@ -2506,6 +2522,8 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		fl_parse_swarm(r);
 
 	pthread_mutex_lock(&f->lock);
+	if (r->kind != FL_EVENTS && r->kind != FL_AGENT && r->kind != FL_SW_EVENTS)
+		fl_req_count(&n->pub.req, now - r->started, rc != 0);
 	if (r->kind >= FL_SW_NODES) {
 		fl_swarm_done(f, r, rc, now);
 		goto out;

@@ -326,3 +326,7 @@ pd_container_action_from_name(const char *name)
 			return (int)i;
 	return -1;
 }
+
+const double pd_req_bounds[PD_REQ_BUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 10,
+};

@@ -123,6 +123,18 @@ struct pd_container {
 #define PD_INSECURE_PLAIN 1              /* plaintext tcp:// */
 #define PD_INSECURE_NOVERIFY 2           /* TLS, the engine's certificate not verified */
 
+/* plantdeck's own requests to one engine (not the event and log streams),
+ * since the start: how many, how many failed (no answer, or an HTTP error),
+ * and their durations as a histogram (the metrics of plantdeck serve). */
+#define PD_REQ_BUCKETS 9
+extern const double pd_req_bounds[PD_REQ_BUCKETS];  /* seconds: 0.005 ... 10 */
+struct pd_req_stats {
+	uint64_t count, errors;
+	double seconds;                  /* the durations summed */
+	uint64_t le[PD_REQ_BUCKETS];     /* requests of at most pd_req_bounds[i] s, each
+	                                    bucket counted alone (not cumulative) */
+};
+
 struct pd_node {
 	char name[PD_NAME_LEN];
 	char endpoint[PD_IMAGE_LEN];
@@ -165,7 +177,7 @@ struct pd_node {
 	char swarm_availability[PD_STATE_LEN]; /* active, pause, drain ("" until listed) */
 	char swarm_state[PD_STATE_LEN];       /* ready, down, unknown, disconnected ("" until listed) */
 	int swarm_manager;               /* a manager to ask: marked in the inventory, or its
-	                                    /info says Swarm.ControlAvailable */
+	                                    /info says Swarm.ControlAvailable */	struct pd_req_stats req;         /* plantdeck's requests to it */
 };
 
 /* ---- Docker Swarm, as its managers see it */
