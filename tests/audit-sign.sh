@@ -155,19 +155,10 @@ cp "$T_TMP/clean.db" "$PLANTDECK_DB"
 rm -f "$PLANTDECK_DB-wal" "$PLANTDECK_DB-shm"
 kill $SIGNER
 wait $SIGNER 2>/dev/null || true
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 command -v curl >/dev/null || skip "no curl (the audit.require part needs it)"
 LAB=$top_srcdir/lab/plantdeck-lab
-net=$((100 + ($$ + 17) % 100)) tries=0
-until "$LAB" sim up --dir "$T_TMP/lab" --nodes 1 --containers 1 --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$T_TMP/lab' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$T_TMP/lab")"
+DIR=$T_TMP/lab
+sim_start 17 --nodes 1 --containers 1 --events-per-sec 0
 unset PLANTDECK_INVENTORY
 { cat "$PLANTDECK_SIM/inventory.yaml"; printf 'audit:\n  require: true\n  signer: %s\n' "$SOCK"; } \
 	>"$T_TMP/req.yaml"

@@ -13,21 +13,10 @@ LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
 NODES=50
 S=dsim$$
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 command -v curl >/dev/null || skip "no curl"
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
 
-# A free 127.B.0.0/16 (another simulator may be up): try a few from this pid.
-net=$((100 + ($$ + 61) % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes $NODES --containers 2 --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 61 --nodes $NODES --containers 2 --events-per-sec 0
 curl -sf -X POST "$PLANTDECK_SIM_CONTROL/work?pull=300&start=200&health=400" >/dev/null ||
 	fail "the simulator does not take /work"
 export PLANTDECK_DB=$T_TMP/plantdeck.db

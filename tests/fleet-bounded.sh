@@ -14,21 +14,11 @@ command -v curl >/dev/null || skip "no curl"
 
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 
 # Eight simulated nodes of 2 containers on a free 127.B (another simulator may be up).
-net=$((100 + ($$ + 25) % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes 8 --containers 2 --events-per-sec 0 --net $net \
-	>"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 25 --nodes 8 --containers 2 --events-per-sec 0
 fault() { "$LAB" sim fault "$@" --dir "$DIR"; }
 
 fault sim-0002 many 5100
@@ -95,7 +85,7 @@ for node in sim-0001 sim-0006 sim-0007; do
 	done
 	# the change's own time: its die event in the node's own record
 	i=$(echo "${node#sim-}" | sed "s/^0*//")
-	ev=$(curl -sf --max-time 5 "http://127.$net.$((i / 250)).$((i % 250 + 1)):2375/v1.41/events?since=$t0&until=$t1" |
+	ev=$(curl -sf --max-time 5 "http://127.$SIM_NET.$((i / 250)).$((i % 250 + 1)):2375/v1.41/events?since=$t0&until=$t1" |
 		jq -r 'select(.Action == "die") | .timeNano' | head -n 1)
 	[ -n "$ev" ] || fail "$node: no die event between $t0 and $t1 in its record"
 	ms=$(awk -v a="$ev" -v b="$seen" 'BEGIN { printf "%d", b * 1000 - a / 1e6 }')

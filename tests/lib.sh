@@ -78,6 +78,29 @@ lab_lock() {
 	T_LAB_T0=$(date +%s.%N)
 }
 
+# Start simulated engines (lab/plantdeck-lab sim up OPTIONS...) in $DIR
+# (default $T_TMP/lab), stopped at exit, and load their environment.  The
+# simulator needs a free 127.B.0.0/16 (another one may be up): B is tried
+# from this pid plus SALT ($1), then a few others.  Sets SIM_NET to B.
+sim_start() {
+	local salt=$1 tries=0
+	shift
+	LAB=${LAB:-$top_srcdir/lab/plantdeck-lab}
+	DIR=${DIR:-$T_TMP/lab}
+	if [ -x "$top_builddir/lab/sim/pd-enginesim" ]; then
+		PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim
+		export PLANTDECK_ENGINESIM
+	fi
+	SIM_NET=$((100 + ($$ + salt) % 100))
+	until "$LAB" sim up --dir "$DIR" "$@" --net $SIM_NET >"$T_TMP/sim-up.out" 2>&1; do
+		tries=$((tries + 1))
+		[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/sim-up.out")"
+		SIM_NET=$((100 + (SIM_NET + 37) % 150))
+	done
+	t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
+	eval "$("$LAB" sim env --dir "$DIR")"
+}
+
 # Start COMMAND... in a private tmux server of WIDTHxHEIGHT ($1 $2).
 tmux_start() {
 	local w=$1 h=$2

@@ -16,24 +16,13 @@
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
 S=roles$$
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 command -v setpriv >/dev/null || skip "setpriv is missing (Debian package 'util-linux')"
 command -v groupadd >/dev/null || skip "groupadd is missing (Debian package 'passwd')"
 [ "$(id -u)" = 0 ] || skip "needs root: other uids are taken with setpriv, groups made with groupadd"
 command -v curl >/dev/null || skip "no curl"
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
 
-# A free 127.B.0.0/16 (another simulator may be up): try a few from this pid.
-net=$((100 + ($$ + 23) % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes 3 --containers 1 --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 23 --nodes 3 --containers 1 --events-per-sec 0
 
 # The groups, unique to this run, removed at exit.
 GV=pdv$$ GO=pdo$$ GA=pda$$

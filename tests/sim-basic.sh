@@ -12,23 +12,12 @@
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
 NODES=200 K=5
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 command -v curl >/dev/null || skip "no curl"
 
-# A free 127.B.0.0/16 (another simulator may be up on 127.1): try a few from this pid.
-net=$((100 + $$ % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes $NODES --containers $K --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 0 --nodes $NODES --containers $K --events-per-sec 0
 [ "$PLANTDECK_SIM_NODES" = $NODES ] || fail "sim env: PLANTDECK_SIM_NODES=$PLANTDECK_SIM_NODES"
 [ "$(grep -c '^  - name: sim-' "$PLANTDECK_INVENTORY")" = $NODES ] || fail "inventory: not $NODES nodes"
-ok "sim up: $NODES nodes on 127.$net.x.y, inventory $PLANTDECK_INVENTORY"
+ok "sim up: $NODES nodes on 127.$SIM_NET.x.y, inventory $PLANTDECK_INVENTORY"
 
 # The node's API as plantdeck negotiates it.
 hdr=$(curl -sfi "${DOCKER_HOST#tcp://}/_ping" | tr -d '\r')
@@ -98,7 +87,7 @@ ok "events since/until: replayed from the node's record, filtered, the stream en
 
 # Slow: every reply of sim-0003 500 ms late — a client that gives it 100 ms gives up, one that
 # waits has the answer; ok undoes it.
-s3=127.$net.0.4:2375
+s3=127.$SIM_NET.0.4:2375
 "$LAB" sim fault sim-0003 slow 500 --dir "$DIR"
 set +e
 curl -sf --max-time 0.1 "$s3/_ping" >/dev/null
@@ -125,13 +114,13 @@ ok "dropped event streams: the engine closes them"
 
 # Lists: 50,000 more containers on sim-0005, a 65 MiB list on sim-0006.
 "$LAB" sim fault sim-0005 many 50000 --dir "$DIR"
-n5=$(curl -sf "127.$net.0.6:2375/v1.41/containers/json?all=1" | jq length)
+n5=$(curl -sf "127.$SIM_NET.0.6:2375/v1.41/containers/json?all=1" | jq length)
 [ "$n5" = $((50000 + K)) ] || fail "sim-0005 lists $n5 containers, want $((50000 + K))"
 "$LAB" sim fault sim-0006 huge --dir "$DIR"
-bytes=$(curl -sf "127.$net.0.7:2375/v1.41/containers/json?all=1" | wc -c)
+bytes=$(curl -sf "127.$SIM_NET.0.7:2375/v1.41/containers/json?all=1" | wc -c)
 [ "$bytes" -gt 67108864 ] || fail "sim-0006's huge list is $bytes bytes"
 "$LAB" sim fault sim-0006 ok --dir "$DIR"
-[ "$(curl -sf "127.$net.0.7:2375/v1.41/containers/json?all=1" | jq length)" = $K ] ||
+[ "$(curl -sf "127.$SIM_NET.0.7:2375/v1.41/containers/json?all=1" | jq length)" = $K ] ||
 	fail "ok did not undo huge"
 ok "lists of $((50000 + K)) containers and of $bytes bytes; ok undoes huge"
 

@@ -13,25 +13,14 @@ command -v curl >/dev/null || skip "no curl"
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
 NODES=270 K=3
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 
-# A free 127.B.0.0/16 (another simulator may be up): try a few from this pid.
-net=$((100 + ($$ + 50) % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes $NODES --containers $K --events-per-sec 0 \
-	--net $net --swarm --managers 3 >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 50 --nodes $NODES --containers $K --events-per-sec 0 --swarm --managers 3
 [ "$(grep -c '^    swarm: manager' "$PLANTDECK_INVENTORY")" = 3 ] || fail "inventory: not 3 managers marked"
 ok "sim up --swarm: $NODES nodes, 3 managers marked in the inventory"
 
-M=http://127.$net.0.2:2375/v1.41
+M=http://127.$SIM_NET.0.2:2375/v1.41
 curl -sf -X POST -H 'Content-Type: application/json' "$M/services/create" -d '{"Name":"plant_plc",
 	"Labels":{"com.docker.stack.namespace":"plant"},"TaskTemplate":{"ContainerSpec":{"Image":
 	"127.0.0.1:5000/plant/plc-sim:1"}},"Mode":{"Global":{}}}' >/dev/null || fail "create plant_plc"
@@ -39,7 +28,7 @@ curl -sf -X POST -H 'Content-Type: application/json' "$M/services/create" -d '{"
 	"Labels":{"com.docker.stack.namespace":"plant"},"TaskTemplate":{"ContainerSpec":{"Image":
 	"127.0.0.1:5000/plant/plc-sim:2"}},"Mode":{"Replicated":{"Replicas":5}}}' >/dev/null ||
 	fail "create plant_gw"
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.$net.0.9:2375/v1.41/services")
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.$SIM_NET.0.9:2375/v1.41/services")
 [ "$code" = 503 ] || fail "a worker answered /services with HTTP $code, want 503"
 ok "a global service and one of 5 replicas; a worker refuses the lists"
 

@@ -10,21 +10,10 @@
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
 NODES=40 K=3
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 command -v jq >/dev/null || skip "no jq"
 
-# A free 127.B.0.0/16 (another simulator may be up): try a few from this pid.
-net=$((100 + ($$ + 61) % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes $NODES --containers $K --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
-ok "sim up: $NODES nodes x $K on 127.$net.x.y"
+sim_start 61 --nodes $NODES --containers $K --events-per-sec 0
+ok "sim up: $NODES nodes x $K on 127.$SIM_NET.x.y"
 
 # complete: every node up with its facts, every container inspected
 full='.complete and (.nodes | length) == $n and all(.nodes[]; .reach == "up" and .ncpu > 0

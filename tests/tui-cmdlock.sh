@@ -14,24 +14,13 @@ command -v sqlite3 >/dev/null || skip "sqlite3 is not installed (Debian package 
 command -v curl >/dev/null || skip "no curl"
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 
-# A free 127.B.0.0/16 (another simulator may be up): try a few from this pid.
-net=$((100 + $$ % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes 1 --containers 2 --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 0 --nodes 1 --containers 2 --events-per-sec 0
 C=sim-0001-1
 ME=$(id -un)
 PD="$PLANTDECK --db $T_TMP/pd.db"
 $PD audit >/dev/null               # the database exists, with its tables
-ok "one simulated engine on 127.$net.x.y"
+ok "one simulated engine on 127.$SIM_NET.x.y"
 
 # Another process holds the database: an exclusive lock (as tui-dblock.sh).
 mkfifo "$T_TMP/lockin"

@@ -15,22 +15,11 @@
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
 NODES=60 K=4
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 command -v curl >/dev/null || skip "no curl"
 PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 
-# A free 127.B.0.0/16 (another simulator may be up): try a few from this pid.
-net=$((100 + ($$ + 53) % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes $NODES --containers $K --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 53 --nodes $NODES --containers $K --events-per-sec 0
 # The simulator's "NODE CONTAINER CALLS STATE" lines.
 calls() { curl -sf "$PLANTDECK_SIM_CONTROL/stats-calls${1:-}" || fail "GET /stats-calls${1:-}"; }
 
