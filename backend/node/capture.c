@@ -428,7 +428,8 @@ capture_lookup(struct capture *c, const char *id)
 
 		if (strcmp(ci->id, id) == 0) {
 			ci->used = ++c->tick;
-			if (now - ci->fetched < (ci->known ? CAPTURE_KNOWN_TTL : CAPTURE_UNKNOWN_TTL))
+			if (c->cfg.lookup == NULL &&
+			    now - ci->fetched < (ci->known ? CAPTURE_KNOWN_TTL : CAPTURE_UNKNOWN_TTL))
 				return ci;
 			slot = ci;
 			break;
@@ -442,6 +443,20 @@ capture_lookup(struct capture *c, const char *id)
 	snprintf(slot->id, sizeof(slot->id), "%s", id);
 	slot->used = ++c->tick;
 	slot->fetched = now;
+	/* No engine: what the lookup (the agent's manifest) says, every time. */
+	if (c->cfg.lookup != NULL) {
+		char *json = NULL;
+
+		pthread_mutex_lock(&c->lock);
+		c->stats.lookups++;
+		pthread_mutex_unlock(&c->lock);
+		if (c->cfg.lookup(c->cfg.arg, id, &json, slot->node, sizeof(slot->node)) == 0 &&
+		    capture_parse_inspect(json, slot) == 0)
+			slot->known = 1;
+		else
+			slot->node[0] = '\0';
+		free(json);
+	}
 	/* The engine that knew the last container first, then the others. */
 	for (size_t k = 0; k < c->nengines; k++) {
 		size_t i = (c->last_engine + k) % c->nengines;
