@@ -9,7 +9,8 @@
  * one thread of its own: it waits in poll() on the ring buffer's epoll fd
  * and an eventfd that capture_stop() writes, reads events, maps them to
  * containers (in the kernel already, or here through /proc on the fallback
- * programs), asks the local engines for names and allow lists (cached), and
+ * programs), asks the local engines for names and allow lists (cached; an
+ * agent with no engine asks its manifest instead, capture_config.lookup), and
  * applies the rules.  Before load it reads the kernel's BTF to pick the
  * programs this kernel can run: the BTF tracepoints that map a target in
  * the kernel, or the classic tracepoints that hand over a pid. */
@@ -1063,14 +1064,15 @@ capture_start(const struct capture_config *cfg, struct capture **out)
 		c->running = 1;
 		capture_status(c, 1, "running: signals via %s, OOM kills via %s, execs via "
 		    "sched/sched_process_exec, ptrace via syscalls/sys_enter_ptrace (%s); "
-		    "cgroup %s; %zu local engine%s",
+		    "cgroup %s; %zu local engine%s%s",
 		    plan.signal_btf ? "tp_btf/signal_generate (target mapped in the kernel)" :
 		    "syscalls/sys_enter_kill,tkill,tgkill (target mapped through /proc)",
 		    plan.oom_btf ? "tp_btf/mark_victim (victim mapped in the kernel)" :
 		    "oom/mark_victim (victim mapped through /proc)",
 		    plan.task_kfunc ? "target mapped in the kernel" : "target mapped through /proc",
 		    fs.version == CGROUP_V2 ? "v2" : fs.v1_memory ? "v1 (memory hierarchy)" :
-		    "v1 (cpu hierarchy)", c->nengines, c->nengines == 1 ? "" : "s");
+		    "v1 (cpu hierarchy)", c->nengines, c->nengines == 1 ? "" : "s",
+		    c->cfg.lookup != NULL ? ", containers from the manifest" : "");
 	}
 #endif
 	return 0;
