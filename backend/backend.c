@@ -35,6 +35,7 @@
 #include "backend/foureyes.h"
 #include "backend/store/store-approval.h"
 #include "backend/metrics.h"
+#include "backend/node/agent-feed.h"
 
 #define BACKEND_LOCKED_MAX 60.0  /* s a container action waits for a locked database */
 
@@ -49,6 +50,7 @@ struct backend {
 	char role[160];                 /* "alice: operator", or "" without roles */
 	struct foureyes *foureyes;      /* actions held for a second person's approval */
 	struct metrics_http *metrics;   /* GET /metrics (backend_metrics_listen), or NULL */
+	struct agent_feed *agent_feed;  /* manifests for the nodes' agents (agent-feed.h) */
 	time_t audit_checked;           /* the metrics' last audit check (its thread only) */
 	int audit_state;
 	size_t audit_count;
@@ -233,6 +235,11 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		.event_history = cfg->event_history,
 		.read_only = cfg->read_only,
 	};
+	if (b->inv->agent.image != NULL && !cfg->read_only &&
+	    (b->agent_feed = agent_feed_new(b->inv, cfg->read_only)) != NULL) {
+		fc.agent_kick = agent_feed_kick;
+		fc.agent_kick_arg = b->agent_feed;
+	}
 	b->fleet = fleet_new(b->inv, &fc);
 	if (b->fleet == NULL) {
 		snprintf(err, errlen, "cannot set up the fleet: %s", strerror(errno ? errno : ENOMEM));
@@ -371,6 +378,7 @@ backend_close(struct backend *b)
 	reader_free(b->reader);
 	b->reader = NULL;
 	fleet_free(b->fleet);
+	agent_feed_free(b->agent_feed);
 	inventory_free(b->inv);
 	free(b);
 }

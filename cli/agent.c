@@ -61,6 +61,11 @@ agent_cli_help(void)
 	    "                             (agent: image:); arguments after -- go to it\n"
 	    "      --key-file PATH        seal every line with the key in PATH (written\n"
 	    "                             there by --start; read, then removed)\n"
+	    "      --manifest PATH        no engine: take the node's containers (names,\n"
+	    "                             allow lists, engine records) from the manifest\n"
+	    "                             the backend puts in PATH, verified with the\n"
+	    "                             --key-file key (the agent container; --start\n"
+	    "                             passes it)\n"
 	    "  -h, --help                 show this help\n"
 	    "\n"
 	    "Exit status: 0 after a clean stop (--request: the answer says \"ok\":true),\n"
@@ -192,6 +197,7 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		{ "node", required_argument, NULL, 'N' },
 		{ "start", no_argument, NULL, 'T' },
 		{ "key-file", required_argument, NULL, 'K' },
+		{ "manifest", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -240,6 +246,7 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 		case 'N': node = optarg; break;
 		case 'T': start = 1; break;
 		case 'K': key_file = optarg; break;
+		case 'M': ao.manifest = optarg; break;
 		case 'h': agent_cli_help(); return CLI_EXIT_OK;
 		default: return cli_option_error("agent", opt, argv);
 		}
@@ -270,6 +277,8 @@ cli_agent(const struct cli_global *g, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 		agent_cli_sealer = &sealer;
+		ao.manifest_key = sealer.key;
+		ao.manifest_id = sealer.id;
 	}
 	if (request != NULL)
 		return agent_cli_request(&cfg, &ao, node, request);

@@ -40,13 +40,20 @@ ok "agent containers on lab-01 (${AGENT1%"${AGENT1#????????????}"}) and lab-02 (
 h=$(ldocker 1 inspect -f '{{.HostConfig.Privileged}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}' "$AGENT1")
 # (the engine adds label=disable to a container in the host's pid namespace)
 case $h in "false true [ALL] [no-new-privileges"*) ;; *) fail "agent container: $h" ;; esac
+# CapAdd exactly what doc/agent.md says for this engine's API version.
+api=$(ldocker 1 version -f '{{.Server.APIVersion}}')
+want="[CAP_SYS_ADMIN]"
+[ "${api%%.*}" -gt 1 ] || [ "${api#*.}" -ge 42 ] && want="[CAP_BPF CAP_PERFMON]"
 caps=$(ldocker 1 inspect -f '{{.HostConfig.CapAdd}}' "$AGENT1")
-case $caps in "[CAP_BPF CAP_PERFMON]" | "[CAP_SYS_ADMIN]") ;; *) fail "capabilities: $caps" ;; esac
+[ "$caps" = "$want" ] || fail "capabilities on API $api: $caps, want $want"
+# No engine socket: nothing bound in names a socket, docker or containerd.
+binds=$(ldocker 1 inspect -f '{{json .HostConfig.Binds}} {{json .Mounts}} {{json .HostConfig.Mounts}}' "$AGENT1")
+case $binds in *.sock* | *docker* | *containerd*) fail "the agent container has an engine socket: $binds" ;; esac
 ldocker 1 inspect -f '{{json .Config.Env}} {{json .Config.Labels}}' "$AGENT1" | grep -qi key &&
 	fail "a key in the agent's environment or labels"
 ldocker 1 cp "$AGENT1:/run/plantdeck/agent.key" - >/dev/null 2>&1 &&
 	fail "the key file is still in the agent container"
-ok "agent containers: not privileged, read-only root, no-new-privileges, capabilities $caps only"
+ok "agent containers: not privileged, read-only root, no-new-privileges, capabilities $caps only (API $api), no engine socket"
 
 # A container on each node; sh is allowed, so that the exec below is quiet.
 ldocker 1 run -d --name "$P-a" --label org.plantdeck.exec-allow=sh "$REG/plant/plc-sim:1" >/dev/null
@@ -73,6 +80,20 @@ tail -n 1 "$STATUS" | jq -e --arg a1 "$AGENT1" --arg a2 "$AGENT2" '
 	all(.nodes[]; .agent_verified)' >/dev/null ||
 	fail "status names the wrong agent containers: $(tail -n 1 "$STATUS" | jq -c '[.nodes[] | {name, agent}]')"
 ok "status found both agent containers by label and follows their logs (${ms} ms)"
+
+# The agents have no engine: the backend hands each its node's containers
+# (a sealed manifest in its volume); wait until each has its container.
+for n in 1 2; do
+	c=$P-a
+	[ $n = 2 ] && c=$P-b
+	i=0
+	until ldocker $n cp plantdeck-agent:/run/plantdeck/manifest.json - 2>/dev/null | grep -qa "\"/$c\""; do
+		i=$((i + 1))
+		[ "$i" -lt 200 ] || fail "$(lab_name $n): the agent's manifest never named $c"
+		sleep 0.1
+	done
+done
+ok "each agent was handed a manifest naming its node's container"
 
 # A kill inside one container, then a host SIGKILL on each node.
 ldocker 1 exec "$P-a" sh -c 'sleep 30 & kill -KILL $!; wait' || true
@@ -103,7 +124,8 @@ done
 	fail "agent on lab-01: want exactly one signal anomaly: $(ldocker 1 logs plantdeck-agent | jq -c 'select(.type == "anomaly")')"
 ok "no event for a kill inside a container; each agent reports only its own node"
 
-# A request through exec: tune $P-a on lab-01 by its agent container.
+# A request through exec: tune $P-a on lab-01 by its agent container (the
+# engine's part from here, the cgroup files' part in the container).
 ldocker 1 start "$P-a" >/dev/null
 out=$("$PLANTDECK" -i "$PLANTDECK_INVENTORY" agent --node lab-01 --request "tune $P-a memory=64M") ||
 	fail "tune through the agent container failed: $out"

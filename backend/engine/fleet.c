@@ -1221,6 +1221,9 @@ fl_agent_set(struct fl_node *n, const char *id)
 		OPENSSL_cleanse(&n->trust, sizeof(n->trust));
 	snprintf(n->pub.agent, sizeof(n->pub.agent), "%s", id);
 	n->pub.agent_verified = id[0] != '\0';
+	/* The agent has no engine: it gets its node's containers from us. */
+	if (id[0] != '\0' && n->fleet->cfg.agent_kick != NULL)
+		n->fleet->cfg.agent_kick(n->fleet->cfg.agent_kick_arg, n->pub.name);
 	n->ag_seq = 0;
 	n->agent_next = 0;
 	n->agent_step = 0;
@@ -1920,6 +1923,11 @@ fl_events_apply(struct fl_node *n, cJSON *j)
 				fl_agent_set(n, "");
 		}
 	}
+	if (n->pub.agent_verified && n->fleet->cfg.agent_kick != NULL &&
+	    strcmp(id, n->pub.agent) != 0 && (strcmp(action, "start") == 0 ||
+	    strcmp(action, "die") == 0 || strcmp(action, "destroy") == 0 ||
+	    strcmp(action, "update") == 0))
+		n->fleet->cfg.agent_kick(n->fleet->cfg.agent_kick_arg, n->pub.name);
 	if (strcmp(action, "destroy") == 0) {
 		c = fl_find(n, id);
 		if (c != NULL)

@@ -43,6 +43,12 @@ struct fleet_config {
 	double swarm_interval;      /* s between a swarm manager's lists, default 3 */
 	int read_only;              /* engines refuse every method but GET */
 	unsigned max_containers;    /* kept per node, default PD_MAX_CONTAINERS */
+	/* Called on the io thread (must not block) with agent_kick_arg and a
+	 * node's name when the node's trusted agent is adopted and when a
+	 * container of a node with one starts, dies, is updated or removed:
+	 * the agent's manifest is due (agent-feed.h).  NULL: none. */
+	void (*agent_kick)(void *arg, const char *node);
+	void *agent_kick_arg;
 };
 
 /* A fleet for every node of INV (which it copies what it needs from). */

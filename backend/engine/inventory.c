@@ -484,7 +484,6 @@ inventory_free(struct inventory *inv)
 	free(inv->audit.checkpoints);
 	free(inv->agent.image);
 	free(inv->agent.records);
-	free(inv->agent.engine_socket);
 	roles_clear(&inv->roles);
 	for (size_t i = 0; i < inv->heal.nautos; i++)
 		free(inv->heal.autos[i].stack);
@@ -1080,7 +1079,7 @@ inv_file_audit(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 	return 0;
 }
 
-/* Read "agent:" (image pinned by digest, records, engine_socket; doc/agent.md). */
+/* Read "agent:" (image pinned by digest, records; engine_socket refused; doc/agent.md). */
 static int
 inv_file_agent(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 {
@@ -1089,7 +1088,7 @@ inv_file_agent(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 
 	if (m->type != YAML_MAPPING_NODE)
 		return yf_error(&f->y, &m->start_mark, "'agent' must be a mapping (image, "
-		    "records, engine_socket)");
+		    "records)");
 	if (inv_mapping(f, m, inv_agent_keys, AGT_NKEYS, vals, keyn) != 0)
 		return -1;
 	if (vals[AGT_IMAGE] != NULL) {
@@ -1105,15 +1104,13 @@ inv_file_agent(struct inv_file *f, yaml_node_t *m, struct inventory *inv)
 		if (inv->agent.records == NULL)
 			return -1;
 	}
-	if (vals[AGT_ENGINE_SOCKET] != NULL) {
-		inv->agent.engine_socket = inv_text(f, vals[AGT_ENGINE_SOCKET], "'engine_socket'",
-		    INV_MAX_PATH);
-		if (inv->agent.engine_socket == NULL)
-			return -1;
-		if (inv->agent.engine_socket[0] != '/' || strchr(inv->agent.engine_socket, ':'))
-			return yf_error(&f->y, &vals[AGT_ENGINE_SOCKET]->start_mark, "'engine_socket' "
-			    "must be an absolute path on the node, without ':'");
-	}
+	/* Gone: an agent holding the node's engine socket is root on the node.
+	 * A plant's existing inventory is told so, where the key is. */
+	if (vals[AGT_ENGINE_SOCKET] != NULL)
+		return yf_error(&f->y, &keyn[AGT_ENGINE_SOCKET]->start_mark, "'engine_socket' is "
+		    "no longer accepted: the agent no longer gets the node's engine socket (that "
+		    "is root on the node); plantdeck hands the agent its node's containers itself "
+		    "(doc/agent.md, \"Least privilege\"): remove this line");
 	(void)keyn;
 	return 0;
 }

@@ -92,7 +92,6 @@ struct inv_audit {
 struct inv_agent {
 	char *image;         /* the agent image pinned by digest (NAME@sha256:HEX), or NULL */
 	char *records;       /* where agent --start records containers and keys, or NULL */
-	char *engine_socket; /* the nodes' engine socket handed to the agent, or NULL: none */
 };
 
 struct inventory {

@@ -56,6 +56,12 @@ int heal_reject(struct heal *h, int64_t id, const char *reason, char *err, size_
 int heal_runner(struct heal *h, char *who, size_t wholen);
 
 #ifdef UNITTEST
+struct inventory;
+/* Whether heal.auto in INV approves ACTION for STACK on NODE of S: 1, 0
+ * not set, -1 a quarantine refused because NODE's agent is not verified. */
+int heal_auto_approves(const struct inventory *inv, const char *stack, const char *node,
+    enum pd_heal_action action, const struct pd_snapshot *s);
+
 /* Times of recent events of one container, oldest overwritten first. */
 #define HEAL_RING 32
 struct heal_ring {

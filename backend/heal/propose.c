@@ -276,9 +276,13 @@ heal_pick_node(struct heal *h, const struct pd_snapshot *s, const char *stack,
 	return found;
 }
 
-/* Whether heal.auto approves ACTION for STACK. */
-static int
-heal_auto(const struct heal *h, const char *stack, enum pd_heal_action action)
+/* Whether heal.auto in INV approves ACTION for STACK on NODE, as S shows it
+ * now: a quarantine only while NODE's agent is verified (the container
+ * agent --start recorded, from the pinned image, its lines verifying), so
+ * that no automatic quarantine ever follows an unverified agent. */
+STATIC int
+heal_auto_approves(const struct inventory *inv, const char *stack, const char *node,
+    enum pd_heal_action action, const struct pd_snapshot *s)
 {
 	static const unsigned bits[] = {
 		[PD_HEAL_RESTART] = INV_HEAL_RESTART,
@@ -288,14 +292,21 @@ heal_auto(const struct heal *h, const char *stack, enum pd_heal_action action)
 		[PD_HEAL_QUARANTINE] = INV_HEAL_QUARANTINE,
 		[PD_HEAL_REAPPLY] = INV_HEAL_REAPPLY,
 	};
+	int on = 0;
 
-	if (stack[0] == '\0')
+	if (stack[0] == '\0' || (size_t)action >= sizeof(bits) / sizeof(bits[0]))
 		return 0;
-	for (size_t i = 0; i < h->inv->heal.nautos; i++)
-		if (strcmp(h->inv->heal.autos[i].stack, stack) == 0 &&
-		    (h->inv->heal.autos[i].actions & bits[action]) != 0)
-			return 1;
-	return 0;
+	for (size_t i = 0; i < inv->heal.nautos && !on; i++)
+		if (strcmp(inv->heal.autos[i].stack, stack) == 0 &&
+		    (inv->heal.autos[i].actions & bits[action]) != 0)
+			on = 1;
+	if (on && action == PD_HEAL_QUARANTINE) {
+		const struct pd_node *an = heal_node(s, node);
+
+		if (an == NULL || !an->agent_verified)
+			return -1;
+	}
+	return on;
 }
 
 /* P for ACTION on finding F: its target and evidence, the rest empty. */
@@ -576,17 +587,12 @@ heal_propose(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, ti
 	}
 	p.finding = f->id;
 	p.stage = f->stage + 1;
-	automatic = heal_auto(h, f->stack, p.action);
-	/* Automatic quarantine follows only a verified agent: the node's agent
-	 * container is the one agent --start recorded and its lines verify. */
-	if (automatic && p.action == PD_HEAL_QUARANTINE) {
-		const struct pd_node *an = heal_node(s, f->node);
-
-		if (an == NULL || !an->agent_verified) {
-			automatic = 0;
-			log_msg(LOG_WARN, "heal: finding #%lld: no automatic quarantine: the agent on "
-			    "%s is not verified", (long long)f->id, f->node);
-		}
+	/* Automatic quarantine follows only a verified agent (-1: refused). */
+	automatic = heal_auto_approves(h->inv, f->stack, f->node, p.action, s);
+	if (automatic < 0) {
+		automatic = 0;
+		log_msg(LOG_WARN, "heal: finding #%lld: no automatic quarantine: the agent on "
+		    "%s is not verified", (long long)f->id, f->node);
 	}
 	/* audit.require: recorded pending, approved only once the entry is written. */
 	gate = automatic && audit_required();

@@ -31,4 +31,13 @@ int agent_remote_request(const struct backend_config *cfg, const char *node, con
 int agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
     char **argv, char *id_out, size_t idlen, char *err, size_t errlen);
 
+/* The create body of the agent container (agent-start.c, doc/agent.md
+ * "Least privilege"): image REF, more agent arguments ARGV[0..ARGC-1], on an
+ * engine of API version API_VERSION ("1.41"): CapAdd CAP_BPF and
+ * CAP_PERFMON from 1.42 on, CAP_SYS_ADMIN alone before.  A new string. */
+char *agent_start_create_body(const char *ref, int argc, char **argv, const char *api_version);
+
+/* Whether API version V ("1.41") is at least 1.42 (Docker 23.0). */
+int agent_start_api_new(const char *v);
+
 #endif

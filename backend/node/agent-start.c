@@ -3,14 +3,14 @@
  *
  * Through the node's Engine API: the image pinned by digest in the
  * inventory (pulled by digest when the node lacks it), the container
- * created with least privilege (no --privileged, no engine socket unless
- * agent: engine_socket: says so, every capability dropped but those capture
- * and tuning were measured to need, the default seccomp profile,
- * no-new-privileges, a read-only root filesystem), a fresh key and the
- * node's one-node inventory put into its volume /run/plantdeck with
- * PUT /containers/{id}/archive before it starts (never its environment or
- * labels), the record (container id, image id, key) written, then started.
- * The agent reads the key file and removes it. */
+ * created with least privilege (no --privileged, no engine socket, every
+ * capability dropped but those capture and tuning were measured to need,
+ * the default seccomp profile, no-new-privileges, a read-only root
+ * filesystem), a fresh key and the first manifest of the node's containers
+ * (agent-manifest.h, sealed with that key) put into its volume
+ * /run/plantdeck with PUT /containers/{id}/archive before it starts (never
+ * its environment or labels), the record (container id, image id, key)
+ * written, then started.  The agent reads the key file and removes it. */
 #include "config.h"
 
 #include <stdio.h>
@@ -27,6 +27,7 @@
 #include "backend/engine/inventory.h"
 #include "backend/engine/roles.h"
 #include "backend/node/agent-client.h"
+#include "backend/node/agent-manifest.h"
 #include "backend/node/agent-trust.h"
 
 #define AS_NAME "plantdeck-agent"
@@ -43,8 +44,8 @@ static const char *const as_caps_new[] = { "CAP_BPF", "CAP_PERFMON" };
 static const char *const as_caps_old[] = { "CAP_SYS_ADMIN" };
 
 /* Whether API version V ("1.41") is at least 1.42. */
-static int
-as_api_new(const char *v)
+int
+agent_start_api_new(const char *v)
 {
 	unsigned long major = 0, minor = 0;
 	char *end;
@@ -55,87 +56,11 @@ as_api_new(const char *v)
 	return major > 1 || (major == 1 && minor >= 42);
 }
 
-/* One ustar header block for FILE of LEN bytes and MODE into H (512 bytes). */
-static void
-as_tar_header(unsigned char *h, const char *file, size_t len, unsigned mode)
+/* The create body of the agent container (agent-client.h). */
+char *
+agent_start_create_body(const char *ref, int argc, char **argv, const char *api_version)
 {
-	unsigned sum = 0;
-
-	memset(h, 0, 512);
-	snprintf((char *)h, 100, "%s", file);
-	snprintf((char *)h + 100, 8, "%07o", mode);
-	snprintf((char *)h + 108, 8, "%07o", 0);
-	snprintf((char *)h + 116, 8, "%07o", 0);
-	snprintf((char *)h + 124, 12, "%011o", (unsigned)(len & 0x7fffffffu));
-	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)time(NULL) & 0x1ffffffffULL);
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	memset(h + 148, ' ', 8);
-	for (size_t i = 0; i < 512; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	h[155] = ' ';
-}
-
-/* A tar of two files (NAME[i], DATA[i], MODE[i]) into *OUT (freed by the
- * caller, zeroed first: it holds the key); its length, or 0. */
-static size_t
-as_tar(const char *const name[2], const char *const data[2], const unsigned mode[2],
-    unsigned char **out)
-{
-	size_t len = 1024, off = 0;
-	unsigned char *b;
-
-	for (int i = 0; i < 2; i++)
-		len += 512 + (strlen(data[i]) + 511) / 512 * 512;
-	if ((b = calloc(1, len)) == NULL)
-		return 0;
-	for (int i = 0; i < 2; i++) {
-		size_t n = strlen(data[i]);
-
-		as_tar_header(b + off, name[i], n, mode[i]);
-		memcpy(b + off + 512, data[i], n);
-		off += 512 + (n + 511) / 512 * 512;
-	}
-	*out = b;
-	return len;
-}
-
-/* PUT tar TAR (LEN bytes) into directory AS_DIR of container ID. */
-static int
-as_put(struct engine *e, const char *id, const unsigned char *tar, size_t len,
-    struct engine_reply *r)
-{
-	struct curl_slist *hdr;
-	char path[160];
-	CURLcode code;
-	CURL *h;
-	int rc;
-
-	snprintf(path, sizeof(path), "/containers/%s/archive?path=%%2Frun%%2Fplantdeck", id);
-	if ((h = engine_easy(e, "PUT", path, 1, NULL, AS_CALL_MS, r)) == NULL) {
-		snprintf(r->error, sizeof(r->error), "PUT %s: refused (read-only) or out of memory",
-		    path);
-		return -1;
-	}
-	hdr = curl_slist_append(NULL, "Content-Type: application/x-tar");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, tar);
-	code = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdr);
-	rc = engine_finish(e, "PUT", path, code, r);
-	return rc;
-}
-
-/* The create body of the agent container: image REF, its arguments ARGV. */
-static char *
-as_create_body(const struct inventory *inv, const char *ref, int argc, char **argv,
-    int api_new)
-{
+	int api_new = agent_start_api_new(api_version);
 	cJSON *b = cJSON_CreateObject(), *a, *hc, *o;
 	char *text;
 
@@ -144,13 +69,13 @@ as_create_body(const struct inventory *inv, const char *ref, int argc, char **ar
 	cJSON_AddItemToArray(a, cJSON_CreateString("agent"));
 	cJSON_AddItemToArray(a, cJSON_CreateString("--key-file"));
 	cJSON_AddItemToArray(a, cJSON_CreateString(AS_DIR "/agent.key"));
-	if (inv->agent.engine_socket != NULL)
-		cJSON_AddItemToArray(a, cJSON_CreateString("--own-containers"));
+	cJSON_AddItemToArray(a, cJSON_CreateString("--manifest"));
+	cJSON_AddItemToArray(a, cJSON_CreateString(AGENT_MANIFEST_PATH));
+	cJSON_AddItemToArray(a, cJSON_CreateString("--own-containers"));
 	for (int i = 0; i < argc; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
 	a = cJSON_AddArrayToObject(b, "Env");
 	cJSON_AddItemToArray(a, cJSON_CreateString("PLANTDECK_PROC_ROOT=/host/proc"));
-	cJSON_AddItemToArray(a, cJSON_CreateString("PLANTDECK_INVENTORY=" AS_DIR "/inventory.yaml"));
 	o = cJSON_AddObjectToObject(b, "Labels");
 	cJSON_AddStringToObject(o, "io.plantdeck.agent", "1");
 	o = cJSON_AddObjectToObject(b, "Volumes");
@@ -161,12 +86,6 @@ as_create_body(const struct inventory *inv, const char *ref, int argc, char **ar
 	cJSON_AddItemToArray(a, cJSON_CreateString("/sys/fs/cgroup:/sys/fs/cgroup"));
 	cJSON_AddItemToArray(a, cJSON_CreateString("/sys/kernel/tracing:/sys/kernel/tracing:ro"));
 	cJSON_AddItemToArray(a, cJSON_CreateString("/proc:/host/proc:ro"));
-	if (inv->agent.engine_socket != NULL) {
-		char bind[4200];
-
-		snprintf(bind, sizeof(bind), "%s:/var/run/docker.sock", inv->agent.engine_socket);
-		cJSON_AddItemToArray(a, cJSON_CreateString(bind));
-	}
 	a = cJSON_AddArrayToObject(hc, "CapDrop");
 	cJSON_AddItemToArray(a, cJSON_CreateString("ALL"));
 	a = cJSON_AddArrayToObject(hc, "CapAdd");
@@ -209,9 +128,8 @@ agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
 	struct engine *e = NULL;
 	struct engine_reply r;
 	const struct inv_node *in = NULL;
-	char dir[4096], path[600], enc[400], *body = NULL, inventory[600], key[200];
-	unsigned char *tar = NULL;
-	size_t tarlen = 0;
+	char dir[4096], path[600], enc[400], *body = NULL, key[200];
+	char *manifest = NULL, *sealed = NULL;
 	int rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -287,8 +205,8 @@ agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
 	    r.status != 404)
 		goto engine_error;
 	engine_reply_free(&r);
-	if ((body = as_create_body(inv, inv->agent.image, argc, argv,
-	    as_api_new(e->api_version))) == NULL) {
+	if ((body = agent_start_create_body(inv->agent.image, argc, argv,
+	    e->api_version)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -316,29 +234,29 @@ agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
 	}
 	engine_reply_free(&r);
 
-	/* The key, and the node's one-node inventory, into its volume. */
+	/* The key, and the first manifest of the node's containers, into its volume. */
 	if (RAND_bytes(rec.key, sizeof(rec.key)) != 1) {
 		snprintf(err, errlen, "no random bytes for the agent's key");
 		goto out;
 	}
 	agent_trust_key_text(&rec, key, sizeof(key));
-	snprintf(inventory, sizeof(inventory), "# the inventory of the plantdeck agent on %s, "
-	    "written by plantdeck agent --start\nnodes:\n  - name: %s\n"
-	    "    endpoint: unix:///var/run/docker.sock\n", in->name, in->name);
-	{
-		const char *const names[2] = { "agent.key", "inventory.yaml" };
-		const char *const data[2] = { key, inventory };
-		const unsigned modes[2] = { 0400, 0444 };
-
-		tarlen = as_tar(names, data, modes, &tar);
-	}
-	OPENSSL_cleanse(key, sizeof(key));
-	if (tarlen == 0) {
+	if (agent_manifest_build(e, in->name, &manifest, err, errlen) != 0)
+		goto out;
+	if ((sealed = agent_manifest_seal(&rec, manifest)) == NULL) {
+		OPENSSL_cleanse(key, sizeof(key));
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (as_put(e, rec.id, tar, tarlen, &r) != 0)
-		goto engine_error;
+	{
+		const char *const names[2] = { "agent.key", "manifest.json" };
+		const char *const data[2] = { key, sealed };
+		const unsigned modes[2] = { 0400, 0444 };
+		int put = agent_archive_put(e, rec.id, names, data, modes, 2, &r);
+
+		OPENSSL_cleanse(key, sizeof(key));
+		if (put != 0)
+			goto engine_error;
+	}
 	engine_reply_free(&r);
 	if (agent_trust_record_write(dir, in->name, &rec, err, errlen) != 0)
 		goto out;
@@ -351,10 +269,8 @@ agent_remote_start(const struct backend_config *cfg, const char *node, int argc,
 engine_error:
 	snprintf(err, errlen, "%s", r.error);
 out:
-	if (tar != NULL) {
-		OPENSSL_cleanse(tar, tarlen);
-		free(tar);
-	}
+	free(manifest);
+	free(sealed);
 	OPENSSL_cleanse(&rec, sizeof(rec));
 	free(body);
 	engine_reply_free(&r);

@@ -27,7 +27,7 @@
 #include "backend/node/agent-trust.h"
 #include "backend/store/store.h"
 
-#define AT_DOMAIN "plantdeck-agent-line-v1"
+#define AT_DOMAIN AGENT_TRUST_DOMAIN_LINE
 #define AT_MAC_HEX 64
 /* ,"mac":"<64 hex>"} */
 #define AT_MAC_TAIL (8 + AT_MAC_HEX + 2)
@@ -272,8 +272,8 @@ agent_trust_sealer_load(struct agent_trust_sealer *s, const char *path, char *er
 
 /* The MAC of object BODY (LEN bytes) with counter SEQ of container ID, in hex. */
 static void
-at_mac(const unsigned char *key, const char *id, unsigned long long seq, const char *body,
-    size_t len, char hex[AT_MAC_HEX + 1])
+at_mac(const char *domain, const unsigned char *key, const char *id, unsigned long long seq,
+    const char *body, size_t len, char hex[AT_MAC_HEX + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -286,7 +286,7 @@ at_mac(const unsigned char *key, const char *id, unsigned long long seq, const c
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	c = HMAC_CTX_new();
 	if (c == NULL || HMAC_Init_ex(c, key, AGENT_TRUST_KEY_LEN, EVP_sha256(), NULL) != 1 ||
-	    HMAC_Update(c, (const unsigned char *)AT_DOMAIN, sizeof(AT_DOMAIN)) != 1 ||
+	    HMAC_Update(c, (const unsigned char *)domain, strlen(domain) + 1) != 1 ||
 	    HMAC_Update(c, (const unsigned char *)id, strlen(id) + 1) != 1 ||
 	    HMAC_Update(c, (const unsigned char *)num, strlen(num) + 1) != 1 ||
 	    HMAC_Update(c, (const unsigned char *)body, len) != 1 ||
@@ -297,27 +297,46 @@ at_mac(const unsigned char *key, const char *id, unsigned long long seq, const c
 	at_hex(md, 32, hex);
 }
 
+/* LINE sealed in DOMAIN with KEY, ID and counter SEQ (agent-trust.h). */
 char *
-agent_trust_seal(struct agent_trust_sealer *s, const char *line)
+agent_trust_seal_in(const char *domain, const unsigned char *key, const char *id,
+    unsigned long long seq, const char *line)
 {
 	size_t len = strlen(line), outlen;
 	char hex[AT_MAC_HEX + 1], *out;
 
-	if (len < 3 || line[0] != '{' || line[len - 1] != '}')
+	if (len < 3 || line[0] != '{' || line[len - 1] != '}' || seq == 0)
 		return NULL;
-	s->seq++;
-	at_mac(s->key, s->id, s->seq, line, len, hex);
+	at_mac(domain, key, id, seq, line, len, hex);
 	outlen = len + 40 + AT_MAC_TAIL;
 	if ((out = malloc(outlen)) == NULL)
 		return NULL;
 	snprintf(out, outlen, "%.*s,\"seq\":%llu,\"mac\":\"%s\"}", (int)(len - 1), line,
-	    s->seq, hex);
+	    seq, hex);
+	return out;
+}
+
+char *
+agent_trust_seal(struct agent_trust_sealer *s, const char *line)
+{
+	char *out;
+
+	s->seq++;
+	out = agent_trust_seal_in(AT_DOMAIN, s->key, s->id, s->seq, line);
 	return out;
 }
 
 int
 agent_trust_open(const unsigned char *key, const char *id, unsigned long long *last,
     char *line)
+{
+	return agent_trust_open_in(AT_DOMAIN, key, id, last, line);
+}
+
+/* Verify LINE sealed in DOMAIN (agent-trust.h). */
+int
+agent_trust_open_in(const char *domain, const unsigned char *key, const char *id,
+    unsigned long long *last, char *line)
 {
 	size_t len = strlen(line), end, start;
 	unsigned long long seq = 0;
@@ -348,7 +367,7 @@ agent_trust_open(const unsigned char *key, const char *id, unsigned long long *l
 		char mac[AT_MAC_HEX + 1];
 
 		body[start] = '}';
-		at_mac(key, id, seq, body, start + 1, mac);
+		at_mac(domain, key, id, seq, body, start + 1, mac);
 		rc = CRYPTO_memcmp(mac, hex, AT_MAC_HEX) == 0 ? AGENT_TRUST_OK : AGENT_TRUST_BAD_MAC;
 		if (rc != AGENT_TRUST_OK) {
 			body[start] = save;

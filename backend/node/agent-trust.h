@@ -77,6 +77,20 @@ enum {
 int agent_trust_open(const unsigned char *key, const char *id, unsigned long long *last,
     char *line);
 
+/* The domains of sealed objects: the agent's lines, and the manifest of
+ * its node's containers that the backend hands it (agent-manifest.h). */
+#define AGENT_TRUST_DOMAIN_LINE "plantdeck-agent-line-v1"
+#define AGENT_TRUST_DOMAIN_MANIFEST "plantdeck-agent-manifest-v1"
+
+/* LINE (a JSON object) sealed in DOMAIN with KEY, ID and counter SEQ (> 0):
+ * a new string, or NULL. */
+char *agent_trust_seal_in(const char *domain, const unsigned char *key, const char *id,
+    unsigned long long seq, const char *line);
+
+/* agent_trust_open for objects sealed in DOMAIN. */
+int agent_trust_open_in(const char *domain, const unsigned char *key, const char *id,
+    unsigned long long *last, char *line);
+
 /* A word for an outcome of agent_trust_open ("bad MAC"). */
 const char *agent_trust_why(int rc);
 

@@ -10,8 +10,11 @@
  * container to them.
  *
  * The local engines are the inventory's nodes reached through a unix socket
- * or a loopback address; the agent of a remote node runs on that node,
- * and agent-client.c sends it requests.
+ * or a loopback address; the agent of a remote node runs on that node in
+ * a container with no engine at all (--manifest): its node's containers,
+ * their allow lists and engine records come from the manifest the backend
+ * puts into its volume (agent-manifest.h), and agent-client.c sends it
+ * requests that carry the container's engine record ("cgroup JSON").
  * Shutdown: stop flag, wake (condition variable, capture's eventfd), join,
  * destroy the skeleton. */
 #include "config.h"
@@ -28,6 +31,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "backend/node/agent-manifest.h"
 #include "backend/node/capture.h"
 #include "backend/node/cgroup.h"
 #include "backend/engine/engine.h"
@@ -71,6 +75,7 @@ struct agent {
 	int have_fs;
 	struct tune_store *store;
 	struct capture *cap;
+	struct agent_manifest *manifest; /* --manifest: no engine */
 
 	pthread_mutex_t lock;            /* queue, drift table, stop */
 	pthread_cond_t cond;             /* wakes the housekeeping thread */
@@ -480,22 +485,22 @@ agent_drift_line(struct agent *a, const char *type, const struct pd_tune_result 
 	agent_push_json(a, j);
 }
 
-/* Check one container of engine E; marks the drifts seen this round. */
+/* Check container C of node NODE; marks the drifts seen this round. */
 static void
-agent_check_container(struct agent *a, struct engine *e, const char *id)
+agent_check_record(struct agent *a, const char *node, const struct tune_container *cp)
 {
 	struct pd_tune_result res;
-	struct tune_container c;
+	struct tune_container c = *cp;
 	struct cgroup_dirs dirs;
 	struct agent_drift *d;
 	char err[512];
 
-	if (tune_inspect(e, id, &c, err, sizeof(err)) != 0 || !c.running)
+	if (!c.running)
 		return;
 	if (cgroup_find_dirs(&a->fs, c.id, tune_proc_root(), c.pid, &dirs, err, sizeof(err)) != 0)
 		return;
 	memset(&res, 0, sizeof(res));
-	snprintf(res.node, sizeof(res.node), "%s", e->name);
+	snprintf(res.node, sizeof(res.node), "%s", node);
 	snprintf(res.id, sizeof(res.id), "%s", c.id);
 	snprintf(res.name, sizeof(res.name), "%s", c.name);
 	tune_compare(a->store, &a->fs, &dirs, &c, &res);
@@ -549,6 +554,48 @@ agent_check_container(struct agent *a, struct engine *e, const char *id)
 	}
 }
 
+/* Check one container of engine E. */
+static void
+agent_check_container(struct agent *a, struct engine *e, const char *id)
+{
+	struct tune_container c;
+	char err[512];
+
+	if (tune_inspect(e, id, &c, err, sizeof(err)) != 0)
+		return;
+	agent_check_record(a, e->name, &c);
+}
+
+/* One round of drift checks over the manifest's containers (--manifest):
+ * their engine record as the backend handed it. */
+static void
+agent_drift_round_manifest(struct agent *a)
+{
+	struct tune_container c;
+	char node[PD_NAME_LEN], **jsons = NULL;
+	size_t n = 0;
+
+	if (agent_manifest_list(a->manifest, &jsons, &n, node, sizeof(node)) != 0)
+		return;
+	pthread_mutex_lock(&a->lock);
+	for (size_t k = 0; k < a->ndrifts; k++)
+		a->drifts[k].seen = 0;
+	pthread_mutex_unlock(&a->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (tune_container_from_json(jsons[i], &c) == 0)
+			agent_check_record(a, node, &c);
+		free(jsons[i]);
+	}
+	free(jsons);
+	pthread_mutex_lock(&a->lock);
+	for (size_t k = 0; k < a->ndrifts;)
+		if (!a->drifts[k].seen)
+			a->drifts[k] = a->drifts[--a->ndrifts];
+		else
+			k++;
+	pthread_mutex_unlock(&a->lock);
+}
+
 /* One round of drift checks over every running container of the local
  * engines. */
 static void
@@ -559,6 +606,10 @@ agent_drift_round(struct agent *a)
 	cJSON *list;
 	int complete = 1;
 
+	if (a->manifest != NULL) {
+		agent_drift_round_manifest(a);
+		return;
+	}
 	pthread_mutex_lock(&a->lock);
 	for (size_t k = 0; k < a->ndrifts; k++)
 		a->drifts[k].seen = 0;
@@ -754,6 +805,91 @@ agent_result_line(struct agent *a, const char *type, const char *request, int rc
 	agent_push_json(a, j);
 }
 
+/* "cgroup JSON": the cgroup side of a request the backend sent with the
+ * container's engine record (agent-client.c): {"node", "container" (its
+ * inspect, reduced), "fix", "set" ["KEY=VALUE" for keys that have no
+ * engine field]}.  Writes SET into the files, compares every limit with
+ * its desired value (SET, else the record), and with FIX re-writes what
+ * drifted.  0 no drift left, 1 drift, -1 with ERR. */
+static int
+agent_cgroup_request(struct agent *a, const char *json, struct pd_tune_result *res,
+    char *err, size_t errlen)
+{
+	cJSON *j = cJSON_Parse(json);
+	const cJSON *ct = cJSON_GetObjectItemCaseSensitive(j, "container");
+	const cJSON *set = cJSON_GetObjectItemCaseSensitive(j, "set");
+	const cJSON *node = cJSON_GetObjectItemCaseSensitive(j, "node"), *v;
+	int fix = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "fix"));
+	struct tune_store *st = NULL;
+	struct tune_container c;
+	struct cgroup_dirs dirs;
+	struct tune_request req;
+	unsigned before = 0;
+	char *text = NULL, e2[256];
+	int rc = -1, n;
+
+	memset(res, 0, sizeof(*res));
+	text = ct != NULL ? cJSON_PrintUnformatted(ct) : NULL;
+	if (j == NULL || text == NULL || tune_container_from_json(text, &c) != 0 ||
+	    (set != NULL && !cJSON_IsArray(set))) {
+		snprintf(err, errlen, "cgroup: want {\"container\": its inspect, \"fix\", \"set\"}");
+		goto out;
+	}
+	if ((fix || cJSON_GetArraySize(set) > 0) && a->cfg.read_only) {
+		snprintf(err, errlen, "refused: read-only mode (--read-only or --kiosk): the request "
+		    "would change container '%.64s'", c.name);
+		goto out;
+	}
+	snprintf(res->node, sizeof(res->node), "%s", cJSON_IsString(node) ? node->valuestring : "");
+	snprintf(res->id, sizeof(res->id), "%s", c.id);
+	snprintf(res->name, sizeof(res->name), "%s", c.name);
+	if (!a->have_fs) {
+		snprintf(err, errlen, "no cgroup hierarchy under %s", tune_cgroup_root());
+		goto out;
+	}
+	if (!c.running || cgroup_find_dirs(&a->fs, c.id, tune_proc_root(), c.pid, &dirs, e2,
+	    sizeof(e2)) != 0) {
+		snprintf(err, errlen, "the cgroup of '%.64s' is not on this node%s", c.name,
+		    c.running ? "" : " (it does not run)");
+		goto out;
+	}
+	res->local = 1;
+	res->cgroup_version = (int)a->fs.version;
+	if ((st = tune_store_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(v, set) {
+		if (!cJSON_IsString(v) || tune_parse(v->valuestring, &req, err, errlen) != 0 ||
+		    cgroup_validate(&a->fs, &req.set, err, errlen) != 0)
+			goto out;
+		if (cgroup_write(&a->fs, &dirs, &req.set, err, errlen) != 0)
+			goto out;
+		tune_store_set(st, c.id, &req.set);
+		tune_store_set(a->store, c.id, &req.set);
+	}
+	n = tune_compare(st, &a->fs, &dirs, &c, res);
+	if (fix && n > 0) {
+		for (size_t i = 0; i < res->nitems; i++)
+			if (!res->items[i].ok)
+				before |= 1u << i;
+		tune_fix_files(st, &a->fs, &dirs, &c, res);
+		n = tune_compare(st, &a->fs, &dirs, &c, res);
+		for (size_t i = 0; i < res->nitems; i++)
+			if ((before & (1u << i)) && res->items[i].ok) {
+				snprintf(res->items[i].note, sizeof(res->items[i].note),
+				    "fixed: re-written in the cgroup file");
+				res->fixed++;
+			}
+	}
+	rc = n > 0;
+out:
+	tune_store_free(st);
+	free(text);
+	cJSON_Delete(j);
+	return rc;
+}
+
 void
 agent_command(struct agent *a, const char *line)
 {
@@ -765,6 +901,11 @@ agent_command(struct agent *a, const char *line)
 	size_t idx;
 
 	memset(&res, 0, sizeof(res));
+	if (strncmp(line, "cgroup ", 7) == 0) {
+		rc = agent_cgroup_request(a, line + 7, &res, err, sizeof(err));
+		agent_result_line(a, "check", "cgroup", rc, &res, err);
+		return;
+	}
 	argc = agent_words(line, buf, sizeof(buf), argv, AGENT_MAX_ARGS);
 	if (argc == 0)
 		return;
@@ -859,7 +1000,20 @@ agent_open(const struct backend_config *cfg, const struct agent_options *opt,
 		if ((a->allow[i] = strdup(opt->allow[i])) == NULL)
 			goto oom;
 	a->opt.allow = (const char *const *)a->allow;
-	if (agent_inventory(cfg, &a->inv, &a->nengines, err, errlen) != 0)
+	if (opt->manifest != NULL) {
+		/* No engine at all: the manifest, verified with the agent's key. */
+		if (opt->manifest_key == NULL || opt->manifest_id == NULL) {
+			snprintf(err, errlen, "--manifest needs --key-file (the manifest is "
+			    "verified with the agent's key)");
+			goto fail;
+		}
+		a->manifest = agent_manifest_open(opt->manifest, opt->manifest_key,
+		    opt->manifest_id);
+		if (a->manifest == NULL)
+			goto oom;
+		a->opt.manifest_key = NULL;
+		a->nengines = 0;
+	} else if (agent_inventory(cfg, &a->inv, &a->nengines, err, errlen) != 0)
 		goto fail;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	a->engines = calloc(a->nengines + 1, sizeof(*a->engines));
@@ -895,6 +1049,15 @@ fail:
 	return -1;
 }
 
+/* Capture's lookup with no engine: the manifest (capture thread). */
+static int
+agent_manifest_lookup(void *arg, const char *id, char **json, char *node, size_t nodelen)
+{
+	struct agent *a = arg;
+
+	return agent_manifest_find(a->manifest, id, json, node, nodelen);
+}
+
 int
 agent_start(struct agent *a, char *err, size_t errlen)
 {
@@ -908,7 +1071,21 @@ agent_start(struct agent *a, char *err, size_t errlen)
 	arr = cJSON_AddArrayToObject(j, "engines");
 	for (size_t i = 0; i < a->nengines; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(a->inv->nodes[i].name));
-	if (a->nengines == 0)
+	if (a->manifest != NULL) {
+		char node[PD_NAME_LEN], **jsons = NULL;
+		size_t n = 0;
+
+		/* No engine: the node and its containers are the manifest's. */
+		if (agent_manifest_list(a->manifest, &jsons, &n, node, sizeof(node)) == 0) {
+			agent_add_str(j, "node", node);
+			for (size_t i = 0; i < n; i++)
+				free(jsons[i]);
+			free(jsons);
+		} else
+			cJSON_AddStringToObject(j, "warning", "no verified manifest yet: containers "
+			    "are not named, and no drift checks until one comes");
+		cJSON_AddStringToObject(j, "manifest", a->opt.manifest);
+	} else if (a->nengines == 0)
 		cJSON_AddStringToObject(j, "warning", "no local engine in the inventory: containers "
 		    "are not named, and no drift checks");
 	if (a->have_fs)
@@ -923,8 +1100,10 @@ agent_start(struct agent *a, char *err, size_t errlen)
 
 	if (!a->opt.no_capture) {
 		memset(&cc, 0, sizeof(cc));
-		cc.nodes = a->inv->nodes;
+		cc.nodes = a->inv != NULL ? a->inv->nodes : NULL;
 		cc.nnodes = a->nengines;
+		if (a->manifest != NULL)
+			cc.lookup = agent_manifest_lookup;
 		cc.allow = a->opt.allow;
 		cc.nallow = a->opt.nallow;
 		cc.all_signals = a->opt.all_signals;
@@ -986,6 +1165,7 @@ agent_close(struct agent *a)
 	free(a->hk_ready);
 	free(a->req_ready);
 	tune_store_free(a->store);
+	agent_manifest_close(a->manifest);
 	inventory_free(a->inv);
 	for (size_t i = 0; a->allow != NULL && i < a->opt.nallow; i++)
 		free(a->allow[i]);

@@ -9,7 +9,8 @@
  * one thread of its own: it waits in poll() on the ring buffer's epoll fd
  * and an eventfd that capture_stop() writes, reads events, maps them to
  * containers (in the kernel already, or here through /proc on the fallback
- * programs), asks the local engines for names and allow lists (cached), and
+ * programs), asks the local engines for names and allow lists (cached; an
+ * agent with no engine asks its manifest instead, capture_config.lookup), and
  * applies the rules.  Before load it reads the kernel's BTF to pick the
  * programs this kernel can run: the BTF tracepoints that map a target in
  * the kernel, or the classic tracepoints that hand over a pid. */
@@ -428,7 +429,8 @@ capture_lookup(struct capture *c, const char *id)
 
 		if (strcmp(ci->id, id) == 0) {
 			ci->used = ++c->tick;
-			if (now - ci->fetched < (ci->known ? CAPTURE_KNOWN_TTL : CAPTURE_UNKNOWN_TTL))
+			if (c->cfg.lookup == NULL &&
+			    now - ci->fetched < (ci->known ? CAPTURE_KNOWN_TTL : CAPTURE_UNKNOWN_TTL))
 				return ci;
 			slot = ci;
 			break;
@@ -442,6 +444,20 @@ capture_lookup(struct capture *c, const char *id)
 	snprintf(slot->id, sizeof(slot->id), "%s", id);
 	slot->used = ++c->tick;
 	slot->fetched = now;
+	/* No engine: what the lookup (the agent's manifest) says, every time. */
+	if (c->cfg.lookup != NULL) {
+		char *json = NULL;
+
+		pthread_mutex_lock(&c->lock);
+		c->stats.lookups++;
+		pthread_mutex_unlock(&c->lock);
+		if (c->cfg.lookup(c->cfg.arg, id, &json, slot->node, sizeof(slot->node)) == 0 &&
+		    capture_parse_inspect(json, slot) == 0)
+			slot->known = 1;
+		else
+			slot->node[0] = '\0';
+		free(json);
+	}
 	/* The engine that knew the last container first, then the others. */
 	for (size_t k = 0; k < c->nengines; k++) {
 		size_t i = (c->last_engine + k) % c->nengines;
@@ -1048,14 +1064,15 @@ capture_start(const struct capture_config *cfg, struct capture **out)
 		c->running = 1;
 		capture_status(c, 1, "running: signals via %s, OOM kills via %s, execs via "
 		    "sched/sched_process_exec, ptrace via syscalls/sys_enter_ptrace (%s); "
-		    "cgroup %s; %zu local engine%s",
+		    "cgroup %s; %zu local engine%s%s",
 		    plan.signal_btf ? "tp_btf/signal_generate (target mapped in the kernel)" :
 		    "syscalls/sys_enter_kill,tkill,tgkill (target mapped through /proc)",
 		    plan.oom_btf ? "tp_btf/mark_victim (victim mapped in the kernel)" :
 		    "oom/mark_victim (victim mapped through /proc)",
 		    plan.task_kfunc ? "target mapped in the kernel" : "target mapped through /proc",
 		    fs.version == CGROUP_V2 ? "v2" : fs.v1_memory ? "v1 (memory hierarchy)" :
-		    "v1 (cpu hierarchy)", c->nengines, c->nengines == 1 ? "" : "s");
+		    "v1 (cpu hierarchy)", c->nengines, c->nengines == 1 ? "" : "s",
+		    c->cfg.lookup != NULL ? ", containers from the manifest" : "");
 	}
 #endif
 	return 0;

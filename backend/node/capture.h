@@ -101,6 +101,11 @@ struct capture_config {
 	int all_signals;                /* every signal, not only those that terminate */
 	capture_report_fn report;       /* called on the capture thread */
 	void *arg;
+	/* When set, asked instead of the engines (an agent with no engine):
+	 * container ID's inspect object as JSON text in *JSON (to free) and
+	 * its node in NODE; 0, or 1 when it is not known.  Not cached: called
+	 * on the capture thread for every event, with ARG. */
+	int (*lookup)(void *arg, const char *id, char **json, char *node, size_t nodelen);
 };
 
 struct capture_stats {

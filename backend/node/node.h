@@ -55,6 +55,12 @@ struct agent_options {
 	                                    (an agent in a container, on a kernel that
 	                                    other engines share) */
 	const char *log_path;            /* diagnostics to this file (NULL: stderr) */
+	const char *manifest;            /* no engine: the node's containers come from this
+	                                    manifest file (agent-manifest.h), verified with
+	                                    manifest_key and manifest_id; NULL: the local
+	                                    engines of the inventory */
+	const unsigned char *manifest_key;
+	const char *manifest_id;
 };
 
 /* Prepare an agent for the local nodes of CFG's inventory; 0 or -1 with ERR. */
@@ -74,7 +80,9 @@ int agent_wakeup_fd(const struct agent *a);
 char *agent_next(struct agent *a);
 
 /* Run one request line ("tune CONTAINER KEY=VALUE...", "check CONTAINER",
- * "fix CONTAINER"); its result is queued as an output line. */
+ * "fix CONTAINER", or "cgroup JSON": the cgroup side of a request the
+ * backend sent with the container's engine record, doc/agent.md); its
+ * result is queued as an output line. */
 void agent_command(struct agent *a, const char *line);
 
 /* Stop the threads (stop flag, wake, join) and unload the probes; a last

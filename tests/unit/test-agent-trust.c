@@ -2,7 +2,9 @@
  * line verifies and comes back as sealed; a changed byte, another
  * container's id, another key, a replayed or older counter and an unsealed
  * line do not; records and key files; image pins; the inventory's agent:
- * keys and their FILE:LINE:COL errors. */
+ * keys and their FILE:LINE:COL errors (engine_socket refused); the agent
+ * container's create body (no engine socket, CapAdd by the engine's API
+ * version); the manifest of the node's containers (agent-manifest.c). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -16,7 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "backend/engine/inventory.h"
+#include "backend/node/agent-client.h"
+#include "backend/node/agent-manifest.h"
 #include "backend/node/agent-trust.h"
 
 #define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -189,13 +195,19 @@ test_inventory(void **state)
 
 	(void)state;
 	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n"
-	    "  image: reg/agent@sha256:" ID_A "\n  records: /var/lib/pd/agents\n"
-	    "  engine_socket: /run/docker.sock\n", &inv, err, sizeof(err));
+	    "  image: reg/agent@sha256:" ID_A "\n  records: /var/lib/pd/agents\n",
+	    &inv, err, sizeof(err));
 	assert_non_null(inv);
 	assert_string_equal(inv->agent.image, "reg/agent@sha256:" ID_A);
 	assert_string_equal(inv->agent.records, "/var/lib/pd/agents");
-	assert_string_equal(inv->agent.engine_socket, "/run/docker.sock");
 	inventory_free(inv);
+	/* engine_socket is gone: a plant's old inventory is told where and why. */
+	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n"
+	    "  image: reg/agent@sha256:" ID_A "\n  engine_socket: /run/docker.sock\n",
+	    &inv, err, sizeof(err));
+	assert_null(inv);
+	assert_non_null(strstr(err, ":6:3: 'engine_socket' is no longer accepted: the agent no "
+	    "longer gets the node's engine socket (that is root on the node)"));
 
 	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n  image: reg/agent:1\n",
 	    &inv, err, sizeof(err));
@@ -205,14 +217,185 @@ test_inventory(void **state)
 	    &inv, err, sizeof(err));
 	assert_null(inv);
 	assert_non_null(strstr(err, ":5:3: unknown key 'imag'"));
-	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent:\n  engine_socket: rel\n",
-	    &inv, err, sizeof(err));
-	assert_null(inv);
-	assert_non_null(strstr(err, ":5:18: 'engine_socket' must be an absolute path"));
 	load("nodes:\n  - name: a\n    endpoint: unix:///x.sock\nagent: 1\n", &inv, err,
 	    sizeof(err));
 	assert_null(inv);
 	assert_non_null(strstr(err, ":4:8: 'agent' must be a mapping"));
+}
+
+/* The agent container --start creates (doc/agent.md, "Least privilege"):
+ * no bind of any engine socket, no privilege; CapAdd exactly CAP_BPF and
+ * CAP_PERFMON on engines with API >= 1.42, CAP_SYS_ADMIN alone before. */
+static void
+test_create_body(void **state)
+{
+	static const struct { const char *api; const char *caps; } cases[] = {
+		{ "1.41", "CAP_SYS_ADMIN" }, { "1.24", "CAP_SYS_ADMIN" }, { "1.9", "CAP_SYS_ADMIN" },
+		{ "1.42", "CAP_BPF,CAP_PERFMON" }, { "1.43", "CAP_BPF,CAP_PERFMON" },
+		{ "1.100", "CAP_BPF,CAP_PERFMON" }, { "2.0", "CAP_BPF,CAP_PERFMON" },
+	};
+	char *argv[] = { "--no-drift" };
+
+	(void)state;
+	assert_false(agent_start_api_new("1.41"));
+	assert_true(agent_start_api_new("1.42"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = agent_start_create_body("reg/agent@sha256:" ID_A, 1, argv, cases[i].api);
+		cJSON *j = cJSON_Parse(text), *hc, *v;
+		char caps[128] = "";
+		int nbinds = 0, manifest = 0;
+
+		assert_non_null(j);
+		hc = cJSON_GetObjectItemCaseSensitive(j, "HostConfig");
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(hc, "CapAdd"))
+			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps), "%s%s",
+			    caps[0] ? "," : "", v->valuestring);
+		assert_string_equal(caps, cases[i].caps);
+		v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(hc, "CapDrop"), 0);
+		assert_string_equal(v->valuestring, "ALL");
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(hc, "CapDrop")), 1);
+		assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(hc, "Privileged")));
+		assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(hc, "ReadonlyRootfs")));
+		assert_null(cJSON_GetObjectItemCaseSensitive(hc, "Mounts"));
+		assert_null(cJSON_GetObjectItemCaseSensitive(hc, "Devices"));
+		v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(hc, "SecurityOpt"), 0);
+		assert_string_equal(v->valuestring, "no-new-privileges");
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(hc,
+		    "SecurityOpt")), 1);
+		/* No engine socket of any kind bound in, nor its directory. */
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(hc, "Binds")) {
+			nbinds++;
+			assert_null(strstr(v->valuestring, ".sock"));
+			assert_null(strstr(v->valuestring, "docker"));
+			assert_null(strstr(v->valuestring, "containerd"));
+			assert_int_not_equal(strncmp(v->valuestring, "/var/run", 8), 0);
+			assert_int_not_equal(strncmp(v->valuestring, "/run", 4), 0);
+		}
+		assert_int_equal(nbinds, 3);
+		/* No engine in its environment; the manifest instead. */
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "Env")) {
+			assert_null(strstr(v->valuestring, "DOCKER_HOST"));
+			assert_null(strstr(v->valuestring, "PLANTDECK_INVENTORY"));
+		}
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "Cmd"))
+			manifest |= strcmp(v->valuestring, "--manifest") == 0;
+		assert_true(manifest);
+		cJSON_Delete(j);
+		free(text);
+	}
+}
+
+/* Write TEXT to PATH (replacing it: a new inode, as a tar extraction does). */
+static void
+put(const char *path, const char *text)
+{
+	FILE *f;
+
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The manifest: taken when it verifies, its counter newer; a forged one,
+ * one sealed for another container, and an older one are not. */
+static void
+test_manifest(void **state)
+{
+	struct agent_trust_record rec;
+	struct agent_trust_sealer s;
+	struct agent_manifest *m;
+	char path[] = "/tmp/pd-manifest-XXXXXX", node[64], *json, *sealed, **all;
+	unsigned long taken, rejected;
+	size_t n;
+	int fd;
+	const char *body = "{\"type\":\"manifest\",\"node\":\"lab-01\",\"containers\":["
+	    "{\"Id\":\"" ID_B "\",\"Name\":\"/plc\",\"Path\":\"/usr/bin/plc\"}]}";
+
+	(void)state;
+	sealer(&s);
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, s.id, sizeof(rec.id));
+	memcpy(rec.key, s.key, sizeof(rec.key));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	m = agent_manifest_open(path, s.key, s.id);
+	assert_non_null(m);
+	/* Not sealed: not taken. */
+	put(path, body);
+	assert_int_equal(agent_manifest_find(m, ID_B, &json, node, sizeof(node)), 1);
+	assert_int_equal(agent_manifest_list(m, &all, &n, node, sizeof(node)), -1);
+	/* Sealed with a counter: taken. */
+	sealed = agent_trust_seal_in(AGENT_TRUST_DOMAIN_MANIFEST, rec.key, rec.id, 100, body);
+	put(path, sealed);
+	free(sealed);
+	assert_int_equal(agent_manifest_find(m, ID_B, &json, node, sizeof(node)), 0);
+	assert_string_equal(node, "lab-01");
+	assert_non_null(strstr(json, "/usr/bin/plc"));
+	free(json);
+	assert_int_equal(agent_manifest_find(m, ID_A, &json, node, sizeof(node)), 1);
+	/* An older one, one for another container, one in the lines' domain, a
+	 * changed byte: none is taken, the last one taken stays. */
+	sealed = agent_trust_seal_in(AGENT_TRUST_DOMAIN_MANIFEST, rec.key, rec.id, 99,
+	    "{\"type\":\"manifest\",\"node\":\"lab-01\",\"containers\":[]}");
+	put(path, sealed);
+	free(sealed);
+	assert_int_equal(agent_manifest_reload(m), 0);
+	sealed = agent_trust_seal_in(AGENT_TRUST_DOMAIN_MANIFEST, rec.key, ID_B, 200,
+	    "{\"type\":\"manifest\",\"node\":\"lab-01\",\"containers\":[]}");
+	put(path, sealed);
+	free(sealed);
+	assert_int_equal(agent_manifest_reload(m), 0);
+	sealed = agent_trust_seal_in(AGENT_TRUST_DOMAIN_LINE, rec.key, rec.id, 201,
+	    "{\"type\":\"manifest\",\"node\":\"lab-01\",\"containers\":[]}");
+	put(path, sealed);
+	free(sealed);
+	assert_int_equal(agent_manifest_reload(m), 0);
+	sealed = agent_trust_seal_in(AGENT_TRUST_DOMAIN_MANIFEST, rec.key, rec.id, 202,
+	    "{\"type\":\"manifest\",\"node\":\"lab-01\",\"containers\":[]}");
+	sealed[30] = sealed[30] == 'a' ? 'b' : 'a';
+	put(path, sealed);
+	free(sealed);
+	assert_int_equal(agent_manifest_reload(m), 0);
+	assert_int_equal(agent_manifest_list(m, &all, &n, node, sizeof(node)), 0);
+	assert_int_equal(n, 1);
+	free(all[0]);
+	free(all);
+	/* A newer one replaces it. */
+	sealed = agent_trust_seal_in(AGENT_TRUST_DOMAIN_MANIFEST, rec.key, rec.id, 300,
+	    "{\"type\":\"manifest\",\"node\":\"lab-01\",\"containers\":[]}");
+	put(path, sealed);
+	free(sealed);
+	assert_int_equal(agent_manifest_find(m, ID_B, &json, node, sizeof(node)), 1);
+	agent_manifest_counts(m, &taken, &rejected);
+	assert_int_equal(taken, 2);
+	assert_true(rejected >= 4);
+	agent_manifest_close(m);
+	unlink(path);
+}
+
+/* What the agent is handed of a container's inspect: no more than it uses. */
+static void
+test_manifest_reduce(void **state)
+{
+	cJSON *in = cJSON_Parse("{\"Id\":\"" ID_A "\",\"Name\":\"/plc\",\"Path\":\"/bin/plc\","
+	    "\"Args\":[\"--secret\"],\"State\":{\"Running\":true,\"Pid\":42,\"Status\":\"x\"},"
+	    "\"Config\":{\"Env\":[\"PASSWORD=x\"],\"Healthcheck\":{\"Test\":[\"CMD\",\"/bin/hc\"]},"
+	    "\"Labels\":{\"org.plantdeck.exec-allow\":\"sh\",\"other\":\"y\"}},"
+	    "\"HostConfig\":{\"Memory\":67108864,\"Binds\":[\"/a:/b\"],\"CpuShares\":0}}");
+	cJSON *o = agent_manifest_reduce(in);
+	char *text = cJSON_PrintUnformatted(o);
+
+	(void)state;
+	assert_string_equal(text, "{\"Id\":\"" ID_A "\",\"Name\":\"/plc\",\"Path\":\"/bin/plc\","
+	    "\"State\":{\"Running\":true,\"Pid\":42},\"Config\":{\"Healthcheck\":{\"Test\":"
+	    "[\"CMD\",\"/bin/hc\"]},\"Labels\":{\"org.plantdeck.exec-allow\":\"sh\"}},"
+	    "\"HostConfig\":{\"Memory\":67108864,\"CpuShares\":0}}");
+	free(text);
+	cJSON_Delete(o);
+	cJSON_Delete(in);
 }
 
 int
@@ -224,6 +407,9 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_inventory),
+		cmocka_unit_test(test_create_body),
+		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_manifest_reduce),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "backend/engine/inventory.h"
 #include "backend/heal/heal.h"
 #include "backend/heal/heal-int.h"
 #include "backend/store/store.h"
@@ -398,6 +399,41 @@ test_swarm_verify_spec(void **state)
 	assert_ptr_equal(last, &v[1]);
 }
 
+/* heal.auto: quarantine approves nothing while the node's agent is not
+ * verified (issue 17): not verified, or the node unknown, is -1 (left for
+ * a person); verified is 1; other actions do not depend on the agent. */
+static void
+test_auto_quarantine_needs_verified_agent(void **state)
+{
+	struct inv_heal_auto autos[] = {
+		{ .stack = "line1", .actions = INV_HEAL_QUARANTINE | INV_HEAL_RESTART },
+	};
+	struct inventory inv;
+	struct pd_node nodes[2];
+	struct pd_snapshot s;
+
+	(void)state;
+	memset(&inv, 0, sizeof(inv));
+	memset(nodes, 0, sizeof(nodes));
+	memset(&s, 0, sizeof(s));
+	inv.heal.autos = autos;
+	inv.heal.nautos = 1;
+	snprintf(nodes[0].name, sizeof(nodes[0].name), "lab-01");
+	snprintf(nodes[1].name, sizeof(nodes[1].name), "lab-02");
+	nodes[1].agent_verified = 1;
+	s.nodes = nodes;
+	s.nnodes = 2;
+	assert_int_equal(heal_auto_approves(&inv, "line1", "lab-01", PD_HEAL_QUARANTINE, &s), -1);
+	assert_int_equal(heal_auto_approves(&inv, "line1", "lab-09", PD_HEAL_QUARANTINE, &s), -1);
+	assert_int_equal(heal_auto_approves(&inv, "line1", "lab-02", PD_HEAL_QUARANTINE, &s), 1);
+	nodes[1].agent_verified = 0;   /* it was, and is no longer */
+	assert_int_equal(heal_auto_approves(&inv, "line1", "lab-02", PD_HEAL_QUARANTINE, &s), -1);
+	assert_int_equal(heal_auto_approves(&inv, "line1", "lab-01", PD_HEAL_RESTART, &s), 1);
+	assert_int_equal(heal_auto_approves(&inv, "line2", "lab-02", PD_HEAL_QUARANTINE, &s), 0);
+	assert_int_equal(heal_auto_approves(&inv, "", "lab-02", PD_HEAL_QUARANTINE, &s), 0);
+	assert_int_equal(heal_auto_approves(&inv, "line1", "lab-01", PD_HEAL_ROLLBACK, &s), 0);
+}
+
 int
 main(void)
 {
@@ -415,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_ref),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_swarm_verify_spec),
+		cmocka_unit_test(test_auto_quarantine_needs_verified_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
