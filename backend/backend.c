@@ -34,6 +34,7 @@
 #include "backend/commands.h"
 #include "backend/foureyes.h"
 #include "backend/store/store-approval.h"
+#include "backend/store/store-serve.h"
 #include "backend/metrics.h"
 
 #define BACKEND_LOCKED_MAX 60.0  /* s a container action waits for a locked database */
@@ -948,6 +949,34 @@ backend_metrics_gather(void *ctx, size_t *len)
 	free(f);
 	free(p);
 	return out;
+}
+
+_Static_assert(BACKEND_SERVE_BEAT == STORE_SERVE_BEAT, "one beat interval");
+
+int
+backend_serve_beat(struct backend *b, time_t started, const char *metrics, char *err,
+    size_t errlen)
+{
+	struct store *st = rollout_store(b->rollouts, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	if (b->cfg.read_only) {
+		snprintf(err, errlen, "read-only: no heartbeat is written");
+		return -1;
+	}
+	return store_serve_beat(st, started, b->cfg.heal, metrics,
+	    time(NULL), err, errlen);
+}
+
+void
+backend_serve_gone(struct backend *b)
+{
+	char err[PD_ERROR_LEN];
+	struct store *st = rollout_store(b->rollouts, err, sizeof(err));
+
+	if (st != NULL && !b->cfg.read_only)
+		store_serve_gone(st);
 }
 
 int
