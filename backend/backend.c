@@ -53,6 +53,7 @@ struct backend {
 	time_t audit_checked;           /* the metrics' last audit check (its thread only) */
 	int audit_state;
 	size_t audit_count;
+	struct metrics_tally tally;     /* the agents' events (the metrics' thread only) */
 };
 
 const char *
@@ -362,6 +363,7 @@ backend_close(struct backend *b)
 	 * they run through every module. */
 	metrics_http_stop(b->metrics);  /* its thread gathers through every module */
 	b->metrics = NULL;
+	metrics_tally_free(&b->tally);
 	commands_free(b->commands);
 	b->commands = NULL;
 	foureyes_free(b->foureyes);     /* its thread runs through the modules too */
@@ -900,6 +902,10 @@ backend_metrics_gather(void *ctx, size_t *len)
 	in.version = pd_version();
 	in.now = time(NULL);
 	in.snap = backend_snapshot(b);
+	if (in.snap != NULL) {
+		metrics_tally_take(&b->tally, in.snap);
+		in.tally = &b->tally;
+	}
 	in.deploys_ok = backend_deploys(b, METRICS_DEPLOYS, &d, &nd, err, sizeof(err)) == 0;
 	if (in.deploys_ok && nd > 0 && (live = calloc(nd, sizeof(*live))) != NULL) {
 		for (size_t i = 0; i < nd; i++) {

@@ -26,6 +26,10 @@
 #define N_PROP_STATES 8
 #define N_ALARM_KINDS 6
 
+const char *const metrics_agent_kinds[METRICS_AGENT_KINDS] = {
+	"signal", "exec", "ptrace", "oom", "drift", "drift_resolved", "overrun", "capture", "other",
+};
+
 static const char *const ctr_states[] = {
 	"created", "running", "paused", "restarting", "exited", "dead",
 };
@@ -389,6 +393,79 @@ m_deploys(FILE *f, const struct metrics_input *in)
 	}
 }
 
+void
+metrics_tally_take(struct metrics_tally *t, const struct pd_snapshot *s)
+{
+	uint64_t newest = t->seq;
+
+	/* Events are newest first. */
+	for (size_t i = 0; i < s->nevents; i++) {
+		const struct pd_event *e = &s->events[i];
+		struct metrics_tally_node *tn = NULL;
+		size_t k;
+
+		if (e->seq > newest)
+			newest = e->seq;
+		if (!t->started || e->seq <= t->seq || e->kind != PD_EV_ANOMALY)
+			continue;
+		for (size_t j = 0; j < t->nnodes && tn == NULL; j++)
+			if (strcmp(t->nodes[j].node, e->node) == 0)
+				tn = &t->nodes[j];
+		if (tn == NULL) {
+			struct metrics_tally_node *nn = realloc(t->nodes, (t->nnodes + 1) *
+			    sizeof(*nn));
+
+			if (nn == NULL)
+				continue;
+			t->nodes = nn;
+			tn = &nn[t->nnodes++];
+			memset(tn, 0, sizeof(*tn));
+			pd_copy_text(tn->node, sizeof(tn->node), e->node);
+		}
+		for (k = 0; k + 1 < METRICS_AGENT_KINDS &&
+		    strcmp(e->action, metrics_agent_kinds[k]) != 0; k++)
+			;
+		tn->n[k]++;
+	}
+	t->seq = newest;
+	t->started = 1;
+}
+
+void
+metrics_tally_free(struct metrics_tally *t)
+{
+	free(t->nodes);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The node agents: connected and trusted, impostors, their events. */
+static void
+m_agents(FILE *f, const struct pd_snapshot *s, const struct metrics_tally *t)
+{
+	m_family(f, "plantdeck_node_agent", "gauge",
+	    "Whether the node's trusted plantdeck agent runs and its stream is open (nodes with an agent).");
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (s->nodes[i].agent[0] != '\0' || s->nodes[i].agent_untrusted[0] != '\0')
+			m_sample(f, "plantdeck_node_agent", s->nodes[i].agent[0] != '\0' &&
+			    s->nodes[i].agent_verified && s->nodes[i].agent_connected,
+			    "node", s->nodes[i].name, NULL, NULL, NULL, NULL);
+	m_family(f, "plantdeck_node_agent_untrusted", "gauge",
+	    "Whether a container labelled as the node's agent is not the pinned agent (ignored).");
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (s->nodes[i].agent[0] != '\0' || s->nodes[i].agent_untrusted[0] != '\0')
+			m_sample(f, "plantdeck_node_agent_untrusted",
+			    s->nodes[i].agent_untrusted[0] != '\0', "node", s->nodes[i].name,
+			    NULL, NULL, NULL, NULL);
+	if (t == NULL)
+		return;
+	m_family(f, "plantdeck_agent_events_total", "counter",
+	    "The node agents' events since serve started, by kind (eBPF anomaly rules signal, exec, ptrace; oom; cgroup drift; capture overrun).");
+	for (size_t i = 0; i < t->nnodes; i++)
+		for (int k = 0; k < METRICS_AGENT_KINDS; k++)
+			m_sample(f, "plantdeck_agent_events_total", (double)t->nodes[i].n[k], "node",
+			    t->nodes[i].node, "kind", metrics_agent_kinds[k], NULL, NULL);
+}
+
 /* The heal metrics. */
 static void
 m_heal(FILE *f, const struct metrics_input *in)
@@ -443,6 +520,7 @@ metrics_render(const struct metrics_input *in, size_t *len)
 		m_sample(f, "plantdeck_model_complete", in->snap->complete != 0, NULL, NULL, NULL,
 		    NULL, NULL, NULL);
 		m_nodes(f, in->snap, a, na, in->now);
+		m_agents(f, in->snap, in->tally);
 		m_containers(f, g, ng);
 		free(g);
 		free(a);
