@@ -34,6 +34,7 @@
 #include "backend/commands.h"
 #include "backend/foureyes.h"
 #include "backend/store/store-approval.h"
+#include "backend/store/store-serve.h"
 #include "backend/metrics.h"
 #include "backend/node/agent-feed.h"
 
@@ -54,6 +55,7 @@ struct backend {
 	time_t audit_checked;           /* the metrics' last audit check (its thread only) */
 	int audit_state;
 	size_t audit_count;
+	struct metrics_tally tally;     /* the agents' events (the metrics' thread only) */
 };
 
 const char *
@@ -368,6 +370,7 @@ backend_close(struct backend *b)
 	 * they run through every module. */
 	metrics_http_stop(b->metrics);  /* its thread gathers through every module */
 	b->metrics = NULL;
+	metrics_tally_free(&b->tally);
 	commands_free(b->commands);
 	b->commands = NULL;
 	foureyes_free(b->foureyes);     /* its thread runs through the modules too */
@@ -907,6 +910,10 @@ backend_metrics_gather(void *ctx, size_t *len)
 	in.version = pd_version();
 	in.now = time(NULL);
 	in.snap = backend_snapshot(b);
+	if (in.snap != NULL) {
+		metrics_tally_take(&b->tally, in.snap);
+		in.tally = &b->tally;
+	}
 	in.deploys_ok = backend_deploys(b, METRICS_DEPLOYS, &d, &nd, err, sizeof(err)) == 0;
 	if (in.deploys_ok && nd > 0 && (live = calloc(nd, sizeof(*live))) != NULL) {
 		for (size_t i = 0; i < nd; i++) {
@@ -956,6 +963,34 @@ backend_metrics_gather(void *ctx, size_t *len)
 	free(f);
 	free(p);
 	return out;
+}
+
+_Static_assert(BACKEND_SERVE_BEAT == STORE_SERVE_BEAT, "one beat interval");
+
+int
+backend_serve_beat(struct backend *b, time_t started, const char *metrics, char *err,
+    size_t errlen)
+{
+	struct store *st = rollout_store(b->rollouts, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	if (b->cfg.read_only) {
+		snprintf(err, errlen, "read-only: no heartbeat is written");
+		return -1;
+	}
+	return store_serve_beat(st, started, b->cfg.heal, metrics,
+	    time(NULL), err, errlen);
+}
+
+void
+backend_serve_gone(struct backend *b)
+{
+	char err[PD_ERROR_LEN];
+	struct store *st = rollout_store(b->rollouts, err, sizeof(err));
+
+	if (st != NULL && !b->cfg.read_only)
+		store_serve_gone(st);
 }
 
 int

@@ -134,6 +134,16 @@ void backend_close(struct backend *b);
 int backend_metrics_listen(struct backend *b, const char *addr, char *bound, size_t boundlen,
     char *err, size_t errlen);
 
+/* plantdeck serve says it is alive (started at STARTED, serving metrics at
+ * METRICS, "" none): its heartbeat in the database, which a cockpit on the
+ * same database shows as SERVE (backend/store/store-serve.c); to be called
+ * every BACKEND_SERVE_BEAT s.  0, or -1 with ERR (a read-only database). */
+#define BACKEND_SERVE_BEAT 5
+int backend_serve_beat(struct backend *b, time_t started, const char *metrics, char *err,
+    size_t errlen);
+/* plantdeck serve stops: its heartbeat deleted. */
+void backend_serve_gone(struct backend *b);
+
 /* ------------------------------------------------------------- commands */
 /* A front end's UI thread runs no command itself: a container action, a
  * heal decision, a deploy command or start and a plan can each wait on the

@@ -5,9 +5,34 @@
 #define PLANTDECK_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "backend/model/model.h"
+
+/* The node agents' events (eBPF anomalies by rule, OOM kills, cgroup drift,
+ * capture overruns) counted per node and kind since serve started, from
+ * the snapshots each scrape takes (metrics_tally_take); the kinds are a
+ * fixed list, an unknown rule counts as "other". */
+#define METRICS_AGENT_KINDS 9
+extern const char *const metrics_agent_kinds[METRICS_AGENT_KINDS];
+
+struct metrics_tally_node {
+	char node[PD_NAME_LEN];
+	unsigned long long n[METRICS_AGENT_KINDS];
+};
+
+struct metrics_tally {
+	uint64_t seq;                         /* the newest event counted */
+	int started;                          /* a snapshot was taken */
+	struct metrics_tally_node *nodes;
+	size_t nnodes;
+};
+
+/* Count the agent events of S newer than T's last (the first snapshot
+ * sets where counting starts: events from before serve are not counted). */
+void metrics_tally_take(struct metrics_tally *t, const struct pd_snapshot *s);
+void metrics_tally_free(struct metrics_tally *t);
 
 /* What one scrape shows: each part may be missing (NULL, or its _ok 0). */
 struct metrics_input {
@@ -32,6 +57,7 @@ struct metrics_input {
 	size_t audit_count;                   /* entries in the chain */
 	time_t audit_verified;                /* when it was last checked; 0 never */
 	double scrape_seconds;                /* how long gathering the above took */
+	const struct metrics_tally *tally;    /* the agents' events, or NULL */
 };
 
 /* IN as Prometheus text (version 0.0.4), in a new string of *LEN bytes

@@ -32,6 +32,7 @@
 #include "backend/heal/heal.h"
 #include "backend/store/store.h"
 #include "backend/store/store-approval.h"
+#include "backend/store/store-serve.h"
 
 #define READER_TICK 1.0         /* s between looks at data_version */
 #define READER_FULL 5.0         /* s between readings when nothing said they changed */
@@ -117,7 +118,15 @@ hash_records(const struct pd_records *r)
 	h = hash_bytes(h, &r->all_findings, sizeof(r->all_findings));
 	h = hash_bytes(h, &r->heal_runner, sizeof(r->heal_runner));
 	h = hash_bytes(h, r->approvals, r->napprovals * sizeof(*r->approvals));
-	return hash_bytes(h, r->heal_who, sizeof(r->heal_who));
+	h = hash_bytes(h, r->heal_who, sizeof(r->heal_who));
+	/* A serve's beat moves every few seconds and shows nothing new. */
+	h = hash_bytes(h, &r->serve.state, sizeof(r->serve.state));
+	h = hash_bytes(h, &r->serve.live, sizeof(r->serve.live));
+	h = hash_bytes(h, r->serve.host, strnlen(r->serve.host, sizeof(r->serve.host)));
+	h = hash_bytes(h, &r->serve.pid, sizeof(r->serve.pid));
+	h = hash_bytes(h, &r->serve.started, sizeof(r->serve.started));
+	h = hash_bytes(h, &r->serve.heal, sizeof(r->serve.heal));
+	return hash_bytes(h, r->serve.metrics, strnlen(r->serve.metrics, sizeof(r->serve.metrics)));
 }
 
 /* Read everything the cockpit shows; NULL out of memory. */
@@ -173,6 +182,9 @@ read_records(struct reader *r, int64_t deploy, int all_findings)
 			rec->approvals = NULL;
 			rec->napprovals = 0;
 		}
+		/* A plantdeck serve on this database: the header's SERVE mark. */
+		if (st != NULL)
+			store_serve_read(st, rec->read_at, &rec->serve, err, sizeof(err));
 	}
 	return rec;
 }

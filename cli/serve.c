@@ -9,7 +9,10 @@
  * and stop, as text or (--log-format json) one JSON object a line with the
  * same labels as the metrics (node), for journald or Loki.  SIGTERM and
  * SIGINT end it cleanly (threads joined, database closed); SIGHUP re-reads
- * the inventory: a bad one is reported and the running fleet is kept. */
+ * the inventory: a bad one is reported and the running fleet is kept.
+ * Every BACKEND_SERVE_BEAT seconds it writes its heartbeat into the
+ * database (deleted when it stops), which a cockpit on the same database
+ * shows as SERVE in its header. */
 #include "config.h"
 
 #include <getopt.h>
@@ -184,7 +187,9 @@ cli_serve(const struct cli_global *g, int argc, char **argv)
 	char bound[128] = "";
 	struct sigaction sa;
 	struct backend *b;
-	struct timespec now, last = { 0, 0 };
+	struct timespec now, last = { 0, 0 }, beat = { 0, 0 };
+	time_t started = time(NULL);
+	int beat_said = 0;
 	uint64_t gen = 0;
 	int c, rc;
 
@@ -245,7 +250,20 @@ cli_serve(const struct cli_global *g, int argc, char **argv)
 				return rc;
 			}
 			gen = 0;
+			beat.tv_sec = 0;            /* the new backend beats at once */
 			serve_started(&l, b, "inventory re-read", bound);
+		}
+		/* The heartbeat a cockpit on the same database shows as SERVE. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (beat.tv_sec == 0 || now.tv_sec - beat.tv_sec >= BACKEND_SERVE_BEAT) {
+			char err[512];
+
+			beat = now;
+			if (backend_serve_beat(b, started, bound, err, sizeof(err)) != 0 && !beat_said) {
+				serve_line(&l, "warning", "no heartbeat in the database (cockpits do "
+				    "not show SERVE)", NULL, err);
+				beat_said = 1;
+			}
 		}
 		/* A big fleet changes many times a second: its nodes are looked
 		 * at once a second at most (a snapshot copies every container). */
@@ -263,6 +281,7 @@ cli_serve(const struct cli_global *g, int argc, char **argv)
 		}
 	}
 	serve_line(&l, "info", "serve stopping", NULL, NULL);
+	backend_serve_gone(b);
 	backend_close(b);
 	free(seen);
 	serve_line(&l, "info", "serve stopped", NULL, NULL);

@@ -79,17 +79,30 @@ list_selected(const struct tui *t)
 static void
 draw_runner(struct tui *t, int y)
 {
-	char buf[PD_ERROR_LEN + 160];
+	char buf[PD_ERROR_LEN + 600], serve[400], who[PD_ERROR_LEN + 420];
 	int attr = theme_attr(TH_DIM);
 
+	/* The lease holder is a plantdeck serve: say so, and since when. */
+	tui_heals_serve_line(t, serve, sizeof(serve));
+	snprintf(who, sizeof(who), "%s", t->heal_who);
+	if (serve[0] != '\0') {
+		char me[PD_ERROR_LEN];
+
+		snprintf(me, sizeof(me), "%s pid %ld", t->serve.host, t->serve.pid);
+		if (t->serve.state == PD_SERVE_LIVE && strcmp(me, t->heal_who) == 0)
+			snprintf(who, sizeof(who), "%s", serve);
+		else
+			snprintf(who, sizeof(who), "%s; %s", t->heal_who, serve);
+	}
 	if (t->heal_runner > 0) {
 		snprintf(buf, sizeof(buf), " %s proposals, newest first (o: %s).  Detectors and "
 		    "executor: %s", queue.open_only ? "Open" : "All", queue.open_only ? "all" :
-		    "open only", t->heal_who);
+		    "open only", who);
 	} else if (t->heal_runner == 0) {
 		snprintf(buf, sizeof(buf), " %s proposals, newest first (o: %s).  No process runs "
-		    "the detectors: approved proposals wait (plantdeck heal watch)",
-		    queue.open_only ? "Open" : "All", queue.open_only ? "all" : "open only");
+		    "the detectors: approved proposals wait (plantdeck heal watch)%s%s",
+		    queue.open_only ? "Open" : "All", queue.open_only ? "all" : "open only",
+		    serve[0] ? "; " : "", serve);
 		attr = theme_attr(TH_WARN);
 	} else {
 		snprintf(buf, sizeof(buf), " %s proposals, newest first (o: %s).  %s",

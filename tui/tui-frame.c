@@ -1,7 +1,8 @@
 /* tui-frame.c: what is around the screen on top, and the whole frame.
  *
  *   line 0     the header: the fleet's figures, the deploys at work, the
- *              heal badge, the kiosk or read-only badge, the clock
+ *              heal badge, the SERVE mark (a plantdeck serve beats on
+ *              this database), the kiosk or read-only badge, the clock
  *   line 1     the breadcrumb of the open screens, after the alarms
  *   ...        the screen on top (its draw hook)
  *   line -2    a notice, on two lines when it is long
@@ -30,9 +31,10 @@ draw_header(struct tui *t)
 	const struct pd_snapshot *s = t->snap;
 	size_t up = 0, running = 0, total = 0, insecure = 0;
 	char line[512], clean[1024], alarm[2048], clock[24], deploys[96], heal[32], four[32], ins[32];
+	char serve[32], badge[40];
 	time_t now = time(NULL);
 	struct tm tm;
-	int blink, dl, x, right, clw;
+	int blink, dl, x, right, clw, sm, sw;
 
 	for (size_t i = 0; i < s->nnodes; i++) {
 		up += s->nodes[i].reach == PD_REACH_UP;
@@ -58,6 +60,15 @@ draw_header(struct tui *t)
 	x = (int)strlen(clean) + 2;
 	right = t->opts->kiosk ? t->cols - clw - 10 : backend_read_only(t->b) ? t->cols - clw - 14 :
 	    t->cols - clw - 1;
+	/* A plantdeck serve on this database, left of the badges and clock. */
+	sm = tui_heals_serve_mark(t, serve, sizeof(serve));
+	sw = sm ? (int)strlen(serve) + 3 : 0;
+	right -= sw;
+	if (sm) {
+		snprintf(badge, sizeof(badge), " %s ", serve);
+		tui_put(t, 0, right + 1, sw - 1, theme_attr(sm == 1 ? TH_KIOSK_BADGE :
+		    TH_HEADER_ALARM), badge);
+	}
 	if (dl && x < right) {
 		tui_put(t, 0, x, right - x, theme_attr(dl == 2 ? TH_HEADER_ALARM : TH_HEADER),
 		    deploys);

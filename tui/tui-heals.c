@@ -9,7 +9,9 @@
  * the reading, never waiting on the database) and hands this file its heal
  * part only when something changed; the header's
  * badge (pending proposals), the kiosk's alarm page and the heal lines of
- * the events screen come from the same reading.  A proposal that reaches
+ * the events screen come from the same reading, and so does the header's
+ * SERVE mark: a plantdeck serve beats on this database, so its executor
+ * carries out what is approved (the heal screen says which serve).  A proposal that reaches
  * succeeded, failed or expired while the cockpit runs becomes an event
  * line and a notice.  a on the queue or on one proposal approves it after
  * a question; x or r rejects it, after a reason typed at the bottom and a
@@ -159,6 +161,7 @@ tui_heals_records(struct tui *t, struct pd_records *r)
 	}
 	t->heal_runner = r->heal_runner;
 	snprintf(t->heal_who, sizeof(t->heal_who), "%s", r->heal_who);
+	t->serve = r->serve;
 }
 
 /* The header's badge in OUT: pending proposals; 0 when none. */
@@ -170,6 +173,48 @@ tui_heals_header(const struct tui *t, char *out, size_t len)
 		return 0;
 	snprintf(out, len, "%d heal", t->npending);
 	return 1;
+}
+
+/* The header's SERVE mark in OUT: 1 while a plantdeck serve beats on this
+ * database (its executor carries out approved proposals), 2 when the
+ * newest one fell silent without its goodbye, 0 when none. */
+int
+tui_heals_serve_mark(const struct tui *t, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (t->serve.state == PD_SERVE_LIVE) {
+		snprintf(out, len, t->serve.live > 1 ? "%d SERVE" : "SERVE", t->serve.live);
+		return 1;
+	}
+	if (t->serve.state == PD_SERVE_STALE) {
+		snprintf(out, len, "serve stale");
+		return 2;
+	}
+	return 0;
+}
+
+/* Who serves, for the heal screen (untrusted: the database's words):
+ * "serve: HOST pid N since HH:MM", or "" when none. */
+void
+tui_heals_serve_line(const struct tui *t, char *out, size_t len)
+{
+	char since[16], beat[16];
+	struct tm tm;
+
+	out[0] = '\0';
+	if (t->serve.state == PD_SERVE_NONE)
+		return;
+	localtime_r(&t->serve.started, &tm);
+	strftime(since, sizeof(since), "%H:%M", &tm);
+	localtime_r(&t->serve.beat, &tm);
+	strftime(beat, sizeof(beat), "%H:%M:%S", &tm);
+	if (t->serve.state == PD_SERVE_LIVE)
+		snprintf(out, len, "serve: %s pid %ld since %s%s%s%s", t->serve.host,
+		    t->serve.pid, since, t->serve.heal ? "" : " (no heal)",
+		    t->serve.metrics[0] ? ", metrics " : "", t->serve.metrics);
+	else
+		snprintf(out, len, "serve: %s pid %ld silent since %s", t->serve.host,
+		    t->serve.pid, beat);
 }
 
 /* Proposal ID as last read, or NULL. */

@@ -138,6 +138,7 @@ struct tui {
 	int npending;                   /* the header's badge */
 	int heal_runner;                /* backend_heal_runner(): 1, 0, -1 */
 	char heal_who[PD_ERROR_LEN];
+	struct pd_serve serve;          /* a plantdeck serve on this database: SERVE */
 	char heal_reason[256];          /* a rejection's reason, while y/n is up */
 	time_t heal_since;              /* results after this are events */
 	struct pd_event *heal_ev;       /* those results, newest first */
@@ -297,6 +298,8 @@ void tui_deploys_free(struct tui *t);
 extern const char *const tui_heals_help[];
 void tui_heals_records(struct tui *t, struct pd_records *r);  /* take its heal part */
 int tui_heals_header(const struct tui *t, char *out, size_t len);
+int tui_heals_serve_mark(const struct tui *t, char *out, size_t len);  /* 1 live, 2 stale */
+void tui_heals_serve_line(const struct tui *t, char *out, size_t len);  /* "" or who serves */
 int tui_heals_over(enum pd_proposal_state s);
 int tui_heals_state_attr(enum pd_proposal_state s);
 void tui_heals_target(char *out, size_t len, const struct pd_proposal *p);

@@ -716,6 +716,21 @@ enum pd_finding_kind pd_finding_kind_from_name(const char *name);
 enum pd_heal_action pd_heal_action_from_name(const char *name);
 enum pd_proposal_state pd_proposal_state_from_name(const char *name);
 
+/* ------------------------------------------------------------- serve */
+/* A `plantdeck serve` on the same database, as its heartbeat says
+ * (store/store-serve.c): the cockpit's SERVE mark. */
+enum pd_serve_state { PD_SERVE_NONE, PD_SERVE_LIVE, PD_SERVE_STALE };
+
+struct pd_serve {
+	enum pd_serve_state state;
+	int live;                        /* how many beat now */
+	char host[128];                  /* the newest live one (else stale one): */
+	long pid;
+	time_t started, beat;
+	int heal;                        /* it runs the heal detectors (not read-only) */
+	char metrics[128];               /* where it serves /metrics, "" none */
+};
+
 /* ------------------------------------------------------------- records */
 /* What the database says of deploys and heal, as a backend thread read it
  * for the cockpit (backend_records_take): the UI thread never waits on
@@ -747,6 +762,7 @@ struct pd_records {
 	struct pd_approval *approvals;   /* four-eyes requests pending or approved,
 	                                    newest first */
 	size_t napprovals;
+	struct pd_serve serve;           /* a plantdeck serve on this database */
 };
 
 void pd_records_free(struct pd_records *r);     /* R and everything in it */

@@ -2,7 +2,8 @@
  * label values from hostile node and stack names are escaped and valid
  * UTF-8, containers are summed per node and stack with no container id or
  * name in the text, each family's HELP and TYPE come once, and the deploy,
- * heal and audit families say what the inputs say. */
+ * heal and audit families say what the inputs say; the node agents' events
+ * are counted per node and kind across scrapes. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -211,12 +212,92 @@ test_deploys_heal_audit(void **state)
 	free(text);
 }
 
+/* An agent event of KIND on NODE, number SEQ. */
+static void
+agent_event(struct pd_event *e, const char *node, const char *kind, uint64_t seq)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = PD_EV_ANOMALY;
+	e->seq = seq;
+	snprintf(e->node, sizeof(e->node), "%s", node);
+	snprintf(e->action, sizeof(e->action), "%s", kind);
+}
+
+/* The agents' events counted per node and kind across snapshots: those of
+ * the first snapshot only set where counting starts, each later event is
+ * counted once however many snapshots still hold it, an unknown rule
+ * counts as other, an engine's events not at all; agent state per node. */
+static void
+test_agents(void **state)
+{
+	struct pd_node nodes[2];
+	struct pd_event ev[6];
+	struct pd_snapshot s;
+	struct metrics_tally t;
+	struct metrics_input in;
+	size_t len = 0;
+	char *text;
+
+	(void)state;
+	memset(nodes, 0, sizeof(nodes));
+	memset(&s, 0, sizeof(s));
+	memset(&t, 0, sizeof(t));
+	snprintf(nodes[0].name, sizeof(nodes[0].name), "press-01");
+	snprintf(nodes[0].agent, sizeof(nodes[0].agent), "%064d", 1);
+	nodes[0].agent_verified = nodes[0].agent_connected = 1;
+	snprintf(nodes[1].name, sizeof(nodes[1].name), "press-02");
+	snprintf(nodes[1].agent_untrusted, sizeof(nodes[1].agent_untrusted), "%064d", 2);
+	s.nodes = nodes;
+	s.nnodes = 2;
+	s.events = ev;
+	/* Before serve's first look: not counted. */
+	agent_event(&ev[0], "press-01", "signal", 3);
+	s.nevents = 1;
+	metrics_tally_take(&t, &s);
+	assert_int_equal(t.nnodes, 0);
+	/* Newest first: three new ones and the old one again. */
+	agent_event(&ev[0], "press-01", "ptrace", 6);
+	agent_event(&ev[1], "press-01", "no-such-rule\x1b", 5);
+	agent_event(&ev[2], "press-01", "drift", 4);
+	agent_event(&ev[3], "press-01", "signal", 3);
+	s.nevents = 4;
+	metrics_tally_take(&t, &s);
+	/* Again, with one more, and a container event of the engine's. */
+	memmove(&ev[2], &ev[0], 4 * sizeof(ev[0]));
+	agent_event(&ev[0], "press-01", "signal", 8);
+	agent_event(&ev[1], "press-01", "die", 7);
+	ev[1].kind = PD_EV_CONTAINER;
+	s.nevents = 6;
+	metrics_tally_take(&t, &s);
+	memset(&in, 0, sizeof(in));
+	in.version = "0.1.0";
+	in.now = NOW;
+	in.snap = &s;
+	in.tally = &t;
+	text = metrics_render(&in, &len);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "plantdeck_agent_events_total{node=\"press-01\",kind=\"signal\"} 1\n"));
+	assert_non_null(strstr(text, "plantdeck_agent_events_total{node=\"press-01\",kind=\"ptrace\"} 1\n"));
+	assert_non_null(strstr(text, "plantdeck_agent_events_total{node=\"press-01\",kind=\"drift\"} 1\n"));
+	assert_non_null(strstr(text, "plantdeck_agent_events_total{node=\"press-01\",kind=\"other\"} 1\n"));
+	assert_non_null(strstr(text, "plantdeck_agent_events_total{node=\"press-01\",kind=\"exec\"} 0\n"));
+	assert_null(strstr(text, "plantdeck_agent_events_total{node=\"press-02\""));
+	assert_int_equal(count(text, "# TYPE plantdeck_agent_events_total counter\n"), 1);
+	assert_non_null(strstr(text, "plantdeck_node_agent{node=\"press-01\"} 1\n"));
+	assert_non_null(strstr(text, "plantdeck_node_agent{node=\"press-02\"} 0\n"));
+	assert_non_null(strstr(text, "plantdeck_node_agent_untrusted{node=\"press-02\"} 1\n"));
+	assert_non_null(strstr(text, "plantdeck_node_agent_untrusted{node=\"press-01\"} 0\n"));
+	free(text);
+	metrics_tally_free(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nodes_containers),
 		cmocka_unit_test(test_deploys_heal_audit),
+		cmocka_unit_test(test_agents),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
