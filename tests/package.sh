@@ -28,12 +28,13 @@ if dpkg-query -W -f='${Status}' plantdeck 2>/dev/null | grep -q 'ok installed'; 
 	fail "a plantdeck package is installed already: this test installs and purges its own (dpkg --purge plantdeck first)"
 fi
 
-# A clean copy: the tracked and untracked files, none of the ignored build
-# products (or, outside git, what make dist would ship).
 V=$(sed -n 's/^plantdeck (\([^)]*\)).*/\1/p' "$top_srcdir/debian/changelog" | head -n1)
 SRC=$T_TMP/plantdeck-$V
 mkdir -p "$SRC"
-if git -C "$top_srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# A clean copy: the tracked and untracked files, none of the ignored build
+# products (or, when $top_srcdir is not the top of a git work tree, such as
+# make distcheck's copy, what make dist ships).
+if [ -z "$(git -C "$top_srcdir" rev-parse --show-prefix 2>/dev/null || echo no)" ]; then
 	(cd "$top_srcdir" && git ls-files -co --exclude-standard -z) |
 		(cd "$top_srcdir" && tar -cf - --null -T -) | tar -xf - -C "$SRC"
 else
