@@ -9,6 +9,8 @@ need_lab
 [ "$N" -ge 5 ] || skip "needs a lab of at least 5 nodes (has $N)"
 
 S=dcra$$
+# Five nodes at most, switched one at a time: the check once a second.
+STACK_HC_INTERVAL=1
 t_on_exit "lab_rm_prefix $S-"
 t_on_exit "'$top_srcdir/lab/plantdeck-lab' up --nodes $N >/dev/null 2>&1"
 

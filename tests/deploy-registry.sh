@@ -7,6 +7,8 @@ need_lab
 [ "$N" -ge 3 ] || skip "needs a lab of at least 3 nodes (has $N)"
 
 S=dreg$$
+# Three nodes: the check once a second.
+STACK_HC_INTERVAL=1
 t_on_exit "lab_rm_prefix $S-"
 t_on_exit "'$top_srcdir/lab/plantdeck-lab' up --nodes $N >/dev/null 2>&1"
 POLICY="    monitor: 1s"
