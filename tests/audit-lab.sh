@@ -7,6 +7,8 @@ need_lab
 . "$top_srcdir/tests/deploy-lib.sh"
 
 S=daud$$
+# One node: the check once a second.
+STACK_HC_INTERVAL=1
 t_on_exit "lab_rm_prefix $S-"
 POLICY="    monitor: 1s
     progress_deadline: 60s"

@@ -8,6 +8,14 @@ PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB
 N=$PLANTDECK_LAB_NODES
 
+# The health check's interval in seconds, for stack_file.  4 s by default:
+# right for a stack on the whole lab (see below).  A test that switches five
+# nodes or fewer sets 1 before stack_file: every switch waits for the first
+# check (the engine runs it one interval after the start), and a few checks a
+# second do not load the machine.  The retries keep the check as patient
+# (interval x retries = 40 s of failures before the container is unhealthy).
+STACK_HC_INTERVAL=4
+
 # Write the stack file $T_TMP/$1.yaml: stack $1, service plc on image tag
 # $2, with rollout policy lines $3 (YAML, indented by 4) and the placement
 # selector $4 (none: every node).
@@ -30,9 +38,9 @@ services:
     # the rollout, and a :bad container fails by exiting, not by its check.
     healthcheck:
       test: ["CMD", "/bin/plc-sim", "health"]
-      interval: 4s
+      interval: ${STACK_HC_INTERVAL}s
       timeout: 10s
-      retries: 10
+      retries: $((40 / STACK_HC_INTERVAL))
       start_period: 1s
 YAML
 	echo "$T_TMP/$1.yaml"

@@ -8,6 +8,8 @@ need_lab
 [ "$N" -ge 4 ] || skip "needs a lab of at least 4 nodes (has $N)"
 
 S=dpau$$
+# Four nodes, switched one at a time: the check once a second.
+STACK_HC_INTERVAL=1
 t_on_exit "lab_rm_prefix $S-"
 # One node a wave, 3 s apart: time enough to pause between waves.
 POLICY="    canary: 0

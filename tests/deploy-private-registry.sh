@@ -77,11 +77,13 @@ services:
     # network reaches one node only (doc/lab.md); the host network works on
     # every node, and on engines it makes no network to clean up.
     network_mode: host
+    # Once a second (five nodes at most): each switch waits for the first
+    # check; as patient as every 4 s with 10 retries.
     healthcheck:
       test: ["CMD", "/bin/plc-sim", "health"]
-      interval: 4s
+      interval: 1s
       timeout: 10s
-      retries: 10
+      retries: 40
       start_period: 1s
 YAML
 	echo "$T_TMP/$1.yaml"

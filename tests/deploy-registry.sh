@@ -7,8 +7,14 @@ need_lab
 [ "$N" -ge 3 ] || skip "needs a lab of at least 3 nodes (has $N)"
 
 S=dreg$$
+# Three nodes: the check once a second.
+STACK_HC_INTERVAL=1
 t_on_exit "lab_rm_prefix $S-"
-t_on_exit "'$top_srcdir/lab/plantdeck-lab' up --nodes $N >/dev/null 2>&1"
+# The registry is started again as soon as the test is done with it; at exit only
+# when it does not answer (the test failed before that): an up of the whole lab
+# takes long.
+t_on_exit "curl -fsS --max-time 10 'http://$REG/v2/' >/dev/null 2>&1 ||
+	'$top_srcdir/lab/plantdeck-lab' up --nodes $N >/dev/null 2>&1"
 POLICY="    monitor: 1s"
 "$PLANTDECK" deploy "$(stack_file "$S" 1 "$POLICY")" --nodes 'lab-0[1-3]' --yes >"$T_TMP/out1" 2>&1 ||
 	{ cat "$T_TMP/out1" >&2; fail "deploy :1 failed"; }

@@ -91,11 +91,13 @@ services:
       field: {aliases: [plc-main]}
     deploy:
       endpoint_mode: dnsrr
+    # Checks once a second (one node): each start waits for the first one;
+    # the retries keep them as patient as every 3 s.
     healthcheck:
       test: ["CMD", "/bin/plc-sim", "health"]
-      interval: 3s
+      interval: 1s
       timeout: 10s
-      retries: 15
+      retries: 45
       start_period: 1s
   gateway:
     image: $REG/plant/plc-sim:$1
@@ -110,9 +112,9 @@ ${2:+      - outside
     # crashes in these static images; nc does not).
     healthcheck:
       test: ["CMD-SHELL", "{ echo GET /id HTTP/1.0; echo; } | nc -w 2 plc 8080 | grep -q ' 200 '"]
-      interval: 3s
+      interval: 1s
       timeout: 10s
-      retries: 20
+      retries: 60
       start_period: 1s
   probe:
     image: $REG/plant/plc-sim:$1

@@ -45,11 +45,13 @@ services:
   plc:
     image: $REG/plant/plc-sim:$2
     volumes: ["data:/var/lib/plc"]
+    # Once a second (three nodes): each switch waits for the first check; as
+    # patient as every 3 s with 10 retries.
     healthcheck:
       test: ["CMD", "/bin/plc-sim", "health"]
-      interval: 3s
+      interval: 1s
       timeout: 10s
-      retries: 10
+      retries: 30
       start_period: 1s
 YAML
 	echo "$T_TMP/$1.yaml"

@@ -12,6 +12,8 @@ need_lab
 . "$top_srcdir/tests/heal-lib.sh"
 
 S=hst$$
+# One node at a time: the check once a second.
+STACK_HC_INTERVAL=1
 C=$S-plc
 HUNG=$(cat "$PLANTDECK_LAB/node05/pid")
 t_on_exit "lab_rm_prefix $S-"

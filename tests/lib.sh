@@ -183,24 +183,53 @@ ldocker() {
 }
 REG=127.0.0.1:5000
 
-# Remove, on every lab node, the containers whose names start with $1.
-lab_rm_prefix() {
-	local i ids
-	for i in $(seq 1 "${PLANTDECK_LAB_NODES:-5}"); do
-		ids=$(ldocker "$i" ps -aq --filter "name=^$1" 2>/dev/null || true)
-		[ -z "$ids" ] || ldocker "$i" rm -f $ids >/dev/null 2>&1 || true
+# Remove, on every lab node, the objects of kind $1 (containers, networks)
+# whose names start with $2 (DELETE, force=1 as rm -f).  One curl asks every
+# node at once, one jq picks the names, one curl deletes: a docker client per
+# node in turn took about a second a node on a loaded machine (30 s for 27).
+lab_rm_all() {
+	local i list=$1 dir urls="" line lines f
+	[ "$1" != containers ] || list=containers/json
+	dir=$(mktemp -d "${T_TMP:-/tmp}/rm.XXXXXX")
+	urls=$(for i in $(seq 1 "${PLANTDECK_LAB_NODES:-5}"); do
+		printf ' -o %s/%s %s/%s?all=1' "$dir" "$i" "$(lab_url "$i")" "$list"; done)
+	set -f  # the URLs hold '?'
+	# shellcheck disable=SC2086  # the options and URLs
+	lab_curl -fsS --max-time 30 --parallel --parallel-max 64 $urls 2>/dev/null || true
+	set +f
+	# "NODE/ID" a line; a node's list cut short stops jq: then one node at a time
+	for f in "$dir"/*; do [ -e "$f" ] || rm -rf "$dir"; done
+	[ -d "$dir" ] || return 0
+	lines=$(lab_rm_pick "$2" "$dir"/*) ||
+		lines=$(for f in "$dir"/*; do lab_rm_pick "$2" "$f" || true; done)
+	rm -rf "$dir"
+	urls=""
+	for line in $lines; do
+		urls="$urls $(lab_url "${line%%/*}")/$1/${line#*/}?force=1"
 	done
+	[ -n "$urls" ] || return 0
+	set -f
+	# shellcheck disable=SC2086  # the URLs
+	lab_curl -sS --max-time 60 --parallel -X DELETE $urls >/dev/null 2>&1 || true
+	set +f
 }
+
+# "NODE/ID" of each object whose name starts with $1 in the lists (files
+# named by their node) $2...
+lab_rm_pick() {
+	local p=$1
+	shift
+	command jq -r --arg p "$p" 'input_filename as $f | .[] |
+	    select([.Names[]? // .Name | ltrimstr("/") | startswith($p)] | any) |
+	    "\($f | sub(".*/"; ""))/\(.Id)"' "$@" 2>/dev/null
+}
+
+# Remove, on every lab node, the containers whose names start with $1.
+lab_rm_prefix() { lab_rm_all containers "$1"; }
 
 # Remove, on every lab node, the networks whose names start with $1 (a
 # stack's networks: remove its containers first, a network in use stays).
-lab_rm_networks() {
-	local i ids
-	for i in $(seq 1 "${PLANTDECK_LAB_NODES:-5}"); do
-		ids=$(ldocker "$i" network ls -q --filter "name=^$1" 2>/dev/null || true)
-		[ -z "$ids" ] || ldocker "$i" network rm $ids >/dev/null 2>&1 || true
-	done
-}
+lab_rm_networks() { lab_rm_all networks "$1"; }
 
 # Seconds since the epoch, with fractions.
 now_s() { date +%s.%N; }

@@ -134,8 +134,10 @@ tmux_keys q
 tmux_wait_dead "q did not quit once the deploy was over"
 ok "q quits at once when no deploy runs here"
 
-# --- a deploy whose process died: announced at startup, resumed here.
-sed -e 's/monitor: 2s/monitor: 30s/' -e 's/canary: 1/canary: 1, failure_action: pause/' \
+# --- a deploy whose process died: announced at startup, resumed here.  A
+# monitor of 10 s: time enough to see the phase and kill the CLI in it (the
+# loop below looks every 0.1 s), and the resumed deploy monitors again.
+sed -e 's/monitor: 2s/monitor: 10s/' -e 's/canary: 1/canary: 1, failure_action: pause/' \
 	"$T_TMP/stack.yaml" >"$T_TMP/slow.yaml"
 "$PLANTDECK" deploy "$T_TMP/slow.yaml" --nodes lab-01 --yes >"$T_TMP/cli.out" 2>&1 &
 cli=$!
