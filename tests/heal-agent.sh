@@ -55,10 +55,20 @@ ldocker 3 run -d --name "$S-impostor" --label io.plantdeck.agent=1 --entrypoint 
 heal_watch_start
 # The watcher follows the agent's logs from its start: wait until it runs.
 heal_wait '.runner != null' 20 >/dev/null
-sleep 2
 
 # --- anomaly -> quarantine
-ldocker 3 exec "$SEC" cat /etc/hostname >/dev/null
+# The agent has no engine: it knows $SEC once the watcher's manifest of lab-03's
+# containers has reached it (pushed when the watcher adopts the agent), and drops
+# events of containers it does not know.  So exec (each one is an anomaly) every
+# 3 s until the finding is there, rather than guess how long the push takes.
+i=0
+until heal_json 2>/dev/null | jq -e "any(.findings[]; .container == \"$SEC\" and .kind == \"anomaly\")" \
+	>/dev/null 2>&1; do
+	[ $((i % 3)) != 0 ] || ldocker 3 exec "$SEC" cat /etc/hostname >/dev/null
+	i=$((i + 1))
+	[ "$i" -lt 90 ] || fail "no anomaly finding for $SEC after $i s of execs: $(tail -n 20 "$T_TMP/watch")"
+	sleep 1
+done
 echo 32M >"$MEMFILE"
 j=$(heal_wait ".proposals | any(.container == \"$SEC\" and .kind == \"anomaly\" and
 	.action == \"quarantine\" and .state == \"pending\")" 60)
