@@ -65,10 +65,14 @@ start
 tmux_keys H
 tmux_wait_for "Fleet > Heal"
 tmux_wait_for "Detectors and executor: " 10
+# Failing checks may come first (an unhealthy finding and its restart proposal,
+# superseded as soon as the crash loop is found): wait for the crash loops'.
 j=$(heal_wait "[.proposals[] | select(.state == \"pending\" and .action == \"restart\" and
-	(.container == \"$C1\" or .container == \"$C2\"))] | length == 2" 180)
-P1=$(echo "$j" | jq -r ".proposals[] | select(.container == \"$C1\") | .id")
-P2=$(echo "$j" | jq -r ".proposals[] | select(.container == \"$C2\") | .id")
+	.kind == \"crash_loop\" and (.container == \"$C1\" or .container == \"$C2\"))] | length == 2" 180)
+P1=$(echo "$j" | jq -r ".proposals[] | select(.container == \"$C1\" and .kind == \"crash_loop\" and
+	.state == \"pending\") | .id")
+P2=$(echo "$j" | jq -r ".proposals[] | select(.container == \"$C2\" and .kind == \"crash_loop\" and
+	.state == \"pending\") | .id")
 wait_line "^ +$P1 pending +1 restart +lab-01/$C1 +- " 10
 wait_line "^ +$P2 pending +1 restart +lab-02/$C2 +- " 10
 wait_line "[0-9]+ heal" 5
