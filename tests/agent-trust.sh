@@ -14,21 +14,11 @@
 
 LAB=$top_srcdir/lab/plantdeck-lab
 DIR=$T_TMP/lab
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 command -v curl >/dev/null || skip "no curl"
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
 command -v openssl >/dev/null || skip "no openssl (Debian package 'openssl')"
 
-net=$((100 + ($$ + 61) % 100)) tries=0
-until "$LAB" sim up --dir "$DIR" --nodes 1 --containers 2 --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$DIR")"
+sim_start 61 --nodes 1 --containers 2 --events-per-sec 0
 E=http://${DOCKER_HOST#tcp://}
 export PLANTDECK_DB=$T_TMP/plantdeck.db
 

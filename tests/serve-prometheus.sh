@@ -11,18 +11,9 @@ command -v prometheus >/dev/null || skip "prometheus is not installed (Debian pa
 command -v curl >/dev/null || skip "curl is not installed (Debian package 'curl')"
 command -v jq >/dev/null || skip "jq is not installed (Debian package 'jq')"
 command -v python3 >/dev/null || skip "python3 is not installed"
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
 LAB=$top_srcdir/lab/plantdeck-lab
-net=$((100 + ($$ + 53) % 100)) tries=0
-until "$LAB" sim up --dir "$T_TMP/lab" --nodes 2 --containers 2 --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$T_TMP/lab' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$T_TMP/lab")"
+DIR=$T_TMP/lab
+sim_start 53 --nodes 2 --containers 2 --events-per-sec 0
 unset PLANTDECK_INVENTORY
 PLANTDECK_DB=$T_TMP/plantdeck.db
 export PLANTDECK_DB

@@ -8,17 +8,8 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 LAB=$top_srcdir/lab/plantdeck-lab
-[ -x "$top_builddir/lab/sim/pd-enginesim" ] && PLANTDECK_ENGINESIM=$top_builddir/lab/sim/pd-enginesim &&
-	export PLANTDECK_ENGINESIM
-net=$((100 + ($$ + 71) % 100)) tries=0
-until "$LAB" sim up --dir "$T_TMP/lab" --nodes 2 --containers 1 --events-per-sec 0 \
-	--net $net >"$T_TMP/up.out" 2>&1; do
-	tries=$((tries + 1))
-	[ $tries -lt 5 ] || fail "sim up: $(cat "$T_TMP/up.out")"
-	net=$((100 + (net + 37) % 150))
-done
-t_on_exit "'$LAB' sim down --dir '$T_TMP/lab' >/dev/null 2>&1"
-eval "$("$LAB" sim env --dir "$T_TMP/lab")"
+DIR=$T_TMP/lab
+sim_start 71 --nodes 2 --containers 1 --events-per-sec 0
 unset PLANTDECK_INVENTORY
 cp "$PLANTDECK_SIM/inventory.yaml" "$T_TMP/inv.yaml"
 PD="$PLANTDECK --inventory $T_TMP/inv.yaml --db $T_TMP/pd.db"
