@@ -11,6 +11,7 @@
 # PlantdeckNodeDown fires for it alone in ALERTS; the lab is restored
 # (plantdeck-lab up) and lab-05 answers again, 1 in Prometheus.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/prom-lib.sh"
 
 command -v prometheus >/dev/null || skip "prometheus is not installed (Debian package 'prometheus')"
 command -v promtool >/dev/null || skip "promtool is not installed (Debian package 'prometheus')"
@@ -25,40 +26,16 @@ export PLANTDECK_DB
 # Prometheus is started before the lab is taken (its start is no lab time):
 # it scrapes the port serve will listen on, with the shipped rules, node
 # down after 2 s instead of 1 min.
-sed '/alert: PlantdeckNodeDown/,/for:/ s/for: 1m/for: 2s/' \
-	"$top_srcdir/doc/prometheus/plantdeck-rules.yml" >"$T_TMP/rules.yml"
-grep -A2 'alert: PlantdeckNodeDown' "$T_TMP/rules.yml" | grep -q 'for: 2s' ||
-	fail "could not shorten PlantdeckNodeDown's for:"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ADDR=127.0.0.1:$(free_port)
-cat >"$T_TMP/prometheus.yml" <<EOC
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - $T_TMP/rules.yml
-scrape_configs:
-  - job_name: plantdeck
-    static_configs:
-      - targets: ['$ADDR']
-EOC
-PORT=$(free_port)
-prometheus --config.file="$T_TMP/prometheus.yml" --storage.tsdb.path="$T_TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PORT" >"$T_TMP/prom.log" 2>&1 &
-PROM=$!
-t_on_exit "kill $PROM 2>/dev/null; wait $PROM 2>/dev/null"
-t0=$(now_s)
-until curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null 2>&1; do
-	kill -0 $PROM 2>/dev/null || fail "prometheus died: $(tail -n 5 "$T_TMP/prom.log")"
-	[ "$(ms_between "$t0" "$(now_s)")" -lt 60000 ] || fail "prometheus not ready after 60 s"
-	sleep 0.1
-done
+prom_start "$ADDR"
 
 need_lab
 [ "$PLANTDECK_LAB_NODES" -ge 5 ] || skip "needs a lab of 5 nodes"
 N=$PLANTDECK_LAB_NODES
-# Whatever happens, the lab is made whole again (fleet-outage.sh's way).
-t_on_exit "'$top_srcdir/lab/plantdeck-lab' up --nodes $N >/dev/null 2>&1"
+# Whatever happens, the lab is made whole again (fleet-outage.sh's way): at
+# exit only when lab-05 does not answer (an up of the whole lab takes long).
+t_on_exit "lab_curl -fsS --max-time 10 '$(lab_url 5)/_ping' >/dev/null 2>&1 ||
+	'$top_srcdir/lab/plantdeck-lab' up --nodes $N >/dev/null 2>&1"
 
 "$PLANTDECK" serve --metrics-listen "$ADDR" >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 SERVE=$!
@@ -70,19 +47,6 @@ until grep -q 'serve started: metrics on' "$T_TMP/serve.out"; do
 	sleep 0.05
 done
 
-# Poll (at most $2 s) until the instant query $1 returns a series.
-wait_query() {
-	local t0
-	t0=$(now_s)
-	until curl -sf "http://127.0.0.1:$PORT/api/v1/query" --data-urlencode "query=$1" \
-		>"$T_TMP/q.json" 2>/dev/null && jq -e '.data.result | length > 0' "$T_TMP/q.json" >/dev/null; do
-		kill -0 $PROM 2>/dev/null || fail "prometheus died: $(tail -n 5 "$T_TMP/prom.log")"
-		kill -0 $SERVE 2>/dev/null || fail "serve died: $(cat "$T_TMP/serve.err")"
-		[ "$(ms_between "$t0" "$(now_s)")" -lt $(($2 * 1000)) ] ||
-			fail "no result for $1 within $2 s: $(cat "$T_TMP/q.json" 2>/dev/null)"
-		sleep 0.2
-	done
-}
 wait_query 'up{job="plantdeck"} == 1' 15
 ok "Prometheus scrapes serve at $ADDR: up is 1 ($(ms_between "$T_LAB_T0" "$(now_s)") ms after the lab was taken)"
 wait_query "count(plantdeck_node_up == 1) == $N" 20
@@ -101,10 +65,7 @@ wait_query 'plantdeck_node_up{node="lab-05"} == 0' 15
 ok "lab-05's dockerd killed: plantdeck_node_up 0 in Prometheus after $(ms_between "$t0" "$(now_s)") ms"
 wait_query 'ALERTS{alertname="PlantdeckNodeDown",alertstate="firing",node="lab-05"}' 15
 ok "PlantdeckNodeDown fires for lab-05 after $(ms_between "$t0" "$(now_s)") ms (for: 2s)"
-curl -sf "http://127.0.0.1:$PORT/api/v1/query" \
-	--data-urlencode 'query=ALERTS{alertname="PlantdeckNodeDown",node!="lab-05"}' >"$T_TMP/q.json"
-jq -e '.data.result | length == 0' "$T_TMP/q.json" >/dev/null ||
-	fail "PlantdeckNodeDown for another node: $(cat "$T_TMP/q.json")"
+no_other_node_down lab-05
 ok "and for no other node"
 
 # The lab made whole: lab-05 answers again (plantdeck reconnects after its

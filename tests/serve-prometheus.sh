@@ -6,6 +6,7 @@
 # node; a node that hangs goes to 0 there and PlantdeckNodeDown fires for it
 # in ALERTS, for it alone.  No lab.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/prom-lib.sh"
 
 command -v prometheus >/dev/null || skip "prometheus is not installed (Debian package 'prometheus')"
 command -v curl >/dev/null || skip "curl is not installed (Debian package 'curl')"
@@ -30,40 +31,7 @@ until ADDR=$(grep -o 'serve started: metrics on http://127\.0\.0\.1:[0-9]*' "$T_
 	sleep 0.05
 done
 
-# Prometheus: the shipped rules, node down after 2 s instead of 1 min.
-sed '/alert: PlantdeckNodeDown/,/for:/ s/for: 1m/for: 2s/' \
-	"$top_srcdir/doc/prometheus/plantdeck-rules.yml" >"$T_TMP/rules.yml"
-grep -A2 'alert: PlantdeckNodeDown' "$T_TMP/rules.yml" | grep -q 'for: 2s' ||
-	fail "could not shorten PlantdeckNodeDown's for:"
-cat >"$T_TMP/prometheus.yml" <<EOC
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - $T_TMP/rules.yml
-scrape_configs:
-  - job_name: plantdeck
-    static_configs:
-      - targets: ['$ADDR']
-EOC
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-prometheus --config.file="$T_TMP/prometheus.yml" --storage.tsdb.path="$T_TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$PORT" >"$T_TMP/prom.log" 2>&1 &
-PROM=$!
-t_on_exit "kill $PROM 2>/dev/null; wait $PROM 2>/dev/null"
-
-# Poll (at most $2 s) until the instant query $1 returns a series.
-wait_query() {
-	local t0
-	t0=$(now_s)
-	until curl -sf "http://127.0.0.1:$PORT/api/v1/query" --data-urlencode "query=$1" \
-		>"$T_TMP/q.json" 2>/dev/null && jq -e '.data.result | length > 0' "$T_TMP/q.json" >/dev/null; do
-		kill -0 $PROM 2>/dev/null || fail "prometheus died: $(tail -n 5 "$T_TMP/prom.log")"
-		[ "$(ms_between "$t0" "$(now_s)")" -lt $(($2 * 1000)) ] ||
-			fail "no result for $1 within $2 s: $(cat "$T_TMP/q.json" 2>/dev/null)"
-		sleep 0.2
-	done
-}
+prom_start "$ADDR"
 wait_query 'up{job="plantdeck"} == 1' 15
 ok "Prometheus scrapes serve at $ADDR: up is 1"
 wait_query 'count(plantdeck_node_up == 1) == 2' 10
@@ -75,8 +43,5 @@ wait_query 'plantdeck_node_up{node="sim-0002"} == 0' 20
 ok "sim-0002 hangs: plantdeck_node_up 0 in Prometheus after $(ms_between "$t0" "$(now_s)") ms"
 wait_query 'ALERTS{alertname="PlantdeckNodeDown",alertstate="firing",node="sim-0002"}' 15
 ok "PlantdeckNodeDown fires for sim-0002 after $(ms_between "$t0" "$(now_s)") ms"
-curl -sf "http://127.0.0.1:$PORT/api/v1/query" \
-	--data-urlencode 'query=ALERTS{alertname="PlantdeckNodeDown",node!="sim-0002"}' >"$T_TMP/q.json"
-jq -e '.data.result | length == 0' "$T_TMP/q.json" >/dev/null ||
-	fail "PlantdeckNodeDown for another node: $(cat "$T_TMP/q.json")"
+no_other_node_down sim-0002
 ok "and for no other node"
