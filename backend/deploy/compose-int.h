@@ -161,7 +161,8 @@ int cp_env_file(struct cp_file *f, const char *path, struct cp_vars *vars, int o
 int cp_env_files(struct cp_file *f, yaml_node_t *n, struct cp_vars *vars);
 
 /* environment or labels N (a list of KEY=VALUE, or a mapping) into VARS;
- * ENV: a bare key takes its value from the environment. */
+ * ENV: a bare key takes its value from the environment.  On an error VARS
+ * is emptied. */
 int cp_kv(struct cp_file *f, yaml_node_t *n, const char *what, int env, struct cp_vars *vars);
 
 /* VARS as an array of "KEY=VALUE" (ENV) or an object of labels. */

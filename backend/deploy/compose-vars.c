@@ -554,10 +554,9 @@ cp_kv_item(struct cp_file *f, yaml_node_t *item, const char *what, int env,
 	return 0;
 }
 
-/* environment or labels N (a list of KEY=VALUE, or a mapping) into VARS;
- * ENV: a bare key takes its value from the environment. */
-int
-cp_kv(struct cp_file *f, yaml_node_t *n, const char *what, int env, struct cp_vars *vars)
+/* cp_kv's work; on an error VARS may hold the entries read before it. */
+static int
+cp_kv_read(struct cp_file *f, yaml_node_t *n, const char *what, int env, struct cp_vars *vars)
 {
 	struct cp_pair *pairs;
 	struct yf_q q;
@@ -620,6 +619,19 @@ cp_kv(struct cp_file *f, yaml_node_t *n, const char *what, int env, struct cp_va
 out:
 	free(pairs);
 	return rc;
+}
+
+/* environment or labels N (a list of KEY=VALUE, or a mapping) into VARS;
+ * ENV: a bare key takes its value from the environment.  On an error VARS
+ * is emptied: half a list of labels is never used, and callers that
+ * returned at once leaked it (found by fuzz-compose in a long run). */
+int
+cp_kv(struct cp_file *f, yaml_node_t *n, const char *what, int env, struct cp_vars *vars)
+{
+	if (cp_kv_read(f, n, what, env, vars) == 0)
+		return 0;
+	cp_vars_clear(vars);
+	return -1;
 }
 
 /* env_file N (a path or a list of them, relative to the stack file's
