@@ -305,6 +305,23 @@ cp_placement(struct cp_file *f, yaml_node_t *n, char **out)
 		for (size_t i = 0; i < np; i++) {
 			char *v;
 
+			const char *key = yf_scalar(pairs[i].k);
+			size_t klen = pairs[i].k->data.scalar.length;
+
+			/* a label name as cp_str checks a value: a tab or other control
+			 * character in it was taken by the selector, and the stack's
+			 * record then failed to read back (fuzz-compose, long run) */
+			for (size_t j = 0; j < klen; j++) {
+				struct yf_q q;
+
+				if (!yf_iscntrl((unsigned char)key[j]) && key[j] != '\0')
+					continue;
+				yf_error(&f->y, &pairs[i].k->start_mark, "'placement' label '%s' "
+				    "has a control character", yf_quote(&q, key, klen, YF_QUOTE));
+				free(pairs);
+				free(b.s);
+				return -1;
+			}
 			if (pairs[i].v->type != YAML_SCALAR_NODE || yf_null(pairs[i].v)) {
 				struct yf_q q;
 

@@ -1112,6 +1112,8 @@ test_hostile_text(void **state)
 		    ":2:21: expected a string for 'placement' label 'line'" },
 		{ "x-plantdeck:\n  placement: \"line=A\\u0007\"\nservices:\n  web:\n    image: nginx\n",
 		    ":2:14: 'placement' has a control character" },
+		{ "x-plantdeck:\n  placement: {\"cell\\t\": \"3\"}\nservices:\n  web:\n    image: nginx\n",
+		    ":2:15: 'placement' label 'cell\\x09' has a control character" },
 		{ "x-plantdeck:\n  stack: \"a\\u0000b\"\nservices:\n  web:\n    image: nginx\n",
 		    ":2:10: 'stack' has a control character" },
 		{ "x-plantdeck:\n  stack: -lead\nservices:\n  web:\n    image: nginx\n",
