@@ -15,9 +15,11 @@
  * flight for the whole fleet, as often as what the front end shows of them
  * asks (sampling.c).  What changes nothing a reader sees (a ping's answer
  * from a node that is up, a list or /info that says what the model says, a
- * sample of a container nothing shows) wakes no reader.  Everything runs in one thread on one curl
- * multi handle; the model is guarded by one mutex that is never held
- * across I/O. */
+ * sample of a container nothing shows) wakes no reader.  Everything runs
+ * in one thread on one curl multi handle, driven by curl_multi_socket_action
+ * over epoll, so that a turn costs the sockets that have something rather
+ * than every transfer in flight; the model is guarded by one mutex that is
+ * never held across I/O. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -225,6 +228,13 @@ struct fleet {
 	volatile int stop;
 	int wakefd;                      /* readers' wakeup (eventfd) */
 	CURLM *multi;
+	/* The io loop waits on curl's sockets in epoll and hands curl only the
+	 * sockets that have something (curl_multi_socket_action): a turn costs
+	 * what happened, not every transfer in flight (an /events stream per
+	 * node).  kickfd wakes it from other threads. */
+	int epfd;
+	int kickfd;                      /* the io thread's wakeup (eventfd) */
+	double curl_due;                 /* when curl wants CURL_SOCKET_TIMEOUT; < 0 never */
 	struct fl_req *inflight;
 	struct fl_action *actions;       /* container actions to send, oldest first */
 	unsigned stats_inflight;
@@ -2878,13 +2888,99 @@ fl_wake(struct fleet *f)
 	}
 }
 
+/* curl's socket callback: keep epoll's interest in socket S as curl
+ * wants it.  A socket curl closed without saying so left epoll by itself
+ * (the kernel drops a closed file), so a number seen again is added anew. */
+static int
+fl_on_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct fleet *f = arg;
+	struct epoll_event ev = { 0 };
+
+	(void)e;
+	(void)sockp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(f->epfd, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+	ev.data.fd = s;
+	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT &&
+	    epoll_ctl(f->epfd, EPOLL_CTL_ADD, s, &ev) != 0)
+		log_msg(LOG_WARN, "io loop: epoll_ctl(%d): %s", (int)s, strerror(errno));
+	return 0;
+}
+
+/* curl's timer callback: when it wants CURL_SOCKET_TIMEOUT (timeouts,
+ * and at once for a transfer just added). */
+static int
+fl_on_timer(CURLM *m, long ms, void *arg)
+{
+	struct fleet *f = arg;
+
+	(void)m;
+	f->curl_due = ms < 0 ? -1 : fl_now() + (double)ms / 1000.0;
+	return 0;
+}
+
+/* Wake the io thread from another thread (a new action, watch or show). */
+static void
+fl_kick(struct fleet *f)
+{
+	uint64_t one = 1;
+
+	if (write(f->kickfd, &one, sizeof(one)) < 0) {
+		/* The counter is already non-zero: the io thread will wake. */
+	}
+}
+
+#define FLEET_EPOLL_BATCH 256
+
+/* Wait up to WAIT seconds for curl's sockets, its timer or a kick, and let
+ * curl work on what is ready. */
+static void
+fl_wait_and_run(struct fleet *f, double wait)
+{
+	struct epoll_event ev[FLEET_EPOLL_BATCH];
+	int nev, running, ms;
+	double now = fl_now();
+
+	if (f->curl_due >= 0 && f->curl_due - now < wait)
+		wait = f->curl_due - now;
+	ms = wait <= 0 ? 0 : (int)(wait * 1000 + 0.999);
+	nev = epoll_wait(f->epfd, ev, FLEET_EPOLL_BATCH, ms);
+	for (int i = 0; i < nev; i++) {
+		int fd = ev[i].data.fd, mask = 0;
+
+		if (fd == f->kickfd) {
+			uint64_t v;
+
+			if (read(f->kickfd, &v, sizeof(v)) < 0) {
+				/* Nothing to read: another turn took it. */
+			}
+			continue;
+		}
+		if (ev[i].events & (EPOLLIN | EPOLLHUP))
+			mask |= CURL_CSELECT_IN;
+		if (ev[i].events & EPOLLOUT)
+			mask |= CURL_CSELECT_OUT;
+		if (ev[i].events & EPOLLERR)
+			mask |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(f->multi, fd, mask, &running);
+	}
+	if (f->curl_due >= 0 && fl_now() >= f->curl_due) {
+		f->curl_due = -1;
+		curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+}
+
 /* The io thread. */
 static void *
 fl_thread(void *arg)
 {
 	struct fleet *f = arg;
 	CURLMsg *msg;
-	int running, left, settled;
+	int left, settled;
 	double now, wait, w, turn = 0;
 
 	while (!f->stop) {
@@ -2911,19 +3007,18 @@ fl_thread(void *arg)
 			wait = 0.01;
 		/* Once every node has its first snapshot, answers that come
 		 * within FLEET_TURN_GAP of each other are taken in one turn: a
-		 * turn polls every socket (an open /events stream per node), so
-		 * at one turn per answer the idle cost grew as the square of the
-		 * fleet (doc/benchmarks.md, "the idle cockpit at scale"). */
+		 * turn still walks every node (fl_node_tick), so at one turn per
+		 * answer the idle cost grew as the square of the fleet
+		 * (doc/benchmarks.md, "the idle cockpit at scale"). */
 		if (settled && now - turn < FLEET_TURN_GAP) {
 			double gap = FLEET_TURN_GAP - (now - turn);
 			struct timespec ts = { 0, (long)(gap * 1e9) };
 
 			nanosleep(&ts, NULL);
 		}
-		curl_multi_poll(f->multi, NULL, 0, (int)(wait * 1000), NULL);
+		fl_wait_and_run(f, wait);
 		turn = fl_now();
-		curl_multi_perform(f->multi, &running);
-		now = fl_now();
+		now = turn;
 		while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
 			struct fl_req *r;
 
@@ -2959,6 +3054,21 @@ fl_thread(void *arg)
 }
 
 /* ------------------------------------------------------------ public */
+
+/* Hand curl's sockets and timer to the io loop's epoll (fl_wait_and_run). */
+static int
+fl_epoll_setup(struct fleet *f)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = f->kickfd };
+
+	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, f->kickfd, &ev) != 0)
+		return -1;
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, fl_on_socket);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fl_on_timer);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	return 0;
+}
 
 struct fleet *
 fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
@@ -3001,11 +3111,15 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->kickfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->epfd = epoll_create1(EPOLL_CLOEXEC);
+	f->curl_due = -1;
 	f->multi = curl_multi_init();
 	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
 	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
 	f->sw.sw = swarm_new(inv, f->cfg.read_only);
-	if (f->wakefd < 0 || f->multi == NULL || f->nodes == NULL || f->sw.sw == NULL) {
+	if (f->wakefd < 0 || f->kickfd < 0 || f->epfd < 0 || f->multi == NULL ||
+	    f->nodes == NULL || f->sw.sw == NULL || fl_epoll_setup(f) != 0) {
 		fleet_free(f);
 		return NULL;
 	}
@@ -3063,7 +3177,7 @@ fleet_free(struct fleet *f)
 		return;
 	if (f->running) {
 		f->stop = 1;
-		curl_multi_wakeup(f->multi);
+		fl_kick(f);
 		pthread_join(f->thread, NULL);
 	}
 	while (f->inflight != NULL)
@@ -3091,6 +3205,10 @@ fleet_free(struct fleet *f)
 		curl_multi_cleanup(f->multi);
 	if (f->wakefd >= 0)
 		close(f->wakefd);
+	if (f->kickfd >= 0)
+		close(f->kickfd);
+	if (f->epfd >= 0)
+		close(f->epfd);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -3269,7 +3387,7 @@ fleet_watch_container(struct fleet *f, const char *node, const char *id)
 		w->next = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
-	curl_multi_wakeup(f->multi);
+	fl_kick(f);
 }
 
 void
@@ -3280,7 +3398,7 @@ fleet_show(struct fleet *f, const char *const *sums, size_t nsums, const char *e
 	for (size_t i = 0; i < f->nnodes; i++)
 		f->nodes[i].show = sampling_node_tier(f->nodes[i].pub.name, sums, nsums, each);
 	pthread_mutex_unlock(&f->lock);
-	curl_multi_wakeup(f->multi);
+	fl_kick(f);
 }
 
 int
@@ -3353,7 +3471,7 @@ fleet_container_action(struct fleet *f, const char *node, const char *id, const 
 		;
 	*pp = a;
 	pthread_mutex_unlock(&f->lock);
-	curl_multi_wakeup(f->multi);
+	fl_kick(f);
 	return 0;
 }
 
