@@ -167,6 +167,7 @@ struct fl_node {
 	int first_done;                  /* first list and inspects finished, or failed */
 	int listed, info_done;
 	double next_ping, next_reconcile, next_connect, last_ok;
+	int ping_now;                    /* ping at next_ping whatever answered since */
 	int backoff_step;
 	int ping_inflight, info_inflight, list_inflight, inspect_inflight, stats_inflight;
 	enum sampling_tier show;         /* what the front end shows of it (fleet_show) */
@@ -2558,6 +2559,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		 * Ping at once to learn which. */
 		n->pub.events_connected = 0;
 		n->next_ping = now;
+		n->ping_now = 1;
 		log_msg(LOG_INFO, "%s: event stream ended: %s", n->pub.name,
 		    rc != 0 ? r->reply.error : "closed by the engine");
 		fl_touch(f);
@@ -2742,6 +2744,19 @@ out:
 
 /* ------------------------------------------------------------ scheduling */
 
+/* When a node that is up (UP) and was to be pinged at NEXT is pinged:
+ * only an answer proves an engine alive, and an answer to anything else
+ * (a list, /info, an inspect, a sample) at LAST_OK proves it as well as a
+ * ping would, so the ping waits for INTERVAL after it.  At 1,000 nodes the
+ * pings were three quarters of the idle fleet's requests. */
+FLEET_STATIC double
+fleet_ping_due(double next, double last_ok, double interval, int up)
+{
+	if (up && last_ok + interval > next)
+		return last_ok + interval;
+	return next;
+}
+
 /* Start what is due on node N; returns the seconds until it next needs a
  * turn. */
 static double
@@ -2756,8 +2771,14 @@ fl_node_tick(struct fl_node *n, double now)
 			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
 		return n->next_connect > now ? n->next_connect - now : f->cfg.ping_timeout;
 	}
-	if (n->ping_inflight == 0 && now >= n->next_ping)
-		fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
+	if (n->ping_inflight == 0 && now >= n->next_ping) {
+		n->next_ping = fleet_ping_due(n->next_ping, n->last_ok, f->cfg.ping_interval,
+		    n->pub.reach == PD_REACH_UP && !n->ping_now);
+		if (now >= n->next_ping) {
+			n->ping_now = 0;
+			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
+		}
+	}
 	if (n->events == NULL && n->ping_inflight == 0)
 		fl_open_events(n, now);
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {

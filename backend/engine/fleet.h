@@ -125,6 +125,10 @@ size_t fleet_body_max(const char *kind);
 /* 1: look containers up by a linear search, as before the index (bench). */
 extern int fleet_test_linear;
 
+/* When a node that is up and due for a ping at NEXT is pinged, given its
+ * last answer to anything at LAST_OK (fleet.c). */
+double fleet_ping_due(double next, double last_ok, double interval, int up);
+
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);
 double fleet_cpu_percent(double cpu_delta, double system_delta, int ncpu);

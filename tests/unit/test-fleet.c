@@ -52,6 +52,21 @@ test_cpu(void **state)
 	assert_true(fleet_cpu_percent(1, 0, 2) == 0.0);
 }
 
+/* A ping waits for the interval after the node's last answer of any kind,
+ * while the node is up; a node that is not up is pinged when it was due. */
+static void
+test_ping_due(void **state)
+{
+	(void)state;
+	/* Due at 10, a list answered at 9: the next ping at 11. */
+	assert_true(fleet_ping_due(10.0, 9.0, 2.0, 1) == 11.0);
+	/* Nothing answered since the last ping (at 8): due at 10 as planned. */
+	assert_true(fleet_ping_due(10.0, 8.0, 2.0, 1) == 10.0);
+	assert_true(fleet_ping_due(10.0, 7.0, 2.0, 1) == 10.0);
+	/* Stale, down, or asked to ping at once: no waiting. */
+	assert_true(fleet_ping_due(10.0, 9.5, 2.0, 0) == 10.0);
+}
+
 static void
 test_mem(void **state)
 {
@@ -604,6 +619,7 @@ main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_cpu),
+		cmocka_unit_test(test_ping_due),
 		cmocka_unit_test(test_mem),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_engine_version),
