@@ -254,6 +254,8 @@ struct fleet {
 	int dirty;
 	unsigned rand_state;
 	size_t first_left;               /* nodes whose first snapshot is not done yet */
+	struct pd_snapshot *shared;      /* fleet_snapshot_recent's copy, or NULL */
+	double shared_at;                /* when it was taken (monotonic) */
 	int trim;                        /* give freed memory back (fl_thread) */
 };
 
@@ -3235,6 +3237,7 @@ fleet_free(struct fleet *f)
 		free(f->nodes[i].ring);
 	}
 	free(f->nodes);
+	pd_snapshot_free(f->shared);
 	free(f->sw.nodes);
 	free(f->sw.services);
 	free(f->sw.tasks);
@@ -3380,6 +3383,37 @@ fleet_snapshot(struct fleet *f)
 	s->nevents = ei;
 	s->complete = complete;
 	qsort(s->events, s->nevents, sizeof(*s->events), fl_event_cmp);
+	return s;
+}
+
+struct pd_snapshot *
+fleet_snapshot_recent(struct fleet *f, double max_age)
+{
+	struct pd_snapshot *s, *old = NULL;
+
+	pthread_mutex_lock(&f->lock);
+	s = f->shared;
+	if (s != NULL && s->generation == f->generation && fl_now() - f->shared_at < max_age) {
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+		pthread_mutex_unlock(&f->lock);
+		return s;
+	}
+	pthread_mutex_unlock(&f->lock);
+	s = fleet_snapshot(f);
+	if (s == NULL)
+		return NULL;
+	s->refs = 2;                     /* the caller's and the fleet's */
+	pthread_mutex_lock(&f->lock);
+	/* Another reader may have made one meanwhile: the newer one stays. */
+	if (f->shared == NULL || f->shared->generation <= s->generation) {
+		old = f->shared;
+		f->shared = s;
+		f->shared_at = fl_now();
+	} else {
+		s->refs = 1;
+	}
+	pthread_mutex_unlock(&f->lock);
+	pd_snapshot_free(old);
 	return s;
 }
 

@@ -251,7 +251,9 @@ heal_tick(struct heal *h)
 	h->leader = lead;
 	if (!lead)
 		return;
-	s = fleet_snapshot(h->fleet);
+	/* The cockpit's copy when the fleet has not changed since: a copy of
+	 * the whole fleet every second was most of this thread's time. */
+	s = fleet_snapshot_recent(h->fleet, FLEET_SHARED_AGE);
 	if (s == NULL)
 		return;
 	heal_refresh_stacks(h, now);
