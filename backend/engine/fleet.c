@@ -68,6 +68,9 @@
 #define FLEET_SMALL_BUFFER 4096  /* the same for a ping, /info, an inspect, stats, an
                                     action: their replies are a few KiB */
 #define FLEET_STATS_SCAN 64      /* containers a node's stats turn looks at, at most */
+#define FLEET_SHARE_NODES 16     /* nodes that share a connection cache: its walk on each
+                                    answer stays short, and a cache (curl gives each an
+                                    easy handle of its own) is not paid for every node */
 
 /* What one reply may weigh, by kind (engine.c stops a transfer over its
  * cap, and says so).  A container list is read as it streams in
@@ -151,10 +154,11 @@ struct fl_container {
 struct fl_node {
 	struct fleet *fleet;
 	struct engine *engine;
-	/* The node's own cache of idle connections: curl 7.88 walks the whole
-	 * cache a handle used each time one is removed from the multi (to
-	 * close CONNECT_ONLY connections), which at one cache for the fleet
-	 * cost every answer the fleet's size. */
+	/* The cache of idle connections of the node's group (FLEET_SHARE_NODES
+	 * nodes; the first one's owns it): curl 7.88 walks the whole cache a
+	 * handle used each time one is removed from the multi (to close
+	 * CONNECT_ONLY connections), which at one cache for the fleet cost
+	 * every answer the fleet's size. */
 	CURLSH *share;
 	/* The easy handle of the node's last ping, kept for the next: the
 	 * same request every ping_interval, three quarters of an idle fleet's
@@ -3185,10 +3189,11 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 			return NULL;
 		}
 		n->engine->connect_timeout_ms = (long)(f->cfg.ping_timeout * 1000);
-		/* Without a share of its own the node's requests use the
-		 * multi's cache: slower to release, as correct. */
-		n->share = curl_share_init();
-		if (n->share != NULL &&
+		/* Without a share the group's requests use the multi's cache:
+		 * slower to release, as correct. */
+		if (i % FLEET_SHARE_NODES != 0) {
+			n->share = f->nodes[i - i % FLEET_SHARE_NODES].share;
+		} else if ((n->share = curl_share_init()) != NULL &&
 		    curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
 			curl_share_cleanup(n->share);
 			n->share = NULL;
@@ -3243,10 +3248,12 @@ fleet_free(struct fleet *f)
 		f->actions = a->next;
 		free(a);
 	}
-	for (size_t i = 0; i < f->nnodes; i++) {
+	/* The kept ping handles hold their group's share: they go first. */
+	for (size_t i = 0; i < f->nnodes; i++)
 		if (f->nodes[i].ping_h != NULL)
-			curl_easy_cleanup(f->nodes[i].ping_h);   /* it holds the share */
-		if (f->nodes[i].share != NULL)
+			curl_easy_cleanup(f->nodes[i].ping_h);
+	for (size_t i = 0; i < f->nnodes; i++) {
+		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
 			curl_share_cleanup(f->nodes[i].share);
 		engine_free(f->nodes[i].engine);
 		engine_buf_free(&f->nodes[i].evline);
