@@ -309,6 +309,12 @@ backend_snapshot(struct backend *b)
 	return fleet_snapshot(b->fleet);
 }
 
+struct pd_snapshot *
+backend_snapshot_shared(struct backend *b)
+{
+	return fleet_snapshot_recent(b->fleet, FLEET_SHARED_AGE);
+}
+
 int
 backend_complete(struct backend *b)
 {

@@ -82,6 +82,10 @@ void backend_wakeup_ack(struct backend *b);
 
 /* A consistent copy of the model; NULL on allocation failure. */
 struct pd_snapshot *backend_snapshot(struct backend *b);
+/* The same, shared with the backend's other readers (heal's detectors):
+ * read only, and quiet changes (see backend_generation) may show up to
+ * FLEET_SHARED_AGE s late.  For the cockpit, which holds one for long. */
+struct pd_snapshot *backend_snapshot_shared(struct backend *b);
 
 /* The generation a snapshot taken now would carry (pd_snapshot.generation):
  * while it equals the one a reader holds, a new copy would show nothing

@@ -284,7 +284,7 @@ tui_refresh_model(struct tui *t)
 		t->dirty = 1;
 		return;
 	}
-	s = backend_snapshot(t->b);
+	s = backend_snapshot_shared(t->b);
 	if (s == NULL)
 		return;
 	pd_snapshot_free(t->snap);

@@ -15,9 +15,11 @@
  * flight for the whole fleet, as often as what the front end shows of them
  * asks (sampling.c).  What changes nothing a reader sees (a ping's answer
  * from a node that is up, a list or /info that says what the model says, a
- * sample of a container nothing shows) wakes no reader.  Everything runs in one thread on one curl
- * multi handle; the model is guarded by one mutex that is never held
- * across I/O. */
+ * sample of a container nothing shows) wakes no reader.  Everything runs
+ * in one thread on one curl multi handle, driven by curl_multi_socket_action
+ * over epoll, so that a turn costs the sockets that have something rather
+ * than every transfer in flight; the model is guarded by one mutex that is
+ * never held across I/O. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +68,9 @@
 #define FLEET_SMALL_BUFFER 4096  /* the same for a ping, /info, an inspect, stats, an
                                     action: their replies are a few KiB */
 #define FLEET_STATS_SCAN 64      /* containers a node's stats turn looks at, at most */
+#define FLEET_SHARE_NODES 16     /* nodes that share a connection cache: its walk on each
+                                    answer stays short, and a cache (curl gives each an
+                                    easy handle of its own) is not paid for every node */
 
 /* What one reply may weigh, by kind (engine.c stops a transfer over its
  * cap, and says so).  A container list is read as it streams in
@@ -148,6 +154,17 @@ struct fl_container {
 struct fl_node {
 	struct fleet *fleet;
 	struct engine *engine;
+	/* The cache of idle connections of the node's group (FLEET_SHARE_NODES
+	 * nodes; the first one's owns it): curl 7.88 walks the whole cache a
+	 * handle used each time one is removed from the multi (to close
+	 * CONNECT_ONLY connections), which at one cache for the fleet cost
+	 * every answer the fleet's size. */
+	CURLSH *share;
+	/* The easy handle of the node's last ping, kept for the next: the
+	 * same request every ping_interval, three quarters of an idle fleet's
+	 * requests; a new handle each time was most of the io thread's
+	 * malloc work and churn. */
+	CURL *ping_h;
 	struct pd_node pub;
 	struct fl_container *c;
 	size_t nc, capc;
@@ -159,6 +176,7 @@ struct fl_node {
 	int first_done;                  /* first list and inspects finished, or failed */
 	int listed, info_done;
 	double next_ping, next_reconcile, next_connect, last_ok;
+	int ping_now;                    /* ping at next_ping whatever answered since */
 	int backoff_step;
 	int ping_inflight, info_inflight, list_inflight, inspect_inflight, stats_inflight;
 	enum sampling_tier show;         /* what the front end shows of it (fleet_show) */
@@ -225,6 +243,13 @@ struct fleet {
 	volatile int stop;
 	int wakefd;                      /* readers' wakeup (eventfd) */
 	CURLM *multi;
+	/* The io loop waits on curl's sockets in epoll and hands curl only the
+	 * sockets that have something (curl_multi_socket_action): a turn costs
+	 * what happened, not every transfer in flight (an /events stream per
+	 * node).  kickfd wakes it from other threads. */
+	int epfd;
+	int kickfd;                      /* the io thread's wakeup (eventfd) */
+	double curl_due;                 /* when curl wants CURL_SOCKET_TIMEOUT; < 0 never */
 	struct fl_req *inflight;
 	struct fl_action *actions;       /* container actions to send, oldest first */
 	unsigned stats_inflight;
@@ -238,6 +263,8 @@ struct fleet {
 	int dirty;
 	unsigned rand_state;
 	size_t first_left;               /* nodes whose first snapshot is not done yet */
+	struct pd_snapshot *shared;      /* fleet_snapshot_recent's copy, or NULL */
+	double shared_at;                /* when it was taken (monotonic) */
 	int trim;                        /* give freed memory back (fl_thread) */
 };
 
@@ -1034,13 +1061,24 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 	if (id != NULL)
 		snprintf(r->id, sizeof(r->id), "%s", id);
 	r->started = fl_now();
-	r->h = engine_easy(n->engine, method, path, kind != FL_PING, NULL,
-	    (long)(timeout * 1000), &r->reply);
+	if (kind == FL_PING && n->ping_h != NULL) {
+		/* Its URL and options are the ping's: only the reply is new. */
+		r->h = n->ping_h;
+		n->ping_h = NULL;
+		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, &r->reply);
+		curl_easy_setopt(r->h, CURLOPT_HEADERDATA, &r->reply);
+		curl_easy_setopt(r->h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	} else {
+		r->h = engine_easy(n->engine, method, path, kind != FL_PING, NULL,
+		    (long)(timeout * 1000), &r->reply);
+	}
 	if (r->h == NULL) {
 		free(r);
 		return NULL;
 	}
 	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
+	if (n->share != NULL)
+		curl_easy_setopt(r->h, CURLOPT_SHARE, n->share);
 	r->reply.body.max = fl_body_max(kind);
 	if (kind == FL_PING || kind == FL_INFO || kind == FL_INSPECT || kind == FL_STATS ||
 	    kind == FL_ACTION)
@@ -1128,7 +1166,10 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_SW_EVENTS: f->sw.events = NULL; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
-	curl_easy_cleanup(r->h);
+	if (r->kind == FL_PING && n->ping_h == NULL)
+		n->ping_h = r->h;
+	else
+		curl_easy_cleanup(r->h);
 	engine_reply_free(&r->reply);
 	fleet_list_free(r->list);
 	free(r->sw_v);
@@ -2541,6 +2582,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		 * Ping at once to learn which. */
 		n->pub.events_connected = 0;
 		n->next_ping = now;
+		n->ping_now = 1;
 		log_msg(LOG_INFO, "%s: event stream ended: %s", n->pub.name,
 		    rc != 0 ? r->reply.error : "closed by the engine");
 		fl_touch(f);
@@ -2725,6 +2767,19 @@ out:
 
 /* ------------------------------------------------------------ scheduling */
 
+/* When a node that is up (UP) and was to be pinged at NEXT is pinged:
+ * only an answer proves an engine alive, and an answer to anything else
+ * (a list, /info, an inspect, a sample) at LAST_OK proves it as well as a
+ * ping would, so the ping waits for INTERVAL after it.  At 1,000 nodes the
+ * pings were three quarters of the idle fleet's requests. */
+FLEET_STATIC double
+fleet_ping_due(double next, double last_ok, double interval, int up)
+{
+	if (up && last_ok + interval > next)
+		return last_ok + interval;
+	return next;
+}
+
 /* Start what is due on node N; returns the seconds until it next needs a
  * turn. */
 static double
@@ -2739,8 +2794,14 @@ fl_node_tick(struct fl_node *n, double now)
 			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
 		return n->next_connect > now ? n->next_connect - now : f->cfg.ping_timeout;
 	}
-	if (n->ping_inflight == 0 && now >= n->next_ping)
-		fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
+	if (n->ping_inflight == 0 && now >= n->next_ping) {
+		n->next_ping = fleet_ping_due(n->next_ping, n->last_ok, f->cfg.ping_interval,
+		    n->pub.reach == PD_REACH_UP && !n->ping_now);
+		if (now >= n->next_ping) {
+			n->ping_now = 0;
+			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
+		}
+	}
 	if (n->events == NULL && n->ping_inflight == 0)
 		fl_open_events(n, now);
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {
@@ -2878,13 +2939,99 @@ fl_wake(struct fleet *f)
 	}
 }
 
+/* curl's socket callback: keep epoll's interest in socket S as curl
+ * wants it.  A socket curl closed without saying so left epoll by itself
+ * (the kernel drops a closed file), so a number seen again is added anew. */
+static int
+fl_on_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct fleet *f = arg;
+	struct epoll_event ev = { 0 };
+
+	(void)e;
+	(void)sockp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(f->epfd, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+	ev.data.fd = s;
+	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT &&
+	    epoll_ctl(f->epfd, EPOLL_CTL_ADD, s, &ev) != 0)
+		log_msg(LOG_WARN, "io loop: epoll_ctl(%d): %s", (int)s, strerror(errno));
+	return 0;
+}
+
+/* curl's timer callback: when it wants CURL_SOCKET_TIMEOUT (timeouts,
+ * and at once for a transfer just added). */
+static int
+fl_on_timer(CURLM *m, long ms, void *arg)
+{
+	struct fleet *f = arg;
+
+	(void)m;
+	f->curl_due = ms < 0 ? -1 : fl_now() + (double)ms / 1000.0;
+	return 0;
+}
+
+/* Wake the io thread from another thread (a new action, watch or show). */
+static void
+fl_kick(struct fleet *f)
+{
+	uint64_t one = 1;
+
+	if (write(f->kickfd, &one, sizeof(one)) < 0) {
+		/* The counter is already non-zero: the io thread will wake. */
+	}
+}
+
+#define FLEET_EPOLL_BATCH 256
+
+/* Wait up to WAIT seconds for curl's sockets, its timer or a kick, and let
+ * curl work on what is ready. */
+static void
+fl_wait_and_run(struct fleet *f, double wait)
+{
+	struct epoll_event ev[FLEET_EPOLL_BATCH];
+	int nev, running, ms;
+	double now = fl_now();
+
+	if (f->curl_due >= 0 && f->curl_due - now < wait)
+		wait = f->curl_due - now;
+	ms = wait <= 0 ? 0 : (int)(wait * 1000 + 0.999);
+	nev = epoll_wait(f->epfd, ev, FLEET_EPOLL_BATCH, ms);
+	for (int i = 0; i < nev; i++) {
+		int fd = ev[i].data.fd, mask = 0;
+
+		if (fd == f->kickfd) {
+			uint64_t v;
+
+			if (read(f->kickfd, &v, sizeof(v)) < 0) {
+				/* Nothing to read: another turn took it. */
+			}
+			continue;
+		}
+		if (ev[i].events & (EPOLLIN | EPOLLHUP))
+			mask |= CURL_CSELECT_IN;
+		if (ev[i].events & EPOLLOUT)
+			mask |= CURL_CSELECT_OUT;
+		if (ev[i].events & EPOLLERR)
+			mask |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(f->multi, fd, mask, &running);
+	}
+	if (f->curl_due >= 0 && fl_now() >= f->curl_due) {
+		f->curl_due = -1;
+		curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+}
+
 /* The io thread. */
 static void *
 fl_thread(void *arg)
 {
 	struct fleet *f = arg;
 	CURLMsg *msg;
-	int running, left, settled;
+	int left, settled;
 	double now, wait, w, turn = 0;
 
 	while (!f->stop) {
@@ -2911,19 +3058,18 @@ fl_thread(void *arg)
 			wait = 0.01;
 		/* Once every node has its first snapshot, answers that come
 		 * within FLEET_TURN_GAP of each other are taken in one turn: a
-		 * turn polls every socket (an open /events stream per node), so
-		 * at one turn per answer the idle cost grew as the square of the
-		 * fleet (doc/benchmarks.md, "the idle cockpit at scale"). */
+		 * turn still walks every node (fl_node_tick), so at one turn per
+		 * answer the idle cost grew as the square of the fleet
+		 * (doc/benchmarks.md, "the idle cockpit at scale"). */
 		if (settled && now - turn < FLEET_TURN_GAP) {
 			double gap = FLEET_TURN_GAP - (now - turn);
 			struct timespec ts = { 0, (long)(gap * 1e9) };
 
 			nanosleep(&ts, NULL);
 		}
-		curl_multi_poll(f->multi, NULL, 0, (int)(wait * 1000), NULL);
+		fl_wait_and_run(f, wait);
 		turn = fl_now();
-		curl_multi_perform(f->multi, &running);
-		now = fl_now();
+		now = turn;
 		while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
 			struct fl_req *r;
 
@@ -2959,6 +3105,21 @@ fl_thread(void *arg)
 }
 
 /* ------------------------------------------------------------ public */
+
+/* Hand curl's sockets and timer to the io loop's epoll (fl_wait_and_run). */
+static int
+fl_epoll_setup(struct fleet *f)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = f->kickfd };
+
+	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, f->kickfd, &ev) != 0)
+		return -1;
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, fl_on_socket);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fl_on_timer);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	return 0;
+}
 
 struct fleet *
 fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
@@ -3001,11 +3162,15 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->kickfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->epfd = epoll_create1(EPOLL_CLOEXEC);
+	f->curl_due = -1;
 	f->multi = curl_multi_init();
 	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
 	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
 	f->sw.sw = swarm_new(inv, f->cfg.read_only);
-	if (f->wakefd < 0 || f->multi == NULL || f->nodes == NULL || f->sw.sw == NULL) {
+	if (f->wakefd < 0 || f->kickfd < 0 || f->epfd < 0 || f->multi == NULL ||
+	    f->nodes == NULL || f->sw.sw == NULL || fl_epoll_setup(f) != 0) {
 		fleet_free(f);
 		return NULL;
 	}
@@ -3024,6 +3189,15 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 			return NULL;
 		}
 		n->engine->connect_timeout_ms = (long)(f->cfg.ping_timeout * 1000);
+		/* Without a share the group's requests use the multi's cache:
+		 * slower to release, as correct. */
+		if (i % FLEET_SHARE_NODES != 0) {
+			n->share = f->nodes[i - i % FLEET_SHARE_NODES].share;
+		} else if ((n->share = curl_share_init()) != NULL &&
+		    curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+			curl_share_cleanup(n->share);
+			n->share = NULL;
+		}
 		n->engine->read_only = f->cfg.read_only;
 		n->evline.max = FLEET_MAX_EVENT_LINE;
 		n->agline.max = 1u << 20;
@@ -3063,7 +3237,7 @@ fleet_free(struct fleet *f)
 		return;
 	if (f->running) {
 		f->stop = 1;
-		curl_multi_wakeup(f->multi);
+		fl_kick(f);
 		pthread_join(f->thread, NULL);
 	}
 	while (f->inflight != NULL)
@@ -3074,7 +3248,13 @@ fleet_free(struct fleet *f)
 		f->actions = a->next;
 		free(a);
 	}
+	/* The kept ping handles hold their group's share: they go first. */
+	for (size_t i = 0; i < f->nnodes; i++)
+		if (f->nodes[i].ping_h != NULL)
+			curl_easy_cleanup(f->nodes[i].ping_h);
 	for (size_t i = 0; i < f->nnodes; i++) {
+		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
+			curl_share_cleanup(f->nodes[i].share);
 		engine_free(f->nodes[i].engine);
 		engine_buf_free(&f->nodes[i].evline);
 		engine_buf_free(&f->nodes[i].agline);
@@ -3083,6 +3263,7 @@ fleet_free(struct fleet *f)
 		free(f->nodes[i].ring);
 	}
 	free(f->nodes);
+	pd_snapshot_free(f->shared);
 	free(f->sw.nodes);
 	free(f->sw.services);
 	free(f->sw.tasks);
@@ -3091,6 +3272,10 @@ fleet_free(struct fleet *f)
 		curl_multi_cleanup(f->multi);
 	if (f->wakefd >= 0)
 		close(f->wakefd);
+	if (f->kickfd >= 0)
+		close(f->kickfd);
+	if (f->epfd >= 0)
+		close(f->epfd);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -3227,6 +3412,37 @@ fleet_snapshot(struct fleet *f)
 	return s;
 }
 
+struct pd_snapshot *
+fleet_snapshot_recent(struct fleet *f, double max_age)
+{
+	struct pd_snapshot *s, *old = NULL;
+
+	pthread_mutex_lock(&f->lock);
+	s = f->shared;
+	if (s != NULL && s->generation == f->generation && fl_now() - f->shared_at < max_age) {
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+		pthread_mutex_unlock(&f->lock);
+		return s;
+	}
+	pthread_mutex_unlock(&f->lock);
+	s = fleet_snapshot(f);
+	if (s == NULL)
+		return NULL;
+	s->refs = 2;                     /* the caller's and the fleet's */
+	pthread_mutex_lock(&f->lock);
+	/* Another reader may have made one meanwhile: the newer one stays. */
+	if (f->shared == NULL || f->shared->generation <= s->generation) {
+		old = f->shared;
+		f->shared = s;
+		f->shared_at = fl_now();
+	} else {
+		s->refs = 1;
+	}
+	pthread_mutex_unlock(&f->lock);
+	pd_snapshot_free(old);
+	return s;
+}
+
 uint64_t
 fleet_generation(struct fleet *f)
 {
@@ -3269,7 +3485,7 @@ fleet_watch_container(struct fleet *f, const char *node, const char *id)
 		w->next = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
-	curl_multi_wakeup(f->multi);
+	fl_kick(f);
 }
 
 void
@@ -3280,7 +3496,7 @@ fleet_show(struct fleet *f, const char *const *sums, size_t nsums, const char *e
 	for (size_t i = 0; i < f->nnodes; i++)
 		f->nodes[i].show = sampling_node_tier(f->nodes[i].pub.name, sums, nsums, each);
 	pthread_mutex_unlock(&f->lock);
-	curl_multi_wakeup(f->multi);
+	fl_kick(f);
 }
 
 int
@@ -3353,7 +3569,7 @@ fleet_container_action(struct fleet *f, const char *node, const char *id, const 
 		;
 	*pp = a;
 	pthread_mutex_unlock(&f->lock);
-	curl_multi_wakeup(f->multi);
+	fl_kick(f);
 	return 0;
 }
 

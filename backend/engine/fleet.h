@@ -58,6 +58,16 @@ void fleet_free(struct fleet *f);     /* stops the thread first */
 int fleet_wakeup_fd(const struct fleet *f);
 void fleet_wakeup_ack(struct fleet *f);
 struct pd_snapshot *fleet_snapshot(struct fleet *f);
+/* A snapshot shared with other readers (read only; pd_snapshot_free lets
+ * go of it): the last one handed out while the fleet's generation has not
+ * moved and it is younger than MAX_AGE seconds, else a new one.  For
+ * readers that may see quiet changes late (fleet_generation): the cockpit
+ * and heal's detectors, which would otherwise each hold a copy of the
+ * whole fleet, and heal would make one every second. */
+struct pd_snapshot *fleet_snapshot_recent(struct fleet *f, double max_age);
+/* How late a shared snapshot may show quiet changes, s: heal's background
+ * memory samples are 300 s apart, and the cockpit draws none of them. */
+#define FLEET_SHARED_AGE 10.0
 /* The generation a snapshot taken now would carry: while it equals a
  * snapshot's, that snapshot shows what a new one would (but for what the
  * fleet changes quietly: round trips, last answers, background samples). */
@@ -124,6 +134,10 @@ int fleet_test_reply(struct fleet *f, size_t node, const char *kind, const char 
 size_t fleet_body_max(const char *kind);
 /* 1: look containers up by a linear search, as before the index (bench). */
 extern int fleet_test_linear;
+
+/* When a node that is up and due for a ping at NEXT is pinged, given its
+ * last answer to anything at LAST_OK (fleet.c). */
+double fleet_ping_due(double next, double last_ok, double interval, int up);
 
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);

@@ -295,13 +295,18 @@ heal_cond_crash(const struct heal *h, const struct pd_container *c, const struct
 /* Since when node N has been unreachable, when that is past node_grace;
  * else 0. */
 static time_t
-heal_down_since(const struct heal *h, const struct pd_node *n, time_t now)
+heal_down_at(const struct heal *h, int i, time_t now)
 {
-	int i = n != NULL ? heal_inv_index(h, n->name) : -1;
-
 	if (i < 0 || h->down_since[i] == 0 || (double)(now - h->down_since[i]) < h->tm.node_grace)
 		return 0;
 	return h->down_since[i];
+}
+
+/* The same for node N (NULL: none). */
+static time_t
+heal_down_since(const struct heal *h, const struct pd_node *n, time_t now)
+{
+	return heal_down_at(h, n != NULL ? heal_inv_index(h, n->name) : -1, now);
 }
 
 /* Evaluate finding F on snapshot S: active/resolved, and its evidence. */
@@ -590,7 +595,9 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct pd_node *n = &s->nodes[i];
-		int ix = heal_inv_index(h, n->name);
+		/* The fleet lists the nodes in the inventory's order: a lookup
+		 * by name for each node made a tick cost the fleet's square. */
+		int ix = heal_inv_index_at(h, n->name, i);
 
 		if (ix >= 0) {
 			if (n->reach == PD_REACH_DOWN || n->reach == PD_REACH_STALE) {
@@ -599,7 +606,7 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			} else {
 				h->down_since[ix] = 0;
 			}
-			if (heal_down_since(h, n, now) != 0 &&
+			if (heal_down_at(h, ix, now) != 0 &&
 			    heal_fnd_find(h, PD_FIND_NODE_DOWN, n->name, "") == NULL)
 				heal_fnd_open(h, PD_FIND_NODE_DOWN, n->name, "", "", "",
 				    "unreachable", now);
@@ -685,7 +692,7 @@ agent_findings:
 			if (t->drifting && heal_fnd_find(h, PD_FIND_DRIFT, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_DRIFT, n->name, c->name, stack, service,
 				    t->drift_text, now);
-			if (is_stack && heal_down_since(h, n, now) != 0 &&
+			if (is_stack && heal_down_at(h, ix, now) != 0 &&
 			    heal_fnd_find(h, PD_FIND_STRANDED, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_STRANDED, n->name, c->name, stack, service,
 				    "its node is unreachable", now);

@@ -167,6 +167,7 @@ const struct pd_node *heal_node(const struct pd_snapshot *s, const char *name);
 void heal_hms(time_t t, char *out, size_t len);
 /* The inventory index of NODE, or -1. */
 int heal_inv_index(const struct heal *h, const char *node);
+int heal_inv_index_at(const struct heal *h, const char *node, size_t guess);
 /* An engine for NODE (created on first use), or NULL.  Detector thread only. */
 struct engine *heal_engine(struct heal *h, const char *node);
 

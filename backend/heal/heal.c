@@ -98,6 +98,16 @@ heal_hms(time_t t, char *out, size_t len)
 	strftime(out, len, "%H:%M:%SZ", &tm);
 }
 
+/* The inventory index of NODE, or -1; GUESS first (a snapshot's index:
+ * the fleet keeps the inventory's order). */
+int
+heal_inv_index_at(const struct heal *h, const char *node, size_t guess)
+{
+	if (guess < h->inv->nnodes && strcmp(h->inv->nodes[guess].name, node) == 0)
+		return (int)guess;
+	return heal_inv_index(h, node);
+}
+
 /* The inventory index of NODE, or -1. */
 int
 heal_inv_index(const struct heal *h, const char *node)
@@ -251,7 +261,9 @@ heal_tick(struct heal *h)
 	h->leader = lead;
 	if (!lead)
 		return;
-	s = fleet_snapshot(h->fleet);
+	/* The cockpit's copy when the fleet has not changed since: a copy of
+	 * the whole fleet every second was most of this thread's time. */
+	s = fleet_snapshot_recent(h->fleet, FLEET_SHARED_AGE);
 	if (s == NULL)
 		return;
 	heal_refresh_stacks(h, now);

@@ -205,6 +205,9 @@ pd_snapshot_free(struct pd_snapshot *s)
 {
 	if (s == NULL)
 		return;
+	if (__atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) > 0 &&
+	    __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
 	free(s->nodes);
 	free(s->containers);
 	free(s->events);

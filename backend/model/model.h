@@ -318,9 +318,12 @@ struct pd_snapshot {
 	int complete;                    /* every node answered or failed once (and the
 	                                    swarm, if any, see pd_swarm.complete) */
 	struct pd_swarm swarm;
+	int refs;                        /* 0: one reader's own copy; else the readers
+	                                    sharing it (fleet_snapshot_recent): read only */
 };
 
-/* Free S (NULL: nothing) and every list in it. */
+/* Free S (NULL: nothing) and every list in it; of a shared copy, this
+ * reader's hold on it. */
 void pd_snapshot_free(struct pd_snapshot *s);
 
 #define PD_LOG_LINES 40

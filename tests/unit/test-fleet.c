@@ -52,6 +52,21 @@ test_cpu(void **state)
 	assert_true(fleet_cpu_percent(1, 0, 2) == 0.0);
 }
 
+/* A ping waits for the interval after the node's last answer of any kind,
+ * while the node is up; a node that is not up is pinged when it was due. */
+static void
+test_ping_due(void **state)
+{
+	(void)state;
+	/* Due at 10, a list answered at 9: the next ping at 11. */
+	assert_true(fleet_ping_due(10.0, 9.0, 2.0, 1) == 11.0);
+	/* Nothing answered since the last ping (at 8): due at 10 as planned. */
+	assert_true(fleet_ping_due(10.0, 8.0, 2.0, 1) == 10.0);
+	assert_true(fleet_ping_due(10.0, 7.0, 2.0, 1) == 10.0);
+	/* Stale, down, or asked to ping at once: no waiting. */
+	assert_true(fleet_ping_due(10.0, 9.5, 2.0, 0) == 10.0);
+}
+
 static void
 test_mem(void **state)
 {
@@ -555,6 +570,48 @@ test_truncated(void **state)
 /* A node's event ring grows as events come (from a few slots up to the
  * configured history), then keeps the newest: HISTORY 64 (the default) and 5
  * (growth stops short of a power of two, then wraps). */
+/* Readers that accept quiet changes late share one copy while the
+ * generation stands; a change, or age, gives a new one, and a copy in a
+ * reader's hand outlives the fleet's hold on it. */
+static void
+test_snapshot_shared(void **state)
+{
+	struct fleet *f = one_node_fleet(1000);
+	struct pd_snapshot *a, *b, *c, *d;
+	size_t len;
+	char *body = make_list(0, 10, "s", &len);
+
+	(void)state;
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	free(body);
+	a = fleet_snapshot_recent(f, 10.0);
+	b = fleet_snapshot_recent(f, 10.0);
+	assert_non_null(a);
+	assert_ptr_equal(a, b);
+	assert_int_equal(a->nodes[0].total, 10);
+	/* A private copy is not the shared one. */
+	c = fleet_snapshot(f);
+	assert_ptr_not_equal(c, a);
+	pd_snapshot_free(c);
+	/* The model changed: a new copy, and the old one still reads. */
+	body = make_list(0, 12, "s", &len);
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	free(body);
+	c = fleet_snapshot_recent(f, 10.0);
+	assert_ptr_not_equal(c, a);
+	assert_int_equal(c->nodes[0].total, 12);
+	assert_int_equal(a->nodes[0].total, 10);
+	pd_snapshot_free(a);
+	assert_int_equal(b->nodes[0].total, 10);
+	pd_snapshot_free(b);
+	/* Too old for the asker: a new copy although nothing changed. */
+	d = fleet_snapshot_recent(f, 0.0);
+	assert_ptr_not_equal(d, c);
+	pd_snapshot_free(c);
+	pd_snapshot_free(d);
+	fleet_free(f);
+}
+
 static void
 test_event_ring(void **state)
 {
@@ -604,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_cpu),
+		cmocka_unit_test(test_ping_due),
 		cmocka_unit_test(test_mem),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_engine_version),
@@ -617,6 +675,7 @@ main(void)
 		cmocka_unit_test(test_reply_caps),
 		cmocka_unit_test(test_apply_20000),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_snapshot_shared),
 		cmocka_unit_test(test_event_ring),
 	};
 

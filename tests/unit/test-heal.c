@@ -434,6 +434,23 @@ test_auto_quarantine_needs_verified_agent(void **state)
 	assert_int_equal(heal_auto_approves(&inv, "line1", "lab-01", PD_HEAL_ROLLBACK, &s), 0);
 }
 
+/* A node's inventory index: the guess when it names the node, the search
+ * when it does not (another inventory order, a guess past the end). */
+static void
+test_inv_index_at(void **state)
+{
+	struct inv_node nodes[3] = { { .name = (char *)"a" }, { .name = (char *)"b" },
+	    { .name = (char *)"c" } };
+	struct inventory inv = { .nodes = nodes, .nnodes = 3 };
+	struct heal h = { .inv = &inv };
+
+	(void)state;
+	assert_int_equal(heal_inv_index_at(&h, "b", 1), 1);
+	assert_int_equal(heal_inv_index_at(&h, "c", 0), 2);
+	assert_int_equal(heal_inv_index_at(&h, "a", 7), 0);
+	assert_int_equal(heal_inv_index_at(&h, "z", 1), -1);
+}
+
 int
 main(void)
 {
@@ -450,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_ladder),
 		cmocka_unit_test(test_snapshot_ref),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_inv_index_at),
 		cmocka_unit_test(test_swarm_verify_spec),
 		cmocka_unit_test(test_auto_quarantine_needs_verified_agent),
 	};
