@@ -142,6 +142,16 @@ heal_split_name(const char *name, char *const *stacks, size_t n, char *stack, si
 	return 1;
 }
 
+/* Whether STACK is one of the stacks' names read from the database. */
+static int
+heal_stack_known(const struct heal *h, const char *stack)
+{
+	for (size_t i = 0; i < h->nstacks; i++)
+		if (strcmp(h->stacks[i], stack) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- tracks and findings */
 
 /* The track of container NAME on NODE (made when CREATE), or NULL.  The
@@ -620,6 +630,16 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 				continue;
 			is_stack = heal_split_name(c->name, h->stacks, h->nstacks, stack,
 			    sizeof(stack), service, sizeof(service));
+			/* Its label names a stack longer than the one its name was split
+			 * by, or none known: a stack deployed since the names were last
+			 * read ("S-x-plc" of stack S-x was taken for service x-plc of S,
+			 * and a rollback of S-x did not supersede its proposal). */
+			if (c->stack[0] != '\0' && (!is_stack || strcmp(stack, c->stack) != 0) &&
+			    strncmp(c->name, c->stack, strlen(c->stack)) == 0 &&
+			    c->name[strlen(c->stack)] == '-' && !heal_stack_known(h, c->stack) &&
+			    heal_refresh_stacks(h, now, c->stack))
+				is_stack = heal_split_name(c->name, h->stacks, h->nstacks, stack,
+				    sizeof(stack), service, sizeof(service));
 			if (!is_stack) {
 				char base[PD_NAME_LEN], *dot;
 

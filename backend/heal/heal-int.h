@@ -152,6 +152,7 @@ struct heal {
 	char **stacks;
 	size_t nstacks;
 	time_t stacks_at, pulls_at;
+	char stacks_miss[PD_NAME_LEN];  /* a label the last forced look did not find */
 	time_t pulls_seen;           /* failed pulls up to here are findings already */
 	struct heal_job *jobs[HEAL_MAX_JOBS];
 };
@@ -165,6 +166,9 @@ const struct pd_container *heal_container(const struct pd_snapshot *s, const cha
 const struct pd_node *heal_node(const struct pd_snapshot *s, const char *name);
 /* T as "12:03:04Z". */
 void heal_hms(time_t t, char *out, size_t len);
+/* Re-read the stacks' names: every 10 s, or now for LABEL, a container's
+ * stack label that names no known stack (heal.c); 1 when re-read. */
+int heal_refresh_stacks(struct heal *h, time_t now, const char *label);
 /* The inventory index of NODE, or -1. */
 int heal_inv_index(const struct heal *h, const char *node);
 int heal_inv_index_at(const struct heal *h, const char *node, size_t guess);

@@ -166,15 +166,25 @@ heal_store(struct heal *h, char *err, size_t errlen)
 	return rc;
 }
 
-/* Re-read the stacks' names every 10 s. */
-static void
-heal_refresh_stacks(struct heal *h, time_t now)
+/* Re-read the stacks' names every 10 s; with LABEL (a container's stack
+ * label that names no known stack), at once, at most every 2 s, and not
+ * again for a label an earlier look did not find (a compose project that
+ * is not plantdeck's).  Returns 1 when it re-read them. */
+int
+heal_refresh_stacks(struct heal *h, time_t now, const char *label)
 {
 	char **v = NULL;
 	size_t n = 0;
 
-	if (h->stacks != NULL && now - h->stacks_at < 10)
-		return;
+	if (label != NULL) {
+		if (now - h->stacks_at < 2 || strcmp(label, h->stacks_miss) == 0)
+			return 0;
+		snprintf(h->stacks_miss, sizeof(h->stacks_miss), "%s", label);
+	} else if (h->stacks != NULL && now - h->stacks_at < 10) {
+		return 0;
+	} else {
+		h->stacks_miss[0] = '\0';
+	}
 	h->stacks_at = now;
 	store_heal_stack_names(h->st, &v, &n);
 	for (size_t i = 0; i < h->nstacks; i++)
@@ -182,6 +192,7 @@ heal_refresh_stacks(struct heal *h, time_t now)
 	free(h->stacks);
 	h->stacks = v != NULL ? v : calloc(1, sizeof(*v));
 	h->nstacks = n;
+	return 1;
 }
 
 /* On taking the lease: open findings and their proposals from the
@@ -266,7 +277,7 @@ heal_tick(struct heal *h)
 	s = fleet_snapshot_recent(h->fleet, FLEET_SHARED_AGE);
 	if (s == NULL)
 		return;
-	heal_refresh_stacks(h, now);
+	heal_refresh_stacks(h, now, NULL);
 	heal_events(h, s);
 	if (s->complete) {
 		heal_detect(h, s, now);
