@@ -451,6 +451,62 @@ test_inv_index_at(void **state)
 	assert_int_equal(heal_inv_index_at(&h, "z", 1), -1);
 }
 
+/* The stacks' names are re-read every 10 s, and at once (at most every
+ * 2 s) for a container labelled with a stack they lack: a stack deployed
+ * since the last read (its containers were taken for another stack's);
+ * a label the re-read did not find (a compose project of someone else's)
+ * does not force another until the 10 s read. */
+static void
+test_refresh_stacks_for_label(void **state)
+{
+	char dir[] = "/tmp/test-heal.XXXXXX", path[64], err[512];
+	struct pd_plan_node nodes[1] = { { "lab-01", 0 } };
+	struct store_deploy_new dn = { .stack = "plc", .kind = "deploy", .revision = 1,
+	    .spec = "{}", .file = "plc.yaml", .failure_action = "rollback",
+	    .max_failure_ratio = 0, .policy = "{}", .user = "test", .nodes = nodes,
+	    .nnodes = 1 };
+	struct heal h;
+	int64_t dep;
+	time_t now = time(NULL);
+	char st_[64], svc[64];
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/plantdeck.db", dir);
+	assert_int_equal(store_open(path, 0, &h.st, err, sizeof(err)), 0);
+	assert_int_equal(store_heal_init(h.st, err, sizeof(err)), 0);
+	assert_int_equal(store_deploy_create(h.st, &dn, &dep, err, sizeof(err)), 0);
+	assert_int_equal(heal_refresh_stacks(&h, now, NULL), 1);
+	assert_int_equal(h.nstacks, 1);
+	dn.stack = "plc-x";
+	assert_int_equal(store_deploy_create(h.st, &dn, &dep, err, sizeof(err)), 0);
+	/* "plc-x-plc" is service x-plc of plc while plc-x is not known */
+	assert_int_equal(heal_split_name("plc-x-plc", h.stacks, h.nstacks, st_, sizeof(st_), svc,
+	    sizeof(svc)), 1);
+	assert_string_equal(st_, "plc");
+	assert_int_equal(heal_refresh_stacks(&h, now + 1, NULL), 0);
+	assert_int_equal(heal_refresh_stacks(&h, now + 1, "plc-x"), 0);      /* < 2 s */
+	assert_int_equal(heal_refresh_stacks(&h, now + 2, "plc-x"), 1);
+	assert_int_equal(h.nstacks, 2);
+	assert_int_equal(heal_split_name("plc-x-plc", h.stacks, h.nstacks, st_, sizeof(st_), svc,
+	    sizeof(svc)), 1);
+	assert_string_equal(st_, "plc-x");
+	assert_string_equal(svc, "plc");
+	/* someone else's compose project: one look, not one every 2 s */
+	assert_int_equal(heal_refresh_stacks(&h, now + 4, "web"), 1);
+	assert_int_equal(heal_refresh_stacks(&h, now + 6, "web"), 0);
+	assert_int_equal(heal_refresh_stacks(&h, now + 9, "web"), 0);
+	assert_int_equal(heal_refresh_stacks(&h, now + 14, NULL), 1);
+	assert_int_equal(heal_refresh_stacks(&h, now + 16, "web"), 1);
+	for (size_t i = 0; i < h.nstacks; i++)
+		free(h.stacks[i]);
+	free(h.stacks);
+	store_close(h.st);
+	snprintf(err, sizeof(err), "rm -rf '%s'", dir);
+	assert_int_equal(system(err), 0);
+}
+
 int
 main(void)
 {
@@ -468,6 +524,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_ref),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_inv_index_at),
+		cmocka_unit_test(test_refresh_stacks_for_label),
 		cmocka_unit_test(test_swarm_verify_spec),
 		cmocka_unit_test(test_auto_quarantine_needs_verified_agent),
 	};
