@@ -630,10 +630,10 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 				continue;
 			is_stack = heal_split_name(c->name, h->stacks, h->nstacks, stack,
 			    sizeof(stack), service, sizeof(service));
-			/* Its label names a stack longer than the one its name was split
-			 * by, or none known: a stack deployed since the names were last
-			 * read ("S-x-plc" of stack S-x was taken for service x-plc of S,
-			 * and a rollback of S-x did not supersede its proposal). */
+			/* Its label names a stack that prefixes its name and is not among
+			 * the names read: perhaps one deployed since they were last read
+			 * ("S-x-plc" of stack S-x was taken for service x-plc of S, and a
+			 * rollback of S-x did not supersede its proposal). */
 			if (c->stack[0] != '\0' && (!is_stack || strcmp(stack, c->stack) != 0) &&
 			    strncmp(c->name, c->stack, strlen(c->stack)) == 0 &&
 			    c->name[strlen(c->stack)] == '-' && !heal_stack_known(h, c->stack) &&
