@@ -101,6 +101,7 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 struct fl_node;
 struct fl_list;
 FLEET_STATIC struct fl_list *fleet_list_new(size_t max);
+static void fl_list_for(struct fl_list *l, struct fl_node *n);
 FLEET_STATIC int fleet_list_feed(struct fl_list *l, const char *data, size_t len);
 FLEET_STATIC int fleet_list_end(struct fl_list *l);
 FLEET_STATIC void fleet_list_free(struct fl_list *l);
@@ -149,6 +150,9 @@ struct fl_container {
 	int want_inspect, inspecting;
 	double stop_timeout;             /* s, Config.StopTimeout; < 0 the engine's default */
 	int seen;                        /* mark for reconcile */
+	/* A hash of the raw list entry last taken (fl_take_listed), 0 none:
+	 * the same bytes in the next list are not parsed again. */
+	uint64_t list_hash;
 };
 
 struct fl_node {
@@ -195,6 +199,11 @@ struct fl_node {
 	struct agent_trust_record trust; /* the record of pub.agent (its key) */
 	unsigned long long ag_seq;       /* counter of the last verified line */
 	double next_info;                /* GET /info again (swarm membership) */
+	/* No turn looks at the node before TICK_AT (fl_node_tick), nor at its
+	 * stats before STATS_AT (fl_stats_tick), unless something of it
+	 * changed (fl_poke) or another thread kicked the loop: a settled
+	 * fleet's turn costs the nodes that have something to do, not N. */
+	double tick_at, stats_at;
 };
 
 /* The container the UI looks at, refreshed while it is watched. */
@@ -254,6 +263,8 @@ struct fleet {
 	struct fl_action *actions;       /* container actions to send, oldest first */
 	unsigned stats_inflight;
 	size_t stats_cursor;
+	int tick_all;                    /* kicked: poke every node (fl_poke) */
+	size_t test_reused;              /* fleet_test_apply_list's last list: entries reused */
 	int show_declared;               /* a front end said what it shows (fleet_show) */
 	uint64_t generation;
 	uint64_t event_seq;
@@ -656,12 +667,22 @@ fl_find(struct fl_node *n, const char *id)
 	return pos < 0 ? NULL : &n->c[pos];
 }
 
+/* Something of node N changed (an answer, an event): its next turn and
+ * its stats are due at once. */
+static void
+fl_poke(struct fl_node *n)
+{
+	n->tick_at = 0;
+	n->stats_at = 0;
+}
+
 /* Container C wants an inspect. */
 static void
 fl_want(struct fl_node *n, struct fl_container *c)
 {
 	c->want_inspect = 1;
 	n->want_any = 1;
+	fl_poke(n);
 }
 
 /* The container with ID, added if new and there is room (NULL when not). */
@@ -874,6 +895,7 @@ fl_on_events(char *data, size_t size, size_t nmemb, void *arg)
 		if (j != NULL) {
 			pthread_mutex_lock(&n->fleet->lock);
 			fl_events_apply(n, j);
+			fl_poke(n);              /* an agent adopted, an inspect wished */
 			pthread_mutex_unlock(&n->fleet->lock);
 			cJSON_Delete(j);
 		}
@@ -1090,6 +1112,7 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 			free(r);
 			return NULL;
 		}
+		fl_list_for(r->list, n);
 		curl_easy_setopt(r->h, CURLOPT_WRITEFUNCTION, fl_on_list);
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, r);
 	} else if (kind == FL_EVENTS) {
@@ -1267,6 +1290,7 @@ fl_agent_set(struct fl_node *n, const char *id)
 		n->fleet->cfg.agent_kick(n->fleet->cfg.agent_kick_arg, n->pub.name);
 	n->ag_seq = 0;
 	n->agent_next = 0;
+	fl_poke(n);
 	n->agent_step = 0;
 	fl_touch(n->fleet);
 }
@@ -1396,6 +1420,8 @@ struct fl_listed {
 	int agent;                       /* labelled the agent, running, a full id */
 	char image_id[AGENT_TRUST_IMAGE_LEN]; /* ImageID */
 	int fresh;                       /* not in the model yet (fl_apply_list) */
+	uint64_t hash;                   /* of the entry's raw bytes */
+	int same;                        /* the bytes last taken for pub.id: only pub.id is set */
 };
 
 /* A GET /containers/json read as it streams in: entries are cut out of the
@@ -1413,7 +1439,21 @@ struct fl_list {
 	int depth, in_str, esc, keep;
 	struct engine_buf el;            /* the entry being read, when kept */
 	char error[160];
+	/* The node whose model the list is for, or NULL: an entry whose bytes
+	 * are those its container last took is not parsed (fl_list_same).
+	 * Read outside the model lock, by the io thread, its only writer. */
+	struct fl_node *node;
+	size_t reused;                   /* entries not parsed for that */
 };
+
+static uint64_t fl_hash(uint64_t h, const void *p, size_t len);
+
+/* L is node N's list: its entries may be those N's containers last took. */
+static void
+fl_list_for(struct fl_list *l, struct fl_node *n)
+{
+	l->node = n;
+}
 
 FLEET_STATIC struct fl_list *
 fleet_list_new(size_t max)
@@ -1472,31 +1512,75 @@ fl_list_fail(struct fl_list *l, const char *fmt, ...)
 	return -1;
 }
 
+/* The next slot of L, or NULL (out of memory). */
+static struct fl_listed *
+fl_list_slot(struct fl_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct fl_listed *p = realloc(l->v, cap * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		l->v = p;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
+	return &l->v[l->n];
+}
+
+/* Whether the entry in L->el, of hash H, is byte for byte the one its
+ * container last took (an engine lists in the same words what has not
+ * changed: an idle fleet's reconcile lists are mostly that); if so it is
+ * added as such, unparsed.  An engine's entries start with the Id; one
+ * that does not is parsed. */
+static int
+fl_list_same(struct fl_list *l, uint64_t h)
+{
+	static const char pre[] = "{\"Id\":\"";
+	const size_t np = sizeof(pre) - 1, nid = 64;
+	struct fl_container *c;
+	struct fl_listed *e;
+	char id[PD_ID_LEN];
+
+	if (l->node == NULL || l->el.len < np + nid + 1 || memcmp(l->el.data, pre, np) != 0 ||
+	    l->el.data[np + nid] != '"' || nid >= sizeof(id))
+		return 0;
+	memcpy(id, l->el.data + np, nid);
+	id[nid] = '\0';
+	c = fl_find(l->node, id);
+	if (c == NULL || c->list_hash != h || (e = fl_list_slot(l)) == NULL)
+		return 0;
+	memcpy(e->pub.id, id, nid + 1);
+	e->hash = h;
+	e->same = 1;
+	l->n++;
+	l->reused++;
+	return 1;
+}
+
 /* Parse the entry in L->el into the next slot; an entry that is no
  * container (no usable Id) is left out. */
 static int
 fl_list_entry(struct fl_list *l)
 {
-	cJSON *it = cJSON_ParseWithLength(l->el.data, l->el.len);
+	uint64_t h = fl_hash(1469598103934665603ull, l->el.data, l->el.len) | 1;
+	cJSON *it;
 	const cJSON *names, *first, *lab;
 	struct fl_listed *e;
 	char status[128];
 
+	if (fl_list_same(l, h))
+		return 0;
+	it = cJSON_ParseWithLength(l->el.data, l->el.len);
 	if (it == NULL)
 		return fl_list_fail(l, "entry %zu of the list is not JSON", l->total + 1);
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct fl_listed *p = realloc(l->v, cap * sizeof(*p));
-
-		if (p == NULL) {
-			cJSON_Delete(it);
-			return fl_list_fail(l, "out of memory");
-		}
-		l->v = p;
-		l->cap = cap;
+	e = fl_list_slot(l);
+	if (e == NULL) {
+		cJSON_Delete(it);
+		return fl_list_fail(l, "out of memory");
 	}
-	e = &l->v[l->n];
-	memset(e, 0, sizeof(*e));
+	e->hash = h;
 	fl_copy_str(e->pub.id, sizeof(e->pub.id), it, "Id");
 	{
 		const cJSON *idv = cJSON_GetObjectItemCaseSensitive(it, "Id");
@@ -1633,6 +1717,9 @@ fl_take_listed(struct fl_node *n, struct fl_container *c, const struct fl_listed
 	snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
 	snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", e->pub.stack);
 	snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
+	/* The agent's entry is read every time: fl_apply_list adopts it anew
+	 * from each list. */
+	c->list_hash = e->agent ? 0 : e->hash;
 }
 
 static void fl_reserve(struct fl_node *n, const struct fl_list *l);
@@ -1659,10 +1746,14 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 		else if (e->agent && untrusted == (size_t)-1)
 			untrusted = i;
 		c = fl_find(n, e->pub.id);
-		e->fresh = c == NULL;
+		e->fresh = c == NULL && !e->same;
 		if (c == NULL || c->seen)
 			continue;
 		c->seen = 1;
+		/* What the engine said last time, word for word: the model has
+		 * it, and whatever events and inspects told since. */
+		if (e->same)
+			continue;
 		if (strcmp(e->pub.state, c->pub.state) != 0 || e->pub.health != c->pub.health)
 			fl_want(n, c);
 		fl_take_listed(n, c, e);
@@ -2571,6 +2662,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 		fl_parse_swarm(r);
 
 	pthread_mutex_lock(&f->lock);
+	fl_poke(n);
 	if (r->kind != FL_EVENTS && r->kind != FL_AGENT && r->kind != FL_SW_EVENTS)
 		fl_req_count(&n->pub.req, now - r->started, rc != 0);
 	if (r->kind >= FL_SW_NODES) {
@@ -2855,8 +2947,15 @@ fl_node_tick(struct fl_node *n, double now)
 		fl_first_done(n);
 		fl_touch(f);
 	}
+	/* The node's next deadline: no turn looks at it before (fl_thread). */
 	if (n->next_ping - now < next)
 		next = n->next_ping - now;
+	if (n->list_inflight == 0 && n->next_reconcile - now < next)
+		next = n->next_reconcile - now;
+	if (n->info_inflight == 0 && n->next_info - now < next)
+		next = n->next_info - now;
+	if (n->pub.agent[0] != '\0' && n->agent == NULL && n->agent_next - now < next)
+		next = n->agent_next - now;
 	return next;
 }
 
@@ -2870,8 +2969,11 @@ fl_stats_tick(struct fleet *f, double now)
 
 	for (size_t k = 0; k < f->nnodes && f->stats_inflight < f->cfg.stats_budget; k++) {
 		struct fl_node *n = &f->nodes[(f->stats_cursor + k) % f->nnodes];
+		double due = 1e300;
+		int sent = 0;
 
-		if (!n->connected || n->stats_inflight > 0 || n->nc == 0)
+		if (!n->connected || n->stats_inflight > 0 || n->nc == 0 ||
+		    now < n->stats_at)
 			continue;
 		/* Round robin over the node's containers from its cursor, looking
 		 * at FLEET_STATS_SCAN of them at most: a turn's cost is flat. */
@@ -2884,15 +2986,26 @@ fl_stats_tick(struct fleet *f, double now)
 				continue;
 			every = sampling_every(fl_tier(n, c), f->cfg.stats_interval,
 			    f->cfg.stats_background, c->samples >= 2);
-			if (every < 0 || (c->last_stats > 0 && now < c->last_stats + every))
+			if (every < 0)
 				continue;
+			if (c->last_stats > 0 && now < c->last_stats + every) {
+				if (c->last_stats + every < due)
+					due = c->last_stats + every;
+				continue;
+			}
 			snprintf(path, sizeof(path),
 			    "/containers/%s/stats?stream=false&one-shot=true", c->pub.id);
 			if (fl_send(n, FL_STATS, path, c->pub.id, 10.0) != NULL)
 				c->last_stats = now;
 			n->stats_cursor = i + 1;
+			sent = 1;
 			break;
 		}
+		/* Every container looked at and none due: none will be before
+		 * DUE unless something of the node changes (fl_poke) or what the
+		 * front end shows does (a kick). */
+		if (!sent && n->nc <= FLEET_STATS_SCAN)
+			n->stats_at = due;
 		if (n->nc > FLEET_STATS_SCAN && n->stats_inflight == 0)
 			n->stats_cursor = (n->stats_cursor + FLEET_STATS_SCAN) % n->nc;
 	}
@@ -3009,6 +3122,10 @@ fl_wait_and_run(struct fleet *f, double wait)
 			if (read(f->kickfd, &v, sizeof(v)) < 0) {
 				/* Nothing to read: another turn took it. */
 			}
+			/* Another thread changed something (what is shown, an
+			 * action, the watch): every node's turn and stats are
+			 * due. */
+			f->tick_all = 1;
 			continue;
 		}
 		if (ev[i].events & (EPOLLIN | EPOLLHUP))
@@ -3039,11 +3156,22 @@ fl_thread(void *arg)
 		wait = 1.0;
 		settled = 1;
 		pthread_mutex_lock(&f->lock);
+		if (f->tick_all) {
+			for (size_t i = 0; i < f->nnodes; i++)
+				fl_poke(&f->nodes[i]);
+			f->tick_all = 0;
+		}
 		for (size_t i = 0; i < f->nnodes; i++) {
-			w = fl_node_tick(&f->nodes[i], now);
+			struct fl_node *n = &f->nodes[i];
+
+			if (now >= n->tick_at) {
+				w = fl_node_tick(n, now);
+				n->tick_at = now + w;
+			}
+			w = n->tick_at - now;
 			if (w < wait)
 				wait = w;
-			settled &= f->nodes[i].first_done;
+			settled &= n->first_done;
 		}
 		fl_stats_tick(f, now);
 		fl_watch_tick(f, now);
@@ -3582,7 +3710,9 @@ fleet_test_apply_list(struct fleet *f, size_t node, const char *body, size_t len
 
 	if (l == NULL)
 		return -1;
+	fl_list_for(l, &f->nodes[node]);
 	if (fleet_list_feed(l, body, len) == 0 && fleet_list_end(l) == 0) {
+		f->test_reused = l->reused;
 		pthread_mutex_lock(&f->lock);
 		fl_apply_list(&f->nodes[node], l);
 		pthread_mutex_unlock(&f->lock);
@@ -3590,6 +3720,12 @@ fleet_test_apply_list(struct fleet *f, size_t node, const char *body, size_t len
 	}
 	fleet_list_free(l);
 	return rc;
+}
+
+size_t
+fleet_test_list_reused(const struct fleet *f)
+{
+	return f->test_reused;
 }
 
 void

@@ -124,6 +124,9 @@ void fleet_list_free(struct fl_list *l);
 /* Apply BODY as node NODE's container list, as the io thread would (the
  * fleet need not be started); 0, or -1 when it is not a list. */
 int fleet_test_apply_list(struct fleet *f, size_t node, const char *body, size_t len);
+/* Entries of the last list fleet_test_apply_list applied that were taken
+ * unparsed, as the bytes their containers last took. */
+size_t fleet_test_list_reused(const struct fleet *f);
 /* Feed one /events line to node NODE, as the stream would. */
 void fleet_test_event(struct fleet *f, size_t node, const char *line);
 /* Apply BODY as the reply of KIND ("inspect", "stats", "info", "details")

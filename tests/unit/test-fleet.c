@@ -567,6 +567,70 @@ test_truncated(void **state)
 	fleet_free(f);
 }
 
+/* A reconcile list whose entries are the bytes their containers last took
+ * is not parsed again (fl_list_same); a changed entry is, and the agent's
+ * always is.  What events told the model since stays. */
+static void
+test_list_same(void **state)
+{
+	struct fleet *f = one_node_fleet(100);
+	struct pd_container c;
+	size_t len, len2;
+	char *body = make_list(0, 10, "r", &len), *p, id[65], line[512];
+
+	(void)state;
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	assert_int_equal(fleet_test_list_reused(f), 0);
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	assert_int_equal(fleet_test_list_reused(f), 10);
+	assert_int_equal(fleet_container_find(f, "n1", "r-3", &c), 0);
+	assert_string_equal(c.state, "running");
+	assert_string_equal(c.image, "plc:1");
+	/* r-3 dies (an event): the same list again leaves it exited, as the
+	 * event said (the list was the engine's word before it). */
+	make_id(id, 3);
+	snprintf(line, sizeof(line), "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":"
+	    "{\"ID\":\"%s\",\"Attributes\":{\"name\":\"r-3\",\"exitCode\":\"1\"}}}\n", id);
+	fleet_test_event(f, 0, line);
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	assert_int_equal(fleet_test_list_reused(f), 10);
+	assert_int_equal(fleet_container_find(f, "n1", "r-3", &c), 0);
+	assert_string_equal(c.state, "exited");
+	/* One entry changed (r-5's image): it alone is read, and taken. */
+	p = strstr(body, "r-5\"],\"Image\":\"plc:1");
+	assert_non_null(p);
+	p[strlen("r-5\"],\"Image\":\"plc:")] = '2';
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	assert_int_equal(fleet_test_list_reused(f), 9);
+	assert_int_equal(fleet_container_find(f, "n1", "r-5", &c), 0);
+	assert_string_equal(c.image, "plc:2");
+	assert_int_equal(fleet_container_find(f, "n1", "r-3", &c), 0);
+	assert_string_equal(c.state, "exited");
+	free(body);
+	/* An entry labelled the agent (running, a full id) is read every time:
+	 * each list adopts the agent anew. */
+	body = make_list(0, 10, "r", &len);
+	p = strstr(body, "r-7\"]");
+	assert_non_null(p);
+	p = strstr(p, "\"x\":");
+	assert_non_null(p);
+	{
+		char *b2 = malloc(len + 64);
+
+		assert_non_null(b2);
+		len2 = (size_t)snprintf(b2, len + 64, "%.*s\"io.plantdeck.agent\":\"1\",%s",
+		    (int)(p - body), body, p);
+		free(body);
+		body = b2;
+		len = len2;
+	}
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	assert_int_equal(fleet_test_list_reused(f), 9);
+	free(body);
+	fleet_free(f);
+}
+
 /* A node's event ring grows as events come (from a few slots up to the
  * configured history), then keeps the newest: HISTORY 64 (the default) and 5
  * (growth stops short of a power of two, then wraps). */
@@ -676,6 +740,7 @@ main(void)
 		cmocka_unit_test(test_apply_20000),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_snapshot_shared),
+		cmocka_unit_test(test_list_same),
 		cmocka_unit_test(test_event_ring),
 	};
 
