@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "backend/base/log.h"
+#include "backend/engine/cindex.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/heal/heal-int.h"
@@ -154,34 +156,76 @@ heal_stack_known(const struct heal *h, const char *stack)
 
 /* ---------------------------------------------------------------- tracks and findings */
 
+/* Track T's key in the index: NODE and NAME as "LEN:NODEname", the length
+ * making the split unambiguous whatever a node or an agent put in a name. */
+static void
+heal_track_key(char *key, size_t len, const char *node, const char *name)
+{
+	int nl = (int)strnlen(node, PD_NAME_LEN - 1);
+
+	snprintf(key, len, "%d:%.*s%.*s", nl, nl, node, PD_NAME_LEN - 1, name);
+}
+
+/* The key of the track at POS (cindex reads the keys from the array). */
+static const char *
+heal_track_key_at(const void *arg, size_t pos)
+{
+	const struct heal *h = arg;
+
+	return h->tracks[pos].key;
+}
+
+/* No tracks yet, and their index.  Names come from nodes and their agents:
+ * the index's hash is seeded per process. */
+void
+heal_tracks_init(struct heal *h)
+{
+	h->tracks = NULL;
+	h->ntracks = 0;
+	cindex_init(&h->track_ix, heal_track_key_at, h, (uint32_t)getpid() ^ (uint32_t)time(NULL));
+}
+
+/* Forget every track. */
+void
+heal_tracks_free(struct heal *h)
+{
+	cindex_free(&h->track_ix);
+	free(h->tracks);
+	h->tracks = NULL;
+	h->ntracks = 0;
+}
+
 /* The track of container NAME on NODE (made when CREATE), or NULL.  The
- * detectors ask in snapshot order every tick, the order the tracks were
- * made in: the one after the last found is looked at first, so that a
- * tick costs the fleet's size rather than its square. */
+ * detectors ask for every container every tick, and the order the tracks
+ * were made in is not the snapshot's (events, a deploy, the database make
+ * them too): the index by node and name keeps a tick linear in the fleet. */
 struct heal_track *
 heal_track_get(struct heal *h, const char *node, const char *name, int create)
 {
+	char key[HEAL_TRACK_KEY_LEN];
 	struct heal_track *t;
+	long pos;
 
-	for (size_t k = 0; k < h->ntracks; k++) {
-		size_t i = (h->track_next + k) % h->ntracks;
-
-		if (strcmp(h->tracks[i].name, name) == 0 && strcmp(h->tracks[i].node, node) == 0) {
-			h->track_next = i + 1;
-			return &h->tracks[i];
-		}
-	}
+	heal_track_key(key, sizeof(key), node, name);
+	pos = cindex_find(&h->track_ix, key);
+	if (pos >= 0)
+		return &h->tracks[pos];
 	if (!create)
 		return NULL;
 	t = realloc(h->tracks, (h->ntracks + 1) * sizeof(*t));
 	if (t == NULL)
 		return NULL;
 	h->tracks = t;
-	t = &h->tracks[h->ntracks++];
+	t = &h->tracks[h->ntracks];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->node, sizeof(t->node), "%s", node);
 	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->key, sizeof(t->key), "%s", key);
 	t->last_exit = -1;
+	/* A track the index lacks would be made again on every look. */
+	if (cindex_insert(&h->track_ix, t->key, h->ntracks) != 0)
+		return NULL;
+	h->ntracks++;
 	return t;
 }
 

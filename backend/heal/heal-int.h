@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "backend/engine/cindex.h"
 #include "backend/model/model.h"
 #include "backend/heal/heal.h"
 
@@ -61,10 +62,14 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 
 #define HEAL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* "LEN:NODEname" of a track (heal_track_get). */
+#define HEAL_TRACK_KEY_LEN (2 * PD_NAME_LEN + 8)
+
 /* A container the detectors follow. */
 struct heal_track {
 	char node[PD_NAME_LEN];
 	char name[PD_NAME_LEN];
+	char key[HEAL_TRACK_KEY_LEN];  /* its key in heal.track_ix */
 	struct heal_ring dies, ooms;
 	char evid[PD_ID_LEN];          /* the container whose events the rings hold: when
 	                                  the name is another container's now (a deploy
@@ -144,7 +149,7 @@ struct heal {
 	uint64_t last_seq;
 	struct heal_track *tracks;
 	size_t ntracks;
-	size_t track_next;           /* where heal_track_get() looks first */
+	struct cindex track_ix;      /* tracks by node and name (heal_track_get) */
 	struct heal_fnd *fnds;
 	size_t nfnds;
 	time_t *down_since;          /* per inventory node */
@@ -182,6 +187,10 @@ int heal_ring_count(const struct heal_ring *r, time_t now, double window);
 /* One tick of a finding's hysteresis (see detect.c). */
 enum heal_edge heal_hyst_step(struct heal_hyst *h, int active, int resolved, time_t now,
     double clear_after);
+/* No tracks yet, and their index (heal_new). */
+void heal_tracks_init(struct heal *h);
+/* Forget every track (heal_free). */
+void heal_tracks_free(struct heal *h);
 /* The track of container NAME on NODE (made when CREATE), or NULL. */
 struct heal_track *heal_track_get(struct heal *h, const char *node, const char *name,
     int create);
