@@ -156,14 +156,26 @@ heal_stack_known(const struct heal *h, const char *stack)
 
 /* ---------------------------------------------------------------- tracks and findings */
 
-/* Track T's key in the index: NODE and NAME as "LEN:NODEname", the length
- * making the split unambiguous whatever a node or an agent put in a name. */
+/* A track's key in the index: NODE and NAME (each cut to PD_NAME_LEN - 1,
+ * as a track keeps them) as "LEN:NODEname", the length keeping the split
+ * unambiguous whatever a node or an agent put in a name.  Made without
+ * printf: it is made for every container every tick. */
 static void
-heal_track_key(char *key, size_t len, const char *node, const char *name)
+heal_track_key(char key[HEAL_TRACK_KEY_LEN], const char *node, const char *name)
 {
-	int nl = (int)strnlen(node, PD_NAME_LEN - 1);
+	size_t nl = strnlen(node, PD_NAME_LEN - 1), ml = strnlen(name, PD_NAME_LEN - 1), k = 0;
 
-	snprintf(key, len, "%d:%.*s%.*s", nl, nl, node, PD_NAME_LEN - 1, name);
+	_Static_assert(PD_NAME_LEN <= 1000 && HEAL_TRACK_KEY_LEN >= 3 + 1 + 2 * PD_NAME_LEN - 1,
+	    "a track's key: up to three digits, ':', node and name");
+	if (nl >= 100)
+		key[k++] = (char)('0' + nl / 100);
+	if (nl >= 10)
+		key[k++] = (char)('0' + nl / 10 % 10);
+	key[k++] = (char)('0' + nl % 10);
+	key[k++] = ':';
+	memcpy(key + k, node, nl);
+	memcpy(key + k + nl, name, ml);
+	key[k + nl + ml] = '\0';
 }
 
 /* The key of the track at POS (cindex reads the keys from the array). */
@@ -196,9 +208,12 @@ heal_tracks_free(struct heal *h)
 }
 
 /* The track of container NAME on NODE (made when CREATE), or NULL.  The
- * detectors ask for every container every tick, and the order the tracks
- * were made in is not the snapshot's (events, a deploy, the database make
- * them too): the index by node and name keeps a tick linear in the fleet. */
+ * detectors ask for every track every tick, mostly in the order the tracks
+ * were made in, and 10,000 tracks do not stay in the cache: the one after
+ * the last found is looked at first (a walk in order, which the processor
+ * fetches ahead), then the index by node and name; the tracks that events,
+ * deploys and the database made out of that order cost a look in the
+ * index rather than a walk over every track. */
 struct heal_track *
 heal_track_get(struct heal *h, const char *node, const char *name, int create)
 {
@@ -206,10 +221,15 @@ heal_track_get(struct heal *h, const char *node, const char *name, int create)
 	struct heal_track *t;
 	long pos;
 
-	heal_track_key(key, sizeof(key), node, name);
-	pos = cindex_find(&h->track_ix, key);
-	if (pos >= 0)
+	heal_track_key(key, node, name);
+	if (h->track_next < h->ntracks && strcmp(h->tracks[h->track_next].key, key) == 0)
+		pos = (long)h->track_next;
+	else
+		pos = cindex_find(&h->track_ix, key);
+	if (pos >= 0) {
+		h->track_next = (size_t)pos + 1;
 		return &h->tracks[pos];
+	}
 	if (!create)
 		return NULL;
 	t = realloc(h->tracks, (h->ntracks + 1) * sizeof(*t));
@@ -704,8 +724,8 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			t->seen = now;
 			/* A deploy (or anyone) replaced the container the exits and
 			 * kills were of: they say nothing of this one. */
-			if (t->evid[0] != '\0' && strcmp(t->evid, c->id) != 0 &&
-			    (t->dies.n > 0 || t->ooms.n > 0))
+			if ((t->dies.n > 0 || t->ooms.n > 0) && t->evid[0] != '\0' &&
+			    strcmp(t->evid, c->id) != 0)
 				t->dies.n = t->ooms.n = 0;
 			if (strcmp(c->state, "exited") == 0) {
 				if (t->exited_since == 0)

@@ -35,8 +35,8 @@ struct store;
 #define STATIC static
 #define HEAL_RING 32
 struct heal_ring {
+	size_t n, head;          /* first: a tick reads only n of most rings */
 	time_t t[HEAL_RING];
-	size_t n, head;
 };
 struct heal_hyst {
 	int open;
@@ -65,28 +65,31 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 /* "LEN:NODEname" of a track (heal_track_get). */
 #define HEAL_TRACK_KEY_LEN (2 * PD_NAME_LEN + 8)
 
-/* A container the detectors follow. */
+/* A container the detectors follow.  The detectors look at every track
+ * every tick, and 10,000 of them do not stay in the cache: what a tick
+ * reads of a track comes first, in as few cache lines as can be (the
+ * key's first bytes, the rings' counts), what events fill comes after. */
 struct heal_track {
-	char node[PD_NAME_LEN];
-	char name[PD_NAME_LEN];
+	time_t seen;
+	time_t exited_since;
+	int last_exit;
+	int anomalies;                 /* from the node's agent: anomalies since the last
+	                                  anomaly finding closed */
+	int drifting;                  /* from the node's agent: a limit drifted (until
+	                                  drift_resolved) */
+	int seeded;                    /* set from the database, no event since */
 	char key[HEAL_TRACK_KEY_LEN];  /* its key in heal.track_ix */
 	struct heal_ring dies, ooms;
+	char node[PD_NAME_LEN];
+	char name[PD_NAME_LEN];
 	char evid[PD_ID_LEN];          /* the container whose events the rings hold: when
 	                                  the name is another container's now (a deploy
 	                                  replaced it), they are forgotten */
-	int last_exit;
-	time_t exited_since;
-	time_t seen;
-	/* From the node's agent: anomalies since the last anomaly finding closed. */
 	time_t anomaly_first, anomaly_last;
-	int anomalies;
 	char anomaly_sev[12];          /* the worst seen */
 	char anomaly_text[PD_EVENT_TEXT_LEN];
-	/* From the node's agent: a limit drifted (until drift_resolved). */
-	int drifting;
 	time_t drift_since;
 	char drift_text[PD_EVENT_TEXT_LEN];
-	int seeded;                    /* set from the database, no event since */
 };
 
 /* An open finding, as the detector thread keeps it. */
@@ -149,7 +152,8 @@ struct heal {
 	uint64_t last_seq;
 	struct heal_track *tracks;
 	size_t ntracks;
-	struct cindex track_ix;      /* tracks by node and name (heal_track_get) */
+	size_t track_next;           /* where heal_track_get() looks first */
+	struct cindex track_ix;      /* tracks by node and name, where the guess fails */
 	struct heal_fnd *fnds;
 	size_t nfnds;
 	time_t *down_since;          /* per inventory node */

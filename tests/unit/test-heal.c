@@ -520,8 +520,8 @@ linear_track(struct heal *h, const char *node, const char *name)
 /* The tracks' index finds what a comparison of every track finds, for
  * thousands made in an order that is not the one they are asked in (events
  * and deploys make them), the same name on many nodes, names whose node
- * and name run together alike ("a"+"bc", "ab"+"c"), and names no track
- * has; a track's state survives the array's moves; after the tracks are
+ * and name run together alike ("a"+"bc", "ab"+"c"), long node names, and
+ * names no track has; a track's state survives the array's moves; after the tracks are
  * forgotten none is found, and they are made afresh. */
 static void
 test_track_index(void **state)
@@ -572,6 +572,13 @@ test_track_index(void **state)
 	}
 	assert_true(made > 0);
 	assert_int_equal(h->ntracks, n + made);
+	/* Asked in the order made (the guess), and every other one (the index). */
+	for (size_t step = 1; step <= 2; step++)
+		for (size_t i = 0; i < h->ntracks; i += step) {
+			snprintf(node, sizeof(node), "%s", h->tracks[i].node);
+			snprintf(name, sizeof(name), "%s", h->tracks[i].name);
+			assert_ptr_equal(heal_track_get(h, node, name, 0), &h->tracks[i]);
+		}
 	t = heal_track_get(h, "a", "bc", 1);
 	u = heal_track_get(h, "ab", "c", 1);
 	assert_non_null(t);
@@ -580,6 +587,19 @@ test_track_index(void **state)
 	assert_ptr_equal(heal_track_get(h, "a", "bc", 0), linear_track(h, "a", "bc"));
 	assert_ptr_equal(heal_track_get(h, "ab", "c", 0), linear_track(h, "ab", "c"));
 	assert_null(heal_track_get(h, "a", "b", 0));
+	/* Node names of one, two and three digits' length. */
+	for (size_t len = 9; len <= 101; len++) {
+		char longnode[128];
+
+		memset(longnode, 'n', len);
+		longnode[len] = '\0';
+		t = heal_track_get(h, longnode, "x", 1);
+		assert_non_null(t);
+		assert_ptr_equal(t, linear_track(h, longnode, "x"));
+		assert_ptr_equal(heal_track_get(h, longnode, "x", 0), t);
+		longnode[len - 1] = '\0';      /* the same bytes run together */
+		assert_null(heal_track_get(h, longnode, "nx", 0));
+	}
 	assert_null(heal_track_get(h, "", "abc", 0));
 	heal_tracks_free(h);
 	assert_null(heal_track_get(h, "n1", "stack-svc1", 0));
