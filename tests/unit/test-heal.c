@@ -530,7 +530,7 @@ test_track_index(void **state)
 	struct inventory inv;
 	struct heal *h;
 	struct heal_track *t, *u;
-	char node[32], name[32];
+	char node[PD_NAME_LEN], name[PD_NAME_LEN];
 	const size_t nodes = 40, names = 100, n = nodes * names;
 	size_t made = 0;
 
