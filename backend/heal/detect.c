@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "backend/base/log.h"
+#include "backend/engine/cindex.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 #include "backend/heal/heal-int.h"
@@ -154,22 +156,79 @@ heal_stack_known(const struct heal *h, const char *stack)
 
 /* ---------------------------------------------------------------- tracks and findings */
 
+/* A track's key in the index: NODE and NAME (each cut to PD_NAME_LEN - 1,
+ * as a track keeps them) as "LEN:NODEname", the length keeping the split
+ * unambiguous whatever a node or an agent put in a name.  Made without
+ * printf: it is made for every container every tick. */
+static void
+heal_track_key(char key[HEAL_TRACK_KEY_LEN], const char *node, const char *name)
+{
+	size_t nl = strnlen(node, PD_NAME_LEN - 1), ml = strnlen(name, PD_NAME_LEN - 1), k = 0;
+
+	_Static_assert(PD_NAME_LEN <= 1000 && HEAL_TRACK_KEY_LEN >= 3 + 1 + 2 * PD_NAME_LEN - 1,
+	    "a track's key: up to three digits, ':', node and name");
+	if (nl >= 100)
+		key[k++] = (char)('0' + nl / 100);
+	if (nl >= 10)
+		key[k++] = (char)('0' + nl / 10 % 10);
+	key[k++] = (char)('0' + nl % 10);
+	key[k++] = ':';
+	memcpy(key + k, node, nl);
+	memcpy(key + k + nl, name, ml);
+	key[k + nl + ml] = '\0';
+}
+
+/* The key of the track at POS (cindex reads the keys from the array). */
+static const char *
+heal_track_key_at(const void *arg, size_t pos)
+{
+	const struct heal *h = arg;
+
+	return h->tracks[pos].key;
+}
+
+/* No tracks yet, and their index.  Names come from nodes and their agents:
+ * the index's hash is seeded per process. */
+void
+heal_tracks_init(struct heal *h)
+{
+	h->tracks = NULL;
+	h->ntracks = 0;
+	cindex_init(&h->track_ix, heal_track_key_at, h, (uint32_t)getpid() ^ (uint32_t)time(NULL));
+}
+
+/* Forget every track. */
+void
+heal_tracks_free(struct heal *h)
+{
+	cindex_free(&h->track_ix);
+	free(h->tracks);
+	h->tracks = NULL;
+	h->ntracks = 0;
+}
+
 /* The track of container NAME on NODE (made when CREATE), or NULL.  The
- * detectors ask in snapshot order every tick, the order the tracks were
- * made in: the one after the last found is looked at first, so that a
- * tick costs the fleet's size rather than its square. */
+ * detectors ask for every track every tick, mostly in the order the tracks
+ * were made in, and 10,000 tracks do not stay in the cache: the one after
+ * the last found is looked at first (a walk in order, which the processor
+ * fetches ahead), then the index by node and name; the tracks that events,
+ * deploys and the database made out of that order cost a look in the
+ * index rather than a walk over every track. */
 struct heal_track *
 heal_track_get(struct heal *h, const char *node, const char *name, int create)
 {
+	char key[HEAL_TRACK_KEY_LEN];
 	struct heal_track *t;
+	long pos;
 
-	for (size_t k = 0; k < h->ntracks; k++) {
-		size_t i = (h->track_next + k) % h->ntracks;
-
-		if (strcmp(h->tracks[i].name, name) == 0 && strcmp(h->tracks[i].node, node) == 0) {
-			h->track_next = i + 1;
-			return &h->tracks[i];
-		}
+	heal_track_key(key, node, name);
+	if (h->track_next < h->ntracks && strcmp(h->tracks[h->track_next].key, key) == 0)
+		pos = (long)h->track_next;
+	else
+		pos = cindex_find(&h->track_ix, key);
+	if (pos >= 0) {
+		h->track_next = (size_t)pos + 1;
+		return &h->tracks[pos];
 	}
 	if (!create)
 		return NULL;
@@ -177,11 +236,16 @@ heal_track_get(struct heal *h, const char *node, const char *name, int create)
 	if (t == NULL)
 		return NULL;
 	h->tracks = t;
-	t = &h->tracks[h->ntracks++];
+	t = &h->tracks[h->ntracks];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->node, sizeof(t->node), "%s", node);
 	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->key, sizeof(t->key), "%s", key);
 	t->last_exit = -1;
+	/* A track the index lacks would be made again on every look. */
+	if (cindex_insert(&h->track_ix, t->key, h->ntracks) != 0)
+		return NULL;
+	h->ntracks++;
 	return t;
 }
 
@@ -660,8 +724,8 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			t->seen = now;
 			/* A deploy (or anyone) replaced the container the exits and
 			 * kills were of: they say nothing of this one. */
-			if (t->evid[0] != '\0' && strcmp(t->evid, c->id) != 0 &&
-			    (t->dies.n > 0 || t->ooms.n > 0))
+			if ((t->dies.n > 0 || t->ooms.n > 0) && t->evid[0] != '\0' &&
+			    strcmp(t->evid, c->id) != 0)
 				t->dies.n = t->ooms.n = 0;
 			if (strcmp(c->state, "exited") == 0) {
 				if (t->exited_since == 0)

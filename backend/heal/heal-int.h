@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "backend/engine/cindex.h"
 #include "backend/model/model.h"
 #include "backend/heal/heal.h"
 
@@ -34,8 +35,8 @@ struct store;
 #define STATIC static
 #define HEAL_RING 32
 struct heal_ring {
+	size_t n, head;          /* first: a tick reads only n of most rings */
 	time_t t[HEAL_RING];
-	size_t n, head;
 };
 struct heal_hyst {
 	int open;
@@ -61,27 +62,34 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 
 #define HEAL_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A container the detectors follow. */
+/* "LEN:NODEname" of a track (heal_track_get). */
+#define HEAL_TRACK_KEY_LEN (2 * PD_NAME_LEN + 8)
+
+/* A container the detectors follow.  The detectors look at every track
+ * every tick, and 10,000 of them do not stay in the cache: what a tick
+ * reads of a track comes first, in as few cache lines as can be (the
+ * key's first bytes, the rings' counts), what events fill comes after. */
 struct heal_track {
+	time_t seen;
+	time_t exited_since;
+	int last_exit;
+	int anomalies;                 /* from the node's agent: anomalies since the last
+	                                  anomaly finding closed */
+	int drifting;                  /* from the node's agent: a limit drifted (until
+	                                  drift_resolved) */
+	int seeded;                    /* set from the database, no event since */
+	char key[HEAL_TRACK_KEY_LEN];  /* its key in heal.track_ix */
+	struct heal_ring dies, ooms;
 	char node[PD_NAME_LEN];
 	char name[PD_NAME_LEN];
-	struct heal_ring dies, ooms;
 	char evid[PD_ID_LEN];          /* the container whose events the rings hold: when
 	                                  the name is another container's now (a deploy
 	                                  replaced it), they are forgotten */
-	int last_exit;
-	time_t exited_since;
-	time_t seen;
-	/* From the node's agent: anomalies since the last anomaly finding closed. */
 	time_t anomaly_first, anomaly_last;
-	int anomalies;
 	char anomaly_sev[12];          /* the worst seen */
 	char anomaly_text[PD_EVENT_TEXT_LEN];
-	/* From the node's agent: a limit drifted (until drift_resolved). */
-	int drifting;
 	time_t drift_since;
 	char drift_text[PD_EVENT_TEXT_LEN];
-	int seeded;                    /* set from the database, no event since */
 };
 
 /* An open finding, as the detector thread keeps it. */
@@ -145,6 +153,7 @@ struct heal {
 	struct heal_track *tracks;
 	size_t ntracks;
 	size_t track_next;           /* where heal_track_get() looks first */
+	struct cindex track_ix;      /* tracks by node and name, where the guess fails */
 	struct heal_fnd *fnds;
 	size_t nfnds;
 	time_t *down_since;          /* per inventory node */
@@ -182,6 +191,10 @@ int heal_ring_count(const struct heal_ring *r, time_t now, double window);
 /* One tick of a finding's hysteresis (see detect.c). */
 enum heal_edge heal_hyst_step(struct heal_hyst *h, int active, int resolved, time_t now,
     double clear_after);
+/* No tracks yet, and their index (heal_new). */
+void heal_tracks_init(struct heal *h);
+/* Forget every track (heal_free). */
+void heal_tracks_free(struct heal *h);
 /* The track of container NAME on NODE (made when CREATE), or NULL. */
 struct heal_track *heal_track_get(struct heal *h, const char *node, const char *name,
     int create);

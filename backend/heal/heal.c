@@ -364,6 +364,7 @@ heal_new(const struct backend_config *cfg, const struct inventory *inv, struct f
 		free(h);
 		return NULL;
 	}
+	heal_tracks_init(h);
 	pthread_mutex_init(&h->lock, NULL);
 	return h;
 }
@@ -413,7 +414,7 @@ heal_free(struct heal *h)
 	for (size_t i = 0; i < h->nstacks; i++)
 		free(h->stacks[i]);
 	free(h->stacks);
-	free(h->tracks);
+	heal_tracks_free(h);
 	free(h->fnds);
 	store_close(h->st);
 	pthread_mutex_destroy(&h->lock);

@@ -65,8 +65,8 @@ int heal_auto_approves(const struct inventory *inv, const char *stack, const cha
 /* Times of recent events of one container, oldest overwritten first. */
 #define HEAL_RING 32
 struct heal_ring {
+	size_t n, head;          /* first: a tick reads only n of most rings */
 	time_t t[HEAL_RING];
-	size_t n, head;
 };
 void heal_ring_push(struct heal_ring *r, time_t t);
 /* How many of R's times lie in (NOW - WINDOW, NOW]. */

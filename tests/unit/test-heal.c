@@ -507,6 +507,109 @@ test_refresh_stacks_for_label(void **state)
 	assert_int_equal(system(err), 0);
 }
 
+/* The track of a container the slow way: every track compared. */
+static struct heal_track *
+linear_track(struct heal *h, const char *node, const char *name)
+{
+	for (size_t i = 0; i < h->ntracks; i++)
+		if (strcmp(h->tracks[i].node, node) == 0 && strcmp(h->tracks[i].name, name) == 0)
+			return &h->tracks[i];
+	return NULL;
+}
+
+/* The tracks' index finds what a comparison of every track finds, for
+ * thousands made in an order that is not the one they are asked in (events
+ * and deploys make them), the same name on many nodes, names whose node
+ * and name run together alike ("a"+"bc", "ab"+"c"), long node names, and
+ * names no track has; a track's state survives the array's moves; after the tracks are
+ * forgotten none is found, and they are made afresh. */
+static void
+test_track_index(void **state)
+{
+	struct backend_config cfg;
+	struct inventory inv;
+	struct heal *h;
+	struct heal_track *t, *u;
+	char node[PD_NAME_LEN], name[PD_NAME_LEN];
+	const size_t nodes = 40, names = 100, n = nodes * names;
+	size_t made = 0;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&inv, 0, sizeof(inv));
+	h = heal_new(&cfg, &inv, NULL, NULL);
+	assert_non_null(h);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (k * 7919) % n;      /* 7919 is prime: every i once, scattered */
+
+		snprintf(node, sizeof(node), "n%zu", i % nodes);
+		snprintf(name, sizeof(name), "stack-svc%zu", i / nodes);
+		assert_null(heal_track_get(h, node, name, 0));
+		t = heal_track_get(h, node, name, 1);
+		assert_non_null(t);
+		assert_int_equal(h->ntracks, k + 1);
+		assert_string_equal(t->node, node);
+		assert_string_equal(t->name, name);
+		assert_int_equal(t->last_exit, -1);
+		t->last_exit = (int)i;
+	}
+	for (size_t i = 0; i < n + 200; i++) {
+		struct heal_track *slow;
+
+		snprintf(node, sizeof(node), "n%zu", i % (nodes + 2));
+		snprintf(name, sizeof(name), "stack-svc%zu", i / nodes);
+		slow = linear_track(h, node, name);
+		t = heal_track_get(h, node, name, 0);
+		assert_ptr_equal(t, slow);
+		if (i % (nodes + 2) < nodes && i / nodes < names) {
+			assert_non_null(t);
+			assert_int_equal(t->last_exit, (int)((i / nodes) * nodes + i % (nodes + 2)));
+		}
+		if (slow == NULL)
+			made++;
+		t = heal_track_get(h, node, name, 1);
+		assert_ptr_equal(t, linear_track(h, node, name));
+	}
+	assert_true(made > 0);
+	assert_int_equal(h->ntracks, n + made);
+	/* Asked in the order made (the guess), and every other one (the index). */
+	for (size_t step = 1; step <= 2; step++)
+		for (size_t i = 0; i < h->ntracks; i += step) {
+			snprintf(node, sizeof(node), "%s", h->tracks[i].node);
+			snprintf(name, sizeof(name), "%s", h->tracks[i].name);
+			assert_ptr_equal(heal_track_get(h, node, name, 0), &h->tracks[i]);
+		}
+	t = heal_track_get(h, "a", "bc", 1);
+	u = heal_track_get(h, "ab", "c", 1);
+	assert_non_null(t);
+	assert_non_null(u);
+	assert_ptr_not_equal(t, u);
+	assert_ptr_equal(heal_track_get(h, "a", "bc", 0), linear_track(h, "a", "bc"));
+	assert_ptr_equal(heal_track_get(h, "ab", "c", 0), linear_track(h, "ab", "c"));
+	assert_null(heal_track_get(h, "a", "b", 0));
+	/* Node names of one, two and three digits' length. */
+	for (size_t len = 9; len <= 101; len++) {
+		char longnode[128];
+
+		memset(longnode, 'n', len);
+		longnode[len] = '\0';
+		t = heal_track_get(h, longnode, "x", 1);
+		assert_non_null(t);
+		assert_ptr_equal(t, linear_track(h, longnode, "x"));
+		assert_ptr_equal(heal_track_get(h, longnode, "x", 0), t);
+		longnode[len - 1] = '\0';      /* the same bytes run together */
+		assert_null(heal_track_get(h, longnode, "nx", 0));
+	}
+	assert_null(heal_track_get(h, "", "abc", 0));
+	heal_tracks_free(h);
+	assert_null(heal_track_get(h, "n1", "stack-svc1", 0));
+	t = heal_track_get(h, "n1", "stack-svc1", 1);
+	assert_non_null(t);
+	assert_int_equal(t->last_exit, -1);
+	assert_int_equal(h->ntracks, 1);
+	heal_free(h);
+}
+
 int
 main(void)
 {
@@ -524,6 +627,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_ref),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_inv_index_at),
+		cmocka_unit_test(test_track_index),
 		cmocka_unit_test(test_refresh_stacks_for_label),
 		cmocka_unit_test(test_swarm_verify_spec),
 		cmocka_unit_test(test_auto_quarantine_needs_verified_agent),
