@@ -117,6 +117,41 @@ node_label(const struct pd_node *n, const char *key)
 	return "";
 }
 
+/* A node of the fleet table's order with its group label and place. */
+struct group_key {
+	const char *label;
+	int pos, node;
+};
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct group_key *x = a, *y = b;
+	int r = strcmp(x->label, y->label);
+
+	return r != 0 ? r : x->pos - y->pos;
+}
+
+/* Sort ORDER (N nodes of S) by the group label, keeping the order within
+ * a group: each label read once and O(N log N) compares (an insertion
+ * sort was the cockpit's largest cost at 1,000 nodes in lines that are
+ * not in the inventory's alphabetical order). */
+static void
+group_sort(const struct pd_snapshot *s, int *order, int n)
+{
+	struct group_key *k = n > 0 ? malloc((size_t)n * sizeof(*k)) : NULL;
+
+	if (k == NULL)
+		return;                  /* ungrouped order: shown, but not grouped */
+	for (int i = 0; i < n; i++)
+		k[i] = (struct group_key){ node_label(&s->nodes[order[i]], fleet.group_key), i,
+		    order[i] };
+	qsort(k, (size_t)n, sizeof(*k), group_cmp);
+	for (int i = 0; i < n; i++)
+		order[i] = k[i].node;
+	free(k);
+}
+
 /* How node N passes the fleet filter F: 1 by its own fields (name,
  * endpoint, state, labels), 2 by the name of one of its containers (its
  * index among N's in *CK), 0 not at all. */
@@ -313,17 +348,7 @@ view_build(struct tui *t, struct fleet_view *v)
 	if (fleet.group_key[0] != '\0') {
 		int *order = v->order;
 
-		/* A stable insertion sort by the group label keeps the order. */
-		for (int i = 1; i < n; i++) {
-			int o = order[i], j = i;
-
-			while (j > 0 && strcmp(node_label(&s->nodes[order[j - 1]], fleet.group_key),
-			    node_label(&s->nodes[o], fleet.group_key)) > 0) {
-				order[j] = order[j - 1];
-				j--;
-			}
-			order[j] = o;
-		}
+		group_sort(s, order, n);
 		for (int i = 0; i < n; i++) {
 			const struct pd_node *nd = &s->nodes[order[i]];
 			const char *val = node_label(nd, fleet.group_key);
