@@ -141,6 +141,8 @@ extern int fleet_test_linear;
 /* When a node that is up and due for a ping at NEXT is pinged, given its
  * last answer to anything at LAST_OK (fleet.c). */
 double fleet_ping_due(double next, double last_ok, double interval, int up);
+/* The ping interval of a fleet of NNODES when none is set. */
+double fleet_ping_default(size_t nnodes);
 
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);

@@ -67,6 +67,20 @@ test_ping_due(void **state)
 	assert_true(fleet_ping_due(10.0, 9.5, 2.0, 0) == 10.0);
 }
 
+/* Every 2 s up to 500 nodes; beyond, the fleet's pings stay at 250 a
+ * second. */
+static void
+test_ping_default(void **state)
+{
+	(void)state;
+	assert_true(fleet_ping_default(1) == 2.0);
+	assert_true(fleet_ping_default(27) == 2.0);
+	assert_true(fleet_ping_default(270) == 2.0);
+	assert_true(fleet_ping_default(500) == 2.0);
+	assert_true(fleet_ping_default(1000) == 4.0);
+	assert_true(fleet_ping_default(2500) == 10.0);
+}
+
 static void
 test_mem(void **state)
 {
@@ -741,6 +755,7 @@ main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_snapshot_shared),
 		cmocka_unit_test(test_list_same),
+		cmocka_unit_test(test_ping_default),
 		cmocka_unit_test(test_event_ring),
 	};
 
