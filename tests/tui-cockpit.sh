@@ -170,8 +170,7 @@ until tmux_screen | grep -Eq "^ $P-evil +[^ ]+ +tui$$ +running +[0-9]+[smhd] "; 
 	sleep 0.05
 done
 tmux_keys q
-sleep 0.3
-tmux_dead || fail "q did not quit"
+tmux_wait_dead "q did not quit"
 ok "200x50 node view: image, stack, uptime; q quits"
 
 # --- ASCII: LANG=C and --ascii draw no byte above 0x7f.
