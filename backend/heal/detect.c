@@ -178,6 +178,22 @@ heal_track_key(char key[HEAL_TRACK_KEY_LEN], const char *node, const char *name)
 	key[k + nl + ml] = '\0';
 }
 
+/* NODE and NAME back from a track's KEY; 0, or -1 when it is not a key. */
+int
+heal_track_split(const char *key, char node[PD_NAME_LEN], char name[PD_NAME_LEN])
+{
+	char *end;
+	unsigned long nl = strtoul(key, &end, 10);
+
+	if (end == key || *end != ':' || nl >= PD_NAME_LEN || strnlen(end + 1, nl) < nl ||
+	    strlen(end + 1 + nl) >= PD_NAME_LEN)
+		return -1;
+	memcpy(node, end + 1, nl);
+	node[nl] = '\0';
+	snprintf(name, PD_NAME_LEN, "%s", end + 1 + nl);
+	return 0;
+}
+
 /* The key of the track at POS (cindex reads the keys from the array). */
 static const char *
 heal_track_key_at(const void *arg, size_t pos)
@@ -202,6 +218,8 @@ void
 heal_tracks_free(struct heal *h)
 {
 	cindex_free(&h->track_ix);
+	for (size_t i = 0; i < h->ntracks; i++)
+		free(h->tracks[i].log);
 	free(h->tracks);
 	h->tracks = NULL;
 	h->ntracks = 0;
@@ -238,15 +256,98 @@ heal_track_get(struct heal *h, const char *node, const char *name, int create)
 	h->tracks = t;
 	t = &h->tracks[h->ntracks];
 	memset(t, 0, sizeof(*t));
-	snprintf(t->node, sizeof(t->node), "%s", node);
-	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->key, sizeof(t->key), "%s", key);
-	t->last_exit = -1;
+	t->seen = time(NULL);
 	/* A track the index lacks would be made again on every look. */
 	if (cindex_insert(&h->track_ix, t->key, h->ntracks) != 0)
 		return NULL;
 	h->ntracks++;
 	return t;
+}
+
+/* T's log to read: its own, or an empty one. */
+const struct heal_track_log *
+heal_track_read(const struct heal_track *t)
+{
+	static const struct heal_track_log none = { .last_exit = -1 };
+
+	return t->log != NULL ? t->log : &none;
+}
+
+/* T's log to write, made on first use. */
+struct heal_track_log *
+heal_track_log(struct heal_track *t)
+{
+	if (t->log == NULL && (t->log = calloc(1, sizeof(*t->log))) != NULL)
+		t->log->last_exit = -1;
+	return t->log;
+}
+
+/* Forget T's exits and kills. */
+void
+heal_track_forget(struct heal_track *t)
+{
+	if (t->log != NULL)
+		t->log->dies.n = t->log->ooms.n = 0;
+}
+
+/* Whether a finding or a job of heal's names container NAME on NODE (a
+ * proposal in flight, or one the finding will make). */
+static int
+heal_track_busy(const struct heal *h, const char *node, const char *name)
+{
+	for (size_t i = 0; i < h->nfnds; i++)
+		if (strcmp(h->fnds[i].node, node) == 0 && strcmp(h->fnds[i].container, name) == 0)
+			return 1;
+	for (size_t j = 0; j < HEAL_MAX_JOBS; j++) {
+		const struct heal_job *job = h->jobs[j];
+
+		if (job != NULL && strcmp(job->p.container, name) == 0 &&
+		    (strcmp(job->p.node, node) == 0 || strcmp(job->p.to_node, node) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* Remove the tracks of containers gone from the snapshots for longer than
+ * any window a track's rings serve (a gone container's exits and kills
+ * count for nothing after that, and one that comes back starts afresh as
+ * a recreated one does): without this, every container a deploy or a
+ * user ever replaced kept its track for the life of the process.  A track
+ * a finding or a job still names stays, and so does one holding the
+ * agent's report (anomalies, a drift), which only a finding clears.  The
+ * last track fills the hole, so the array stays dense for the tick's walk. */
+void
+heal_tracks_sweep(struct heal *h, time_t now)
+{
+	double keep = h->tm.crash_window;
+
+	if (now - h->swept < HEAL_TRACK_SWEEP)
+		return;
+	h->swept = now;
+	if (h->tm.oom_window > keep)
+		keep = h->tm.oom_window;
+	if (h->tm.verify_window > keep)
+		keep = h->tm.verify_window;
+	keep += HEAL_TRACK_SWEEP;
+	for (size_t i = 0; i < h->ntracks;) {
+		struct heal_track *t = &h->tracks[i];
+		char node[PD_NAME_LEN], name[PD_NAME_LEN];
+
+		if ((double)(now - t->seen) <= keep || t->anomalies > 0 || t->drifting ||
+		    heal_track_split(t->key, node, name) != 0 || heal_track_busy(h, node, name)) {
+			i++;
+			continue;
+		}
+		cindex_remove(&h->track_ix, t->key);
+		free(t->log);
+		if (i + 1 < h->ntracks) {
+			*t = h->tracks[h->ntracks - 1];
+			cindex_move(&h->track_ix, t->key, h->ntracks - 1, i);
+		}
+		h->ntracks--;
+	}
+	h->track_next = 0;
 }
 
 /* The open finding of KIND on NODE's CONTAINER, or NULL. */
@@ -324,8 +425,10 @@ heal_fnd_close(struct heal *h, struct heal_fnd *f, time_t now)
 		/* What comes after this finding is a new one. */
 		if (t != NULL) {
 			t->anomalies = 0;
-			t->anomaly_first = t->anomaly_last = 0;
-			t->anomaly_sev[0] = t->anomaly_text[0] = '\0';
+			if (t->log != NULL) {
+				t->log->anomaly_first = t->log->anomaly_last = 0;
+				t->log->anomaly_sev[0] = t->log->anomaly_text[0] = '\0';
+			}
 		}
 	}
 	*f = h->fnds[--h->nfnds];
@@ -356,7 +459,7 @@ static void
 heal_cond_crash(const struct heal *h, const struct pd_container *c, const struct heal_track *t,
     time_t now, int *active, int *resolved)
 {
-	int n = t != NULL ? heal_ring_count(&t->dies, now, h->tm.crash_window) : 0;
+	int n = t != NULL ? heal_ring_count(&heal_track_read(t)->dies, now, h->tm.crash_window) : 0;
 
 	/* The engine's restart backoff doubles up to a minute: a container
 	 * that has looped for a while exits less often than the window sees,
@@ -392,20 +495,21 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 	    heal_container(s, f->node, f->container) : NULL;
 	struct heal_track *t = f->container[0] ?
 	    heal_track_get(h, f->node, f->container, 0) : NULL;
+	const struct heal_track_log *tl = t != NULL ? heal_track_read(t) : NULL;
 	char at[16], lim[16], use[16];
 
 	*active = *resolved = 0;
 	switch (f->kind) {
 	case PD_FIND_CRASH_LOOP: {
-		int n = t != NULL ? heal_ring_count(&t->dies, now, h->tm.crash_window) : 0;
+		int n = t != NULL ? heal_ring_count(&tl->dies, now, h->tm.crash_window) : 0;
 
 		heal_cond_crash(h, c, t, now, active, resolved);
 		if (*active) {
-			if (t != NULL && t->dies.n > 0) {
-				heal_hms(heal_ring_last(&t->dies), at, sizeof(at));
+			if (t != NULL && tl->dies.n > 0) {
+				heal_hms(heal_ring_last(&tl->dies), at, sizeof(at));
 				snprintf(f->evidence, sizeof(f->evidence), "%d exits in the last %.0fs, "
 				    "the last at %s with exit code %d; state %s, restart count %d", n,
-				    h->tm.crash_window, at, t->last_exit, c->state, c->restart_count);
+				    h->tm.crash_window, at, tl->last_exit, c->state, c->restart_count);
 			} else {
 				snprintf(f->evidence, sizeof(f->evidence), "%d exits in the last %.0fs; "
 				    "state %s, restart count %d, exit code %d", n, h->tm.crash_window,
@@ -425,8 +529,8 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 		}
 		break;
 	case PD_FIND_OOM: {
-		time_t last = t != NULL ? heal_ring_last(&t->ooms) : 0;
-		int n = t != NULL ? heal_ring_count(&t->ooms, now, h->tm.oom_window) : 0;
+		time_t last = t != NULL ? heal_ring_last(&tl->ooms) : 0;
+		int n = t != NULL ? heal_ring_count(&tl->ooms, now, h->tm.oom_window) : 0;
 
 		*active = c != NULL && last != 0 && (double)(now - last) < h->tm.oom_window;
 		*resolved = c == NULL || (strcmp(c->state, "running") == 0 && !*active);
@@ -476,12 +580,12 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 		if (*active && !t->seeded) {
 			char first[16];
 
-			heal_hms(t->anomaly_first, first, sizeof(first));
-			heal_hms(t->anomaly_last, at, sizeof(at));
+			heal_hms(tl->anomaly_first, first, sizeof(first));
+			heal_hms(tl->anomaly_last, at, sizeof(at));
 			snprintf(f->evidence, sizeof(f->evidence), "%d anomal%s caught by the agent on "
 			    "%s since %s, the last at %s; the worst (%s): %s", t->anomalies,
-			    t->anomalies == 1 ? "y" : "ies", f->node, first, at, t->anomaly_sev,
-			    t->anomaly_text);
+			    t->anomalies == 1 ? "y" : "ies", f->node, first, at, tl->anomaly_sev,
+			    tl->anomaly_text);
 			if (t->anomalies > f->count)
 				f->count = t->anomalies;
 		}
@@ -490,9 +594,9 @@ heal_evaluate(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s, t
 		*active = c != NULL && t != NULL && t->drifting && strcmp(c->state, "running") == 0;
 		*resolved = c == NULL || (t != NULL && !t->drifting);
 		if (*active && !t->seeded) {
-			heal_hms(t->drift_since, at, sizeof(at));
+			heal_hms(tl->drift_since, at, sizeof(at));
 			snprintf(f->evidence, sizeof(f->evidence), "the agent on %s reports since %s: %s",
-			    f->node, at, t->drift_text);
+			    f->node, at, tl->drift_text);
 		}
 		break;
 	case PD_FIND_TASK_FAILING:
@@ -558,25 +662,29 @@ heal_is_anomaly(const struct heal *h, const struct pd_event *e)
 static void
 heal_agent_event(struct heal *h, struct heal_track *t, const struct pd_event *e)
 {
+	struct heal_track_log *l = heal_track_log(t);
+
+	if (l == NULL)
+		return;
 	if (t->seeded) {
 		t->seeded = 0;
-		t->anomaly_sev[0] = '\0';
+		l->anomaly_sev[0] = '\0';
 	}
 	if (heal_is_anomaly(h, e)) {
 		if (t->anomalies == 0)
-			t->anomaly_first = e->time;
+			l->anomaly_first = e->time;
 		t->anomalies++;
-		if (e->time >= t->anomaly_last)
-			t->anomaly_last = e->time;
-		if (t->anomaly_sev[0] == '\0' || strcmp(e->severity, "critical") == 0) {
-			snprintf(t->anomaly_sev, sizeof(t->anomaly_sev), "%s", e->severity);
-			snprintf(t->anomaly_text, sizeof(t->anomaly_text), "%s", e->text);
+		if (e->time >= l->anomaly_last)
+			l->anomaly_last = e->time;
+		if (l->anomaly_sev[0] == '\0' || strcmp(e->severity, "critical") == 0) {
+			snprintf(l->anomaly_sev, sizeof(l->anomaly_sev), "%s", e->severity);
+			snprintf(l->anomaly_text, sizeof(l->anomaly_text), "%s", e->text);
 		}
 	} else if (e->kind == PD_EV_ANOMALY && strcmp(e->action, "drift") == 0) {
 		if (!t->drifting)
-			t->drift_since = e->time;
+			l->drift_since = e->time;
 		t->drifting = 1;
-		snprintf(t->drift_text, sizeof(t->drift_text), "%s", e->text);
+		snprintf(l->drift_text, sizeof(l->drift_text), "%s", e->text);
 	} else if (e->kind == PD_EV_ANOMALY && strcmp(e->action, "drift_resolved") == 0) {
 		t->drifting = 0;
 	}
@@ -605,18 +713,20 @@ heal_events(struct heal *h, const struct pd_snapshot *s)
 		if (t != NULL && e->kind == PD_EV_ANOMALY) {
 			heal_agent_event(h, t, e);
 		} else if (t != NULL && (strcmp(e->action, "die") == 0 ||
-		    strcmp(e->action, "oom") == 0)) {
-			if (e->id[0] != '\0' && strcmp(t->evid, e->id) != 0) {
+		    strcmp(e->action, "oom") == 0) && heal_track_log(t) != NULL) {
+			struct heal_track_log *l = t->log;
+
+			if (e->id[0] != '\0' && strcmp(l->evid, e->id) != 0) {
 				/* Another container under this name: its count starts afresh. */
-				t->dies.n = t->ooms.n = 0;
-				snprintf(t->evid, sizeof(t->evid), "%s", e->id);
+				l->dies.n = l->ooms.n = 0;
+				snprintf(l->evid, sizeof(l->evid), "%s", e->id);
 			}
 			if (e->action[0] == 'o') {
-				heal_ring_push(&t->ooms, e->time);
+				heal_ring_push(&l->ooms, e->time);
 			} else {
-				heal_ring_push(&t->dies, e->time);
+				heal_ring_push(&l->dies, e->time);
 				if (strncmp(e->text, "exit code ", 10) == 0)
-					t->last_exit = (int)strtol(e->text + 10, NULL, 10);
+					l->last_exit = (int)strtol(e->text + 10, NULL, 10);
 			}
 		}
 		heal_jobs_event(h, e, name);
@@ -724,9 +834,9 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			t->seen = now;
 			/* A deploy (or anyone) replaced the container the exits and
 			 * kills were of: they say nothing of this one. */
-			if ((t->dies.n > 0 || t->ooms.n > 0) && t->evid[0] != '\0' &&
-			    strcmp(t->evid, c->id) != 0)
-				t->dies.n = t->ooms.n = 0;
+			if (t->log != NULL && (t->log->dies.n > 0 || t->log->ooms.n > 0) &&
+			    t->log->evid[0] != '\0' && strcmp(t->log->evid, c->id) != 0)
+				heal_track_forget(t);
 			if (strcmp(c->state, "exited") == 0) {
 				if (t->exited_since == 0)
 					t->exited_since = now;
@@ -752,8 +862,8 @@ heal_detect(struct heal *h, const struct pd_snapshot *s, time_t now)
 			    heal_fnd_find(h, PD_FIND_EXITED, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_EXITED, n->name, c->name, stack, service,
 				    "exited", now);
-			if (heal_ring_last(&t->ooms) != 0 &&
-			    (double)(now - heal_ring_last(&t->ooms)) < h->tm.oom_window &&
+			if (t->log != NULL && heal_ring_last(&t->log->ooms) != 0 &&
+			    (double)(now - heal_ring_last(&t->log->ooms)) < h->tm.oom_window &&
 			    heal_fnd_find(h, PD_FIND_OOM, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_OOM, n->name, c->name, stack, service, "oom", now);
 			if (c->health == PD_HEALTH_UNHEALTHY && strcmp(c->state, "running") == 0 &&
@@ -772,10 +882,10 @@ agent_findings:
 			if (t->anomalies > 0 && strcmp(c->state, "paused") != 0 &&
 			    heal_fnd_find(h, PD_FIND_ANOMALY, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_ANOMALY, n->name, c->name, stack, service,
-				    t->anomaly_text, now);
+				    heal_track_read(t)->anomaly_text, now);
 			if (t->drifting && heal_fnd_find(h, PD_FIND_DRIFT, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_DRIFT, n->name, c->name, stack, service,
-				    t->drift_text, now);
+				    heal_track_read(t)->drift_text, now);
 			if (is_stack && heal_down_at(h, ix, now) != 0 &&
 			    heal_fnd_find(h, PD_FIND_STRANDED, n->name, c->name) == NULL)
 				heal_fnd_open(h, PD_FIND_STRANDED, n->name, c->name, stack, service,

@@ -512,7 +512,7 @@ heal_job_end(struct heal *h, size_t j, const char *state, const char *result, ti
 		struct heal_track *t = heal_track_get(h, f->node, f->container, 0);
 
 		if (t != NULL) {
-			t->dies.n = t->ooms.n = 0;
+			heal_track_forget(t);
 			t->exited_since = 0;
 		}
 	}
@@ -590,7 +590,7 @@ heal_jobs_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 				if (good && t != NULL && t->drifting) {
 					good = 0;
 					snprintf(msg, sizeof(msg), "%s; did not help: the agent still reports "
-					    "%s", job->result, t->drift_text);
+					    "%s", job->result, heal_track_read(t)->drift_text);
 					heal_job_end(h, j, "failed", msg, now);
 					continue;
 				}

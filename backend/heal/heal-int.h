@@ -50,6 +50,7 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 #define HEAL_LEASE_DEAD 10          /* s: a lease not renewed for longer is free */
 #define HEAL_MAX_JOBS 8
 #define HEAL_EXITED_GRACE 10        /* s exited before "exited non-zero" is a finding */
+#define HEAL_TRACK_SWEEP 60         /* s between looks for the tracks of gone containers */
 #define HEAL_PULL_RECENT 600        /* s a failed pull stays a finding's evidence */
 #define HEAL_SWARM_SETTLE 120       /* s past verify_window a Swarm verdict waits for the
                                        update or rollback its action started */
@@ -65,23 +66,14 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 /* "LEN:NODEname" of a track (heal_track_get). */
 #define HEAL_TRACK_KEY_LEN (2 * PD_NAME_LEN + 8)
 
-/* A container the detectors follow.  The detectors look at every track
- * every tick, and 10,000 of them do not stay in the cache: what a tick
- * reads of a track comes first, in as few cache lines as can be (the
- * key's first bytes, the rings' counts), what events fill comes after. */
-struct heal_track {
-	time_t seen;
-	time_t exited_since;
-	int last_exit;
-	int anomalies;                 /* from the node's agent: anomalies since the last
-	                                  anomaly finding closed */
-	int drifting;                  /* from the node's agent: a limit drifted (until
-	                                  drift_resolved) */
-	int seeded;                    /* set from the database, no event since */
-	char key[HEAL_TRACK_KEY_LEN];  /* its key in heal.track_ix */
+/* What exits, kills and the node's agent leave on a track.  Most containers
+ * never die, are never killed and draw no agent report, and at 10,000
+ * containers the rings and texts were 12 MB kept for nothing: a track gets
+ * this on the first such event (heal_track_log), and one without it reads
+ * as empty rings, no exit code and no text (heal_track_read). */
+struct heal_track_log {
 	struct heal_ring dies, ooms;
-	char node[PD_NAME_LEN];
-	char name[PD_NAME_LEN];
+	int last_exit;                 /* -1 until a die event said it */
 	char evid[PD_ID_LEN];          /* the container whose events the rings hold: when
 	                                  the name is another container's now (a deploy
 	                                  replaced it), they are forgotten */
@@ -90,6 +82,23 @@ struct heal_track {
 	char anomaly_text[PD_EVENT_TEXT_LEN];
 	time_t drift_since;
 	char drift_text[PD_EVENT_TEXT_LEN];
+};
+
+/* A container the detectors follow.  The detectors look at every track
+ * every tick, and 10,000 of them do not stay in the cache: what a tick
+ * reads of a track comes first, in as few cache lines as can be (the
+ * key's first bytes, whether it has a log); what events fill is apart. */
+struct heal_track {
+	time_t seen;                   /* made, or last seen in a snapshot: a track unseen
+	                                  for long is removed (heal_tracks_sweep) */
+	time_t exited_since;
+	struct heal_track_log *log;    /* NULL: no exit, kill or agent report yet */
+	int anomalies;                 /* from the node's agent: anomalies since the last
+	                                  anomaly finding closed */
+	int drifting;                  /* from the node's agent: a limit drifted (until
+	                                  drift_resolved) */
+	int seeded;                    /* set from the database, no event since */
+	char key[HEAL_TRACK_KEY_LEN];  /* its key in heal.track_ix */
 };
 
 /* An open finding, as the detector thread keeps it. */
@@ -153,6 +162,7 @@ struct heal {
 	struct heal_track *tracks;
 	size_t ntracks;
 	size_t track_next;           /* where heal_track_get() looks first */
+	time_t swept;                /* the last heal_tracks_sweep() */
 	struct cindex track_ix;      /* tracks by node and name, where the guess fails */
 	struct heal_fnd *fnds;
 	size_t nfnds;
@@ -198,6 +208,18 @@ void heal_tracks_free(struct heal *h);
 /* The track of container NAME on NODE (made when CREATE), or NULL. */
 struct heal_track *heal_track_get(struct heal *h, const char *node, const char *name,
     int create);
+/* NODE and NAME back from a track's KEY; 0, or -1 when it is not a key. */
+int heal_track_split(const char *key, char node[PD_NAME_LEN], char name[PD_NAME_LEN]);
+/* T's log to read: its own, or an empty one when it has none. */
+const struct heal_track_log *heal_track_read(const struct heal_track *t);
+/* T's log to write, made on first use; NULL when out of memory. */
+struct heal_track_log *heal_track_log(struct heal_track *t);
+/* Forget T's exits and kills (another container has its name, or an action
+ * helped). */
+void heal_track_forget(struct heal_track *t);
+/* Remove the tracks of containers gone for longer than any window reads
+ * (none of them named by an open finding or a job), every so often. */
+void heal_tracks_sweep(struct heal *h, time_t now);
 /* The open finding of KIND on NODE's CONTAINER, or NULL. */
 struct heal_fnd *heal_fnd_find(struct heal *h, enum pd_finding_kind kind, const char *node,
     const char *container);

@@ -235,21 +235,22 @@ heal_load(struct heal *h, time_t now)
 	for (size_t i = 0; i < h->nfnds; i++) {
 		struct heal_fnd *f = &h->fnds[i];
 		struct heal_track *t;
+		struct heal_track_log *l;
 
 		if (f->kind != PD_FIND_ANOMALY && f->kind != PD_FIND_DRIFT)
 			continue;
 		t = heal_track_get(h, f->node, f->container, 1);
-		if (t == NULL)
+		if (t == NULL || (l = heal_track_log(t)) == NULL)
 			continue;
 		t->seeded = 1;
 		if (f->kind == PD_FIND_DRIFT) {
 			t->drifting = 1;
-			t->drift_since = now;
-			snprintf(t->drift_text, sizeof(t->drift_text), "%s", f->evidence);
+			l->drift_since = now;
+			snprintf(l->drift_text, sizeof(l->drift_text), "%s", f->evidence);
 		} else if (t->anomalies == 0) {
 			t->anomalies = f->count > 0 ? f->count : 1;
-			t->anomaly_first = t->anomaly_last = now;
-			snprintf(t->anomaly_text, sizeof(t->anomaly_text), "%s", f->evidence);
+			l->anomaly_first = l->anomaly_last = now;
+			snprintf(l->anomaly_text, sizeof(l->anomaly_text), "%s", f->evidence);
 		}
 	}
 }
@@ -288,6 +289,7 @@ heal_tick(struct heal *h)
 	if (s->complete) {
 		heal_findings_tick(h, s, now);
 		heal_cleanups_tick(h, s, now);
+		heal_tracks_sweep(h, now);
 	}
 	heal_claim(h, now);
 	pd_snapshot_free(s);

@@ -664,7 +664,8 @@ heal_superseded(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s,
 	c = heal_container(s, f->node, f->container);
 	t = heal_track_get(h, f->node, f->container, 0);
 	/* Gone, or another container under its name that runs (not unhealthy). */
-	if (c != NULL && (t == NULL || t->evid[0] == '\0' || strcmp(t->evid, c->id) == 0 ||
+	if (c != NULL && (t == NULL || heal_track_read(t)->evid[0] == '\0' ||
+	    strcmp(heal_track_read(t)->evid, c->id) == 0 ||
 	    strcmp(c->state, "running") != 0 || c->health == PD_HEALTH_UNHEALTHY))
 		return 0;
 	/* ...by a deploy still going on or updated after the proposal (a few
@@ -679,7 +680,7 @@ heal_superseded(struct heal *h, struct heal_fnd *f, const struct pd_snapshot *s,
 		return 0;
 	log_msg(LOG_INFO, "heal: proposal #%lld %s", (long long)f->live, why);
 	if (t != NULL) {
-		t->dies.n = t->ooms.n = 0;
+		heal_track_forget(t);
 		t->exited_since = 0;
 	}
 	f->live = 0;
@@ -731,8 +732,8 @@ heal_findings_tick(struct heal *h, const struct pd_snapshot *s, time_t now)
 		if (f->kind == PD_FIND_CRASH_LOOP && active) {
 			struct heal_track *t = heal_track_get(h, f->node, f->container, 0);
 
-			if (t != NULL && t->dies.n > 0) {
-				int n = heal_ring_count(&t->dies, now, h->tm.crash_window);
+			if (t != NULL && t->log != NULL && t->log->dies.n > 0) {
+				int n = heal_ring_count(&t->log->dies, now, h->tm.crash_window);
 
 				if (n > f->count)
 					f->count = n;

@@ -511,8 +511,11 @@ test_refresh_stacks_for_label(void **state)
 static struct heal_track *
 linear_track(struct heal *h, const char *node, const char *name)
 {
+	char n[PD_NAME_LEN], c[PD_NAME_LEN];
+
 	for (size_t i = 0; i < h->ntracks; i++)
-		if (strcmp(h->tracks[i].node, node) == 0 && strcmp(h->tracks[i].name, name) == 0)
+		if (heal_track_split(h->tracks[i].key, n, c) == 0 && strcmp(n, node) == 0 &&
+		    strcmp(c, name) == 0)
 			return &h->tracks[i];
 	return NULL;
 }
@@ -530,7 +533,7 @@ test_track_index(void **state)
 	struct inventory inv;
 	struct heal *h;
 	struct heal_track *t, *u;
-	char node[PD_NAME_LEN], name[PD_NAME_LEN];
+	char node[PD_NAME_LEN], name[PD_NAME_LEN], n2[PD_NAME_LEN], c2[PD_NAME_LEN];
 	const size_t nodes = 40, names = 100, n = nodes * names;
 	size_t made = 0;
 
@@ -548,10 +551,12 @@ test_track_index(void **state)
 		t = heal_track_get(h, node, name, 1);
 		assert_non_null(t);
 		assert_int_equal(h->ntracks, k + 1);
-		assert_string_equal(t->node, node);
-		assert_string_equal(t->name, name);
-		assert_int_equal(t->last_exit, -1);
-		t->last_exit = (int)i;
+		assert_int_equal(heal_track_split(t->key, n2, c2), 0);
+		assert_string_equal(n2, node);
+		assert_string_equal(c2, name);
+		assert_null(t->log);         /* made when an event needs it */
+		assert_int_equal(heal_track_read(t)->last_exit, -1);
+		t->exited_since = (time_t)i;
 	}
 	for (size_t i = 0; i < n + 200; i++) {
 		struct heal_track *slow;
@@ -563,7 +568,8 @@ test_track_index(void **state)
 		assert_ptr_equal(t, slow);
 		if (i % (nodes + 2) < nodes && i / nodes < names) {
 			assert_non_null(t);
-			assert_int_equal(t->last_exit, (int)((i / nodes) * nodes + i % (nodes + 2)));
+			assert_int_equal(t->exited_since,
+			    (time_t)((i / nodes) * nodes + i % (nodes + 2)));
 		}
 		if (slow == NULL)
 			made++;
@@ -575,8 +581,7 @@ test_track_index(void **state)
 	/* Asked in the order made (the guess), and every other one (the index). */
 	for (size_t step = 1; step <= 2; step++)
 		for (size_t i = 0; i < h->ntracks; i += step) {
-			snprintf(node, sizeof(node), "%s", h->tracks[i].node);
-			snprintf(name, sizeof(name), "%s", h->tracks[i].name);
+			assert_int_equal(heal_track_split(h->tracks[i].key, node, name), 0);
 			assert_ptr_equal(heal_track_get(h, node, name, 0), &h->tracks[i]);
 		}
 	t = heal_track_get(h, "a", "bc", 1);
@@ -605,8 +610,99 @@ test_track_index(void **state)
 	assert_null(heal_track_get(h, "n1", "stack-svc1", 0));
 	t = heal_track_get(h, "n1", "stack-svc1", 1);
 	assert_non_null(t);
-	assert_int_equal(t->last_exit, -1);
+	assert_int_equal(heal_track_read(t)->last_exit, -1);
 	assert_int_equal(h->ntracks, 1);
+	heal_free(h);
+}
+
+/* A gone container's track is removed once it has been gone for longer
+ * than any window reads, and only then; one a finding or a job in flight
+ * still names stays, and so does one with the agent's report, until they
+ * end; the tracks left keep their logs (a restarting container's crash
+ * count), and the index finds each where the removals moved it. */
+static void
+test_track_sweep(void **state)
+{
+	struct backend_config cfg;
+	struct inventory inv;
+	struct heal *h;
+	struct heal_track *t;
+	struct heal_job *job;
+	const time_t now = 1000000;
+	const double keep = 300 + HEAL_TRACK_SWEEP;   /* the oom window is the longest */
+	const char *names[] = { "gone", "restarting", "found", "moving", "agent", "recent" };
+	char name[PD_NAME_LEN];
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&inv, 0, sizeof(inv));
+	h = heal_new(&cfg, &inv, NULL, NULL);
+	assert_non_null(h);
+	assert_true(h->tm.oom_window == 300);
+	/* Many gone ones, so that removals move tracks into their holes. */
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "old%d", i);
+		t = heal_track_get(h, "n1", name, 1);
+		assert_non_null(t);
+		t->seen = now - (time_t)keep - 1 - i;
+	}
+	for (size_t i = 0; i < HEAL_NELEM(names); i++) {
+		t = heal_track_get(h, "n1", names[i], 1);
+		assert_non_null(t);
+		t->seen = now - (time_t)keep - 10;
+	}
+	heal_track_get(h, "n1", "recent", 0)->seen = now - (time_t)keep + 1;
+	/* Restarting: in the snapshot every tick, three exits counted. */
+	t = heal_track_get(h, "n1", "restarting", 0);
+	t->seen = now;
+	for (int i = 0; i < 3; i++)
+		heal_ring_push(&heal_track_log(t)->dies, now - 10 + i);
+	heal_track_get(h, "n1", "agent", 0)->anomalies = 2;
+	h->fnds = calloc(1, sizeof(*h->fnds));
+	assert_non_null(h->fnds);
+	h->nfnds = 1;
+	snprintf(h->fnds[0].node, sizeof(h->fnds[0].node), "n1");
+	snprintf(h->fnds[0].container, sizeof(h->fnds[0].container), "found");
+	job = calloc(1, sizeof(*job));
+	assert_non_null(job);
+	job->p.action = PD_HEAL_RESCHEDULE;
+	snprintf(job->p.node, sizeof(job->p.node), "n0");
+	snprintf(job->p.to_node, sizeof(job->p.to_node), "n1");
+	snprintf(job->p.container, sizeof(job->p.container), "moving");
+	h->jobs[0] = job;
+
+	heal_tracks_sweep(h, now);
+	assert_int_equal(h->ntracks, 5);
+	assert_null(heal_track_get(h, "n1", "gone", 0));
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "old%d", i);
+		assert_null(heal_track_get(h, "n1", name, 0));
+	}
+	for (size_t i = 1; i < HEAL_NELEM(names); i++) {
+		t = heal_track_get(h, "n1", names[i], 0);
+		assert_non_null(t);
+		assert_ptr_equal(t, linear_track(h, "n1", names[i]));
+	}
+	t = heal_track_get(h, "n1", "restarting", 0);
+	assert_int_equal(heal_ring_count(&heal_track_read(t)->dies, now, h->tm.crash_window), 3);
+
+	/* Not again before HEAL_TRACK_SWEEP has passed. */
+	h->nfnds = 0;
+	h->jobs[0] = NULL;
+	free(job);
+	heal_track_get(h, "n1", "agent", 0)->anomalies = 0;
+	heal_tracks_sweep(h, now + HEAL_TRACK_SWEEP - 1);
+	assert_int_equal(h->ntracks, 5);
+	/* The finding, the job and the report are over: only the one seen stays. */
+	heal_tracks_sweep(h, now + HEAL_TRACK_SWEEP);
+	assert_int_equal(h->ntracks, 1);
+	t = heal_track_get(h, "n1", "restarting", 0);
+	assert_ptr_equal(t, &h->tracks[0]);
+	assert_int_equal(heal_ring_count(&heal_track_read(t)->dies, now, h->tm.crash_window), 3);
+	/* A gone one that comes back starts afresh. */
+	t = heal_track_get(h, "n1", "gone", 1);
+	assert_non_null(t);
+	assert_null(t->log);
 	heal_free(h);
 }
 
@@ -628,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_inv_index_at),
 		cmocka_unit_test(test_track_index),
+		cmocka_unit_test(test_track_sweep),
 		cmocka_unit_test(test_refresh_stacks_for_label),
 		cmocka_unit_test(test_swarm_verify_spec),
 		cmocka_unit_test(test_auto_quarantine_needs_verified_agent),
