@@ -3069,25 +3069,35 @@ fl_wake(struct fleet *f)
 }
 
 /* curl's socket callback: keep epoll's interest in socket S as curl
- * wants it.  A socket curl closed without saying so left epoll by itself
- * (the kernel drops a closed file), so a number seen again is added anew. */
+ * wants it.  SOCKP is what we assigned to the socket when we added it
+ * (curl forgets it with CURL_POLL_REMOVE): a socket without is added, one
+ * with is modified -- one epoll_ctl a change, where trying MOD first cost
+ * a failed call for every connection a transfer took from the cache.  A
+ * socket curl closed without saying so left epoll by itself (the kernel
+ * drops a closed file), so each call falls back on the other. */
 static int
 fl_on_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 {
 	struct fleet *f = arg;
 	struct epoll_event ev = { 0 };
+	int op = sockp != NULL ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 
 	(void)e;
-	(void)sockp;
 	if (what == CURL_POLL_REMOVE) {
 		epoll_ctl(f->epfd, EPOLL_CTL_DEL, s, NULL);
 		return 0;
 	}
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
 	ev.data.fd = s;
-	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT &&
-	    epoll_ctl(f->epfd, EPOLL_CTL_ADD, s, &ev) != 0)
-		log_msg(LOG_WARN, "io loop: epoll_ctl(%d): %s", (int)s, strerror(errno));
+	if (epoll_ctl(f->epfd, op, s, &ev) != 0) {
+		op = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+		if (epoll_ctl(f->epfd, op, s, &ev) != 0) {
+			log_msg(LOG_WARN, "io loop: epoll_ctl(%d): %s", (int)s, strerror(errno));
+			return 0;
+		}
+	}
+	if (sockp == NULL)
+		curl_multi_assign(f->multi, s, f);
 	return 0;
 }
 
