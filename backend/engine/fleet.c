@@ -3,9 +3,14 @@
  * Per node, a small state machine:
  *
  *   (connect) GET /_ping ──ok──> GET /info, GET /containers/json?all=1,
- *        ^        │               GET /events (a stream that stays open)
- *        │      fail                   │
+ *        ^        │               inspects; once that first snapshot is
+ *        │        │               done, GET /events (a stream that stays
+ *        │      fail              open) and the list again
+ *        │                             │
  *        └─ backoff with jitter <──────┘ ping fails / stream ends
+ *
+ * (A node that had its first snapshot opens its stream at once when it
+ * comes back, with /info and the list.)
  *
  * While a node is up it is pinged every ping_interval (a hung engine keeps
  * its TCP socket open, so only an answer proves it alive), its container
@@ -94,6 +99,8 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 
 #define FLEET_DETAILS_EVERY 3.0  /* s between refreshes of the watched container */
 #define FLEET_INFO_EVERY 30.0    /* s between GET /info of a node (swarm membership) */
+#define FLEET_EVENTS_WAIT 5.0    /* s at most that a node's event stream waits for its
+                                    first snapshot (fl_events_due) */
 #define FLEET_SWARM_TIMEOUT 5.0  /* s for one list from a swarm manager */
 #define FLEET_SWARM_DEBOUNCE 0.2 /* s from a swarm event to the lists it makes stale */
 #define FLEET_TURN_GAP 0.05      /* s between two turns of the io loop once settled */
@@ -201,6 +208,7 @@ struct fl_node {
 	struct agent_trust_record trust; /* the record of pub.agent (its key) */
 	unsigned long long ag_seq;       /* counter of the last verified line */
 	double next_info;                /* GET /info again (swarm membership) */
+	double events_after;             /* the stream waits for the first snapshot until then */
 	/* No turn looks at the node before TICK_AT (fl_node_tick), nor at its
 	 * stats before STATS_AT (fl_stats_tick), unless something of it
 	 * changed (fl_poke) or another thread kicked the loop: a settled
@@ -2601,16 +2609,41 @@ fl_info_list_due(struct fl_node *n, double now)
 	}
 }
 
-/* Node N just answered its first ping: the event stream, /info and the
- * list, all at once -- the stream first, so that the list sees what it
- * may have missed. */
+/* Node N just answered its first ping: /info and the list at once, and
+ * the event stream first when the node had its first snapshot before (a
+ * reconnect), so that the list sees what it may have missed.  Until its
+ * first snapshot is done the stream waits (fl_events_due). */
 static void
 fl_first_requests(struct fl_node *n, double now)
 {
 	n->next_info = now;
-	if (n->events == NULL)
+	n->events_after = now + FLEET_EVENTS_WAIT;
+	if (n->events == NULL && n->first_done)
 		fl_open_events(n, now);
 	fl_info_list_due(n, now);
+}
+
+/* Whether a node's event stream, not OPEN, is to be opened now: not while
+ * a ping of it is PINGING (a reconnect opens it at the answer), and not
+ * while the node's first snapshot is read (FIRST_DONE), for at most until
+ * AFTER (FLEET_EVENTS_WAIT after its first answer): the stream held a
+ * connection of its own beside the list, /info and the inspects, the
+ * engine's and ours.  A stream's opening asks for a list again
+ * (fl_open_events), which takes in what changed between the first list
+ * and the stream.  Not the fleet's first snapshot: one node of 5,000
+ * containers would keep every other node's events from the screen. */
+FLEET_STATIC int
+fleet_events_due(int open, int pinging, int first_done, double now, double after)
+{
+	return !open && !pinging && (first_done || now >= after);
+}
+
+/* fleet_events_due for node N. */
+static int
+fl_events_due(const struct fl_node *n, double now)
+{
+	return fleet_events_due(n->events != NULL, n->ping_inflight > 0, n->first_done, now,
+	    n->events_after);
 }
 
 /* Inspects node N may have in flight: more while its first snapshot is
@@ -2910,7 +2943,7 @@ fl_node_tick(struct fl_node *n, double now)
 			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
 		}
 	}
-	if (n->events == NULL && n->ping_inflight == 0)
+	if (fl_events_due(n, now))
 		fl_open_events(n, now);
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {
 		/* Follow the agent's stdout from the last line taken, else from
@@ -2962,6 +2995,9 @@ fl_node_tick(struct fl_node *n, double now)
 	    !n->want_any) {
 		fl_first_done(n);
 		fl_touch(f);
+		/* Its stream now, in the snapshot that says the node is done. */
+		if (fl_events_due(n, now))
+			fl_open_events(n, now);
 	}
 	/* The node's next deadline: no turn looks at it before (fl_thread). */
 	if (n->next_ping - now < next)
@@ -2970,6 +3006,8 @@ fl_node_tick(struct fl_node *n, double now)
 		next = n->next_reconcile - now;
 	if (n->info_inflight == 0 && n->next_info - now < next)
 		next = n->next_info - now;
+	if (n->events == NULL && !n->first_done && n->events_after - now < next)
+		next = n->events_after - now;
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && n->agent_next - now < next)
 		next = n->agent_next - now;
 	return next;

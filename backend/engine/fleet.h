@@ -143,6 +143,9 @@ extern int fleet_test_linear;
 double fleet_ping_due(double next, double last_ok, double interval, int up);
 /* The ping interval of a fleet of NNODES when none is set. */
 double fleet_ping_default(size_t nnodes);
+/* Whether a node's event stream is opened now: not before its first
+ * snapshot is done, unless that takes until AFTER (fleet.c). */
+int fleet_events_due(int open, int pinging, int first_done, double now, double after);
 
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);
