@@ -322,6 +322,12 @@ backend_complete(struct backend *b)
 }
 
 void
+backend_stop(struct backend *b)
+{
+	fleet_stop(b->fleet);
+}
+
+void
 backend_watch_container(struct backend *b, const char *node, const char *id)
 {
 	fleet_watch_container(b->fleet, node, id);

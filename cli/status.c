@@ -691,6 +691,10 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}
+	/* The one snapshot is taken: what the io thread would do next (event
+	 * streams, lists again) would only compete with the printing. */
+	if (!watch)
+		backend_stop(b);
 	status_print(s, json, watch, containers);
 	rc = status_exit(s);
 

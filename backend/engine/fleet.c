@@ -3246,6 +3246,8 @@ fl_thread(void *arg)
 		fl_wake(f);
 		pthread_mutex_unlock(&f->lock);
 
+		if (f->stop)
+			break;  /* a reader that took its last snapshot (fleet_stop) */
 		if (wait < 0.01)
 			wait = 0.01;
 		/* Once every node has its first snapshot, answers that come
@@ -3660,6 +3662,15 @@ fleet_complete(struct fleet *f)
 		complete = 0;
 	pthread_mutex_unlock(&f->lock);
 	return complete;
+}
+
+void
+fleet_stop(struct fleet *f)
+{
+	if (f == NULL || !f->running)
+		return;
+	f->stop = 1;
+	fl_kick(f);
 }
 
 void

@@ -75,6 +75,9 @@ uint64_t fleet_generation(struct fleet *f);
 
 /* Whether fleet_snapshot would say complete now, without copying. */
 int fleet_complete(struct fleet *f);
+/* Ask the io thread to stop after its turn, without waiting for it
+ * (fleet_free joins it): a reader that took its last snapshot. */
+void fleet_stop(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 /* What the front end shows: the CPU and memory sums of nodes SUMS[0..NSUMS-1]
  * (fleet table lines) and each container of node EACH (NULL: none).  From
