@@ -32,10 +32,14 @@ jq -e --argjson n $NODES --argjson k $K "$full" "$T_TMP/slow.json" >/dev/null ||
 "$LAB" sim fault sim-0003 ok --dir "$DIR"
 ok "a slow node: complete, inspected"
 
-# The event stream waits for a node's first snapshot, then opens: with --watch (and no
-# reconcile list for 60 s), a die after the first snapshot reaches the output as an event,
-# which only the stream gives.  The first die may come before the stream is open (the list
-# that follows its opening takes the state, not the event): the die is sent again until seen.
+# status without --watch: each node's event stream waits for the node's first snapshot, and
+# is asked for in the turn that finishes it, so the complete snapshot says every stream is
+# (all.json, above).  With --watch, as in the cockpit, the streams open at the first answer:
+# a die after the first snapshot reaches the output as an event, which only the stream gives
+# (no reconcile list for 60 s).  The die is sent again until seen, in case the first came
+# before the stream was open.
+jq -e 'all(.nodes[]; .events_connected)' "$T_TMP/all.json" >/dev/null ||
+	fail "status: event streams not asked for: $(jq -c '[.nodes[] | select(.events_connected | not) | .name]' "$T_TMP/all.json")"
 "$PLANTDECK" status --json --watch --reconcile-interval 60 >"$T_TMP/watch.json" 2>"$T_TMP/watch.err" &
 wpid=$!
 t_on_exit "kill $wpid 2>/dev/null"
@@ -63,7 +67,7 @@ done
 kill $wpid 2>/dev/null
 wait $wpid 2>/dev/null || :
 [ $seen = 1 ] || fail "status --watch: no die event of sim-0002 through the event stream"
-ok "status --watch: the event stream opened after the first snapshot (a die as an event, try $try)"
+ok "status: every stream asked for in the complete snapshot; --watch: a die as an event (try $try)"
 
 # A hung node: down (timed out), the others complete; status stops when every node has
 # answered or failed (a ping times out in 2 s), far before its --timeout of 600 s.

@@ -3,14 +3,12 @@
  * Per node, a small state machine:
  *
  *   (connect) GET /_ping ──ok──> GET /info, GET /containers/json?all=1,
- *        ^        │               inspects; once that first snapshot is
- *        │        │               done, GET /events (a stream that stays
- *        │      fail              open) and the list again
- *        │                             │
+ *        ^        │               GET /events (a stream that stays open)
+ *        │      fail                   │
  *        └─ backoff with jitter <──────┘ ping fails / stream ends
  *
- * (A node that had its first snapshot opens its stream at once when it
- * comes back, with /info and the list.)
+ * (For a reader of one snapshot, `status`, the stream waits for the
+ * node's first snapshot: fl_events_due.)
  *
  * While a node is up it is pinged every ping_interval (a hung engine keeps
  * its TCP socket open, so only an answer proves it alive), its container
@@ -2637,29 +2635,33 @@ fl_info_list_due(struct fl_node *n, double now)
 	}
 }
 
-/* Node N just answered its first ping: /info and the list at once, and
- * the event stream first when the node had its first snapshot before (a
- * reconnect), so that the list sees what it may have missed.  Until its
- * first snapshot is done the stream waits (fl_events_due). */
+/* Node N just answered its first ping: /info, the list and the event
+ * stream at once -- the stream first, so that the list sees what it may
+ * have missed -- but for a reader of one snapshot (streams_late), whose
+ * streams wait for their node's first snapshot (fl_events_due) unless it
+ * had one before (a reconnect). */
 static void
 fl_first_requests(struct fl_node *n, double now)
 {
 	n->next_info = now;
 	n->events_after = now + FLEET_EVENTS_WAIT;
-	if (n->events == NULL && n->first_done)
+	if (n->events == NULL && (n->first_done || !n->fleet->cfg.streams_late))
 		fl_open_events(n, now);
 	fl_info_list_due(n, now);
 }
 
 /* Whether a node's event stream, not OPEN, is to be opened now: not while
- * a ping of it is PINGING (a reconnect opens it at the answer), and not
- * while the node's first snapshot is read (FIRST_DONE), for at most until
- * AFTER (FLEET_EVENTS_WAIT after its first answer): the stream held a
+ * a ping of it is PINGING (a reconnect opens it at the answer), and, for
+ * a reader of one snapshot (struct fleet_config, streams_late), not while
+ * the node's first snapshot is read (FIRST_DONE), for at most until AFTER
+ * (FLEET_EVENTS_WAIT after its first answer): the stream held a
  * connection of its own beside the list, /info and the inspects, the
- * engine's and ours.  A stream's opening asks for a list again
- * (fl_open_events), which takes in what changed between the first list
- * and the stream.  Not the fleet's first snapshot: one node of 5,000
- * containers would keep every other node's events from the screen. */
+ * engine's and ours, for a reader that ends with the snapshot.  A
+ * stream's opening asks for a list again (fl_open_events), which takes in
+ * what changed between the first list and the stream -- the state, not
+ * the events, which is why the cockpit (and status --watch) open their
+ * streams at once: an event in the seconds a busy fleet takes to read a
+ * node's first snapshot would be missing from its events. */
 FLEET_STATIC int
 fleet_events_due(int open, int pinging, int first_done, double now, double after)
 {
@@ -2670,8 +2672,8 @@ fleet_events_due(int open, int pinging, int first_done, double now, double after
 static int
 fl_events_due(const struct fl_node *n, double now)
 {
-	return fleet_events_due(n->events != NULL, n->ping_inflight > 0, n->first_done, now,
-	    n->events_after);
+	return fleet_events_due(n->events != NULL, n->ping_inflight > 0,
+	    n->first_done || !n->fleet->cfg.streams_late, now, n->events_after);
 }
 
 /* Inspects node N may have in flight: more while its first snapshot is
@@ -3034,7 +3036,8 @@ fl_node_tick(struct fl_node *n, double now)
 		next = n->next_reconcile - now;
 	if (n->info_inflight == 0 && n->next_info - now < next)
 		next = n->next_info - now;
-	if (n->events == NULL && !n->first_done && n->events_after - now < next)
+	if (n->events == NULL && !n->first_done && f->cfg.streams_late &&
+	    n->events_after - now < next)
 		next = n->events_after - now;
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && n->agent_next - now < next)
 		next = n->agent_next - now;

@@ -67,9 +67,9 @@ test_ping_due(void **state)
 	assert_true(fleet_ping_due(10.0, 9.5, 2.0, 0) == 10.0);
 }
 
-/* A node's event stream waits for its first snapshot (it would share the
- * node's connections with it), or for its deadline; a reconnect opens it
- * at the ping's answer. */
+/* For a reader of one snapshot, a node's event stream waits for the
+ * node's first snapshot (it would share the node's connections with it),
+ * or for its deadline; a reconnect opens it at the ping's answer. */
 static void
 test_events_due(void **state)
 {
