@@ -2610,13 +2610,15 @@ static const char fl_events_path[] =
 	"%22kill%22%2C%22oom%22%2C%22pause%22%2C%22unpause%22%2C%22rename%22%2C"
 	"%22restart%22%2C%22update%22%2C%22health_status%22%5D%7D";
 
-/* (Re)open node N's event stream, then list: events may have been missed. */
+/* (Re)open node N's event stream, then list (RELIST): events may have
+ * been missed. */
 static void
-fl_open_events(struct fl_node *n, double now)
+fl_open_events(struct fl_node *n, double now, int relist)
 {
 	if (fl_send(n, FL_EVENTS, fl_events_path, NULL, 0) != NULL) {
 		n->pub.events_connected = 1;
-		n->next_reconcile = now;
+		if (relist)
+			n->next_reconcile = now;
 	}
 }
 
@@ -2646,7 +2648,7 @@ fl_first_requests(struct fl_node *n, double now)
 	n->next_info = now;
 	n->events_after = now + FLEET_EVENTS_WAIT;
 	if (n->events == NULL && (n->first_done || !n->fleet->cfg.streams_late))
-		fl_open_events(n, now);
+		fl_open_events(n, now, 1);
 	fl_info_list_due(n, now);
 }
 
@@ -2656,12 +2658,12 @@ fl_first_requests(struct fl_node *n, double now)
  * the node's first snapshot is read (FIRST_DONE), for at most until AFTER
  * (FLEET_EVENTS_WAIT after its first answer): the stream held a
  * connection of its own beside the list, /info and the inspects, the
- * engine's and ours, for a reader that ends with the snapshot.  A
- * stream's opening asks for a list again (fl_open_events), which takes in
- * what changed between the first list and the stream -- the state, not
- * the events, which is why the cockpit (and status --watch) open their
- * streams at once: an event in the seconds a busy fleet takes to read a
- * node's first snapshot would be missing from its events. */
+ * engine's and ours, for a reader that ends with the snapshot.  What
+ * changes between the node's inspects and its stream's opening (the same
+ * turn) waits for the next reconcile list; and the events of a node's
+ * first snapshot are not seen, which is why the cockpit (and status
+ * --watch) open their streams at once: a busy fleet can take seconds over
+ * a node's first snapshot. */
 FLEET_STATIC int
 fleet_events_due(int open, int pinging, int first_done, double now, double after)
 {
@@ -2974,7 +2976,7 @@ fl_node_tick(struct fl_node *n, double now)
 		}
 	}
 	if (fl_events_due(n, now))
-		fl_open_events(n, now);
+		fl_open_events(n, now, 1);
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {
 		/* Follow the agent's stdout from the last line taken, else from
 		 * when this fleet started. */
@@ -3025,9 +3027,13 @@ fl_node_tick(struct fl_node *n, double now)
 	    !n->want_any) {
 		fl_first_done(n);
 		fl_touch(f);
-		/* Its stream now, in the snapshot that says the node is done. */
+		/* Its stream now (streams_late), in the snapshot that says the
+		 * node is done.  The list it has was read a moment ago: the
+		 * next is the regular reconcile, as a reader of one snapshot
+		 * ends long before it (a list at once cost `status` a request
+		 * a node). */
 		if (fl_events_due(n, now))
-			fl_open_events(n, now);
+			fl_open_events(n, now, !f->cfg.streams_late);
 	}
 	/* The node's next deadline: no turn looks at it before (fl_thread). */
 	if (n->next_ping - now < next)
