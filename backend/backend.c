@@ -259,6 +259,7 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		.stats_budget = cfg->stats_budget,
 		.event_history = cfg->event_history,
 		.read_only = cfg->read_only,
+		.streams_late = cfg->one_snapshot,
 	};
 	if (b->inv->agent.image != NULL && !cfg->read_only &&
 	    (b->agent_feed = agent_feed_new(b->inv, cfg->read_only)) != NULL) {
@@ -342,6 +343,12 @@ int
 backend_complete(struct backend *b)
 {
 	return fleet_complete(b->fleet);
+}
+
+void
+backend_stop(struct backend *b)
+{
+	fleet_stop(b->fleet);
 }
 
 void

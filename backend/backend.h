@@ -97,6 +97,13 @@ uint64_t backend_generation(struct backend *b);
  * a reader that waits for the first complete snapshot. */
 int backend_complete(struct backend *b);
 
+/* Stop asking the engines (the io thread ends after its turn) without
+ * waiting: a front end that took the one snapshot it wanted (status
+ * without --watch) prints while the io thread ends, instead of while it
+ * opens the event streams and lists that follow a first snapshot.
+ * backend_close still joins it. */
+void backend_stop(struct backend *b);
+
 /* Keep fetching details (inspect, health log, last log lines) of container
  * ID on NODE, now and every few seconds; NULL NODE stops it. */
 void backend_watch_container(struct backend *b, const char *node, const char *id);

@@ -661,6 +661,8 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 
+	/* One snapshot: the event streams wait for their nodes' first. */
+	cfg.one_snapshot = !watch;
 	if ((rc = cli_backend_open(g, &cfg, NULL, &b)) != CLI_EXIT_OK)
 		return rc;
 	rc = backend_start(b, err, sizeof(err));
@@ -691,6 +693,10 @@ cli_status(const struct cli_global *g, int argc, char **argv)
 		backend_close(b);
 		return CLI_EXIT_FAIL;
 	}
+	/* The one snapshot is taken: what the io thread would do next (event
+	 * streams, lists again) would only compete with the printing. */
+	if (!watch)
+		backend_stop(b);
 	status_print(s, json, watch, containers);
 	rc = status_exit(s);
 

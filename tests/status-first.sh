@@ -32,6 +32,43 @@ jq -e --argjson n $NODES --argjson k $K "$full" "$T_TMP/slow.json" >/dev/null ||
 "$LAB" sim fault sim-0003 ok --dir "$DIR"
 ok "a slow node: complete, inspected"
 
+# status without --watch: each node's event stream waits for the node's first snapshot, and
+# is asked for in the turn that finishes it, so the complete snapshot says every stream is
+# (all.json, above).  With --watch, as in the cockpit, the streams open at the first answer:
+# a die after the first snapshot reaches the output as an event, which only the stream gives
+# (no reconcile list for 60 s).  The die is sent again until seen, in case the first came
+# before the stream was open.
+jq -e 'all(.nodes[]; .events_connected)' "$T_TMP/all.json" >/dev/null ||
+	fail "status: event streams not asked for: $(jq -c '[.nodes[] | select(.events_connected | not) | .name]' "$T_TMP/all.json")"
+"$PLANTDECK" status --json --watch --reconcile-interval 60 >"$T_TMP/watch.json" 2>"$T_TMP/watch.err" &
+wpid=$!
+t_on_exit "kill $wpid 2>/dev/null"
+seen=0
+for try in 1 2 3 4 5 6; do
+	i=0
+	until jq -e -s 'any(.[]; .complete)' "$T_TMP/watch.json" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "status --watch: no complete snapshot in 30 s"
+		sleep 0.1
+	done
+	"$LAB" sim fault sim-0002 event die --dir "$DIR" >/dev/null
+	i=0
+	while [ $i -lt 20 ]; do
+		if jq -e -s 'any(.[]; any(.events[]; .node == "sim-0002" and .action == "die"))' \
+			"$T_TMP/watch.json" >/dev/null 2>&1; then
+			seen=1
+			break
+		fi
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ $seen = 0 ] || break
+done
+kill $wpid 2>/dev/null
+wait $wpid 2>/dev/null || :
+[ $seen = 1 ] || fail "status --watch: no die event of sim-0002 through the event stream"
+ok "status: every stream asked for in the complete snapshot; --watch: a die as an event (try $try)"
+
 # A hung node: down (timed out), the others complete; status stops when every node has
 # answered or failed (a ping times out in 2 s), far before its --timeout of 600 s.
 "$LAB" sim fault sim-0011 hang --dir "$DIR"

@@ -7,6 +7,9 @@
  *        │      fail                   │
  *        └─ backoff with jitter <──────┘ ping fails / stream ends
  *
+ * (For a reader of one snapshot, `status`, the stream waits for the
+ * node's first snapshot: fl_events_due.)
+ *
  * While a node is up it is pinged every ping_interval (a hung engine keeps
  * its TCP socket open, so only an answer proves it alive), its container
  * list is reconciled every reconcile_interval as a safety net, containers
@@ -94,6 +97,8 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 
 #define FLEET_DETAILS_EVERY 3.0  /* s between refreshes of the watched container */
 #define FLEET_INFO_EVERY 30.0    /* s between GET /info of a node (swarm membership) */
+#define FLEET_EVENTS_WAIT 5.0    /* s at most that a node's event stream waits for its
+                                    first snapshot (fl_events_due) */
 #define FLEET_SWARM_TIMEOUT 5.0  /* s for one list from a swarm manager */
 #define FLEET_SWARM_DEBOUNCE 0.2 /* s from a swarm event to the lists it makes stale */
 #define FLEET_TRIM_EVERY 10.0    /* s between two malloc_trim(0)s once settled (fl_thread) */
@@ -167,11 +172,14 @@ struct fl_node {
 	 * CONNECT_ONLY connections), which at one cache for the fleet cost
 	 * every answer the fleet's size. */
 	CURLSH *share;
-	/* The easy handle of the node's last ping, kept for the next: the
-	 * same request every ping_interval, three quarters of an idle fleet's
-	 * requests; a new handle each time was most of the io thread's
-	 * malloc work and churn. */
-	CURL *ping_h;
+	/* The easy handle of the node's last small GET (a ping, /info, an
+	 * inspect, a sample: fl_small), kept for the next one: a ping every
+	 * ping_interval is three quarters of an idle fleet's requests, and
+	 * the ten inspects of a node's first snapshot each made, set up and
+	 * freed a handle (~8 % of `status`'s time at 270 nodes).  SMALL_PING:
+	 * its URL is the ping's, which a ping need not set again. */
+	CURL *small_h;
+	int small_ping;
 	struct pd_node pub;
 	struct fl_container *c;
 	size_t nc, capc;
@@ -202,6 +210,7 @@ struct fl_node {
 	struct agent_trust_record trust; /* the record of pub.agent (its key) */
 	unsigned long long ag_seq;       /* counter of the last verified line */
 	double next_info;                /* GET /info again (swarm membership) */
+	double events_after;             /* the stream waits for the first snapshot until then */
 	/* No turn looks at the node before TICK_AT (fl_node_tick), nor at its
 	 * stats before STATS_AT (fl_stats_tick), unless something of it
 	 * changed (fl_poke) or another thread kicked the loop: a settled
@@ -1070,6 +1079,16 @@ fl_body_max(enum fl_kind kind)
 	}
 }
 
+/* Whether a request of KIND and METHOD is a small GET, whose easy handle
+ * a node keeps for the next one (struct fl_node, small_h): engine_easy's
+ * options, the default callbacks, FLEET_SMALL_BUFFER. */
+static int
+fl_small(enum fl_kind kind, const char *method)
+{
+	return (kind == FL_PING || kind == FL_INFO || kind == FL_INSPECT || kind == FL_STATS) &&
+	    strcmp(method, "GET") == 0;
+}
+
 /* Start METHOD PATH of KIND on node N.  Returns the request or NULL. */
 static struct fl_req *
 fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const char *path,
@@ -1087,10 +1106,23 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 	if (id != NULL)
 		snprintf(r->id, sizeof(r->id), "%s", id);
 	r->started = fl_now();
-	if (kind == FL_PING && n->ping_h != NULL) {
-		/* Its URL and options are the ping's: only the reply is new. */
-		r->h = n->ping_h;
-		n->ping_h = NULL;
+	if (fl_small(kind, method) && n->small_h != NULL) {
+		/* Its options are those of every small GET to the node: the
+		 * URL (unless both are pings), the deadline and the reply are
+		 * new. */
+		r->h = n->small_h;
+		n->small_h = NULL;
+		if (kind != FL_PING || !n->small_ping) {
+			char *url = engine_url(n->engine, path, kind != FL_PING);
+
+			if (url == NULL) {
+				curl_easy_cleanup(r->h);
+				free(r);
+				return NULL;
+			}
+			curl_easy_setopt(r->h, CURLOPT_URL, url);
+			free(url);
+		}
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, &r->reply);
 		curl_easy_setopt(r->h, CURLOPT_HEADERDATA, &r->reply);
 		curl_easy_setopt(r->h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
@@ -1193,10 +1225,12 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_SW_EVENTS: f->sw.events = NULL; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
-	if (r->kind == FL_PING && n->ping_h == NULL)
-		n->ping_h = r->h;
-	else
+	if (fl_small(r->kind, r->method) && n->small_h == NULL) {
+		n->small_h = r->h;
+		n->small_ping = r->kind == FL_PING;
+	} else {
 		curl_easy_cleanup(r->h);
+	}
 	engine_reply_free(&r->reply);
 	fleet_list_free(r->list);
 	free(r->sw_v);
@@ -2578,13 +2612,15 @@ static const char fl_events_path[] =
 	"%22kill%22%2C%22oom%22%2C%22pause%22%2C%22unpause%22%2C%22rename%22%2C"
 	"%22restart%22%2C%22update%22%2C%22health_status%22%5D%7D";
 
-/* (Re)open node N's event stream, then list: events may have been missed. */
+/* (Re)open node N's event stream, then list (RELIST): events may have
+ * been missed. */
 static void
-fl_open_events(struct fl_node *n, double now)
+fl_open_events(struct fl_node *n, double now, int relist)
 {
 	if (fl_send(n, FL_EVENTS, fl_events_path, NULL, 0) != NULL) {
 		n->pub.events_connected = 1;
-		n->next_reconcile = now;
+		if (relist)
+			n->next_reconcile = now;
 	}
 }
 
@@ -2603,16 +2639,45 @@ fl_info_list_due(struct fl_node *n, double now)
 	}
 }
 
-/* Node N just answered its first ping: the event stream, /info and the
- * list, all at once -- the stream first, so that the list sees what it
- * may have missed. */
+/* Node N just answered its first ping: /info, the list and the event
+ * stream at once -- the stream first, so that the list sees what it may
+ * have missed -- but for a reader of one snapshot (streams_late), whose
+ * streams wait for their node's first snapshot (fl_events_due) unless it
+ * had one before (a reconnect). */
 static void
 fl_first_requests(struct fl_node *n, double now)
 {
 	n->next_info = now;
-	if (n->events == NULL)
-		fl_open_events(n, now);
+	n->events_after = now + FLEET_EVENTS_WAIT;
+	if (n->events == NULL && (n->first_done || !n->fleet->cfg.streams_late))
+		fl_open_events(n, now, 1);
 	fl_info_list_due(n, now);
+}
+
+/* Whether a node's event stream, not OPEN, is to be opened now: not while
+ * a ping of it is PINGING (a reconnect opens it at the answer), and, for
+ * a reader of one snapshot (struct fleet_config, streams_late), not while
+ * the node's first snapshot is read (FIRST_DONE), for at most until AFTER
+ * (FLEET_EVENTS_WAIT after its first answer): the stream held a
+ * connection of its own beside the list, /info and the inspects, the
+ * engine's and ours, for a reader that ends with the snapshot.  What
+ * changes between the node's inspects and its stream's opening (the same
+ * turn) waits for the next reconcile list; and the events of a node's
+ * first snapshot are not seen, which is why the cockpit (and status
+ * --watch) open their streams at once: a busy fleet can take seconds over
+ * a node's first snapshot. */
+FLEET_STATIC int
+fleet_events_due(int open, int pinging, int first_done, double now, double after)
+{
+	return !open && !pinging && (first_done || now >= after);
+}
+
+/* fleet_events_due for node N. */
+static int
+fl_events_due(const struct fl_node *n, double now)
+{
+	return fleet_events_due(n->events != NULL, n->ping_inflight > 0,
+	    n->first_done || !n->fleet->cfg.streams_late, now, n->events_after);
 }
 
 /* Inspects node N may have in flight: more while its first snapshot is
@@ -2912,8 +2977,8 @@ fl_node_tick(struct fl_node *n, double now)
 			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
 		}
 	}
-	if (n->events == NULL && n->ping_inflight == 0)
-		fl_open_events(n, now);
+	if (fl_events_due(n, now))
+		fl_open_events(n, now, 1);
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {
 		/* Follow the agent's stdout from the last line taken, else from
 		 * when this fleet started. */
@@ -2964,6 +3029,13 @@ fl_node_tick(struct fl_node *n, double now)
 	    !n->want_any) {
 		fl_first_done(n);
 		fl_touch(f);
+		/* Its stream now (streams_late), in the snapshot that says the
+		 * node is done.  The list it has was read a moment ago: the
+		 * next is the regular reconcile, as a reader of one snapshot
+		 * ends long before it (a list at once cost `status` a request
+		 * a node). */
+		if (fl_events_due(n, now))
+			fl_open_events(n, now, !f->cfg.streams_late);
 	}
 	/* The node's next deadline: no turn looks at it before (fl_thread). */
 	if (n->next_ping - now < next)
@@ -2972,6 +3044,9 @@ fl_node_tick(struct fl_node *n, double now)
 		next = n->next_reconcile - now;
 	if (n->info_inflight == 0 && n->next_info - now < next)
 		next = n->next_info - now;
+	if (n->events == NULL && !n->first_done && f->cfg.streams_late &&
+	    n->events_after - now < next)
+		next = n->events_after - now;
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && n->agent_next - now < next)
 		next = n->agent_next - now;
 	return next;
@@ -3071,25 +3146,35 @@ fl_wake(struct fleet *f)
 }
 
 /* curl's socket callback: keep epoll's interest in socket S as curl
- * wants it.  A socket curl closed without saying so left epoll by itself
- * (the kernel drops a closed file), so a number seen again is added anew. */
+ * wants it.  SOCKP is what we assigned to the socket when we added it
+ * (curl forgets it with CURL_POLL_REMOVE): a socket without is added, one
+ * with is modified -- one epoll_ctl a change, where trying MOD first cost
+ * a failed call for every connection a transfer took from the cache.  A
+ * socket curl closed without saying so left epoll by itself (the kernel
+ * drops a closed file), so each call falls back on the other. */
 static int
 fl_on_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 {
 	struct fleet *f = arg;
 	struct epoll_event ev = { 0 };
+	int op = sockp != NULL ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 
 	(void)e;
-	(void)sockp;
 	if (what == CURL_POLL_REMOVE) {
 		epoll_ctl(f->epfd, EPOLL_CTL_DEL, s, NULL);
 		return 0;
 	}
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
 	ev.data.fd = s;
-	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT &&
-	    epoll_ctl(f->epfd, EPOLL_CTL_ADD, s, &ev) != 0)
-		log_msg(LOG_WARN, "io loop: epoll_ctl(%d): %s", (int)s, strerror(errno));
+	if (epoll_ctl(f->epfd, op, s, &ev) != 0) {
+		op = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+		if (epoll_ctl(f->epfd, op, s, &ev) != 0) {
+			log_msg(LOG_WARN, "io loop: epoll_ctl(%d): %s", (int)s, strerror(errno));
+			return 0;
+		}
+	}
+	if (sockp == NULL)
+		curl_multi_assign(f->multi, s, f);
 	return 0;
 }
 
@@ -3200,6 +3285,8 @@ fl_thread(void *arg)
 		fl_wake(f);
 		pthread_mutex_unlock(&f->lock);
 
+		if (f->stop)
+			break;  /* a reader that took its last snapshot (fleet_stop) */
 		if (wait < 0.01)
 			wait = 0.01;
 		/* Once every node has its first snapshot, answers that come
@@ -3401,10 +3488,10 @@ fleet_free(struct fleet *f)
 		f->actions = a->next;
 		free(a);
 	}
-	/* The kept ping handles hold their group's share: they go first. */
+	/* The kept handles hold their group's share: they go first. */
 	for (size_t i = 0; i < f->nnodes; i++)
-		if (f->nodes[i].ping_h != NULL)
-			curl_easy_cleanup(f->nodes[i].ping_h);
+		if (f->nodes[i].small_h != NULL)
+			curl_easy_cleanup(f->nodes[i].small_h);
 	for (size_t i = 0; i < f->nnodes; i++) {
 		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
 			curl_share_cleanup(f->nodes[i].share);
@@ -3621,6 +3708,15 @@ fleet_complete(struct fleet *f)
 		complete = 0;
 	pthread_mutex_unlock(&f->lock);
 	return complete;
+}
+
+void
+fleet_stop(struct fleet *f)
+{
+	if (f == NULL || !f->running)
+		return;
+	f->stop = 1;
+	fl_kick(f);
 }
 
 void

@@ -43,6 +43,8 @@ struct fleet_config {
 	double swarm_interval;      /* s between a swarm manager's lists, default 3 */
 	int read_only;              /* engines refuse every method but GET */
 	unsigned max_containers;    /* kept per node, default PD_MAX_CONTAINERS */
+	int streams_late;           /* a node's event stream waits for its first snapshot
+	                               (fleet_events_due): for a reader of one snapshot */
 	/* Called on the io thread (must not block) with agent_kick_arg and a
 	 * node's name when the node's trusted agent is adopted and when a
 	 * container of a node with one starts, dies, is updated or removed:
@@ -75,6 +77,9 @@ uint64_t fleet_generation(struct fleet *f);
 
 /* Whether fleet_snapshot would say complete now, without copying. */
 int fleet_complete(struct fleet *f);
+/* Ask the io thread to stop after its turn, without waiting for it
+ * (fleet_free joins it): a reader that took its last snapshot. */
+void fleet_stop(struct fleet *f);
 void fleet_watch_container(struct fleet *f, const char *node, const char *id);
 /* What the front end shows: the CPU and memory sums of nodes SUMS[0..NSUMS-1]
  * (fleet table lines) and each container of node EACH (NULL: none).  From
@@ -143,6 +148,9 @@ extern int fleet_test_linear;
 double fleet_ping_due(double next, double last_ok, double interval, int up);
 /* The ping interval of a fleet of NNODES when none is set. */
 double fleet_ping_default(size_t nnodes);
+/* Whether a node's event stream is opened now: not before its first
+ * snapshot is done, unless that takes until AFTER (fleet.c). */
+int fleet_events_due(int open, int pinging, int first_done, double now, double after);
 
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);

@@ -51,6 +51,9 @@ struct backend_config {
 	                                 services and tasks (0: default, 3) */
 	unsigned stats_budget;        /* stats calls in flight, fleet-wide */
 	unsigned event_history;       /* events kept per node */
+	int one_snapshot;             /* the front end takes one snapshot and ends (status
+	                                 without --watch): a node's event stream waits
+	                                 for the node's first snapshot */
 	const char *db_path;          /* the database (deploys, revisions, journal); NULL:
 	                                 $PLANTDECK_DB, else $XDG_STATE_HOME/plantdeck/plantdeck.db,
 	                                 else /var/lib/plantdeck/plantdeck.db when that
