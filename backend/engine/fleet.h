@@ -143,6 +143,9 @@ extern int fleet_test_linear;
 double fleet_ping_due(double next, double last_ok, double interval, int up);
 /* The ping interval of a fleet of NNODES when none is set. */
 double fleet_ping_default(size_t nnodes);
+/* Wake readers for the shown samples of the last second, if any and if due
+ * at NOW; the seconds until it is due again (fleet.c). */
+double fleet_samples_wake(struct fleet *f, double now);
 
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);
