@@ -3368,6 +3368,13 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		    curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
 			curl_share_cleanup(n->share);
 			n->share = NULL;
+		} else if (n->share != NULL) {
+			/* TLS sessions as well: each request is an easy handle of
+			 * its own, so without this every new connection to a TLS
+			 * engine is a full handshake (certificates sent and
+			 * verified both ways), and a first snapshot opens several
+			 * a node.  Without it, only slower. */
+			curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 		}
 		n->engine->read_only = f->cfg.read_only;
 		n->evline.max = FLEET_MAX_EVENT_LINE;
