@@ -46,10 +46,11 @@ done
 t_on_exit "'$LAB' sim down --dir '$DIR' >/dev/null 2>&1"
 S1=127.$net.0.2 S2=127.$net.0.3
 
-# proxy NAME CERTDIR: a mutual-TLS front for sim-0001 on 127.0.0.11, its port in $T_TMP/NAME.port
+# proxy NAME CERTDIR: a mutual-TLS front for sim-0001 on 127.0.0.11, its port in $T_TMP/NAME.port,
+# its handshakes ("full" or "resumed") in $T_TMP/NAME.log
 proxy() {
 	python3 "$top_srcdir/tests/data/tls-proxy.py" 127.0.0.11 "$2/cert.pem" "$2/key.pem" \
-		"$C/ca/ca.pem" "$S1" 2375 >"$T_TMP/$1.port" 2>"$T_TMP/$1.err" &
+		"$C/ca/ca.pem" "$S1" 2375 "$T_TMP/$1.log" >"$T_TMP/$1.port" 2>"$T_TMP/$1.err" &
 	t_on_exit "kill $! 2>/dev/null"
 }
 proxy good "$C/lab-01"
@@ -90,6 +91,11 @@ node() { jq -c --arg n "$1" '.nodes[] | select(.name == $n)' "$T_TMP/s.json"; }
 node good | jq -e '.reach == "up" and (.containers | length) == 3 and .api_version == "1.41" and
 	(.insecure | not) and (.tls_refused | not)' >/dev/null || fail "good: $(node good)"
 ok "status over mutual TLS: up, 3 containers, not insecure"
+# A node's connections after its first resume that one's TLS session (fleet.c shares
+# sessions): a full handshake each was most of a TLS engine's cost in a first snapshot.
+grep -q '^resumed$' "$T_TMP/good.log" ||
+	fail "no TLS session resumed: $(sort "$T_TMP/good.log" | uniq -c | tr '\n' ' ')"
+ok "TLS sessions resumed: $(sort "$T_TMP/good.log" | uniq -c | tr '\n' ' ')"
 node impostor | jq -e '.reach == "down" and .tls_refused and (.error | test("^impostor: GET /_ping: TLS refused: the engine.s certificate is not signed by the CA plantdeck trusts"))' \
 	>/dev/null || fail "impostor: $(node impostor)"
 ok "an engine with a certificate from another CA: refused, '$(node impostor | jq -r .error | cut -c1-90)...'"

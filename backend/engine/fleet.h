@@ -151,6 +151,9 @@ double fleet_ping_default(size_t nnodes);
 /* Whether a node's event stream is opened now: not before its first
  * snapshot is done, unless that takes until AFTER (fleet.c). */
 int fleet_events_due(int open, int pinging, int first_done, double now, double after);
+/* Wake readers for the shown samples of the last second, if any and if due
+ * at NOW; the seconds until it is due again (fleet.c). */
+double fleet_samples_wake(struct fleet *f, double now);
 
 /* Parsers the io thread uses, exposed for unit tests. */
 enum pd_health fleet_parse_health_status(const char *status);

@@ -710,6 +710,52 @@ test_snapshot_shared(void **state)
 	fleet_free(f);
 }
 
+/* A shown sample changes figures without a new generation at once: the
+ * shown samples of a second wake readers once (fleet_samples_wake), and a
+ * sample of what nothing shows never does. */
+static void
+test_samples_wake(void **state)
+{
+	struct fleet *f = one_node_fleet(1000);
+	size_t len;
+	char *body = make_list(0, 2, "s", &len), id[65];
+	const char stats[] = "{\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":100},"
+	    "\"system_cpu_usage\":1000,\"online_cpus\":2},"
+	    "\"memory_stats\":{\"usage\":4096,\"limit\":8192}}";
+	uint64_t g;
+	struct pd_snapshot *s;
+
+	(void)state;
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	free(body);
+	make_id(id, 1);                  /* the running one */
+	g = fleet_generation(f);
+	assert_int_equal(fleet_test_reply(f, 0, "stats", id, stats, sizeof(stats) - 1), 0);
+	assert_true(fleet_generation(f) == g);
+	/* A private copy carries the figures at once (plantdeck status). */
+	s = fleet_snapshot(f);
+	assert_int_equal(s->containers[s->nodes[0].first_container + 1].mem_usage, 4096);
+	pd_snapshot_free(s);
+	assert_true(fleet_samples_wake(f, 100.0) == 1.0);
+	assert_true(fleet_generation(f) == g + 1);
+	/* The next within the second waits for it. */
+	assert_int_equal(fleet_test_reply(f, 0, "stats", id, stats, sizeof(stats) - 1), 0);
+	assert_true(fleet_samples_wake(f, 100.25) == 0.75);
+	assert_true(fleet_generation(f) == g + 1);
+	assert_true(fleet_samples_wake(f, 101.0) == 1.0);
+	assert_true(fleet_generation(f) == g + 2);
+	/* Nothing pending: nothing to wake for. */
+	assert_true(fleet_samples_wake(f, 105.0) == 1.0);
+	assert_true(fleet_generation(f) == g + 2);
+	/* Nothing shows the node (a front end said so): a quiet sample. */
+	fleet_show(f, NULL, 0, NULL);
+	g = fleet_generation(f);
+	assert_int_equal(fleet_test_reply(f, 0, "stats", id, stats, sizeof(stats) - 1), 0);
+	assert_true(fleet_samples_wake(f, 110.0) == 1.0);
+	assert_true(fleet_generation(f) == g);
+	fleet_free(f);
+}
+
 static void
 test_event_ring(void **state)
 {
@@ -778,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_list_same),
 		cmocka_unit_test(test_ping_default),
 		cmocka_unit_test(test_event_ring),
+		cmocka_unit_test(test_samples_wake),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
