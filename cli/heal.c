@@ -5,7 +5,8 @@
  *   heal approve ID              approve a pending proposal
  *   heal reject ID [--reason T]  reject one
  *   heal watch                   run the fleet, the detectors and the executor
- *                                headless, one line per new finding and per
+ *                                headless: a line once the fleet is seen whole
+ *                                and streaming, then one per new finding and per
  *                                change of a proposal, until Ctrl-C
  *
  * Approvals are carried out by the process that runs the detectors (`heal
@@ -44,8 +45,10 @@ heal_usage(void)
 	    "  approve   approve a pending proposal; the process running the detectors\n"
 	    "            (heal watch, or the cockpit) carries it out\n"
 	    "  reject    reject a pending proposal (no further stage for its finding)\n"
-	    "  watch     run the fleet, the detectors and the executor headless, one line\n"
-	    "            per finding and per change of a proposal, until Ctrl-C\n"
+	    "  watch     run the fleet, the detectors and the executor headless: a line\n"
+	    "            once every node answered or failed and the answering ones stream\n"
+	    "            their events, then one per finding and per change of a proposal,\n"
+	    "            until Ctrl-C\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 refused or failed, 2 bad command line.\n");
 }
@@ -408,6 +411,34 @@ heal_stamp(void)
 	printf("%s ", cli_utc_time(buf, sizeof(buf), (double)time(NULL), 0));
 }
 
+/* Once the fleet's first snapshot is complete and every node that answers
+ * streams its events, say so in one line: until then a headless watcher
+ * can miss a change (an OOM kill seen only as its event), and a person or
+ * a script starting it has nothing else to wait for.  Returns 1 once
+ * said.  A copy of the model only once the cheap check says complete. */
+static int
+heal_watch_ready(struct backend *b)
+{
+	struct pd_snapshot *s;
+	size_t up = 0, streaming = 0;
+
+	if (!backend_complete(b))
+		return 0;
+	if ((s = backend_snapshot(b)) == NULL)
+		return 0;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		up += s->nodes[i].reach == PD_REACH_UP;
+		streaming += s->nodes[i].reach == PD_REACH_UP && s->nodes[i].events_connected;
+	}
+	if (streaming == up) {
+		heal_stamp();
+		printf("watching %zu node%s (%zu up, events from each), %zu containers\n",
+		    s->nnodes, s->nnodes == 1 ? "" : "s", up, s->ncontainers);
+	}
+	pd_snapshot_free(s);
+	return streaming == up;
+}
+
 static int
 heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 {
@@ -416,7 +447,7 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 	struct backend_config cfg;
 	struct backend *b;
 	char err[512];
-	int rc;
+	int rc, ready = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		heal_usage();
@@ -446,6 +477,8 @@ heal_cmd_watch(const struct cli_global *g, int argc, char **argv)
 
 		if (poll(&pfd, 1, 1000) > 0)
 			backend_wakeup_ack(b);
+		if (!ready)
+			ready = heal_watch_ready(b);
 		if (backend_heal_findings(b, 1, &f, &nf, err, sizeof(err)) != 0 ||
 		    backend_heal_list(b, 1, &p, &np, err, sizeof(err)) != 0) {
 			heal_stamp();

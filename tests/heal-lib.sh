@@ -17,6 +17,21 @@ heal_watch_start() {
 	t_on_exit "kill $HEAL_WATCH 2>/dev/null; wait $HEAL_WATCH 2>/dev/null"
 }
 
+# Wait up to $1 seconds (default 60) until heal watch holds the lease (it
+# runs the detectors) and says it sees the whole fleet and every answering
+# node's event stream: before that, a change made to provoke a finding
+# could come before the watcher looks.
+heal_watch_ready() {
+	local limit=${1:-60} i=0
+	until grep -q ' watching [0-9]* node' "$T_TMP/watch" 2>/dev/null &&
+		heal_json | jq -e '.runner != null' >/dev/null 2>&1; do
+		kill -0 "$HEAL_WATCH" 2>/dev/null || fail "heal watch ended: $(cat "$T_TMP/watch")"
+		i=$((i + 1))
+		[ "$i" -le $((limit * 5)) ] || fail "heal watch never saw the fleet whole: $(cat "$T_TMP/watch")"
+		sleep 0.2
+	done
+}
+
 # The queue as JSON (every finding and proposal).
 heal_json() { "$PLANTDECK" heal list --all --json; }
 

@@ -15,14 +15,8 @@ t_on_exit "lab_rm_prefix $S-"
 heal_inventory "heal:
   verify_window: 5s"
 heal_watch_start
-# The fleet must be up to see the oom event: wait until the watcher holds the lease.
-i=0
-until heal_json | jq -e '.runner != null' >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ "$i" -lt 60 ] || fail "heal watch never started: $(cat "$T_TMP/watch")"
-	sleep 1
-done
-sleep 3
+# The fleet must be up and the detectors running to see the oom event.
+heal_watch_ready
 # Killed at about 16 MiB held; it would stop growing at 20 MiB.
 ldocker 3 run -d --name "$C" --network none --memory 32m --memory-swap 32m \
 	-e LEAKY_MAX_MB=20 "$REG/plant/leaky:1" >"$T_TMP/run" 2>&1 || fail "cannot start $C on lab-03"

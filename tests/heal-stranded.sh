@@ -27,7 +27,7 @@ f=$(stack_file "$S" 1 "    monitor: 1s
 "$PLANTDECK" --nodes lab-05 deploy "$f" --yes >"$T_TMP/d1" 2>&1 ||
 	{ cat "$T_TMP/d1" >&2; fail "deploy to lab-05 failed"; }
 heal_watch_start
-sleep 2
+heal_watch_ready
 kill -STOP "$HUNG"
 t0=$(now_s)
 j=$(heal_wait ".proposals | any(.container == \"$C\" and .kind == \"stranded\" and
