@@ -16,9 +16,16 @@ agent_start --nodes lab-01 agent --no-drift --allow /bin/date
 ldocker 1 run -d --name "$P-a" --label org.plantdeck.exec-allow=/bin/uname \
 	"$REG/plant/plc-sim:1" >/dev/null
 ID=$(cid "$P-a")
-# plc-sim's healthcheck (/bin/plc-sim health) runs every 2 s: let it run twice.
+# plc-sim's healthcheck (/bin/plc-sim health) runs every 2 s: let it run
+# twice (the engine's health log has an entry per run), so that its execs
+# are among what the agent saw.
 wait_healthy "$P-a" 20
-sleep 2.2
+i=0
+until [ "$(ldocker 1 inspect -f '{{len .State.Health.Log}}' "$P-a")" -ge 2 ]; do
+	i=$((i + 1))
+	[ "$i" -lt 200 ] || fail "$P-a's healthcheck did not run twice in 20 s"
+	sleep 0.1
+done
 
 t0=$(now_s)
 ldocker 1 exec "$P-a" cat /etc/hostname >/dev/null
