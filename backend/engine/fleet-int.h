@@ -90,9 +90,6 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 #define FLEET_PING_EVERY 2.0     /* s, the default ping interval ... */
 #define FLEET_PINGS_PER_SEC 250.0 /* ... up to the fleet size that makes this many */
 #define FLEET_SAMPLES_WAKE 1.0   /* s: shown samples wake readers at most this often */
-#define FLEET_PING_LEAD 0.25     /* s before a node's ping in which a sample due soon is
-                                    taken in its place (fleet_sample_due) ... */
-#define FLEET_SAMPLE_EARLY 0.2   /* ... at most this share of its period early */
 
 struct fl_node;
 struct fl_list;
@@ -199,8 +196,6 @@ struct fl_node {
 	 * changed (fl_poke) or another thread kicked the loop: a settled
 	 * fleet's turn costs the nodes that have something to do, not N. */
 	double tick_at, stats_at;
-	double stats_early;              /* the earliest a sample may be taken early
-	                                    (fleet_sample_due), 1e300 none, 0 not known */
 };
 
 /* The container the UI looks at, refreshed while it is watched. */

@@ -21,32 +21,6 @@ fleet_ping_due(double next, double last_ok, double interval, int up)
 	return next;
 }
 
-/* Whether a sample due at DUE, of a container sampled every EVERY s, is
- * taken at NOW, on a node whose next ping goes out at PING_AT.  When it is
- * due; or up to FLEET_SAMPLE_EARLY of its period before, in the
- * FLEET_PING_LEAD s before the ping: its answer proves the node alive as
- * the ping would (fleet_ping_due), so the ping waits, and the node is not
- * asked twice in a moment.  On 27 real nodes the samples of a node came
- * in bursts, with pings in the gaps: 447 pings a minute beside 549
- * samples.  The ping itself stays as it was: a sample that does not
- * answer in time leaves it due at PING_AT, so a hung node shows as soon
- * as before. */
-FLEET_STATIC int
-fleet_sample_due(double now, double due, double every, double ping_at)
-{
-	if (now >= due)
-		return 1;
-	return now >= ping_at - FLEET_PING_LEAD && now >= due - every * FLEET_SAMPLE_EARLY;
-}
-
-/* When node N's next ping goes out, as fl_node_tick would decide now. */
-static double
-fl_ping_at(const struct fl_node *n)
-{
-	return fleet_ping_due(n->next_ping, n->last_ok, n->fleet->cfg.ping_interval,
-	    n->pub.reach == PD_REACH_UP && !n->ping_now);
-}
-
 /* The ping interval when none is set, for a fleet of NNODES: every 2 s,
  * and beyond 500 nodes as often as keeps the fleet's pings at 250 a second
  * (4 s at 1,000), so that an idle fleet's cost stays flat as it grows.  A
@@ -155,16 +129,6 @@ fl_node_tick(struct fl_node *n, double now)
 		next = n->events_after - now;
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && n->agent_next - now < next)
 		next = n->agent_next - now;
-	/* A sample that may be taken in place of the coming ping
-	 * (fleet_sample_due): a turn when the ping's lead begins. */
-	if (n->ping_inflight == 0 && n->stats_inflight == 0 && n->stats_early < 1e300) {
-		double t = fl_ping_at(n) - FLEET_PING_LEAD;
-
-		if (t < n->stats_early)
-			t = n->stats_early;
-		if (t > now && t - now < next)
-			next = t - now;
-	}
 	return next;
 }
 
@@ -178,13 +142,12 @@ fl_stats_tick(struct fleet *f, double now)
 
 	for (size_t k = 0; k < f->nnodes && f->stats_inflight < f->cfg.stats_budget; k++) {
 		struct fl_node *n = &f->nodes[(f->stats_cursor + k) % f->nnodes];
-		double due = 1e300, early = 1e300, ping_at;
+		double due = 1e300;
 		int sent = 0;
 
 		if (!n->connected || n->stats_inflight > 0 || n->nc == 0 ||
 		    now < n->stats_at)
 			continue;
-		ping_at = n->ping_inflight > 0 ? 1e300 : fl_ping_at(n);
 		/* Round robin over the node's containers from its cursor, looking
 		 * at FLEET_STATS_SCAN of them at most: a turn's cost is flat. */
 		for (size_t m = 0; m < n->nc && m < FLEET_STATS_SCAN; m++) {
@@ -198,12 +161,9 @@ fl_stats_tick(struct fleet *f, double now)
 			    f->cfg.stats_background, c->samples >= 2);
 			if (every < 0)
 				continue;
-			if (c->last_stats > 0 &&
-			    !fleet_sample_due(now, c->last_stats + every, every, ping_at)) {
+			if (c->last_stats > 0 && now < c->last_stats + every) {
 				if (c->last_stats + every < due)
 					due = c->last_stats + every;
-				if (c->last_stats + every * (1.0 - FLEET_SAMPLE_EARLY) < early)
-					early = c->last_stats + every * (1.0 - FLEET_SAMPLE_EARLY);
 				continue;
 			}
 			snprintf(path, sizeof(path),
@@ -217,20 +177,8 @@ fl_stats_tick(struct fleet *f, double now)
 		/* Every container looked at and none due: none will be before
 		 * DUE unless something of the node changes (fl_poke) or what the
 		 * front end shows does (a kick). */
-		if (!sent && n->nc <= FLEET_STATS_SCAN) {
+		if (!sent && n->nc <= FLEET_STATS_SCAN)
 			n->stats_at = due;
-			n->stats_early = early;
-			/* Or early, when the ping's lead begins (fl_node_tick
-			 * turns then). */
-			if (early < due) {
-				double t = ping_at - FLEET_PING_LEAD;
-
-				if (t < early)
-					t = early;
-				if (t < n->stats_at)
-					n->stats_at = t;
-			}
-		}
 		if (n->nc > FLEET_STATS_SCAN && n->stats_inflight == 0)
 			n->stats_cursor = (n->stats_cursor + FLEET_STATS_SCAN) % n->nc;
 	}

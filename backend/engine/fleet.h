@@ -147,10 +147,6 @@ extern int fleet_test_linear;
 /* When a node that is up and due for a ping at NEXT is pinged, given its
  * last answer to anything at LAST_OK (fleet.c). */
 double fleet_ping_due(double next, double last_ok, double interval, int up);
-/* Whether a sample due at DUE (every EVERY s) is taken at NOW on a node
- * whose next ping goes out at PING_AT: when due, or a little early in
- * the ping's place (fleet-io.c). */
-int fleet_sample_due(double now, double due, double every, double ping_at);
 /* The ping interval of a fleet of NNODES when none is set. */
 double fleet_ping_default(size_t nnodes);
 /* Whether a node's event stream is opened now: not before its first

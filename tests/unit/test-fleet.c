@@ -67,29 +67,6 @@ test_ping_due(void **state)
 	assert_true(fleet_ping_due(10.0, 9.5, 2.0, 0) == 10.0);
 }
 
-/* A sample is taken when due, or up to a fifth of its period early in
- * the quarter second before the node's ping, whose place its answer
- * takes; never earlier, and the ping itself does not move. */
-static void
-test_sample_due(void **state)
-{
-	(void)state;
-	/* Due: taken, whenever the ping is. */
-	assert_true(fleet_sample_due(100.0, 100.0, 30.0, 500.0));
-	assert_true(fleet_sample_due(101.0, 100.0, 30.0, 500.0));
-	/* Due in 5 s (a sixth of 30 s), the ping in 0.2 s: taken now. */
-	assert_true(fleet_sample_due(100.0, 105.0, 30.0, 100.2));
-	/* The same, the ping in 1 s: not yet. */
-	assert_false(fleet_sample_due(100.0, 105.0, 30.0, 101.0));
-	/* Due in 7 s, more than a fifth of 30 s: not early, ping or not. */
-	assert_false(fleet_sample_due(100.0, 107.0, 30.0, 100.1));
-	/* A 10 s tier: at most 2 s early. */
-	assert_true(fleet_sample_due(100.0, 102.0, 10.0, 100.1));
-	assert_false(fleet_sample_due(100.0, 102.5, 10.0, 100.1));
-	/* A ping in flight (PING_AT never): only when due. */
-	assert_false(fleet_sample_due(100.0, 101.0, 30.0, 1e300));
-}
-
 /* For a reader of one snapshot, a node's event stream waits for the
  * node's first snapshot (it would share the node's connections with it),
  * or for its deadline; a reconnect opens it at the ping's answer. */
@@ -861,7 +838,6 @@ main(void)
 		cmocka_unit_test(test_snapshot_shared),
 		cmocka_unit_test(test_list_same),
 		cmocka_unit_test(test_reconcile_every),
-		cmocka_unit_test(test_sample_due),
 		cmocka_unit_test(test_ping_default),
 		cmocka_unit_test(test_event_ring),
 		cmocka_unit_test(test_samples_wake),
