@@ -202,8 +202,15 @@ engine_easy(struct engine *e, const char *method, const char *path, int versione
 	if (e->tls) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, e->tls_verify ? 1L : 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, e->tls_verify ? 2L : 0L);
-		if (e->tls_ca != NULL)
+		if (e->tls_ca != NULL) {
+			/* The given CA alone, as the docker CLI trusts it: libcurl's
+			 * default CA directory (Debian's /etc/ssl/certs) beside it
+			 * trusted every public CA for the engine, and kept curl
+			 * from caching the CA store, so every new connection read
+			 * and parsed the CA file again. */
 			curl_easy_setopt(h, CURLOPT_CAINFO, e->tls_ca);
+			curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		}
 		if (e->tls_cert != NULL)
 			curl_easy_setopt(h, CURLOPT_SSLCERT, e->tls_cert);
 		if (e->tls_key != NULL)

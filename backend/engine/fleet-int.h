@@ -79,6 +79,8 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 
 #define FLEET_DETAILS_EVERY 3.0  /* s between refreshes of the watched container */
 #define FLEET_INFO_EVERY 30.0    /* s between GET /info of a node (swarm membership) */
+#define FLEET_RECONCILE_STREAMED 30.0 /* s between reconcile lists while a node's event
+                                    stream is up (fleet_reconcile_every) */
 #define FLEET_EVENTS_WAIT 5.0    /* s at most that a node's event stream waits for its
                                     first snapshot (fl_events_due) */
 #define FLEET_SWARM_TIMEOUT 5.0  /* s for one list from a swarm manager */
@@ -270,6 +272,7 @@ struct fleet {
 	double trim_at;                  /* and again at this time; 0 not before trim */
 	int samples_pending;             /* shown figures changed since readers last woke */
 	double samples_wake_at;          /* when they may wake readers next (monotonic) */
+	double reconcile_streamed;       /* s between lists while a node's stream is up */
 };
 
 /* One entry of a container list, as read outside the model lock. */

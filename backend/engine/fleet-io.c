@@ -4,6 +4,8 @@
  * what happened (fleet.c's top comment tells the whole). */
 #include "config.h"
 
+#include <poll.h>
+
 #include "backend/engine/fleet-int.h"
 
 /* ------------------------------------------------------------ scheduling */
@@ -400,8 +402,15 @@ fl_thread(void *arg)
 		if (settled && now - turn < FLEET_TURN_GAP) {
 			double gap = FLEET_TURN_GAP - (now - turn);
 			struct timespec ts = { 0, (long)(gap * 1e9) };
+			struct pollfd kick = { .fd = f->kickfd, .events = POLLIN };
 
-			nanosleep(&ts, NULL);
+			/* A kick ends the gap (read in fl_wait_and_run): `status`
+			 * stops the loop the moment it has its snapshot, and
+			 * waited here up to 50 ms, a tenth of its run on 27 real
+			 * nodes, before the join let it exit. */
+			ppoll(&kick, 1, &ts, NULL);
+			if (f->stop)
+				break;
 		}
 		fl_wait_and_run(f, wait);
 		turn = fl_now();

@@ -33,7 +33,8 @@ struct fleet_demux {
 struct fleet_config {
 	double ping_interval;       /* s, default 2 */
 	double ping_timeout;        /* s, default 2 */
-	double reconcile_interval;  /* s, default 10 */
+	double reconcile_interval;  /* s, default 10, and 30 while a node's event stream
+	                               is up; one set is kept either way */
 	double stats_interval;      /* s, default 10 */
 	unsigned stats_budget;      /* default 8 */
 	double stats_background;    /* s between samples of a container nothing shows,
@@ -151,6 +152,9 @@ double fleet_ping_default(size_t nnodes);
 /* Whether a node's event stream is opened now: not before its first
  * snapshot is done, unless that takes until AFTER (fleet.c). */
 int fleet_events_due(int open, int pinging, int first_done, double now, double after);
+/* The seconds from a node's reconcile list to its next: INTERVAL, or
+ * STREAMED while its event stream is up (fleet.c). */
+double fleet_reconcile_every(double interval, double streamed, int stream_up);
 /* Wake readers for the shown samples of the last second, if any and if due
  * at NOW; the seconds until it is due again (fleet.c). */
 double fleet_samples_wake(struct fleet *f, double now);

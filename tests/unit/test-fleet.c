@@ -87,6 +87,21 @@ test_events_due(void **state)
 	assert_false(fleet_events_due(0, 1, 1, 10.0, 15.0));
 }
 
+/* The reconcile list: every 10 s while a node's event stream is down or
+ * not answered yet, every 30 s while it is up; an interval the user set
+ * (streamed = interval) is kept either way. */
+static void
+test_reconcile_every(void **state)
+{
+	(void)state;
+	assert_true(fleet_reconcile_every(10.0, 30.0, 0) == 10.0);
+	assert_true(fleet_reconcile_every(10.0, 30.0, 1) == 30.0);
+	assert_true(fleet_reconcile_every(60.0, 60.0, 1) == 60.0);
+	assert_true(fleet_reconcile_every(5.0, 5.0, 1) == 5.0);
+	/* Never more often with a stream than without. */
+	assert_true(fleet_reconcile_every(600.0, 30.0, 1) == 600.0);
+}
+
 /* Every 2 s up to 500 nodes; beyond, the fleet's pings stay at 250 a
  * second. */
 static void
@@ -822,6 +837,7 @@ main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_snapshot_shared),
 		cmocka_unit_test(test_list_same),
+		cmocka_unit_test(test_reconcile_every),
 		cmocka_unit_test(test_ping_default),
 		cmocka_unit_test(test_event_ring),
 		cmocka_unit_test(test_samples_wake),
