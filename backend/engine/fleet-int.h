@@ -236,6 +236,8 @@ struct fleet {
 	char site[PD_NAME_LEN];
 	struct fl_node *nodes;
 	size_t nnodes;
+	struct pd_label *labels;         /* every node's inventory labels, the nodes' pub
+	                                    and every snapshot point into it */
 	pthread_mutex_t lock;            /* guards the model: nodes' pub, c, ring */
 	pthread_t thread;
 	int running;

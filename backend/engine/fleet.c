@@ -1581,12 +1581,26 @@ out:
 		fl_release(f, r);
 }
 
+/* Room for the labels of every node of INV (at most PD_MAX_LABELS a node),
+ * filled by fleet_new: one block the nodes and their snapshots share, since
+ * the inventory's labels never change while the fleet runs. */
+static struct pd_label *
+fl_labels_new(const struct inventory *inv)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < inv->nnodes; i++)
+		total += inv->nodes[i].nlabels < PD_MAX_LABELS ? inv->nodes[i].nlabels : PD_MAX_LABELS;
+	return calloc(total ? total : 1, sizeof(struct pd_label));
+}
+
 /* ------------------------------------------------------------ public */
 
 struct fleet *
 fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
+	size_t nlabels = 0;
 
 	if (f == NULL)
 		return NULL;
@@ -1629,10 +1643,11 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 	f->curl_due = -1;
 	f->multi = curl_multi_init();
 	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
+	f->labels = fl_labels_new(inv);
 	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
 	f->sw.sw = swarm_new(inv, f->cfg.read_only);
 	if (f->wakefd < 0 || f->kickfd < 0 || f->epfd < 0 || f->multi == NULL ||
-	    f->nodes == NULL || f->sw.sw == NULL || fl_epoll_setup(f) != 0) {
+	    f->nodes == NULL || f->labels == NULL || f->sw.sw == NULL || fl_epoll_setup(f) != 0) {
 		fleet_free(f);
 		return NULL;
 	}
@@ -1674,9 +1689,11 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
 		snprintf(n->pub.endpoint, sizeof(n->pub.endpoint), "%s", in->endpoint);
 		n->pub.insecure = in->insecure;
+		n->pub.labels = &f->labels[nlabels];
 		for (size_t k = 0; k < in->nlabels && k < PD_MAX_LABELS; k++) {
-			snprintf(n->pub.labels[k].key, PD_LABEL_LEN, "%s", in->labels[k].key);
-			snprintf(n->pub.labels[k].value, PD_LABEL_LEN, "%s", in->labels[k].value);
+			snprintf(f->labels[nlabels].key, PD_LABEL_LEN, "%s", in->labels[k].key);
+			snprintf(f->labels[nlabels].value, PD_LABEL_LEN, "%s", in->labels[k].value);
+			nlabels++;
 			n->pub.nlabels++;
 		}
 	}
@@ -1733,6 +1750,7 @@ fleet_free(struct fleet *f)
 	}
 	free(f->nodes);
 	pd_snapshot_free(f->shared);
+	free(f->labels);
 	free(f->sw.nodes);
 	free(f->sw.services);
 	free(f->sw.tasks);
