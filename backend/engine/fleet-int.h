@@ -48,8 +48,11 @@
 #define FLEET_INSPECTS_FIRST 4   /* in flight per node until its first snapshot is done */
 #define FLEET_RING_FIRST 4       /* events a node's ring holds at first; it doubles up to
                                     the configured history as events come */
-#define FLEET_STREAM_BUFFER 4096 /* curl's receive buffer of a long-lived stream (events,
-                                    agent logs), bytes; curl's default is 16 KiB a handle */
+#define FLEET_STREAM_BUFFER 1024 /* curl's receive buffer of a long-lived stream (events,
+                                    agent logs), bytes, its smallest: held as long as the
+                                    stream is open, one a node (curl's default is 16 KiB),
+                                    and a stream is idle nearly always; its lines are
+                                    gathered in evline/agline whatever the chunks */
 #define FLEET_SMALL_BUFFER 4096  /* the same for a ping, /info, an inspect, stats, an
                                     action: their replies are a few KiB */
 #define FLEET_STATS_SCAN 64      /* containers a node's stats turn looks at, at most */
