@@ -342,6 +342,7 @@ void fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
     const char *action, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 struct fl_req *fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout);
 void fl_release(struct fleet *f, struct fl_req *r);
+void fl_kept_trim(struct fleet *f);
 void fl_first_done(struct fl_node *n);
 enum sampling_tier fl_tier(const struct fl_node *n, const struct fl_container *c);
 void fl_action_tick(struct fleet *f);
@@ -379,7 +380,6 @@ void fl_parse_swarm(struct fl_req *r);
 /* fleet-io.c: scheduling and the loop */
 double fleet_ping_default(size_t nnodes);
 void fl_kick(struct fleet *f);
-void fl_kept_trim(struct fleet *f);
 void *fl_thread(void *arg);
 int fl_epoll_setup(struct fleet *f);
 
