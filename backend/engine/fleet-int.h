@@ -48,14 +48,28 @@
 #define FLEET_INSPECTS_FIRST 4   /* in flight per node until its first snapshot is done */
 #define FLEET_RING_FIRST 4       /* events a node's ring holds at first; it doubles up to
                                     the configured history as events come */
-#define FLEET_STREAM_BUFFER 4096 /* curl's receive buffer of a long-lived stream (events,
-                                    agent logs), bytes; curl's default is 16 KiB a handle */
+#define FLEET_STREAM_BUFFER 1024 /* curl's receive buffer of a long-lived stream (events,
+                                    agent logs), bytes, its smallest: held as long as the
+                                    stream is open, one a node (curl's default is 16 KiB),
+                                    and a stream is idle nearly always; its lines are
+                                    gathered in evline/agline whatever the chunks */
 #define FLEET_SMALL_BUFFER 4096  /* the same for a ping, /info, an inspect, stats, an
                                     action: their replies are a few KiB */
 #define FLEET_STATS_SCAN 64      /* containers a node's stats turn looks at, at most */
 #define FLEET_SHARE_NODES 16     /* nodes that share a connection cache: its walk on each
                                     answer stays short, and a cache (curl gives each an
                                     easy handle of its own) is not paid for every node */
+
+/* A kept easy handle (struct fleet, kept): the node whose GET it served
+ * last (its engine's options are set on it), and whether that was a ping,
+ * whose URL a ping to the same node need not set again. */
+struct fl_kept {
+	CURL *h;
+	struct fl_node *node;
+	int ping;
+};
+#define FLEET_KEPT_SCAN 8        /* kept handles a small GET looks at for one that fits
+                                    its node's engine (engine_easy_fits), newest first */
 
 /* What one reply may weigh, by kind (engine.c stops a transfer over its
  * cap, and says so).  A container list is read as it streams in
@@ -152,14 +166,6 @@ struct fl_node {
 	 * CONNECT_ONLY connections), which at one cache for the fleet cost
 	 * every answer the fleet's size. */
 	CURLSH *share;
-	/* The easy handle of the node's last small GET (a ping, /info, an
-	 * inspect, a sample: fl_small), kept for the next one: a ping every
-	 * ping_interval is three quarters of an idle fleet's requests, and
-	 * the ten inspects of a node's first snapshot each made, set up and
-	 * freed a handle (~8 % of `status`'s time at 270 nodes).  SMALL_PING:
-	 * its URL is the ping's, which a ping need not set again. */
-	CURL *small_h;
-	int small_ping;
 	struct pd_node pub;
 	struct fl_container *c;
 	size_t nc, capc;
@@ -238,6 +244,19 @@ struct fleet {
 	char site[PD_NAME_LEN];
 	struct fl_node *nodes;
 	size_t nnodes;
+	struct pd_label *labels;         /* every node's inventory labels, the nodes' pub
+	                                    and every snapshot point into it */
+	/* The easy handles of finished small GETs (a ping, /info, an
+	 * inspect, a sample: fl_small), kept for the next ones, the last
+	 * returned on top: a ping every ping_interval is three quarters of
+	 * an idle fleet's requests, and the ten inspects of a node's first
+	 * snapshot each made, set up and freed a handle (~8 % of `status`'s
+	 * time at 270 nodes).  One kept a node cost 8.6 KiB a node (8.6 MB
+	 * at 1,000) for the few in flight at once when idle: at most nnodes
+	 * are kept, and every FLEET_TRIM_EVERY s those no request took since
+	 * the last time (below kept_low) are freed (fl_kept_trim). */
+	struct fl_kept *kept;
+	size_t nkept, kept_low;
 	pthread_mutex_t lock;            /* guards the model: nodes' pub, c, ring */
 	pthread_t thread;
 	int running;
@@ -326,6 +345,7 @@ void fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
     const char *action, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 struct fl_req *fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout);
 void fl_release(struct fleet *f, struct fl_req *r);
+void fl_kept_trim(struct fleet *f);
 void fl_first_done(struct fl_node *n);
 enum sampling_tier fl_tier(const struct fl_node *n, const struct fl_container *c);
 void fl_action_tick(struct fleet *f);

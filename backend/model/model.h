@@ -156,7 +156,10 @@ struct pd_node {
 	int ncpu;
 	uint64_t mem_total;
 	int events_connected;            /* the /events stream is open */
-	struct pd_label labels[PD_MAX_LABELS];
+	const struct pd_label *labels;   /* the inventory's, at most PD_MAX_LABELS: made
+	                                    once by the fleet and shared by every snapshot
+	                                    (2 KiB a node copied each time before), so
+	                                    valid while the backend is open */
 	int nlabels;
 	int running, total;              /* container counts */
 	size_t listed;                   /* containers in the engine's last list: more than

@@ -725,6 +725,95 @@ test_snapshot_shared(void **state)
 	fleet_free(f);
 }
 
+/* The inventory's labels reach every snapshot, cut at PD_MAX_LABELS, from
+ * one block the fleet made once: a snapshot's nodes carry no copy of them
+ * (2 KiB a node at 1,000 nodes, in the model and again in each snapshot). */
+static void
+test_snapshot_labels(void **state)
+{
+	static struct inv_label many[PD_MAX_LABELS + 2], two[] = {
+		{ .key = (char *)"line", .value = (char *)"A" },
+		{ .key = (char *)"cell", .value = (char *)"3" },
+	};
+	static char keys[PD_MAX_LABELS + 2][8];
+	struct inv_node in[3] = {
+		{ .name = (char *)"n1", .endpoint = (char *)"tcp://127.0.0.1:9", .labels = two, .nlabels = 2 },
+		{ .name = (char *)"n2", .endpoint = (char *)"tcp://127.0.0.1:9" },
+		{ .name = (char *)"n3", .endpoint = (char *)"tcp://127.0.0.1:9", .labels = many,
+		  .nlabels = PD_MAX_LABELS + 2 },
+	};
+	struct inventory inv = { .nodes = in, .nnodes = 3 };
+	struct fleet_config cfg = { .max_containers = 10 };
+	struct fleet *f;
+	struct pd_snapshot *a, *b;
+
+	(void)state;
+	for (int k = 0; k < PD_MAX_LABELS + 2; k++) {
+		snprintf(keys[k], sizeof(keys[k]), "k%d", k);
+		many[k].key = keys[k];
+		many[k].value = (char *)"v";
+	}
+	f = fleet_new(&inv, &cfg);
+	assert_non_null(f);
+	a = fleet_snapshot(f);
+	b = fleet_snapshot(f);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->nodes[0].nlabels, 2);
+	assert_string_equal(a->nodes[0].labels[0].key, "line");
+	assert_string_equal(a->nodes[0].labels[0].value, "A");
+	assert_string_equal(a->nodes[0].labels[1].key, "cell");
+	assert_string_equal(a->nodes[0].labels[1].value, "3");
+	assert_int_equal(a->nodes[1].nlabels, 0);
+	assert_int_equal(a->nodes[2].nlabels, PD_MAX_LABELS);
+	assert_string_equal(a->nodes[2].labels[PD_MAX_LABELS - 1].key, "k15");
+	/* Shared, not copied: two copies point at the same labels, and one
+	 * freed leaves the other's readable. */
+	assert_ptr_equal(a->nodes[0].labels, b->nodes[0].labels);
+	assert_ptr_equal(a->nodes[2].labels, b->nodes[2].labels);
+	pd_snapshot_free(a);
+	assert_string_equal(b->nodes[2].labels[0].key, "k0");
+	pd_snapshot_free(b);
+	fleet_free(f);
+}
+
+/* Small GETs' easy handles are kept by the fleet, not one a node: as many
+ * as were in flight at once, the unused ones freed at each trim, and a
+ * handle only serves a node whose engine takes the same options. */
+static void
+test_kept_handles(void **state)
+{
+	struct inv_node in[4] = {
+		{ .name = (char *)"n1", .endpoint = (char *)"tcp://127.0.0.1:9" },
+		{ .name = (char *)"n2", .endpoint = (char *)"tcp://127.0.0.1:9" },
+		{ .name = (char *)"n3", .endpoint = (char *)"tcp://127.0.0.1:9" },
+		{ .name = (char *)"t1", .endpoint = (char *)"tcp://127.0.0.1:9", .tls = 1,
+		  .tls_verify = 1, .tls_ca = (char *)"/nonexistent/ca.pem" },
+	};
+	struct inventory inv = { .nodes = in, .nnodes = 4 };
+	struct fleet_config cfg = { .max_containers = 10 };
+	struct fleet *f = fleet_new(&inv, &cfg);
+	size_t all[] = { 0, 1, 2 }, one[] = { 1 }, tls[] = { 3 };
+
+	(void)state;
+	assert_non_null(f);
+	/* Three pings at once: three handles kept, not freed. */
+	assert_int_equal(fleet_test_ping_round(f, all, 3), 3);
+	assert_int_equal(fleet_test_kept_trim(f), 3);
+	/* One at a time since: one handle serves them, the two that no
+	 * request took are freed at the next trim, and the last one at the
+	 * trim after a quiet period. */
+	assert_int_equal(fleet_test_ping_round(f, one, 1), 3);
+	assert_int_equal(fleet_test_ping_round(f, all, 1), 3);
+	assert_int_equal(fleet_test_kept_trim(f), 1);
+	assert_int_equal(fleet_test_ping_round(f, one, 1), 1);
+	/* A TLS engine takes no plaintext node's handle: its own is made. */
+	assert_int_equal(fleet_test_ping_round(f, tls, 1), 2);
+	assert_int_equal(fleet_test_kept_trim(f), 2);
+	assert_int_equal(fleet_test_kept_trim(f), 0);
+	fleet_free(f);
+}
+
 /* A shown sample changes figures without a new generation at once: the
  * shown samples of a second wake readers once (fleet_samples_wake), and a
  * sample of what nothing shows never does. */
@@ -836,6 +925,8 @@ main(void)
 		cmocka_unit_test(test_apply_20000),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_snapshot_shared),
+		cmocka_unit_test(test_snapshot_labels),
+		cmocka_unit_test(test_kept_handles),
 		cmocka_unit_test(test_list_same),
 		cmocka_unit_test(test_reconcile_every),
 		cmocka_unit_test(test_ping_default),
