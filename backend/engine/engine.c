@@ -228,22 +228,6 @@ engine_easy(struct engine *e, const char *method, const char *path, int versione
 	return h;
 }
 
-/* Whether the optional strings A and B are both absent or equal. */
-static int
-engine_same(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-int
-engine_easy_fits(const struct engine *a, const struct engine *b)
-{
-	return a == b || (engine_same(a->unix_path, b->unix_path) && a->tls == b->tls &&
-	    a->tls_verify == b->tls_verify && engine_same(a->tls_ca, b->tls_ca) &&
-	    engine_same(a->tls_cert, b->tls_cert) && engine_same(a->tls_key, b->tls_key) &&
-	    a->connect_timeout_ms == b->connect_timeout_ms && a->read_only == b->read_only);
-}
-
 void
 engine_error_message(const char *body, char *out, size_t outlen)
 {

@@ -60,11 +60,6 @@ char *engine_url(const struct engine *e, const char *path, int versioned);
 CURL *engine_easy(struct engine *e, const char *method, const char *path,
     int versioned, const char *body, long timeout_ms, struct engine_reply *reply);
 
-/* Whether a handle engine_easy made for A, its transfer done, may serve a
- * GET to B once its URL is set again: the options engine_easy takes from an
- * engine (socket path, TLS and its files, connect timeout) are the same. */
-int engine_easy_fits(const struct engine *a, const struct engine *b);
-
 /* Fill REPLY->error from a finished transfer's result; returns 0 when the
  * call succeeded (2xx and body within the cap). */
 int engine_finish(struct engine *e, const char *method, const char *path,

@@ -60,17 +60,6 @@
                                     answer stays short, and a cache (curl gives each an
                                     easy handle of its own) is not paid for every node */
 
-/* A kept easy handle (struct fleet, kept): the node whose GET it served
- * last (its engine's options are set on it), and whether that was a ping,
- * whose URL a ping to the same node need not set again. */
-struct fl_kept {
-	CURL *h;
-	struct fl_node *node;
-	int ping;
-};
-#define FLEET_KEPT_SCAN 8        /* kept handles a small GET looks at for one that fits
-                                    its node's engine (engine_easy_fits), newest first */
-
 /* What one reply may weigh, by kind (engine.c stops a transfer over its
  * cap, and says so).  A container list is read as it streams in
  * (struct fl_list): the whole of it is bounded, and each entry. */
@@ -166,6 +155,14 @@ struct fl_node {
 	 * CONNECT_ONLY connections), which at one cache for the fleet cost
 	 * every answer the fleet's size. */
 	CURLSH *share;
+	/* The easy handle of the node's last small GET (a ping, /info, an
+	 * inspect, a sample: fl_small), kept for the next one: a ping every
+	 * ping_interval is three quarters of an idle fleet's requests, and
+	 * the ten inspects of a node's first snapshot each made, set up and
+	 * freed a handle (~8 % of `status`'s time at 270 nodes).  SMALL_PING:
+	 * its URL is the ping's, which a ping need not set again. */
+	CURL *small_h;
+	int small_ping;
 	struct pd_node pub;
 	struct fl_container *c;
 	size_t nc, capc;
@@ -246,17 +243,6 @@ struct fleet {
 	size_t nnodes;
 	struct pd_label *labels;         /* every node's inventory labels, the nodes' pub
 	                                    and every snapshot point into it */
-	/* The easy handles of finished small GETs (a ping, /info, an
-	 * inspect, a sample: fl_small), kept for the next ones, the last
-	 * returned on top: a ping every ping_interval is three quarters of
-	 * an idle fleet's requests, and the ten inspects of a node's first
-	 * snapshot each made, set up and freed a handle (~8 % of `status`'s
-	 * time at 270 nodes).  One kept a node cost 8.6 KiB a node (8.6 MB
-	 * at 1,000) for the few in flight at once when idle: at most nnodes
-	 * are kept, and every FLEET_TRIM_EVERY s those no request took since
-	 * the last time (below kept_low) are freed (fl_kept_trim). */
-	struct fl_kept *kept;
-	size_t nkept, kept_low;
 	pthread_mutex_t lock;            /* guards the model: nodes' pub, c, ring */
 	pthread_t thread;
 	int running;
@@ -345,7 +331,6 @@ void fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
     const char *action, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 struct fl_req *fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout);
 void fl_release(struct fleet *f, struct fl_req *r);
-void fl_kept_trim(struct fleet *f);
 void fl_first_done(struct fl_node *n);
 enum sampling_tier fl_tier(const struct fl_node *n, const struct fl_container *c);
 void fl_action_tick(struct fleet *f);

@@ -448,7 +448,6 @@ fl_thread(void *arg)
 		if (f->trim || (f->trim_at > 0 && now >= f->trim_at)) {
 			f->trim = 0;
 			f->trim_at = now + FLEET_TRIM_EVERY;
-			fl_kept_trim(f);
 #ifdef __GLIBC__
 			malloc_trim(0);
 #endif

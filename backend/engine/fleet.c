@@ -468,68 +468,13 @@ fl_body_max(enum fl_kind kind)
 }
 
 /* Whether a request of KIND and METHOD is a small GET, whose easy handle
- * the fleet keeps for the next one (struct fleet, kept): engine_easy's
+ * a node keeps for the next one (struct fl_node, small_h): engine_easy's
  * options, the default callbacks, FLEET_SMALL_BUFFER. */
 static int
 fl_small(enum fl_kind kind, const char *method)
 {
 	return (kind == FL_PING || kind == FL_INFO || kind == FL_INSPECT || kind == FL_STATS) &&
 	    strcmp(method, "GET") == 0;
-}
-
-/* A kept handle for a small GET of KIND to PATH on node N, its URL set, or
- * NULL when none of the last FLEET_KEPT_SCAN returned fits N's engine
- * (engine_easy makes one). */
-static CURL *
-fl_kept_take(struct fleet *f, struct fl_node *n, enum fl_kind kind, const char *path)
-{
-	size_t i = f->nkept, stop = i > FLEET_KEPT_SCAN ? i - FLEET_KEPT_SCAN : 0;
-	struct fl_kept k;
-
-	while (i > stop && !engine_easy_fits(f->kept[i - 1].node->engine, n->engine))
-		i--;
-	if (i == stop)
-		return NULL;
-	k = f->kept[--i];
-	memmove(&f->kept[i], &f->kept[i + 1], (f->nkept - i - 1) * sizeof(*f->kept));
-	f->nkept--;
-	if (i < f->kept_low)
-		f->kept_low = i;
-	if (kind != FL_PING || k.node != n || !k.ping) {
-		char *url = engine_url(n->engine, path, kind != FL_PING);
-
-		if (url == NULL) {
-			curl_easy_cleanup(k.h);
-			return NULL;
-		}
-		curl_easy_setopt(k.h, CURLOPT_URL, url);
-		free(url);
-	}
-	return k.h;
-}
-
-/* Keep R's handle, a small GET's, for the next one; freed when nnodes are
- * kept already. */
-static void
-fl_kept_give(struct fleet *f, struct fl_req *r)
-{
-	if (f->nkept < f->nnodes)
-		f->kept[f->nkept++] = (struct fl_kept){ r->h, r->node, r->kind == FL_PING };
-	else
-		curl_easy_cleanup(r->h);
-}
-
-/* Free the kept handles no request took since the last call (fl_thread,
- * every FLEET_TRIM_EVERY s): the fleet keeps as many as its small GETs had
- * in flight at once, not one a node. */
-void
-fl_kept_trim(struct fleet *f)
-{
-	for (size_t i = 0; i < f->kept_low; i++)
-		curl_easy_cleanup(f->kept[i].h);
-	memmove(f->kept, &f->kept[f->kept_low], (f->nkept - f->kept_low) * sizeof(*f->kept));
-	f->nkept -= f->kept_low;
-	f->kept_low = f->nkept;
 }
 
 /* Start METHOD PATH of KIND on node N.  Returns the request or NULL. */
@@ -549,10 +494,23 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 	if (id != NULL)
 		snprintf(r->id, sizeof(r->id), "%s", id);
 	r->started = fl_now();
-	if (fl_small(kind, method) && (r->h = fl_kept_take(f, n, kind, path)) != NULL) {
-		/* Its options are those of every small GET to the node's
-		 * engine: the URL, the deadline and the reply are new (the
-		 * share below too). */
+	if (fl_small(kind, method) && n->small_h != NULL) {
+		/* Its options are those of every small GET to the node: the
+		 * URL (unless both are pings), the deadline and the reply are
+		 * new. */
+		r->h = n->small_h;
+		n->small_h = NULL;
+		if (kind != FL_PING || !n->small_ping) {
+			char *url = engine_url(n->engine, path, kind != FL_PING);
+
+			if (url == NULL) {
+				curl_easy_cleanup(r->h);
+				free(r);
+				return NULL;
+			}
+			curl_easy_setopt(r->h, CURLOPT_URL, url);
+			free(url);
+		}
 		curl_easy_setopt(r->h, CURLOPT_WRITEDATA, &r->reply);
 		curl_easy_setopt(r->h, CURLOPT_HEADERDATA, &r->reply);
 		curl_easy_setopt(r->h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
@@ -565,8 +523,8 @@ fl_send_method(struct fl_node *n, enum fl_kind kind, const char *method, const c
 		return NULL;
 	}
 	curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
-	/* A kept handle may come from another group's share: set always. */
-	curl_easy_setopt(r->h, CURLOPT_SHARE, n->share);
+	if (n->share != NULL)
+		curl_easy_setopt(r->h, CURLOPT_SHARE, n->share);
 	r->reply.body.max = fl_body_max(kind);
 	if (kind == FL_PING || kind == FL_INFO || kind == FL_INSPECT || kind == FL_STATS ||
 	    kind == FL_ACTION)
@@ -655,10 +613,12 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_SW_EVENTS: f->sw.events = NULL; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
-	if (fl_small(r->kind, r->method))
-		fl_kept_give(f, r);
-	else
+	if (fl_small(r->kind, r->method) && n->small_h == NULL) {
+		n->small_h = r->h;
+		n->small_ping = r->kind == FL_PING;
+	} else {
 		curl_easy_cleanup(r->h);
+	}
 	engine_reply_free(&r->reply);
 	fleet_list_free(r->list);
 	free(r->sw_v);
@@ -1715,12 +1675,10 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 	f->multi = curl_multi_init();
 	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
 	f->labels = fl_labels_new(inv);
-	f->kept = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->kept));
 	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
 	f->sw.sw = swarm_new(inv, f->cfg.read_only);
 	if (f->wakefd < 0 || f->kickfd < 0 || f->epfd < 0 || f->multi == NULL ||
-	    f->nodes == NULL || f->labels == NULL || f->kept == NULL || f->sw.sw == NULL ||
-	    fl_epoll_setup(f) != 0) {
+	    f->nodes == NULL || f->labels == NULL || f->sw.sw == NULL || fl_epoll_setup(f) != 0) {
 		fleet_free(f);
 		return NULL;
 	}
@@ -1808,9 +1766,9 @@ fleet_free(struct fleet *f)
 		free(a);
 	}
 	/* The kept handles hold their group's share: they go first. */
-	for (size_t i = 0; i < f->nkept; i++)
-		curl_easy_cleanup(f->kept[i].h);
-	free(f->kept);
+	for (size_t i = 0; i < f->nnodes; i++)
+		if (f->nodes[i].small_h != NULL)
+			curl_easy_cleanup(f->nodes[i].small_h);
 	for (size_t i = 0; i < f->nnodes; i++) {
 		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
 			curl_share_cleanup(f->nodes[i].share);
@@ -2202,28 +2160,6 @@ fleet_test_reply(struct fleet *f, size_t node, const char *kind, const char *id,
 	pthread_mutex_unlock(&f->lock);
 	cJSON_Delete(j);
 	return 0;
-}
-
-size_t
-fleet_test_ping_round(struct fleet *f, const size_t *nodes, size_t n)
-{
-	struct fl_req *r[16];
-
-	if (n > 16)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		r[i] = fl_send(&f->nodes[nodes[i]], FL_PING, "/_ping", NULL, 1.0);
-	for (size_t i = 0; i < n; i++)
-		if (r[i] != NULL)
-			fl_release(f, r[i]);
-	return f->nkept;
-}
-
-size_t
-fleet_test_kept_trim(struct fleet *f)
-{
-	fl_kept_trim(f);
-	return f->nkept;
 }
 
 size_t

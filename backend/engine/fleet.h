@@ -139,13 +139,6 @@ void fleet_test_event(struct fleet *f, size_t node, const char *line);
  * about container ID of node NODE; 0, or -1 when it is not JSON. */
 int fleet_test_reply(struct fleet *f, size_t node, const char *kind, const char *id,
     const char *body, size_t len);
-/* Ping the nodes NODES[0..N) at once, then release every ping as its
- * answer would (nothing is sent: the fleet is not started); returns the
- * easy handles the fleet keeps after. */
-size_t fleet_test_ping_round(struct fleet *f, const size_t *nodes, size_t n);
-/* The io thread's trim of kept handles (fl_kept_trim); the handles kept
- * after. */
-size_t fleet_test_kept_trim(struct fleet *f);
 /* The request cap of a kind: "list", "inspect", "stats", "events"; 0 other. */
 size_t fleet_body_max(const char *kind);
 /* 1: look containers up by a linear search, as before the index (bench). */

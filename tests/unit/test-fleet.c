@@ -777,43 +777,6 @@ test_snapshot_labels(void **state)
 	fleet_free(f);
 }
 
-/* Small GETs' easy handles are kept by the fleet, not one a node: as many
- * as were in flight at once, the unused ones freed at each trim, and a
- * handle only serves a node whose engine takes the same options. */
-static void
-test_kept_handles(void **state)
-{
-	struct inv_node in[4] = {
-		{ .name = (char *)"n1", .endpoint = (char *)"tcp://127.0.0.1:9" },
-		{ .name = (char *)"n2", .endpoint = (char *)"tcp://127.0.0.1:9" },
-		{ .name = (char *)"n3", .endpoint = (char *)"tcp://127.0.0.1:9" },
-		{ .name = (char *)"t1", .endpoint = (char *)"tcp://127.0.0.1:9", .tls = 1,
-		  .tls_verify = 1, .tls_ca = (char *)"/nonexistent/ca.pem" },
-	};
-	struct inventory inv = { .nodes = in, .nnodes = 4 };
-	struct fleet_config cfg = { .max_containers = 10 };
-	struct fleet *f = fleet_new(&inv, &cfg);
-	size_t all[] = { 0, 1, 2 }, one[] = { 1 }, tls[] = { 3 };
-
-	(void)state;
-	assert_non_null(f);
-	/* Three pings at once: three handles kept, not freed. */
-	assert_int_equal(fleet_test_ping_round(f, all, 3), 3);
-	assert_int_equal(fleet_test_kept_trim(f), 3);
-	/* One at a time since: one handle serves them, the two that no
-	 * request took are freed at the next trim, and the last one at the
-	 * trim after a quiet period. */
-	assert_int_equal(fleet_test_ping_round(f, one, 1), 3);
-	assert_int_equal(fleet_test_ping_round(f, all, 1), 3);
-	assert_int_equal(fleet_test_kept_trim(f), 1);
-	assert_int_equal(fleet_test_ping_round(f, one, 1), 1);
-	/* A TLS engine takes no plaintext node's handle: its own is made. */
-	assert_int_equal(fleet_test_ping_round(f, tls, 1), 2);
-	assert_int_equal(fleet_test_kept_trim(f), 2);
-	assert_int_equal(fleet_test_kept_trim(f), 0);
-	fleet_free(f);
-}
-
 /* A shown sample changes figures without a new generation at once: the
  * shown samples of a second wake readers once (fleet_samples_wake), and a
  * sample of what nothing shows never does. */
@@ -926,7 +889,6 @@ main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_snapshot_shared),
 		cmocka_unit_test(test_snapshot_labels),
-		cmocka_unit_test(test_kept_handles),
 		cmocka_unit_test(test_list_same),
 		cmocka_unit_test(test_reconcile_every),
 		cmocka_unit_test(test_ping_default),
