@@ -444,6 +444,11 @@ fl_thread(void *arg)
 #endif
 		}
 	}
+	/* Stopped: every transfer and connection closes here, on the way
+	 * out, rather than in fleet_free.  A reader that stopped the fleet to
+	 * print its last snapshot (status) prints while they close: at 270
+	 * nodes ~1,000 connections, ~30 ms of close() that were its last. */
+	fl_close_transfers(f);
 	return NULL;
 }
 

@@ -664,7 +664,9 @@ fl_first_done(struct fl_node *n)
 	if (n->first_done)
 		return;
 	n->first_done = 1;
-	if (f->first_left > 0 && --f->first_left == 0)
+	/* Not for a reader of one snapshot (streams_late): it stops the
+	 * fleet and ends, and the trim would only compete with its print. */
+	if (f->first_left > 0 && --f->first_left == 0 && !f->cfg.streams_late)
 		f->trim = 1;
 }
 
@@ -1699,6 +1701,28 @@ fleet_start(struct fleet *f)
 	return 0;
 }
 
+/* Release every transfer of F and close its connections: the requests in
+ * flight, the nodes' kept handles, the groups' connection caches.  Called
+ * by the io thread once stopped (fl_thread), and again by fleet_free, where
+ * it finds nothing left unless the thread never ran. */
+void
+fl_close_transfers(struct fleet *f)
+{
+	while (f->inflight != NULL)
+		fl_release(f, f->inflight);
+	/* The kept handles hold their group's share: they go first. */
+	for (size_t i = 0; i < f->nnodes; i++) {
+		if (f->nodes[i].small_h != NULL)
+			curl_easy_cleanup(f->nodes[i].small_h);
+		f->nodes[i].small_h = NULL;
+	}
+	for (size_t i = 0; i < f->nnodes; i++) {
+		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
+			curl_share_cleanup(f->nodes[i].share);
+		f->nodes[i].share = NULL;
+	}
+}
+
 void
 fleet_free(struct fleet *f)
 {
@@ -1709,21 +1733,14 @@ fleet_free(struct fleet *f)
 		fl_kick(f);
 		pthread_join(f->thread, NULL);
 	}
-	while (f->inflight != NULL)
-		fl_release(f, f->inflight);
+	fl_close_transfers(f);  /* the io thread's last act, unless it never ran */
 	while (f->actions != NULL) {
 		struct fl_action *a = f->actions;
 
 		f->actions = a->next;
 		free(a);
 	}
-	/* The kept handles hold their group's share: they go first. */
-	for (size_t i = 0; i < f->nnodes; i++)
-		if (f->nodes[i].small_h != NULL)
-			curl_easy_cleanup(f->nodes[i].small_h);
 	for (size_t i = 0; i < f->nnodes; i++) {
-		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
-			curl_share_cleanup(f->nodes[i].share);
 		engine_free(f->nodes[i].engine);
 		engine_buf_free(&f->nodes[i].evline);
 		engine_buf_free(&f->nodes[i].agline);

@@ -44,7 +44,8 @@ struct fleet_config {
 	int read_only;              /* engines refuse every method but GET */
 	unsigned max_containers;    /* kept per node, default PD_MAX_CONTAINERS */
 	int streams_late;           /* a node's event stream waits for its first snapshot
-	                               (fleet_events_due): for a reader of one snapshot */
+	                               (fleet_events_due), and no trim follows the
+	                               fleet's (fl_first_done): for a reader of one snapshot */
 	/* Called on the io thread (must not block) with agent_kick_arg and a
 	 * node's name when the node's trusted agent is adopted and when a
 	 * container of a node with one starts, dies, is updated or removed:
