@@ -248,11 +248,15 @@ pd_json_print(cJSON *j, int pretty)
 long long
 pd_json_int(const cJSON *v, long long lo, long long hi, long long def)
 {
-	double d;
+	return pd_json_int_of(cJSON_IsNumber(v), cJSON_IsNumber(v) ? v->valuedouble : 0, lo, hi,
+	    def);
+}
 
-	if (!cJSON_IsNumber(v))
+long long
+pd_json_int_of(int is_number, double d, long long lo, long long hi, long long def)
+{
+	if (!is_number)
 		return def;
-	d = v->valuedouble;
 	/* (double)hi may round up past HI (2^63 - 1 becomes 2^63): compare
 	 * strictly below it then. */
 	if (!isfinite(d) || d < (double)lo || d >= (double)hi + 1.0 || d > 9.2e18)

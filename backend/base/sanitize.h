@@ -67,5 +67,7 @@ char *pd_json_print(struct cJSON *j, int pretty);
  * number in [LO, HI] (the fraction dropped), else DEF. No cast of an engine's
  * double can overflow through this. */
 long long pd_json_int(const struct cJSON *v, long long lo, long long hi, long long def);
+/* The same for a number D read without cJSON (IS_NUMBER: it was one). */
+long long pd_json_int_of(int is_number, double d, long long lo, long long hi, long long def);
 
 #endif

@@ -332,6 +332,7 @@ void fl_event(struct fl_node *n, enum pd_event_kind kind, const char *container,
 struct fl_req *fl_send(struct fl_node *n, enum fl_kind kind, const char *path, const char *id, double timeout);
 void fl_release(struct fleet *f, struct fl_req *r);
 void fl_first_done(struct fl_node *n);
+void fl_close_transfers(struct fleet *f);
 enum sampling_tier fl_tier(const struct fl_node *n, const struct fl_container *c);
 void fl_action_tick(struct fleet *f);
 void fl_open_events(struct fl_node *n, double now, int relist);

@@ -5,6 +5,8 @@
  * model's lock, and tests/fuzz/ runs them. */
 #include "config.h"
 
+#include <locale.h>
+
 #include "backend/engine/fleet-int.h"
 
 /* Copy a JSON string member into a fixed buffer ("" when absent), cut
@@ -696,4 +698,586 @@ fl_hash(uint64_t h, const void *p, size_t len)
 	for (; i < len; i++)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
+}
+
+/* ------------------------------------------------ an inspect, without a tree
+ *
+ * A container's inspect reply is read once, in place, for the dozen
+ * members the model keeps (struct fleet_inspect): ten of them a node for
+ * its first snapshot, 2,700 at 270 nodes, each a few KiB that cJSON made
+ * into a tree of ~300 allocations and freed again (~15 % of `status`'s
+ * time).  It accepts and refuses what cJSON_ParseWithLength does -- the
+ * same grammar, its nesting limit, its string escapes and number reading,
+ * the first of duplicate members -- so that what the model takes does not
+ * change; tests/fuzz/fuzz-inspect.c holds the two side by side. */
+
+#define FI_DEPTH_MAX 1000                /* cJSON's CJSON_NESTING_LIMIT */
+
+struct fi_in {
+	const unsigned char *p;
+	size_t len, off;
+	size_t depth;                    /* containers open around off */
+};
+
+/* cJSON's whitespace: every byte up to the space. */
+static void
+fi_ws(struct fi_in *in)
+{
+	while (in->off < in->len && in->p[in->off] <= 32)
+		in->off++;
+}
+
+/* The 4 hex digits at S, 0 when one is not (as cJSON reads them). */
+static unsigned
+fi_hex4(const unsigned char *s)
+{
+	unsigned h = 0;
+
+	for (int i = 0; i < 4; i++) {
+		h <<= 4;
+		if (s[i] >= '0' && s[i] <= '9')
+			h += s[i] - '0';
+		else if (s[i] >= 'A' && s[i] <= 'F')
+			h += 10u + s[i] - 'A';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			h += 10u + s[i] - 'a';
+		else
+			return 0;
+	}
+	return h;
+}
+
+/* Append byte B to the decoded string: kept while DST has room, counted
+ * up to its first NUL (what strlen of cJSON's copy would say). */
+static void
+fi_put(char *dst, size_t cap, size_t *o, size_t *n, int *nul, unsigned char b)
+{
+	if (dst != NULL && *o + 1 < cap)
+		dst[(*o)++] = (char)b;
+	if (b == '\0')
+		*nul = 1;
+	else if (!*nul)
+		(*n)++;
+}
+
+/* The string at IN (at its opening quote), decoded into DST (CAP bytes,
+ * terminated; NULL: checked, not kept), its length up to its first NUL
+ * in *LEN (if not NULL).  0, or -1 when cJSON would refuse it. */
+static int
+fi_string(struct fi_in *in, char *dst, size_t cap, size_t *len)
+{
+	const unsigned char *s = in->p;
+	size_t i, end, o = 0, n = 0;
+	int esc = 0, nul = 0;
+
+	if (in->off >= in->len || s[in->off] != '"')
+		return -1;
+	/* Its end first: a backslash takes the byte after it, whatever it is. */
+	for (i = in->off + 1; i < in->len && s[i] != '"'; i++) {
+		if (s[i] == '\\') {
+			esc = 1;
+			if (++i >= in->len)
+				return -1;
+		}
+	}
+	if (i >= in->len)
+		return -1;
+	end = i;
+	if (!esc) {
+		/* As it is: copied at once, up to its first NUL for LEN. */
+		const unsigned char *z = memchr(s + in->off + 1, '\0', end - in->off - 1);
+
+		n = end - in->off - 1;
+		if (dst != NULL && cap > 0) {
+			o = n < cap - 1 ? n : cap - 1;
+			memcpy(dst, s + in->off + 1, o);
+			dst[o] = '\0';
+		}
+		if (len != NULL)
+			*len = z != NULL ? (size_t)(z - (s + in->off + 1)) : n;
+		in->off = end + 1;
+		return 0;
+	}
+	for (i = in->off + 1; i < end;) {
+		unsigned cp, lo;
+		unsigned char u[4];
+		int k;
+
+		if (s[i] != '\\') {
+			fi_put(dst, cap, &o, &n, &nul, s[i++]);
+			continue;
+		}
+		switch (s[i + 1]) {
+		case 'b': fi_put(dst, cap, &o, &n, &nul, '\b'); i += 2; continue;
+		case 'f': fi_put(dst, cap, &o, &n, &nul, '\f'); i += 2; continue;
+		case 'n': fi_put(dst, cap, &o, &n, &nul, '\n'); i += 2; continue;
+		case 'r': fi_put(dst, cap, &o, &n, &nul, '\r'); i += 2; continue;
+		case 't': fi_put(dst, cap, &o, &n, &nul, '\t'); i += 2; continue;
+		case '"': case '\\': case '/':
+			fi_put(dst, cap, &o, &n, &nul, s[i + 1]);
+			i += 2;
+			continue;
+		case 'u':
+			break;
+		default:
+			return -1;
+		}
+		if (end - i < 6)
+			return -1;
+		cp = fi_hex4(&s[i + 2]);
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return -1;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (end - (i + 6) < 6 || s[i + 6] != '\\' || s[i + 7] != 'u')
+				return -1;
+			lo = fi_hex4(&s[i + 8]);
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return -1;
+			cp = 0x10000 + (((cp & 0x3ff) << 10) | (lo & 0x3ff));
+			i += 12;
+		} else {
+			i += 6;
+		}
+		if (cp < 0x80) {
+			u[0] = (unsigned char)cp;
+			k = 1;
+		} else if (cp < 0x800) {
+			u[0] = (unsigned char)(0xc0 | (cp >> 6));
+			u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+			k = 2;
+		} else if (cp < 0x10000) {
+			u[0] = (unsigned char)(0xe0 | (cp >> 12));
+			u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+			k = 3;
+		} else {
+			u[0] = (unsigned char)(0xf0 | (cp >> 18));
+			u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+			u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+			k = 4;
+		}
+		for (int b = 0; b < k; b++)
+			fi_put(dst, cap, &o, &n, &nul, u[b]);
+	}
+	if (dst != NULL && cap > 0)
+		dst[o] = '\0';
+	if (len != NULL)
+		*len = n;
+	in->off = end + 1;
+	return 0;
+}
+
+/* The number at IN, its value in *VALUE if asked.  cJSON copies the run
+ * of [0-9+-.eE] there (all of it: Debian's 1.7.15 allocates the copy) and
+ * takes what strtod takes of it: a sign, digits with a point among them,
+ * an exponent with digits. */
+static int
+fi_number(struct fi_in *in, double *value)
+{
+	const unsigned char *s = in->p + in->off;
+	size_t max = in->len - in->off, i = 0, digits = 0;
+	char small[64], *buf = small;
+
+	if (i < max && s[i] == '-')
+		i++;
+	for (; i < max && s[i] >= '0' && s[i] <= '9'; i++)
+		digits++;
+	if (i < max && s[i] == '.')
+		for (i++; i < max && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+	if (digits == 0)
+		return -1;
+	if (i < max && (s[i] == 'e' || s[i] == 'E')) {
+		size_t j = i + 1;
+
+		if (j < max && (s[j] == '+' || s[j] == '-'))
+			j++;
+		if (j < max && s[j] >= '0' && s[j] <= '9') {
+			while (j < max && s[j] >= '0' && s[j] <= '9')
+				j++;
+			i = j;
+		}
+	}
+	if (value != NULL) {
+		char point = localeconv()->decimal_point[0];
+
+		if (i >= sizeof(small) && (buf = malloc(i + 1)) == NULL)
+			return -1;
+		memcpy(buf, s, i);
+		buf[i] = '\0';
+		for (size_t k = 0; k < i; k++)
+			if (buf[k] == '.')
+				buf[k] = point;
+		*value = strtod(buf, NULL);
+		if (buf != small)
+			free(buf);
+	}
+	in->off += i;
+	return 0;
+}
+
+/* The literal WORD at IN. */
+static int
+fi_word(struct fi_in *in, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (in->len - in->off < n || memcmp(in->p + in->off, word, n) != 0)
+		return -1;
+	in->off += n;
+	return 0;
+}
+
+/* Skip the value at IN, checked as cJSON would parse it; a loop, not a
+ * recursion: an engine may nest as deep as cJSON lets it. */
+static int
+fi_skip(struct fi_in *in)
+{
+	const unsigned char *p = in->p;
+	unsigned char kind[FI_DEPTH_MAX];
+	size_t top = 0;
+
+value:
+	if (in->off >= in->len)
+		return -1;
+	switch (p[in->off]) {
+	case '{':
+	case '[':
+		if (in->depth + top >= FI_DEPTH_MAX)
+			return -1;
+		kind[top++] = p[in->off] == '{' ? '}' : ']';
+		in->off++;
+		fi_ws(in);
+		if (in->off < in->len && p[in->off] == kind[top - 1]) {
+			in->off++;
+			top--;
+			goto after;
+		}
+		if (kind[top - 1] == '}')
+			goto member;
+		goto value;
+	case '"':
+		if (fi_string(in, NULL, 0, NULL) != 0)
+			return -1;
+		goto after;
+	case 't':
+		if (fi_word(in, "true") != 0)
+			return -1;
+		goto after;
+	case 'f':
+		if (fi_word(in, "false") != 0)
+			return -1;
+		goto after;
+	case 'n':
+		if (fi_word(in, "null") != 0)
+			return -1;
+		goto after;
+	default:
+		if ((p[in->off] != '-' && (p[in->off] < '0' || p[in->off] > '9')) ||
+		    fi_number(in, NULL) != 0)
+			return -1;
+		goto after;
+	}
+member:
+	if (fi_string(in, NULL, 0, NULL) != 0)
+		return -1;
+	fi_ws(in);
+	if (in->off >= in->len || p[in->off] != ':')
+		return -1;
+	in->off++;
+	fi_ws(in);
+	goto value;
+after:
+	if (top == 0)
+		return 0;
+	fi_ws(in);
+	if (in->off < in->len && p[in->off] == ',') {
+		in->off++;
+		fi_ws(in);
+		if (kind[top - 1] == '}')
+			goto member;
+		goto value;
+	}
+	if (in->off < in->len && p[in->off] == kind[top - 1]) {
+		in->off++;
+		top--;
+		goto after;
+	}
+	return -1;
+}
+
+/* What reads one member of an object: its decoded name KEY (cut to the
+ * buffer, KLEN long up to its first NUL) and its value at IN. */
+typedef int (*fi_member_fn)(struct fi_in *in, const char *key, size_t klen, void *arg);
+
+/* The object at IN, each member handed to FN. */
+static int
+fi_object(struct fi_in *in, fi_member_fn fn, void *arg)
+{
+	char key[PD_NAME_LEN + 1];
+	size_t klen;
+
+	if (in->depth >= FI_DEPTH_MAX)
+		return -1;
+	in->depth++;
+	in->off++;
+	fi_ws(in);
+	if (in->off < in->len && in->p[in->off] == '}') {
+		in->off++;
+		in->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (fi_string(in, key, sizeof(key), &klen) != 0)
+			return -1;
+		fi_ws(in);
+		if (in->off >= in->len || in->p[in->off] != ':')
+			return -1;
+		in->off++;
+		fi_ws(in);
+		if (fn(in, key, klen, arg) != 0)
+			return -1;
+		fi_ws(in);
+		if (in->off < in->len && in->p[in->off] == ',') {
+			in->off++;
+			fi_ws(in);
+			continue;
+		}
+		if (in->off < in->len && in->p[in->off] == '}') {
+			in->off++;
+			in->depth--;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+/* Whether member name KEY (KLEN long) is WANT, as strcmp would say of
+ * cJSON's copy; *SEEN marks the first one: cJSON finds the first of
+ * duplicate members. */
+static int
+fi_is(const char *key, size_t klen, const char *want, int *seen)
+{
+	if (*seen || klen != strlen(want) || memcmp(key, want, klen) != 0)
+		return 0;
+	*seen = 1;
+	return 1;
+}
+
+/* The string at IN copied into DST (LEN bytes) as fl_copy_str would: ""
+ * when it is no string, cut between characters when it does not fit. */
+static int
+fi_copy(struct fi_in *in, char *dst, size_t len)
+{
+	char tmp[PD_IMAGE_LEN + 1];
+
+	dst[0] = '\0';
+	if (in->off >= in->len || in->p[in->off] != '"')
+		return fi_skip(in);
+	if (len > sizeof(tmp) - 1)
+		len = sizeof(tmp) - 1;
+	if (fi_string(in, tmp, len + 1, NULL) != 0)
+		return -1;
+	pd_copy_text(dst, len, tmp);
+	return 0;
+}
+
+/* The value at IN as fl_int / fl_num take a number: *VALUE and *IS. */
+static int
+fi_num(struct fi_in *in, double *value, int *is)
+{
+	unsigned char ch = in->off < in->len ? in->p[in->off] : 0;
+
+	*is = 0;
+	if (ch != '-' && (ch < '0' || ch > '9'))
+		return fi_skip(in);
+	*is = 1;
+	return fi_number(in, value);
+}
+
+/* The object at IN read by FN, or, when it is something else, skipped
+ * (an array or a scalar has no members to find). */
+static int
+fi_sub(struct fi_in *in, fi_member_fn fn, void *arg)
+{
+	if (in->off < in->len && in->p[in->off] == '{')
+		return fi_object(in, fn, arg);
+	return fi_skip(in);
+}
+
+/* What the parse has found so far, and of which members the first. */
+struct fi_state {
+	struct fleet_inspect *out;
+	int name, restart, created, state, config, netset;
+	int status, health, hstatus, oom, exit, started, finished;
+	int image, stop, labels, networks;
+	int lab[3];
+	char stack[3][PD_NAME_LEN];
+	char time[3][64];                /* Created, StartedAt, FinishedAt */
+	size_t nets_used;
+};
+
+static const char *const fi_stack_keys[] = {
+	"io.plantdeck.stack", "com.docker.stack.namespace", "com.docker.compose.project",
+};
+
+static int
+fi_labels(struct fi_in *in, const char *key, size_t klen, void *arg)
+{
+	struct fi_state *st = arg;
+
+	for (size_t i = 0; i < 3; i++)
+		if (fi_is(key, klen, fi_stack_keys[i], &st->lab[i]))
+			return fi_copy(in, st->stack[i], sizeof(st->stack[i]));
+	return fi_skip(in);
+}
+
+/* Every member of Networks, as fl_networks joins them. */
+static int
+fi_networks(struct fi_in *in, const char *key, size_t klen, void *arg)
+{
+	struct fi_state *st = arg;
+	char *out = st->out->networks;
+	size_t len = sizeof(st->out->networks), used = st->nets_used;
+
+	if (klen > 0 && used + (used > 0) + klen + 1 <= len) {
+		if (used > 0)
+			out[used++] = ',';
+		memcpy(out + used, key, klen);
+		used += klen;
+		out[used] = '\0';
+		st->nets_used = used;
+	}
+	return fi_skip(in);
+}
+
+static int
+fi_netset(struct fi_in *in, const char *key, size_t klen, void *arg)
+{
+	struct fi_state *st = arg;
+
+	if (fi_is(key, klen, "Networks", &st->networks))
+		return fi_sub(in, fi_networks, st);
+	return fi_skip(in);
+}
+
+static int
+fi_health(struct fi_in *in, const char *key, size_t klen, void *arg)
+{
+	struct fi_state *st = arg;
+	char s[16];
+
+	if (!fi_is(key, klen, "Status", &st->hstatus))
+		return fi_skip(in);
+	if (in->off >= in->len || in->p[in->off] != '"')
+		return fi_skip(in);
+	if (fi_string(in, s, sizeof(s), NULL) != 0)
+		return -1;
+	st->out->health = fleet_parse_health_status(s);
+	return 0;
+}
+
+static int
+fi_state(struct fi_in *in, const char *key, size_t klen, void *arg)
+{
+	struct fi_state *st = arg;
+	struct fleet_inspect *x = st->out;
+	double d = 0;
+	int is, rc;
+
+	if (fi_is(key, klen, "Status", &st->status))
+		return fi_copy(in, x->status, sizeof(x->status));
+	if (fi_is(key, klen, "Health", &st->health))
+		return fi_sub(in, fi_health, st);
+	if (fi_is(key, klen, "OOMKilled", &st->oom)) {
+		x->oom_killed = fi_word(in, "true") == 0;
+		return x->oom_killed ? 0 : fi_skip(in);
+	}
+	if (fi_is(key, klen, "ExitCode", &st->exit)) {
+		rc = fi_num(in, &d, &is);
+		x->exit_code = (int)pd_json_int_of(is, d, INT_MIN, INT_MAX, 0);
+		return rc;
+	}
+	if (fi_is(key, klen, "StartedAt", &st->started))
+		return fi_copy(in, st->time[1], sizeof(st->time[1]));
+	if (fi_is(key, klen, "FinishedAt", &st->finished))
+		return fi_copy(in, st->time[2], sizeof(st->time[2]));
+	return fi_skip(in);
+}
+
+static int
+fi_config(struct fi_in *in, const char *key, size_t klen, void *arg)
+{
+	struct fi_state *st = arg;
+	struct fleet_inspect *x = st->out;
+	double d = 0;
+	int is, rc;
+
+	if (fi_is(key, klen, "Image", &st->image))
+		return fi_copy(in, x->image, sizeof(x->image));
+	if (fi_is(key, klen, "StopTimeout", &st->stop)) {
+		rc = fi_num(in, &d, &is);
+		x->stop_timeout = is ? d : -1;
+		return rc;
+	}
+	if (fi_is(key, klen, "Labels", &st->labels))
+		return fi_sub(in, fi_labels, st);
+	return fi_skip(in);
+}
+
+static int
+fi_top(struct fi_in *in, const char *key, size_t klen, void *arg)
+{
+	struct fi_state *st = arg;
+	struct fleet_inspect *x = st->out;
+	double d = 0;
+	int is, rc;
+
+	if (fi_is(key, klen, "Name", &st->name))
+		return fi_copy(in, x->name, sizeof(x->name));
+	if (fi_is(key, klen, "RestartCount", &st->restart)) {
+		rc = fi_num(in, &d, &is);
+		x->restart_count = (int)pd_json_int_of(is, d, 0, INT_MAX, 0);
+		return rc;
+	}
+	if (fi_is(key, klen, "Created", &st->created))
+		return fi_copy(in, st->time[0], sizeof(st->time[0]));
+	if (fi_is(key, klen, "State", &st->state))
+		return fi_sub(in, fi_state, st);
+	if (fi_is(key, klen, "Config", &st->config))
+		return fi_sub(in, fi_config, st);
+	if (fi_is(key, klen, "NetworkSettings", &st->netset))
+		return fi_sub(in, fi_netset, st);
+	return fi_skip(in);
+}
+
+int
+fleet_parse_inspect(const char *data, size_t len, struct fleet_inspect *out)
+{
+	struct fi_state st;
+	struct fi_in in = { (const unsigned char *)data, len, 0, 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->health = PD_HEALTH_NONE;
+	out->stop_timeout = -1;
+	memset(&st, 0, sizeof(st));
+	st.out = out;
+	if (data == NULL || len == 0)
+		return -1;
+	/* cJSON skips a byte order mark, in a text longer than 4 bytes. */
+	if (len > 4 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		in.off = 3;
+	fi_ws(&in);
+	rc = fi_sub(&in, fi_top, &st);
+	if (rc != 0)
+		return -1;
+	/* The label plantdeck sets, else Swarm's, else Compose's (fl_stack). */
+	for (size_t i = 0; i < 3 && out->stack[0] == '\0'; i++)
+		memcpy(out->stack, st.stack[i], sizeof(out->stack));
+	out->created = fleet_parse_time(st.time[0]);
+	out->started_at = fleet_parse_time(st.time[1]);
+	out->finished_at = fleet_parse_time(st.time[2]);
+	return 0;
 }

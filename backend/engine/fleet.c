@@ -664,7 +664,9 @@ fl_first_done(struct fl_node *n)
 	if (n->first_done)
 		return;
 	n->first_done = 1;
-	if (f->first_left > 0 && --f->first_left == 0)
+	/* Not for a reader of one snapshot (streams_late): it stops the
+	 * fleet and ends, and the trim would only compete with its print. */
+	if (f->first_left > 0 && --f->first_left == 0 && !f->cfg.streams_late)
 		f->trim = 1;
 }
 
@@ -878,45 +880,31 @@ fl_reserve(struct fl_node *n, const struct fl_list *l)
 	n->capc = want;
 }
 
-/* Apply a /containers/{id}/json inspect. */
+/* Apply a /containers/{id}/json inspect, as fleet_parse_inspect read it. */
 static void
-fl_apply_inspect(struct fl_node *n, const char *id, const cJSON *j)
+fl_apply_inspect(struct fl_node *n, const char *id, const struct fleet_inspect *x)
 {
 	struct fl_container *c = fl_find(n, id);
-	const cJSON *state = cJSON_GetObjectItemCaseSensitive(j, "State");
-	const cJSON *config = cJSON_GetObjectItemCaseSensitive(j, "Config");
-	const cJSON *health = cJSON_GetObjectItemCaseSensitive(state, "Health");
-	const cJSON *hs = cJSON_GetObjectItemCaseSensitive(health, "Status");
-	const cJSON *oom = cJSON_GetObjectItemCaseSensitive(state, "OOMKilled");
-	char name[PD_NAME_LEN], buf[64];
 
 	if (c == NULL)
 		return;
-	fl_copy_str(name, sizeof(name), j, "Name");
-	if (name[0] != '\0')
-		snprintf(c->pub.name, sizeof(c->pub.name), "%s", name + (name[0] == '/'));
-	fl_copy_str(c->pub.image, sizeof(c->pub.image), config, "Image");
-	fl_copy_str(buf, sizeof(buf), state, "Status");
-	fl_set_state(n, c, buf);
-	c->pub.health = cJSON_IsString(hs) ? fleet_parse_health_status(hs->valuestring)
-	    : PD_HEALTH_NONE;
-	c->pub.restart_count = (int)fl_int(j, "RestartCount", 0, INT_MAX, 0);
-	c->stop_timeout = fl_num(config, "StopTimeout", -1);
-	fl_networks(c->pub.networks, sizeof(c->pub.networks),
-	    cJSON_GetObjectItemCaseSensitive(j, "NetworkSettings"));
-	fl_stack(c->pub.stack, sizeof(c->pub.stack),
-	    cJSON_GetObjectItemCaseSensitive(config, "Labels"));
-	c->pub.exit_code = (int)fl_int(state, "ExitCode", INT_MIN, INT_MAX, 0);
+	if (x->name[0] != '\0')
+		snprintf(c->pub.name, sizeof(c->pub.name), "%s", x->name + (x->name[0] == '/'));
+	snprintf(c->pub.image, sizeof(c->pub.image), "%s", x->image);
+	fl_set_state(n, c, x->status);
+	c->pub.health = x->health;
+	c->pub.restart_count = x->restart_count;
+	c->stop_timeout = x->stop_timeout;
+	snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", x->networks);
+	snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", x->stack);
+	c->pub.exit_code = x->exit_code;
 	/* OOMKilled is cleared on restart; an oom event seen earlier stays. */
-	if (cJSON_IsTrue(oom))
+	if (x->oom_killed)
 		c->pub.oom_killed = 1;
-	fl_copy_str(buf, sizeof(buf), state, "StartedAt");
-	c->pub.started_at = fleet_parse_time(buf);
-	fl_copy_str(buf, sizeof(buf), state, "FinishedAt");
-	c->pub.finished_at = fleet_parse_time(buf);
-	fl_copy_str(buf, sizeof(buf), j, "Created");
-	if (fleet_parse_time(buf) != 0)
-		c->pub.created = fleet_parse_time(buf);
+	c->pub.started_at = x->started_at;
+	c->pub.finished_at = x->finished_at;
+	if (x->created != 0)
+		c->pub.created = x->created;
 	c->pub.inspected = 1;
 	fl_touch(n->fleet);
 }
@@ -1392,7 +1380,8 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 {
 	struct fl_node *n = r->node;
 	cJSON *j = NULL;
-	int rc, listbad = 0;
+	struct fleet_inspect x;
+	int rc, listbad = 0, bad = 0;
 
 	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &r->reply.status);
 	rc = engine_finish(n->engine, r->method, r->path, code, &r->reply);
@@ -1406,10 +1395,12 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	}
 	/* Replies are parsed before the model lock is taken: a big one must
 	 * not stall readers. */
-	if (rc == 0 && (r->kind == FL_INFO || r->kind == FL_INSPECT || r->kind == FL_STATS ||
-	    r->kind == FL_DETAILS))
-		j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
-		    r->reply.body.len);
+	if (rc == 0 && (r->kind == FL_INFO || r->kind == FL_STATS || r->kind == FL_DETAILS))
+		bad = (j = cJSON_ParseWithLength(r->reply.body.data ? r->reply.body.data : "",
+		    r->reply.body.len)) == NULL;
+	/* An inspect, ten a node for its first snapshot, is read in place. */
+	if (rc == 0 && r->kind == FL_INSPECT)
+		bad = fleet_parse_inspect(r->reply.body.data, r->reply.body.len, &x) != 0;
 	if (rc == 0)
 		fl_parse_swarm(r);
 
@@ -1504,7 +1495,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	}
 	n->last_ok = now;
 	n->pub.last_seen = time(NULL);
-	if (r->kind != FL_PING && r->kind != FL_LIST && j == NULL) {
+	if (r->kind != FL_PING && r->kind != FL_LIST && bad) {
 		/* Stats of a container that just stopped come back empty. */
 		log_msg(r->kind == FL_STATS ? LOG_DEBUG : LOG_WARN,
 		    "%s: %s %s: the engine sent something that is not JSON",
@@ -1579,7 +1570,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 
 		if (c != NULL)
 			c->inspecting = 0;
-		fl_apply_inspect(n, r->id, j);
+		fl_apply_inspect(n, r->id, &x);
 		break;
 	}
 	case FL_STATS:
@@ -1747,6 +1738,28 @@ fleet_start(struct fleet *f)
 	return 0;
 }
 
+/* Release every transfer of F and close its connections: the requests in
+ * flight, the nodes' kept handles, the groups' connection caches.  Called
+ * by the io thread once stopped (fl_thread), and again by fleet_free, where
+ * it finds nothing left unless the thread never ran. */
+void
+fl_close_transfers(struct fleet *f)
+{
+	while (f->inflight != NULL)
+		fl_release(f, f->inflight);
+	/* The kept handles hold their group's share: they go first. */
+	for (size_t i = 0; i < f->nnodes; i++) {
+		if (f->nodes[i].small_h != NULL)
+			curl_easy_cleanup(f->nodes[i].small_h);
+		f->nodes[i].small_h = NULL;
+	}
+	for (size_t i = 0; i < f->nnodes; i++) {
+		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
+			curl_share_cleanup(f->nodes[i].share);
+		f->nodes[i].share = NULL;
+	}
+}
+
 void
 fleet_free(struct fleet *f)
 {
@@ -1757,21 +1770,14 @@ fleet_free(struct fleet *f)
 		fl_kick(f);
 		pthread_join(f->thread, NULL);
 	}
-	while (f->inflight != NULL)
-		fl_release(f, f->inflight);
+	fl_close_transfers(f);  /* the io thread's last act, unless it never ran */
 	while (f->actions != NULL) {
 		struct fl_action *a = f->actions;
 
 		f->actions = a->next;
 		free(a);
 	}
-	/* The kept handles hold their group's share: they go first. */
-	for (size_t i = 0; i < f->nnodes; i++)
-		if (f->nodes[i].small_h != NULL)
-			curl_easy_cleanup(f->nodes[i].small_h);
 	for (size_t i = 0; i < f->nnodes; i++) {
-		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
-			curl_share_cleanup(f->nodes[i].share);
 		engine_free(f->nodes[i].engine);
 		engine_buf_free(&f->nodes[i].evline);
 		engine_buf_free(&f->nodes[i].agline);
@@ -2144,14 +2150,21 @@ int
 fleet_test_reply(struct fleet *f, size_t node, const char *kind, const char *id,
     const char *body, size_t len)
 {
-	cJSON *j = cJSON_ParseWithLength(body, len);
+	struct fleet_inspect x;
+	cJSON *j;
 
-	if (j == NULL)
+	if (strcmp(kind, "inspect") == 0) {
+		if (fleet_parse_inspect(body, len, &x) != 0)
+			return -1;
+		pthread_mutex_lock(&f->lock);
+		fl_apply_inspect(&f->nodes[node], id, &x);
+		pthread_mutex_unlock(&f->lock);
+		return 0;
+	}
+	if ((j = cJSON_ParseWithLength(body, len)) == NULL)
 		return -1;
 	pthread_mutex_lock(&f->lock);
-	if (strcmp(kind, "inspect") == 0)
-		fl_apply_inspect(&f->nodes[node], id, j);
-	else if (strcmp(kind, "stats") == 0)
+	if (strcmp(kind, "stats") == 0)
 		fl_apply_stats(&f->nodes[node], id, j);
 	else if (strcmp(kind, "info") == 0)
 		fl_apply_info(&f->nodes[node], j);

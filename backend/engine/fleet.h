@@ -45,7 +45,8 @@ struct fleet_config {
 	int read_only;              /* engines refuse every method but GET */
 	unsigned max_containers;    /* kept per node, default PD_MAX_CONTAINERS */
 	int streams_late;           /* a node's event stream waits for its first snapshot
-	                               (fleet_events_due): for a reader of one snapshot */
+	                               (fleet_events_due), and no trim follows the
+	                               fleet's (fl_first_done): for a reader of one snapshot */
 	/* Called on the io thread (must not block) with agent_kick_arg and a
 	 * node's name when the node's trusted agent is adopted and when a
 	 * container of a node with one starts, dies, is updated or removed:
@@ -113,6 +114,27 @@ time_t fleet_parse_time(const char *rfc3339);
  * (logs.c) both read through it. */
 int fleet_demux_feed(struct fleet_demux *d, const char *data, size_t len,
     void (*out)(void *arg, int stream, const char *p, size_t n), void *arg);
+
+/* What the fleet takes of a container's inspect reply, member by member
+ * (fleet_parse_inspect): strings cut between characters to fit, "" when
+ * absent or not strings; numbers as fl_int / fl_num read them. */
+struct fleet_inspect {
+	char name[PD_NAME_LEN];          /* Name, with its '/' */
+	char image[PD_IMAGE_LEN];        /* Config.Image */
+	char status[64];                 /* State.Status */
+	enum pd_health health;           /* State.Health.Status */
+	int restart_count;               /* RestartCount, 0 unless in 0..INT_MAX */
+	int exit_code;                   /* State.ExitCode, 0 unless an int */
+	int oom_killed;                  /* State.OOMKilled is true */
+	double stop_timeout;             /* Config.StopTimeout, -1 when no number */
+	char networks[PD_NAME_LEN];      /* NetworkSettings.Networks' names, "a,b" */
+	char stack[PD_NAME_LEN];         /* Config.Labels: the stack (fl_stack) */
+	time_t created, started_at, finished_at;  /* 0 when unknown */
+};
+
+/* Read an inspect reply (LEN bytes at DATA) into OUT without a parse tree:
+ * 0, or -1 when it is not JSON (what cJSON_ParseWithLength refuses). */
+int fleet_parse_inspect(const char *data, size_t len, struct fleet_inspect *out);
 
 #ifdef UNITTEST
 /* A container list read as it streams in (fleet.c): at most MAX entries

@@ -865,6 +865,91 @@ test_event_ring(void **state)
 	}
 }
 
+/* fleet_parse_inspect of a C string. */
+static int
+fleet_parse_inspect_str(const char *s, struct fleet_inspect *x)
+{
+	return fleet_parse_inspect(s, strlen(s), x);
+}
+
+/* An inspect read in place takes what the model took from cJSON's tree:
+ * the first of duplicate members, escapes decoded, strings cut between
+ * characters, numbers in range, what cJSON refuses refused
+ * (tests/fuzz/fuzz-inspect.c compares the two on any input). */
+static void
+test_parse_inspect(void **state)
+{
+	static const char doc[] =
+	    "\xef\xbb\xbf {\"Name\":\"/plc-1\",\"Name\":\"/other\",\"RestartCount\":3.9,"
+	    "\"Created\":\"2026-11-29T12:00:00.5Z\",\"HostConfig\":{\"Binds\":[[{}],\"x\"]},"
+	    "\"State\":{\"Status\":\"running\",\"Health\":{\"Status\":\"unhealthy\",\"Log\":[]},"
+	    "\"OOMKilled\":true,\"ExitCode\":-1e3,\"StartedAt\":\"2026-11-29T13:30:00+01:30\"},"
+	    "\"Config\":{\"Image\":\"reg/pl\\u00e9\\ud83d\\ude00:1\",\"StopTimeout\":1.5e1,"
+	    "\"Labels\":{\"io.plantdeck.stack\":\"\",\"com.docker.compose.project\":\"line\\/a\"}},"
+	    "\"NetworkSettings\":{\"Networks\":{\"bus\":{},\"\":{},\"b\\u0000c\":[],\"bus\":null}}}"
+	    " and what follows";
+	struct fleet_inspect x;
+	char big[600];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(fleet_parse_inspect(doc, sizeof(doc) - 1, &x), 0);
+	assert_string_equal(x.name, "/plc-1");
+	assert_string_equal(x.image, "reg/pl\xc3\xa9\xf0\x9f\x98\x80:1");
+	assert_string_equal(x.status, "running");
+	assert_int_equal(x.health, PD_HEALTH_UNHEALTHY);
+	assert_int_equal(x.restart_count, 3);
+	assert_int_equal(x.exit_code, -1000);
+	assert_int_equal(x.oom_killed, 1);
+	assert_true(x.stop_timeout == 15.0);
+	assert_string_equal(x.networks, "bus,b,bus");
+	assert_string_equal(x.stack, "line/a");
+	assert_int_equal(x.created, 1795953600);
+	assert_int_equal(x.started_at, 1795953600);
+	assert_int_equal(x.finished_at, 0);
+
+	/* Not an object, or members of the wrong kind: nothing, not an error. */
+	assert_int_equal(fleet_parse_inspect_str("[{\"Name\":\"/x\"}]", &x), 0);
+	assert_string_equal(x.name, "");
+	assert_true(x.stop_timeout == -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"State\":[],\"RestartCount\":-1,\"Config\":"
+	    "{\"StopTimeout\":\"9\"},\"Name\":7}", &x), 0);
+	assert_int_equal(x.restart_count, 0);
+	assert_true(x.stop_timeout == -1);
+	assert_string_equal(x.name, "");
+
+	/* A name over its field is cut, between characters. */
+	n = (size_t)snprintf(big, sizeof(big), "{\"Name\":\"/");
+	for (int i = 0; i < 80; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "\\u00e9");
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "\"}");
+	assert_int_equal(fleet_parse_inspect(big, n, &x), 0);
+	assert_int_equal(strlen(x.name), 127);   /* '/' and 63 two-byte characters */
+
+	/* What cJSON refuses. */
+	assert_int_equal(fleet_parse_inspect_str("", &x), -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"Name\":\"\\u12\"}", &x), -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"Name\":\"\\udc00\"}", &x), -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"Name\":\"\\x\"}", &x), -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"a\":1,}", &x), -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"a\":[1e]}", &x), -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"a\":tru}", &x), -1);
+	assert_int_equal(fleet_parse_inspect_str("{\"a\":1", &x), -1);
+	/* Nesting: 1,000 containers deep at most, as cJSON. */
+	{
+		char *deep = malloc(2002);
+
+		assert_non_null(deep);
+		memset(deep, '[', 1000);
+		memset(deep + 1000, ']', 1000);
+		assert_int_equal(fleet_parse_inspect(deep, 2000, &x), 0);
+		memset(deep, '[', 1001);
+		memset(deep + 1001, ']', 1001);
+		assert_int_equal(fleet_parse_inspect(deep, 2002, &x), -1);
+		free(deep);
+	}
+}
+
 int
 main(void)
 {
@@ -894,6 +979,7 @@ main(void)
 		cmocka_unit_test(test_ping_default),
 		cmocka_unit_test(test_event_ring),
 		cmocka_unit_test(test_samples_wake),
+		cmocka_unit_test(test_parse_inspect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

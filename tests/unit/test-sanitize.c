@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
 #include <cjson/cJSON.h>
 
+#include "backend/base/jsonw.h"
 #include "backend/model/model.h"
 
 /* Sanitise SRC and compare with WANT. */
@@ -152,6 +155,74 @@ test_json(void **state)
 	cJSON_Delete(j);
 }
 
+/* The writer's text of tree J, pretty or not, against pd_json_print's. */
+static void
+jw_same_as_print(cJSON *j, int pretty)
+{
+	struct pd_jw w;
+	char *want;
+
+	pd_jw_init(&w, pretty);
+	pd_jw_cjson(&w, j);
+	assert_false(w.failed);
+	assert_int_equal(w.depth, 0);
+	want = pd_json_print(j, pretty);
+	assert_non_null(want);
+	assert_int_equal(w.len, strlen(want));
+	assert_memory_equal(w.p, want, w.len);
+	free(want);
+	pd_jw_free(&w);
+}
+
+/* The JSON writer (jsonw.c) writes what pd_json_print prints of the same
+ * tree: cJSON's layout, numbers and escapes, then valid UTF-8 and the
+ * hidden characters escaped. */
+static void
+test_json_writer(void **state)
+{
+	static const char *const strings[] = {
+		"plain", "", "quote \" back \\ slash /", "\b\f\n\r\t\x01\x1b[31m\x7f",
+		"caf\xc3\xa9 \xe2\x80\xae bidi \xe2\x80\x8b zw \xef\xbb\xbf bom \xf3\xa0\x80\x81 tag",
+		"bad \xff\xfe \xc3 cut \xe2\x82", "\xf0\x9f\x98\x80 \xc2\x85 nel",
+	};
+	static const double numbers[] = {
+		0, -0.0, 1, -1, 2147483647.0, 2147483648.0, -2147483648.0, -2147483649.0,
+		8326664192.0, 35.328, 0.1, 1e300, -1e-300, 123456789012345678.0, 2.5,
+		1.0 / 3.0, 18446744073709551615.0,
+	};
+	cJSON *root, *o, *a;
+
+	(void)state;
+	root = cJSON_CreateObject();
+	o = cJSON_AddObjectToObject(root, "empty");
+	(void)o;
+	a = cJSON_AddArrayToObject(root, "none");
+	(void)a;
+	a = cJSON_AddArrayToObject(root, "strings");
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		cJSON_AddItemToArray(a, cJSON_CreateString(strings[i]));
+		cJSON_AddStringToObject(root, strings[i], strings[i]);
+	}
+	a = cJSON_AddArrayToObject(root, "numbers");
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(numbers[i]));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(NAN));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(INFINITY));
+	a = cJSON_AddArrayToObject(root, "nested");
+	o = cJSON_CreateObject();
+	cJSON_AddNullToObject(o, "n");
+	cJSON_AddTrueToObject(o, "t");
+	cJSON_AddFalseToObject(o, "f");
+	cJSON_AddItemToObject(o, "e", cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "a", cJSON_CreateArray());
+	cJSON_AddItemToArray(a, o);
+	cJSON_AddItemToArray(a, cJSON_CreateObject());
+	cJSON_AddItemToArray(a, cJSON_CreateArray());
+	jw_same_as_print(root, 1);
+	jw_same_as_print(root, 0);
+	cJSON_Delete(root);
+}
+
 int
 main(void)
 {
@@ -164,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_stream_flags),
 		cmocka_unit_test(test_copy_text_cuts_whole),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
