@@ -398,11 +398,8 @@ fl_thread(void *arg)
 		 * within FLEET_TURN_GAP of each other are taken in one turn: a
 		 * turn still walks every node (fl_node_tick), so at one turn per
 		 * answer the idle cost grew as the square of the fleet
-		 * (doc/benchmarks.md, "the idle cockpit at scale").  Not for a
-		 * reader of one snapshot (streams_late): settled, it stops the
-		 * fleet, and a nanosleep would not see fleet_stop's kick (up to
-		 * FLEET_TURN_GAP of its exit spent waiting for the join). */
-		if (settled && !f->cfg.streams_late && now - turn < FLEET_TURN_GAP) {
+		 * (doc/benchmarks.md, "the idle cockpit at scale"). */
+		if (settled && now - turn < FLEET_TURN_GAP) {
 			double gap = FLEET_TURN_GAP - (now - turn);
 			struct timespec ts = { 0, (long)(gap * 1e9) };
 			struct pollfd kick = { .fd = f->kickfd, .events = POLLIN };
