@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "backend/engine/client-cert.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
 
@@ -80,6 +81,19 @@ engine_free(struct engine *e)
 	free(e->tls_cert);
 	free(e->tls_key);
 	free(e);
+}
+
+static int
+engine_str_eq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+engine_same_client(const struct engine *a, const struct engine *b)
+{
+	return a->tls == b->tls && engine_str_eq(a->tls_cert, b->tls_cert) &&
+	    engine_str_eq(a->tls_key, b->tls_key);
 }
 
 char *
@@ -165,6 +179,18 @@ engine_on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* Whether H carries E's client certificate decoded once (e->tls_preload);
+ * when not, the caller gives curl the files' paths. */
+static int
+engine_tls_preloaded(struct engine *e, CURL *h)
+{
+	if (!e->tls_preload)
+		return 0;
+	if (e->tls_id == NULL)
+		e->tls_id = client_cert_get(e->tls_cert, e->tls_key);
+	return e->tls_id != NULL && client_cert_use(h, e->tls_id) == 0;
+}
+
 CURL *
 engine_easy(struct engine *e, const char *method, const char *path, int versioned,
     const char *body, long timeout_ms, struct engine_reply *reply)
@@ -211,10 +237,12 @@ engine_easy(struct engine *e, const char *method, const char *path, int versione
 			curl_easy_setopt(h, CURLOPT_CAINFO, e->tls_ca);
 			curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 		}
-		if (e->tls_cert != NULL)
-			curl_easy_setopt(h, CURLOPT_SSLCERT, e->tls_cert);
-		if (e->tls_key != NULL)
-			curl_easy_setopt(h, CURLOPT_SSLKEY, e->tls_key);
+		if (e->tls_cert == NULL || !engine_tls_preloaded(e, h)) {
+			if (e->tls_cert != NULL)
+				curl_easy_setopt(h, CURLOPT_SSLCERT, e->tls_cert);
+			if (e->tls_key != NULL)
+				curl_easy_setopt(h, CURLOPT_SSLKEY, e->tls_key);
+		}
 	}
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);

@@ -28,6 +28,13 @@ struct engine {
 	long timeout_ms;      /* whole-transfer timeout for one-shot calls */
 	size_t max_body;
 	int read_only;        /* refuse every method but GET and HEAD */
+	/* Set by an owner whose handles of this engine use a connection and
+	 * TLS session cache of its identity alone (fleet.c's share groups):
+	 * the client certificate and key are then given to OpenSSL decoded
+	 * once (client-cert.h), not read from their files by curl for every
+	 * connection. */
+	int tls_preload;
+	struct client_cert *tls_id;   /* found on the first handle, or NULL */
 };
 
 /* A response body that grows up to a cap. */
@@ -49,6 +56,9 @@ struct engine_reply {
 /* A new engine for NODE; NULL on allocation failure. */
 struct engine *engine_new(const struct inv_node *node);
 void engine_free(struct engine *e);
+
+/* Whether A and B present the same client certificate and key (or none). */
+int engine_same_client(const struct engine *a, const struct engine *b);
 
 /* Build the URL of PATH ("/containers/json"), prefixed with the negotiated
  * /vX.YY when VERSIONED.  Returns a new string. */

@@ -149,12 +149,15 @@ struct fl_container {
 struct fl_node {
 	struct fleet *fleet;
 	struct engine *engine;
-	/* The cache of idle connections of the node's group (FLEET_SHARE_NODES
-	 * nodes; the first one's owns it): curl 7.88 walks the whole cache a
+	/* The cache of idle connections and TLS sessions of the node's group
+	 * (up to FLEET_SHARE_NODES nodes of one client certificate,
+	 * fl_share_join; the first one's owns it): curl 7.88 walks the whole cache a
 	 * handle used each time one is removed from the multi (to close
 	 * CONNECT_ONLY connections), which at one cache for the fleet cost
 	 * every answer the fleet's size. */
 	CURLSH *share;
+	int share_own;                   /* made it (the group's first): frees it */
+	int share_pos;                   /* place in its group, 0 first */
 	/* The easy handle of the node's last small GET (a ping, /info, an
 	 * inspect, a sample: fl_small), kept for the next one: a ping every
 	 * ping_interval is three quarters of an idle fleet's requests, and

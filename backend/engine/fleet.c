@@ -1613,6 +1613,41 @@ fl_labels_new(const struct inventory *inv)
 	return calloc(total ? total : 1, sizeof(struct pd_label));
 }
 
+/* Put node I in a group of nodes that share a connection cache and TLS
+ * sessions: the group of the node before it while that has room and the
+ * same client certificate, else a new one of its own.  Without a share its
+ * requests use the multi's cache: slower to release, as correct.
+ *
+ * One client identity a group, because a node in a share carries its
+ * certificate decoded once (engine.tls_preload), which curl cannot tell
+ * apart: a connection or session opened with one certificate must never be
+ * offered to a request made with another, and two nodes of an inventory may
+ * name one endpoint with two certificates. */
+static void
+fl_share_join(struct fleet *f, size_t i)
+{
+	struct fl_node *n = &f->nodes[i], *prev = i > 0 ? &f->nodes[i - 1] : NULL;
+
+	if (prev != NULL && prev->share != NULL && prev->share_pos + 1 < FLEET_SHARE_NODES &&
+	    engine_same_client(prev->engine, n->engine)) {
+		n->share = prev->share;
+		n->share_pos = prev->share_pos + 1;
+	} else if ((n->share = curl_share_init()) != NULL &&
+	    curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+		curl_share_cleanup(n->share);
+		n->share = NULL;
+	} else if (n->share != NULL) {
+		n->share_own = 1;
+		/* TLS sessions as well: each request is an easy handle of
+		 * its own, so without this every new connection to a TLS
+		 * engine is a full handshake (certificates sent and
+		 * verified both ways), and a first snapshot opens several
+		 * a node.  Without it, only slower. */
+		curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	}
+	n->engine->tls_preload = n->share != NULL;
+}
+
 /* ------------------------------------------------------------ public */
 
 struct fleet *
@@ -1688,22 +1723,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 			return NULL;
 		}
 		n->engine->connect_timeout_ms = (long)(f->cfg.ping_timeout * 1000);
-		/* Without a share the group's requests use the multi's cache:
-		 * slower to release, as correct. */
-		if (i % FLEET_SHARE_NODES != 0) {
-			n->share = f->nodes[i - i % FLEET_SHARE_NODES].share;
-		} else if ((n->share = curl_share_init()) != NULL &&
-		    curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
-			curl_share_cleanup(n->share);
-			n->share = NULL;
-		} else if (n->share != NULL) {
-			/* TLS sessions as well: each request is an easy handle of
-			 * its own, so without this every new connection to a TLS
-			 * engine is a full handshake (certificates sent and
-			 * verified both ways), and a first snapshot opens several
-			 * a node.  Without it, only slower. */
-			curl_share_setopt(n->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-		}
+		fl_share_join(f, i);
 		n->engine->read_only = f->cfg.read_only;
 		n->evline.max = FLEET_MAX_EVENT_LINE;
 		n->agline.max = 1u << 20;
@@ -1754,7 +1774,7 @@ fl_close_transfers(struct fleet *f)
 		f->nodes[i].small_h = NULL;
 	}
 	for (size_t i = 0; i < f->nnodes; i++) {
-		if (i % FLEET_SHARE_NODES == 0 && f->nodes[i].share != NULL)
+		if (f->nodes[i].share_own)
 			curl_share_cleanup(f->nodes[i].share);
 		f->nodes[i].share = NULL;
 	}

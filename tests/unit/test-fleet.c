@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "backend/engine/fleet.h"
+#include "backend/engine/fleet-int.h"
 #include "backend/engine/cindex.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
@@ -777,6 +778,62 @@ test_snapshot_labels(void **state)
 	fleet_free(f);
 }
 
+/* Nodes share connection caches and TLS sessions in groups of at most
+ * FLEET_SHARE_NODES, one client certificate a group: a node's handles carry
+ * its certificate decoded once, which curl cannot tell apart, so a node with
+ * another certificate -- even to the same endpoint -- must start a group of
+ * its own (fl_share_join). */
+static void
+test_share_groups(void **state)
+{
+	enum { N = 40 };
+	struct inv_node in[N];
+	struct inventory inv = { .nodes = in, .nnodes = N };
+	struct fleet_config cfg = { .max_containers = 10 };
+	char names[N][8];
+	struct fleet *f;
+	size_t owners = 0;
+
+	(void)state;
+	memset(in, 0, sizeof(in));
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "n%d", i);
+		in[i].name = names[i];
+		in[i].endpoint = (char *)"tcp://127.0.0.1:9";
+		in[i].tls = in[i].tls_verify = 1;
+		in[i].tls_ca = (char *)"/nonexistent/ca.pem";
+		in[i].tls_cert = (char *)"/nonexistent/a/cert.pem";
+		in[i].tls_key = (char *)"/nonexistent/a/key.pem";
+	}
+	in[20].tls_cert = (char *)"/nonexistent/b/cert.pem";  /* another certificate */
+	in[21].tls_key = (char *)"/nonexistent/b/key.pem";    /* another key */
+	f = fleet_new(&inv, &cfg);
+	assert_non_null(f);
+	for (int i = 0; i < N; i++) {
+		struct fl_node *n = &f->nodes[i];
+
+		assert_non_null(n->share);
+		assert_true(n->engine->tls_preload);
+		assert_true(n->share_pos < FLEET_SHARE_NODES);
+		owners += n->share_own;
+		assert_int_equal(n->share_own, n->share_pos == 0);
+		/* Every node of a group has its owner's certificate and key. */
+		assert_true(engine_same_client(n->engine, f->nodes[i - n->share_pos].engine));
+		assert_ptr_equal(n->share, f->nodes[i - n->share_pos].share);
+	}
+	/* 0-15, 16-19, 20 (b's certificate), 21 (b's key), 22-37, 38-39. */
+	assert_int_equal(owners, 6);
+	assert_int_equal(f->nodes[16].share_pos, 0);
+	assert_int_equal(f->nodes[20].share_pos, 0);
+	assert_int_equal(f->nodes[21].share_pos, 0);
+	assert_int_equal(f->nodes[22].share_pos, 0);
+	assert_int_equal(f->nodes[38].share_pos, 0);
+	assert_true(f->nodes[19].share != f->nodes[20].share);
+	assert_true(f->nodes[20].share != f->nodes[21].share);
+	assert_true(f->nodes[21].share != f->nodes[22].share);
+	fleet_free(f);
+}
+
 /* A shown sample changes figures without a new generation at once: the
  * shown samples of a second wake readers once (fleet_samples_wake), and a
  * sample of what nothing shows never does. */
@@ -980,6 +1037,7 @@ main(void)
 		cmocka_unit_test(test_event_ring),
 		cmocka_unit_test(test_samples_wake),
 		cmocka_unit_test(test_parse_inspect),
+		cmocka_unit_test(test_share_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
