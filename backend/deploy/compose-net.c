@@ -1016,7 +1016,8 @@ cp_net_check(struct cp_file *f, yaml_node_t *services, yaml_node_t *nets)
 		yaml_node_pair_t *p;
 		yaml_node_t *v = NULL, *deps, *mode;
 		const yaml_mark_t *mark;
-		char cyc[512];
+		/* The cycle as fits the message after its prefix. */
+		char cyc[sizeof(msg) - sizeof("dependency cycle: ") + 1];
 		size_t svc = at;
 		int edge = 0;
 

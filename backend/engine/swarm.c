@@ -401,7 +401,7 @@ sw_call(struct swarm *s, const char *method, const char *path, const char *body,
 	char (*api)[16] = calloc(s->n ? s->n : 1, sizeof(*api));
 	int *fresh = calloc(s->n ? s->n : 1, sizeof(*fresh));
 	char sum[sizeof(r->error)] = "", err[sizeof(r->error)];
-	int rc = -1;
+	int rc = -1, n;
 
 	memset(r, 0, sizeof(*r));
 	if (used != NULL && usedlen > 0)
@@ -465,8 +465,10 @@ sw_call(struct swarm *s, const char *method, const char *path, const char *body,
 		engine_free(e);
 	}
 	rc = -1;
-	snprintf(r->error, sizeof(r->error), "swarm: %s %s: no manager answers: %s", method, path,
-	    sum);
+	/* The managers' answers after the request, cut to what fits. */
+	n = snprintf(r->error, sizeof(r->error), "swarm: %s %s: no manager answers: ", method, path);
+	if (n >= 0 && (size_t)n < sizeof(r->error))
+		snprintf(r->error + n, sizeof(r->error) - (size_t)n, "%s", sum);
 out:
 	free(try);
 	free(api);

@@ -805,9 +805,13 @@ tune_compare(struct tune_store *st, const struct cgroup_fs *fs, const struct cgr
 			else
 				snprintf(it->engine, sizeof(it->engine), "none");
 			if (from_store && !(has_eng && cgroup_setting_equal(&eng, &want))) {
+				char now[sizeof(it->engine)];
+
 				ok = 0;
+				/* A copy: GCC cannot tell two members of *it apart. */
+				memcpy(now, it->engine, sizeof(now));
 				snprintf(it->note, sizeof(it->note), "the engine's record changed to %s",
-				    it->engine);
+				    now);
 			}
 		}
 		if (dirs != NULL) {

@@ -736,7 +736,7 @@ test_snapshot_labels(void **state)
 		{ .key = (char *)"line", .value = (char *)"A" },
 		{ .key = (char *)"cell", .value = (char *)"3" },
 	};
-	static char keys[PD_MAX_LABELS + 2][8];
+	static char keys[PD_MAX_LABELS + 2][16];
 	struct inv_node in[3] = {
 		{ .name = (char *)"n1", .endpoint = (char *)"tcp://127.0.0.1:9", .labels = two, .nlabels = 2 },
 		{ .name = (char *)"n2", .endpoint = (char *)"tcp://127.0.0.1:9" },
@@ -790,7 +790,7 @@ test_share_groups(void **state)
 	struct inv_node in[N];
 	struct inventory inv = { .nodes = in, .nnodes = N };
 	struct fleet_config cfg = { .max_containers = 10 };
-	char names[N][8];
+	char names[N][16];
 	struct fleet *f;
 	size_t owners = 0;
 
