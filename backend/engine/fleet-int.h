@@ -132,8 +132,25 @@ struct fl_action {
 	struct fl_action *next;
 };
 
+/* A container's strings as a reply gives them, each cut to its cap (the
+ * parsers write them here, outside the model lock); the model keeps them
+ * by length (fl_container.str). */
+struct fl_cstrs {
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];
+	char image[PD_IMAGE_LEN];
+	char networks[PD_NAME_LEN];
+	char stack[PD_NAME_LEN];
+	char ports[PD_PORTS_LEN];
+};
+
 struct fl_container {
-	struct pd_container pub;
+	struct pd_container pub;         /* its strings point into STR */
+	/* id, name, image, networks, stack and ports one after the other,
+	 * each with its '\0': one allocation a container (fl_cset), SLEN
+	 * bytes, copied whole into a snapshot's string block. */
+	char *str;
+	size_t slen;
 	double prev_cpu, prev_system;    /* last stats sample, for CPU % */
 	int have_prev;
 	int samples;                     /* stats samples applied, up to 2 */
@@ -282,12 +299,13 @@ struct fleet {
 
 /* One entry of a container list, as read outside the model lock. */
 struct fl_listed {
-	struct pd_container pub;
+	struct pd_container pub;         /* its strings are unset: see S */
+	struct fl_cstrs s;
 	int agent;                       /* labelled the agent, running, a full id */
 	char image_id[AGENT_TRUST_IMAGE_LEN]; /* ImageID */
 	int fresh;                       /* not in the model yet (fl_apply_list) */
 	uint64_t hash;                   /* of the entry's raw bytes */
-	int same;                        /* the bytes last taken for pub.id: only pub.id is set */
+	int same;                        /* the bytes last taken for s.id: only s.id is set */
 };
 
 /* A GET /containers/json read as it streams in: entries are cut out of the

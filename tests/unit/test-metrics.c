@@ -38,6 +38,7 @@ test_nodes_containers(void **state)
 {
 	struct pd_node nodes[2];
 	struct pd_container cs[3];
+	char ids[3][PD_ID_LEN], names[3][PD_NAME_LEN];
 	struct pd_snapshot s;
 	struct metrics_input in;
 	size_t len = 0;
@@ -59,10 +60,13 @@ test_nodes_containers(void **state)
 	nodes[1].reach = PD_REACH_DOWN;
 	nodes[1].rtt_ms = -1;
 	for (int i = 0; i < 3; i++) {
-		snprintf(cs[i].id, sizeof(cs[i].id), "%064d", i + 7);
-		snprintf(cs[i].name, sizeof(cs[i].name), "secret-name-%d", i);
+		snprintf(ids[i], sizeof(ids[i]), "%064d", i + 7);
+		snprintf(names[i], sizeof(names[i]), "secret-name-%d", i);
+		cs[i].id = ids[i];
+		cs[i].name = names[i];
+		cs[i].image = cs[i].networks = cs[i].ports = "";
 		snprintf(cs[i].state, sizeof(cs[i].state), "%s", i == 2 ? "exited" : "running");
-		snprintf(cs[i].stack, sizeof(cs[i].stack), "%s", i < 2 ? "plc" : "");
+		cs[i].stack = i < 2 ? "plc" : "";
 		cs[i].restart_count = 2;
 		cs[i].cpu_pct = -1;
 	}
