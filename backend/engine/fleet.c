@@ -663,7 +663,7 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_SW_EVENTS: f->sw.events = NULL; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
-	if (fl_small(r->kind, r->method) && n->small_h == NULL) {
+	if (fl_small(r->kind, r->method) && n->small_h == NULL && !n->first_done) {
 		n->small_h = r->h;
 		n->small_ping = r->kind == FL_PING;
 	} else {
@@ -714,6 +714,9 @@ fl_first_done(struct fl_node *n)
 	if (n->first_done)
 		return;
 	n->first_done = 1;
+	if (n->small_h != NULL)
+		curl_easy_cleanup(n->small_h);
+	n->small_h = NULL;
 	/* Not for a reader of one snapshot (streams_late): it stops the
 	 * fleet and ends, and the trim would only compete with its print. */
 	if (f->first_left > 0 && --f->first_left == 0 && !f->cfg.streams_late)
