@@ -62,6 +62,7 @@ main(int argc, char **argv)
 	struct pd_node *nodes = calloc(nn, sizeof(*nodes));
 	struct pd_container *cs = calloc(nn * k + 1, sizeof(*cs));
 	char (*ids)[PD_ID_LEN] = calloc(nn * k + 1, sizeof(*ids));
+	char (*names)[PD_NAME_LEN] = calloc(nn, sizeof(*names));
 	double *t = calloc(rounds, sizeof(*t));
 	struct metrics_input in;
 	struct pd_snapshot s;
@@ -69,13 +70,15 @@ main(int argc, char **argv)
 
 	static const char *const stacks[] = { "stack0", "stack1", "stack2", "stack3", "stack4" };
 
-	if (nodes == NULL || cs == NULL || ids == NULL || t == NULL)
+	if (nodes == NULL || cs == NULL || ids == NULL || names == NULL || t == NULL)
 		return 1;
 	memset(&s, 0, sizeof(s));
 	for (size_t i = 0; i < nn; i++) {
 		struct pd_node *n = &nodes[i];
 
-		snprintf(n->name, sizeof(n->name), "sim-%04zu", i + 1);
+		snprintf(names[i], sizeof(names[i]), "sim-%04zu", i + 1);
+		n->name = names[i];
+		n->endpoint = "";
 		n->reach = PD_REACH_UP;
 		n->last_seen = time(NULL);
 		n->rtt_ms = 1.5;
@@ -124,6 +127,7 @@ main(int argc, char **argv)
 	free(nodes);
 	free(cs);
 	free(ids);
+	free(names);
 	free(t);
 	return 0;
 }

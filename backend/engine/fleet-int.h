@@ -262,6 +262,7 @@ struct fleet {
 	size_t nnodes;
 	struct pd_label *labels;         /* every node's inventory labels, the nodes' pub
 	                                    and every snapshot point into it */
+	char *names;                     /* every node's name and endpoint, the same way */
 	pthread_mutex_t lock;            /* guards the model: nodes' pub, c, ring */
 	pthread_t thread;
 	int running;

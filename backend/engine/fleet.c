@@ -1668,6 +1668,40 @@ fl_labels_new(const struct inventory *inv)
 	return calloc(total ? total : 1, sizeof(struct pd_label));
 }
 
+#define FL_STR(s) ((s) != NULL ? (s) : "")
+
+/* S cut to CAP - 1 bytes into OUT (room for it), as snprintf into an
+ * array of CAP cuts it; OUT. */
+static char *
+fl_cut(char *out, const char *s, size_t cap)
+{
+	size_t len = strnlen(s, cap - 1);
+
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+/* Every node of INV's name and endpoint, cut where the arrays they were in
+ * cut them, one after the other in one block, as the labels are: they
+ * never change while the fleet runs.  NULL when out of memory. */
+static char *
+fl_names_new(const struct inventory *inv)
+{
+	size_t total = 0;
+	char *b, *p;
+
+	for (size_t i = 0; i < inv->nnodes; i++)
+		total += strnlen(FL_STR(inv->nodes[i].name), PD_NAME_LEN - 1) + 1 +
+		    strnlen(FL_STR(inv->nodes[i].endpoint), PD_IMAGE_LEN - 1) + 1;
+	b = p = malloc(total ? total : 1);
+	for (size_t i = 0; b != NULL && i < inv->nnodes; i++) {
+		p += strlen(fl_cut(p, FL_STR(inv->nodes[i].name), PD_NAME_LEN)) + 1;
+		p += strlen(fl_cut(p, FL_STR(inv->nodes[i].endpoint), PD_IMAGE_LEN)) + 1;
+	}
+	return b;
+}
+
 /* ------------------------------------------------------------ public */
 
 struct fleet *
@@ -1675,6 +1709,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
 	size_t nlabels = 0;
+	const char *name;
 
 	if (f == NULL)
 		return NULL;
@@ -1721,10 +1756,13 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 	f->multi = curl_multi_init();
 	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
 	f->labels = fl_labels_new(inv);
+	f->names = fl_names_new(inv);
+	name = f->names;
 	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
 	f->sw.sw = swarm_new(inv, f->cfg.read_only);
 	if (f->wakefd < 0 || f->kickfd < 0 || f->epfd < 0 || f->multi == NULL ||
-	    f->nodes == NULL || f->labels == NULL || f->sw.sw == NULL || fl_epoll_setup(f) != 0) {
+	    f->nodes == NULL || f->labels == NULL || f->names == NULL || f->sw.sw == NULL ||
+	    fl_epoll_setup(f) != 0) {
 		fleet_free(f);
 		return NULL;
 	}
@@ -1763,8 +1801,10 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		n->evline.max = FLEET_MAX_EVENT_LINE;
 		n->agline.max = 1u << 20;
 		n->pub.rtt_ms = -1;
-		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
-		snprintf(n->pub.endpoint, sizeof(n->pub.endpoint), "%s", in->endpoint);
+		n->pub.name = name;
+		name += strlen(name) + 1;
+		n->pub.endpoint = name;
+		name += strlen(name) + 1;
 		n->pub.insecure = in->insecure;
 		n->pub.labels = &f->labels[nlabels];
 		for (size_t k = 0; k < in->nlabels && k < PD_MAX_LABELS; k++) {
@@ -1845,6 +1885,7 @@ fleet_free(struct fleet *f)
 	free(f->nodes);
 	pd_snapshot_free(f->shared);
 	free(f->labels);
+	free(f->names);
 	free(f->sw.nodes);
 	free(f->sw.services);
 	free(f->sw.tasks);

@@ -149,8 +149,11 @@ struct pd_req_stats {
 };
 
 struct pd_node {
-	char name[PD_NAME_LEN];
-	char endpoint[PD_IMAGE_LEN];
+	const char *name;                /* < PD_NAME_LEN, and */
+	const char *endpoint;            /* < PD_IMAGE_LEN: the inventory's, made once by the
+	                                    fleet in one block the model and every snapshot
+	                                    point into (as labels), so valid while the
+	                                    backend is open; never NULL */
 	int insecure;                    /* reached without an authenticated engine, which
 	                                    the inventory's insecure: true allowed:
 	                                    PD_INSECURE_PLAIN or _NOVERIFY; 0 when not */

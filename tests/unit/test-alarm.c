@@ -21,6 +21,7 @@ struct fixture {
 	struct pd_node nodes[4];
 	struct pd_container cs[16];
 	char names[16][PD_NAME_LEN];     /* the containers' strings */
+	char node_names[4][PD_NAME_LEN];
 	char ids[16][PD_ID_LEN];
 };
 
@@ -34,7 +35,9 @@ fx_init(struct fixture *f, size_t nnodes)
 	f->s.nnodes = nnodes;
 	f->s.containers = f->cs;
 	for (size_t i = 0; i < nnodes; i++) {
-		snprintf(f->nodes[i].name, sizeof(f->nodes[i].name), "lab-%02zu", i + 1);
+		snprintf(f->node_names[i], sizeof(f->node_names[i]), "lab-%02zu", i + 1);
+		f->nodes[i].name = f->node_names[i];
+		f->nodes[i].endpoint = "";
 		f->nodes[i].reach = PD_REACH_UP;
 		f->nodes[i].last_seen = NOW;
 	}
@@ -320,7 +323,7 @@ test_line_sanitises_evil_names(void **state)
 
 	(void)state;
 	fx_init(&f, 1);
-	snprintf(f.nodes[0].name, sizeof(f.nodes[0].name), "lab\x1b]0;owned\x07");
+	snprintf(f.node_names[0], sizeof(f.node_names[0]), "lab\x1b]0;owned\x07");
 	c = fx_add(&f, 0, "x");
 	snprintf(name, sizeof(f.names[0]), "evil\x1b[2J\x9b" "31m\xc2\x9b");
 	snprintf(c->state, sizeof(c->state), "restarting");

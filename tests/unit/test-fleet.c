@@ -619,7 +619,7 @@ test_truncated(void **state)
 /* A container's strings are kept by length (fl_cset) and copied into a
  * snapshot's one string block: cut where the arrays they were in cut them,
  * "" (never NULL) when empty, and each snapshot's own, whatever the model
- * does after it. */
+ * does after it.  A node's name and endpoint point into the fleet's. */
 static void
 test_container_strings(void **state)
 {
@@ -647,6 +647,9 @@ test_container_strings(void **state)
 	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
 	s1 = fleet_snapshot(f);
 	assert_int_equal(s1->ncontainers, 2);
+	/* The node's name and endpoint: the fleet's block (valid while it is). */
+	assert_string_equal(s1->nodes[0].name, "n1");
+	assert_string_equal(s1->nodes[0].endpoint, "tcp://127.0.0.1:9");
 	c = &s1->containers[0];
 	assert_string_equal(c->id, id0);
 	assert_int_equal(strlen(c->name), PD_NAME_LEN - 1);

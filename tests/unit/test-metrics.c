@@ -48,7 +48,8 @@ test_nodes_containers(void **state)
 	memset(nodes, 0, sizeof(nodes));
 	memset(cs, 0, sizeof(cs));
 	memset(&s, 0, sizeof(s));
-	snprintf(nodes[0].name, sizeof(nodes[0].name), "press-01");
+	nodes[0].name = "press-01";
+	nodes[0].endpoint = nodes[1].endpoint = "";
 	nodes[0].reach = PD_REACH_UP;
 	nodes[0].last_seen = NOW - 3;
 	nodes[0].rtt_ms = 2.5;
@@ -56,7 +57,7 @@ test_nodes_containers(void **state)
 	snprintf(nodes[0].api_version, sizeof(nodes[0].api_version), "1.41");
 	nodes[0].first_container = 0;
 	nodes[0].ncontainers = 3;
-	snprintf(nodes[1].name, sizeof(nodes[1].name), "ev\"il\\x\ny\x1b[31m\xff");
+	nodes[1].name = "ev\"il\\x\ny\x1b[31m\xff";
 	nodes[1].reach = PD_REACH_DOWN;
 	nodes[1].rtt_ms = -1;
 	for (int i = 0; i < 3; i++) {
@@ -246,10 +247,11 @@ test_agents(void **state)
 	memset(nodes, 0, sizeof(nodes));
 	memset(&s, 0, sizeof(s));
 	memset(&t, 0, sizeof(t));
-	snprintf(nodes[0].name, sizeof(nodes[0].name), "press-01");
+	nodes[0].name = "press-01";
+	nodes[0].endpoint = nodes[1].endpoint = "";
 	snprintf(nodes[0].agent, sizeof(nodes[0].agent), "%064d", 1);
 	nodes[0].agent_verified = nodes[0].agent_connected = 1;
-	snprintf(nodes[1].name, sizeof(nodes[1].name), "press-02");
+	nodes[1].name = "press-02";
 	snprintf(nodes[1].agent_untrusted, sizeof(nodes[1].agent_untrusted), "%064d", 2);
 	s.nodes = nodes;
 	s.nnodes = 2;
