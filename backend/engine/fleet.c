@@ -913,7 +913,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 
 /* Room in node N's container array for the fresh entries of list L, to the
  * entry: a node's array is its size, not the next power of two (a
- * container costs ~930 bytes). */
+ * container costs 224 bytes, and its strings apart). */
 static void
 fl_reserve(struct fl_node *n, const struct fl_list *l)
 {
