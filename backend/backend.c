@@ -454,7 +454,7 @@ int
 backend_container_action(struct backend *b, const char *node, const char *ref,
     enum pd_container_action action, char *err, size_t errlen)
 {
-	struct pd_container c;
+	struct fleet_found c;
 	struct store *st;
 	char actor[128], target[2 * PD_NAME_LEN + 32], detail[PD_ID_LEN + 96], kind[32];
 	char aerr[PD_ERROR_LEN];

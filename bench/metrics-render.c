@@ -61,18 +61,24 @@ main(int argc, char **argv)
 	size_t rounds = mr_arg(argc > 3 ? argv[3] : NULL, 1, 10000, 30);
 	struct pd_node *nodes = calloc(nn, sizeof(*nodes));
 	struct pd_container *cs = calloc(nn * k + 1, sizeof(*cs));
+	char (*ids)[PD_ID_LEN] = calloc(nn * k + 1, sizeof(*ids));
+	char (*names)[PD_NAME_LEN] = calloc(nn, sizeof(*names));
 	double *t = calloc(rounds, sizeof(*t));
 	struct metrics_input in;
 	struct pd_snapshot s;
 	size_t len = 0;
 
-	if (nodes == NULL || cs == NULL || t == NULL)
+	static const char *const stacks[] = { "stack0", "stack1", "stack2", "stack3", "stack4" };
+
+	if (nodes == NULL || cs == NULL || ids == NULL || names == NULL || t == NULL)
 		return 1;
 	memset(&s, 0, sizeof(s));
 	for (size_t i = 0; i < nn; i++) {
 		struct pd_node *n = &nodes[i];
 
-		snprintf(n->name, sizeof(n->name), "sim-%04zu", i + 1);
+		snprintf(names[i], sizeof(names[i]), "sim-%04zu", i + 1);
+		n->name = names[i];
+		n->endpoint = "";
 		n->reach = PD_REACH_UP;
 		n->last_seen = time(NULL);
 		n->rtt_ms = 1.5;
@@ -87,9 +93,11 @@ main(int argc, char **argv)
 		for (size_t j = 0; j < k; j++) {
 			struct pd_container *c = &cs[i * k + j];
 
-			snprintf(c->id, sizeof(c->id), "%064zu", i * k + j);
+			snprintf(ids[i * k + j], sizeof(ids[0]), "%064zu", i * k + j);
+			c->id = ids[i * k + j];
+			c->name = c->image = c->networks = c->ports = "";
 			snprintf(c->state, sizeof(c->state), "running");
-			snprintf(c->stack, sizeof(c->stack), "stack%zu", j % 5);
+			c->stack = stacks[j % 5];
 			c->cpu_pct = 1.5;
 			c->sampled_at = 1;
 			c->mem_usage = 1 << 20;
@@ -118,6 +126,8 @@ main(int argc, char **argv)
 	    "median %.2f ms of %zu\n", nn, k, len, t[0] * 1e3, t[rounds / 2] * 1e3, rounds);
 	free(nodes);
 	free(cs);
+	free(ids);
+	free(names);
 	free(t);
 	return 0;
 }

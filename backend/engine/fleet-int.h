@@ -132,8 +132,25 @@ struct fl_action {
 	struct fl_action *next;
 };
 
+/* A container's strings as a reply gives them, each cut to its cap (the
+ * parsers write them here, outside the model lock); the model keeps them
+ * by length (fl_container.str). */
+struct fl_cstrs {
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];
+	char image[PD_IMAGE_LEN];
+	char networks[PD_NAME_LEN];
+	char stack[PD_NAME_LEN];
+	char ports[PD_PORTS_LEN];
+};
+
 struct fl_container {
-	struct pd_container pub;
+	struct pd_container pub;         /* its strings point into STR */
+	/* id, name, image, networks, stack and ports one after the other,
+	 * each with its '\0': one allocation a container (fl_cset), SLEN
+	 * bytes, copied whole into a snapshot's string block. */
+	char *str;
+	size_t slen;
 	double prev_cpu, prev_system;    /* last stats sample, for CPU % */
 	int have_prev;
 	int samples;                     /* stats samples applied, up to 2 */
@@ -159,11 +176,13 @@ struct fl_node {
 	int share_own;                   /* made it (the group's first): frees it */
 	int share_pos;                   /* place in its group, 0 first */
 	/* The easy handle of the node's last small GET (a ping, /info, an
-	 * inspect, a sample: fl_small), kept for the next one: a ping every
-	 * ping_interval is three quarters of an idle fleet's requests, and
-	 * the ten inspects of a node's first snapshot each made, set up and
-	 * freed a handle (~8 % of `status`'s time at 270 nodes).  SMALL_PING:
-	 * its URL is the ping's, which a ping need not set again. */
+	 * inspect, a sample: fl_small), kept for the next one until the
+	 * node's first snapshot is done (fl_first_done frees it): the ten
+	 * inspects of a first snapshot each made, set up and freed a handle
+	 * (~8 % of `status`'s time at 270 nodes).  Not after it: a handle
+	 * that has done a transfer holds ~8.6 KiB (8.6 MB at 1,000 nodes),
+	 * and a settled node's small GETs are a ping every few seconds.
+	 * SMALL_PING: its URL is the ping's, which a ping need not set again. */
 	CURL *small_h;
 	int small_ping;
 	struct pd_node pub;
@@ -246,6 +265,7 @@ struct fleet {
 	size_t nnodes;
 	struct pd_label *labels;         /* every node's inventory labels, the nodes' pub
 	                                    and every snapshot point into it */
+	char *names;                     /* every node's name and endpoint, the same way */
 	pthread_mutex_t lock;            /* guards the model: nodes' pub, c, ring */
 	pthread_t thread;
 	int running;
@@ -285,12 +305,13 @@ struct fleet {
 
 /* One entry of a container list, as read outside the model lock. */
 struct fl_listed {
-	struct pd_container pub;
+	struct pd_container pub;         /* its strings are unset: see S */
+	struct fl_cstrs s;
 	int agent;                       /* labelled the agent, running, a full id */
 	char image_id[AGENT_TRUST_IMAGE_LEN]; /* ImageID */
 	int fresh;                       /* not in the model yet (fl_apply_list) */
 	uint64_t hash;                   /* of the entry's raw bytes */
-	int same;                        /* the bytes last taken for pub.id: only pub.id is set */
+	int same;                        /* the bytes last taken for s.id: only s.id is set */
 };
 
 /* A GET /containers/json read as it streams in: entries are cut out of the

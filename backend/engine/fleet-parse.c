@@ -528,7 +528,7 @@ fl_list_same(struct fl_list *l, uint64_t h)
 	c = fl_find(l->node, id);
 	if (c == NULL || c->list_hash != h || (e = fl_list_slot(l)) == NULL)
 		return 0;
-	memcpy(e->pub.id, id, nid + 1);
+	memcpy(e->s.id, id, nid + 1);
 	e->hash = h;
 	e->same = 1;
 	l->n++;
@@ -558,7 +558,7 @@ fl_list_entry(struct fl_list *l)
 		return fl_list_fail(l, "out of memory");
 	}
 	e->hash = h;
-	fl_copy_str(e->pub.id, sizeof(e->pub.id), it, "Id");
+	fl_copy_str(e->s.id, sizeof(e->s.id), it, "Id");
 	{
 		const cJSON *idv = cJSON_GetObjectItemCaseSensitive(it, "Id");
 
@@ -571,23 +571,23 @@ fl_list_entry(struct fl_list *l)
 	names = cJSON_GetObjectItemCaseSensitive(it, "Names");
 	first = cJSON_GetArrayItem(names, 0);
 	if (cJSON_IsString(first))
-		snprintf(e->pub.name, sizeof(e->pub.name), "%s",
+		snprintf(e->s.name, sizeof(e->s.name), "%s",
 		    first->valuestring + (first->valuestring[0] == '/'));
-	fl_copy_str(e->pub.image, sizeof(e->pub.image), it, "Image");
+	fl_copy_str(e->s.image, sizeof(e->s.image), it, "Image");
 	fl_copy_str(e->pub.state, sizeof(e->pub.state), it, "State");
 	fl_copy_str(status, sizeof(status), it, "Status");
 	e->pub.health = fl_health_from_status_text(status);
 	e->pub.created = (time_t)fl_int(it, "Created", 0, (long long)1 << 40, 0);
-	fl_networks(e->pub.networks, sizeof(e->pub.networks),
+	fl_networks(e->s.networks, sizeof(e->s.networks),
 	    cJSON_GetObjectItemCaseSensitive(it, "NetworkSettings"));
-	fl_stack(e->pub.stack, sizeof(e->pub.stack), cJSON_GetObjectItemCaseSensitive(it, "Labels"));
-	fleet_parse_ports(e->pub.ports, sizeof(e->pub.ports),
+	fl_stack(e->s.stack, sizeof(e->s.stack), cJSON_GetObjectItemCaseSensitive(it, "Labels"));
+	fleet_parse_ports(e->s.ports, sizeof(e->s.ports),
 	    cJSON_GetObjectItemCaseSensitive(it, "Ports"));
 	lab = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "Labels"),
 	    FLEET_AGENT_LABEL);
 	fl_copy_str(e->image_id, sizeof(e->image_id), it, "ImageID");
 	e->agent = cJSON_IsString(lab) && strcmp(lab->valuestring, "1") == 0 &&
-	    strcmp(e->pub.state, "running") == 0 && strlen(e->pub.id) == 64;
+	    strcmp(e->pub.state, "running") == 0 && strlen(e->s.id) == 64;
 	cJSON_Delete(it);
 	l->n++;
 	return 0;

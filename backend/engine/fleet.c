@@ -90,6 +90,52 @@ fl_want(struct fl_node *n, struct fl_container *c)
 	fl_poke(n);
 }
 
+/* Set container C's strings to ID, NAME, IMAGE, NETWORKS, STACK and PORTS
+ * (NULL: keep C's), each cut to its cap as the arrays they were in cut it
+ * (PD_NAME_LEN - 1 bytes for a name...), into one block of their lengths,
+ * made again only when one differs.  0, or -1 out of memory (C as it was). */
+static int
+fl_cset(struct fl_container *c, const char *id, const char *name, const char *image,
+    const char *networks, const char *stack, const char *ports)
+{
+	static const size_t cap[6] = { PD_ID_LEN, PD_NAME_LEN, PD_IMAGE_LEN, PD_NAME_LEN,
+	    PD_NAME_LEN, PD_PORTS_LEN };
+	const char **field[6] = { &c->pub.id, &c->pub.name, &c->pub.image, &c->pub.networks,
+	    &c->pub.stack, &c->pub.ports };
+	const char *v[6] = { id, name, image, networks, stack, ports };
+	size_t len[6], total = 0;
+	int same = c->str != NULL;
+	char *p, *q;
+
+	for (int i = 0; i < 6; i++) {
+		if (v[i] == NULL)
+			v[i] = c->str != NULL ? *field[i] : "";
+		len[i] = strnlen(v[i], cap[i] - 1);
+		total += len[i] + 1;
+		if (same && (strncmp(*field[i], v[i], len[i]) != 0 || (*field[i])[len[i]] != '\0'))
+			same = 0;
+	}
+	if (same)
+		return 0;
+	p = malloc(total);
+	if (p == NULL)
+		return -1;
+	q = p;
+	for (int i = 0; i < 6; i++) {
+		memcpy(q, v[i], len[i]);
+		q[len[i]] = '\0';
+		q += len[i] + 1;
+	}
+	free(c->str);
+	c->str = p;
+	c->slen = total;
+	for (int i = 0; i < 6; i++) {
+		*field[i] = p;
+		p += len[i] + 1;
+	}
+	return 0;
+}
+
 /* The container with ID, added if new and there is room (NULL when not). */
 static struct fl_container *
 fl_get(struct fl_node *n, const char *id)
@@ -111,9 +157,12 @@ fl_get(struct fl_node *n, const char *id)
 	}
 	c = &n->c[n->nc];
 	memset(c, 0, sizeof(*c));
-	snprintf(c->pub.id, sizeof(c->pub.id), "%s", id);
-	if (cindex_insert(&n->ix, id, n->nc) != 0)
+	if (fl_cset(c, id, NULL, NULL, NULL, NULL, NULL) != 0)
 		return NULL;
+	if (cindex_insert(&n->ix, id, n->nc) != 0) {
+		free(c->str);
+		return NULL;
+	}
 	n->nc++;
 	c->pub.cpu_pct = -1;
 	c->stop_timeout = -1;
@@ -129,6 +178,7 @@ fl_remove(struct fl_node *n, struct fl_container *c)
 
 	cindex_remove(&n->ix, c->pub.id);
 	n->pub.running -= strcmp(c->pub.state, "running") == 0;
+	free(c->str);
 	memmove(&n->c[i], &n->c[i + 1], (n->nc - i - 1) * sizeof(*c));
 	n->nc--;
 	for (size_t k = i; k < n->nc; k++)
@@ -613,7 +663,7 @@ fl_release(struct fleet *f, struct fl_req *r)
 	case FL_SW_EVENTS: f->sw.events = NULL; break;
 	}
 	curl_multi_remove_handle(f->multi, r->h);
-	if (fl_small(r->kind, r->method) && n->small_h == NULL) {
+	if (fl_small(r->kind, r->method) && n->small_h == NULL && !n->first_done) {
 		n->small_h = r->h;
 		n->small_ping = r->kind == FL_PING;
 	} else {
@@ -664,6 +714,9 @@ fl_first_done(struct fl_node *n)
 	if (n->first_done)
 		return;
 	n->first_done = 1;
+	if (n->small_h != NULL)
+		curl_easy_cleanup(n->small_h);
+	n->small_h = NULL;
 	/* Not for a reader of one snapshot (streams_late): it stops the
 	 * fleet and ends, and the trim would only compete with its print. */
 	if (f->first_left > 0 && --f->first_left == 0 && !f->cfg.streams_late)
@@ -768,17 +821,16 @@ fl_agent_untrusted(struct fl_node *n, const char *id)
 static void
 fl_take_listed(struct fl_node *n, struct fl_container *c, const struct fl_listed *e)
 {
-	snprintf(c->pub.name, sizeof(c->pub.name), "%s", e->pub.name);
-	snprintf(c->pub.image, sizeof(c->pub.image), "%s", e->pub.image);
+	/* Out of memory: the strings stay as they were, and the entry is
+	 * parsed again next time. */
+	int rc = fl_cset(c, NULL, e->s.name, e->s.image, e->s.networks, e->s.stack, e->s.ports);
+
 	fl_set_state(n, c, e->pub.state);
 	c->pub.health = e->pub.health;
 	c->pub.created = e->pub.created;
-	snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", e->pub.networks);
-	snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", e->pub.stack);
-	snprintf(c->pub.ports, sizeof(c->pub.ports), "%s", e->pub.ports);
 	/* The agent's entry is read every time: fl_apply_list adopts it anew
 	 * from each list. */
-	c->list_hash = e->agent ? 0 : e->hash;
+	c->list_hash = e->agent || rc != 0 ? 0 : e->hash;
 }
 
 static void fl_reserve(struct fl_node *n, const struct fl_list *l);
@@ -800,11 +852,11 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 		struct fl_listed *e = &l->v[i];
 
 		if (e->agent && agent == (size_t)-1 &&
-		    fl_agent_trusted(n, e->pub.id, e->pub.image, e->image_id))
+		    fl_agent_trusted(n, e->s.id, e->s.image, e->image_id))
 			agent = i;
 		else if (e->agent && untrusted == (size_t)-1)
 			untrusted = i;
-		c = fl_find(n, e->pub.id);
+		c = fl_find(n, e->s.id);
 		e->fresh = c == NULL && !e->same;
 		if (c == NULL || c->seen)
 			continue;
@@ -819,6 +871,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 	}
 	for (size_t i = 0; i < n->nc; i++) {
 		if (!n->c[i].seen) {
+			free(n->c[i].str);
 			removed = 1;
 			continue;
 		}
@@ -836,17 +889,17 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct fl_listed *e = &l->v[i];
 
-		if (!e->fresh || fl_find(n, e->pub.id) != NULL)
+		if (!e->fresh || fl_find(n, e->s.id) != NULL)
 			continue;
-		c = fl_get(n, e->pub.id);
+		c = fl_get(n, e->s.id);
 		if (c == NULL)
 			continue;
 		c->seen = 1;
 		fl_take_listed(n, c, e);
 	}
 	/* The agent: only the trusted one (there is one record a node). */
-	fl_agent_set(n, agent == (size_t)-1 ? "" : l->v[agent].pub.id);
-	fl_agent_untrusted(n, untrusted == (size_t)-1 ? "" : l->v[untrusted].pub.id);
+	fl_agent_set(n, agent == (size_t)-1 ? "" : l->v[agent].s.id);
+	fl_agent_untrusted(n, untrusted == (size_t)-1 ? "" : l->v[untrusted].s.id);
 	n->pub.listed = l->total;
 	if (l->total > l->max)
 		snprintf(n->pub.warning, sizeof(n->pub.warning),
@@ -860,7 +913,7 @@ fl_apply_list(struct fl_node *n, struct fl_list *l)
 
 /* Room in node N's container array for the fresh entries of list L, to the
  * entry: a node's array is its size, not the next power of two (a
- * container costs ~930 bytes). */
+ * container costs 224 bytes, and its strings apart). */
 static void
 fl_reserve(struct fl_node *n, const struct fl_list *l)
 {
@@ -888,15 +941,12 @@ fl_apply_inspect(struct fl_node *n, const char *id, const struct fleet_inspect *
 
 	if (c == NULL)
 		return;
-	if (x->name[0] != '\0')
-		snprintf(c->pub.name, sizeof(c->pub.name), "%s", x->name + (x->name[0] == '/'));
-	snprintf(c->pub.image, sizeof(c->pub.image), "%s", x->image);
+	fl_cset(c, NULL, x->name[0] != '\0' ? x->name + (x->name[0] == '/') : NULL, x->image,
+	    x->networks, x->stack, NULL);
 	fl_set_state(n, c, x->status);
 	c->pub.health = x->health;
 	c->pub.restart_count = x->restart_count;
 	c->stop_timeout = x->stop_timeout;
-	snprintf(c->pub.networks, sizeof(c->pub.networks), "%s", x->networks);
-	snprintf(c->pub.stack, sizeof(c->pub.stack), "%s", x->stack);
 	c->pub.exit_code = x->exit_code;
 	/* OOMKilled is cleared on restart; an oom event seen earlier stays. */
 	if (x->oom_killed)
@@ -922,8 +972,15 @@ fl_node_hash(const struct fl_node *n)
 	p.rtt_ms = 0;
 	memset(&p.req, 0, sizeof(p.req));
 	h = fl_hash(h, &p, sizeof(p));
-	for (size_t k = 0; k < n->nc; k++)
-		h = fl_hash(h, &n->c[k].pub, sizeof(n->c[k].pub));
+	for (size_t k = 0; k < n->nc; k++) {
+		struct pd_container c;
+
+		/* The strings by what they say, not where they are. */
+		memcpy(&c, &n->c[k].pub, sizeof(c));
+		c.id = c.name = c.image = c.networks = c.stack = c.ports = NULL;
+		h = fl_hash(h, &c, sizeof(c));
+		h = fl_hash(h, n->c[k].str, n->c[k].slen);
+	}
 	return h;
 }
 
@@ -1098,10 +1155,8 @@ fl_events_apply(struct fl_node *n, cJSON *j)
 	c = fl_get(n, id);
 	if (c == NULL)
 		goto done;
-	if (name[0] != '\0')
-		snprintf(c->pub.name, sizeof(c->pub.name), "%s", name);
-	if (image[0] != '\0' && c->pub.image[0] == '\0')
-		snprintf(c->pub.image, sizeof(c->pub.image), "%s", image);
+	fl_cset(c, NULL, name[0] != '\0' ? name : NULL,
+	    image[0] != '\0' && c->pub.image[0] == '\0' ? image : NULL, NULL, NULL, NULL);
 	fl_want(n, c);
 
 	if (strcmp(action, "create") == 0) {
@@ -1648,6 +1703,40 @@ fl_share_join(struct fleet *f, size_t i)
 	n->engine->tls_preload = n->share != NULL;
 }
 
+#define FL_STR(s) ((s) != NULL ? (s) : "")
+
+/* S cut to CAP - 1 bytes into OUT (room for it), as snprintf into an
+ * array of CAP cuts it; OUT. */
+static char *
+fl_cut(char *out, const char *s, size_t cap)
+{
+	size_t len = strnlen(s, cap - 1);
+
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+/* Every node of INV's name and endpoint, cut where the arrays they were in
+ * cut them, one after the other in one block, as the labels are: they
+ * never change while the fleet runs.  NULL when out of memory. */
+static char *
+fl_names_new(const struct inventory *inv)
+{
+	size_t total = 0;
+	char *b, *p;
+
+	for (size_t i = 0; i < inv->nnodes; i++)
+		total += strnlen(FL_STR(inv->nodes[i].name), PD_NAME_LEN - 1) + 1 +
+		    strnlen(FL_STR(inv->nodes[i].endpoint), PD_IMAGE_LEN - 1) + 1;
+	b = p = malloc(total ? total : 1);
+	for (size_t i = 0; b != NULL && i < inv->nnodes; i++) {
+		p += strlen(fl_cut(p, FL_STR(inv->nodes[i].name), PD_NAME_LEN)) + 1;
+		p += strlen(fl_cut(p, FL_STR(inv->nodes[i].endpoint), PD_IMAGE_LEN)) + 1;
+	}
+	return b;
+}
+
 /* ------------------------------------------------------------ public */
 
 struct fleet *
@@ -1655,6 +1744,7 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
 	size_t nlabels = 0;
+	const char *name;
 
 	if (f == NULL)
 		return NULL;
@@ -1701,10 +1791,13 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 	f->multi = curl_multi_init();
 	f->nodes = calloc(inv->nnodes ? inv->nnodes : 1, sizeof(*f->nodes));
 	f->labels = fl_labels_new(inv);
+	f->names = fl_names_new(inv);
+	name = f->names;
 	f->rand_state = (unsigned)getpid() ^ (unsigned)time(NULL);
 	f->sw.sw = swarm_new(inv, f->cfg.read_only);
 	if (f->wakefd < 0 || f->kickfd < 0 || f->epfd < 0 || f->multi == NULL ||
-	    f->nodes == NULL || f->labels == NULL || f->sw.sw == NULL || fl_epoll_setup(f) != 0) {
+	    f->nodes == NULL || f->labels == NULL || f->names == NULL || f->sw.sw == NULL ||
+	    fl_epoll_setup(f) != 0) {
 		fleet_free(f);
 		return NULL;
 	}
@@ -1728,8 +1821,10 @@ fleet_new(const struct inventory *inv, const struct fleet_config *cfg)
 		n->evline.max = FLEET_MAX_EVENT_LINE;
 		n->agline.max = 1u << 20;
 		n->pub.rtt_ms = -1;
-		snprintf(n->pub.name, sizeof(n->pub.name), "%s", in->name);
-		snprintf(n->pub.endpoint, sizeof(n->pub.endpoint), "%s", in->endpoint);
+		n->pub.name = name;
+		name += strlen(name) + 1;
+		n->pub.endpoint = name;
+		name += strlen(name) + 1;
 		n->pub.insecure = in->insecure;
 		n->pub.labels = &f->labels[nlabels];
 		for (size_t k = 0; k < in->nlabels && k < PD_MAX_LABELS; k++) {
@@ -1801,6 +1896,8 @@ fleet_free(struct fleet *f)
 		engine_free(f->nodes[i].engine);
 		engine_buf_free(&f->nodes[i].evline);
 		engine_buf_free(&f->nodes[i].agline);
+		for (size_t k = 0; k < f->nodes[i].nc; k++)
+			free(f->nodes[i].c[k].str);
 		free(f->nodes[i].c);
 		cindex_free(&f->nodes[i].ix);
 		free(f->nodes[i].ring);
@@ -1808,6 +1905,7 @@ fleet_free(struct fleet *f)
 	free(f->nodes);
 	pd_snapshot_free(f->shared);
 	free(f->labels);
+	free(f->names);
 	free(f->sw.nodes);
 	free(f->sw.services);
 	free(f->sw.tasks);
@@ -1902,12 +2000,31 @@ fl_swarm_snapshot(struct fleet *f, struct pd_swarm *out)
 	return 0;
 }
 
+/* Copy container C into OUT, its strings to *STR (its block whole, one
+ * copy) and *STR past them; called with the lock held. */
+static void
+fl_snapshot_container(struct pd_container *out, const struct fl_container *c, char **str)
+{
+	char *p = *str;
+
+	memcpy(p, c->str, c->slen);
+	*out = c->pub;
+	out->id = p + (c->pub.id - c->str);
+	out->name = p + (c->pub.name - c->str);
+	out->image = p + (c->pub.image - c->str);
+	out->networks = p + (c->pub.networks - c->str);
+	out->stack = p + (c->pub.stack - c->str);
+	out->ports = p + (c->pub.ports - c->str);
+	*str = p + c->slen;
+}
+
 struct pd_snapshot *
 fleet_snapshot(struct fleet *f)
 {
 	struct pd_snapshot *s = calloc(1, sizeof(*s));
-	size_t nc = 0, ne = 0, ci = 0, ei = 0;
+	size_t nc = 0, ne = 0, ci = 0, ei = 0, nstr = 0;
 	int complete = 1;
+	char *str;
 
 	if (s == NULL)
 		return NULL;
@@ -1915,6 +2032,8 @@ fleet_snapshot(struct fleet *f)
 	for (size_t i = 0; i < f->nnodes; i++) {
 		nc += f->nodes[i].nc;
 		ne += f->nodes[i].ring_len;
+		for (size_t k = 0; k < f->nodes[i].nc; k++)
+			nstr += f->nodes[i].c[k].slen;
 	}
 	/* Every element is written below: no zeroing first (at 1,000 nodes
 	 * the containers alone are 9 MB, and the cockpit copies them up to
@@ -1922,7 +2041,9 @@ fleet_snapshot(struct fleet *f)
 	s->nodes = malloc((f->nnodes ? f->nnodes : 1) * sizeof(*s->nodes));
 	s->containers = malloc((nc ? nc : 1) * sizeof(*s->containers));
 	s->events = malloc((ne ? ne : 1) * sizeof(*s->events));
-	if (s->nodes == NULL || s->containers == NULL || s->events == NULL) {
+	s->strings = malloc(nstr ? nstr : 1);
+	if (s->nodes == NULL || s->containers == NULL || s->events == NULL ||
+	    s->strings == NULL) {
 		pthread_mutex_unlock(&f->lock);
 		pd_snapshot_free(s);
 		return NULL;
@@ -1930,6 +2051,7 @@ fleet_snapshot(struct fleet *f)
 	s->generation = f->generation;
 	s->taken = time(NULL);
 	snprintf(s->site, sizeof(s->site), "%s", f->site);
+	str = s->strings;
 	for (size_t i = 0; i < f->nnodes; i++) {
 		struct fl_node *n = &f->nodes[i];
 
@@ -1937,7 +2059,7 @@ fleet_snapshot(struct fleet *f)
 		s->nodes[i].first_container = ci;
 		s->nodes[i].ncontainers = n->nc;
 		for (size_t k = 0; k < n->nc; k++)
-			s->containers[ci++] = n->c[k].pub;
+			fl_snapshot_container(&s->containers[ci++], &n->c[k], &str);
 		for (size_t k = 0; k < n->ring_len; k++)
 			s->events[ei++] = n->ring[(n->ring_head + k) % n->ring_cap];
 		if (!n->first_done)
@@ -2071,9 +2193,9 @@ fleet_details(struct fleet *f, struct pd_details *out)
 
 int
 fleet_container_find(struct fleet *f, const char *node, const char *ref,
-    struct pd_container *out)
+    struct fleet_found *out)
 {
-	struct fl_container *c;
+	struct fl_container *c, *hit = NULL;
 	int rc = -1;
 	size_t len = strlen(ref);
 
@@ -2089,19 +2211,26 @@ fleet_container_find(struct fleet *f, const char *node, const char *ref,
 		 * prefix (these two scan the node's containers: the CLI's). */
 		c = fl_find(n, ref);
 		if (c != NULL) {
-			*out = c->pub;
+			hit = c;
 			rc = 0;
 		}
 		for (size_t k = 0; k < n->nc && rc == -2; k++)
 			if (strcmp(n->c[k].pub.name, ref) == 0) {
-				*out = n->c[k].pub;
+				hit = &n->c[k];
 				rc = 0;
 			}
 		for (size_t k = 0; k < n->nc && rc == -2 && len >= 4; k++)
 			if (strncmp(n->c[k].pub.id, ref, len) == 0) {
-				*out = n->c[k].pub;
+				hit = &n->c[k];
 				rc = 0;
 			}
+	}
+	if (hit != NULL) {
+		snprintf(out->id, sizeof(out->id), "%s", hit->pub.id);
+		snprintf(out->name, sizeof(out->name), "%s", hit->pub.name);
+		snprintf(out->state, sizeof(out->state), "%s", hit->pub.state);
+		snprintf(out->image, sizeof(out->image), "%s", hit->pub.image);
+		out->exit_code = hit->pub.exit_code;
 	}
 	pthread_mutex_unlock(&f->lock);
 	return rc;

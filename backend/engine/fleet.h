@@ -91,9 +91,16 @@ void fleet_show(struct fleet *f, const char *const *sums, size_t nsums, const ch
 int fleet_details(struct fleet *f, struct pd_details *out);
 /* Container REF (its id, its name or a prefix of the id of 4 or more,
  * looked for in that order, as the engine does) of NODE as last seen, in
- * *OUT: 0; -1 no such node; -2 no such container. */
+ * *OUT (a copy: the model's strings are the io thread's): 0; -1 no such node; -2 no such container. */
+struct fleet_found {
+	char id[PD_ID_LEN];
+	char name[PD_NAME_LEN];
+	char image[PD_IMAGE_LEN];
+	char state[PD_STATE_LEN];
+	int exit_code;
+};
 int fleet_container_find(struct fleet *f, const char *node, const char *ref,
-    struct pd_container *out);
+    struct fleet_found *out);
 /* Queue ACTION on container ID (named NAME) of NODE for the io thread,
  * asked for by ACTOR; it never waits for the node.  The result becomes an
  * event of the container (action "action", text "restart by ACTOR: done"

@@ -210,6 +210,7 @@ pd_snapshot_free(struct pd_snapshot *s)
 		return;
 	free(s->nodes);
 	free(s->containers);
+	free(s->strings);
 	free(s->events);
 	free(s->swarm.nodes);
 	free(s->swarm.services);

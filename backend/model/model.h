@@ -98,10 +98,19 @@ struct pd_label {
 	char value[PD_LABEL_LEN];
 };
 
+/* A container's strings (id, name, image, networks, stack, ports) are
+ * stored by length, not in arrays of their caps: never NULL, "" when
+ * empty, each at most its cap minus one bytes (PD_ID_LEN ... : what came
+ * from the node is cut there).  In a snapshot they point into its string
+ * block (pd_snapshot.strings), so they live as long as the snapshot; a
+ * container built by hand may point anywhere that outlives it.  At 1,000
+ * nodes × 10 the arrays were 785 bytes a container, twice (the io
+ * thread's model and the snapshot), for 10-60 bytes of text each. */
+#define PD_PORTS_LEN 64
 struct pd_container {
-	char id[PD_ID_LEN];
-	char name[PD_NAME_LEN];          /* without the leading '/' */
-	char image[PD_IMAGE_LEN];
+	const char *id;                  /* < PD_ID_LEN */
+	const char *name;                /* without the leading '/'; < PD_NAME_LEN */
+	const char *image;               /* < PD_IMAGE_LEN */
 	char state[PD_STATE_LEN];        /* created running paused restarting exited dead */
 	enum pd_health health;
 	int restart_count;
@@ -112,14 +121,15 @@ struct pd_container {
 	uint64_t mem_usage, mem_limit;   /* bytes; 0 when not sampled yet */
 	time_t sampled_at;               /* when cpu/mem were sampled; 0 never */
 	int inspected;                   /* details above come from an inspect */
-	char networks[PD_NAME_LEN];      /* "plc_default,plant-bus": the networks it is
+	const char *networks;            /* "plc_default,plant-bus": the networks it is
 	                                    attached to, from NetworkSettings.Networks
-	                                    (host, none or bridge for those modes), or "" */
-	char stack[PD_NAME_LEN];         /* its stack: label io.plantdeck.stack,
+	                                    (host, none or bridge for those modes), or "";
+	                                    < PD_NAME_LEN */
+	const char *stack;               /* its stack: label io.plantdeck.stack,
 	                                    com.docker.stack.namespace or
-	                                    com.docker.compose.project, or "" */
-	char ports[64];                  /* "8080->80/tcp,9000/udp" from the list's Ports
-	                                    (whole entries that fit), or "" */
+	                                    com.docker.compose.project, or ""; < PD_NAME_LEN */
+	const char *ports;               /* "8080->80/tcp,9000/udp" from the list's Ports
+	                                    (whole entries that fit), or ""; < PD_PORTS_LEN */
 };
 
 /* pd_node.insecure: how a node is reached without an authenticated engine. */
@@ -139,8 +149,11 @@ struct pd_req_stats {
 };
 
 struct pd_node {
-	char name[PD_NAME_LEN];
-	char endpoint[PD_IMAGE_LEN];
+	const char *name;                /* < PD_NAME_LEN, and */
+	const char *endpoint;            /* < PD_IMAGE_LEN: the inventory's, made once by the
+	                                    fleet in one block the model and every snapshot
+	                                    point into (as labels), so valid while the
+	                                    backend is open; never NULL */
 	int insecure;                    /* reached without an authenticated engine, which
 	                                    the inventory's insecure: true allowed:
 	                                    PD_INSECURE_PLAIN or _NOVERIFY; 0 when not */
@@ -318,6 +331,7 @@ struct pd_snapshot {
 	struct pd_node *nodes;
 	size_t nnodes;
 	struct pd_container *containers; /* grouped by node, see pd_node */
+	char *strings;                   /* the containers' strings point into it */
 	size_t ncontainers;
 	struct pd_event *events;         /* fleet-wide, newest first, bounded */
 	size_t nevents;

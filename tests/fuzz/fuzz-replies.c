@@ -39,8 +39,8 @@ fz_get_fleet(void)
 static void
 fz_term(const char *what, const char *f, size_t size)
 {
-	if (memchr(f, '\0', size) == NULL)
-		fz_fail("snapshot: %s not terminated", what);
+	if (f == NULL || strnlen(f, size) >= size)
+		fz_fail("snapshot: %s not terminated within its cap", what);
 }
 
 int
@@ -89,12 +89,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < s->ncontainers; i++) {
 		const struct pd_container *c = &s->containers[i];
 
-		fz_term("id", c->id, sizeof(c->id));
-		fz_term("name", c->name, sizeof(c->name));
-		fz_term("image", c->image, sizeof(c->image));
+		fz_term("id", c->id, PD_ID_LEN);
+		fz_term("name", c->name, PD_NAME_LEN);
+		fz_term("image", c->image, PD_IMAGE_LEN);
 		fz_term("state", c->state, sizeof(c->state));
-		fz_term("ports", c->ports, sizeof(c->ports));
-		fz_term("networks", c->networks, sizeof(c->networks));
+		fz_term("ports", c->ports, PD_PORTS_LEN);
+		fz_term("networks", c->networks, PD_NAME_LEN);
+		fz_term("stack", c->stack, PD_NAME_LEN);
 	}
 	pd_snapshot_free(s);
 	free(all);

@@ -20,6 +20,9 @@ struct fixture {
 	struct pd_snapshot s;
 	struct pd_node nodes[4];
 	struct pd_container cs[16];
+	char names[16][PD_NAME_LEN];     /* the containers' strings */
+	char node_names[4][PD_NAME_LEN];
+	char ids[16][PD_ID_LEN];
 };
 
 /* Start F with NNODES nodes lab-01.. up and no containers. */
@@ -32,7 +35,9 @@ fx_init(struct fixture *f, size_t nnodes)
 	f->s.nnodes = nnodes;
 	f->s.containers = f->cs;
 	for (size_t i = 0; i < nnodes; i++) {
-		snprintf(f->nodes[i].name, sizeof(f->nodes[i].name), "lab-%02zu", i + 1);
+		snprintf(f->node_names[i], sizeof(f->node_names[i]), "lab-%02zu", i + 1);
+		f->nodes[i].name = f->node_names[i];
+		f->nodes[i].endpoint = "";
 		f->nodes[i].reach = PD_REACH_UP;
 		f->nodes[i].last_seen = NOW;
 	}
@@ -50,8 +55,11 @@ fx_add(struct fixture *f, size_t node, const char *name)
 		n->first_container = f->s.ncontainers;
 	n->ncontainers++;
 	f->s.ncontainers++;
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	snprintf(c->id, sizeof(c->id), "id-%s", name);
+	snprintf(f->names[c - f->cs], sizeof(f->names[0]), "%s", name);
+	snprintf(f->ids[c - f->cs], sizeof(f->ids[0]), "id-%s", name);
+	c->name = f->names[c - f->cs];
+	c->id = f->ids[c - f->cs];
+	c->image = c->networks = c->stack = c->ports = "";
 	snprintf(c->state, sizeof(c->state), "running");
 	c->health = PD_HEALTH_HEALTHY;
 	c->started_at = NOW - 3600;
@@ -311,13 +319,13 @@ test_line_sanitises_evil_names(void **state)
 {
 	struct fixture f;
 	struct pd_container *c;
-	char line[2048];
+	char line[2048], *name = f.names[0];
 
 	(void)state;
 	fx_init(&f, 1);
-	snprintf(f.nodes[0].name, sizeof(f.nodes[0].name), "lab\x1b]0;owned\x07");
+	snprintf(f.node_names[0], sizeof(f.node_names[0]), "lab\x1b]0;owned\x07");
 	c = fx_add(&f, 0, "x");
-	snprintf(c->name, sizeof(c->name), "evil\x1b[2J\x9b" "31m\xc2\x9b");
+	snprintf(name, sizeof(f.names[0]), "evil\x1b[2J\x9b" "31m\xc2\x9b");
 	snprintf(c->state, sizeof(c->state), "restarting");
 	c->restart_count = 1;
 	fx_line(&f, 200, 0, line, sizeof(line));
@@ -325,9 +333,9 @@ test_line_sanitises_evil_names(void **state)
 	for (const char *p = line; *p; p++)
 		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 	/* A name too long for the line is cut, never inside an escape. */
-	memset(c->name, 'n', 100);
-	c->name[100] = '\0';
-	c->name[20] = '\x1b';
+	memset(name, 'n', 100);
+	name[100] = '\0';
+	name[20] = '\x1b';
 	fx_line(&f, 40, 1, line, sizeof(line));
 	assert_string_equal(line, "ALARM lab\\e]0;owned\\x07/nnnnnnnnnnnnnnn~");
 	fx_line(&f, 45, 1, line, sizeof(line));

@@ -515,7 +515,7 @@ test_apply_20000(void **state)
 {
 	struct fleet *f = one_node_fleet(30000);
 	struct pd_snapshot *s;
-	struct pd_container c;
+	struct fleet_found c;
 	size_t len;
 	char *body = make_list(0, 20000, "a", &len), id[65], line[512];
 
@@ -617,6 +617,73 @@ test_truncated(void **state)
 	fleet_free(f);
 }
 
+/* A container's strings are kept by length (fl_cset) and copied into a
+ * snapshot's one string block: cut where the arrays they were in cut them,
+ * "" (never NULL) when empty, and each snapshot's own, whatever the model
+ * does after it.  A node's name and endpoint point into the fleet's. */
+static void
+test_container_strings(void **state)
+{
+	struct fleet *f = one_node_fleet(100);
+	struct pd_snapshot *s1, *s2;
+	const struct pd_container *c;
+	char body[4096], id0[65], id1[65], longname[301], longimage[401], line[512];
+	size_t len;
+
+	(void)state;
+	memset(longname, 'n', 300);
+	longname[300] = '\0';
+	memset(longimage, 'i', 400);
+	longimage[400] = '\0';
+	make_id(id0, 0);
+	make_id(id1, 1);
+	len = (size_t)snprintf(body, sizeof(body), "[{\"Id\":\"%s\",\"Names\":[\"/%s\"],"
+	    "\"Image\":\"%s\",\"State\":\"running\",\"Status\":\"Up\"},"
+	    "{\"Id\":\"%s\",\"Names\":[\"/b\"],\"Image\":\"plc:1\",\"State\":\"running\","
+	    "\"Status\":\"Up\",\"Labels\":{\"com.docker.compose.project\":\"plc\"},"
+	    "\"Ports\":[{\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\"}],"
+	    "\"NetworkSettings\":{\"Networks\":{\"plc_default\":{}}}}]",
+	    id0, longname, longimage, id1);
+	assert_true(len < sizeof(body));
+	assert_int_equal(fleet_test_apply_list(f, 0, body, len), 0);
+	s1 = fleet_snapshot(f);
+	assert_int_equal(s1->ncontainers, 2);
+	/* The node's name and endpoint: the fleet's block (valid while it is). */
+	assert_string_equal(s1->nodes[0].name, "n1");
+	assert_string_equal(s1->nodes[0].endpoint, "tcp://127.0.0.1:9");
+	c = &s1->containers[0];
+	assert_string_equal(c->id, id0);
+	assert_int_equal(strlen(c->name), PD_NAME_LEN - 1);
+	assert_int_equal(strncmp(c->name, longname, PD_NAME_LEN - 1), 0);
+	assert_int_equal(strlen(c->image), PD_IMAGE_LEN - 1);
+	assert_non_null(c->networks);
+	assert_string_equal(c->networks, "");
+	assert_string_equal(c->stack, "");
+	assert_string_equal(c->ports, "");
+	c = &s1->containers[1];
+	assert_string_equal(c->name, "b");
+	assert_string_equal(c->image, "plc:1");
+	assert_string_equal(c->stack, "plc");
+	assert_string_equal(c->networks, "plc_default");
+	assert_string_equal(c->ports, "8080->80/tcp");
+	/* A rename changes the model's strings: the snapshot taken before
+	 * keeps its own, the next one has the new name. */
+	snprintf(line, sizeof(line), "{\"Type\":\"container\",\"Action\":\"rename\",\"Actor\":"
+	    "{\"ID\":\"%s\",\"Attributes\":{\"name\":\"b-renamed\"}}}\n", id1);
+	fleet_test_event(f, 0, line);
+	s2 = fleet_snapshot(f);
+	assert_string_equal(s2->containers[1].name, "b-renamed");
+	assert_string_equal(s2->containers[1].image, "plc:1");
+	assert_string_equal(s2->containers[1].stack, "plc");
+	assert_string_equal(s1->containers[1].name, "b");
+	pd_snapshot_free(s1);
+	fleet_free(f);
+	/* The snapshot outlives the fleet. */
+	assert_string_equal(s2->containers[1].name, "b-renamed");
+	assert_string_equal(s2->containers[0].id, id0);
+	pd_snapshot_free(s2);
+}
+
 /* A reconcile list whose entries are the bytes their containers last took
  * is not parsed again (fl_list_same); a changed entry is, and the agent's
  * always is.  What events told the model since stays. */
@@ -624,7 +691,7 @@ static void
 test_list_same(void **state)
 {
 	struct fleet *f = one_node_fleet(100);
-	struct pd_container c;
+	struct fleet_found c;
 	size_t len, len2;
 	char *body = make_list(0, 10, "r", &len), *p, id[65], line[512];
 
@@ -1032,6 +1099,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_shared),
 		cmocka_unit_test(test_snapshot_labels),
 		cmocka_unit_test(test_list_same),
+		cmocka_unit_test(test_container_strings),
 		cmocka_unit_test(test_reconcile_every),
 		cmocka_unit_test(test_ping_default),
 		cmocka_unit_test(test_event_ring),

@@ -418,8 +418,9 @@ test_auto_quarantine_needs_verified_agent(void **state)
 	memset(&s, 0, sizeof(s));
 	inv.heal.autos = autos;
 	inv.heal.nautos = 1;
-	snprintf(nodes[0].name, sizeof(nodes[0].name), "lab-01");
-	snprintf(nodes[1].name, sizeof(nodes[1].name), "lab-02");
+	nodes[0].name = "lab-01";
+	nodes[1].name = "lab-02";
+	nodes[0].endpoint = nodes[1].endpoint = "";
 	nodes[1].agent_verified = 1;
 	s.nodes = nodes;
 	s.nnodes = 2;

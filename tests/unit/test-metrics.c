@@ -38,6 +38,7 @@ test_nodes_containers(void **state)
 {
 	struct pd_node nodes[2];
 	struct pd_container cs[3];
+	char ids[3][PD_ID_LEN], names[3][PD_NAME_LEN];
 	struct pd_snapshot s;
 	struct metrics_input in;
 	size_t len = 0;
@@ -47,7 +48,8 @@ test_nodes_containers(void **state)
 	memset(nodes, 0, sizeof(nodes));
 	memset(cs, 0, sizeof(cs));
 	memset(&s, 0, sizeof(s));
-	snprintf(nodes[0].name, sizeof(nodes[0].name), "press-01");
+	nodes[0].name = "press-01";
+	nodes[0].endpoint = nodes[1].endpoint = "";
 	nodes[0].reach = PD_REACH_UP;
 	nodes[0].last_seen = NOW - 3;
 	nodes[0].rtt_ms = 2.5;
@@ -55,14 +57,17 @@ test_nodes_containers(void **state)
 	snprintf(nodes[0].api_version, sizeof(nodes[0].api_version), "1.41");
 	nodes[0].first_container = 0;
 	nodes[0].ncontainers = 3;
-	snprintf(nodes[1].name, sizeof(nodes[1].name), "ev\"il\\x\ny\x1b[31m\xff");
+	nodes[1].name = "ev\"il\\x\ny\x1b[31m\xff";
 	nodes[1].reach = PD_REACH_DOWN;
 	nodes[1].rtt_ms = -1;
 	for (int i = 0; i < 3; i++) {
-		snprintf(cs[i].id, sizeof(cs[i].id), "%064d", i + 7);
-		snprintf(cs[i].name, sizeof(cs[i].name), "secret-name-%d", i);
+		snprintf(ids[i], sizeof(ids[i]), "%064d", i + 7);
+		snprintf(names[i], sizeof(names[i]), "secret-name-%d", i);
+		cs[i].id = ids[i];
+		cs[i].name = names[i];
+		cs[i].image = cs[i].networks = cs[i].ports = "";
 		snprintf(cs[i].state, sizeof(cs[i].state), "%s", i == 2 ? "exited" : "running");
-		snprintf(cs[i].stack, sizeof(cs[i].stack), "%s", i < 2 ? "plc" : "");
+		cs[i].stack = i < 2 ? "plc" : "";
 		cs[i].restart_count = 2;
 		cs[i].cpu_pct = -1;
 	}
@@ -242,10 +247,11 @@ test_agents(void **state)
 	memset(nodes, 0, sizeof(nodes));
 	memset(&s, 0, sizeof(s));
 	memset(&t, 0, sizeof(t));
-	snprintf(nodes[0].name, sizeof(nodes[0].name), "press-01");
+	nodes[0].name = "press-01";
+	nodes[0].endpoint = nodes[1].endpoint = "";
 	snprintf(nodes[0].agent, sizeof(nodes[0].agent), "%064d", 1);
 	nodes[0].agent_verified = nodes[0].agent_connected = 1;
-	snprintf(nodes[1].name, sizeof(nodes[1].name), "press-02");
+	nodes[1].name = "press-02";
 	snprintf(nodes[1].agent_untrusted, sizeof(nodes[1].agent_untrusted), "%064d", 2);
 	s.nodes = nodes;
 	s.nnodes = 2;
