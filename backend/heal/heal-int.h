@@ -48,6 +48,11 @@ enum heal_edge { HEAL_NONE, HEAL_OPENED, HEAL_RETURNED, HEAL_QUIETED, HEAL_CLOSE
 
 #define HEAL_TICK_MS 1000
 #define HEAL_LEASE_DEAD 10          /* s: a lease not renewed for longer is free */
+/* s between renewals of a lease held: each renewal is a write, and every
+ * write moves data_version for the cockpit's store reader, which then reads
+ * everything again; 3 s leaves a renewal that waited out the busy timeout
+ * (5 s) and the next tick inside HEAL_LEASE_DEAD. */
+#define HEAL_LEASE_RENEW 3
 #define HEAL_MAX_JOBS 8
 #define HEAL_EXITED_GRACE 10        /* s exited before "exited non-zero" is a finding */
 #define HEAL_TRACK_SWEEP 60         /* s between looks for the tracks of gone containers */
@@ -153,11 +158,13 @@ struct heal {
 	struct heal_timing tm;
 	struct store *st;
 	pthread_mutex_t lock;
+	pthread_cond_t cond;         /* heal_free's stop, for the tick's wait */
 	pthread_t th;
 	int running, stop;
 	char me[192];                /* the lease holder's name: "HOST pid N" */
 	char actor[224];             /* for the audit: "heal on HOST pid N" */
 	int leader;
+	time_t lease_at;             /* when the lease held was last renewed */
 	uint64_t last_seq;
 	struct heal_track *tracks;
 	size_t ntracks;

@@ -4,8 +4,9 @@
  * ticks once a second:
  *
  *   lease      only one process per database runs the detectors; it holds
- *              the row of heal_lease and renews it each tick, another one
- *              takes it over once it is HEAL_LEASE_DEAD seconds old;
+ *              the row of heal_lease and renews it every HEAL_LEASE_RENEW
+ *              seconds, another one takes it over once it is
+ *              HEAL_LEASE_DEAD seconds old;
  *   events     the fleet snapshot's events newer than the last tick feed
  *              per-container rings of die and oom times, and end the
  *              verification of an action that did not help;
@@ -263,9 +264,15 @@ heal_tick(struct heal *h)
 {
 	time_t now = time(NULL);
 	struct pd_snapshot *s;
-	/* Take or renew the lease; only its holder runs the detectors. */
-	int lead = store_heal_lease(h->st, h->me, now, HEAL_LEASE_DEAD);
+	int lead = h->leader;
 
+	/* Take the lease, or renew it every HEAL_LEASE_RENEW s; only its
+	 * holder runs the detectors. */
+	if (!h->leader || now - h->lease_at >= HEAL_LEASE_RENEW || now < h->lease_at) {
+		lead = store_heal_lease(h->st, h->me, now, HEAL_LEASE_DEAD);
+		if (lead)
+			h->lease_at = now;
+	}
 	if (lead && !h->leader) {
 		log_msg(LOG_INFO, "heal: %s runs the detectors", h->me);
 		heal_load(h, now);
@@ -319,15 +326,22 @@ heal_main(void *arg)
 		return NULL;
 	}
 	while (!heal_stopping(h)) {
-		struct timespec ts = { HEAL_TICK_MS / 1000, (HEAL_TICK_MS % 1000) * 1000000L };
+		struct timespec ts;
 
 		heal_tick(h);
-		for (int i = 0; i < 10 && !heal_stopping(h); i++) {
-			ts.tv_sec = 0;
-			ts.tv_nsec = HEAL_TICK_MS * 100000L;
-			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-				;
+		/* Until the next tick or heal_free's signal: one wakeup a tick
+		 * (it was ten, looking at the stop flag every 100 ms). */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += HEAL_TICK_MS / 1000;
+		ts.tv_nsec += (HEAL_TICK_MS % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
 		}
+		pthread_mutex_lock(&h->lock);
+		while (!h->stop && pthread_cond_timedwait(&h->cond, &h->lock, &ts) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&h->lock);
 	}
 	return NULL;
 }
@@ -340,6 +354,7 @@ heal_new(const struct backend_config *cfg, const struct inventory *inv, struct f
 {
 	struct heal *h = calloc(1, sizeof(*h));
 	char host[128] = "?";
+	pthread_condattr_t ca;
 
 	if (h == NULL)
 		return NULL;
@@ -368,6 +383,10 @@ heal_new(const struct backend_config *cfg, const struct inventory *inv, struct f
 	}
 	heal_tracks_init(h);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	return h;
 }
 
@@ -393,6 +412,7 @@ heal_free(struct heal *h)
 	if (h->running) {
 		pthread_mutex_lock(&h->lock);
 		h->stop = 1;
+		pthread_cond_signal(&h->cond);
 		pthread_mutex_unlock(&h->lock);
 		pthread_join(h->th, NULL);
 	}
@@ -419,6 +439,7 @@ heal_free(struct heal *h)
 	heal_tracks_free(h);
 	free(h->fnds);
 	store_close(h->st);
+	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

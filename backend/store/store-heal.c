@@ -105,16 +105,15 @@ store_heal_init(struct store *st, char *err, size_t errlen)
 	return rc;
 }
 
-/* Prepare SQL on the store (its lock held by the caller); NULL with ERR. */
+/* SQL prepared on the store, kept for the next tick (its lock held by the
+ * caller; store_stmt_done after use); NULL with ERR. */
 static sqlite3_stmt *
 store_heal_prepare(struct store *st, const char *sql, char *err, size_t errlen)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = store_stmt(st, sql);
 
-	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &q, NULL) != SQLITE_OK) {
+	if (q == NULL)
 		snprintf(err, errlen, "%s: %s", store_path(st), sqlite3_errmsg(store_sqlite(st)));
-		return NULL;
-	}
 	return q;
 }
 
@@ -163,7 +162,7 @@ store_heal_exec(struct store *st, const char *sql, const char *types, ...)
 	rc = sqlite3_step(q) == SQLITE_DONE ? sqlite3_changes(store_sqlite(st)) : -1;
 	if (rc < 0)
 		log_msg(LOG_ERROR, "heal: %s", sqlite3_errmsg(store_sqlite(st)));
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	return rc;
 }
@@ -207,7 +206,7 @@ store_heal_runner(struct store *st, int dead, char *who, size_t wholen)
 		snprintf(who, wholen, "%s", store_heal_col(q, 0));
 		alive = 1;
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	return alive;
 }
@@ -235,7 +234,7 @@ store_heal_finding_add(struct store *st, enum pd_finding_kind kind, const char *
 		sqlite3_bind_text(q, 6, evidence, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(q) == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(store_sqlite(st));
-		sqlite3_finalize(q);
+		store_stmt_done(st, q);
 	}
 	store_unlock(st);
 	return id;
@@ -321,7 +320,7 @@ store_heal_findings(struct store *st, int all, struct pd_finding **out, size_t *
 		snprintf(f->evidence, sizeof(f->evidence), "%s", store_heal_col(q, 10));
 		snprintf(f->reason, sizeof(f->reason), "%s", store_heal_col(q, 11));
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	if (rc != 0) {
 		free(v);
@@ -377,7 +376,7 @@ store_heal_open_findings(struct store *st, struct store_heal_open **out, size_t 
 		o->live = sqlite3_column_int64(q, 9);
 		o->blocked = sqlite3_column_int(q, 10) > 0;
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	*out = v;
 	*n = len;
@@ -398,7 +397,7 @@ store_heal_pulls_seen(struct store *st, time_t *seen)
 		*seen = (time_t)sqlite3_column_int64(q, 0);
 		rc = 0;
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	return rc;
 }
@@ -475,7 +474,7 @@ store_heal_proposal_add(struct store *st, const struct pd_proposal *p)
 		sqlite3_bind_text(q, 20, p->snapshot, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(q) == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(store_sqlite(st));
-		sqlite3_finalize(q);
+		store_stmt_done(st, q);
 	}
 	store_unlock(st);
 	return id;
@@ -499,7 +498,7 @@ store_heal_proposal_get(struct store *st, int64_t id, struct pd_proposal *p, cha
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		store_heal_proposal_row(q, p);
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	if (rc == SQLITE_ROW)
 		return 0;
@@ -541,7 +540,7 @@ store_heal_proposals(struct store *st, int all, struct pd_proposal **out, size_t
 		v = nv;
 		store_heal_proposal_row(q, &v[len++]);
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	if (rc != 0) {
 		free(v);
@@ -602,7 +601,7 @@ store_heal_approved(struct store *st, int64_t *ids, size_t max)
 		sqlite3_bind_int64(q, 1, (int64_t)max);
 	while (q != NULL && sqlite3_step(q) == SQLITE_ROW && n < max)
 		ids[n++] = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	return n;
 }
@@ -653,7 +652,7 @@ store_heal_cleanups(struct store *st, struct store_heal_cleanup *out, size_t max
 		out[n].created = (time_t)sqlite3_column_int64(q, 4);
 		n++;
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	return n;
 }
@@ -688,7 +687,7 @@ store_heal_stack_names(struct store *st, char ***out, size_t *n)
 		if ((v[len] = strdup(store_heal_col(q, 0))) != NULL)
 			len++;
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	*out = v;
 	*n = len;
@@ -719,7 +718,7 @@ store_heal_failed_pulls(struct store *st, time_t since, struct store_heal_pull *
 		out[n].updated = (time_t)sqlite3_column_int64(q, 4);
 		n++;
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	return n;
 }
@@ -752,7 +751,7 @@ store_heal_stack_settled(struct store *st, const char *stack, const char *node, 
 			rc = 1;
 		}
 	}
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	store_unlock(st);
 	return rc;
 }

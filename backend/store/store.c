@@ -28,6 +28,7 @@
 #define STORE_BUSY_MS 5000
 #define STORE_PLANT_DIR "/var/lib/plantdeck"  /* the plant-wide database, when it exists */
 #define STORE_PEEK_MS 200      /* store_data_version's busy timeout */
+#define STORE_STMTS 32         /* statements kept prepared on a connection */
 /* An executor refreshes its heartbeat every second; one silent for longer
  * than this, or whose pid is gone, has died. */
 #define STORE_HEARTBEAT_DEAD 10
@@ -59,6 +60,11 @@ struct store {
 	int read_only;
 	int node_failed;        /* deploy_nodes has the column failed (else an older
 	                           database, opened read-only: phase 'failed' alone) */
+	/* Statements asked for again and again (store_stmt): the healer's
+	 * tick and the cockpit's store reader ran the same few every second,
+	 * and preparing them again was most of what SQLite did there. */
+	sqlite3_stmt *stmts[STORE_STMTS];
+	size_t nstmts;
 };
 
 static const char store_schema[] =
@@ -315,6 +321,9 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	/* Kept statements first: sqlite3_close refuses while any is left. */
+	for (size_t i = 0; i < st->nstmts; i++)
+		sqlite3_finalize(st->stmts[i]);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
@@ -334,6 +343,39 @@ store_prepare(struct store *st, const char *sql, char *err, size_t errlen)
 		return NULL;
 	}
 	return q;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+
+	for (size_t i = 0; i < st->nstmts; i++)
+		if (strcmp(sqlite3_sql(st->stmts[i]), sql) == 0)
+			return st->stmts[i];
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return NULL;
+	if (st->nstmts < STORE_STMTS)
+		st->stmts[st->nstmts++] = q;
+	return q;
+}
+
+void
+store_stmt_done(struct store *st, sqlite3_stmt *q)
+{
+	if (q == NULL)
+		return;
+	for (size_t i = 0; i < st->nstmts; i++) {
+		if (st->stmts[i] == q) {
+			/* Reset ends the statement's read transaction: a kept
+			 * one left stepping would pin the WAL and hide others'
+			 * commits from this connection. */
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			return;
+		}
+	}
+	sqlite3_finalize(q);  /* past the cap: prepared for this use only */
 }
 
 /* Run a statement that returns no rows; 0 or -1 with ERR. */
@@ -408,8 +450,9 @@ store_data_version(struct store *st, int64_t *out, char *err, size_t errlen)
 	*out = 0;
 	pthread_mutex_lock(&st->lock);
 	sqlite3_busy_timeout(st->db, STORE_PEEK_MS);
-	q = store_prepare(st, "PRAGMA data_version", err, errlen);
+	q = store_stmt(st, "PRAGMA data_version");
 	if (q == NULL) {
+		store_fail(st, "prepare", err, errlen);
 		sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 		pthread_mutex_unlock(&st->lock);
 		return -1;
@@ -417,7 +460,7 @@ store_data_version(struct store *st, int64_t *out, char *err, size_t errlen)
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	store_stmt_done(st, q);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
 		snprintf(err, errlen, "%s: locked by another process", st->path);

@@ -133,4 +133,12 @@ void store_lock(struct store *st);
 void store_unlock(struct store *st);
 const char *store_path(const struct store *st);
 
+/* SQL prepared once on the connection and kept for the next use (its
+ * lock held; NULL when it does not prepare, sqlite3_errmsg says why);
+ * store_stmt_done after each use resets it and clears its bindings.  For
+ * statements run again and again: a tick's, a reader's. */
+struct sqlite3_stmt;
+struct sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+void store_stmt_done(struct store *st, struct sqlite3_stmt *q);
+
 #endif

@@ -1,8 +1,9 @@
 /* test-heal.c: the detectors' windows and hysteresis, the memory step and
  * its default bound, the advice of a finding without a proposal, the names
  * of stacks' containers and the escalation ladders (built from heal.c with
- * -DUNITTEST); and, on a database in /tmp, a finding's stored reason and
- * the deploy that supersedes a pending proposal. */
+ * -DUNITTEST); and, on a database in /tmp, a finding's stored reason, the
+ * deploy that supersedes a pending proposal, and the statements a tick
+ * keeps prepared. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -707,6 +708,50 @@ test_track_sweep(void **state)
 	heal_free(h);
 }
 
+/* The statements a tick runs are kept prepared (store_stmt): the lease's
+ * takes new bindings each time; a SELECT left mid-result (the approved
+ * proposals, at most MAX) is reset, so this connection still sees what
+ * another one commits after it; store_close finalizes them. */
+static void
+test_store_kept_statements(void **state)
+{
+	char dir[] = "/tmp/test-heal-kept.XXXXXX", path[128], err[512] = "";
+	struct store *st, *other;
+	struct pd_proposal p = { .state = PD_PROP_APPROVED, .node = "lab-01",
+	    .container = "plc-plc", .created = 1700000000 };
+	int64_t ids[4], v0, v1;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/plantdeck.db", dir);
+	assert_int_equal(store_open(path, 0, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_heal_init(st, err, sizeof(err)), 0);
+	assert_int_equal(store_open(path, 0, &other, err, sizeof(err)), 0);
+
+	assert_true(store_heal_lease(st, "a", 1000, 10));
+	assert_false(store_heal_lease(st, "b", 1005, 10));      /* held, 5 s old */
+	assert_true(store_heal_lease(st, "a", 1008, 10));       /* renewed */
+	assert_false(store_heal_lease(st, "b", 1017, 10));      /* 9 s old */
+	assert_true(store_heal_lease(st, "b", 1019, 10));       /* 11 s: free */
+	store_lock(st);
+	assert_ptr_equal(store_stmt(st, "SELECT 1"), store_stmt(st, "SELECT 1"));
+	store_unlock(st);
+
+	assert_true(store_heal_proposal_add(other, &p) > 0);
+	assert_true(store_heal_proposal_add(other, &p) > 0);
+	assert_int_equal(store_heal_approved(st, ids, 1), 1);  /* one of two read */
+	assert_int_equal(store_data_version(st, &v0, err, sizeof(err)), 0);
+	assert_true(store_heal_proposal_add(other, &p) > 0);
+	assert_int_equal(store_data_version(st, &v1, err, sizeof(err)), 0);
+	assert_true(v1 != v0);
+	assert_int_equal(store_heal_approved(st, ids, 4), 3);
+
+	store_close(other);
+	store_close(st);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -719,6 +764,7 @@ main(void)
 		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_advice),
 		cmocka_unit_test(test_store_reason_settled),
+		cmocka_unit_test(test_store_kept_statements),
 		cmocka_unit_test(test_split_name),
 		cmocka_unit_test(test_ladder),
 		cmocka_unit_test(test_snapshot_ref),
