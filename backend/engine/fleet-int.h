@@ -361,7 +361,7 @@ uint64_t fl_hash(uint64_t h, const void *p, size_t len);
 void fl_apply_swarm_info(struct fl_node *n, const struct swarm_info *sip);
 void fl_swarm_done(struct fleet *f, struct fl_req *r, int rc, double now);
 double fl_swarm_tick(struct fleet *f, double now);
-void fl_parse_swarm(struct fl_req *r);
+void fl_parse_swarm(struct fl_req *r, const cJSON *j);
 
 /* fleet-io.c: scheduling and the loop */
 double fleet_ping_default(size_t nnodes);

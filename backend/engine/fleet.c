@@ -1397,7 +1397,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	if (rc == 0 && r->kind == FL_INSPECT)
 		bad = fleet_parse_inspect(r->reply.body.data, r->reply.body.len, &x) != 0;
 	if (rc == 0)
-		fl_parse_swarm(r);
+		fl_parse_swarm(r, j);
 
 	pthread_mutex_lock(&f->lock);
 	fl_poke(n);
