@@ -259,7 +259,7 @@ backend_open(const struct backend_config *cfg, struct backend **out, char *err, 
 		.stats_budget = cfg->stats_budget,
 		.event_history = cfg->event_history,
 		.read_only = cfg->read_only,
-		.streams_late = cfg->one_snapshot,
+		.one_snapshot = cfg->one_snapshot,
 	};
 	if (b->inv->agent.image != NULL && !cfg->read_only &&
 	    (b->agent_feed = agent_feed_new(b->inv, cfg->read_only)) != NULL) {

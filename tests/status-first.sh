@@ -5,6 +5,8 @@
 # sent beside the list); a node that answers slowly (1.5 s a reply, under the timeouts) is
 # still complete; a node that hangs is reported down ("timed out") while the 39 others are
 # complete, and status exits once every node answered or failed -- not at its --timeout.
+# Without --watch, status opens no event stream and asks no /version (the simulator counts the
+# requests each node answered); with --watch the streams are there.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 LAB=$top_srcdir/lab/plantdeck-lab
@@ -19,7 +21,9 @@ ok "sim up: $NODES nodes x $K on 127.$SIM_NET.x.y"
 full='.complete and (.nodes | length) == $n and all(.nodes[]; .reach == "up" and .ncpu > 0
 	and .os != null and (.containers | length) == $k and all(.containers[]; .started_at != null))'
 
+curl -sf --max-time 5 "$PLANTDECK_SIM_CONTROL/requests?reset=1" >/dev/null || fail "no /requests"
 "$PLANTDECK" status --json --timeout 60 >"$T_TMP/all.json" || fail "status exit $?"
+curl -sf --max-time 5 "$PLANTDECK_SIM_CONTROL/requests" >"$T_TMP/requests.txt" || fail "no /requests"
 jq -e --argjson n $NODES --argjson k $K "$full" "$T_TMP/all.json" >/dev/null ||
 	fail "not complete: $(jq -c '[.nodes[] | select(.reach != "up" or (.containers | length) != 3 or any(.containers[]; .started_at == null)) | .name]' "$T_TMP/all.json")"
 ok "status: $NODES nodes up with their facts, $((NODES * K)) containers inspected"
@@ -32,14 +36,23 @@ jq -e --argjson n $NODES --argjson k $K "$full" "$T_TMP/slow.json" >/dev/null ||
 "$LAB" sim fault sim-0003 ok --dir "$DIR"
 ok "a slow node: complete, inspected"
 
-# status without --watch: each node's event stream waits for the node's first snapshot, and
-# is asked for in the turn that finishes it, so the complete snapshot says every stream is
-# (all.json, above).  With --watch, as in the cockpit, the streams open at the first answer:
-# a die after the first snapshot reaches the output as an event, which only the stream gives
-# (no reconcile list for 60 s).  The die is sent again until seen, in case the first came
-# before the stream was open.
-jq -e 'all(.nodes[]; .events_connected)' "$T_TMP/all.json" >/dev/null ||
-	fail "status: event streams not asked for: $(jq -c '[.nodes[] | select(.events_connected | not) | .name]' "$T_TMP/all.json")"
+# status without --watch reads one snapshot and ends: an event stream would cost each node a
+# connection and a request that nothing reads, so none is opened, and the nodes say so
+# (events_connected false, doc/status-json.md); nor is /version asked (/_ping and /info give
+# what the snapshot shows).  Every node was pinged, listed and asked /info: the counts count.
+# With --watch, as in the cockpit, the streams open at the first answer: a die after the first
+# snapshot reaches the output as an event, which only the stream gives (no reconcile list for
+# 60 s).  The die is sent again until seen, in case the first came before the stream was open.
+for kind in events version; do
+	! grep " $kind " "$T_TMP/requests.txt" >/dev/null ||
+		fail "status without --watch asked $kind: $(grep " $kind " "$T_TMP/requests.txt" | head -3 | tr '\n' ' ')"
+done
+for kind in ping info list; do
+	[ "$(grep -c " $kind " "$T_TMP/requests.txt")" = $NODES ] ||
+		fail "status: not every node was asked $kind: $(grep -c " $kind " "$T_TMP/requests.txt")"
+done
+jq -e 'all(.nodes[]; .events_connected | not)' "$T_TMP/all.json" >/dev/null ||
+	fail "status: a node says its event stream is open: $(jq -c '[.nodes[] | select(.events_connected) | .name]' "$T_TMP/all.json")"
 "$PLANTDECK" status --json --watch --reconcile-interval 60 >"$T_TMP/watch.json" 2>"$T_TMP/watch.err" &
 wpid=$!
 t_on_exit "kill $wpid 2>/dev/null"
@@ -67,7 +80,7 @@ done
 kill $wpid 2>/dev/null
 wait $wpid 2>/dev/null || :
 [ $seen = 1 ] || fail "status --watch: no die event of sim-0002 through the event stream"
-ok "status: every stream asked for in the complete snapshot; --watch: a die as an event (try $try)"
+ok "status: no event stream, no /version (events_connected false); --watch: a die as an event (try $try)"
 
 # A hung node: down (timed out), the others complete; status stops when every node has
 # answered or failed (a ping times out in 2 s), far before its --timeout of 600 s.

@@ -84,8 +84,6 @@ enum fl_kind { FL_PING, FL_INFO, FL_LIST, FL_INSPECT, FL_STATS, FL_EVENTS,
 #define FLEET_INFO_EVERY 30.0    /* s between GET /info of a node (swarm membership) */
 #define FLEET_RECONCILE_STREAMED 30.0 /* s between reconcile lists while a node's event
                                     stream is up (fleet_reconcile_every) */
-#define FLEET_EVENTS_WAIT 5.0    /* s at most that a node's event stream waits for its
-                                    first snapshot (fl_events_due) */
 #define FLEET_SWARM_TIMEOUT 5.0  /* s for one list from a swarm manager */
 #define FLEET_SWARM_DEBOUNCE 0.2 /* s from a swarm event to the lists it makes stale */
 #define FLEET_TRIM_EVERY 10.0    /* s between two malloc_trim(0)s once settled (fl_thread) */
@@ -215,7 +213,6 @@ struct fl_node {
 	struct agent_trust_record trust; /* the record of pub.agent (its key) */
 	unsigned long long ag_seq;       /* counter of the last verified line */
 	double next_info;                /* GET /info again (swarm membership) */
-	double events_after;             /* the stream waits for the first snapshot until then */
 	/* No turn looks at the node before TICK_AT (fl_node_tick), nor at its
 	 * stats before STATS_AT (fl_stats_tick), unless something of it
 	 * changed (fl_poke) or another thread kicked the loop: a settled
@@ -361,7 +358,7 @@ enum sampling_tier fl_tier(const struct fl_node *n, const struct fl_container *c
 void fl_action_tick(struct fleet *f);
 void fl_open_events(struct fl_node *n, double now, int relist);
 void fl_info_list_due(struct fl_node *n, double now);
-int fl_events_due(const struct fl_node *n, double now);
+int fl_events_due(const struct fl_node *n);
 int fl_inspect_limit(const struct fl_node *n);
 void fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now);
 
@@ -388,7 +385,7 @@ uint64_t fl_hash(uint64_t h, const void *p, size_t len);
 void fl_apply_swarm_info(struct fl_node *n, const struct swarm_info *sip);
 void fl_swarm_done(struct fleet *f, struct fl_req *r, int rc, double now);
 double fl_swarm_tick(struct fleet *f, double now);
-void fl_parse_swarm(struct fl_req *r);
+void fl_parse_swarm(struct fl_req *r, const cJSON *j);
 
 /* fleet-io.c: scheduling and the loop */
 double fleet_ping_default(size_t nnodes);

@@ -59,7 +59,7 @@ fl_node_tick(struct fl_node *n, double now)
 			fl_send(n, FL_PING, "/_ping", NULL, f->cfg.ping_timeout);
 		}
 	}
-	if (fl_events_due(n, now))
+	if (fl_events_due(n))
 		fl_open_events(n, now, 1);
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && now >= n->agent_next) {
 		/* Follow the agent's stdout from the last line taken, else from
@@ -111,13 +111,6 @@ fl_node_tick(struct fl_node *n, double now)
 	    !n->want_any) {
 		fl_first_done(n);
 		fl_touch(f);
-		/* Its stream now (streams_late), in the snapshot that says the
-		 * node is done.  The list it has was read a moment ago: the
-		 * next is the regular reconcile, as a reader of one snapshot
-		 * ends long before it (a list at once cost `status` a request
-		 * a node). */
-		if (fl_events_due(n, now))
-			fl_open_events(n, now, !f->cfg.streams_late);
 	}
 	/* The node's next deadline: no turn looks at it before (fl_thread). */
 	if (n->next_ping - now < next)
@@ -126,9 +119,6 @@ fl_node_tick(struct fl_node *n, double now)
 		next = n->next_reconcile - now;
 	if (n->info_inflight == 0 && n->next_info - now < next)
 		next = n->next_info - now;
-	if (n->events == NULL && !n->first_done && f->cfg.streams_late &&
-	    n->events_after - now < next)
-		next = n->events_after - now;
 	if (n->pub.agent[0] != '\0' && n->agent == NULL && n->agent_next - now < next)
 		next = n->agent_next - now;
 	return next;

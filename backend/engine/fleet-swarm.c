@@ -311,9 +311,10 @@ fl_swarm_tick(struct fleet *f, double now)
 }
 
 /* Parse what R brought for the swarm (its lists, /info's Swarm part)
- * into R, before the model lock is taken. */
+ * into R, before the model lock is taken.  J: the reply's tree, for
+ * /info, which fl_done parses for the node's facts (once, for both). */
 void
-fl_parse_swarm(struct fl_req *r)
+fl_parse_swarm(struct fl_req *r, const cJSON *j)
 {
 	const char *body = r->reply.body.data ? r->reply.body.data : "";
 	size_t len = r->reply.body.len;
@@ -321,7 +322,7 @@ fl_parse_swarm(struct fl_req *r)
 	r->sw_err[0] = '\0';
 	switch (r->kind) {
 	case FL_INFO:
-		r->si_rc = swarm_parse_info(body, len, &r->si);
+		r->si_rc = swarm_info_from_json(j, &r->si);
 		break;
 	case FL_SW_NODES: {
 		struct pd_swarm_node *v = NULL;

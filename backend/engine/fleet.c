@@ -7,8 +7,8 @@
  *        │      fail                   │
  *        └─ backoff with jitter <──────┘ ping fails / stream ends
  *
- * (For a reader of one snapshot, `status`, the stream waits for the
- * node's first snapshot: fl_events_due.)
+ * (For a reader of one snapshot, `status`, there is no stream: it would
+ * end with the snapshot unread. fl_events_due.)
  *
  * While a node is up it is pinged every ping_interval (a hung engine keeps
  * its TCP socket open, so only an answer proves it alive), its container
@@ -717,9 +717,9 @@ fl_first_done(struct fl_node *n)
 	if (n->small_h != NULL)
 		curl_easy_cleanup(n->small_h);
 	n->small_h = NULL;
-	/* Not for a reader of one snapshot (streams_late): it stops the
-	 * fleet and ends, and the trim would only compete with its print. */
-	if (f->first_left > 0 && --f->first_left == 0 && !f->cfg.streams_late)
+	/* Not for a reader of one snapshot: it stops the fleet and ends,
+	 * and the trim would only compete with its print. */
+	if (f->first_left > 0 && --f->first_left == 0 && !f->cfg.one_snapshot)
 		f->trim = 1;
 }
 
@@ -1365,45 +1365,40 @@ fl_info_list_due(struct fl_node *n, double now)
 	}
 }
 
-/* Node N just answered its first ping: /info, the list and the event
- * stream at once -- the stream first, so that the list sees what it may
- * have missed -- but for a reader of one snapshot (streams_late), whose
- * streams wait for their node's first snapshot (fl_events_due) unless it
- * had one before (a reconnect). */
-static void
-fl_first_requests(struct fl_node *n, double now)
-{
-	n->next_info = now;
-	n->events_after = now + FLEET_EVENTS_WAIT;
-	if (n->events == NULL && (n->first_done || !n->fleet->cfg.streams_late))
-		fl_open_events(n, now, 1);
-	fl_info_list_due(n, now);
-}
-
 /* Whether a node's event stream, not OPEN, is to be opened now: not while
- * a ping of it is PINGING (a reconnect opens it at the answer), and, for
- * a reader of one snapshot (struct fleet_config, streams_late), not while
- * the node's first snapshot is read (FIRST_DONE), for at most until AFTER
- * (FLEET_EVENTS_WAIT after its first answer): the stream held a
- * connection of its own beside the list, /info and the inspects, the
- * engine's and ours, for a reader that ends with the snapshot.  What
- * changes between the node's inspects and its stream's opening (the same
- * turn) waits for the next reconcile list; and the events of a node's
- * first snapshot are not seen, which is why the cockpit (and status
- * --watch) open their streams at once: a busy fleet can take seconds over
- * a node's first snapshot. */
+ * a ping of it is PINGING (a reconnect opens it at the answer), and never
+ * for a reader of ONE_SNAPSHOT (struct fleet_config: `status` without
+ * --watch).  That reader ends with its snapshot: a stream would cost it a
+ * connection and a request a node (270 of each at 270 nodes) for events
+ * it never reads, and what the snapshot shows comes from the lists and
+ * inspects alone.  Its nodes say events_connected false, which is what
+ * they are. */
 FLEET_STATIC int
-fleet_events_due(int open, int pinging, int first_done, double now, double after)
+fleet_events_due(int open, int pinging, int one_snapshot)
 {
-	return !open && !pinging && (first_done || now >= after);
+	return !open && !pinging && !one_snapshot;
 }
 
 /* fleet_events_due for node N. */
 int
-fl_events_due(const struct fl_node *n, double now)
+fl_events_due(const struct fl_node *n)
 {
 	return fleet_events_due(n->events != NULL, n->ping_inflight > 0,
-	    n->first_done || !n->fleet->cfg.streams_late, now, n->events_after);
+	    n->fleet->cfg.one_snapshot);
+}
+
+/* Node N just answered its first ping: /info, the list and the event
+ * stream at once -- the stream first, so that the list sees what it may
+ * have missed -- but no stream for a reader of one snapshot
+ * (fleet_events_due; the ping that answered is still counted in flight
+ * here, so its test is made without it). */
+static void
+fl_first_requests(struct fl_node *n, double now)
+{
+	n->next_info = now;
+	if (fleet_events_due(n->events != NULL, 0, n->fleet->cfg.one_snapshot))
+		fl_open_events(n, now, 1);
+	fl_info_list_due(n, now);
 }
 
 /* Inspects node N may have in flight: more while its first snapshot is
@@ -1457,7 +1452,7 @@ fl_done(struct fleet *f, struct fl_req *r, CURLcode code, double now)
 	if (rc == 0 && r->kind == FL_INSPECT)
 		bad = fleet_parse_inspect(r->reply.body.data, r->reply.body.len, &x) != 0;
 	if (rc == 0)
-		fl_parse_swarm(r);
+		fl_parse_swarm(r, j);
 
 	pthread_mutex_lock(&f->lock);
 	fl_poke(n);

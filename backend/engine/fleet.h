@@ -44,9 +44,9 @@ struct fleet_config {
 	double swarm_interval;      /* s between a swarm manager's lists, default 3 */
 	int read_only;              /* engines refuse every method but GET */
 	unsigned max_containers;    /* kept per node, default PD_MAX_CONTAINERS */
-	int streams_late;           /* a node's event stream waits for its first snapshot
-	                               (fleet_events_due), and no trim follows the
-	                               fleet's (fl_first_done): for a reader of one snapshot */
+	int one_snapshot;           /* a reader of one snapshot (status without --watch):
+	                               no node's event stream is opened (fleet_events_due),
+	                               and no trim follows the first snapshot (fl_first_done) */
 	/* Called on the io thread (must not block) with agent_kick_arg and a
 	 * node's name when the node's trusted agent is adopted and when a
 	 * container of a node with one starts, dies, is updated or removed:
@@ -180,7 +180,7 @@ double fleet_ping_due(double next, double last_ok, double interval, int up);
 double fleet_ping_default(size_t nnodes);
 /* Whether a node's event stream is opened now: not before its first
  * snapshot is done, unless that takes until AFTER (fleet.c). */
-int fleet_events_due(int open, int pinging, int first_done, double now, double after);
+int fleet_events_due(int open, int pinging, int one_snapshot);
 /* The seconds from a node's reconcile list to its next: INTERVAL, or
  * STREAMED while its event stream is up (fleet.c). */
 double fleet_reconcile_every(double interval, double streamed, int stream_up);

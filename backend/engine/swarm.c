@@ -634,18 +634,23 @@ sw_info(const cJSON *j, struct swarm_info *out)
 }
 
 int
+swarm_info_from_json(const cJSON *j, struct swarm_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!cJSON_IsObject(j))
+		return -1;
+	sw_info(j, out);
+	return 0;
+}
+
+int
 swarm_parse_info(const char *json, size_t len, struct swarm_info *out)
 {
 	cJSON *j = json != NULL ? cJSON_ParseWithLength(json, len) : NULL;
+	int rc = swarm_info_from_json(j, out);
 
-	memset(out, 0, sizeof(*out));
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return -1;
-	}
-	sw_info(j, out);
 	cJSON_Delete(j);
-	return 0;
+	return rc;
 }
 
 int

@@ -128,6 +128,10 @@ void swarm_test_hooks(struct swarm *s, double (*now)(void), long ping_timeout_ms
 
 /* The swarm membership in a GET /info body; 0, or -1 when it is not JSON. */
 int swarm_parse_info(const char *json, size_t len, struct swarm_info *out);
+/* The same from the body's cJSON tree J, for a caller that parsed it for
+ * more than the swarm (the fleet's /info): 0, or -1 when J is no object. */
+struct cJSON;
+int swarm_info_from_json(const struct cJSON *j, struct swarm_info *out);
 
 /* GET /nodes, in the order given (swarm_link sorts them). */
 int swarm_parse_nodes(const char *json, size_t len, struct pd_swarm_node **out, size_t *n,

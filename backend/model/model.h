@@ -52,8 +52,8 @@ struct backend_config {
 	unsigned stats_budget;        /* stats calls in flight, fleet-wide */
 	unsigned event_history;       /* events kept per node */
 	int one_snapshot;             /* the front end takes one snapshot and ends (status
-	                                 without --watch): a node's event stream waits
-	                                 for the node's first snapshot */
+	                                 without --watch): no node's event stream is
+	                                 opened, as nothing would read it */
 	const char *db_path;          /* the database (deploys, revisions, journal); NULL:
 	                                 $PLANTDECK_DB, else $XDG_STATE_HOME/plantdeck/plantdeck.db,
 	                                 else /var/lib/plantdeck/plantdeck.db when that

@@ -953,6 +953,32 @@ do_action(struct conn *cn, struct node *n, struct ctr *c, const char *method,
 	reply(cn, 204, NULL, NULL, 0);
 }
 
+const char *const sim_req_names[SIM_REQ_KINDS] = {
+	"ping", "version", "info", "events", "list", "inspect", "other",
+};
+
+/* The kind of request PATH (no query) is, for the node's counts. */
+static int
+req_kind(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (strcmp(path, "/_ping") == 0)
+		return SIM_REQ_PING;
+	if (strcmp(path, "/version") == 0)
+		return SIM_REQ_VERSION;
+	if (strcmp(path, "/info") == 0)
+		return SIM_REQ_INFO;
+	if (strcmp(path, "/events") == 0)
+		return SIM_REQ_EVENTS;
+	if (strcmp(path, "/containers/json") == 0)
+		return SIM_REQ_LIST;
+	if (strncmp(path, "/containers/", 12) == 0 && len > 17 &&
+	    strcmp(path + len - 5, "/json") == 0 && strchr(path + 12, '/') == path + len - 5)
+		return SIM_REQ_INSPECT;
+	return SIM_REQ_OTHER;
+}
+
 /* The answer of a node to one request (PATH without the /vX.Y prefix). */
 void
 node_handle(struct conn *cn, struct node *n, const char *method, char *path, const char *body)
@@ -962,6 +988,7 @@ node_handle(struct conn *cn, struct node *n, const char *method, char *path, con
 
 	if (q != NULL)
 		*q++ = '\0';
+	n->reqs[req_kind(path)]++;
 	if (strcmp(path, "/_ping") == 0) {
 		sb_fmt(&cn->out, "HTTP/1.1 200 OK\r\nApi-Version: " SIM_API "\r\n"
 		    "Cache-Control: no-cache, no-store, must-revalidate\r\n"

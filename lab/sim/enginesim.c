@@ -32,6 +32,8 @@
  * MIB MiB of blanks after "[", never a whole list; default 65, above
  * plantdeck's 64 MiB cap), ok (undo hang/refuse/slow/huge).
  * GET /stats-calls[?reset=1]: the stats calls each container has had.
+ * GET /requests[?reset=1]: the requests each node answered, by kind
+ * (ping, version, info, events, list, inspect, other).
  * POST /work?pull=MS&start=MS&health=MS sets a deploy's simulated work on
  * every node: pulls and starts answer that late, health checks pass after
  * that long (benchmarks subtract it from a deploy's time).
@@ -80,7 +82,7 @@ usage(void)
 	    "[--net B] [--seed S] [--ready FILE] [--swarm [--managers M]]\n"
 	    "node i listens on 127.B.(i/250).(i%250+1):2375 (B: 1); control on "
 	    "127.B.255.254:2375 (/fault?node=N&kind=hang|refuse|slow|drop-events|many|huge|ok|event"
-	    "&arg=A, /nodes, /work?pull=MS&start=MS&health=MS)\n", stderr);
+	    "&arg=A, /nodes, /requests, /stats-calls, /work?pull=MS&start=MS&health=MS)\n", stderr);
 }
 
 /* Parse the arguments, open the listeners, run the loop. */

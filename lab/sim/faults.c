@@ -23,7 +23,8 @@ node_index(const char *name)
 }
 
 
-/* Control requests: POST /fault?node=N&kind=K[&arg=A], GET /nodes (one line each). */
+/* Control requests: POST /fault?node=N&kind=K[&arg=A], GET /nodes (one line each),
+ * GET /requests and /stats-calls (what clients asked). */
 void
 ctl_handle(struct conn *cn, char *path)
 {
@@ -64,6 +65,23 @@ ctl_handle(struct conn *cn, char *path)
 		sb_fmt(&b, "pull %d\nstart %d\nhealth %d\n", sim_pull_ms, sim_start_ms,
 		    sim_health_ms);
 		reply(cn, 200, "text/plain", b.p, b.len);
+		free(b.p);
+		return;
+	}
+	if (strcmp(path, "/requests") == 0) {
+		/* "NODE KIND COUNT" for each kind a node was asked (sim_req_names),
+		 * nodes in order; reset=1 zeroes them after. */
+		int reset = query_get(q, "reset", arg, sizeof(arg)) && strcmp(arg, "1") == 0;
+
+		for (i = 0; i < sim_n; i++)
+			for (int k = 0; k < SIM_REQ_KINDS; k++) {
+				if (sim_nodes[i].reqs[k] != 0)
+					sb_fmt(&b, "%s %s %u\n", sim_nodes[i].name, sim_req_names[k],
+					    sim_nodes[i].reqs[k]);
+				if (reset)
+					sim_nodes[i].reqs[k] = 0;
+			}
+		reply(cn, 200, "text/plain", b.p ? b.p : "", b.len);
 		free(b.p);
 		return;
 	}

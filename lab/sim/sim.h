@@ -102,6 +102,13 @@ struct evrec {
 	size_t len;
 };
 
+/* The kinds of request a node counts (GET /requests on the control
+ * address): what a client asked of each engine, for tests that check
+ * which requests plantdeck sends. */
+enum { SIM_REQ_PING, SIM_REQ_VERSION, SIM_REQ_INFO, SIM_REQ_EVENTS, SIM_REQ_LIST,
+	SIM_REQ_INSPECT, SIM_REQ_OTHER, SIM_REQ_KINDS };
+extern const char *const sim_req_names[SIM_REQ_KINDS];
+
 struct node {
 	int kind;                /* K_LISTEN */
 	int idx;
@@ -117,6 +124,7 @@ struct node {
 	cJSON *volumes;          /* array of volume objects */
 	struct evrec *ring;      /* SIM_RING past events, made on the first */
 	int rhead, rlen;
+	unsigned reqs[SIM_REQ_KINDS]; /* requests answered, by kind (GET /requests) */
 };
 
 struct timer {

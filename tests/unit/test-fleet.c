@@ -68,24 +68,19 @@ test_ping_due(void **state)
 	assert_true(fleet_ping_due(10.0, 9.5, 2.0, 0) == 10.0);
 }
 
-/* For a reader of one snapshot, a node's event stream waits for the
- * node's first snapshot (it would share the node's connections with it),
- * or for its deadline; a reconnect opens it at the ping's answer. */
+/* A node's event stream opens when it is not open and no ping of the node
+ * is in flight -- but never for a reader of one snapshot (`status`
+ * without --watch), which would not read it. */
 static void
 test_events_due(void **state)
 {
 	(void)state;
-	/* The node's first snapshot being read, before the deadline (15):
-	 * not yet. */
-	assert_false(fleet_events_due(0, 0, 0, 10.0, 15.0));
-	/* Its first snapshot is done: now. */
-	assert_true(fleet_events_due(0, 0, 1, 10.0, 15.0));
-	/* A first snapshot that takes long (a node of 5,000 containers): at
-	 * the deadline, whatever is left. */
-	assert_true(fleet_events_due(0, 0, 0, 15.0, 15.0));
+	assert_true(fleet_events_due(0, 0, 0));
 	/* Open already, or a ping of the node in flight: not again. */
-	assert_false(fleet_events_due(1, 0, 1, 10.0, 15.0));
-	assert_false(fleet_events_due(0, 1, 1, 10.0, 15.0));
+	assert_false(fleet_events_due(1, 0, 0));
+	assert_false(fleet_events_due(0, 1, 0));
+	/* A reader of one snapshot: never. */
+	assert_false(fleet_events_due(0, 0, 1));
 }
 
 /* The reconcile list: every 10 s while a node's event stream is down or

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "backend/engine/engine.h"
@@ -82,6 +83,20 @@ test_info(void **state)
 	assert_string_equal(si.node_id, "w3mbd1x4ps2ka4rz9f0hfsq8l");
 	assert_string_equal(si.cluster_id, "c1uster0000000000000000000");
 	assert_int_equal(si.manager, 1);
+
+	/* The fleet's /info: the tree it parsed for the node's facts, read
+	 * for the swarm as the body would be. */
+	{
+		struct swarm_info t;
+		cJSON *tree = cJSON_ParseWithLength(j, len);
+
+		memset(&t, 0xa5, sizeof(t));
+		assert_int_equal(swarm_info_from_json(tree, &t), 0);
+		assert_memory_equal(&t, &si, sizeof(t));
+		cJSON_Delete(tree);
+		assert_int_equal(swarm_info_from_json(NULL, &t), -1);
+		assert_string_equal(t.state, "");
+	}
 	free(j);
 
 	j = fixture("info-worker.json", &len);
