@@ -152,6 +152,8 @@ struct fl_container {
 	double prev_cpu, prev_system;    /* last stats sample, for CPU % */
 	int have_prev;
 	int samples;                     /* stats samples applied, up to 2 */
+	int steady;                      /* its last two samples agreed and nothing
+	                                    happened to it since (sampling.c) */
 	double last_stats;               /* monotonic time of the last stats call; 0 never */
 	int want_inspect, inspecting;
 	double stop_timeout;             /* s, Config.StopTimeout; < 0 the engine's default */

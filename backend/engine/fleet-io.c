@@ -150,7 +150,7 @@ fl_stats_tick(struct fleet *f, double now)
 			if (strcmp(c->pub.state, "running") != 0)
 				continue;
 			every = sampling_every(fl_tier(n, c), f->cfg.stats_interval,
-			    f->cfg.stats_background, c->samples >= 2);
+			    f->cfg.stats_background, c->samples >= 2, c->steady);
 			if (every < 0)
 				continue;
 			if (c->last_stats > 0 && now < c->last_stats + every) {

@@ -86,6 +86,7 @@ static void
 fl_want(struct fl_node *n, struct fl_container *c)
 {
 	c->want_inspect = 1;
+	c->steady = 0;          /* something happened: sampled at its pace again */
 	n->want_any = 1;
 	fl_poke(n);
 }
@@ -1009,9 +1010,13 @@ fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
 	double total = fl_num(usage, "total_usage", -1);
 	double system = fl_num(cpu, "system_cpu_usage", -1);
 	int ncpu = (int)fl_int(cpu, "online_cpus", 0, 1 << 20, 0);
+	double cpu_before;
+	uint64_t mem_before;
 
 	if (c == NULL)
 		return;
+	cpu_before = c->pub.cpu_pct;
+	mem_before = c->pub.mem_usage;
 	if (ncpu <= 0)
 		ncpu = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(usage, "percpu_usage"));
 	if (ncpu <= 0)
@@ -1029,6 +1034,8 @@ fl_apply_stats(struct fl_node *n, const char *id, const cJSON *j)
 		c->pub.mem_limit = (uint64_t)fl_int(mem, "limit", 0, LLONG_MAX, 0);
 	}
 	c->pub.sampled_at = time(NULL);
+	c->steady = c->samples >= 2 &&
+	    sampling_steady(cpu_before, c->pub.cpu_pct, mem_before, c->pub.mem_usage);
 	if (c->samples < 2)
 		c->samples++;
 	/* A sample of what nothing shows is for the next snapshot, whoever

@@ -15,6 +15,7 @@
 
 #include "backend/engine/fleet.h"
 #include "backend/engine/fleet-int.h"
+#include "backend/engine/sampling.h"
 #include "backend/engine/cindex.h"
 #include "backend/engine/engine.h"
 #include "backend/engine/inventory.h"
@@ -840,6 +841,34 @@ test_snapshot_labels(void **state)
 	fleet_free(f);
 }
 
+/* How often a container is sampled: a summed one whose last two samples
+ * agreed is sampled half as often (60 s), and agreeing means within a point
+ * of CPU and 1 MiB (or 1 %) of memory, both known. */
+static void
+test_sampling_steady(void **state)
+{
+	const double mib = 1048576.0;
+
+	(void)state;
+	assert_true(sampling_every(SAMPLING_EACH, 10, 300, 1, 1) == 10);
+	assert_true(sampling_every(SAMPLING_EACH, 10, 300, 0, 0) == 2);
+	assert_true(sampling_every(SAMPLING_SUMS, 10, 300, 0, 1) == 2);
+	assert_true(sampling_every(SAMPLING_SUMS, 10, 300, 1, 0) == 30);
+	assert_true(sampling_every(SAMPLING_SUMS, 10, 300, 1, 1) == 60);
+	assert_true(sampling_every(SAMPLING_BACKGROUND, 10, 300, 1, 1) == 300);
+	assert_true(sampling_every(SAMPLING_BACKGROUND, 10, -1, 1, 0) < 0);
+
+	assert_true(sampling_steady(0.2, 0.9, (uint64_t)(50 * mib), (uint64_t)(50.5 * mib)));
+	assert_true(sampling_steady(3.0, 2.0, (uint64_t)(50 * mib), (uint64_t)(49 * mib)));
+	assert_false(sampling_steady(0.2, 1.5, (uint64_t)(50 * mib), (uint64_t)(50 * mib)));
+	assert_false(sampling_steady(0.2, 0.2, (uint64_t)(50 * mib), (uint64_t)(52 * mib)));
+	assert_true(sampling_steady(0.2, 0.2, (uint64_t)(500 * mib), (uint64_t)(504 * mib)));
+	assert_false(sampling_steady(0.2, 0.2, (uint64_t)(500 * mib), (uint64_t)(494 * mib)));
+	assert_false(sampling_steady(-1, 0.2, (uint64_t)(50 * mib), (uint64_t)(50 * mib)));
+	assert_false(sampling_steady(0.2, -1, (uint64_t)(50 * mib), (uint64_t)(50 * mib)));
+	assert_false(sampling_steady(0.2, 0.2, 0, (uint64_t)(50 * mib)));
+}
+
 /* Nodes share connection caches and TLS sessions in groups of at most
  * FLEET_SHARE_NODES, one client certificate a group: a node's handles carry
  * its certificate decoded once, which curl cannot tell apart, so a node with
@@ -1101,6 +1130,7 @@ main(void)
 		cmocka_unit_test(test_samples_wake),
 		cmocka_unit_test(test_parse_inspect),
 		cmocka_unit_test(test_share_groups),
+		cmocka_unit_test(test_sampling_steady),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
