@@ -1705,16 +1705,22 @@ fl_share_join(struct fleet *f, size_t i)
 	n->engine->tls_preload = n->share != NULL;
 }
 
-#define FL_STR(s) ((s) != NULL ? (s) : "")
+/* The length of S (NULL: "") cut to CAP - 1 bytes, as snprintf into an
+ * array of CAP cuts it. */
+static size_t
+fl_cut_len(const char *s, size_t cap)
+{
+	return s != NULL ? strnlen(s, cap - 1) : 0;
+}
 
-/* S cut to CAP - 1 bytes into OUT (room for it), as snprintf into an
- * array of CAP cuts it; OUT. */
+/* S (NULL: "") cut to CAP - 1 bytes into OUT (room for it); OUT. */
 static char *
 fl_cut(char *out, const char *s, size_t cap)
 {
-	size_t len = strnlen(s, cap - 1);
+	size_t len = fl_cut_len(s, cap);
 
-	memcpy(out, s, len);
+	if (len > 0)
+		memcpy(out, s, len);
 	out[len] = '\0';
 	return out;
 }
@@ -1729,12 +1735,12 @@ fl_names_new(const struct inventory *inv)
 	char *b, *p;
 
 	for (size_t i = 0; i < inv->nnodes; i++)
-		total += strnlen(FL_STR(inv->nodes[i].name), PD_NAME_LEN - 1) + 1 +
-		    strnlen(FL_STR(inv->nodes[i].endpoint), PD_IMAGE_LEN - 1) + 1;
+		total += fl_cut_len(inv->nodes[i].name, PD_NAME_LEN) + 1 +
+		    fl_cut_len(inv->nodes[i].endpoint, PD_IMAGE_LEN) + 1;
 	b = p = malloc(total ? total : 1);
 	for (size_t i = 0; b != NULL && i < inv->nnodes; i++) {
-		p += strlen(fl_cut(p, FL_STR(inv->nodes[i].name), PD_NAME_LEN)) + 1;
-		p += strlen(fl_cut(p, FL_STR(inv->nodes[i].endpoint), PD_IMAGE_LEN)) + 1;
+		p += strlen(fl_cut(p, inv->nodes[i].name, PD_NAME_LEN)) + 1;
+		p += strlen(fl_cut(p, inv->nodes[i].endpoint, PD_IMAGE_LEN)) + 1;
 	}
 	return b;
 }
